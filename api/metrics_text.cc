@@ -1,0 +1,106 @@
+#include "api/metrics_text.h"
+
+#include <charconv>
+#include <string_view>
+
+#include "api/routes.h"
+
+namespace ringside {
+namespace {
+
+void put(ByteBuffer& out, std::string_view s) { out.append(s); }
+
+void put(ByteBuffer& out, uint64_t v) {
+  char num[24];
+  auto r = std::to_chars(num, num + sizeof num, v);
+  out.append(num, static_cast<size_t>(r.ptr - num));
+}
+
+void put_seconds(ByteBuffer& out, uint64_t us) {
+  char num[32];
+  auto r = std::to_chars(num, num + sizeof num, static_cast<double>(us) / 1e6,
+                         std::chars_format::fixed);
+  out.append(num, static_cast<size_t>(r.ptr - num));
+}
+
+}  // namespace
+
+void render_metrics(const Runtime& runtime, ByteBuffer& out) {
+  const uint32_t shards = runtime.shard_count();
+
+  put(out, "# HELP ringside_http_requests_total HTTP requests answered, by route and status.\n");
+  put(out, "# TYPE ringside_http_requests_total counter\n");
+  for (size_t route = 0; route < kMaxRoutes; ++route) {
+    for (size_t s = 0; s < kCountedStatuses.size(); ++s) {
+      uint64_t total = 0;
+      for (uint32_t i = 0; i < shards; ++i) total += runtime.metrics[i].requests[route][s].get();
+      if (total == 0) continue;
+      put(out, "ringside_http_requests_total{route=\"");
+      put(out, route_label(route == kMaxRoutes - 1 ? 0xFFFF : static_cast<uint16_t>(route)));
+      put(out, "\",status=\"");
+      if (kCountedStatuses[s] == 0) {
+        put(out, "other");
+      } else {
+        put(out, kCountedStatuses[s]);
+      }
+      put(out, "\"} ");
+      put(out, total);
+      put(out, "\n");
+    }
+  }
+
+  put(out, "# HELP ringside_http_request_duration_seconds Time from a complete request to its "
+           "answer being queued.\n");
+  put(out, "# TYPE ringside_http_request_duration_seconds histogram\n");
+  uint64_t cumulative = 0;
+  for (size_t b = 0; b < kLatencyBucketsUs.size(); ++b) {
+    for (uint32_t i = 0; i < shards; ++i) cumulative += runtime.metrics[i].latency_buckets[b].get();
+    put(out, "ringside_http_request_duration_seconds_bucket{le=\"");
+    if (kLatencyBucketsUs[b] == 0) {
+      put(out, "+Inf");
+    } else {
+      put_seconds(out, kLatencyBucketsUs[b]);
+    }
+    put(out, "\"} ");
+    put(out, cumulative);
+    put(out, "\n");
+  }
+  uint64_t sum_us = 0, count = 0;
+  for (uint32_t i = 0; i < shards; ++i) {
+    sum_us += runtime.metrics[i].latency_sum_us.get();
+    count += runtime.metrics[i].latency_count.get();
+  }
+  put(out, "ringside_http_request_duration_seconds_sum ");
+  put_seconds(out, sum_us);
+  put(out, "\nringside_http_request_duration_seconds_count ");
+  put(out, count);
+  put(out, "\n");
+
+  put(out, "# HELP ringside_open_connections Open client connections, per shard.\n");
+  put(out, "# TYPE ringside_open_connections gauge\n");
+  for (uint32_t i = 0; i < shards; ++i) {
+    put(out, "ringside_open_connections{shard=\"");
+    put(out, uint64_t{i});
+    put(out, "\"} ");
+    put(out, runtime.metrics[i].open_connections.get());
+    put(out, "\n");
+  }
+  put(out, "# HELP ringside_accepted_connections_total Connections accepted, per shard.\n");
+  put(out, "# TYPE ringside_accepted_connections_total counter\n");
+  for (uint32_t i = 0; i < shards; ++i) {
+    put(out, "ringside_accepted_connections_total{shard=\"");
+    put(out, uint64_t{i});
+    put(out, "\"} ");
+    put(out, runtime.metrics[i].accepted_connections.get());
+    put(out, "\n");
+  }
+  put(out, "# HELP ringside_bad_requests_total Malformed or over-limit requests.\n");
+  put(out, "# TYPE ringside_bad_requests_total counter\n");
+  uint64_t bad = 0;
+  for (uint32_t i = 0; i < shards; ++i) bad += runtime.metrics[i].bad_requests.get();
+  put(out, "ringside_bad_requests_total ");
+  put(out, bad);
+  put(out, "\n");
+}
+
+}  // namespace ringside

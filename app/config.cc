@@ -1,0 +1,199 @@
+#include "app/config.h"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <string_view>
+#include <thread>
+
+namespace ringside {
+namespace {
+
+struct Flag {
+  const char* name;
+  const char* arg;  // nullptr: a switch without a value
+  const char* help;
+  std::function<bool(Config&, std::string_view)> set;
+};
+
+bool parse_uint(std::string_view s, uint64_t max, uint64_t* out) {
+  uint64_t v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size() || v > max) return false;
+  *out = v;
+  return true;
+}
+
+bool parse_seconds(std::string_view s, double* out) {
+  double v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size() || !(v > 0) || !std::isfinite(v)) {
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+template <class T>
+std::function<bool(Config&, std::string_view)> uint_field(T Config::*field, uint64_t max) {
+  return [field, max](Config& c, std::string_view v) {
+    uint64_t n;
+    if (!parse_uint(v, max, &n)) return false;
+    c.*field = static_cast<T>(n);
+    return true;
+  };
+}
+
+std::function<bool(Config&, std::string_view)> seconds_field(double Config::*field) {
+  return [field](Config& c, std::string_view v) { return parse_seconds(v, &(c.*field)); };
+}
+
+bool set_listen(Config& c, std::string_view v) {
+  size_t colon = v.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  uint64_t port;
+  if (!parse_uint(v.substr(colon + 1), 65535, &port)) return false;
+  std::string_view host = v.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  c.listen_host = std::string(host);
+  c.listen_port = static_cast<uint16_t>(port);
+  return true;
+}
+
+const std::vector<Flag>& flags() {
+  static const std::vector<Flag> table = {
+      {"listen", "HOST:PORT", "address to listen on (default 127.0.0.1:8080)", set_listen},
+      {"shards", "N", "shard threads, one per core (default: number of cores)",
+       uint_field(&Config::shards, 1024)},
+      {"log-level", "LEVEL", "debug, info, warn or error (default info)",
+       [](Config& c, std::string_view v) { return parse_log_level(v, &c.log_level); }},
+      {"config", "FILE", "read `key = value` lines first; flags override them", nullptr},
+      {"max-connections", "N", "open connections per shard; accepting pauses beyond (100000)",
+       uint_field(&Config::max_connections, 10000000)},
+      {"header-timeout", "SECONDS", "time for a request line and headers to arrive (10)",
+       seconds_field(&Config::header_timeout_s)},
+      {"body-timeout", "SECONDS", "time for a request body to arrive (30)",
+       seconds_field(&Config::body_timeout_s)},
+      {"keepalive-timeout", "SECONDS", "idle keep-alive connections close after (75)",
+       seconds_field(&Config::keepalive_timeout_s)},
+      {"drain-timeout", "SECONDS", "on SIGTERM, time to finish in-flight requests (30)",
+       seconds_field(&Config::drain_timeout_s)},
+      {"max-output-backlog", "BYTES", "unsent answers after which a client is cut off (4194304)",
+       uint_field(&Config::max_output_backlog, uint64_t{1} << 40)},
+      {"uring-fallbacks", nullptr,
+       "use the fallback of every optional io_uring feature (for testing)",
+       [](Config& c, std::string_view) {
+         c.uring_fallbacks = true;
+         return true;
+       }},
+      {"help", nullptr, "print this help and exit", nullptr},
+  };
+  return table;
+}
+
+const Flag* find_flag(std::string_view name) {
+  for (const Flag& f : flags()) {
+    if (name == f.name) return &f;
+  }
+  return nullptr;
+}
+
+std::string trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return {};
+  size_t e = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::string apply(Config* config, std::string_view name, std::string_view value,
+                  const std::string& where) {
+  const Flag* f = find_flag(name);
+  if (!f || !f->set) return where + ": unknown option '" + std::string(name) + "'";
+  if (!f->set(*config, value)) {
+    return where + ": invalid value '" + std::string(value) + "' for " + std::string(name);
+  }
+  return {};
+}
+
+std::string load_file(const std::string& path, Config* config) {
+  std::ifstream in(path);
+  if (!in) return "cannot read config file " + path;
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    std::string t = trim(line.substr(0, line.find('#')));
+    if (t.empty()) continue;
+    size_t eq = t.find('=');
+    if (eq == std::string::npos) {
+      return path + ":" + std::to_string(line_no) + ": expected `key = value`";
+    }
+    std::string err = apply(config, trim(t.substr(0, eq)), trim(t.substr(eq + 1)),
+                            path + ":" + std::to_string(line_no));
+    if (!err.empty()) return err;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string usage() {
+  std::string out = "usage: ringside [flags]\n\nflags:\n";
+  for (const Flag& f : flags()) {
+    std::string left = std::string("  --") + f.name + (f.arg ? std::string(" ") + f.arg : "");
+    if (left.size() < 32) left.resize(32, ' ');
+    out += left + " " + f.help + "\n";
+  }
+  return out;
+}
+
+std::string parse_config(int argc, char** argv, Config* config, bool* help) {
+  *help = false;
+  struct Pending {
+    std::string name, value;
+  };
+  std::vector<Pending> pending;
+  std::string config_file;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg.substr(0, 2) != "--") return "unexpected argument '" + std::string(arg) + "'";
+    arg.remove_prefix(2);
+    std::string name(arg), value;
+    bool has_value = false;
+    if (size_t eq = arg.find('='); eq != std::string_view::npos) {
+      name = std::string(arg.substr(0, eq));
+      value = std::string(arg.substr(eq + 1));
+      has_value = true;
+    }
+    if (name == "help") {
+      *help = true;
+      return {};
+    }
+    const Flag* f = find_flag(name);
+    if (!f) return "unknown flag --" + name + " (see --help)";
+    if (f->arg && !has_value) {
+      if (i + 1 >= argc) return "flag --" + name + " needs a value";
+      value = argv[++i];
+    }
+    if (name == "config") {
+      config_file = value;
+    } else {
+      pending.push_back({name, value});
+    }
+  }
+  if (!config_file.empty()) {
+    std::string err = load_file(config_file, config);
+    if (!err.empty()) return err;
+  }
+  for (const Pending& p : pending) {
+    std::string err = apply(config, p.name, p.value, "--" + p.name);
+    if (!err.empty()) return err;
+  }
+  if (config->shards == 0) config->shards = std::max(1u, std::thread::hardware_concurrency());
+  return {};
+}
+
+}  // namespace ringside

@@ -1,0 +1,60 @@
+// ringside: the front door of a cloud-gaming platform. main() reads the configuration,
+// starts one shard thread per core and the I/O core, and waits for them to drain and stop.
+#include <signal.h>
+
+#include <cstdio>
+#include <exception>
+#include <thread>
+#include <vector>
+
+#include "app/config.h"
+#include "app/cpu_affinity.h"
+#include "app/io_core.h"
+#include "app/runtime.h"
+#include "app/shard.h"
+#include "core/log.h"
+
+using namespace ringside;
+
+int main(int argc, char** argv) {
+  Config config;
+  bool help = false;
+  std::string error = parse_config(argc, argv, &config, &help);
+  if (help) {
+    fputs(usage().c_str(), stdout);
+    return 0;
+  }
+  if (!error.empty()) {
+    fprintf(stderr, "ringside: %s\n", error.c_str());
+    return 2;
+  }
+  set_log_level(config.log_level);
+
+  // Signals are taken by shard 0 through a signalfd; every thread inherits this mask.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  try {
+    Runtime runtime(config);
+    std::vector<int> cpus = allowed_cpus();
+    std::vector<std::thread> threads;
+    threads.emplace_back([&runtime] { run_io_core(runtime); });
+    for (uint32_t i = 0; i < config.shards; ++i) {
+      threads.emplace_back([&runtime, i, &cpus] { run_shard(runtime, i, cpus); });
+    }
+    runtime.listening.wait();
+    log_info("listening")
+        .kv("addr", config.listen_host + ":" + std::to_string(config.listen_port))
+        .kv("shards", config.shards);
+    for (std::thread& t : threads) t.join();
+    log_info("stopped");
+  } catch (const std::exception& e) {
+    log_error("startup_failed").kv("error", e.what());
+    return 1;
+  }
+  return 0;
+}

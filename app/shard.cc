@@ -1,0 +1,172 @@
+#include "app/shard.h"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "api/api.h"
+#include "app/cpu_affinity.h"
+#include "app/messages.h"
+#include "core/log.h"
+#include "core/reactor.h"
+#include "http/http_server.h"
+
+namespace ringside {
+namespace {
+
+HttpServerOptions http_options(const Config& c) {
+  HttpServerOptions o;
+  o.host = c.listen_host;
+  o.port = c.listen_port;
+  o.max_connections = c.max_connections;
+  o.header_timeout_ms = static_cast<uint32_t>(c.header_timeout_s * 1000);
+  o.body_timeout_ms = static_cast<uint32_t>(c.body_timeout_s * 1000);
+  o.keepalive_timeout_ms = static_cast<uint32_t>(c.keepalive_timeout_s * 1000);
+  o.max_output_backlog = c.max_output_backlog;
+  return o;
+}
+
+class Shard {
+ public:
+  Shard(Runtime& runtime, uint32_t index)
+      : runtime_(runtime),
+        index_(index),
+        reactor_(runtime.bus, index, reactor_options(runtime.config)),
+        api_(runtime, reactor_),
+        http_(reactor_, http_options(runtime.config), api_, runtime.metrics[index]) {
+    api_.attach(&http_);
+    reactor_.set_message_handler(&Shard::on_message, this);
+    reactor_.add_batch_end_hook(&Shard::on_batch_end, this);
+    drain_deadline_.shard = this;
+    drain_deadline_.on_fire = &Shard::on_drain_deadline;
+  }
+
+  ~Shard() {
+    if (signal_fd_ >= 0) close(signal_fd_);
+  }
+
+  void run() {
+    runtime_.rings_ready.arrive_and_wait();
+    int rc = http_.start();
+    if (rc != 0) {
+      log_error("listen_failed")
+          .kv("shard", index_)
+          .kv("host", runtime_.config.listen_host)
+          .kv("port", unsigned{runtime_.config.listen_port})
+          .kv("error", strerror(-rc));
+      _exit(1);
+    }
+    if (index_ == 0) watch_signals();
+    log_debug("shard_started").kv("shard", index_).kv("io_uring", reactor_.features().describe());
+    runtime_.listening.count_down();
+    reactor_.run();
+  }
+
+ private:
+  static Reactor::Options reactor_options(const Config& c) {
+    Reactor::Options o;
+    o.minimal_uring = c.uring_fallbacks;
+    return o;
+  }
+
+  void watch_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    signal_fd_ = signalfd(-1, &set, SFD_CLOEXEC);
+    reactor_.set_completion_handler(kSignalCompletion, &Shard::on_signal, this);
+    arm_signal_read();
+  }
+
+  void arm_signal_read() {
+    io_uring_sqe* sqe = reactor_.sqe();
+    io_uring_prep_read(sqe, signal_fd_, &signal_info_, sizeof signal_info_, 0);
+    io_uring_sqe_set_data64(sqe, pack_user_data(kSignalCompletion, 0, 0));
+  }
+
+  static void on_signal(void* ctx, const io_uring_cqe& cqe) {
+    auto* self = static_cast<Shard*>(ctx);
+    if (cqe.res == static_cast<int>(sizeof self->signal_info_)) {
+      if (!self->draining_) {
+        log_info("drain_started").kv("signal", strsignal(static_cast<int>(self->signal_info_.ssi_signo)));
+        for (uint32_t s = 1; s < self->runtime_.shard_count(); ++s) {
+          self->reactor_.mailbox().send(s, kMsgDrain, nullptr, 0);
+        }
+        self->begin_drain();
+      } else {
+        log_warn("drain_forced").kv("reason", "second signal");
+        self->http_.close_all();
+      }
+    }
+    self->arm_signal_read();
+  }
+
+  void begin_drain() {
+    if (draining_) return;
+    draining_ = true;
+    api_.set_draining();
+    http_.begin_drain();
+    reactor_.timers().arm(&drain_deadline_,
+                          reactor_.now_ms() + static_cast<uint64_t>(
+                                                  runtime_.config.drain_timeout_s * 1000));
+  }
+
+  static void on_drain_deadline(TimerNode* node) {
+    Shard* self = static_cast<DrainTimer*>(node)->shard;
+    log_warn("drain_deadline").kv("shard", self->index_).kv("open", self->http_.open_connections());
+    self->http_.close_all();
+  }
+
+  static void on_batch_end(void* ctx) {
+    auto* self = static_cast<Shard*>(ctx);
+    if (self->draining_ && !self->drained_reported_ && self->http_.open_connections() == 0) {
+      self->drained_reported_ = true;
+      self->reactor_.timers().cancel(&self->drain_deadline_);
+      self->reactor_.mailbox().send(self->runtime_.io_thread(), kMsgDrained, nullptr, 0);
+    }
+  }
+
+  static void on_message(void* ctx, uint32_t from, uint16_t kind, const void* payload,
+                         uint32_t len) {
+    auto* self = static_cast<Shard*>(ctx);
+    switch (kind) {
+      case kMsgDrain:
+        self->begin_drain();
+        return;
+      case kMsgStop:
+        self->reactor_.stop();
+        return;
+      default:
+        if (!self->api_.on_message(from, kind, payload, len)) {
+          log_error("unknown_message").kv("shard", self->index_).kv("kind", unsigned{kind});
+        }
+    }
+  }
+
+  Runtime& runtime_;
+  uint32_t index_;
+  Reactor reactor_;
+  Api api_;
+  HttpServer http_;
+  struct DrainTimer : TimerNode {
+    Shard* shard = nullptr;
+  };
+  DrainTimer drain_deadline_;
+  int signal_fd_ = -1;
+  signalfd_siginfo signal_info_{};
+  bool draining_ = false;
+  bool drained_reported_ = false;
+};
+
+}  // namespace
+
+void run_shard(Runtime& runtime, uint32_t index, const std::vector<int>& cpus) {
+  pin_current_thread(cpus, index);
+  Shard shard(runtime, index);
+  shard.run();
+}
+
+}  // namespace ringside

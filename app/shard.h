@@ -1,0 +1,14 @@
+#pragma once
+// A shard thread: one reactor, one listening socket, the connections it accepted and the
+// players hashed to it. Shard 0 also watches for SIGTERM/SIGINT and starts the drain.
+#include <cstdint>
+#include <vector>
+
+#include "app/runtime.h"
+
+namespace ringside {
+
+// Thread body. Returns when the I/O core says every shard has drained.
+void run_shard(Runtime& runtime, uint32_t index, const std::vector<int>& cpus);
+
+}  // namespace ringside

@@ -1,0 +1,111 @@
+// Placement cost on the I/O thread: a submit and a release against 100 game servers.
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "sched/scheduler.h"
+#include "sched/token_bucket.h"
+
+namespace ringside {
+namespace {
+
+constexpr uint32_t kServers = 100;
+constexpr uint32_t kImages = 50;
+
+Scheduler make_scheduler(size_t queue_capacity) {
+  Scheduler sched(queue_capacity);
+  for (uint32_t i = 0; i < kServers; ++i) {
+    ServerState s;
+    s.name = "server";
+    s.cpu_capacity_millicores = (16 + 16 * (i % 3)) * 1000;
+    s.memory_capacity_mb = (32 + 32 * (i % 3)) * 1024;
+    s.slot_capacity = 16;
+    for (uint32_t image = i % 7; image < kImages; image += 7) s.add_image(image);
+    sched.add_server(std::move(s));
+  }
+  return sched;
+}
+
+PlacementRequest request_for(uint64_t id) {
+  const uint32_t image = static_cast<uint32_t>(id * 2654435761u % kImages);
+  return {id, image, ResourceProfile{0.5 + image % 4, 1024.0 + 512 * (image % 5), 1, 1}};
+}
+
+// Steady state with `live` sessions running: each iteration ends the oldest and places one.
+void BM_SubmitRelease(benchmark::State& state) {
+  Scheduler sched = make_scheduler(1024);
+  const auto live = static_cast<size_t>(state.range(0));
+  std::vector<Placement> running(live);
+  std::vector<Placement> drained;  // stays empty: nothing is ever queued here
+  uint64_t next_id = 0;
+  for (Placement& p : running) {
+    if (sched.submit(request_for(next_id++), &p) != Scheduler::Outcome::kPlaced) {
+      state.SkipWithError("warm-up placement did not fit");
+      return;
+    }
+  }
+  size_t oldest = 0;
+  for (auto _ : state) {
+    const Placement ending = running[oldest];
+    sched.release(ending.server, ending.reserved, drained);
+    Placement p{};
+    if (sched.submit(request_for(next_id++), &p) != Scheduler::Outcome::kPlaced) {
+      state.SkipWithError("a launch did not fit: the steady state is not steady");
+      return;
+    }
+    running[oldest] = p;
+    oldest = (oldest + 1) % live;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SubmitRelease)->Arg(100)->Arg(800);
+
+// A launch storm: every server full and the queue full. Each iteration one session ends,
+// the queue places what now fits (scanning past everything that does not), and new launches
+// fill the queue up again.
+void BM_ReleaseIntoFullQueue(benchmark::State& state) {
+  Scheduler sched = make_scheduler(static_cast<size_t>(state.range(0)));
+  std::vector<Placement> running;
+  uint64_t next_id = 0;
+  auto fill = [&] {
+    for (;;) {
+      Placement p{};
+      const auto outcome = sched.submit(request_for(next_id++), &p);
+      if (outcome == Scheduler::Outcome::kRejected) return;
+      if (outcome == Scheduler::Outcome::kPlaced) running.push_back(p);
+    }
+  };
+  fill();
+  std::vector<Placement> placed;
+  size_t next = 0;
+  for (auto _ : state) {
+    placed.clear();
+    const Placement ending = running[next];
+    sched.release(ending.server, ending.reserved, placed);
+    running[next] = running.back();
+    running.pop_back();
+    running.insert(running.end(), placed.begin(), placed.end());
+    fill();
+    next = (next + 1) % running.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ReleaseIntoFullQueue)->Arg(64)->Arg(1024);
+
+// One per player on a shard: the launch check that precedes every placement.
+void BM_TokenBucketTake(benchmark::State& state) {
+  const TokenBucketPolicy policy(Rate{3.0 / 60}, 3);
+  std::vector<TokenBucketState> players(4096);
+  uint64_t now_ms = 0;
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(policy.try_take(players[i], now_ms));
+    i = (i + 1) % players.size();
+    now_ms += 3;
+  }
+}
+BENCHMARK(BM_TokenBucketTake);
+
+}  // namespace
+}  // namespace ringside

@@ -1,0 +1,117 @@
+#include "core/mailbox.h"
+
+#include <unistd.h>
+
+#include <atomic>
+
+#include "core/user_data.h"
+
+namespace ringside {
+
+Mailbox::Mailbox(MessageBus& bus, uint32_t self)
+    : bus_(bus), self_(self), overflow_(bus.thread_count()), doorbell_due_(bus.thread_count()) {}
+
+void* Mailbox::begin(uint32_t to, uint16_t kind, uint32_t len) {
+  pending_to_ = to;
+  pending_len_ = len;
+  const uint32_t total = static_cast<uint32_t>(sizeof(MessageHeader)) + len;
+  void* slot = nullptr;
+  // Order matters: once anything waits in overflow, later messages queue behind it.
+  if (overflow_[to].empty()) slot = bus_.ring(self_, to).try_reserve(total);
+  pending_in_overflow_ = (slot == nullptr);
+  if (pending_in_overflow_) {
+    ByteBuffer& o = overflow_[to];
+    slot = o.prepare(total);
+  }
+  auto* h = static_cast<MessageHeader*>(slot);
+  h->kind = kind;
+  h->reserved = 0;
+  h->len = len;
+  return static_cast<char*>(slot) + sizeof(MessageHeader);
+}
+
+void Mailbox::commit() {
+  if (pending_in_overflow_) {
+    overflow_[pending_to_].commit(sizeof(MessageHeader) + pending_len_);
+  } else {
+    bus_.ring(self_, pending_to_).commit();
+  }
+  doorbell_due_[pending_to_] = 1;
+  ++sent_;
+}
+
+bool Mailbox::try_move_overflow(uint32_t to) {
+  ByteBuffer& o = overflow_[to];
+  SpscRing& r = bus_.ring(self_, to);
+  size_t off = 0;
+  while (off < o.size()) {
+    const auto* h = reinterpret_cast<const MessageHeader*>(o.data() + off);
+    const uint32_t total = static_cast<uint32_t>(sizeof(MessageHeader)) + h->len;
+    void* slot = r.try_reserve(total);
+    if (!slot) break;
+    std::memcpy(slot, h, total);
+    r.commit();
+    off += total;
+  }
+  o.consume(off);
+  return off > 0;
+}
+
+void Mailbox::flush(io_uring* ring, bool use_msg_ring) {
+  const uint32_t n = bus_.thread_count();
+  for (uint32_t to = 0; to < n; ++to) {
+    if (!overflow_[to].empty() && try_move_overflow(to)) doorbell_due_[to] = 1;
+  }
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  for (uint32_t to = 0; to < n; ++to) {
+    if (!doorbell_due_[to]) continue;
+    doorbell_due_[to] = 0;
+    MessageBus::Inbox& inbox = bus_.inbox(to);
+    if (!inbox.sleeping.load(std::memory_order_relaxed)) continue;
+    if (!inbox.sleeping.exchange(false, std::memory_order_acq_rel)) continue;
+    if (use_msg_ring) {
+      io_uring_sqe* sqe = io_uring_get_sqe(ring);
+      if (!sqe) {
+        io_uring_submit(ring);
+        sqe = io_uring_get_sqe(ring);
+      }
+      io_uring_prep_msg_ring(sqe, static_cast<unsigned>(inbox.ring_fd.load()), 0,
+                             pack_user_data(kDoorbellCompletion, 0, 0), 0);
+      sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+    } else {
+      uint64_t one = 1;
+      ssize_t unused = write(inbox.eventfd, &one, sizeof one);
+      (void)unused;  // EAGAIN means the counter is already non-zero: the target will wake
+    }
+  }
+}
+
+bool Mailbox::inbound_pending() {
+  const uint32_t n = bus_.thread_count();
+  for (uint32_t from = 0; from < n; ++from) {
+    if (from != self_ && !bus_.ring(from, self_).empty()) return true;
+  }
+  return false;
+}
+
+bool Mailbox::prepare_to_sleep() {
+  MessageBus::Inbox& inbox = bus_.inbox(self_);
+  inbox.sleeping.store(true, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (inbound_pending()) {
+    inbox.sleeping.store(false, std::memory_order_relaxed);
+    return false;
+  }
+  return true;
+}
+
+void Mailbox::woke() { bus_.inbox(self_).sleeping.store(false, std::memory_order_relaxed); }
+
+bool Mailbox::has_overflow() const {
+  for (const ByteBuffer& o : overflow_) {
+    if (!o.empty()) return true;
+  }
+  return false;
+}
+
+}  // namespace ringside

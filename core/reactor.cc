@@ -1,0 +1,143 @@
+#include "core/reactor.h"
+
+#include <unistd.h>
+
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+#include <string>
+
+#include "core/log.h"
+
+namespace ringside {
+namespace {
+
+uint64_t monotonic_us() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+constexpr size_t kMessagesPerIteration = 4096;
+constexpr uint32_t kTimerSlots = 4096;
+
+}  // namespace
+
+Reactor::Reactor(MessageBus& bus, uint32_t self, const Options& options)
+    : mailbox_(bus, self),
+      timers_(options.timer_tick_ms, kTimerSlots, monotonic_us() / 1000),
+      bus_(bus) {
+  int rc = setup_ring(&ring_, options.sq_entries, options.cq_entries, options.minimal_uring,
+                      &features_);
+  if (rc != 0) {
+    throw std::runtime_error(std::string("io_uring setup failed: ") + strerror(-rc) +
+                             " (ringside needs Linux 5.19 or newer with io_uring enabled)");
+  }
+  refresh_clock();
+  bus_.inbox(self).ring_fd.store(ring_.ring_fd);
+  set_completion_handler(kDoorbellCompletion, &Reactor::on_doorbell, this);
+  if (!features_.msg_ring) arm_eventfd_doorbell();
+}
+
+Reactor::~Reactor() { io_uring_queue_exit(&ring_); }
+
+io_uring_sqe* Reactor::sqe() {
+  io_uring_sqe* s = io_uring_get_sqe(&ring_);
+  while (!s) {
+    io_uring_submit(&ring_);
+    s = io_uring_get_sqe(&ring_);
+  }
+  return s;
+}
+
+void Reactor::set_completion_handler(CompletionKind kind, CompletionHandler handler, void* ctx) {
+  handlers_[kind] = {handler, ctx};
+}
+
+void Reactor::set_message_handler(MessageHandler handler, void* ctx) {
+  message_fn_ = handler;
+  message_ctx_ = ctx;
+}
+
+void Reactor::add_batch_end_hook(Hook hook, void* ctx) { hooks_.push_back({hook, ctx}); }
+
+void Reactor::refresh_clock() {
+  now_us_ = monotonic_us();
+  now_ms_ = now_us_ / 1000;
+  unix_now_ = static_cast<int64_t>(time(nullptr));
+}
+
+void Reactor::arm_eventfd_doorbell() {
+  io_uring_sqe* s = sqe();
+  io_uring_prep_read(s, bus_.inbox(self()).eventfd, &eventfd_value_, sizeof eventfd_value_, 0);
+  io_uring_sqe_set_data64(s, pack_user_data(kDoorbellCompletion, 0, 0));
+}
+
+void Reactor::on_doorbell(void* ctx, const io_uring_cqe&) {
+  // Messages are drained every iteration; the doorbell only had to end the wait.
+  auto* self = static_cast<Reactor*>(ctx);
+  if (!self->features_.msg_ring) self->arm_eventfd_doorbell();
+}
+
+void Reactor::handle_completion(const io_uring_cqe& cqe) {
+  const Handler& h = handlers_[user_data_kind(cqe.user_data)];
+  if (h.fn) h.fn(h.ctx, cqe);
+}
+
+void Reactor::run() {
+  while (!stopping_) {
+    // 1. Wait. Never sleep while messages wait in overflow or another thread may have
+    //    written to us without seeing us asleep.
+    int64_t wait_ms = timers_.ms_until_next_tick(now_ms_);
+    bool may_sleep = mailbox_.prepare_to_sleep();
+    if (mailbox_.has_overflow()) wait_ms = (wait_ms < 0 || wait_ms > 1) ? 1 : wait_ms;
+    if (!may_sleep) wait_ms = 0;
+    io_uring_cqe* first = nullptr;
+    if (wait_ms < 0) {
+      io_uring_submit_and_wait(&ring_, 1);
+    } else {
+      __kernel_timespec ts{};
+      ts.tv_sec = wait_ms / 1000;
+      ts.tv_nsec = (wait_ms % 1000) * 1000000;
+      io_uring_submit_and_wait_timeout(&ring_, &first, wait_ms == 0 ? 0 : 1, &ts, nullptr);
+    }
+    mailbox_.woke();
+
+    // 2. Clocks.
+    refresh_clock();
+
+    // 3. Completions, until the CQ is empty (including anything the kernel had to hold
+    //    back when the CQ overflowed).
+    for (;;) {
+      unsigned head;
+      unsigned seen = 0;
+      io_uring_cqe* cqe;
+      io_uring_for_each_cqe(&ring_, head, cqe) {
+        handle_completion(*cqe);
+        ++seen;
+      }
+      io_uring_cq_advance(&ring_, seen);
+      if (!io_uring_cq_has_overflow(&ring_)) break;
+      io_uring_get_events(&ring_);
+    }
+
+    // 4. Messages.
+    if (message_fn_) {
+      mailbox_.drain(
+          [this](uint32_t from, uint16_t kind, const void* payload, uint32_t len) {
+            message_fn_(message_ctx_, from, kind, payload, len);
+          },
+          kMessagesPerIteration);
+    }
+
+    // 5. Timers.
+    timers_.advance(now_ms_);
+
+    // 6. Batch end.
+    for (const HookEntry& h : hooks_) h.fn(h.ctx);
+    mailbox_.flush(&ring_, features_.msg_ring);
+  }
+  io_uring_submit(&ring_);
+}
+
+}  // namespace ringside

@@ -1,0 +1,96 @@
+#pragma once
+// One thread's event loop: an io_uring ring, a timer wheel, and its end of the message bus.
+// Shards and the I/O core are each one Reactor plus the handlers they register.
+//
+// Contract of run(), one iteration at a time:
+//   1. submit everything prepared so far and wait for at least one completion, a message, or
+//      the next timer tick (whichever comes first) — the only blocking point of the thread;
+//   2. refresh the cached clocks;
+//   3. hand every completion in the CQ to the handler registered for its kind (user_data.h);
+//   4. hand every inbound message to the message handler (bounded per iteration);
+//   5. fire due timers;
+//   6. run the batch-end hooks (send gathered output, re-arm receives, return buffers), then
+//      flush the mailbox, ringing the doorbells of sleeping peers.
+// Handlers never block. Everything they submit leaves in the next step 1, as one batch.
+#include <liburing.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "core/mailbox.h"
+#include "core/timer_wheel.h"
+#include "core/uring.h"
+#include "core/user_data.h"
+
+namespace ringside {
+
+class Reactor {
+ public:
+  struct Options {
+    unsigned sq_entries = 4096;
+    unsigned cq_entries = 65536;
+    bool minimal_uring = false;  // force every fallback (tests)
+    uint32_t timer_tick_ms = 100;
+  };
+  using CompletionHandler = void (*)(void* ctx, const io_uring_cqe& cqe);
+  using MessageHandler = void (*)(void* ctx, uint32_t from, uint16_t kind, const void* payload,
+                                  uint32_t len);
+  using Hook = void (*)(void* ctx);
+
+  // Construct on the thread that will run it: the ring is single-issuer.
+  Reactor(MessageBus& bus, uint32_t self, const Options& options);
+  ~Reactor();
+  Reactor(const Reactor&) = delete;
+  Reactor& operator=(const Reactor&) = delete;
+
+  io_uring* ring() { return &ring_; }
+  const UringFeatures& features() const { return features_; }
+  Mailbox& mailbox() { return mailbox_; }
+  TimerWheel& timers() { return timers_; }
+  uint32_t self() const { return mailbox_.self(); }
+
+  uint64_t now_ms() const { return now_ms_; }    // monotonic, cached per iteration
+  uint64_t now_us() const { return now_us_; }    // monotonic, cached per iteration
+  int64_t unix_now() const { return unix_now_; } // wall clock seconds, cached per iteration
+
+  // Never returns null: submits pending entries when the SQ is full.
+  io_uring_sqe* sqe();
+
+  void set_completion_handler(CompletionKind kind, CompletionHandler handler, void* ctx);
+  void set_message_handler(MessageHandler handler, void* ctx);
+  void add_batch_end_hook(Hook hook, void* ctx);
+
+  void run();
+  void stop() { stopping_ = true; }
+
+ private:
+  void refresh_clock();
+  void arm_eventfd_doorbell();
+  void handle_completion(const io_uring_cqe& cqe);
+  static void on_doorbell(void* ctx, const io_uring_cqe& cqe);
+
+  io_uring ring_{};
+  UringFeatures features_;
+  Mailbox mailbox_;
+  TimerWheel timers_;
+  MessageBus& bus_;
+  struct Handler {
+    CompletionHandler fn = nullptr;
+    void* ctx = nullptr;
+  };
+  Handler handlers_[kCompletionKindCount];
+  MessageHandler message_fn_ = nullptr;
+  void* message_ctx_ = nullptr;
+  struct HookEntry {
+    Hook fn;
+    void* ctx;
+  };
+  std::vector<HookEntry> hooks_;
+  uint64_t eventfd_value_ = 0;
+  uint64_t now_ms_ = 0;
+  uint64_t now_us_ = 0;
+  int64_t unix_now_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace ringside

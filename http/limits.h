@@ -1,0 +1,11 @@
+#pragma once
+// Request limits and their statuses (SPEC: Conventions).
+#include <cstddef>
+
+namespace ringside {
+
+inline constexpr size_t kMaxHeaderBytes = 8 * 1024;  // request line + headers -> 431
+inline constexpr size_t kMaxUriBytes = 4 * 1024;     // request target -> 414
+inline constexpr size_t kMaxBodyBytes = 64 * 1024;   // body -> 413
+
+}  // namespace ringside

@@ -1,0 +1,195 @@
+#include "http/request_parser.h"
+
+#include <strings.h>
+
+#include "http/limits.h"
+
+namespace ringside {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+RequestParser::RequestParser() {
+  static llhttp_settings_t callbacks = [] {
+    llhttp_settings_t st;
+    llhttp_settings_init(&st);
+    st.on_message_begin = &RequestParser::on_message_begin;
+    st.on_method = &RequestParser::on_method;
+    st.on_url = &RequestParser::on_url;
+    st.on_header_field = &RequestParser::on_header_field;
+    st.on_header_field_complete = &RequestParser::on_header_field_complete;
+    st.on_header_value = &RequestParser::on_header_value;
+    st.on_header_value_complete = &RequestParser::on_header_value_complete;
+    st.on_headers_complete = &RequestParser::on_headers_complete;
+    st.on_body = &RequestParser::on_body;
+    st.on_message_complete = &RequestParser::on_message_complete;
+    return st;
+  }();
+  llhttp_init(&parser_, HTTP_REQUEST, &callbacks);
+  parser_.data = this;
+}
+
+void RequestParser::reset_message() {
+  base_ = nullptr;
+  url_ = field_ = value_ = authorization_ = body_span_ = {};
+  body_copy_.clear();
+  body_copied_ = false;
+  current_header_ = Header::kOther;
+  headers_complete_ = false;
+  expect_continue_ = false;
+}
+
+void RequestParser::fail(uint16_t status, std::string_view code, std::string_view message) {
+  error_status_ = status;
+  error_code_ = code;
+  error_message_ = message;
+}
+
+RequestParser::Status RequestParser::execute(const char* data, size_t len, size_t* consumed) {
+  if (llhttp_get_errno(&parser_) == HPE_PAUSED) llhttp_resume(&parser_);
+  llhttp_errno_t err = llhttp_execute(&parser_, data, len);
+  switch (err) {
+    case HPE_OK:
+      *consumed = len;
+      return Status::kNeedMore;
+    case HPE_PAUSED:
+    case HPE_PAUSED_UPGRADE:
+      *consumed = static_cast<size_t>(llhttp_get_error_pos(&parser_) - data);
+      // Upgrades are not offered: answer the request, then close.
+      if (err == HPE_PAUSED_UPGRADE) request_.keep_alive = false;
+      return Status::kComplete;
+    default:
+      *consumed = len;
+      if (error_status_ == 0) {
+        fail(400, "invalid_request", "Malformed HTTP request.");
+        error_message_ = llhttp_get_error_reason(&parser_);
+        if (error_message_.empty()) error_message_ = "Malformed HTTP request.";
+      }
+      return Status::kError;
+  }
+}
+
+void RequestParser::extend(Span& s, const char* at, size_t len) {
+  if (s.len == 0) s.off = static_cast<uint32_t>(at - base_);
+  s.len += static_cast<uint32_t>(len);
+}
+
+int RequestParser::check_header_size(const char* at, size_t len) {
+  if (static_cast<size_t>(at + len - base_) <= kMaxHeaderBytes) return 0;
+  fail(431, "headers_too_large", "The request line and headers exceed 8 KiB.");
+  return HPE_USER;
+}
+
+int RequestParser::on_message_begin(llhttp_t* p) {
+  RequestParser& self = of(p);
+  self.reset_message();
+  self.in_message_ = true;
+  return 0;
+}
+
+int RequestParser::on_method(llhttp_t* p, const char* at, size_t len) {
+  RequestParser& self = of(p);
+  if (!self.base_) self.base_ = at;
+  return self.check_header_size(at, len);
+}
+
+int RequestParser::on_url(llhttp_t* p, const char* at, size_t len) {
+  RequestParser& self = of(p);
+  self.extend(self.url_, at, len);
+  if (self.url_.len > kMaxUriBytes) {
+    self.fail(414, "uri_too_long", "The request target exceeds 4 KiB.");
+    return HPE_USER;
+  }
+  return self.check_header_size(at, len);
+}
+
+int RequestParser::on_header_field(llhttp_t* p, const char* at, size_t len) {
+  RequestParser& self = of(p);
+  self.extend(self.field_, at, len);
+  return self.check_header_size(at, len);
+}
+
+int RequestParser::on_header_field_complete(llhttp_t* p) {
+  RequestParser& self = of(p);
+  std::string_view name = self.view(self.field_);
+  if (iequals(name, "authorization")) {
+    self.current_header_ = Header::kAuthorization;
+  } else if (iequals(name, "expect")) {
+    self.current_header_ = Header::kExpect;
+  } else {
+    self.current_header_ = Header::kOther;
+  }
+  self.field_ = {};
+  self.value_ = {};
+  return 0;
+}
+
+int RequestParser::on_header_value(llhttp_t* p, const char* at, size_t len) {
+  RequestParser& self = of(p);
+  self.extend(self.value_, at, len);
+  return self.check_header_size(at, len);
+}
+
+int RequestParser::on_header_value_complete(llhttp_t* p) {
+  RequestParser& self = of(p);
+  if (self.current_header_ == Header::kAuthorization) {
+    self.authorization_ = self.value_;
+  } else if (self.current_header_ == Header::kExpect) {
+    self.expect_continue_ = iequals(self.view(self.value_), "100-continue");
+  }
+  self.value_ = {};
+  return 0;
+}
+
+int RequestParser::on_headers_complete(llhttp_t* p) {
+  RequestParser& self = of(p);
+  self.headers_complete_ = true;
+  if ((p->flags & F_CONTENT_LENGTH) && p->content_length > kMaxBodyBytes) {
+    self.fail(413, "payload_too_large", "The request body exceeds 64 KiB.");
+    return HPE_USER;
+  }
+  return 0;
+}
+
+int RequestParser::on_body(llhttp_t* p, const char* at, size_t len) {
+  RequestParser& self = of(p);
+  Span& s = self.body_span_;
+  if (!self.body_copied_ && (s.len == 0 || self.base_ + s.off + s.len == at)) {
+    self.extend(s, at, len);
+  } else {
+    // Chunked: the pieces are separated by chunk framing, so gather them.
+    if (!self.body_copied_) {
+      self.body_copy_.append(self.base_ + s.off, s.len);
+      self.body_copied_ = true;
+    }
+    self.body_copy_.append(at, len);
+  }
+  size_t total = self.body_copied_ ? self.body_copy_.size() : s.len;
+  if (total > kMaxBodyBytes) {
+    self.fail(413, "payload_too_large", "The request body exceeds 64 KiB.");
+    return HPE_USER;
+  }
+  return 0;
+}
+
+int RequestParser::on_message_complete(llhttp_t* p) {
+  RequestParser& self = of(p);
+  Request& r = self.request_;
+  r.method = method_from_llhttp(p->method);
+  r.target = self.view(self.url_);
+  size_t q = r.target.find('?');
+  r.path = r.target.substr(0, q);
+  r.query = q == std::string_view::npos ? std::string_view() : r.target.substr(q + 1);
+  r.authorization = self.authorization_.len ? self.view(self.authorization_) : std::string_view();
+  r.body = self.body_copied_ ? self.body_copy_.view() : self.view(self.body_span_);
+  r.keep_alive = llhttp_should_keep_alive(p) != 0 && p->upgrade == 0;
+  r.http_minor = p->http_minor;
+  self.in_message_ = false;
+  return HPE_PAUSED;
+}
+
+}  // namespace ringside

@@ -1,0 +1,196 @@
+#include "sched/scheduler.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+namespace ringside {
+namespace {
+
+uint32_t round_up(double amount) {
+  if (!(amount > 0)) return 0;  // also NaN
+  constexpr double kMax = std::numeric_limits<uint32_t>::max();
+  return static_cast<uint32_t>(std::min(std::ceil(amount), kMax));
+}
+
+// Free fraction of a capacity once `used` of it is taken; an absent capacity never limits.
+double free_fraction(uint64_t capacity, uint64_t used) {
+  if (capacity == 0) return 1.0;
+  return static_cast<double>(capacity - used) / static_cast<double>(capacity);
+}
+
+// The spreading score: the server's tightest resource after the placement.
+double room_after(const ServerState& s, Reservation demand) {
+  return std::min(
+      {free_fraction(s.cpu_capacity_millicores,
+                     uint64_t{s.cpu_reserved_millicores} + demand.cpu_millicores),
+       free_fraction(s.memory_capacity_mb, uint64_t{s.memory_reserved_mb} + demand.memory_mb),
+       free_fraction(s.slot_capacity, uint64_t{s.slots_used} + 1)});
+}
+
+void count_pass(uint32_t& bypassed) {
+  if (bypassed < std::numeric_limits<uint32_t>::max()) ++bypassed;
+}
+
+uint32_t give_back(uint32_t reserved, uint32_t amount) {
+  assert(amount <= reserved && "released more than was reserved");
+  return reserved - std::min(reserved, amount);
+}
+
+}  // namespace
+
+Reservation reservation_for(const ResourceProfile& profile) {
+  return {round_up(profile.cpu_cores * 1000), round_up(profile.memory_mb)};
+}
+
+bool ServerState::fits(Reservation demand) const {
+  return uint64_t{cpu_reserved_millicores} + demand.cpu_millicores <= cpu_capacity_millicores &&
+         uint64_t{memory_reserved_mb} + demand.memory_mb <= memory_capacity_mb &&
+         slots_used < slot_capacity;
+}
+
+bool ServerState::could_hold(Reservation demand) const {
+  return demand.cpu_millicores <= cpu_capacity_millicores &&
+         demand.memory_mb <= memory_capacity_mb && slot_capacity > 0;
+}
+
+bool ServerState::has_image(uint32_t image_id) const {
+  const size_t word = image_id / 64;
+  return word < image_bits_.size() && ((image_bits_[word] >> (image_id % 64)) & 1) != 0;
+}
+
+void ServerState::add_image(uint32_t image_id) {
+  const size_t word = image_id / 64;
+  if (word >= image_bits_.size()) image_bits_.resize(word + 1);
+  image_bits_[word] |= uint64_t{1} << (image_id % 64);
+}
+
+void ServerState::remove_image(uint32_t image_id) {
+  const size_t word = image_id / 64;
+  if (word < image_bits_.size()) image_bits_[word] &= ~(uint64_t{1} << (image_id % 64));
+}
+
+Scheduler::Scheduler(size_t queue_capacity, uint32_t max_bypass)
+    : queue_capacity_(queue_capacity), max_bypass_(max_bypass) {
+  queue_.reserve(queue_capacity);
+}
+
+uint32_t Scheduler::add_server(ServerState server) {
+  servers_.push_back(std::move(server));
+  return static_cast<uint32_t>(servers_.size() - 1);
+}
+
+void Scheduler::set_server_up(uint32_t index, bool up) { servers_.at(index).up = up; }
+
+Scheduler::Outcome Scheduler::submit(const PlacementRequest& request, Placement* placed) {
+  const Reservation demand = reservation_for(request.profile);
+  if (!any_server_could_hold(demand, /*up_only=*/false)) return Outcome::kRejected;
+
+  const bool held = std::any_of(queue_.begin(), queue_.end(),
+                                [this](const Waiting& w) { return holds_queue(w); });
+  if (!held) {
+    collect_open_servers();
+    const uint32_t index = choose(request.image_id, demand);
+    if (index != kNone) {
+      *placed = place(request.request_id, request.image_id, demand, index);
+      for (Waiting& w : queue_) count_pass(w.bypassed);  // all queued fit nowhere: all passed
+      return Outcome::kPlaced;
+    }
+  }
+  if (queue_.size() >= queue_capacity_) return Outcome::kRejected;
+  queue_.push_back({request.request_id, request.image_id, demand, 0});
+  return Outcome::kQueued;
+}
+
+bool Scheduler::cancel(uint64_t request_id) {
+  const auto it = std::find_if(queue_.begin(), queue_.end(), [request_id](const Waiting& w) {
+    return w.request_id == request_id;
+  });
+  if (it == queue_.end()) return false;
+  queue_.erase(it);
+  return true;
+}
+
+void Scheduler::release(uint32_t server, Reservation reserved, std::vector<Placement>& placed) {
+  ServerState& s = servers_.at(server);
+  s.cpu_reserved_millicores = give_back(s.cpu_reserved_millicores, reserved.cpu_millicores);
+  s.memory_reserved_mb = give_back(s.memory_reserved_mb, reserved.memory_mb);
+  s.slots_used = give_back(s.slots_used, 1);
+  drain_queue(placed);
+}
+
+void Scheduler::drain_queue(std::vector<Placement>& placed) {
+  // One pass, oldest first, compacting the requests that stay queued into queue_[0, kept).
+  // Those are exactly the ones each later placement passes.
+  if (queue_.empty()) return;
+  collect_open_servers();
+  size_t kept = 0;
+  bool held = false;
+  for (const Waiting& w : queue_) {
+    if (!held) {
+      const uint32_t index = choose(w.image_id, w.demand);
+      if (index != kNone) {
+        placed.push_back(place(w.request_id, w.image_id, w.demand, index));
+        for (size_t i = 0; i < kept; ++i) {
+          count_pass(queue_[i].bypassed);
+          held = held || holds_queue(queue_[i]);
+        }
+        continue;
+      }
+      held = holds_queue(w);
+    }
+    queue_[kept++] = w;
+  }
+  queue_.resize(kept);
+}
+
+uint32_t Scheduler::choose(uint32_t image_id, Reservation demand) const {
+  uint32_t best = kNone;
+  bool best_cached = false;
+  double best_room = -1;
+  for (const uint32_t i : open_servers_) {
+    const ServerState& s = servers_[i];
+    if (!s.fits(demand)) continue;
+    const bool cached = s.has_image(image_id);
+    if (best != kNone && best_cached && !cached) continue;
+    const double room = room_after(s, demand);
+    // Strictly better only, so that ties keep the lowest index.
+    if (best == kNone || (cached && !best_cached) || room > best_room) {
+      best = i;
+      best_cached = cached;
+      best_room = room;
+    }
+  }
+  return best;
+}
+
+void Scheduler::collect_open_servers() {
+  open_servers_.clear();
+  for (uint32_t i = 0; i < servers_.size(); ++i) {
+    const ServerState& s = servers_[i];
+    if (s.up && s.slots_used < s.slot_capacity) open_servers_.push_back(i);
+  }
+}
+
+Placement Scheduler::place(uint64_t request_id, uint32_t image_id, Reservation demand,
+                           uint32_t index) {
+  ServerState& s = servers_[index];
+  s.cpu_reserved_millicores += demand.cpu_millicores;
+  s.memory_reserved_mb += demand.memory_mb;
+  ++s.slots_used;
+  return {request_id, index, s.has_image(image_id), demand};
+}
+
+bool Scheduler::any_server_could_hold(Reservation demand, bool up_only) const {
+  return std::any_of(servers_.begin(), servers_.end(), [&](const ServerState& s) {
+    return (s.up || !up_only) && s.could_hold(demand);
+  });
+}
+
+bool Scheduler::holds_queue(const Waiting& waiting) const {
+  return waiting.bypassed >= max_bypass_ && any_server_could_hold(waiting.demand, true);
+}
+
+}  // namespace ringside

@@ -1,0 +1,149 @@
+#pragma once
+// Placement of game sessions on game servers: cache-aware (a server that already has the
+// game's image saves a pull of up to a minute), load-aware (free CPU, memory and a session
+// slot against the game's resource profile), with a bounded queue for launches that fit
+// nowhere yet. Runs on the I/O thread only, so nothing here locks.
+//
+// Capacity is counted in integers — millicores, MB, slots — so that any sequence of
+// placements and releases returns a server to exactly zero reserved, which sums of doubles
+// would not.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sched/resource_profile.h"
+
+namespace ringside {
+
+// What one session holds on its server, besides one slot.
+struct Reservation {
+  uint32_t cpu_millicores = 0;
+  uint32_t memory_mb = 0;
+};
+
+// Rounds the profile up to whole millicores and MB; unknown or negative figures reserve 0.
+Reservation reservation_for(const ResourceProfile& profile);
+
+struct ServerState {
+  std::string name;
+  uint32_t cpu_capacity_millicores = 0;
+  uint32_t memory_capacity_mb = 0;
+  uint32_t slot_capacity = 0;  // sessions the server may run at once
+  uint32_t cpu_reserved_millicores = 0;
+  uint32_t memory_reserved_mb = 0;
+  uint32_t slots_used = 0;
+  bool up = true;
+
+  // Whether a session of this size fits in what is free now (up or not).
+  bool fits(Reservation demand) const;
+  // Whether it would fit on this server with nothing else on it.
+  bool could_hold(Reservation demand) const;
+
+  // Images the server has, by ids the caller interns densely from 0 (a bit per id).
+  // Add an image when its pull starts, so that concurrent launches of that game share the
+  // pull on this server; remove it if the pull fails or the image is deleted.
+  bool has_image(uint32_t image_id) const;
+  void add_image(uint32_t image_id);
+  void remove_image(uint32_t image_id);
+
+ private:
+  std::vector<uint64_t> image_bits_;
+};
+
+struct PlacementRequest {
+  uint64_t request_id;
+  uint32_t image_id;
+  ResourceProfile profile;
+};
+
+struct Placement {
+  uint64_t request_id;
+  uint32_t server;
+  bool cached;           // the server had the image: no pull needed
+  Reservation reserved;  // hand back to release() exactly as is
+};
+
+class Scheduler {
+ public:
+  // A queued request may be passed by this many later placements before it stops the queue
+  // (see drain_queue); 0 makes the queue strictly first-in first-out.
+  static constexpr uint32_t kDefaultMaxBypass = 8;
+
+  explicit Scheduler(size_t queue_capacity, uint32_t max_bypass = kDefaultMaxBypass);
+
+  uint32_t add_server(ServerState server);  // returns its index
+  ServerState& server(uint32_t index) { return servers_.at(index); }
+  const ServerState& server(uint32_t index) const { return servers_.at(index); }
+  size_t server_count() const { return servers_.size(); }
+
+  // A down server takes no placements; its sessions are the caller's to release. Bringing a
+  // server up does not place anything by itself: call drain_queue() after.
+  void set_server_up(uint32_t index, bool up);
+
+  enum class Outcome { kPlaced, kQueued, kRejected };
+
+  // kPlaced: *placed is filled in and the server's capacity reserved. kQueued: no server fits
+  // now (or the queue is held for a request that has waited too long) and the queue has
+  // room. kRejected: the queue is full, or no server, even empty and up, could ever hold the
+  // request.
+  //
+  // Choice: among the servers that are up and fit, those that have the image come first;
+  // among those, the one left with the most free room after the placement — the largest
+  // smallest free fraction over CPU, memory and slots — and then the lowest index.
+  // Spreading, not packing: a game's profile is an average, and a session that peaks above
+  // it hurts its neighbours' frame times when a server is packed full, while the latency of
+  // interactive play is the product. Packing would free whole servers for scaling down, but
+  // the servers here are a fixed pool, and it would also crowd each game onto the few
+  // servers that have its image.
+  Outcome submit(const PlacementRequest& request, Placement* placed);
+
+  // Removes a queued request (true); false if it is not queued. A placed request is given
+  // back with release().
+  bool cancel(uint64_t request_id);
+
+  // Gives back a placement's reservation on `server`, then drains the queue into `placed`.
+  void release(uint32_t server, Reservation reserved, std::vector<Placement>& placed);
+
+  // Places the queued requests that fit now, oldest first, appending them to `placed`; for
+  // after capacity grew for another reason than a release (a server came up or was added).
+  //
+  // First fit with aging rather than strict FIFO: a request that does not fit (a large
+  // game) does not hold back the smaller ones behind it that do, which strict FIFO would for
+  // as long as it waits. But each placement that passes an older request counts against it,
+  // and once a request has been passed max_bypass times, nothing behind it is placed until
+  // it is — freed capacity then accumulates for it, so it cannot starve. A request that no
+  // up server could hold even empty never holds the queue.
+  void drain_queue(std::vector<Placement>& placed);
+
+  size_t queued() const { return queue_.size(); }
+
+ private:
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  struct Waiting {
+    uint64_t request_id;
+    uint32_t image_id;
+    Reservation demand;
+    uint32_t bypassed;  // placements made ahead of it while it waited
+  };
+
+  // Lists the up servers with a slot free. A drain pass after a release in a busy system
+  // then looks at the one or two servers with room instead of all of them for each queued
+  // request; placements during the pass only shrink the list, and choose() re-checks fit.
+  void collect_open_servers();
+  // The server a request goes to by the choice rule above, among the open servers, or kNone.
+  uint32_t choose(uint32_t image_id, Reservation demand) const;
+  Placement place(uint64_t request_id, uint32_t image_id, Reservation demand, uint32_t index);
+  bool any_server_could_hold(Reservation demand, bool up_only) const;
+  // Whether this waiting request stops everything queued behind it.
+  bool holds_queue(const Waiting& waiting) const;
+
+  std::vector<ServerState> servers_;
+  std::vector<Waiting> queue_;  // oldest first
+  std::vector<uint32_t> open_servers_;
+  size_t queue_capacity_;
+  uint32_t max_bypass_;
+};
+
+}  // namespace ringside

@@ -1,0 +1,158 @@
+#pragma once
+// An open-addressing hash map for trivially copyable keys and small trivially copyable values,
+// e.g. session id -> slab index. Linear probing over a power-of-two table, at most 80% full,
+// doubled when that would be exceeded; erase shifts the rest of the probe run back, so there
+// are no tombstones and lookups never slow down with churn.
+//
+// Each slot holds its key, its value and an "occupied" byte. The byte rather than a reserved
+// empty key because keys reach find() from the network (a parsed id can be all-zero bits), so
+// no key value can be forbidden without a guard on every call; and for Id128 -> uint32_t it
+// lands in what would be padding anyway, so a slot stays 24 bytes.
+//
+// Pointers returned by find() and insert() stay valid until the next insert, erase or reserve.
+// Not copyable; a moved-from map is empty and usable.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+namespace ringside {
+
+// Hasher: a default-constructible callable, uint64_t(const K&); the map uses its low bits, so
+// they must be well mixed. Keys are compared with ==.
+template <class K, class V, class Hasher>
+class FlatMap {
+  static_assert(std::is_trivially_copyable_v<K> && std::is_trivially_copyable_v<V>);
+
+ public:
+  FlatMap() = default;
+  FlatMap(const FlatMap&) = delete;
+  FlatMap& operator=(const FlatMap&) = delete;
+  FlatMap(FlatMap&& o) noexcept
+      : slots_(std::move(o.slots_)),
+        capacity_(std::exchange(o.capacity_, 0)),
+        size_(std::exchange(o.size_, 0)) {}
+  FlatMap& operator=(FlatMap&& o) noexcept {
+    slots_ = std::move(o.slots_);
+    capacity_ = std::exchange(o.capacity_, 0);
+    size_ = std::exchange(o.size_, 0);
+    return *this;
+  }
+  ~FlatMap() = default;
+
+  V* find(const K& key) { return const_cast<V*>(std::as_const(*this).find(key)); }
+  const V* find(const K& key) const {
+    if (size_ == 0) return nullptr;
+    for (size_t i = home(key);; i = next(i)) {
+      const Slot& s = slots_[i];
+      if (!s.occupied) return nullptr;
+      if (s.key == key) return &s.value;
+    }
+  }
+
+  // Does not overwrite: if the key is present, returns its value and false.
+  std::pair<V*, bool> insert(const K& key, const V& value) {
+    if (capacity_ == 0) rehash(kMinCapacity);
+    size_t i = home(key);
+    for (; slots_[i].occupied; i = next(i)) {
+      if (slots_[i].key == key) return {&slots_[i].value, false};
+    }
+    if (exceeds_max_load(size_ + 1, capacity_)) {
+      rehash(capacity_ * 2);
+      i = first_free_from(home(key));
+    }
+    slots_[i] = Slot{key, value, true};
+    ++size_;
+    return {&slots_[i].value, true};
+  }
+
+  bool erase(const K& key) {
+    if (size_ == 0) return false;
+    size_t hole = home(key);
+    for (;; hole = next(hole)) {
+      if (!slots_[hole].occupied) return false;
+      if (slots_[hole].key == key) break;
+    }
+    // Backward shift: pull later entries of the run into the hole unless that would put one
+    // before its home slot (its home lies cyclically in (hole, j]).
+    for (size_t j = next(hole); slots_[j].occupied; j = next(j)) {
+      size_t from_home = (j - home(slots_[j].key)) & mask();
+      if (from_home >= ((j - hole) & mask())) {
+        slots_[hole] = slots_[j];
+        hole = j;
+      }
+    }
+    slots_[hole].occupied = false;
+    --size_;
+    return true;
+  }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  size_t capacity() const { return capacity_; }
+
+  // Makes room for n entries without further growth.
+  void reserve(size_t n) {
+    size_t cap = kMinCapacity;
+    while (exceeds_max_load(n, cap)) cap *= 2;
+    if (cap > capacity_) rehash(cap);
+  }
+
+  // f(const K&, const V&) for every entry, in no particular order. f must not modify the map.
+  template <class F>
+  void for_each(F&& f) const {
+    for (size_t i = 0; i < capacity_; ++i) {
+      if (slots_[i].occupied) f(slots_[i].key, slots_[i].value);
+    }
+  }
+
+  // Heap bytes held by the table.
+  size_t memory_bytes() const { return capacity_ * sizeof(Slot); }
+
+ private:
+  struct Slot {
+    K key;
+    V value;
+    bool occupied;
+  };
+  static_assert(alignof(Slot) <= alignof(std::max_align_t));
+
+  struct FreeDeleter {
+    void operator()(Slot* p) const { std::free(p); }
+  };
+
+  static constexpr size_t kMinCapacity = 16;
+
+  // Max load 0.8: past it linear probing's miss cost climbs steeply.
+  static bool exceeds_max_load(size_t count, size_t cap) { return count * 5 > cap * 4; }
+
+  size_t mask() const { return capacity_ - 1; }
+  size_t home(const K& key) const { return static_cast<size_t>(Hasher{}(key)) & mask(); }
+  size_t next(size_t i) const { return (i + 1) & mask(); }
+
+  size_t first_free_from(size_t i) const {
+    while (slots_[i].occupied) i = next(i);
+    return i;
+  }
+
+  void rehash(size_t new_capacity) {
+    // calloc: zeroed slots are free slots, and large tables get pre-zeroed pages.
+    std::unique_ptr<Slot[], FreeDeleter> old(
+        static_cast<Slot*>(std::calloc(new_capacity, sizeof(Slot))));
+    if (!old) throw std::bad_alloc();
+    old.swap(slots_);
+    size_t old_capacity = std::exchange(capacity_, new_capacity);
+    for (size_t i = 0; i < old_capacity; ++i) {
+      if (old[i].occupied) slots_[first_free_from(home(old[i].key))] = old[i];
+    }
+  }
+
+  std::unique_ptr<Slot[], FreeDeleter> slots_;
+  size_t capacity_ = 0;
+  size_t size_ = 0;
+};
+
+}  // namespace ringside

@@ -1,0 +1,118 @@
+// The command line, the config file and the log format, as an operator meets them.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "integration/http_client.h"
+#include "integration/http_expect.h"
+#include "integration/server_process.h"
+#include "integration/server_test.h"
+
+namespace ringside::itest {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool has_field(const std::string& line, const std::string& field) {
+  return (" " + line + " ").find(" " + field + " ") != std::string::npos;
+}
+
+class CliTest : public ServerTest {
+ protected:
+  void TearDown() override {
+    ServerTest::TearDown();
+    if (!config_path_.empty()) std::filesystem::remove(config_path_);
+  }
+
+  std::string write_config(const std::string& text) {
+    config_path_ = (std::filesystem::temp_directory_path() /
+                    ("ringside-itest-" + std::to_string(::getpid()) + ".conf"))
+                       .string();
+    std::ofstream(config_path_) << text;
+    return config_path_;
+  }
+
+  // The first log line with `event=listening`, waiting up to 2 s for it to be written.
+  std::string listening_line() {
+    auto deadline = Clock::now() + std::chrono::seconds(2);
+    do {
+      std::istringstream lines(server_.log());
+      for (std::string line; std::getline(lines, line);) {
+        if (has_field(line, "event=listening")) return line;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (Clock::now() < deadline);
+    return {};
+  }
+
+  std::string config_path_;
+};
+
+TEST(CliHelpTest, HelpListsEveryFlagAndExitsZero) {
+  CompletedRun run = run_server_binary({"--help"});
+  EXPECT_EQ(run.exit_status, 0);
+  for (const char* flag :
+       {"--listen", "--shards", "--log-level", "--config", "--max-connections", "--header-timeout",
+        "--body-timeout", "--keepalive-timeout", "--max-output-backlog"}) {
+    EXPECT_NE(run.output.find(flag), std::string::npos) << flag << " missing from:\n" << run.output;
+  }
+}
+
+TEST(CliHelpTest, UnknownFlagIsRejectedWithNonZeroExit) {
+  CompletedRun run = run_server_binary({"--no-such-flag"});
+  EXPECT_NE(run.exit_status, 0);
+  EXPECT_NE(run.output.find("--no-such-flag"), std::string::npos) << run.output;
+}
+
+TEST_F(CliTest, ConfigFileIsHonouredAndTheCommandLineWins) {
+  uint16_t config_port = pick_free_port();
+  std::string path = write_config(
+      "# ringside test configuration\n"
+      "listen = 127.0.0.1:" +
+      std::to_string(config_port) +
+      "\n"
+      "\n"
+      "shards = 1\n");
+  // The harness passes --listen before --config: the command line wins wherever it stands.
+  ASSERT_TRUE(server_.start({"--config", path}));
+
+  HttpClient client;
+  ASSERT_TRUE(client.connect(port())) << client.error();
+  EXPECT_TRUE(is_healthy(client.request("GET", "/healthz"))) << client.error();
+  HttpClient on_config_port;
+  EXPECT_FALSE(on_config_port.connect(config_port, 500)) << "listening on the config's port too";
+
+  std::string line = listening_line();
+  EXPECT_TRUE(has_field(line, "shards=1")) << "the config's shards was not used: " << line;
+  EXPECT_TRUE(has_field(line, "addr=127.0.0.1:" + std::to_string(port()))) << line;
+}
+
+TEST_F(CliTest, LogIsOneKeyValueLinePerEventStartingWithListening) {
+  ASSERT_TRUE(server_.start({"--shards", "2"}));
+  HttpClient client;
+  ASSERT_TRUE(client.connect(port())) << client.error();
+  EXPECT_TRUE(is_healthy(client.request("GET", "/healthz"))) << client.error();
+
+  std::string line = listening_line();
+  ASSERT_FALSE(line.empty()) << "no event=listening line";
+  EXPECT_TRUE(has_field(line, "level=info")) << line;
+  EXPECT_TRUE(has_field(line, "addr=127.0.0.1:" + std::to_string(port()))) << line;
+  EXPECT_TRUE(has_field(line, "shards=2")) << line;
+
+  std::istringstream lines(server_.log());
+  for (std::string l; std::getline(lines, l);) {
+    if (l.empty()) continue;
+    EXPECT_EQ(l.rfind("ts=", 0), 0u) << "not a log line: " << l;
+    EXPECT_NE(l.find(" level="), std::string::npos) << "no level: " << l;
+    EXPECT_NE(l.find(" event="), std::string::npos) << "no event: " << l;
+  }
+}
+
+}  // namespace
+}  // namespace ringside::itest

@@ -1,14 +1,36 @@
 #include "api/api.h"
 
+#include <openssl/crypto.h>
+
 #include <cstring>
 
+#include "api/forward.h"
 #include "api/metrics_text.h"
 #include "api/routes.h"
 #include "http/json_writer.h"
+#include "store/ids.h"
 
 namespace ringside {
+namespace {
 
-Api::Api(Runtime& runtime, Reactor& reactor) : runtime_(runtime), reactor_(reactor) {
+// The token of an `Authorization: Bearer <token>` header, or an empty view.
+std::string_view bearer_token(std::string_view authorization) {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (authorization.size() <= kScheme.size() ||
+      strncasecmp(authorization.data(), kScheme.data(), kScheme.size()) != 0) {
+    return {};
+  }
+  authorization.remove_prefix(kScheme.size());
+  while (!authorization.empty() && authorization.back() == ' ') authorization.remove_suffix(1);
+  return authorization;
+}
+
+}  // namespace
+
+Api::Api(Runtime& runtime, Reactor& reactor)
+    : runtime_(runtime),
+      reactor_(reactor),
+      player_(runtime, reactor, runtime.player_metrics[reactor.self()], &Api::respond, this) {
   for (const RouteSpec& r : kRoutes) router_.add(r.method, r.pattern, r.id);
 }
 
@@ -34,9 +56,52 @@ bool Api::handle(const Request& request, ConnRef ref, Reply& reply) {
       handle_metrics(reply);
       return true;
     default:
-      reply.error(404, "not_found", "No such path.");
-      return true;
+      break;
   }
+
+  PlayerCall call;
+  call.route = m.route_id;
+  call.param = m.param_count > 0 ? m.params[0] : std::string_view();
+  call.query = request.query;
+  call.body = request.body;
+  int owner = owner_of(request, call, reply);
+  if (owner < 0) return true;
+  call.token = call.route == kRouteOperatorLaunch ? std::string_view()
+                                                  : bearer_token(request.authorization);
+  const uint32_t self = reactor_.self();
+  if (static_cast<uint32_t>(owner) == self) return player_.handle(call, {self, ref}, reply);
+  send_forward(reactor_.mailbox(), static_cast<uint32_t>(owner), ref, call);
+  runtime_.player_metrics[self].forwarded_requests.add();
+  return false;
+}
+
+int Api::owner_of(const Request& request, const PlayerCall& call, Reply& reply) {
+  const uint32_t self = reactor_.self();
+  std::string_view token = bearer_token(request.authorization);
+  if (call.route == kRouteOperatorLaunch) {
+    if (token.empty()) {
+      reply.error(401, "unauthorized", "The operator key is missing.");
+      return -1;
+    }
+    const std::string& key = runtime_.config.operator_key;
+    if (token.size() != key.size() || CRYPTO_memcmp(token.data(), key.data(), key.size()) != 0) {
+      reply.error(403, "forbidden", "The operator key is wrong.");
+      return -1;
+    }
+    BodyField fields[] = {{"playerId"}};
+    // A body that does not name a player is refused by the handler, on any shard: this one.
+    if (!body_parser_.parse(call.body, fields).empty() || !fields[0].present) {
+      return static_cast<int>(self);
+    }
+    return shard_of_player(fields[0].text, static_cast<uint16_t>(runtime_.shard_count()));
+  }
+  std::optional<ParsedId> id = parse_id(token, IdKind::kToken);
+  if (!id || id->shard >= runtime_.shard_count()) {
+    reply.set_route(call.route);
+    reply.error(401, "unauthorized", "The bearer token is missing, unknown or expired.");
+    return -1;
+  }
+  return id->shard;
 }
 
 bool Api::handle_readyz(ConnRef ref, Reply& reply) {
@@ -56,29 +121,54 @@ void Api::handle_metrics(Reply& reply) {
   render_metrics(runtime_, reply.body());
 }
 
-bool Api::on_message(uint32_t, uint16_t kind, const void* payload, uint32_t) {
-  if (kind != kMsgReadyReply) return false;
-  ReadyReply r;
-  std::memcpy(&r, payload, sizeof r);
-  Reply reply(reply_body_);
-  reply.set_route(kRouteReadyz);
-  JsonWriter w(reply.body());
-  if (r.ready) {
-    w.begin_object().key("ready").value(true).end_object();
+void Api::respond(void* ctx, ReplyTarget target, Reply& reply) {
+  auto* self = static_cast<Api*>(ctx);
+  if (target.shard == self->reactor_.self()) {
+    self->http_->complete(target.ref, reply);
   } else {
-    reply.set_status(503);
-    w.begin_object()
-        .key("error")
-        .value("unavailable")
-        .key("message")
-        .value(std::string_view(r.reason, strnlen(r.reason, sizeof r.reason)))
-        .key("ready")
-        .value(false)
-        .end_object();
-    reply.add_header("Retry-After", "1");
+    send_forward_reply(self->reactor_.mailbox(), target.shard, target.ref, reply);
   }
-  http_->complete(r.ref, reply);
-  return true;
+}
+
+bool Api::on_message(uint32_t from, uint16_t kind, const void* payload, uint32_t len) {
+  switch (kind) {
+    case kMsgForwardRequest: {
+      ConnRef ref;
+      PlayerCall call = read_forward(payload, len, &ref);
+      Reply reply(reply_body_);
+      if (player_.handle(call, {from, ref}, reply)) {
+        send_forward_reply(reactor_.mailbox(), from, ref, reply);
+      }
+      return true;
+    }
+    case kMsgForwardReply: {
+      ConnRef ref;
+      Reply reply(reply_body_);
+      read_forward_reply(payload, len, &ref, reply);
+      http_->complete(ref, reply);
+      return true;
+    }
+    case kMsgReadyReply: {
+      ReadyReply r;
+      std::memcpy(&r, payload, sizeof r);
+      Reply reply(reply_body_);
+      reply.set_route(kRouteReadyz);
+      JsonWriter w(reply.body());
+      if (r.ready) {
+        w.begin_object().key("ready").value(true).end_object();
+      } else {
+        reply.set_status(503);
+        w.begin_object().key("error").value("unavailable").key("message");
+        w.value(std::string_view(r.reason, strnlen(r.reason, sizeof r.reason)));
+        w.key("ready").value(false).end_object();
+        reply.add_header("Retry-After", "1");
+      }
+      http_->complete(r.ref, reply);
+      return true;
+    }
+    default:
+      return player_.on_message(kind, payload, len);
+  }
 }
 
 }  // namespace ringside

@@ -94,6 +94,50 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
     put(out, runtime.metrics[i].accepted_connections.get());
     put(out, "\n");
   }
+  const char* status_names[] = {"starting", "running", "stopping", "stopped", "error"};
+  put(out, "# HELP ringside_sessions Game sessions in memory, by status.\n");
+  put(out, "# TYPE ringside_sessions gauge\n");
+  for (int st = 0; st < 5; ++st) {
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < shards; ++i) n += runtime.player_metrics[i].sessions_by_status[st].get();
+    put(out, "ringside_sessions{status=\"");
+    put(out, status_names[st]);
+    put(out, "\"} ");
+    put(out, n);
+    put(out, "\n");
+  }
+  struct {
+    const char* name;
+    const char* help;
+    Counter PlayerMetrics::*field;
+  } const player_counters[] = {
+      {"ringside_launches_accepted_total", "Launches answered 202.",
+       &PlayerMetrics::launches_accepted},
+      {"ringside_launches_rate_limited_total", "Launches refused with 429.",
+       &PlayerMetrics::launches_rate_limited},
+      {"ringside_launches_no_servers_total", "Launches refused with 503 no_servers.",
+       &PlayerMetrics::launches_refused_no_servers},
+      {"ringside_cross_shard_requests_total",
+       "Requests forwarded to the shard owning the player (rate() gives per second).",
+       &PlayerMetrics::forwarded_requests},
+      {"ringside_token_sessions", "Live token sessions.", &PlayerMetrics::token_sessions},
+  };
+  for (const auto& c : player_counters) {
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < shards; ++i) n += (runtime.player_metrics[i].*c.field).get();
+    put(out, "# HELP ");
+    put(out, c.name);
+    put(out, " ");
+    put(out, c.help);
+    put(out, "\n# TYPE ");
+    put(out, c.name);
+    put(out, std::string_view(c.name).ends_with("_total") ? " counter\n" : " gauge\n");
+    put(out, c.name);
+    put(out, " ");
+    put(out, n);
+    put(out, "\n");
+  }
+
   put(out, "# HELP ringside_bad_requests_total Malformed or over-limit requests.\n");
   put(out, "# TYPE ringside_bad_requests_total counter\n");
   uint64_t bad = 0;

@@ -1,5 +1,6 @@
 #pragma once
-// Every route ringside serves: its id (also its metrics label index), method and pattern.
+// Every route ringside serves: its id (also its metrics label), method and pattern, and
+// whose state it needs: any shard's (operations), or the shard owning the caller's player.
 #include <cstdint>
 #include <string_view>
 
@@ -11,6 +12,19 @@ enum RouteId : uint16_t {
   kRouteHealthz,
   kRouteReadyz,
   kRouteMetrics,
+  kRouteOperatorLaunch,
+  kRouteSessionRefresh,
+  kRouteGames,
+  kRouteGame,
+  kRouteLaunch,
+  kRouteSessionStatus,
+  kRouteKeepalive,
+  kRouteStop,
+  kRouteSessions,
+  kRouteCurrent,
+  kRouteHistory,
+  kRouteSessionDetails,
+  kRouteSaveSlots,
   kRouteCount,
 };
 
@@ -24,7 +38,25 @@ inline constexpr RouteSpec kRoutes[] = {
     {kRouteHealthz, Method::kGet, "/healthz"},
     {kRouteReadyz, Method::kGet, "/readyz"},
     {kRouteMetrics, Method::kGet, "/metrics"},
+    {kRouteOperatorLaunch, Method::kPost, "/operator/launch"},
+    {kRouteSessionRefresh, Method::kPost, "/session/refresh"},
+    {kRouteGames, Method::kGet, "/api/games"},
+    {kRouteGame, Method::kGet, "/api/games/{slug}"},
+    {kRouteLaunch, Method::kPost, "/api/game/launch"},
+    {kRouteSessionStatus, Method::kGet, "/api/game/session-status"},
+    {kRouteKeepalive, Method::kPost, "/api/game/keepalive"},
+    {kRouteStop, Method::kPost, "/api/game/stop"},
+    {kRouteSessions, Method::kGet, "/api/game/sessions"},
+    {kRouteCurrent, Method::kPost, "/api/game/current"},
+    {kRouteHistory, Method::kGet, "/api/game/history"},
+    {kRouteSessionDetails, Method::kGet, "/api/game/session/{sessionId}"},
+    {kRouteSaveSlots, Method::kGet, "/api/game/save-slots"},
 };
+
+// Routes answered by the shard that owns the bearer token's player.
+inline constexpr bool is_player_route(uint16_t route) {
+  return route >= kRouteSessionRefresh && route < kRouteCount;
+}
 
 std::string_view route_label(uint16_t route);
 

@@ -49,6 +49,44 @@ std::function<bool(Config&, std::string_view)> seconds_field(double Config::*fie
   return [field](Config& c, std::string_view v) { return parse_seconds(v, &(c.*field)); };
 }
 
+// "N/s", "N/min", "N/h": a rate of N per unit, with a bucket of N (a burst of one unit's worth).
+bool parse_rate_flag(std::string_view v, double* per_second, double* burst) {
+  size_t slash = v.find('/');
+  if (slash == std::string_view::npos) return false;
+  double n = 0;
+  std::string_view num = v.substr(0, slash);
+  auto r = std::from_chars(num.data(), num.data() + num.size(), n);
+  if (r.ec != std::errc() || r.ptr != num.data() + num.size() || !(n > 0) || !std::isfinite(n)) {
+    return false;
+  }
+  std::string_view unit = v.substr(slash + 1);
+  double seconds = unit == "s" ? 1 : unit == "min" ? 60 : unit == "h" ? 3600 : 0;
+  if (seconds == 0) return false;
+  *per_second = n / seconds;
+  *burst = n < 1 ? 1 : n;
+  return true;
+}
+
+bool parse_fraction(std::string_view s, double* out) {
+  double v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size() || v < 0 || v > 1) return false;
+  *out = v;
+  return true;
+}
+
+std::function<bool(Config&, std::string_view)> string_field(std::string Config::*field) {
+  return [field](Config& c, std::string_view v) {
+    if (v.empty()) return false;
+    c.*field = std::string(v);
+    return true;
+  };
+}
+
+std::function<bool(Config&, std::string_view)> fraction_field(double Config::*field) {
+  return [field](Config& c, std::string_view v) { return parse_fraction(v, &(c.*field)); };
+}
+
 bool set_listen(Config& c, std::string_view v) {
   size_t colon = v.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return false;
@@ -83,6 +121,66 @@ const std::vector<Flag>& flags() {
        seconds_field(&Config::drain_timeout_s)},
       {"max-output-backlog", "BYTES", "unsent answers after which a client is cut off (4194304)",
        uint_field(&Config::max_output_backlog, uint64_t{1} << 40)},
+      {"backend", "NAME", "game backend: sim (default)",
+       [](Config& c, std::string_view v) {
+         if (v != "sim") return false;
+         c.backend = std::string(v);
+         return true;
+       }},
+      {"operator-key", "KEY", "bearer key of /operator/launch (default: random, printed once)",
+       string_field(&Config::operator_key)},
+      {"iframe-base", "URL", "base of launch URLs (default http://127.0.0.1:8080/play)",
+       string_field(&Config::iframe_base)},
+      {"catalog", "FILE", "game catalog JSON {\"games\":[...]} (default: built-in demo)",
+       string_field(&Config::catalog_file)},
+      {"token-ttl", "SECONDS", "token sessions expire after this long unused (3600)",
+       seconds_field(&Config::token_ttl_s)},
+      {"refresh-grace", "SECONDS", "a refreshed token keeps working this long (60)",
+       seconds_field(&Config::refresh_grace_s)},
+      {"session-idle-timeout", "SECONDS", "sessions without keepalive are reclaimed (1800)",
+       seconds_field(&Config::session_idle_timeout_s)},
+      {"launch-rate-per-player", "RATE", "launches per player, N/s N/min or N/h (10/min)",
+       [](Config& c, std::string_view v) {
+         return parse_rate_flag(v, &c.launch_rate_per_player, &c.launch_burst_per_player);
+       }},
+      {"launch-budget", "RATE", "launches per process, shared by the shards (5000/s)",
+       [](Config& c, std::string_view v) {
+         return parse_rate_flag(v, &c.launch_budget, &c.launch_budget_burst);
+       }},
+      {"launch-queue", "N", "launches waiting for capacity before 503 no_servers (10000)",
+       uint_field(&Config::launch_queue, 10000000)},
+      {"launch-queue-timeout", "SECONDS", "a queued launch ends in error no_servers after (60)",
+       seconds_field(&Config::launch_queue_timeout_s)},
+      {"sim-servers", "N", "simulated game servers (4)", uint_field(&Config::sim_servers, 4096)},
+      {"sim-slots-per-server", "N", "sessions one simulated server holds at most (64)",
+       uint_field(&Config::sim_slots_per_server, 1000000)},
+      {"sim-server-cpu", "MILLICORES", "CPU of one simulated server (64000)",
+       uint_field(&Config::sim_server_cpu_millicores, 100000000)},
+      {"sim-server-memory-mb", "MB", "memory of one simulated server (262144)",
+       uint_field(&Config::sim_server_memory_mb, 100000000)},
+      {"sim-pull-ms", "MS", "simulated image pull time (1500)",
+       uint_field(&Config::sim_pull_ms, 3600000)},
+      {"sim-start-ms", "MS", "simulated container start time (300)",
+       uint_field(&Config::sim_start_ms, 3600000)},
+      {"sim-session-cpu", "CORES", "average cores a simulated session uses (0.5)",
+       [](Config& c, std::string_view v) {
+         double x;
+         if (!parse_seconds(v, &x)) return false;
+         c.sim_session_cpu_cores = x;
+         return true;
+       }},
+      {"sim-session-memory-mb", "MB", "peak memory a simulated session reports (768)",
+       uint_field(&Config::sim_session_memory_mb, 10000000)},
+      {"sim-pull-failure-rate", "P", "fault injection: share of pulls that fail, 0..1 (0)",
+       fraction_field(&Config::sim_pull_failure_rate)},
+      {"sim-start-failure-rate", "P", "fault injection: share of starts that fail, 0..1 (0)",
+       fraction_field(&Config::sim_start_failure_rate)},
+      {"sim-cached-images", "WHICH", "images on the simulated servers at start: all, none (all)",
+       [](Config& c, std::string_view v) {
+         if (v != "all" && v != "none") return false;
+         c.sim_cached_images = std::string(v);
+         return true;
+       }},
       {"uring-fallbacks", nullptr,
        "use the fallback of every optional io_uring feature (for testing)",
        [](Config& c, std::string_view) {

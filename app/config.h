@@ -21,6 +21,35 @@ struct Config {
   double drain_timeout_s = 30;
   uint64_t max_output_backlog = 4 << 20;
   bool uring_fallbacks = false;  // force the fallback of every optional io_uring feature
+
+  // Sessions API.
+  std::string backend = "sim";
+  std::string operator_key;  // empty: a random key is generated and printed once
+  std::string iframe_base = "http://127.0.0.1:8080/play";
+  std::string catalog_file;  // empty: the built-in demo catalog
+  double token_ttl_s = 3600;
+  double refresh_grace_s = 60;
+  double session_idle_timeout_s = 1800;
+  // Launch limits: a RATE is "N/s", "N/min" or "N/h"; the bucket holds N.
+  double launch_rate_per_player = 10.0 / 60;
+  double launch_burst_per_player = 10;
+  double launch_budget = 5000;
+  double launch_budget_burst = 5000;
+  uint32_t launch_queue = 10000;
+  double launch_queue_timeout_s = 60;
+
+  // The simulated fleet (--backend sim).
+  uint32_t sim_servers = 4;
+  uint32_t sim_slots_per_server = 64;
+  uint32_t sim_server_cpu_millicores = 64000;
+  uint32_t sim_server_memory_mb = 262144;
+  uint32_t sim_pull_ms = 1500;
+  uint32_t sim_start_ms = 300;
+  double sim_session_cpu_cores = 0.5;      // figures a simulated session reports on stop
+  uint32_t sim_session_memory_mb = 768;
+  double sim_pull_failure_rate = 0;        // fault injection, 0..1
+  double sim_start_failure_rate = 0;
+  std::string sim_cached_images = "all";   // "all", "none": images on every server at start
 };
 
 // Parses argv (argv[0] is skipped). On `--help` sets *help. Returns an empty string or the

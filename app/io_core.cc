@@ -1,8 +1,13 @@
 #include "app/io_core.h"
 
-#include <cstring>
+#include <unistd.h>
 
+#include <cstring>
+#include <memory>
+
+#include "app/make_backend.h"
 #include "app/messages.h"
+#include "app/placement.h"
 #include "core/log.h"
 #include "core/reactor.h"
 
@@ -12,7 +17,15 @@ namespace {
 class IoCore {
  public:
   explicit IoCore(Runtime& runtime)
-      : runtime_(runtime), reactor_(runtime.bus, runtime.io_thread(), options(runtime.config)) {
+      : runtime_(runtime),
+        reactor_(runtime.bus, runtime.io_thread(), options(runtime.config)),
+        placement_(runtime, reactor_.mailbox(), reactor_.timers(), clock()),
+        backend_(make_backend(runtime, reactor_.timers(), clock(), placement_)) {
+    if (!backend_) {
+      log_error("unknown_backend").kv("backend", runtime.config.backend);
+      _exit(1);
+    }
+    placement_.attach(*backend_);
     reactor_.set_message_handler(&IoCore::on_message, this);
   }
 
@@ -29,9 +42,14 @@ class IoCore {
     return o;
   }
 
+  std::function<uint64_t()> clock() const {
+    return [this] { return reactor_.now_ms(); };
+  }
+
   static void on_message(void* ctx, uint32_t from, uint16_t kind, const void* payload,
-                         uint32_t) {
+                         uint32_t len) {
     auto* self = static_cast<IoCore*>(ctx);
+    if (self->placement_.on_message(from, kind, payload, len)) return;
     switch (kind) {
       case kMsgReadyQuery: {
         ReadyQuery q;
@@ -57,6 +75,8 @@ class IoCore {
 
   Runtime& runtime_;
   Reactor reactor_;
+  SessionPlacement placement_;
+  std::unique_ptr<Backend> backend_;  // reports to placement_, so destroyed before it
   uint32_t drained_ = 0;
 };
 

@@ -8,11 +8,14 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/catalog.h"
 #include "app/cpu_affinity.h"
+#include "app/fleet.h"
 #include "app/io_core.h"
 #include "app/runtime.h"
 #include "app/shard.h"
 #include "core/log.h"
+#include "store/ids.h"
 
 using namespace ringside;
 
@@ -29,6 +32,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   set_log_level(config.log_level);
+  if (config.operator_key.empty()) {
+    // Printed once, to stdout and not to the log: logs never carry secrets.
+    config.operator_key = id_to_string(IdKind::kToken, 0, random_id128()).substr(3);
+    printf("operator key: %s\n", config.operator_key.c_str());
+    fflush(stdout);
+  }
 
   // Signals are taken by shard 0 through a signalfd; every thread inherits this mask.
   sigset_t set;
@@ -39,7 +48,17 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
   try {
-    Runtime runtime(config);
+    Catalog catalog = Catalog::demo();
+    if (!config.catalog_file.empty()) {
+      std::string why;
+      std::optional<Catalog> loaded = Catalog::load(config.catalog_file, &why);
+      if (!loaded) {
+        fprintf(stderr, "ringside: %s\n", why.c_str());
+        return 2;
+      }
+      catalog = std::move(*loaded);
+    }
+    Runtime runtime(config, std::move(catalog), make_fleet(config));
     std::vector<int> cpus = allowed_cpus();
     std::vector<std::thread> threads;
     threads.emplace_back([&runtime] { run_io_core(runtime); });

@@ -3,7 +3,9 @@
 // structs (or a struct followed by bytes), copied into the receiver's ring.
 #include <cstdint>
 
+#include "backends/session_types.h"
 #include "http/http_server.h"
+#include "store/ids.h"
 
 namespace ringside {
 
@@ -16,6 +18,17 @@ enum MessageKind : uint16_t {
   // shard -> I/O core: no connection left; I/O core -> shard: stop the loop.
   kMsgDrained,
   kMsgStop,
+  // owner shard -> I/O core: place and start a session; stop (or cancel) one.
+  kMsgPlaceSession,
+  kMsgStopSession,
+  // I/O core -> owner shard: what became of a session.
+  kMsgSessionPhase,
+  kMsgSessionRunning,
+  kMsgSessionFailed,   // failed to start, or lost while running
+  kMsgSessionStopped,
+  // shard -> owner shard: a request for a player the sender does not own, and its answer.
+  kMsgForwardRequest,
+  kMsgForwardReply,
 };
 
 struct ReadyQuery {
@@ -26,6 +39,40 @@ struct ReadyReply {
   ConnRef ref;
   bool ready;
   char reason[64];  // empty when ready
+};
+
+// Followed by player_id_len bytes of the player id.
+struct PlaceSession {
+  Id128 session;
+  Id128 save_slot;
+  uint32_t game;        // index in the catalog
+  uint16_t owner_shard;
+  bool fresh_slot;      // nothing saved in the slot yet
+  uint16_t player_id_len;
+};
+
+struct StopSession {
+  Id128 session;
+};
+
+struct SessionPhaseUpdate {
+  Id128 session;
+  StartPhase phase;
+};
+
+struct SessionRunning {
+  Id128 session;
+  uint32_t server;  // index in Runtime::servers
+};
+
+struct SessionFailed {
+  Id128 session;
+  SessionError error;
+};
+
+struct SessionStopped {
+  Id128 session;
+  SessionFigures figures;
 };
 
 }  // namespace ringside

@@ -2,21 +2,30 @@
 // What the threads of one ringside process share at start-up: the configuration (read-only
 // once threads run), the message bus, and each shard's metrics block (written by its shard
 // only). Threads 0..shards-1 are the shards; thread `shards` is the I/O core.
+#include <atomic>
 #include <cstdint>
 #include <latch>
 #include <memory>
 
+#include "api/player_metrics.h"
+#include "app/catalog.h"
 #include "app/config.h"
+#include "backends/backend.h"
 #include "core/message_bus.h"
 #include "http/http_metrics.h"
+#include "store/token_minter.h"
 
 namespace ringside {
 
 struct Runtime {
-  explicit Runtime(const Config& c)
+  Runtime(const Config& c, Catalog cat, std::vector<GameServerInfo> fleet)
       : config(c),
+        catalog(std::move(cat)),
+        servers(std::move(fleet)),
         bus(c.shards + 1, kMailboxBytes),
+        token_secret(TokenMinter::random_secret()),
         metrics(new HttpMetrics[c.shards]),
+        player_metrics(new PlayerMetrics[c.shards]),
         rings_ready(c.shards + 1),
         listening(c.shards) {}
 
@@ -26,8 +35,16 @@ struct Runtime {
   uint32_t io_thread() const { return config.shards; }
 
   const Config config;
+  const Catalog catalog;
+  const std::vector<GameServerInfo> servers;  // the fleet, indexed as the scheduler does
+  // Written by the I/O core only: false while the launch queue is full, so shards refuse
+  // launches with 503 no_servers at once instead of accepting what cannot be queued.
+  std::atomic<bool> launches_accepted{true};
   MessageBus bus;
+  // Tokens are derived from this (store/token_minter.h); it never leaves the process.
+  const TokenMinter::Secret token_secret;
   std::unique_ptr<HttpMetrics[]> metrics;
+  std::unique_ptr<PlayerMetrics[]> player_metrics;
   // Every thread creates its ring, publishes the ring fd, then waits here before it may
   // ring anyone's doorbell.
   std::latch rings_ready;

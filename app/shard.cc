@@ -122,6 +122,7 @@ class Shard {
 
   static void on_batch_end(void* ctx) {
     auto* self = static_cast<Shard*>(ctx);
+    self->api_.players().publish_metrics();
     if (self->draining_ && !self->drained_reported_ && self->http_.open_connections() == 0) {
       self->drained_reported_ = true;
       self->reactor_.timers().cancel(&self->drain_deadline_);

@@ -15,8 +15,18 @@
 #   BUILD_DIR=build                   where ringside and bench/raw_uring_responder are built
 #   RESULTS_DIR=bench/results/<time>  where the raw wrk reports and the table go
 #   SERVER_CPU=0 CLIENT_CPU=1         the cores for the server and for wrk
+# Paths given in the environment are relative to where you run this; the defaults are in the repo.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_DIR=$(realpath -m "${BUILD_DIR:-$REPO/build}")
+RESULTS_DIR=$(realpath -m "${RESULTS_DIR:-$REPO/bench/results/$(date +%Y%m%d-%H%M%S)}")
+WRK_SCRIPT=${WRK_SCRIPT:-}
+if [ -n "$WRK_SCRIPT" ]; then
+  [ -f "$WRK_SCRIPT" ] || { echo "bench/wrk.sh: no WRK_SCRIPT '$WRK_SCRIPT'" >&2; exit 1; }
+  WRK_SCRIPT=$(realpath "$WRK_SCRIPT")
+fi
+export WRK_SCRIPT # bench/pipeline.lua loads it
+cd "$REPO"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source bench/lib.sh
 
@@ -25,10 +35,7 @@ TARGETS=${TARGETS:-ringside nginx raw}
 SCENARIOS=${SCENARIOS:-c64 c1000 pipe16}
 PIPE_CONNECTIONS=${PIPE_CONNECTIONS:-64}
 PATH_UNDER_TEST=${PATH_UNDER_TEST:-/healthz}
-WRK_SCRIPT=${WRK_SCRIPT:-}
 RINGSIDE_ARGS=${RINGSIDE_ARGS:-}
-BUILD_DIR=${BUILD_DIR:-build}
-RESULTS_DIR=${RESULTS_DIR:-bench/results/$(date +%Y%m%d-%H%M%S)}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 CLK_TCK=$(getconf CLK_TCK)
@@ -49,11 +56,6 @@ for target in $TARGETS; do
   case $target in ringside | nginx | raw) ;; *) die "unknown target '$target'" ;; esac
 done
 command -v wrk >/dev/null || die "wrk is not installed (tools/setup installs it)"
-if [ -n "$WRK_SCRIPT" ]; then
-  [ -f "$WRK_SCRIPT" ] || die "WRK_SCRIPT '$WRK_SCRIPT' does not exist"
-  WRK_SCRIPT=$(realpath "$WRK_SCRIPT")
-fi
-export WRK_SCRIPT # bench/pipeline.lua loads it
 
 binary_of() {
   case $1 in
@@ -65,14 +67,14 @@ binary_of() {
 for target in $TARGETS; do
   [ -x "$(binary_of "$target")" ] && continue
   [ "$target" = nginx ] && die "nginx is not installed (tools/setup installs nginx-light)"
-  [ "$BUILD_DIR" = build ] || die "$(binary_of "$target") is missing: build $BUILD_DIR first"
+  [ "$BUILD_DIR" = "$REPO/build" ] || die "$(binary_of "$target") is missing: build $BUILD_DIR first"
   echo "bench/wrk.sh: $(binary_of "$target") is missing, running tools/build" >&2
   tools/build
 done
 
 # 1000 connections need as many descriptors in wrk and in each server.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-if [ "$(ulimit -n)" != unlimited ] && (($(ulimit -n) < MAX_CONNECTIONS + 64)); then
+if [ "$(ulimit -n)" != unlimited ] && (($(ulimit -n) < 2 * MAX_CONNECTIONS + 256)); then
   die "$MAX_CONNECTIONS connections need more open files than ulimit -n allows ($(ulimit -n))"
 fi
 
@@ -121,7 +123,7 @@ worker_processes 1;
 daemon off;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
-events { worker_connections $((MAX_CONNECTIONS + 64)); }
+events { worker_connections $((2 * MAX_CONNECTIONS + 256)); }
 http {
   access_log off;
   keepalive_requests 1000000;
@@ -231,11 +233,13 @@ ratio() {
 }
 
 # The issue's targets for ringside: CPU per request at or below nginx's with plain connections,
-# and at least 10x nginx's throughput when pipelined.
+# and at least 10x nginx's throughput when pipelined. Errors make either unclear.
 goal() {
   local scenario=$1 key=ringside/$1 nginx=nginx/$1
   if [ -z "${RPS[$key]:-}" ] || [ -z "${RPS[$nginx]:-}" ]; then
     echo -
+  elif ((ERRORS[$key] > 0)); then
+    echo "unclear (ringside had errors)"
   elif [[ $scenario == pipe* ]]; then
     awk -v a="${RPS[$key]}" -v b="${RPS[$nginx]}" \
       'BEGIN { print (a >= 10 * b ? "met" : "missed") " (rps >= 10x nginx)" }'
@@ -274,3 +278,8 @@ print_table() {
 
 print_table | tee "$RESULTS_DIR/table.txt"
 echo "bench/wrk.sh: wrk reports and server logs in $RESULTS_DIR" >&2
+for target in $TARGETS; do
+  for scenario in $SCENARIOS; do
+    [ -n "${RPS[$target/$scenario]:-}" ] || die "some runs failed (marked in the table)"
+  done
+done

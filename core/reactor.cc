@@ -12,12 +12,6 @@
 namespace ringside {
 namespace {
 
-uint64_t monotonic_us() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
-}
-
 constexpr size_t kMessagesPerIteration = 4096;
 constexpr uint32_t kTimerSlots = 4096;
 
@@ -25,7 +19,7 @@ constexpr uint32_t kTimerSlots = 4096;
 
 Reactor::Reactor(MessageBus& bus, uint32_t self, const Options& options)
     : mailbox_(bus, self),
-      timers_(options.timer_tick_ms, kTimerSlots, monotonic_us() / 1000),
+      timers_(options.timer_tick_ms, kTimerSlots, read_clock().mono_ms),
       bus_(bus) {
   int rc = setup_ring(&ring_, options.sq_entries, options.cq_entries, options.minimal_uring,
                       &features_);
@@ -33,7 +27,7 @@ Reactor::Reactor(MessageBus& bus, uint32_t self, const Options& options)
     throw std::runtime_error(std::string("io_uring setup failed: ") + strerror(-rc) +
                              " (ringside needs Linux 5.19 or newer with io_uring enabled)");
   }
-  refresh_clock();
+  clock_ = read_clock();
   bus_.inbox(self).ring_fd.store(ring_.ring_fd);
   set_completion_handler(kDoorbellCompletion, &Reactor::on_doorbell, this);
   if (!features_.msg_ring) arm_eventfd_doorbell();
@@ -61,12 +55,6 @@ void Reactor::set_message_handler(MessageHandler handler, void* ctx) {
 
 void Reactor::add_batch_end_hook(Hook hook, void* ctx) { hooks_.push_back({hook, ctx}); }
 
-void Reactor::refresh_clock() {
-  now_us_ = monotonic_us();
-  now_ms_ = now_us_ / 1000;
-  unix_now_ = static_cast<int64_t>(time(nullptr));
-}
-
 void Reactor::arm_eventfd_doorbell() {
   io_uring_sqe* s = sqe();
   io_uring_prep_read(s, bus_.inbox(self()).eventfd, &eventfd_value_, sizeof eventfd_value_, 0);
@@ -88,7 +76,7 @@ void Reactor::run() {
   while (!stopping_) {
     // 1. Wait. Never sleep while messages wait in overflow or another thread may have
     //    written to us without seeing us asleep.
-    int64_t wait_ms = timers_.ms_until_next_tick(now_ms_);
+    int64_t wait_ms = timers_.ms_until_next_tick(clock_.mono_ms);
     bool may_sleep = mailbox_.prepare_to_sleep();
     if (mailbox_.has_overflow()) wait_ms = (wait_ms < 0 || wait_ms > 1) ? 1 : wait_ms;
     if (!may_sleep) wait_ms = 0;
@@ -104,7 +92,7 @@ void Reactor::run() {
     mailbox_.woke();
 
     // 2. Clocks.
-    refresh_clock();
+    clock_ = read_clock();
 
     // 3. Completions, until the CQ is empty (including anything the kernel had to hold
     //    back when the CQ overflowed).
@@ -131,7 +119,7 @@ void Reactor::run() {
     }
 
     // 5. Timers.
-    timers_.advance(now_ms_);
+    timers_.advance(clock_.mono_ms);
 
     // 6. Batch end.
     for (const HookEntry& h : hooks_) h.fn(h.ctx);

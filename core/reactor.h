@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/mailbox.h"
 #include "core/timer_wheel.h"
 #include "core/uring.h"
@@ -49,9 +50,10 @@ class Reactor {
   TimerWheel& timers() { return timers_; }
   uint32_t self() const { return mailbox_.self(); }
 
-  uint64_t now_ms() const { return now_ms_; }    // monotonic, cached per iteration
-  uint64_t now_us() const { return now_us_; }    // monotonic, cached per iteration
-  int64_t unix_now() const { return unix_now_; } // wall clock seconds, cached per iteration
+  const Clock& clock() const { return clock_; }  // refreshed once per iteration
+  uint64_t now_ms() const { return clock_.mono_ms; }
+  uint64_t now_us() const { return clock_.mono_us; }
+  int64_t unix_now() const { return clock_.unix_s; }
 
   // Never returns null: submits pending entries when the SQ is full.
   io_uring_sqe* sqe();
@@ -64,7 +66,6 @@ class Reactor {
   void stop() { stopping_ = true; }
 
  private:
-  void refresh_clock();
   void arm_eventfd_doorbell();
   void handle_completion(const io_uring_cqe& cqe);
   static void on_doorbell(void* ctx, const io_uring_cqe& cqe);
@@ -87,9 +88,7 @@ class Reactor {
   };
   std::vector<HookEntry> hooks_;
   uint64_t eventfd_value_ = 0;
-  uint64_t now_ms_ = 0;
-  uint64_t now_us_ = 0;
-  int64_t unix_now_ = 0;
+  Clock clock_;
   bool stopping_ = false;
 };
 

@@ -42,8 +42,8 @@ class SpscRing {
   explicit SpscRing(size_t capacity_bytes)
       : capacity_(std::bit_ceil(std::max<size_t>(capacity_bytes, kCacheLine))),
         mask_(capacity_ - 1),
-        max_message_(static_cast<uint32_t>(
-            std::min<size_t>(capacity_ / 2 - kHeaderBytes, kPaddingLen - 1))),
+        max_message_(
+            static_cast<uint32_t>(std::min<size_t>(capacity_ / 2 - kHeaderBytes, kPaddingLen - 1))),
         buffer_(static_cast<std::byte*>(std::aligned_alloc(kCacheLine, capacity_))) {
     if (!buffer_) throw std::bad_alloc();
   }
@@ -77,7 +77,8 @@ class SpscRing {
 
   // Publishes the message reserved last.
   void commit() {
-    assert(reserved_end_ > write_pos_.load(std::memory_order_relaxed) && "commit() without reserve");
+    assert(reserved_end_ > write_pos_.load(std::memory_order_relaxed) &&
+           "commit() without reserve");
     write_pos_.store(reserved_end_, std::memory_order_release);
   }
 

@@ -48,7 +48,7 @@ Utf8Sequence scan_utf8(const unsigned char* p, size_t available) {
 
 constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
 
-void append_escaped_control(ByteBuffer& out, unsigned char c) {
+void append_escape(ByteBuffer& out, unsigned char c) {
   static constexpr char kHex[] = "0123456789abcdef";
   switch (c) {
     case '"':
@@ -148,7 +148,7 @@ void JsonWriter::write_string(std::string_view s) {
       i += seq.length;
     } else {
       out_.append(s.data() + run_start, i - run_start);
-      append_escaped_control(out_, c);
+      append_escape(out_, c);
       ++i;
     }
     run_start = i;
@@ -188,8 +188,8 @@ JsonWriter& JsonWriter::value(uint32_t v) { return integer(v); }
 JsonWriter& JsonWriter::value(double v) {
   if (!std::isfinite(v)) return null();
   separate();
-  constexpr size_t kMaxChars =
-      32;  // shortest round-trip is at most 24, e.g. "-2.2250738585072014e-308"
+  // The shortest round-trip text is at most 24 characters ("-2.2250738585072014e-308").
+  constexpr size_t kMaxChars = 32;
   char* p = out_.prepare(kMaxChars);
   // Plain to_chars picks fixed notation whenever it is shorter, which turns 2^70 into a
   // 22-digit integer that some parsers (simdjson among them) reject as out of range. From 1e16

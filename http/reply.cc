@@ -21,6 +21,12 @@ void Reply::add_header(std::string_view name, std::string_view value) {
   headers_len_ = static_cast<uint16_t>(headers_len_ + need);
 }
 
+void Reply::add_rendered_headers(std::string_view lines) {
+  if (headers_len_ + lines.size() > sizeof headers_) return;
+  std::memcpy(headers_ + headers_len_, lines.data(), lines.size());
+  headers_len_ = static_cast<uint16_t>(headers_len_ + lines.size());
+}
+
 void Reply::error(uint16_t status, std::string_view code, std::string_view message) {
   status_ = status;
   content_type_ = kJsonContentType;

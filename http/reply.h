@@ -32,6 +32,8 @@ class Reply {
 
   // Adds "Name: value\r\n". Extra headers are few and short (Allow, Retry-After).
   void add_header(std::string_view name, std::string_view value);
+  // Adds header lines already rendered by another Reply ("Name: value\r\n"...).
+  void add_rendered_headers(std::string_view lines);
   std::string_view extra_headers() const { return {headers_, headers_len_}; }
 
   // Renders the SPEC's error body {"error": code, "message": message} with `status`.

@@ -59,53 +59,57 @@ std::string_view method_name(Method method) {
   return "OTHER";
 }
 
-void Router::add(Method method, std::string_view pattern, uint16_t route_id) {
-  if (method == Method::kOther) reject(pattern, "Method::kOther cannot be routed");
+Router::Pattern Router::parse(std::string_view pattern) {
   if (pattern.empty() || pattern.front() != '/') reject(pattern, "must start with '/'");
-
   Pattern parsed;
-  size_t param_count = 0;
   if (pattern == "/") {
-    parsed.shape = "/";
-  } else {
-    for (size_t pos = 0; pos < pattern.size();) {  // pattern[pos] == '/'
-      const size_t end = std::min(pattern.find('/', pos + 1), pattern.size());
-      const std::string_view segment = pattern.substr(pos + 1, end - pos - 1);
-      pos = end;
-      if (segment.empty()) reject(pattern, "empty segment");
-      parsed.shape += '/';
-      const bool braced = segment.front() == '{' && segment.back() == '}';
-      const std::string_view inner = braced ? segment.substr(1, segment.size() - 2) : segment;
-      if (inner.empty() || inner.find_first_of("{}") != std::string_view::npos) {
-        reject(pattern, "malformed \"{name}\" segment");
-      }
-      if (braced) {
-        ++param_count;
-        parsed.shape += "{}";
-        parsed.segments.push_back({{}, true});
-      } else {
-        parsed.shape += segment;
-        parsed.segments.push_back({std::string(segment), false});
-      }
+    parsed.shape.push_back('/');  // not `= "/"`: GCC 12 -O3 flags that with a false -Wrestrict
+    return parsed;
+  }
+  size_t param_count = 0;
+  for (size_t pos = 0; pos < pattern.size();) {  // pattern[pos] == '/'
+    const size_t end = std::min(pattern.find('/', pos + 1), pattern.size());
+    const std::string_view segment = pattern.substr(pos + 1, end - pos - 1);
+    pos = end;
+    if (segment.empty()) reject(pattern, "empty segment");
+    parsed.shape += '/';
+    const bool braced = segment.front() == '{' && segment.back() == '}';
+    const std::string_view inner = braced ? segment.substr(1, segment.size() - 2) : segment;
+    if (inner.empty() || inner.find_first_of("{}") != std::string_view::npos) {
+      reject(pattern, "malformed \"{name}\" segment");
+    }
+    if (braced) {
+      ++param_count;
+      parsed.shape += "{}";
+      parsed.segments.push_back({{}, true});
+    } else {
+      parsed.shape += segment;
+      parsed.segments.push_back({std::string(segment), false});
     }
   }
   if (param_count > RouteMatch::kMaxParams) reject(pattern, "too many parameters");
   if (param_count == 0) {
-    parsed.segments.clear();
+    parsed.segments.clear();  // exact patterns are compared whole
   } else {
-    const size_t first_brace = parsed.shape.find('{');
-    parsed.prefix = parsed.shape.substr(0, first_brace);
+    parsed.prefix = parsed.shape.substr(0, parsed.shape.find('{'));
     parsed.first_param =
         static_cast<size_t>(std::count(parsed.prefix.begin(), parsed.prefix.end(), '/') - 1);
   }
+  return parsed;
+}
 
-  std::vector<Pattern>& table = param_count == 0 ? exact_ : with_params_;
+void Router::add(Method method, std::string_view pattern, uint16_t route_id) {
+  if (method == Method::kOther) reject(pattern, "Method::kOther cannot be routed");
+  Pattern parsed = parse(pattern);
+  const bool has_params = !parsed.segments.empty();
+
+  std::vector<Pattern>& table = has_params ? with_params_ : exact_;
   auto it = std::find_if(table.begin(), table.end(),
                          [&](const Pattern& p) { return p.shape == parsed.shape; });
   if (it == table.end()) {
     // Keeps with_params_ ordered most specific first; exact_ has no order.
     const auto before = std::find_if(table.begin(), table.end(), [&](const Pattern& p) {
-      return param_count != 0 && more_specific(parsed, p);
+      return has_params && more_specific(parsed, p);
     });
     it = table.insert(before, std::move(parsed));
   }

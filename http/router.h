@@ -17,6 +17,7 @@
 // - Patterns that differ only in parameter names are the same pattern. Its methods share one
 //   Allow list ("GET, POST") in registration order.
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -72,6 +73,7 @@ class Router {
     std::string allow;
   };
 
+  static Pattern parse(std::string_view pattern);
   static void resolve(const Pattern& pattern, Method method, RouteMatch& result);
   static bool match_segments(const Pattern& pattern, std::string_view path, RouteMatch& result);
   static bool more_specific(const Pattern& a, const Pattern& b);

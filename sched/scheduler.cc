@@ -78,11 +78,34 @@ Scheduler::Scheduler(size_t queue_capacity, uint32_t max_bypass)
 }
 
 uint32_t Scheduler::add_server(ServerState server) {
+  const auto index = static_cast<uint32_t>(servers_.size());
   servers_.push_back(std::move(server));
-  return static_cast<uint32_t>(servers_.size() - 1);
+  all_servers_.push_back(index);
+  return index;
 }
 
 void Scheduler::set_server_up(uint32_t index, bool up) { servers_.at(index).up = up; }
+
+uint32_t Scheduler::choose(const std::vector<uint32_t>& candidates, uint32_t image_id,
+                           Reservation demand) const {
+  uint32_t best = kNone;
+  bool best_cached = false;
+  double best_room = -1;
+  for (const uint32_t i : candidates) {
+    const ServerState& s = servers_[i];
+    if (!s.up || !s.fits(demand)) continue;
+    const bool cached = s.has_image(image_id);
+    if (best != kNone && best_cached && !cached) continue;
+    const double room = room_after(s, demand);
+    // Strictly better only, so that ties keep the lowest index.
+    if (best == kNone || (cached && !best_cached) || room > best_room) {
+      best = i;
+      best_cached = cached;
+      best_room = room;
+    }
+  }
+  return best;
+}
 
 Scheduler::Outcome Scheduler::submit(const PlacementRequest& request, Placement* placed) {
   const Reservation demand = reservation_for(request.profile);
@@ -91,8 +114,7 @@ Scheduler::Outcome Scheduler::submit(const PlacementRequest& request, Placement*
   const bool held = std::any_of(queue_.begin(), queue_.end(),
                                 [this](const Waiting& w) { return holds_queue(w); });
   if (!held) {
-    collect_open_servers();
-    const uint32_t index = choose(request.image_id, demand);
+    const uint32_t index = choose(all_servers_, request.image_id, demand);
     if (index != kNone) {
       *placed = place(request.request_id, request.image_id, demand, index);
       for (Waiting& w : queue_) count_pass(w.bypassed);  // all queued fit nowhere: all passed
@@ -130,7 +152,7 @@ void Scheduler::drain_queue(std::vector<Placement>& placed) {
   bool held = false;
   for (const Waiting& w : queue_) {
     if (!held) {
-      const uint32_t index = choose(w.image_id, w.demand);
+      const uint32_t index = choose(open_servers_, w.image_id, w.demand);
       if (index != kNone) {
         placed.push_back(place(w.request_id, w.image_id, w.demand, index));
         for (size_t i = 0; i < kept; ++i) {
@@ -144,26 +166,6 @@ void Scheduler::drain_queue(std::vector<Placement>& placed) {
     queue_[kept++] = w;
   }
   queue_.resize(kept);
-}
-
-uint32_t Scheduler::choose(uint32_t image_id, Reservation demand) const {
-  uint32_t best = kNone;
-  bool best_cached = false;
-  double best_room = -1;
-  for (const uint32_t i : open_servers_) {
-    const ServerState& s = servers_[i];
-    if (!s.fits(demand)) continue;
-    const bool cached = s.has_image(image_id);
-    if (best != kNone && best_cached && !cached) continue;
-    const double room = room_after(s, demand);
-    // Strictly better only, so that ties keep the lowest index.
-    if (best == kNone || (cached && !best_cached) || room > best_room) {
-      best = i;
-      best_cached = cached;
-      best_room = room;
-    }
-  }
-  return best;
 }
 
 void Scheduler::collect_open_servers() {

@@ -60,7 +60,7 @@ struct PlacementRequest {
 struct Placement {
   uint64_t request_id;
   uint32_t server;
-  bool cached;           // the server had the image: no pull needed
+  bool cached;           // the server has (or is pulling, see add_image) the image
   Reservation reserved;  // hand back to release() exactly as is
 };
 
@@ -84,9 +84,9 @@ class Scheduler {
   enum class Outcome { kPlaced, kQueued, kRejected };
 
   // kPlaced: *placed is filled in and the server's capacity reserved. kQueued: no server fits
-  // now (or the queue is held for a request that has waited too long) and the queue has
-  // room. kRejected: the queue is full, or no server, even empty and up, could ever hold the
-  // request.
+  // now (or the queue is held for an older request that was passed too often, see
+  // drain_queue) and the queue has room. kRejected: the queue is full, or no server, even empty and
+  // up, could ever hold the request.
   //
   // Choice: among the servers that are up and fit, those that have the image come first;
   // among those, the one left with the most free room after the placement — the largest
@@ -94,8 +94,7 @@ class Scheduler {
   // Spreading, not packing: a game's profile is an average, and a session that peaks above
   // it hurts its neighbours' frame times when a server is packed full, while the latency of
   // interactive play is the product. Packing would free whole servers for scaling down, but
-  // the servers here are a fixed pool, and it would also crowd each game onto the few
-  // servers that have its image.
+  // the game servers here are a fixed pool (Docker engines, Gameye locations).
   Outcome submit(const PlacementRequest& request, Placement* placed);
 
   // Removes a queued request (true); false if it is not queued. A placed request is given
@@ -128,20 +127,23 @@ class Scheduler {
     uint32_t bypassed;  // placements made ahead of it while it waited
   };
 
+  // The server a request goes to by the choice rule above, among `candidates` (indexes),
+  // or kNone.
+  uint32_t choose(const std::vector<uint32_t>& candidates, uint32_t image_id,
+                  Reservation demand) const;
   // Lists the up servers with a slot free. A drain pass after a release in a busy system
   // then looks at the one or two servers with room instead of all of them for each queued
-  // request; placements during the pass only shrink the list, and choose() re-checks fit.
+  // request; placements during the pass only shrink the real list, and choose() re-checks.
   void collect_open_servers();
-  // The server a request goes to by the choice rule above, among the open servers, or kNone.
-  uint32_t choose(uint32_t image_id, Reservation demand) const;
   Placement place(uint64_t request_id, uint32_t image_id, Reservation demand, uint32_t index);
   bool any_server_could_hold(Reservation demand, bool up_only) const;
   // Whether this waiting request stops everything queued behind it.
   bool holds_queue(const Waiting& waiting) const;
 
   std::vector<ServerState> servers_;
-  std::vector<Waiting> queue_;  // oldest first
-  std::vector<uint32_t> open_servers_;
+  std::vector<Waiting> queue_;          // oldest first
+  std::vector<uint32_t> all_servers_;   // 0 .. n-1, the candidates of a new request
+  std::vector<uint32_t> open_servers_;  // the candidates of a drain pass
   size_t queue_capacity_;
   uint32_t max_bypass_;
 };

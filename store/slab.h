@@ -145,12 +145,12 @@ class Slab {
 
   template <class F>
   void for_each_live_index(F&& f) const {
-    for (size_t c = 0; c < chunks_.size(); ++c) {
+    for (uint32_t c = 0; c < chunks_.size(); ++c) {
+      const uint32_t chunk_base = c * kChunkSize;
       for (uint32_t w = 0; w < kWordsPerChunk; ++w) {
         // A copy of the word, so f erasing the element it is given does not disturb the walk.
         for (uint64_t bits = chunks_[c]->live[w]; bits != 0; bits &= bits - 1) {
-          f(static_cast<uint32_t>(c * kChunkSize + w * 64 +
-                                  static_cast<uint32_t>(std::countr_zero(bits))));
+          f(chunk_base + w * 64 + static_cast<uint32_t>(std::countr_zero(bits)));
         }
       }
     }

@@ -15,8 +15,8 @@ namespace ringside::itest {
 
 inline std::string describe(const HttpResponse& r) {
   std::string text = r.version + " " + std::to_string(r.status) + " " + r.reason + "\n";
-  for (const auto& [name, value] : r.headers) text += name + ": " + value + "\n";
-  return text + "\n" + r.body.substr(0, 2000);
+  for (const auto& [name, value] : r.headers) text.append(name).append(": ").append(value) += "\n";
+  return text.append("\n").append(r.body, 0, 2000);
 }
 
 inline bool iequals(std::string_view a, std::string_view b) {

@@ -71,6 +71,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& log_path) {
   std::vector<std::string> argv_strings{RINGSIDE_BINARY};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_strings.size() + 1);
   for (auto& s : argv_strings) argv.push_back(s.data());
   argv.push_back(nullptr);
 

@@ -236,6 +236,7 @@ TEST(FlatMap, WorksWithMintedIdKeys) {
   std::unordered_map<Id128, uint32_t, StdIdHash> reference;
   std::mt19937 rng(4);
   std::vector<Id128> keys;
+  keys.reserve(2'000);
   for (int i = 0; i < 2'000; ++i) keys.push_back(random_id128());
   for (int op = 0; op < 50'000; ++op) {
     const Id128& key = keys[rng() % keys.size()];

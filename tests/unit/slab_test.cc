@@ -46,6 +46,7 @@ TEST(Slab, EmplaceReturnsIndicesThatReachTheElement) {
 TEST(Slab, ErasedIndexIsReusedLastFreedFirst) {
   Slab<int> slab;
   std::vector<uint32_t> idx;
+  idx.reserve(5);
   for (int i = 0; i < 5; ++i) idx.push_back(slab.emplace(i));
   slab.erase(idx[1]);
   slab.erase(idx[3]);
@@ -82,6 +83,7 @@ TEST(Slab, DestroysElementsOnEraseAndDestruction) {
   {
     Slab<Tracked, 64> slab;
     std::vector<uint32_t> idx;
+    idx.reserve(200);
     for (int i = 0; i < 200; ++i) idx.push_back(slab.emplace(i));
     EXPECT_EQ(Tracked::live, 200);
     for (int i = 0; i < 200; i += 2) slab.erase(idx[i]);
@@ -143,11 +145,11 @@ TEST(Slab, MemoryGrowsByWholeChunks) {
   EXPECT_EQ(slab.memory_bytes(), 0u);
   slab.emplace(uint64_t{1});
   size_t one_chunk = slab.memory_bytes();
-  EXPECT_GE(one_chunk, 64 * sizeof(uint64_t));
+  EXPECT_GE(one_chunk, sizeof(uint64_t) * 64);
   for (int i = 1; i < 64; ++i) slab.emplace(uint64_t{1});
   EXPECT_EQ(slab.memory_bytes(), one_chunk);  // 64 elements still fit the first chunk
   slab.emplace(uint64_t{1});
-  EXPECT_GE(slab.memory_bytes(), 2 * 64 * sizeof(uint64_t));
+  EXPECT_GE(slab.memory_bytes(), sizeof(uint64_t) * 2 * 64);
 }
 
 TEST(Slab, MatchesAMapUnderRandomOps) {

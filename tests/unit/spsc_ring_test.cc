@@ -192,8 +192,8 @@ uint64_t fnv1a(const unsigned char* p, size_t n) {
 }
 
 TEST(SpscRing, TwoThreadsStress) {
-  constexpr uint64_t kMessages = 1'500'000;
-  SpscRing ring(16 * 1024);
+  constexpr uint64_t kMessages = 1'000'000;
+  SpscRing ring(size_t{16} * 1024);
 
   std::thread producer([&ring] {
     for (uint64_t seq = 0; seq < kMessages; ++seq) {

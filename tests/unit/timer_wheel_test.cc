@@ -15,6 +15,7 @@ constexpr uint32_t kTickMs = 100;
 constexpr uint32_t kSlots = 4096;
 constexpr uint64_t kStartMs = 1'000'000;  // an arbitrary monotonic clock reading, not tick-aligned
 constexpr uint64_t kHourMs = 3'600'000;
+constexpr uint64_t kMinuteMs = 60'000;
 
 // A timer's owner, as the server's objects will be: the node is a member, the callback finds the
 // owner from it.
@@ -77,7 +78,7 @@ TEST_F(TimerWheelTest, FiresAtItsDeadlineAndNeverBefore) {
   EXPECT_EQ(advance_to(deadline), 1u);
   EXPECT_EQ(p.fired, 1);
   EXPECT_FALSE(p.node.armed());
-  EXPECT_EQ(advance_to(deadline + 10 * kTickMs), 0u);
+  EXPECT_EQ(advance_to(deadline + 10 * uint64_t{kTickMs}), 0u);
   EXPECT_EQ(p.fired, 1);
 }
 
@@ -284,10 +285,10 @@ TEST_F(TimerWheelTest, AdvanceAfterALongJump) {
   Probe minutes = make_probe();
   Probe hour = make_probe();
   wheel_.arm(&second.node, kStartMs + 1000);
-  wheel_.arm(&minutes.node, kStartMs + 5 * 60'000);
+  wheel_.arm(&minutes.node, kStartMs + 5 * kMinuteMs);
   wheel_.arm(&hour.node, kStartMs + kHourMs);
 
-  EXPECT_EQ(advance_to(kStartMs + 10 * 60'000), 2u);
+  EXPECT_EQ(advance_to(kStartMs + 10 * kMinuteMs), 2u);
   EXPECT_EQ(second.fired, 1);
   EXPECT_EQ(minutes.fired, 1);
   EXPECT_EQ(hour.fired, 0);
@@ -376,7 +377,8 @@ TEST(TimerWheel, MatchesAReferenceModel) {
       case 0:
       case 1: {
         const uint64_t ahead = rng() % 8 == 0 ? rng() % 3000 : rng() % 60;
-        const uint64_t deadline = rng() % 16 == 0 ? clock - std::min<uint64_t>(clock, 5) : clock + ahead;
+        const uint64_t deadline =
+            rng() % 16 == 0 ? clock - std::min<uint64_t>(clock, 5) : clock + ahead;
         wheel.arm(&probes[i].node, deadline);
         armed[i] = deadline;
         break;

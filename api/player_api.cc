@@ -1,0 +1,548 @@
+#include "api/player_api.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "api/routes.h"
+#include "app/messages.h"
+#include "http/query.h"
+#include "store/token_hash.h"
+
+namespace ringside {
+namespace {
+
+constexpr std::string_view kBearer = "Bearer ";
+constexpr size_t kMaxPlayerIdBytes = 256;
+
+int64_t seconds(double s) { return static_cast<int64_t>(std::llround(s * 1000)); }
+
+void retry_after(Reply& reply, uint32_t secs) {
+  char num[12];
+  auto r = std::to_chars(num, num + sizeof num, secs);
+  reply.add_header("Retry-After", std::string_view(num, static_cast<size_t>(r.ptr - num)));
+}
+
+void bad_request(Reply& reply, std::string_view message) {
+  reply.error(400, "invalid_request", message);
+}
+
+void not_found(Reply& reply, std::string_view what) { reply.error(404, "not_found", what); }
+
+}  // namespace
+
+PlayerApi::PlayerApi(Runtime& runtime, Reactor& reactor, PlayerMetrics& metrics,
+                     Responder respond, void* respond_ctx)
+    : runtime_(runtime),
+      reactor_(reactor),
+      metrics_(metrics),
+      respond_(respond),
+      respond_ctx_(respond_ctx),
+      shard_(static_cast<uint16_t>(reactor.self())),
+      minter_(runtime.token_secret),
+      tokens_(shard_, minter_, reactor.timers(), reactor.clock(),
+              seconds(runtime.config.token_ttl_s), seconds(runtime.config.refresh_grace_s)),
+      sessions_(reactor.timers(), reactor.clock(), seconds(runtime.config.session_idle_timeout_s),
+                &PlayerApi::on_idle, this),
+      player_launches_(Rate{runtime.config.launch_rate_per_player},
+                       runtime.config.launch_burst_per_player),
+      shard_budget_(shard_share_of(Rate{runtime.config.launch_budget},
+                                   runtime.config.launch_budget_burst, runtime.shard_count()),
+                    reactor.now_ms()) {}
+
+// ---- dispatch ----------------------------------------------------------------------------
+
+bool PlayerApi::handle(const PlayerCall& call, ReplyTarget target, Reply& reply) {
+  reply.set_route(call.route);
+  if (call.route == kRouteOperatorLaunch) {
+    operator_launch(call, reply);
+    return true;
+  }
+  AuthContext auth;
+  if (!authenticate(call, reply, &auth)) return true;
+  switch (call.route) {
+    case kRouteSessionRefresh: refresh(auth, reply); return true;
+    case kRouteGames: games(reply); return true;
+    case kRouteGame: game(call, reply); return true;
+    case kRouteLaunch: launch(call, auth, reply); return true;
+    case kRouteSessionStatus: session_status(call, auth, reply); return true;
+    case kRouteKeepalive: keepalive(call, auth, reply); return true;
+    case kRouteStop: return stop(call, auth, target, reply);
+    case kRouteSessions: list_sessions(auth, reply); return true;
+    case kRouteCurrent: current(auth, reply); return true;
+    case kRouteHistory: history(call, auth, reply); return true;
+    case kRouteSessionDetails: details(call, auth, reply); return true;
+    case kRouteSaveSlots: save_slots(call, auth, reply); return true;
+    default: not_found(reply, "No such path."); return true;
+  }
+}
+
+bool PlayerApi::authenticate(const PlayerCall& call, Reply& reply, AuthContext* auth) {
+  if (call.token.empty() || !tokens_.authenticate(hash_token(call.token), auth)) {
+    reply.error(401, "unauthorized", "The bearer token is missing, unknown or expired.");
+    return false;
+  }
+  return true;
+}
+
+// ---- tokens and catalog ------------------------------------------------------------------
+
+void PlayerApi::operator_launch(const PlayerCall& call, Reply& reply) {
+  BodyField fields[] = {{"playerId"}, {"gameSlug"}, {"lobbyUrl"}};
+  if (std::string_view err = body_parser_.parse(call.body, fields); !err.empty()) {
+    return bad_request(reply, err);
+  }
+  const BodyField &player_id = fields[0], &slug = fields[1], &lobby = fields[2];
+  if (!player_id.present || player_id.text.empty() || player_id.text.size() > kMaxPlayerIdBytes) {
+    return bad_request(reply, "Field 'playerId' must be a non-empty string of at most 256 bytes.");
+  }
+  uint16_t game = kAnyGame;
+  if (slug.present) {
+    int g = runtime_.catalog.find(slug.text);
+    if (g < 0) return not_found(reply, "No game with that slug.");
+    game = static_cast<uint16_t>(g);
+  }
+  uint32_t player = sessions_.find_or_add_player(player_id.text);
+  TokenGrant grant = tokens_.grant(player, game);
+  std::string_view token(grant.token, kIdTextLength);
+
+  JsonWriter w(reply.body());
+  w.begin_object().key("sessionToken").value(token);
+  w.key("expiresAt").timestamp(grant.expires_at_ms / 1000);
+  // {iframeBase}/{slug}?sessionToken={token}&id={gameSlug}[&lobbyUrl={url}]
+  ByteBuffer& url = url_scratch_;
+  url.clear();
+  url.append(runtime_.config.iframe_base);
+  url.push_back('/');
+  if (slug.present) append_url_encoded(url, slug.text);
+  url.append("?sessionToken=");
+  url.append(token);
+  if (slug.present) {
+    url.append("&id=");
+    append_url_encoded(url, slug.text);
+  }
+  if (lobby.present) {
+    url.append("&lobbyUrl=");
+    append_url_encoded(url, lobby.text);
+  }
+  w.key("launchUrl").value(url.view()).end_object();
+}
+
+void PlayerApi::refresh(const AuthContext& auth, Reply& reply) {
+  TokenGrant grant;
+  if (!tokens_.refresh(auth, &grant)) {
+    reply.error(409, "token_already_refreshed", "This token was already refreshed; use the newest.");
+    return;
+  }
+  JsonWriter w(reply.body());
+  w.begin_object().key("sessionToken").value(std::string_view(grant.token, kIdTextLength));
+  w.key("expiresAt").timestamp(grant.expires_at_ms / 1000).end_object();
+}
+
+void PlayerApi::games(Reply& reply) {
+  JsonWriter w(reply.body());
+  w.begin_object().key("games").begin_array();
+  for (const Game& g : runtime_.catalog.games()) {
+    w.begin_object().key("slug").value(g.slug).key("title").value(g.title);
+    w.key("image").value(g.image).key("sizeMb").value(g.size_mb).end_object();
+  }
+  w.end_array().end_object();
+}
+
+void PlayerApi::game(const PlayerCall& call, Reply& reply) {
+  int index = runtime_.catalog.find(call.param);
+  if (index < 0) return not_found(reply, "No game with that slug.");
+  const Game& g = runtime_.catalog.games()[static_cast<size_t>(index)];
+  JsonWriter w(reply.body());
+  w.begin_object().key("slug").value(g.slug).key("title").value(g.title);
+  w.key("image").value(g.image).key("sizeMb").value(g.size_mb).end_object();
+}
+
+// ---- sessions ----------------------------------------------------------------------------
+
+void PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, Reply& reply) {
+  BodyField fields[] = {{"gameSlug"}, {"saveSlotId"}, {"fresh", BodyField::Type::kBool}};
+  if (std::string_view err = body_parser_.parse(call.body, fields); !err.empty()) {
+    return bad_request(reply, err);
+  }
+  const BodyField &slug = fields[0], &slot_field = fields[1], &fresh = fields[2];
+  uint16_t game;
+  if (slug.present) {
+    int g = runtime_.catalog.find(slug.text);
+    if (auth.game_scope != kAnyGame &&
+        (g < 0 || static_cast<uint16_t>(g) != auth.game_scope)) {
+      reply.error(403, "forbidden", "This token is scoped to another game.");
+      return;
+    }
+    if (g < 0) return not_found(reply, "No game with that slug.");
+    game = static_cast<uint16_t>(g);
+  } else if (auth.game_scope != kAnyGame) {
+    game = auth.game_scope;
+  } else {
+    return bad_request(reply, "Field 'gameSlug' is required.");
+  }
+  const bool want_fresh = fresh.present && fresh.flag;
+  if (slot_field.present && want_fresh) {
+    return bad_request(reply, "Give either 'saveSlotId' or 'fresh', not both.");
+  }
+
+  Player& player = sessions_.player(auth.player);
+  SaveSlot* slot = nullptr;
+  if (slot_field.present) {
+    std::optional<ParsedId> id = parse_id(slot_field.text, IdKind::kSaveSlot);
+    if (id) slot = sessions_.find_slot(player, id->bits);
+    if (!slot || slot->game != game) return not_found(reply, "No such save slot of this game.");
+  }
+  if (player.active != kNoSession) {
+    reply.error(409, "session_active", "The player already has an active session.");
+    reply.body().clear();
+    JsonWriter w(reply.body());
+    w.begin_object().key("error").value("session_active");
+    w.key("message").value("The player already has an active session.");
+    w.key("sessionId");
+    render_session_id(w, sessions_.session(player.active));
+    w.end_object();
+    return;
+  }
+  if (!runtime_.launches_accepted.load(std::memory_order_relaxed)) {
+    metrics_.launches_refused_no_servers.add();
+    reply.error(503, "no_servers", "No game server can take a session now.");
+    retry_after(reply, 5);
+    return;
+  }
+  const uint64_t now = reactor_.now_ms();
+  if (!player_launches_.try_take(player.launch_bucket, now)) {
+    metrics_.launches_rate_limited.add();
+    reply.error(429, "rate_limited", "Too many launches for this player.");
+    retry_after(reply, player_launches_.retry_after_seconds(player.launch_bucket, now));
+    return;
+  }
+  if (!shard_budget_.try_take(now)) {
+    metrics_.launches_rate_limited.add();
+    reply.error(429, "rate_limited", "Too many launches right now.");
+    retry_after(reply, shard_budget_.retry_after_seconds(now));
+    return;
+  }
+
+  if (!slot && !want_fresh) slot = sessions_.latest_slot(player, game);
+  if (!slot) slot = &sessions_.new_slot(player, game);
+  const Id128 slot_id = slot->id;
+  const bool fresh_slot = slot->size_bytes == 0;
+  uint32_t index = sessions_.create(auth.player, game, slot_id);
+  GameSession& s = sessions_.session(index);
+
+  PlaceSession place{s.id, slot_id, game, shard_, fresh_slot,
+                     static_cast<uint16_t>(player.id.size())};
+  Mailbox& mb = reactor_.mailbox();
+  auto* p = static_cast<char*>(
+      mb.begin(runtime_.io_thread(), kMsgPlaceSession,
+               static_cast<uint32_t>(sizeof place + player.id.size())));
+  std::memcpy(p, &place, sizeof place);
+  std::memcpy(p + sizeof place, player.id.data(), player.id.size());
+  mb.commit();
+  metrics_.launches_accepted.add();
+
+  reply.set_status(202);
+  JsonWriter w(reply.body());
+  w.begin_object().key("sessionId");
+  render_session_id(w, s);
+  w.key("status").value("starting").end_object();
+}
+
+GameSession* PlayerApi::session_by_text(std::string_view text, const AuthContext& auth) {
+  std::optional<ParsedId> id = parse_id(text, IdKind::kSession);
+  if (!id || id->shard != shard_) return nullptr;
+  return sessions_.find(id->bits, auth.player);
+}
+
+GameSession* PlayerApi::session_from_body(const PlayerCall& call, const AuthContext& auth,
+                                          Reply& reply) {
+  BodyField fields[] = {{"sessionId"}};
+  if (std::string_view err = body_parser_.parse(call.body, fields); !err.empty()) {
+    bad_request(reply, err);
+    return nullptr;
+  }
+  if (!fields[0].present) {
+    bad_request(reply, "Field 'sessionId' is required.");
+    return nullptr;
+  }
+  GameSession* s = session_by_text(fields[0].text, auth);
+  if (!s) not_found(reply, "No such session.");
+  return s;
+}
+
+void PlayerApi::session_status(const PlayerCall& call, const AuthContext& auth, Reply& reply) {
+  std::optional<QueryValue> id = find_query_param(call.query, "sessionId", query_scratch_);
+  if (!id || !id->ok || id->value.empty()) {
+    return bad_request(reply, "Query parameter 'sessionId' is required.");
+  }
+  GameSession* s = session_by_text(id->value, auth);
+  if (!s) return not_found(reply, "No such session.");
+  JsonWriter w(reply.body());
+  w.begin_object();
+  render_status_fields(w, *s);
+  w.end_object();
+}
+
+void PlayerApi::keepalive(const PlayerCall& call, const AuthContext& auth, Reply& reply) {
+  GameSession* s = session_from_body(call, auth, reply);
+  if (!s) return;
+  if (s->status != SessionStatus::kStarting && s->status != SessionStatus::kRunning) {
+    return not_found(reply, "The session is no longer active.");
+  }
+  sessions_.keepalive(*s);
+  JsonWriter w(reply.body());
+  w.begin_object().key("status").value("ok");
+  w.key("expiresAt").timestamp(sessions_.idle_deadline_ms(*s) / 1000).end_object();
+}
+
+bool PlayerApi::stop(const PlayerCall& call, const AuthContext& auth, ReplyTarget target,
+                     Reply& reply) {
+  GameSession* s = session_from_body(call, auth, reply);
+  if (!s) return true;
+  if (!s->active()) {
+    render_stop_result(*s, reply);
+    return true;
+  }
+  if (s->status != SessionStatus::kStopping) begin_stop(*s, EndReason::kStopped);
+  s->stop_waiters.push_back(target);
+  return false;
+}
+
+void PlayerApi::begin_stop(GameSession& s, EndReason reason) {
+  sessions_.set_status(s, SessionStatus::kStopping);
+  s.end_reason = reason;
+  reactor_.mailbox().send(runtime_.io_thread(), kMsgStopSession, StopSession{s.id});
+}
+
+void PlayerApi::on_idle(void* ctx, uint32_t session) {
+  auto* self = static_cast<PlayerApi*>(ctx);
+  GameSession& s = self->sessions_.session(session);
+  if (s.status == SessionStatus::kStarting || s.status == SessionStatus::kRunning) {
+    self->begin_stop(s, EndReason::kIdleTimeout);
+  }
+}
+
+void PlayerApi::list_sessions(const AuthContext& auth, Reply& reply) {
+  Player& p = sessions_.player(auth.player);
+  JsonWriter w(reply.body());
+  w.begin_object().key("sessions").begin_array();
+  if (p.active != kNoSession) {
+    const GameSession& s = sessions_.session(p.active);
+    w.begin_object().key("sessionId");
+    render_session_id(w, s);
+    const Game& g = runtime_.catalog.games()[s.game];
+    w.key("gameSlug").value(g.slug).key("gameTitle").value(g.title);
+    w.key("status").value(status_name(s.status));
+    w.key("startedAt").timestamp(s.started_ms / 1000).end_object();
+  }
+  w.end_array().end_object();
+}
+
+void PlayerApi::current(const AuthContext& auth, Reply& reply) {
+  Player& p = sessions_.player(auth.player);
+  JsonWriter w(reply.body());
+  w.begin_object();
+  if (p.active == kNoSession) {
+    w.key("active").value(false);
+  } else {
+    w.key("active").value(true).key("session").begin_object();
+    render_status_fields(w, sessions_.session(p.active));
+    w.end_object();
+  }
+  w.end_object();
+}
+
+void PlayerApi::history(const PlayerCall& call, const AuthContext& auth, Reply& reply) {
+  uint64_t limit = 10;
+  if (std::optional<QueryValue> q = find_query_param(call.query, "limit", query_scratch_)) {
+    std::string_view v = q->value;
+    auto r = std::from_chars(v.data(), v.data() + v.size(), limit);
+    if (!q->ok || v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size() ||
+        limit < 1 || limit > 100) {
+      return bad_request(reply, "Query parameter 'limit' must be an integer from 1 to 100.");
+    }
+  }
+  Player& p = sessions_.player(auth.player);
+  JsonWriter w(reply.body());
+  w.begin_array();
+  uint64_t written = 0;
+  for (auto it = p.history.rbegin(); it != p.history.rend() && written < limit; ++it, ++written) {
+    const GameSession& s = sessions_.session(*it);
+    w.begin_object().key("sessionId");
+    render_session_id(w, s);
+    w.key("gameSlug").value(runtime_.catalog.games()[s.game].slug);
+    w.key("startedAt").timestamp(s.started_ms / 1000);
+    w.key("endedAt").timestamp(s.ended_ms / 1000);
+    w.key("duration").value(s.duration_ms(s.ended_ms) / 1000);
+    w.key("cpuSeconds").value(s.cpu_seconds);
+    w.key("peakMemoryMb").value(s.peak_memory_mb);
+    w.key("endReason").value(end_reason_name(s.end_reason));
+    w.end_object();
+  }
+  w.end_array();
+}
+
+void PlayerApi::details(const PlayerCall& call, const AuthContext& auth, Reply& reply) {
+  GameSession* s = session_by_text(call.param, auth);
+  if (!s) return not_found(reply, "No such session.");
+  JsonWriter w(reply.body());
+  w.begin_object();
+  render_status_fields(w, *s);
+  w.key("gameSlug").value(runtime_.catalog.games()[s->game].slug);
+  w.key("saveSlotId").value(id_to_string(IdKind::kSaveSlot, shard_, s->slot));
+  w.key("lastKeepaliveAt").timestamp(s->last_keepalive_ms / 1000);
+  if (s->active()) {
+    w.key("expiresAt").timestamp(sessions_.idle_deadline_ms(*s) / 1000);
+    w.key("endedAt").null().key("duration").value(s->duration_ms(reactor_.clock().unix_ms) / 1000);
+    w.key("cpuSeconds").null().key("peakMemoryMb").null().key("endReason").null();
+  } else {
+    w.key("endedAt").timestamp(s->ended_ms / 1000);
+    w.key("duration").value(s->duration_ms(s->ended_ms) / 1000);
+    w.key("cpuSeconds").value(s->cpu_seconds).key("peakMemoryMb").value(s->peak_memory_mb);
+    w.key("endReason").value(end_reason_name(s->end_reason));
+  }
+  w.end_object();
+}
+
+void PlayerApi::save_slots(const PlayerCall& call, const AuthContext& auth, Reply& reply) {
+  uint16_t game = auth.game_scope;
+  if (std::optional<QueryValue> q = find_query_param(call.query, "gameSlug", query_scratch_)) {
+    int g = q->ok ? runtime_.catalog.find(q->value) : -1;
+    if (g < 0) return not_found(reply, "No game with that slug.");
+    if (auth.game_scope != kAnyGame && static_cast<uint16_t>(g) != auth.game_scope) {
+      reply.error(403, "forbidden", "This token is scoped to another game.");
+      return;
+    }
+    game = static_cast<uint16_t>(g);
+  }
+  Player& p = sessions_.player(auth.player);
+  JsonWriter w(reply.body());
+  w.begin_object().key("slots").begin_array();
+  for (const SaveSlot& slot : p.slots) {
+    if (game != kAnyGame && slot.game != game) continue;
+    w.begin_object().key("id").value(id_to_string(IdKind::kSaveSlot, shard_, slot.id));
+    w.key("gameSlug").value(runtime_.catalog.games()[slot.game].slug);
+    w.key("createdAt").timestamp(slot.created_ms / 1000);
+    w.key("updatedAt").timestamp(slot.updated_ms / 1000);
+    w.key("sizeBytes").value(slot.size_bytes).end_object();
+  }
+  w.end_array().end_object();
+}
+
+// ---- rendering ---------------------------------------------------------------------------
+
+void PlayerApi::render_session_id(JsonWriter& w, const GameSession& s) {
+  char id[kIdTextLength];
+  format_id(IdKind::kSession, shard_, s.id, id);
+  w.value(std::string_view(id, kIdTextLength));
+}
+
+void PlayerApi::render_status_fields(JsonWriter& w, const GameSession& s) {
+  char id[kIdTextLength];
+  format_id(IdKind::kSession, shard_, s.id, id);
+  const std::string_view id_text(id, kIdTextLength);
+  w.key("sessionId").value(id_text);
+  w.key("status").value(status_name(s.status));
+  if (s.status == SessionStatus::kRunning) {
+    const std::string& base = runtime_.servers[s.server].url_base;
+    w.key("serverUrl").value(base);
+    // containerUrl = serverUrl + "/session/" + id + "/": rendered per answer, never stored.
+    url_scratch_.clear();
+    url_scratch_.append(base);
+    url_scratch_.append("/session/");
+    url_scratch_.append(id_text);
+    url_scratch_.push_back('/');
+    w.key("containerUrl").value(url_scratch_.view());
+  } else {
+    w.key("serverUrl").null().key("containerUrl").null();
+  }
+  w.key("gameTitle").value(runtime_.catalog.games()[s.game].title);
+  w.key("startedAt").timestamp(s.started_ms / 1000);
+  if (s.status == SessionStatus::kStarting) w.key("phase").value(phase_name(s.phase));
+  if (s.status == SessionStatus::kError) {
+    w.key("error").begin_object().key("code").value(error_code(s.error));
+    w.key("message").value(error_message(s.error)).end_object();
+  }
+}
+
+void PlayerApi::render_stop_result(const GameSession& s, Reply& reply) {
+  JsonWriter w(reply.body());
+  w.begin_object().key("status").value(status_name(s.status));
+  w.key("duration").value(s.duration_ms(s.ended_ms) / 1000);
+  w.key("cpuSeconds").value(s.cpu_seconds).key("peakMemoryMb").value(s.peak_memory_mb);
+  w.end_object();
+}
+
+// ---- updates from the I/O core -------------------------------------------------------------
+
+void PlayerApi::finish(GameSession& s, SessionStatus status, SessionError error,
+                       const SessionFigures& figures) {
+  EndReason reason = s.end_reason != EndReason::kNone ? s.end_reason : EndReason::kStopped;
+  if (status == SessionStatus::kError) reason = EndReason::kError;
+  if (status == SessionStatus::kStopped) {
+    Player& p = sessions_.player(s.player);
+    if (SaveSlot* slot = sessions_.find_slot(p, s.slot); slot && figures.save_bytes > 0) {
+      slot->size_bytes = figures.save_bytes;
+      slot->updated_ms = reactor_.clock().unix_ms;
+    }
+  }
+  sessions_.end(s, status, reason, error, figures.cpu_seconds, figures.peak_memory_mb);
+  std::vector<ReplyTarget> waiters = std::move(s.stop_waiters);
+  s.stop_waiters.clear();
+  for (const ReplyTarget& t : waiters) {
+    Reply reply(deferred_body_);
+    reply.set_route(kRouteStop);
+    render_stop_result(s, reply);
+    respond_(respond_ctx_, t, reply);
+  }
+}
+
+bool PlayerApi::on_message(uint16_t kind, const void* payload, uint32_t) {
+  switch (kind) {
+    case kMsgSessionPhase: {
+      SessionPhaseUpdate m;
+      std::memcpy(&m, payload, sizeof m);
+      if (GameSession* s = sessions_.find(m.session); s && s->status == SessionStatus::kStarting) {
+        s->phase = m.phase;
+      }
+      return true;
+    }
+    case kMsgSessionRunning: {
+      SessionRunning m;
+      std::memcpy(&m, payload, sizeof m);
+      if (GameSession* s = sessions_.find(m.session); s && s->status == SessionStatus::kStarting) {
+        sessions_.set_status(*s, SessionStatus::kRunning);
+        s->server = m.server;
+      }
+      return true;
+    }
+    case kMsgSessionFailed: {
+      SessionFailed m;
+      std::memcpy(&m, payload, sizeof m);
+      if (GameSession* s = sessions_.find(m.session); s && s->active()) {
+        finish(*s, SessionStatus::kError, m.error, SessionFigures{NAN, NAN, 0});
+      }
+      return true;
+    }
+    case kMsgSessionStopped: {
+      SessionStopped m;
+      std::memcpy(&m, payload, sizeof m);
+      if (GameSession* s = sessions_.find(m.session); s && s->active()) {
+        finish(*s, SessionStatus::kStopped, SessionError::kNone, m.figures);
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+void PlayerApi::publish_metrics() {
+  for (int i = 0; i < 5; ++i) {
+    metrics_.sessions_by_status[i].set(sessions_.count(static_cast<SessionStatus>(i)));
+  }
+  metrics_.token_sessions.set(tokens_.token_sessions());
+}
+
+}  // namespace ringside

@@ -1,0 +1,16 @@
+#pragma once
+// Counters of one shard's player side, read by /metrics (single writer, relaxed).
+#include "http/http_metrics.h"
+
+namespace ringside {
+
+struct alignas(64) PlayerMetrics {
+  Counter launches_accepted;
+  Counter launches_rate_limited;
+  Counter launches_refused_no_servers;
+  Counter forwarded_requests;  // requests this shard sent to the shard owning the player
+  Counter sessions_by_status[5];
+  Counter token_sessions;
+};
+
+}  // namespace ringside

@@ -1,0 +1,91 @@
+#include "app/catalog.h"
+
+#include <simdjson.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace ringside {
+
+Catalog Catalog::demo() {
+  Catalog c;
+  c.games_ = {
+      {"garden-of-forking-paths", "The Garden of Forking Paths",
+       "registry.local/games/garden-of-forking-paths:1.0", 2048, 1.0, 1024},
+      {"tlon-uqbar", "Tlön, Uqbar, Orbis Tertius", "registry.local/games/tlon-uqbar:1.0", 1024,
+       0.5, 512},
+      {"library-of-babel", "The Library of Babel", "registry.local/games/library-of-babel:2.3",
+       4096, 2.0, 2048},
+  };
+  return c;
+}
+
+std::optional<Catalog> Catalog::parse(std::string_view json, std::string* error) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS) {
+    *error = "catalog is not valid JSON";
+    return std::nullopt;
+  }
+  simdjson::dom::array games;
+  if (root["games"].get_array().get(games) != simdjson::SUCCESS) {
+    *error = "catalog needs a \"games\" array";
+    return std::nullopt;
+  }
+  Catalog c;
+  for (simdjson::dom::element g : games) {
+    Game game;
+    std::string_view slug, title, image;
+    uint64_t size_mb = 0;
+    if (g["slug"].get_string().get(slug) || g["title"].get_string().get(title) ||
+        g["image"].get_string().get(image) || g["sizeMb"].get_uint64().get(size_mb)) {
+      *error = "each game needs slug, title, image (strings) and sizeMb (integer)";
+      return std::nullopt;
+    }
+    if (slug.empty() || slug.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.") !=
+                            std::string_view::npos) {
+      *error = "game slug '" + std::string(slug) + "' must be lowercase letters, digits, -_.";
+      return std::nullopt;
+    }
+    if (c.find(slug) >= 0) {
+      *error = "game slug '" + std::string(slug) + "' appears twice";
+      return std::nullopt;
+    }
+    game.slug = slug;
+    game.title = title;
+    game.image = image;
+    game.size_mb = static_cast<uint32_t>(size_mb);
+    double cpu;
+    if (g["cpuCores"].get_double().get(cpu) == simdjson::SUCCESS && cpu > 0) game.cpu_cores = cpu;
+    uint64_t mem;
+    if (g["memoryMb"].get_uint64().get(mem) == simdjson::SUCCESS && mem > 0) {
+      game.memory_mb = static_cast<uint32_t>(mem);
+    }
+    c.games_.push_back(std::move(game));
+  }
+  if (c.games_.empty()) {
+    *error = "catalog has no games";
+    return std::nullopt;
+  }
+  return c;
+}
+
+std::optional<Catalog> Catalog::load(const std::string& path, std::string* error) {
+  std::ifstream in(path);
+  if (!in) {
+    *error = "cannot read catalog " + path;
+    return std::nullopt;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse(ss.str(), error);
+}
+
+int Catalog::find(std::string_view slug) const {
+  for (size_t i = 0; i < games_.size(); ++i) {
+    if (games_[i].slug == slug) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+}  // namespace ringside

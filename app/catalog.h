@@ -1,0 +1,36 @@
+#pragma once
+// The game catalog: immutable once loaded, so every thread reads the same copy without
+// coordination. From a JSON file (--catalog) or the built-in demo.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ringside {
+
+struct Game {
+  std::string slug;
+  std::string title;
+  std::string image;       // container image reference (registry/name:tag)
+  uint32_t size_mb = 0;
+  double cpu_cores = 1.0;  // the resource profile's starting point, before any EMA sample
+  uint32_t memory_mb = 1024;
+};
+
+class Catalog {
+ public:
+  static Catalog demo();
+  // {"games": [{"slug", "title", "image", "sizeMb", "cpuCores"?, "memoryMb"?}]}
+  static std::optional<Catalog> parse(std::string_view json, std::string* error);
+  static std::optional<Catalog> load(const std::string& path, std::string* error);
+
+  const std::vector<Game>& games() const { return games_; }
+  // Index of the game with this slug, or -1.
+  int find(std::string_view slug) const;
+
+ private:
+  std::vector<Game> games_;
+};
+
+}  // namespace ringside

@@ -1,0 +1,18 @@
+#pragma once
+// The game backend --backend names, built on the I/O core.
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "app/runtime.h"
+#include "backends/backend.h"
+#include "core/timer_wheel.h"
+
+namespace ringside {
+
+// Null when the configured backend is not one this build has. `now_ms` is the clock `timers`
+// is advanced with; the backend reports to `events`.
+std::unique_ptr<Backend> make_backend(const Runtime& runtime, TimerWheel& timers,
+                                      std::function<uint64_t()> now_ms, BackendEvents& events);
+
+}  // namespace ringside

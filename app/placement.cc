@@ -1,0 +1,325 @@
+#include "app/placement.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+#include "app/messages.h"
+#include "core/log.h"
+#include "store/ids.h"
+
+namespace ringside {
+namespace {
+
+// What is known of a session that never ran: it used nothing and saved nothing.
+constexpr SessionFigures kNeverRan{};
+// What is known of a session lost or unknown: nothing (NaN, never a made-up zero).
+constexpr SessionFigures kUnknownFigures{std::numeric_limits<double>::quiet_NaN(),
+                                         std::numeric_limits<double>::quiet_NaN(), 0};
+
+uint64_t seconds_to_ms(double seconds) {
+  return seconds > 0 ? static_cast<uint64_t>(std::llround(seconds * 1000)) : 0;
+}
+
+}  // namespace
+
+SessionPlacement::SessionPlacement(Runtime& runtime, Mailbox& mailbox, TimerWheel& timers,
+                                   Clock now_ms)
+    : runtime_(runtime),
+      mailbox_(mailbox),
+      timers_(timers),
+      now_ms_(std::move(now_ms)),
+      queue_capacity_(runtime.config.launch_queue),
+      queue_timeout_ms_(seconds_to_ms(runtime.config.launch_queue_timeout_s)),
+      scheduler_(queue_capacity_) {
+  for (const GameServerInfo& s : runtime.servers) {
+    ServerState state;
+    state.name = s.name;
+    state.cpu_capacity_millicores = s.cpu_millicores;
+    state.memory_capacity_mb = s.memory_mb;
+    state.slot_capacity = s.slots;
+    scheduler_.add_server(std::move(state));
+  }
+  // Image ids are dense and shared by the games that run the same image.
+  for (const Game& game : runtime.catalog.games()) {
+    uint32_t id = 0;
+    while (id < images_.size() && images_[id] != game.image) ++id;
+    if (id == images_.size()) images_.push_back(game.image);
+    game_image_.push_back(id);
+    ResourceProfile profile;
+    profile.cpu_cores = game.cpu_cores;
+    profile.memory_mb = game.memory_mb;
+    profiles_.push_back(profile);
+  }
+  publish_queue();
+}
+
+SessionPlacement::~SessionPlacement() {
+  launches_.for_each([this](uint32_t, Launch& l) { timers_.cancel(&l); });
+}
+
+void SessionPlacement::attach(Backend& backend) {
+  backend_ = &backend;
+  for (uint32_t s = 0; s < scheduler_.server_count(); ++s) sync_images(s);
+}
+
+bool SessionPlacement::on_message(uint32_t from, uint16_t kind, const void* payload,
+                                  uint32_t len) {
+  switch (kind) {
+    case kMsgPlaceSession:
+      place(payload, len);
+      return true;
+    case kMsgStopSession:
+      stop(from, payload, len);
+      return true;
+    default:
+      return false;
+  }
+}
+
+void SessionPlacement::place(const void* payload, uint32_t len) {
+  PlaceSession m;
+  if (len < sizeof m) {
+    log_error("place_session_malformed").kv("len", unsigned{len});
+    return;
+  }
+  std::memcpy(&m, payload, sizeof m);
+  if (len < sizeof m + m.player_id_len) {
+    log_error("place_session_malformed").kv("len", unsigned{len});
+    return;
+  }
+  if (find(m.session) != nullptr) {
+    log_error("place_session_duplicate").kv("shard", unsigned{m.owner_shard});
+    return;
+  }
+  const uint32_t index = launches_.emplace();
+  Launch& l = launches_[index];
+  l.placement = this;
+  l.on_fire = &SessionPlacement::on_timer;
+  l.index = index;
+  l.session = m.session;
+  l.save_slot = m.save_slot;
+  l.player_id.assign(static_cast<const char*>(payload) + sizeof m, m.player_id_len);
+  l.game = m.game;
+  l.owner_shard = m.owner_shard;
+  l.fresh_slot = m.fresh_slot;
+  by_session_.insert(m.session, index);
+  ++active_;
+
+  if (m.game >= game_image_.size()) {
+    log_error("place_session_unknown_game").kv("game", unsigned{m.game});
+    end_failed(l, SessionError::kImageNotFound, kNeverRan);
+    return;
+  }
+  Placement placed{};
+  switch (scheduler_.submit({index, game_image_[m.game], profiles_[m.game]}, &placed)) {
+    case Scheduler::Outcome::kPlaced:
+      metrics_.placed.add();
+      start(l, placed);
+      break;
+    case Scheduler::Outcome::kQueued:
+      metrics_.queued.add();
+      timers_.arm(&l, now_ms_() + queue_timeout_ms_);
+      break;
+    case Scheduler::Outcome::kRejected:
+      metrics_.rejected.add();
+      end_failed(l, SessionError::kNoServers, kNeverRan);
+      break;
+  }
+  publish_queue();
+}
+
+void SessionPlacement::stop(uint32_t from, const void* payload, uint32_t len) {
+  StopSession m;
+  if (len < sizeof m) {
+    log_error("stop_session_malformed").kv("len", unsigned{len});
+    return;
+  }
+  std::memcpy(&m, payload, sizeof m);
+  Launch* l = find(m.session);
+  if (l == nullptr) {
+    mailbox_.send(from, kMsgSessionStopped, SessionStopped{m.session, kUnknownFigures});
+    return;
+  }
+  switch (l->state) {
+    case State::kQueued:
+      scheduler_.cancel(l->index);
+      end_stopped(*l, kNeverRan);
+      publish_queue();
+      return;
+    case State::kStarting:
+    case State::kRunning:
+      l->state = State::kStopping;
+      l->stop_requested_ms = now_ms_();
+      backend_->stop(l->session);
+      return;
+    case State::kStopping:
+      return;  // its final message is on the way
+    case State::kEnded:
+      mailbox_.send(l->owner_shard, kMsgSessionStopped, SessionStopped{l->session, l->figures});
+      return;
+  }
+}
+
+void SessionPlacement::on_phase(const Id128& session, StartPhase phase) {
+  Launch* l = find(session);
+  if (l == nullptr || l->state != State::kStarting) return;
+  mailbox_.send(l->owner_shard, kMsgSessionPhase, SessionPhaseUpdate{session, phase});
+}
+
+void SessionPlacement::on_running(const Id128& session) {
+  Launch* l = find(session);
+  if (l == nullptr || (l->state != State::kStarting && l->state != State::kStopping)) return;
+  l->ran = true;
+  l->running_since_ms = now_ms_();
+  // Stopping: it came up before the backend took the stop; the shard hears of the stop only.
+  if (l->state == State::kStopping) return;
+  l->state = State::kRunning;
+  mailbox_.send(l->owner_shard, kMsgSessionRunning, SessionRunning{session, l->server});
+}
+
+void SessionPlacement::on_start_failed(const Id128& session, SessionError error) {
+  Launch* l = find(session);
+  if (l == nullptr || (l->state != State::kStarting && l->state != State::kStopping)) return;
+  metrics_.failed.add();
+  // The scheduler counted the image as on its way to the server; a failed pull left it out.
+  if (error == SessionError::kPullFailed) sync_image(l->server, game_image_[l->game]);
+  end_failed(*l, error, l->ran ? kUnknownFigures : kNeverRan);
+  release(*l);
+}
+
+void SessionPlacement::on_stopped(const Id128& session, const SessionFigures& figures) {
+  Launch* l = find(session);
+  if (l == nullptr || l->state == State::kQueued || l->state == State::kEnded) return;
+  if (l->ran) {
+    const uint64_t end = l->state == State::kStopping ? l->stop_requested_ms : now_ms_();
+    const double seconds = static_cast<double>(end - l->running_since_ms) / 1000.0;
+    update(profiles_[l->game], figures.cpu_seconds, seconds, figures.peak_memory_mb);
+  }
+  end_stopped(*l, figures);
+  release(*l);
+}
+
+void SessionPlacement::on_lost(const Id128& session, SessionError error) {
+  Launch* l = find(session);
+  if (l == nullptr || l->state == State::kQueued || l->state == State::kEnded) return;
+  metrics_.lost.add();
+  end_failed(*l, error, kUnknownFigures);
+  release(*l);
+}
+
+void SessionPlacement::on_server_health(uint32_t server, bool up) {
+  if (server >= scheduler_.server_count()) return;
+  log_info("game_server_health").kv("server", scheduler_.server(server).name).kv("up", up ? 1 : 0);
+  scheduler_.set_server_up(server, up);
+  sync_images(server);
+  if (!up) return;  // its sessions end through on_lost / on_start_failed
+  std::vector<Placement> placed;
+  scheduler_.drain_queue(placed);
+  start_placed(placed);
+  publish_queue();
+}
+
+SessionPlacement::Launch* SessionPlacement::find(const Id128& session) {
+  const uint32_t* index = by_session_.find(session);
+  return index == nullptr ? nullptr : &launches_[*index];
+}
+
+void SessionPlacement::start(Launch& launch, const Placement& placed) {
+  const Game& game = runtime_.catalog.games()[launch.game];
+  launch.state = State::kStarting;
+  launch.server = placed.server;
+  launch.reserved = placed.reserved;
+  // Counted as cached from the moment its pull starts, so later launches share that pull.
+  if (!placed.cached) scheduler_.server(placed.server).add_image(game_image_[launch.game]);
+
+  char id_text[kIdTextLength];
+  format_id(IdKind::kSession, launch.owner_shard, launch.session, id_text);
+  StartSpec spec;
+  spec.session = launch.session;
+  spec.owner_shard = launch.owner_shard;
+  spec.session_id_text = std::string_view(id_text, sizeof id_text);
+  spec.player_id = launch.player_id;
+  spec.game_slug = game.slug;
+  spec.image = game.image;
+  spec.save_slot = launch.save_slot;
+  spec.fresh_slot = launch.fresh_slot;
+  spec.server = placed.server;
+  spec.cpu_millicores = placed.reserved.cpu_millicores;
+  spec.memory_mb = placed.reserved.memory_mb;
+  backend_->start(spec);
+}
+
+void SessionPlacement::release(Launch& launch) {
+  if (launch.server == kNoServer) return;
+  const uint32_t server = std::exchange(launch.server, kNoServer);
+  std::vector<Placement> placed;
+  scheduler_.release(server, launch.reserved, placed);
+  start_placed(placed);
+  publish_queue();
+}
+
+void SessionPlacement::start_placed(const std::vector<Placement>& placed) {
+  for (const Placement& p : placed) {
+    Launch& l = launches_[static_cast<uint32_t>(p.request_id)];
+    timers_.cancel(&l);  // its queue timeout
+    metrics_.placed.add();
+    start(l, p);
+  }
+}
+
+void SessionPlacement::end_failed(Launch& launch, SessionError error,
+                                  const SessionFigures& figures) {
+  end(launch, figures);
+  mailbox_.send(launch.owner_shard, kMsgSessionFailed, SessionFailed{launch.session, error});
+}
+
+void SessionPlacement::end_stopped(Launch& launch, const SessionFigures& figures) {
+  end(launch, figures);
+  mailbox_.send(launch.owner_shard, kMsgSessionStopped, SessionStopped{launch.session, figures});
+}
+
+void SessionPlacement::end(Launch& launch, const SessionFigures& figures) {
+  launch.state = State::kEnded;
+  launch.figures = figures;
+  std::string().swap(launch.player_id);
+  --active_;
+  timers_.arm(&launch, now_ms_() + kEndedRetentionMs);
+}
+
+void SessionPlacement::sync_images(uint32_t server) {
+  for (uint32_t id = 0; id < images_.size(); ++id) sync_image(server, id);
+}
+
+void SessionPlacement::sync_image(uint32_t server, uint32_t image_id) {
+  ServerState& s = scheduler_.server(server);
+  if (backend_->has_image(server, images_[image_id])) {
+    s.add_image(image_id);
+  } else {
+    s.remove_image(image_id);
+  }
+}
+
+void SessionPlacement::publish_queue() {
+  const size_t queued = scheduler_.queued();
+  metrics_.launches_queued.set(queued);
+  runtime_.launches_accepted.store(queued < queue_capacity_, std::memory_order_relaxed);
+}
+
+void SessionPlacement::on_timer(TimerNode* node) {
+  auto& l = *static_cast<Launch*>(node);
+  SessionPlacement& self = *l.placement;
+  if (l.state == State::kQueued) {
+    self.scheduler_.cancel(l.index);
+    self.metrics_.failed.add();
+    self.end_failed(l, SessionError::kNoServers, kNeverRan);
+    self.publish_queue();
+    return;
+  }
+  // Ended, and kept long enough for a stop that crossed its final message.
+  self.by_session_.erase(l.session);
+  self.launches_.erase(l.index);
+}
+
+}  // namespace ringside

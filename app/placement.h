@@ -1,0 +1,141 @@
+#pragma once
+// Placement of game sessions, on the I/O core: turns the shards' kMsgPlaceSession and
+// kMsgStopSession into scheduler decisions and backend calls, and the backend's events into
+// kMsgSessionPhase / Running / Failed / Stopped to the session's owner shard. It owns the
+// Scheduler (the fleet's capacity and image caches), each game's ResourceProfile (EMA of the
+// figures of its stopped sessions) and the launch queue timeout.
+//
+// Every session it was asked to place gets exactly one final message, Failed or Stopped.
+// A stop that arrives after that is answered with Stopped again, carrying the figures kept
+// for the session (zeros if it never ran, NaN if it was lost): the shard keeps the
+// authoritative ended state, and a stop may cross a final message in flight. Ended sessions
+// are remembered for kEndedRetentionMs; a stop for a session not known (any more) is
+// answered with Stopped and NaN figures, which the shard ignores for a session it knows ended.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/runtime.h"
+#include "backends/backend.h"
+#include "core/mailbox.h"
+#include "core/timer_wheel.h"
+#include "http/http_metrics.h"
+#include "sched/resource_profile.h"
+#include "sched/scheduler.h"
+#include "store/flat_map.h"
+#include "store/slab.h"
+
+namespace ringside {
+
+// Written by the I/O core only (relaxed stores); /metrics on any shard reads them.
+struct PlacementMetrics {
+  Counter launches_queued;  // gauge: launches waiting for capacity now
+  Counter placed;           // launches given a server, at once or from the queue
+  Counter queued;           // launches that had to wait in the queue
+  Counter rejected;         // refused at once: queue full, or no server could ever hold them
+  Counter failed;           // placed but failed to start, or timed out in the queue
+  Counter lost;             // running sessions lost with their server or container
+};
+
+class SessionPlacement final : public BackendEvents {
+ public:
+  using Clock = std::function<uint64_t()>;  // ms, the clock `timers` is advanced with
+
+  static constexpr uint64_t kEndedRetentionMs = 10'000;
+
+  // Replies go out through `mailbox` (the I/O core's). Call attach() before any message.
+  SessionPlacement(Runtime& runtime, Mailbox& mailbox, TimerWheel& timers, Clock now_ms);
+  ~SessionPlacement() override;
+  SessionPlacement(const SessionPlacement&) = delete;
+  SessionPlacement& operator=(const SessionPlacement&) = delete;
+
+  // The backend is constructed with this object as its events, hence after it. Learns which
+  // servers already hold which images.
+  void attach(Backend& backend);
+
+  // Handles kMsgPlaceSession and kMsgStopSession from shard `from`; false for other kinds.
+  bool on_message(uint32_t from, uint16_t kind, const void* payload, uint32_t len);
+
+  // Sessions queued, starting, running or stopping.
+  size_t active() const { return active_; }
+  size_t queued() const { return scheduler_.queued(); }
+  size_t queue_capacity() const { return queue_capacity_; }
+  // The fleet's capacity and what is reserved of it.
+  const Scheduler& scheduler() const { return scheduler_; }
+  const ResourceProfile& profile(uint32_t game) const { return profiles_.at(game); }
+  PlacementMetrics& metrics() { return metrics_; }
+
+  void on_phase(const Id128& session, StartPhase phase) override;
+  void on_running(const Id128& session) override;
+  void on_start_failed(const Id128& session, SessionError error) override;
+  void on_stopped(const Id128& session, const SessionFigures& figures) override;
+  void on_lost(const Id128& session, SessionError error) override;
+  void on_server_health(uint32_t server, bool up) override;
+
+ private:
+  static constexpr uint32_t kNoServer = UINT32_MAX;
+
+  enum class State : uint8_t { kQueued, kStarting, kRunning, kStopping, kEnded };
+
+  // One session asked for. Its slab index is its scheduler request id: a record is erased
+  // only once ended, when the scheduler no longer holds it. Its timer is the queue timeout
+  // while queued, and the end of its retention once ended.
+  struct Launch : TimerNode {
+    SessionPlacement* placement = nullptr;
+    Id128 session;
+    Id128 save_slot;
+    std::string player_id;  // dropped once ended
+    SessionFigures figures;  // once ended: what a repeated stop answers
+    uint64_t running_since_ms = 0;
+    uint64_t stop_requested_ms = 0;
+    Reservation reserved;
+    uint32_t index = 0;  // in launches_
+    uint32_t game = 0;
+    uint32_t server = kNoServer;  // while it holds a placement
+    uint16_t owner_shard = 0;
+    State state = State::kQueued;
+    bool fresh_slot = false;
+    bool ran = false;  // reached running
+  };
+
+  void place(const void* payload, uint32_t len);
+  void stop(uint32_t from, const void* payload, uint32_t len);
+  Launch* find(const Id128& session);
+  // Starts a launch the scheduler placed.
+  void start(Launch& launch, const Placement& placed);
+  // Gives its capacity back and starts whatever the queue places in it.
+  void release(Launch& launch);
+  void start_placed(const std::vector<Placement>& placed);
+  void end_failed(Launch& launch, SessionError error, const SessionFigures& figures);
+  void end_stopped(Launch& launch, const SessionFigures& figures);
+  void end(Launch& launch, const SessionFigures& figures);
+  // The scheduler's image bits of `server`, from the backend. Only for images with no pull
+  // under way there: the scheduler counts an image from the start of its pull, the backend
+  // from its end.
+  void sync_images(uint32_t server);
+  void sync_image(uint32_t server, uint32_t image_id);
+  // launches_accepted and the queue gauge, after anything that may change the queue.
+  void publish_queue();
+
+  static void on_timer(TimerNode* node);
+
+  Runtime& runtime_;
+  Mailbox& mailbox_;
+  TimerWheel& timers_;
+  Clock now_ms_;
+  Backend* backend_ = nullptr;
+  size_t queue_capacity_;
+  uint64_t queue_timeout_ms_;
+  Scheduler scheduler_;
+  std::vector<std::string_view> images_;  // by image id, into the catalog
+  std::vector<uint32_t> game_image_;      // by game: its image id
+  std::vector<ResourceProfile> profiles_;  // by game
+  Slab<Launch, 1024> launches_;
+  FlatMap<Id128, uint32_t, Id128Hasher> by_session_;
+  size_t active_ = 0;
+  PlacementMetrics metrics_;
+};
+
+}  // namespace ringside

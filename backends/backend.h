@@ -1,0 +1,68 @@
+#pragma once
+// The seam between placement and the machines that run games. Three implementations — sim,
+// docker, gameye — all living on the I/O core's loop: every call returns at once, and the
+// outcome comes back later through BackendEvents, on the same thread. The scheduler and the
+// API cannot tell them apart.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backends/session_types.h"
+#include "store/ids.h"
+
+namespace ringside {
+
+// One game server as placement sees it. Fixed at start-up.
+struct GameServerInfo {
+  std::string name;
+  std::string url_base;  // serverUrl; containerUrl is url_base + "/session/" + id + "/"
+  uint32_t cpu_millicores = 0;
+  uint32_t memory_mb = 0;
+  uint32_t slots = 0;
+};
+
+struct StartSpec {
+  Id128 session;            // ringside's session id (its random part)
+  uint16_t owner_shard = 0;
+  std::string_view session_id_text;  // the id as the API shows it (labels, URLs)
+  std::string_view player_id;
+  std::string_view game_slug;
+  std::string_view image;
+  Id128 save_slot;          // the slot whose save data goes in
+  bool fresh_slot = false;  // the slot is new: nothing to copy in
+  uint32_t server = 0;      // chosen by the scheduler
+  uint32_t cpu_millicores = 0;  // resource limits from the game's profile
+  uint32_t memory_mb = 0;
+};
+
+class BackendEvents {
+ public:
+  virtual ~BackendEvents() = default;
+  virtual void on_phase(const Id128& session, StartPhase phase) = 0;
+  virtual void on_running(const Id128& session) = 0;
+  virtual void on_start_failed(const Id128& session, SessionError error) = 0;
+  // After stop(): exactly once per session that start() was called for.
+  virtual void on_stopped(const Id128& session, const SessionFigures& figures) = 0;
+  // A running session was lost without a stop (server or container gone).
+  virtual void on_lost(const Id128& session, SessionError error) = 0;
+  virtual void on_server_health(uint32_t server, bool up) = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string_view name() const = 0;
+  virtual const std::vector<GameServerInfo>& servers() const = 0;
+  // Whether `server` holds `image` already (cache-aware placement at start-up).
+  virtual bool has_image(uint32_t server, std::string_view image) const = 0;
+  // Pull if needed (phase kPulling; one pull per server and image however many launches
+  // wait for it), create (kCreating) with the save data copied in, start: then on_running,
+  // or on_start_failed.
+  virtual void start(const StartSpec& spec) = 0;
+  // Stops a session that is starting or running: cancels what is under way, collects the
+  // figures, persists the save data, removes the container, then on_stopped.
+  virtual void stop(const Id128& session) = 0;
+};
+
+}  // namespace ringside

@@ -1,0 +1,259 @@
+#include "backends/sim/sim_backend.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/log.h"
+
+namespace ringside {
+
+SimBackend::SimBackend(std::vector<GameServerInfo> servers, SimOptions options,
+                       TimerWheel& timers, Clock now_ms, BackendEvents& events)
+    : servers_(std::move(servers)),
+      options_(std::move(options)),
+      timers_(timers),
+      now_ms_(std::move(now_ms)),
+      events_(events),
+      state_(servers_.size()),
+      rng_(options_.seed) {
+  for (const std::string& image : options_.preloaded_images) {
+    const uint32_t id = intern(image);
+    for (ServerState& s : state_) s.cached[id] = 1;
+  }
+}
+
+SimBackend::~SimBackend() {
+  sessions_.for_each([this](uint32_t, Session& s) { timers_.cancel(&s); });
+  pulls_.for_each([this](uint32_t, Pull& p) { timers_.cancel(&p); });
+}
+
+bool SimBackend::has_image(uint32_t server, std::string_view image) const {
+  if (server >= state_.size()) return false;
+  const auto it = image_ids_.find(image);
+  return it != image_ids_.end() && state_[server].cached[it->second] != 0;
+}
+
+void SimBackend::start(const StartSpec& spec) {
+  if (session_index_.find(spec.session) != nullptr) {
+    log_error("sim_duplicate_start").kv("session", spec.session_id_text);
+    return;
+  }
+  const uint32_t image = intern(spec.image);
+  const uint32_t index = sessions_.emplace();
+  Session& s = sessions_[index];
+  s.backend = this;
+  s.on_fire = &SimBackend::on_session_timer;
+  s.index = index;
+  s.id = spec.session;
+  s.save_slot = spec.save_slot;
+  s.fresh_slot = spec.fresh_slot;
+  s.server = spec.server;
+  s.image = image;
+  session_index_.insert(spec.session, index);
+
+  if (spec.server >= state_.size() || !state_[spec.server].up) {
+    fail_later(s, SessionError::kServerLost);
+  } else if (state_[spec.server].cached[image] != 0) {
+    begin_creating(s);
+  } else {
+    join_pull(s);
+  }
+}
+
+void SimBackend::stop(const Id128& session) {
+  Session* s = find(session);
+  if (s == nullptr || s->state == State::kStopping) return;
+  SessionFigures figures;  // zeros: a session that never ran used nothing and saved nothing
+  if (s->state == State::kRunning) {
+    const double seconds = static_cast<double>(now_ms_() - s->running_since_ms) / 1000.0;
+    figures.cpu_seconds = options_.session_cpu_cores * seconds;
+    figures.peak_memory_mb = options_.session_memory_mb;
+    figures.save_bytes = s->save_bytes + options_.save_growth_bytes;
+    set_saved(s->save_slot, figures.save_bytes);
+  }
+  leave_pull(*s);
+  s->state = State::kStopping;
+  s->figures = figures;
+  timers_.arm(s, now_ms_());
+}
+
+void SimBackend::vanish_server(uint32_t server) {
+  if (server >= state_.size() || !state_[server].up) return;
+  ServerState& st = state_[server];
+  st.up = false;
+  std::vector<Id128> gone;
+  sessions_.for_each([&](uint32_t, Session& s) {
+    if (s.server != server || s.state == State::kStopping) return;
+    s.pull = kNone;  // its pull is erased below
+    gone.push_back(s.id);
+  });
+  for (uint32_t& p : st.pull) {
+    if (p == kNone) continue;
+    timers_.cancel(&pulls_[p]);
+    pulls_.erase(p);
+    p = kNone;
+  }
+  std::fill(st.cached.begin(), st.cached.end(), 0);
+
+  events_.on_server_health(server, false);
+  // Looked up again one by one: an event handler may have stopped one of them meanwhile.
+  for (const Id128& id : gone) {
+    Session* s = find(id);
+    if (s == nullptr || s->state == State::kStopping) continue;
+    if (s->state == State::kRunning) {
+      forget(*s);
+      events_.on_lost(id, SessionError::kServerLost);
+    } else {
+      finish_failed(*s, SessionError::kServerLost);
+    }
+  }
+}
+
+void SimBackend::restore_server(uint32_t server) {
+  if (server >= state_.size() || state_[server].up) return;
+  state_[server].up = true;
+  events_.on_server_health(server, true);
+}
+
+uint64_t SimBackend::saved_bytes(const Id128& slot) const {
+  const uint64_t* bytes = saves_.find(slot);
+  return bytes == nullptr ? 0 : *bytes;
+}
+
+uint32_t SimBackend::intern(std::string_view image) {
+  const auto it = image_ids_.find(image);
+  if (it != image_ids_.end()) return it->second;
+  const auto id = static_cast<uint32_t>(image_ids_.size());
+  image_ids_.emplace(std::string(image), id);
+  for (ServerState& s : state_) {
+    s.cached.push_back(0);
+    s.pull.push_back(kNone);
+  }
+  return id;
+}
+
+SimBackend::Session* SimBackend::find(const Id128& id) {
+  const uint32_t* index = session_index_.find(id);
+  return index == nullptr ? nullptr : &sessions_[*index];
+}
+
+void SimBackend::join_pull(Session& s) {
+  uint32_t& current = state_[s.server].pull[s.image];
+  if (current == kNone) {
+    current = pulls_.emplace();
+    Pull& pull = pulls_[current];
+    pull.backend = this;
+    pull.on_fire = &SimBackend::on_pull_done;
+    pull.index = current;
+    pull.server = s.server;
+    pull.image = s.image;
+    ++pulls_started_;
+    timers_.arm(&pull, now_ms_() + options_.pull_ms);
+  }
+  pulls_[current].waiters.push_back(s.id);
+  s.pull = current;
+  s.state = State::kPulling;
+  events_.on_phase(s.id, StartPhase::kPulling);
+}
+
+void SimBackend::begin_creating(Session& s) {
+  s.state = State::kCreating;
+  s.save_bytes = s.fresh_slot ? 0 : saved_bytes(s.save_slot);  // copied into the container
+  timers_.arm(&s, now_ms_() + options_.start_ms);
+  events_.on_phase(s.id, StartPhase::kCreating);
+}
+
+void SimBackend::fail_later(Session& s, SessionError error) {
+  s.state = State::kFailing;
+  s.error = error;
+  timers_.arm(&s, now_ms_());
+}
+
+void SimBackend::finish_failed(Session& s, SessionError error) {
+  const Id128 id = s.id;
+  forget(s);
+  events_.on_start_failed(id, error);
+}
+
+void SimBackend::forget(Session& s) {
+  timers_.cancel(&s);
+  leave_pull(s);
+  session_index_.erase(s.id);
+  sessions_.erase(s.index);
+}
+
+void SimBackend::leave_pull(Session& s) {
+  if (s.pull == kNone) return;
+  std::erase(pulls_[s.pull].waiters, s.id);
+  s.pull = kNone;
+}
+
+bool SimBackend::roll(double rate) {
+  return rate > 0 && std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < rate;
+}
+
+void SimBackend::set_saved(const Id128& slot, uint64_t bytes) {
+  if (uint64_t* held = saves_.find(slot)) {
+    *held = bytes;
+  } else {
+    saves_.insert(slot, bytes);
+  }
+}
+
+void SimBackend::on_session_timer(TimerNode* node) {
+  auto& s = *static_cast<Session*>(node);
+  SimBackend& self = *s.backend;
+  switch (s.state) {
+    case State::kCreating:
+      if (self.roll(self.options_.start_failure_rate)) {
+        self.finish_failed(s, SessionError::kStartFailed);
+      } else {
+        s.state = State::kRunning;
+        s.running_since_ms = self.now_ms_();
+        self.events_.on_running(s.id);
+      }
+      return;
+    case State::kFailing:
+      self.finish_failed(s, s.error);
+      return;
+    case State::kStopping: {
+      const Id128 id = s.id;
+      const SessionFigures figures = s.figures;
+      self.forget(s);
+      self.events_.on_stopped(id, figures);
+      return;
+    }
+    case State::kPulling:
+    case State::kRunning:
+      return;  // no timer armed in these states
+  }
+}
+
+void SimBackend::on_pull_done(TimerNode* node) {
+  auto& pull = *static_cast<Pull*>(node);
+  SimBackend& self = *pull.backend;
+  const uint32_t server = pull.server;
+  const uint32_t image = pull.image;
+  const std::vector<Id128> waiters = std::move(pull.waiters);
+  self.state_[server].pull[image] = kNone;
+  self.pulls_.erase(pull.index);
+  for (const Id128& id : waiters) {
+    if (Session* s = self.find(id)) s->pull = kNone;
+  }
+
+  // One draw per pull: every waiter shares its fate. A failed pull leaves nothing cached.
+  const bool failed = self.roll(self.options_.pull_failure_rate);
+  if (!failed) self.state_[server].cached[image] = 1;
+  for (const Id128& id : waiters) {
+    Session* s = self.find(id);
+    // Gone or stopping: an earlier event handler of this loop stopped it, or took the server.
+    if (s == nullptr || s->state != State::kPulling) continue;
+    if (failed) {
+      self.finish_failed(*s, SessionError::kPullFailed);
+    } else {
+      self.begin_creating(*s);
+    }
+  }
+}
+
+}  // namespace ringside

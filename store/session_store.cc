@@ -1,0 +1,132 @@
+#include "store/session_store.h"
+
+namespace ringside {
+
+SessionStore::SessionStore(TimerWheel& timers, const Clock& clock, int64_t idle_timeout_ms,
+                           IdleHandler on_idle, void* ctx)
+    : timers_(timers),
+      clock_(clock),
+      idle_timeout_ms_(idle_timeout_ms),
+      on_idle_(on_idle),
+      ctx_(ctx) {}
+
+SessionStore::~SessionStore() {
+  sessions_.for_each([this](uint32_t, GameSession& s) { timers_.cancel(&s); });
+}
+
+uint32_t SessionStore::find_or_add_player(std::string_view id) {
+  if (auto it = player_index_.find(id); it != player_index_.end()) return it->second;
+  uint32_t index = players_.emplace();
+  players_[index].id = std::string(id);
+  player_index_.emplace(std::string(id), index);
+  return index;
+}
+
+uint32_t SessionStore::create(uint32_t player, uint16_t game, const Id128& slot) {
+  uint32_t index = sessions_.emplace();
+  GameSession& s = sessions_[index];
+  s.store = this;
+  s.on_fire = &SessionStore::on_idle_timer;
+  s.id = random_id128();
+  s.slot = slot;
+  s.player = player;
+  s.game = game;
+  s.started_ms = clock_.unix_ms;
+  s.last_keepalive_ms = clock_.unix_ms;
+  by_id_.insert(s.id, index);
+  ++by_status_[static_cast<int>(SessionStatus::kStarting)];
+  players_[player].active = index;
+  arm_idle(s);
+  return index;
+}
+
+GameSession* SessionStore::find(const Id128& id) {
+  const uint32_t* index = by_id_.find(id);
+  return index ? &sessions_[*index] : nullptr;
+}
+
+GameSession* SessionStore::find(const Id128& id, uint32_t player) {
+  GameSession* s = find(id);
+  return s && s->player == player ? s : nullptr;
+}
+
+uint32_t SessionStore::index_of(const Id128& id) const {
+  const uint32_t* index = by_id_.find(id);
+  return index ? *index : kNoSession;
+}
+
+void SessionStore::set_status(GameSession& s, SessionStatus status) {
+  --by_status_[static_cast<int>(s.status)];
+  s.status = status;
+  ++by_status_[static_cast<int>(status)];
+}
+
+void SessionStore::keepalive(GameSession& s) { s.last_keepalive_ms = clock_.unix_ms; }
+
+void SessionStore::arm_idle(GameSession& s) {
+  timers_.arm(&s, clock_.mono_at(s.last_keepalive_ms + idle_timeout_ms_));
+}
+
+// Lazy like token expiry: a keepalive only moves last_keepalive; the timer re-arms itself.
+void SessionStore::on_idle_timer(TimerNode* node) {
+  auto& s = *static_cast<GameSession*>(node);
+  auto& self = *static_cast<SessionStore*>(s.store);
+  if (s.status != SessionStatus::kStarting && s.status != SessionStatus::kRunning) return;
+  if (self.clock_.unix_ms < s.last_keepalive_ms + self.idle_timeout_ms_) {
+    self.arm_idle(s);
+    return;
+  }
+  self.on_idle_(self.ctx_, self.index_of(s.id));
+}
+
+void SessionStore::end(GameSession& s, SessionStatus final_status, EndReason reason,
+                       SessionError error, double cpu_seconds, double peak_memory_mb) {
+  timers_.cancel(&s);
+  set_status(s, final_status);
+  s.end_reason = reason;
+  s.error = error;
+  s.ended_ms = clock_.unix_ms;
+  s.cpu_seconds = cpu_seconds;
+  s.peak_memory_mb = peak_memory_mb;
+  Player& p = players_[s.player];
+  uint32_t index = index_of(s.id);
+  if (p.active == index) p.active = kNoSession;
+  p.history.push_back(index);
+  if (p.history.size() > kHistoryKept) {
+    forget(p.history.front());
+    p.history.erase(p.history.begin());
+  }
+}
+
+void SessionStore::forget(uint32_t index) {
+  GameSession& s = sessions_[index];
+  --by_status_[static_cast<int>(s.status)];
+  by_id_.erase(s.id);
+  sessions_.erase(index);
+}
+
+SaveSlot* SessionStore::find_slot(Player& p, const Id128& id) {
+  for (SaveSlot& slot : p.slots) {
+    if (slot.id == id) return &slot;
+  }
+  return nullptr;
+}
+
+SaveSlot* SessionStore::latest_slot(Player& p, uint16_t game) {
+  SaveSlot* best = nullptr;
+  for (SaveSlot& slot : p.slots) {
+    if (slot.game == game && (!best || slot.updated_ms > best->updated_ms)) best = &slot;
+  }
+  return best;
+}
+
+SaveSlot& SessionStore::new_slot(Player& p, uint16_t game) {
+  p.slots.push_back({random_id128(), game, clock_.unix_ms, clock_.unix_ms, 0});
+  return p.slots.back();
+}
+
+size_t SessionStore::memory_bytes() const {
+  return players_.memory_bytes() + sessions_.memory_bytes() + by_id_.memory_bytes();
+}
+
+}  // namespace ringside

@@ -1,0 +1,133 @@
+#pragma once
+// One shard's players, game sessions and save slots (SPEC: Sessions API; Resume, history,
+// details). Pure bookkeeping on the owning shard's thread: no I/O, no messages. The API layer
+// decides what to ask the I/O core; this store remembers what is true.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "backends/session_types.h"
+#include "core/clock.h"
+#include "core/timer_wheel.h"
+#include "http/http_server.h"
+#include "sched/token_bucket.h"
+#include "store/flat_map.h"
+#include "store/ids.h"
+#include "store/slab.h"
+
+namespace ringside {
+
+inline constexpr uint32_t kNoSession = 0xFFFFFFFF;
+inline constexpr size_t kHistoryKept = 100;  // per player, the most the history API returns
+
+// Where the answer to a request must go: a connection on some shard.
+struct ReplyTarget {
+  uint32_t shard;
+  ConnRef ref;
+};
+
+struct SaveSlot {
+  Id128 id;
+  uint16_t game;
+  int64_t created_ms;
+  int64_t updated_ms;
+  uint64_t size_bytes;
+};
+
+struct Player {
+  std::string id;
+  uint32_t active = kNoSession;
+  TokenBucketState launch_bucket;
+  std::vector<uint32_t> history;  // ended sessions, oldest first
+  std::vector<SaveSlot> slots;
+};
+
+struct GameSession : TimerNode {  // the node is its idle-reclaim timer
+  void* store = nullptr;
+  Id128 id;
+  Id128 slot;
+  uint32_t player = 0;
+  uint32_t server = 0;
+  uint16_t game = 0;
+  SessionStatus status = SessionStatus::kStarting;
+  StartPhase phase = StartPhase::kQueued;
+  SessionError error = SessionError::kNone;
+  EndReason end_reason = EndReason::kNone;
+  int64_t started_ms = 0;
+  int64_t ended_ms = 0;
+  int64_t last_keepalive_ms = 0;
+  double cpu_seconds = 0;
+  double peak_memory_mb = 0;
+  std::vector<ReplyTarget> stop_waiters;  // stop requests answered when the I/O core is done
+
+  bool active() const {
+    return status == SessionStatus::kStarting || status == SessionStatus::kRunning ||
+           status == SessionStatus::kStopping;
+  }
+  int64_t duration_ms(int64_t now_ms) const { return (ended_ms ? ended_ms : now_ms) - started_ms; }
+};
+
+class SessionStore {
+ public:
+  using IdleHandler = void (*)(void* ctx, uint32_t session);
+
+  SessionStore(TimerWheel& timers, const Clock& clock, int64_t idle_timeout_ms,
+               IdleHandler on_idle, void* ctx);
+  ~SessionStore();
+  SessionStore(const SessionStore&) = delete;
+  SessionStore& operator=(const SessionStore&) = delete;
+
+  uint32_t find_or_add_player(std::string_view id);
+  Player& player(uint32_t index) { return players_[index]; }
+
+  // A new session in `starting`/`queued`; it becomes the player's active session.
+  uint32_t create(uint32_t player, uint16_t game, const Id128& slot);
+  // The session with this id, if it exists and belongs to `player`.
+  GameSession* find(const Id128& id, uint32_t player);
+  GameSession* find(const Id128& id);
+  GameSession& session(uint32_t index) { return sessions_[index]; }
+  uint32_t index_of(const Id128& id) const;
+
+  void keepalive(GameSession& s);
+  int64_t idle_deadline_ms(const GameSession& s) const {
+    return s.last_keepalive_ms + idle_timeout_ms_;
+  }
+  // Moves the session to a final status and into its player's history.
+  void end(GameSession& s, SessionStatus final_status, EndReason reason, SessionError error,
+           double cpu_seconds, double peak_memory_mb);
+
+  SaveSlot* find_slot(Player& p, const Id128& id);
+  SaveSlot* latest_slot(Player& p, uint16_t game);
+  SaveSlot& new_slot(Player& p, uint16_t game);
+
+  size_t player_count() const { return players_.size(); }
+  size_t session_count() const { return sessions_.size(); }
+  size_t memory_bytes() const;
+  // Active sessions by status, for /metrics.
+  uint64_t count(SessionStatus status) const { return by_status_[static_cast<int>(status)]; }
+  void set_status(GameSession& s, SessionStatus status);
+
+ private:
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  void arm_idle(GameSession& s);
+  static void on_idle_timer(TimerNode* node);
+  void forget(uint32_t index);
+
+  TimerWheel& timers_;
+  const Clock& clock_;
+  int64_t idle_timeout_ms_;
+  IdleHandler on_idle_;
+  void* ctx_;
+  Slab<Player> players_;
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> player_index_;
+  Slab<GameSession> sessions_;
+  FlatMap<Id128, uint32_t, Id128Hasher> by_id_;
+  uint64_t by_status_[5] = {};
+};
+
+}  // namespace ringside

@@ -1,0 +1,443 @@
+#include "app/placement.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/messages.h"
+#include "backends/sim/sim_backend.h"
+
+namespace ringside {
+namespace {
+
+constexpr uint32_t kPullMs = 1000;
+constexpr uint32_t kStartMs = 200;
+constexpr uint32_t kQueueTimeoutMs = 30'000;
+constexpr uint32_t kShard = 0;  // thread 0 plays the owner shard; thread 1 is the I/O core
+constexpr uint32_t kAlpha = 0;  // games by catalog index
+constexpr uint32_t kBeta = 1;
+
+Catalog test_catalog() {
+  std::string error;
+  std::optional<Catalog> c = Catalog::parse(
+      R"({"games": [
+        {"slug": "alpha", "title": "Alpha", "image": "registry.test/alpha:1", "sizeMb": 100,
+         "cpuCores": 1.0, "memoryMb": 1000},
+        {"slug": "beta", "title": "Beta", "image": "registry.test/beta:1", "sizeMb": 100,
+         "cpuCores": 1.0, "memoryMb": 1000}]})",
+      &error);
+  EXPECT_TRUE(c.has_value()) << error;
+  return c ? std::move(*c) : Catalog::demo();
+}
+
+// One server with room for two sessions.
+std::vector<GameServerInfo> test_fleet() {
+  GameServerInfo s;
+  s.name = "gs01";
+  s.url_base = "https://gs01.test";
+  s.cpu_millicores = 8000;
+  s.memory_mb = 16000;
+  s.slots = 2;
+  return {s};
+}
+
+Config test_config() {
+  Config c;
+  c.shards = 1;
+  c.launch_queue = 2;
+  c.launch_queue_timeout_s = kQueueTimeoutMs / 1000.0;
+  return c;
+}
+
+SimOptions sim_options() {
+  SimOptions o;
+  o.pull_ms = kPullMs;
+  o.start_ms = kStartMs;
+  o.session_cpu_cores = 0.5;
+  o.session_memory_mb = 768;
+  o.preloaded_images = {"registry.test/alpha:1"};
+  return o;
+}
+
+Id128 session_id(uint64_t n) { return {0xabc, n}; }
+
+// A message the I/O core sent to the shard.
+struct Sent {
+  uint16_t kind;
+  std::vector<char> payload;
+
+  template <class T>
+  T as() const {
+    T t;
+    EXPECT_EQ(payload.size(), sizeof t);
+    std::memcpy(&t, payload.data(), std::min(payload.size(), sizeof t));
+    return t;
+  }
+};
+
+class PlacementTest : public ::testing::Test {
+ protected:
+  PlacementTest() { use_backend(sim_options()); }
+
+  void use_backend(SimOptions o) {
+    sim_ = std::make_unique<SimBackend>(runtime_.servers, std::move(o), wheel_,
+                                        [this] { return now_; }, placement_);
+    placement_.attach(*sim_);
+  }
+
+  void advance(uint64_t ms) {
+    now_ += ms;
+    wheel_.advance(now_);
+  }
+
+  void place(uint64_t n, uint32_t game = kAlpha, std::string_view player = "player-1") {
+    PlaceSession m{};
+    m.session = session_id(n);
+    m.save_slot = {0x510, n};
+    m.game = game;
+    m.owner_shard = kShard;
+    m.fresh_slot = true;
+    m.player_id_len = static_cast<uint16_t>(player.size());
+    std::vector<char> bytes(sizeof m + player.size());
+    std::memcpy(bytes.data(), &m, sizeof m);
+    std::memcpy(bytes.data() + sizeof m, player.data(), player.size());
+    ASSERT_TRUE(placement_.on_message(kShard, kMsgPlaceSession, bytes.data(),
+                                      static_cast<uint32_t>(bytes.size())));
+  }
+
+  void stop(uint64_t n) {
+    const StopSession m{session_id(n)};
+    ASSERT_TRUE(placement_.on_message(kShard, kMsgStopSession, &m, sizeof m));
+  }
+
+  // Everything the shard received since the last call, read from its inbound ring.
+  std::vector<Sent> received() {
+    std::vector<Sent> out;
+    shard_.drain(
+        [&](uint32_t, uint16_t kind, const void* payload, uint32_t len) {
+          const auto* p = static_cast<const char*>(payload);
+          out.push_back({kind, std::vector<char>(p, p + len)});
+        },
+        1000);
+    return out;
+  }
+
+  // Places session n and lets it reach running.
+  void place_running(uint64_t n) {
+    place(n);
+    advance(kStartMs);
+    const std::vector<Sent> got = received();
+    ASSERT_FALSE(got.empty());
+    ASSERT_EQ(got.back().kind, kMsgSessionRunning);
+  }
+
+  const ServerState& server() const { return placement_.scheduler().server(0); }
+
+  void expect_nothing_reserved() const {
+    EXPECT_EQ(server().cpu_reserved_millicores, 0u);
+    EXPECT_EQ(server().memory_reserved_mb, 0u);
+    EXPECT_EQ(server().slots_used, 0u);
+  }
+
+  uint64_t now_ = 500'000;
+  TimerWheel wheel_{10, 64, now_};
+  Runtime runtime_{test_config(), test_catalog(), test_fleet()};
+  Mailbox io_{runtime_.bus, 1};
+  Mailbox shard_{runtime_.bus, kShard};
+  SessionPlacement placement_{runtime_, io_, wheel_, [this] { return now_; }};
+  std::unique_ptr<SimBackend> sim_;
+};
+
+TEST_F(PlacementTest, PlacedLaunchReportsPhasesThenRunning) {
+  place(1, kBeta);  // beta is not cached: pull, create, run
+  EXPECT_EQ(server().slots_used, 1u);
+  EXPECT_EQ(server().cpu_reserved_millicores, 1000u);
+  EXPECT_EQ(server().memory_reserved_mb, 1000u);
+  EXPECT_EQ(placement_.metrics().placed.get(), 1u);
+
+  std::vector<Sent> got = received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].kind, kMsgSessionPhase);
+  EXPECT_EQ(got[0].as<SessionPhaseUpdate>().session, session_id(1));
+  EXPECT_EQ(got[0].as<SessionPhaseUpdate>().phase, StartPhase::kPulling);
+
+  advance(kPullMs);
+  got = received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].as<SessionPhaseUpdate>().phase, StartPhase::kCreating);
+
+  advance(kStartMs);
+  got = received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].kind, kMsgSessionRunning);
+  EXPECT_EQ(got[0].as<SessionRunning>().session, session_id(1));
+  EXPECT_EQ(got[0].as<SessionRunning>().server, 0u);
+  EXPECT_EQ(placement_.active(), 1u);
+}
+
+TEST_F(PlacementTest, StopOfRunningSessionReturnsFiguresCapacityAndUpdatesProfile) {
+  EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 1.0);  // the catalog's figure
+  place_running(1);
+  advance(10'000);
+  stop(1);
+  EXPECT_TRUE(received().empty());  // the backend reports later
+  advance(0);
+
+  const std::vector<Sent> got = received();
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].kind, kMsgSessionStopped);
+  const SessionStopped s = got[0].as<SessionStopped>();
+  EXPECT_EQ(s.session, session_id(1));
+  EXPECT_DOUBLE_EQ(s.figures.cpu_seconds, 5.0);
+  EXPECT_DOUBLE_EQ(s.figures.peak_memory_mb, 768);
+  expect_nothing_reserved();
+  EXPECT_EQ(placement_.active(), 0u);
+
+  // The first sample replaces the catalog's figures; later ones move the average.
+  const ResourceProfile& p = placement_.profile(kAlpha);
+  EXPECT_DOUBLE_EQ(p.cpu_cores, 0.5);
+  EXPECT_DOUBLE_EQ(p.memory_mb, 768);
+  EXPECT_EQ(p.cpu_samples, 1u);
+  EXPECT_EQ(placement_.profile(kBeta).cpu_samples, 0u);
+
+  // The next launch of the game reserves the learnt profile.
+  place(2);
+  EXPECT_EQ(server().cpu_reserved_millicores, 500u);
+  EXPECT_EQ(server().memory_reserved_mb, 768u);
+}
+
+TEST_F(PlacementTest, FullQueueRejectsWithNoServersAndLaunchesAcceptedFlips) {
+  place(1);
+  place(2);  // the server is full
+  EXPECT_TRUE(runtime_.launches_accepted.load());
+  place(3);
+  EXPECT_TRUE(runtime_.launches_accepted.load());
+  place(4);  // the queue (2) is full now
+  EXPECT_EQ(placement_.queued(), 2u);
+  EXPECT_FALSE(runtime_.launches_accepted.load());
+  EXPECT_EQ(placement_.metrics().launches_queued.get(), 2u);
+  received();
+
+  place(5);
+  const std::vector<Sent> got = received();
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].kind, kMsgSessionFailed);
+  EXPECT_EQ(got[0].as<SessionFailed>().session, session_id(5));
+  EXPECT_EQ(got[0].as<SessionFailed>().error, SessionError::kNoServers);
+  EXPECT_EQ(placement_.metrics().rejected.get(), 1u);
+  EXPECT_EQ(placement_.metrics().queued.get(), 2u);
+
+  stop(3);  // a queued launch leaves: there is room again
+  EXPECT_TRUE(runtime_.launches_accepted.load());
+}
+
+TEST_F(PlacementTest, QueuedLaunchTimesOutWithNoServers) {
+  place(1);
+  place(2);
+  place(3);
+  advance(kStartMs);
+  received();
+
+  advance(kQueueTimeoutMs);
+  const std::vector<Sent> got = received();
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].kind, kMsgSessionFailed);
+  EXPECT_EQ(got[0].as<SessionFailed>().session, session_id(3));
+  EXPECT_EQ(got[0].as<SessionFailed>().error, SessionError::kNoServers);
+  EXPECT_EQ(placement_.queued(), 0u);
+  EXPECT_EQ(placement_.metrics().failed.get(), 1u);
+  EXPECT_EQ(placement_.active(), 2u);
+}
+
+TEST_F(PlacementTest, StopOfQueuedLaunchAnswersZeroFiguresAndNeverStartsIt) {
+  place(1);
+  place(2);
+  place(3);
+  received();
+  stop(3);
+  std::vector<Sent> got = received();
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].kind, kMsgSessionStopped);
+  const SessionStopped s = got[0].as<SessionStopped>();
+  EXPECT_EQ(s.session, session_id(3));
+  EXPECT_EQ(s.figures.cpu_seconds, 0);
+  EXPECT_EQ(s.figures.peak_memory_mb, 0);
+  EXPECT_EQ(placement_.queued(), 0u);
+
+  // Capacity frees up: nothing is waiting for it any more.
+  advance(kStartMs);
+  stop(1);
+  advance(kQueueTimeoutMs);
+  got = received();
+  for (const Sent& m : got) {
+    EXPECT_NE(m.kind, kMsgSessionFailed);
+    if (m.kind == kMsgSessionRunning) EXPECT_NE(m.as<SessionRunning>().session, session_id(3));
+  }
+  EXPECT_EQ(sim_->session_count(), 1u);  // session 2
+}
+
+TEST_F(PlacementTest, QueuedLaunchIsPlacedWhenAnotherStops) {
+  place_running(1);
+  place_running(2);
+  place(3);
+  EXPECT_EQ(placement_.queued(), 1u);
+  EXPECT_TRUE(received().empty());  // still queued: the shard already shows that
+
+  stop(1);
+  advance(0);
+  std::vector<Sent> got = received();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].kind, kMsgSessionStopped);
+  EXPECT_EQ(got[1].kind, kMsgSessionPhase);
+  EXPECT_EQ(got[1].as<SessionPhaseUpdate>().session, session_id(3));
+  EXPECT_EQ(got[1].as<SessionPhaseUpdate>().phase, StartPhase::kCreating);
+  EXPECT_EQ(placement_.queued(), 0u);
+  EXPECT_EQ(placement_.metrics().placed.get(), 3u);
+
+  advance(kStartMs);
+  got = received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].kind, kMsgSessionRunning);
+  EXPECT_EQ(got[0].as<SessionRunning>().session, session_id(3));
+
+  // Its queue timeout no longer applies; and everything stopped gives everything back.
+  advance(kQueueTimeoutMs);
+  EXPECT_TRUE(received().empty());
+  stop(2);
+  stop(3);
+  advance(0);
+  got = received();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].kind, kMsgSessionStopped);
+  EXPECT_EQ(got[1].kind, kMsgSessionStopped);
+  expect_nothing_reserved();
+  EXPECT_EQ(placement_.active(), 0u);
+}
+
+TEST_F(PlacementTest, StopWhileStartingCancelsWithZeroFiguresAndNoProfileSample) {
+  place(1, kBeta);
+  received();
+  stop(1);
+  advance(kPullMs + kStartMs);
+  const std::vector<Sent> got = received();
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].kind, kMsgSessionStopped);
+  EXPECT_EQ(got[0].as<SessionStopped>().figures.cpu_seconds, 0);
+  EXPECT_EQ(placement_.profile(kBeta).memory_samples, 0u);
+  EXPECT_DOUBLE_EQ(placement_.profile(kBeta).memory_mb, 1000);
+  expect_nothing_reserved();
+}
+
+TEST_F(PlacementTest, RepeatedStopAnswersTheSameFiguresAgain) {
+  place_running(1);
+  advance(4'000);
+  stop(1);
+  stop(1);  // while stopping: one final message only
+  advance(0);
+  std::vector<Sent> got = received();
+  ASSERT_EQ(got.size(), 1u);
+  const double cpu = got[0].as<SessionStopped>().figures.cpu_seconds;
+  EXPECT_DOUBLE_EQ(cpu, 2.0);
+
+  stop(1);
+  got = received();
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].kind, kMsgSessionStopped);
+  EXPECT_DOUBLE_EQ(got[0].as<SessionStopped>().figures.cpu_seconds, cpu);
+}
+
+TEST_F(PlacementTest, StopOfUnknownSessionAnswersUnknownFigures) {
+  stop(42);
+  const std::vector<Sent> got = received();
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].kind, kMsgSessionStopped);
+  EXPECT_EQ(got[0].as<SessionStopped>().session, session_id(42));
+  EXPECT_TRUE(std::isnan(got[0].as<SessionStopped>().figures.cpu_seconds));
+  EXPECT_TRUE(std::isnan(got[0].as<SessionStopped>().figures.peak_memory_mb));
+}
+
+TEST_F(PlacementTest, StartFailureReleasesCapacityAndStopAfterItAnswersStopped) {
+  SimOptions o = sim_options();
+  o.start_failure_rate = 1;
+  use_backend(o);
+  place(1);
+  advance(kStartMs);
+  std::vector<Sent> got = received();
+  ASSERT_EQ(got.size(), 2u);  // creating, then the failure
+  ASSERT_EQ(got[1].kind, kMsgSessionFailed);
+  EXPECT_EQ(got[1].as<SessionFailed>().error, SessionError::kStartFailed);
+  expect_nothing_reserved();
+  EXPECT_EQ(placement_.metrics().failed.get(), 1u);
+
+  stop(1);  // crossed the failure in flight
+  got = received();
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].kind, kMsgSessionStopped);
+  EXPECT_EQ(got[0].as<SessionStopped>().figures.cpu_seconds, 0);  // it never ran
+}
+
+TEST_F(PlacementTest, FailedPullFailsTheLaunchAndForgetsTheImage) {
+  SimOptions o = sim_options();
+  o.pull_failure_rate = 1;
+  use_backend(o);
+  place(1, kBeta);
+  place(2, kBeta);  // shares the pull
+  advance(kPullMs);
+  int failed = 0;
+  for (const Sent& m : received()) {
+    if (m.kind != kMsgSessionFailed) continue;
+    EXPECT_EQ(m.as<SessionFailed>().error, SessionError::kPullFailed);
+    ++failed;
+  }
+  EXPECT_EQ(failed, 2);
+  EXPECT_EQ(sim_->pulls_started(), 1u);
+  expect_nothing_reserved();
+  EXPECT_FALSE(server().has_image(1));  // image ids follow the catalog: beta's is 1
+  EXPECT_TRUE(server().has_image(0));
+}
+
+TEST_F(PlacementTest, LostServerFailsItsSessionsAndTakesNoMore) {
+  place_running(1);
+  sim_->vanish_server(0);
+  std::vector<Sent> got = received();
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].kind, kMsgSessionFailed);
+  EXPECT_EQ(got[0].as<SessionFailed>().error, SessionError::kServerLost);
+  expect_nothing_reserved();
+  EXPECT_EQ(placement_.metrics().lost.get(), 1u);
+  EXPECT_FALSE(server().up);
+
+  stop(1);  // it ran, but its figures died with the server
+  got = received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(std::isnan(got[0].as<SessionStopped>().figures.cpu_seconds));
+
+  place(2);  // queued: the only server is down
+  EXPECT_EQ(placement_.queued(), 1u);
+  sim_->restore_server(0);  // back, empty: the queued launch goes there and pulls
+  got = received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].as<SessionPhaseUpdate>().session, session_id(2));
+  EXPECT_EQ(got[0].as<SessionPhaseUpdate>().phase, StartPhase::kPulling);
+}
+
+TEST_F(PlacementTest, EndedSessionIsForgottenAfterRetention) {
+  place_running(1);
+  stop(1);
+  advance(0);
+  advance(SessionPlacement::kEndedRetentionMs);
+  received();
+  stop(1);
+  const std::vector<Sent> got = received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(std::isnan(got[0].as<SessionStopped>().figures.cpu_seconds));
+}
+
+}  // namespace
+}  // namespace ringside

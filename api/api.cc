@@ -66,8 +66,8 @@ bool Api::handle(const Request& request, ConnRef ref, Reply& reply) {
   call.body = request.body;
   int owner = owner_of(request, call, reply);
   if (owner < 0) return true;
-  call.token = call.route == kRouteOperatorLaunch ? std::string_view()
-                                                  : bearer_token(request.authorization);
+  call.token =
+      call.route == kRouteOperatorLaunch ? std::string_view() : bearer_token(request.authorization);
   const uint32_t self = reactor_.self();
   if (static_cast<uint32_t>(owner) == self) return player_.handle(call, {self, ref}, reply);
   send_forward(reactor_.mailbox(), static_cast<uint32_t>(owner), ref, call);

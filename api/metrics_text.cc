@@ -18,8 +18,8 @@ void put(ByteBuffer& out, uint64_t v) {
 
 void put_seconds(ByteBuffer& out, uint64_t us) {
   char num[32];
-  auto r = std::to_chars(num, num + sizeof num, static_cast<double>(us) / 1e6,
-                         std::chars_format::fixed);
+  auto r =
+      std::to_chars(num, num + sizeof num, static_cast<double>(us) / 1e6, std::chars_format::fixed);
   out.append(num, static_cast<size_t>(r.ptr - num));
 }
 
@@ -49,8 +49,9 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
     }
   }
 
-  put(out, "# HELP ringside_http_request_duration_seconds Time from a complete request to its "
-           "answer being queued.\n");
+  put(out,
+      "# HELP ringside_http_request_duration_seconds Time from a complete request to its "
+      "answer being queued.\n");
   put(out, "# TYPE ringside_http_request_duration_seconds histogram\n");
   uint64_t cumulative = 0;
   for (size_t b = 0; b < kLatencyBucketsUs.size(); ++b) {
@@ -99,7 +100,8 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
   put(out, "# TYPE ringside_sessions gauge\n");
   for (int st = 0; st < 5; ++st) {
     uint64_t n = 0;
-    for (uint32_t i = 0; i < shards; ++i) n += runtime.player_metrics[i].sessions_by_status[st].get();
+    for (uint32_t i = 0; i < shards; ++i)
+      n += runtime.player_metrics[i].sessions_by_status[st].get();
     put(out, "ringside_sessions{status=\"");
     put(out, status_names[st]);
     put(out, "\"} ");
@@ -135,6 +137,25 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
     put(out, c.name);
     put(out, " ");
     put(out, n);
+    put(out, "\n");
+  }
+
+  const PlacementMetrics& pm = runtime.placement_metrics;
+  put(out, "# HELP ringside_launches_queued Launches waiting for capacity now.\n");
+  put(out, "# TYPE ringside_launches_queued gauge\nringside_launches_queued ");
+  put(out, pm.launches_queued.get());
+  put(out, "\n# HELP ringside_placements_total Placement decisions and outcomes.\n");
+  put(out, "# TYPE ringside_placements_total counter\n");
+  const std::pair<const char*, const Counter*> outcomes[] = {{"placed", &pm.placed},
+                                                             {"queued", &pm.queued},
+                                                             {"rejected", &pm.rejected},
+                                                             {"failed", &pm.failed},
+                                                             {"lost", &pm.lost}};
+  for (const auto& [outcome, counter] : outcomes) {
+    put(out, "ringside_placements_total{outcome=\"");
+    put(out, outcome);
+    put(out, "\"} ");
+    put(out, counter->get());
     put(out, "\n");
   }
 

@@ -31,8 +31,8 @@ void not_found(Reply& reply, std::string_view what) { reply.error(404, "not_foun
 
 }  // namespace
 
-PlayerApi::PlayerApi(Runtime& runtime, Reactor& reactor, PlayerMetrics& metrics,
-                     Responder respond, void* respond_ctx)
+PlayerApi::PlayerApi(Runtime& runtime, Reactor& reactor, PlayerMetrics& metrics, Responder respond,
+                     void* respond_ctx)
     : runtime_(runtime),
       reactor_(reactor),
       metrics_(metrics),
@@ -61,19 +61,44 @@ bool PlayerApi::handle(const PlayerCall& call, ReplyTarget target, Reply& reply)
   AuthContext auth;
   if (!authenticate(call, reply, &auth)) return true;
   switch (call.route) {
-    case kRouteSessionRefresh: refresh(auth, reply); return true;
-    case kRouteGames: games(reply); return true;
-    case kRouteGame: game(call, reply); return true;
-    case kRouteLaunch: launch(call, auth, reply); return true;
-    case kRouteSessionStatus: session_status(call, auth, reply); return true;
-    case kRouteKeepalive: keepalive(call, auth, reply); return true;
-    case kRouteStop: return stop(call, auth, target, reply);
-    case kRouteSessions: list_sessions(auth, reply); return true;
-    case kRouteCurrent: current(auth, reply); return true;
-    case kRouteHistory: history(call, auth, reply); return true;
-    case kRouteSessionDetails: details(call, auth, reply); return true;
-    case kRouteSaveSlots: save_slots(call, auth, reply); return true;
-    default: not_found(reply, "No such path."); return true;
+    case kRouteSessionRefresh:
+      refresh(auth, reply);
+      return true;
+    case kRouteGames:
+      games(reply);
+      return true;
+    case kRouteGame:
+      game(call, reply);
+      return true;
+    case kRouteLaunch:
+      launch(call, auth, reply);
+      return true;
+    case kRouteSessionStatus:
+      session_status(call, auth, reply);
+      return true;
+    case kRouteKeepalive:
+      keepalive(call, auth, reply);
+      return true;
+    case kRouteStop:
+      return stop(call, auth, target, reply);
+    case kRouteSessions:
+      list_sessions(auth, reply);
+      return true;
+    case kRouteCurrent:
+      current(auth, reply);
+      return true;
+    case kRouteHistory:
+      history(call, auth, reply);
+      return true;
+    case kRouteSessionDetails:
+      details(call, auth, reply);
+      return true;
+    case kRouteSaveSlots:
+      save_slots(call, auth, reply);
+      return true;
+    default:
+      not_found(reply, "No such path.");
+      return true;
   }
 }
 
@@ -131,7 +156,8 @@ void PlayerApi::operator_launch(const PlayerCall& call, Reply& reply) {
 void PlayerApi::refresh(const AuthContext& auth, Reply& reply) {
   TokenGrant grant;
   if (!tokens_.refresh(auth, &grant)) {
-    reply.error(409, "token_already_refreshed", "This token was already refreshed; use the newest.");
+    reply.error(409, "token_already_refreshed",
+                "This token was already refreshed; use the newest.");
     return;
   }
   JsonWriter w(reply.body());
@@ -169,8 +195,7 @@ void PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, Reply& r
   uint16_t game;
   if (slug.present) {
     int g = runtime_.catalog.find(slug.text);
-    if (auth.game_scope != kAnyGame &&
-        (g < 0 || static_cast<uint16_t>(g) != auth.game_scope)) {
+    if (auth.game_scope != kAnyGame && (g < 0 || static_cast<uint16_t>(g) != auth.game_scope)) {
       reply.error(403, "forbidden", "This token is scoped to another game.");
       return;
     }
@@ -231,12 +256,11 @@ void PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, Reply& r
   uint32_t index = sessions_.create(auth.player, game, slot_id);
   GameSession& s = sessions_.session(index);
 
-  PlaceSession place{s.id, slot_id, game, shard_, fresh_slot,
-                     static_cast<uint16_t>(player.id.size())};
+  PlaceSession place{s.id,   slot_id,    game,
+                     shard_, fresh_slot, static_cast<uint16_t>(player.id.size())};
   Mailbox& mb = reactor_.mailbox();
-  auto* p = static_cast<char*>(
-      mb.begin(runtime_.io_thread(), kMsgPlaceSession,
-               static_cast<uint32_t>(sizeof place + player.id.size())));
+  auto* p = static_cast<char*>(mb.begin(runtime_.io_thread(), kMsgPlaceSession,
+                                        static_cast<uint32_t>(sizeof place + player.id.size())));
   std::memcpy(p, &place, sizeof place);
   std::memcpy(p + sizeof place, player.id.data(), player.id.size());
   mb.commit();
@@ -358,8 +382,8 @@ void PlayerApi::history(const PlayerCall& call, const AuthContext& auth, Reply& 
   if (std::optional<QueryValue> q = find_query_param(call.query, "limit", query_scratch_)) {
     std::string_view v = q->value;
     auto r = std::from_chars(v.data(), v.data() + v.size(), limit);
-    if (!q->ok || v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size() ||
-        limit < 1 || limit > 100) {
+    if (!q->ok || v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size() || limit < 1 ||
+        limit > 100) {
       return bad_request(reply, "Query parameter 'limit' must be an integer from 1 to 100.");
     }
   }

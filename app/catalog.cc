@@ -12,8 +12,8 @@ Catalog Catalog::demo() {
   c.games_ = {
       {"garden-of-forking-paths", "The Garden of Forking Paths",
        "registry.local/games/garden-of-forking-paths:1.0", 2048, 1.0, 1024},
-      {"tlon-uqbar", "Tlön, Uqbar, Orbis Tertius", "registry.local/games/tlon-uqbar:1.0", 1024,
-       0.5, 512},
+      {"tlon-uqbar", "Tlön, Uqbar, Orbis Tertius", "registry.local/games/tlon-uqbar:1.0", 1024, 0.5,
+       512},
       {"library-of-babel", "The Library of Babel", "registry.local/games/library-of-babel:2.3",
        4096, 2.0, 2048},
   };

@@ -12,7 +12,7 @@ namespace ringside {
 struct Game {
   std::string slug;
   std::string title;
-  std::string image;       // container image reference (registry/name:tag)
+  std::string image;  // container image reference (registry/name:tag)
   uint32_t size_mb = 0;
   double cpu_cores = 1.0;  // the resource profile's starting point, before any EMA sample
   uint32_t memory_mb = 1024;

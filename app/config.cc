@@ -1,5 +1,10 @@
 #include "app/config.h"
 
+#include <algorithm>
+#include <optional>
+
+#include "sched/rate.h"
+
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -49,21 +54,15 @@ std::function<bool(Config&, std::string_view)> seconds_field(double Config::*fie
   return [field](Config& c, std::string_view v) { return parse_seconds(v, &(c.*field)); };
 }
 
-// "N/s", "N/min", "N/h": a rate of N per unit, with a bucket of N (a burst of one unit's worth).
+// A RATE flag ("N/s", "N/min", "N/h") is a bucket of N refilled at that rate: a burst of one
+// unit's worth.
 bool parse_rate_flag(std::string_view v, double* per_second, double* burst) {
-  size_t slash = v.find('/');
-  if (slash == std::string_view::npos) return false;
-  double n = 0;
-  std::string_view num = v.substr(0, slash);
-  auto r = std::from_chars(num.data(), num.data() + num.size(), n);
-  if (r.ec != std::errc() || r.ptr != num.data() + num.size() || !(n > 0) || !std::isfinite(n)) {
-    return false;
-  }
-  std::string_view unit = v.substr(slash + 1);
-  double seconds = unit == "s" ? 1 : unit == "min" ? 60 : unit == "h" ? 3600 : 0;
-  if (seconds == 0) return false;
-  *per_second = n / seconds;
-  *burst = n < 1 ? 1 : n;
+  std::optional<Rate> rate = parse_rate(v);
+  if (!rate) return false;
+  std::string_view unit = v.substr(v.find('/') + 1);
+  const double unit_seconds = unit == "s" ? 1 : unit == "min" ? 60 : 3600;
+  *per_second = rate->per_second;
+  *burst = std::max(1.0, rate->per_second * unit_seconds);
   return true;
 }
 

@@ -45,11 +45,11 @@ struct Config {
   uint32_t sim_server_memory_mb = 262144;
   uint32_t sim_pull_ms = 1500;
   uint32_t sim_start_ms = 300;
-  double sim_session_cpu_cores = 0.5;      // figures a simulated session reports on stop
+  double sim_session_cpu_cores = 0.5;  // figures a simulated session reports on stop
   uint32_t sim_session_memory_mb = 768;
-  double sim_pull_failure_rate = 0;        // fault injection, 0..1
+  double sim_pull_failure_rate = 0;  // fault injection, 0..1
   double sim_start_failure_rate = 0;
-  std::string sim_cached_images = "all";   // "all", "none": images on every server at start
+  std::string sim_cached_images = "all";  // "all", "none": images on every server at start
 };
 
 // Parses argv (argv[0] is skipped). On `--help` sets *help. Returns an empty string or the

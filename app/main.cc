@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
-#include "app/config.h"
 #include "app/catalog.h"
+#include "app/config.h"
 #include "app/cpu_affinity.h"
 #include "app/fleet.h"
 #include "app/io_core.h"

@@ -24,7 +24,7 @@ enum MessageKind : uint16_t {
   // I/O core -> owner shard: what became of a session.
   kMsgSessionPhase,
   kMsgSessionRunning,
-  kMsgSessionFailed,   // failed to start, or lost while running
+  kMsgSessionFailed,  // failed to start, or lost while running
   kMsgSessionStopped,
   // shard -> owner shard: a request for a player the sender does not own, and its answer.
   kMsgForwardRequest,
@@ -45,9 +45,9 @@ struct ReadyReply {
 struct PlaceSession {
   Id128 session;
   Id128 save_slot;
-  uint32_t game;        // index in the catalog
+  uint32_t game;  // index in the catalog
   uint16_t owner_shard;
-  bool fresh_slot;      // nothing saved in the slot yet
+  bool fresh_slot;  // nothing saved in the slot yet
   uint16_t player_id_len;
 };
 

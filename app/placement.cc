@@ -32,7 +32,8 @@ SessionPlacement::SessionPlacement(Runtime& runtime, Mailbox& mailbox, TimerWhee
       now_ms_(std::move(now_ms)),
       queue_capacity_(runtime.config.launch_queue),
       queue_timeout_ms_(seconds_to_ms(runtime.config.launch_queue_timeout_s)),
-      scheduler_(queue_capacity_) {
+      scheduler_(queue_capacity_),
+      metrics_(runtime.placement_metrics) {
   for (const GameServerInfo& s : runtime.servers) {
     ServerState state;
     state.name = s.name;
@@ -64,8 +65,7 @@ void SessionPlacement::attach(Backend& backend) {
   for (uint32_t s = 0; s < scheduler_.server_count(); ++s) sync_images(s);
 }
 
-bool SessionPlacement::on_message(uint32_t from, uint16_t kind, const void* payload,
-                                  uint32_t len) {
+bool SessionPlacement::on_message(uint32_t from, uint16_t kind, const void* payload, uint32_t len) {
   switch (kind) {
     case kMsgPlaceSession:
       place(payload, len);

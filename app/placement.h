@@ -17,27 +17,17 @@
 #include <string_view>
 #include <vector>
 
+#include "app/placement_metrics.h"
 #include "app/runtime.h"
 #include "backends/backend.h"
 #include "core/mailbox.h"
 #include "core/timer_wheel.h"
-#include "http/http_metrics.h"
 #include "sched/resource_profile.h"
 #include "sched/scheduler.h"
 #include "store/flat_map.h"
 #include "store/slab.h"
 
 namespace ringside {
-
-// Written by the I/O core only (relaxed stores); /metrics on any shard reads them.
-struct PlacementMetrics {
-  Counter launches_queued;  // gauge: launches waiting for capacity now
-  Counter placed;           // launches given a server, at once or from the queue
-  Counter queued;           // launches that had to wait in the queue
-  Counter rejected;         // refused at once: queue full, or no server could ever hold them
-  Counter failed;           // placed but failed to start, or timed out in the queue
-  Counter lost;             // running sessions lost with their server or container
-};
 
 class SessionPlacement final : public BackendEvents {
  public:
@@ -86,7 +76,7 @@ class SessionPlacement final : public BackendEvents {
     SessionPlacement* placement = nullptr;
     Id128 session;
     Id128 save_slot;
-    std::string player_id;  // dropped once ended
+    std::string player_id;   // dropped once ended
     SessionFigures figures;  // once ended: what a repeated stop answers
     uint64_t running_since_ms = 0;
     uint64_t stop_requested_ms = 0;
@@ -129,13 +119,13 @@ class SessionPlacement final : public BackendEvents {
   size_t queue_capacity_;
   uint64_t queue_timeout_ms_;
   Scheduler scheduler_;
-  std::vector<std::string_view> images_;  // by image id, into the catalog
-  std::vector<uint32_t> game_image_;      // by game: its image id
+  std::vector<std::string_view> images_;   // by image id, into the catalog
+  std::vector<uint32_t> game_image_;       // by game: its image id
   std::vector<ResourceProfile> profiles_;  // by game
   Slab<Launch, 1024> launches_;
   FlatMap<Id128, uint32_t, Id128Hasher> by_session_;
   size_t active_ = 0;
-  PlacementMetrics metrics_;
+  PlacementMetrics& metrics_;  // lives in Runtime, for /metrics
 };
 
 }  // namespace ringside

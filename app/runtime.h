@@ -10,6 +10,7 @@
 #include "api/player_metrics.h"
 #include "app/catalog.h"
 #include "app/config.h"
+#include "app/placement_metrics.h"
 #include "backends/backend.h"
 #include "core/message_bus.h"
 #include "http/http_metrics.h"
@@ -45,6 +46,7 @@ struct Runtime {
   const TokenMinter::Secret token_secret;
   std::unique_ptr<HttpMetrics[]> metrics;
   std::unique_ptr<PlayerMetrics[]> player_metrics;
+  PlacementMetrics placement_metrics;  // written by the I/O core
   // Every thread creates its ring, publishes the ring fd, then waits here before it may
   // ring anyone's doorbell.
   std::latch rings_ready;

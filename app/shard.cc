@@ -91,7 +91,8 @@ class Shard {
     auto* self = static_cast<Shard*>(ctx);
     if (cqe.res == static_cast<int>(sizeof self->signal_info_)) {
       if (!self->draining_) {
-        log_info("drain_started").kv("signal", strsignal(static_cast<int>(self->signal_info_.ssi_signo)));
+        log_info("drain_started")
+            .kv("signal", strsignal(static_cast<int>(self->signal_info_.ssi_signo)));
         for (uint32_t s = 1; s < self->runtime_.shard_count(); ++s) {
           self->reactor_.mailbox().send(s, kMsgDrain, nullptr, 0);
         }
@@ -109,9 +110,9 @@ class Shard {
     draining_ = true;
     api_.set_draining();
     http_.begin_drain();
-    reactor_.timers().arm(&drain_deadline_,
-                          reactor_.now_ms() + static_cast<uint64_t>(
-                                                  runtime_.config.drain_timeout_s * 1000));
+    reactor_.timers().arm(
+        &drain_deadline_,
+        reactor_.now_ms() + static_cast<uint64_t>(runtime_.config.drain_timeout_s * 1000));
   }
 
   static void on_drain_deadline(TimerNode* node) {

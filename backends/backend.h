@@ -23,15 +23,15 @@ struct GameServerInfo {
 };
 
 struct StartSpec {
-  Id128 session;            // ringside's session id (its random part)
+  Id128 session;  // ringside's session id (its random part)
   uint16_t owner_shard = 0;
   std::string_view session_id_text;  // the id as the API shows it (labels, URLs)
   std::string_view player_id;
   std::string_view game_slug;
   std::string_view image;
-  Id128 save_slot;          // the slot whose save data goes in
-  bool fresh_slot = false;  // the slot is new: nothing to copy in
-  uint32_t server = 0;      // chosen by the scheduler
+  Id128 save_slot;              // the slot whose save data goes in
+  bool fresh_slot = false;      // the slot is new: nothing to copy in
+  uint32_t server = 0;          // chosen by the scheduler
   uint32_t cpu_millicores = 0;  // resource limits from the game's profile
   uint32_t memory_mb = 0;
 };

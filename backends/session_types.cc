@@ -4,58 +4,86 @@ namespace ringside {
 
 std::string_view status_name(SessionStatus s) {
   switch (s) {
-    case SessionStatus::kStarting: return "starting";
-    case SessionStatus::kRunning: return "running";
-    case SessionStatus::kStopping: return "stopping";
-    case SessionStatus::kStopped: return "stopped";
-    case SessionStatus::kError: return "error";
+    case SessionStatus::kStarting:
+      return "starting";
+    case SessionStatus::kRunning:
+      return "running";
+    case SessionStatus::kStopping:
+      return "stopping";
+    case SessionStatus::kStopped:
+      return "stopped";
+    case SessionStatus::kError:
+      return "error";
   }
   return "error";
 }
 
 std::string_view phase_name(StartPhase p) {
   switch (p) {
-    case StartPhase::kQueued: return "queued";
-    case StartPhase::kPulling: return "pulling";
-    case StartPhase::kCreating: return "creating";
+    case StartPhase::kQueued:
+      return "queued";
+    case StartPhase::kPulling:
+      return "pulling";
+    case StartPhase::kCreating:
+      return "creating";
   }
   return "queued";
 }
 
 std::string_view error_code(SessionError e) {
   switch (e) {
-    case SessionError::kNone: return "";
-    case SessionError::kNoServers: return "no_servers";
-    case SessionError::kPullFailed: return "pull_failed";
-    case SessionError::kStartFailed: return "start_failed";
-    case SessionError::kServerLost: return "server_lost";
-    case SessionError::kContainerLost: return "container_lost";
-    case SessionError::kImageNotFound: return "image_not_found";
-    case SessionError::kBackendUnavailable: return "backend_unavailable";
+    case SessionError::kNone:
+      return "";
+    case SessionError::kNoServers:
+      return "no_servers";
+    case SessionError::kPullFailed:
+      return "pull_failed";
+    case SessionError::kStartFailed:
+      return "start_failed";
+    case SessionError::kServerLost:
+      return "server_lost";
+    case SessionError::kContainerLost:
+      return "container_lost";
+    case SessionError::kImageNotFound:
+      return "image_not_found";
+    case SessionError::kBackendUnavailable:
+      return "backend_unavailable";
   }
   return "";
 }
 
 std::string_view error_message(SessionError e) {
   switch (e) {
-    case SessionError::kNone: return "";
-    case SessionError::kNoServers: return "No game server can take the session now.";
-    case SessionError::kPullFailed: return "The game could not be downloaded to its server.";
-    case SessionError::kStartFailed: return "The game failed to start.";
-    case SessionError::kServerLost: return "The game server running the session went away.";
-    case SessionError::kContainerLost: return "The session's container disappeared.";
-    case SessionError::kImageNotFound: return "The game's image or location is unknown.";
-    case SessionError::kBackendUnavailable: return "The game backend refused the request.";
+    case SessionError::kNone:
+      return "";
+    case SessionError::kNoServers:
+      return "No game server can take the session now.";
+    case SessionError::kPullFailed:
+      return "The game could not be downloaded to its server.";
+    case SessionError::kStartFailed:
+      return "The game failed to start.";
+    case SessionError::kServerLost:
+      return "The game server running the session went away.";
+    case SessionError::kContainerLost:
+      return "The session's container disappeared.";
+    case SessionError::kImageNotFound:
+      return "The game's image or location is unknown.";
+    case SessionError::kBackendUnavailable:
+      return "The game backend refused the request.";
   }
   return "";
 }
 
 std::string_view end_reason_name(EndReason r) {
   switch (r) {
-    case EndReason::kNone: return "";
-    case EndReason::kStopped: return "stopped";
-    case EndReason::kIdleTimeout: return "idle_timeout";
-    case EndReason::kError: return "error";
+    case EndReason::kNone:
+      return "";
+    case EndReason::kStopped:
+      return "stopped";
+    case EndReason::kIdleTimeout:
+      return "idle_timeout";
+    case EndReason::kError:
+      return "error";
   }
   return "";
 }

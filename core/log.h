@@ -27,7 +27,9 @@ class LogLine {
   LogLine& kv(std::string_view key, int64_t value);
   LogLine& kv(std::string_view key, uint64_t value);
   LogLine& kv(std::string_view key, int value) { return kv(key, static_cast<int64_t>(value)); }
-  LogLine& kv(std::string_view key, unsigned value) { return kv(key, static_cast<uint64_t>(value)); }
+  LogLine& kv(std::string_view key, unsigned value) {
+    return kv(key, static_cast<uint64_t>(value));
+  }
   LogLine& kv(std::string_view key, double value);
 
  private:

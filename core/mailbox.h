@@ -58,8 +58,8 @@ class Mailbox {
 
   MessageBus& bus_;
   uint32_t self_;
-  std::vector<ByteBuffer> overflow_;    // per destination: [MessageHeader|payload]...
-  std::vector<uint8_t> doorbell_due_;   // per destination
+  std::vector<ByteBuffer> overflow_;   // per destination: [MessageHeader|payload]...
+  std::vector<uint8_t> doorbell_due_;  // per destination
   uint32_t pending_to_ = 0;
   bool pending_in_overflow_ = false;
   uint32_t pending_len_ = 0;

@@ -15,14 +15,14 @@ ProvidedBuffers::~ProvidedBuffers() {
   std::free(base_);
 }
 
-int ProvidedBuffers::init(io_uring* ring, uint16_t group_id, uint32_t count,
-                          uint32_t buffer_size) {
+int ProvidedBuffers::init(io_uring* ring, uint16_t group_id, uint32_t count, uint32_t buffer_size) {
   ring_ = ring;
   group_ = group_id;
   count_ = count;
   size_ = buffer_size;
   ring_bytes_ = count * sizeof(io_uring_buf);
-  void* mem = mmap(nullptr, ring_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  void* mem =
+      mmap(nullptr, ring_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
   if (mem == MAP_FAILED) return -errno;
   br_ = static_cast<io_uring_buf_ring*>(mem);
   io_uring_buf_ring_init(br_);

@@ -21,8 +21,8 @@ Reactor::Reactor(MessageBus& bus, uint32_t self, const Options& options)
     : mailbox_(bus, self),
       timers_(options.timer_tick_ms, kTimerSlots, read_clock().mono_ms),
       bus_(bus) {
-  int rc = setup_ring(&ring_, options.sq_entries, options.cq_entries, options.minimal_uring,
-                      &features_);
+  int rc =
+      setup_ring(&ring_, options.sq_entries, options.cq_entries, options.minimal_uring, &features_);
   if (rc != 0) {
     throw std::runtime_error(std::string("io_uring setup failed: ") + strerror(-rc) +
                              " (ringside needs Linux 5.19 or newer with io_uring enabled)");
@@ -111,11 +111,9 @@ void Reactor::run() {
 
     // 4. Messages.
     if (message_fn_) {
-      mailbox_.drain(
-          [this](uint32_t from, uint16_t kind, const void* payload, uint32_t len) {
-            message_fn_(message_ctx_, from, kind, payload, len);
-          },
-          kMessagesPerIteration);
+      mailbox_.drain([this](uint32_t from, uint16_t kind, const void* payload,
+                            uint32_t len) { message_fn_(message_ctx_, from, kind, payload, len); },
+                     kMessagesPerIteration);
     }
 
     // 5. Timers.

@@ -30,8 +30,8 @@ enum CompletionKind : uint8_t {
   kAcceptCompletion,
   kRecvCompletion,
   kSendCompletion,
-  kBackendCompletion,      // I/O core: backend clients (later)
-  kStoreCompletion,        // I/O core: database socket (later)
+  kBackendCompletion,  // I/O core: backend clients (later)
+  kStoreCompletion,    // I/O core: database socket (later)
   kCompletionKindCount,
 };
 

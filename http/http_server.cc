@@ -29,17 +29,17 @@ struct HttpServer::Connection : TimerNode {
   bool in_rearm_list = false;
   bool close_after_send = false;  // the last answer is written: close once it is sent
   bool peer_closed = false;
-  bool continue_sent = false;     // "100 Continue" already sent for the current message
+  bool continue_sent = false;      // "100 Continue" already sent for the current message
   bool pending_keep_alive = true;  // of the request awaiting an answer from another thread
   uint8_t pending_http_minor = 1;
   uint64_t phase_started_ms = 0;
   uint64_t pending_received_us = 0;
   RequestParser parser;
-  ByteBuffer in;  // a partial message, or requests pipelined behind one awaiting its answer
+  ByteBuffer in;         // a partial message, or requests pipelined behind one awaiting its answer
   size_t in_parsed = 0;  // bytes of `in` the parser has already seen
   ByteBuffer out;        // the bytes of the send in flight
   size_t out_sent = 0;
-  ByteBuffer next;       // answers gathered while a send is in flight
+  ByteBuffer next;  // answers gathered while a send is in flight
 
   bool active() const { return phase != Phase::kLingering && phase != Phase::kClosing; }
   bool output_pending() const { return send_in_flight || !next.empty(); }
@@ -84,8 +84,8 @@ int make_listen_socket(const std::string& host, uint16_t port) {
 
 }  // namespace
 
-HttpServer::HttpServer(Reactor& reactor, const HttpServerOptions& options,
-                       RequestHandler& handler, HttpMetrics& metrics)
+HttpServer::HttpServer(Reactor& reactor, const HttpServerOptions& options, RequestHandler& handler,
+                       HttpMetrics& metrics)
     : reactor_(reactor), options_(options), handler_(handler), metrics_(metrics) {
   reactor_.set_completion_handler(kAcceptCompletion, &HttpServer::on_accept, this);
   reactor_.set_completion_handler(kRecvCompletion, &HttpServer::on_recv, this);
@@ -243,8 +243,7 @@ void HttpServer::on_recv(void* ctx, const io_uring_cqe& cqe) {
   }
   if (has_buffer && cqe.res <= 0) self->buffers_.give_back(bid);
 
-  if (!c->recv_armed && !c->peer_closed && c->phase != Phase::kClosing &&
-      !c->in_rearm_list) {
+  if (!c->recv_armed && !c->peer_closed && c->phase != Phase::kClosing && !c->in_rearm_list) {
     // Re-armed at the end of the batch, after the buffers have been handed back (ENOBUFS).
     c->in_rearm_list = true;
     self->rearm_list_.push_back(c->index);
@@ -353,11 +352,9 @@ size_t HttpServer::parse(Connection& c, const char* region, size_t len, size_t f
 
 void HttpServer::answer(Connection& c, const Request& request, const Reply& reply,
                         bool keep_alive) {
-  const bool close =
-      !keep_alive || reply.close_connection() || draining_ || c.peer_closed;
-  write_response(c.next, date_line(), reply.status(), reply.content_type(),
-                 reply.extra_headers(), reply.body_view(), close,
-                 request.http_minor == 0 && !close);
+  const bool close = !keep_alive || reply.close_connection() || draining_ || c.peer_closed;
+  write_response(c.next, date_line(), reply.status(), reply.content_type(), reply.extra_headers(),
+                 reply.body_view(), close, request.http_minor == 0 && !close);
   metrics_.record(reply.route(), reply.status(), reactor_.now_us() - request.received_us);
   if (close) c.close_after_send = true;
   c.phase = Phase::kIdle;
@@ -464,11 +461,20 @@ void HttpServer::on_batch_end(void* ctx) {
 void HttpServer::update_deadline(Connection& c) {
   uint64_t timeout;
   switch (c.phase) {
-    case Phase::kIdle: timeout = options_.keepalive_timeout_ms; break;
-    case Phase::kHeaders: timeout = options_.header_timeout_ms; break;
-    case Phase::kBody: timeout = options_.body_timeout_ms; break;
-    case Phase::kLingering: timeout = options_.linger_ms; break;
-    default: return;  // awaiting another thread's answer, or closing
+    case Phase::kIdle:
+      timeout = options_.keepalive_timeout_ms;
+      break;
+    case Phase::kHeaders:
+      timeout = options_.header_timeout_ms;
+      break;
+    case Phase::kBody:
+      timeout = options_.body_timeout_ms;
+      break;
+    case Phase::kLingering:
+      timeout = options_.linger_ms;
+      break;
+    default:
+      return;  // awaiting another thread's answer, or closing
   }
   // Lazy: the wheel is only touched when the deadline moves earlier; a later deadline is
   // found when the timer fires (see on_timer). Keep-alive requests cost no timer work.
@@ -481,11 +487,20 @@ void HttpServer::on_timer(TimerNode* node) {
   HttpServer& self = *c.server;
   uint64_t timeout;
   switch (c.phase) {
-    case Phase::kIdle: timeout = self.options_.keepalive_timeout_ms; break;
-    case Phase::kHeaders: timeout = self.options_.header_timeout_ms; break;
-    case Phase::kBody: timeout = self.options_.body_timeout_ms; break;
-    case Phase::kLingering: timeout = self.options_.linger_ms; break;
-    default: return;
+    case Phase::kIdle:
+      timeout = self.options_.keepalive_timeout_ms;
+      break;
+    case Phase::kHeaders:
+      timeout = self.options_.header_timeout_ms;
+      break;
+    case Phase::kBody:
+      timeout = self.options_.body_timeout_ms;
+      break;
+    case Phase::kLingering:
+      timeout = self.options_.linger_ms;
+      break;
+    default:
+      return;
   }
   uint64_t deadline = c.phase_started_ms + timeout;
   if (deadline > self.reactor_.now_ms()) {

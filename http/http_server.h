@@ -35,7 +35,7 @@ class RequestHandler {
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
-  uint32_t max_connections = 100000;    // per shard; accept pauses beyond it
+  uint32_t max_connections = 100000;  // per shard; accept pauses beyond it
   uint32_t header_timeout_ms = 10000;
   uint32_t body_timeout_ms = 30000;
   uint32_t keepalive_timeout_ms = 75000;

@@ -73,8 +73,8 @@ class SessionStore {
  public:
   using IdleHandler = void (*)(void* ctx, uint32_t session);
 
-  SessionStore(TimerWheel& timers, const Clock& clock, int64_t idle_timeout_ms,
-               IdleHandler on_idle, void* ctx);
+  SessionStore(TimerWheel& timers, const Clock& clock, int64_t idle_timeout_ms, IdleHandler on_idle,
+               void* ctx);
   ~SessionStore();
   SessionStore(const SessionStore&) = delete;
   SessionStore& operator=(const SessionStore&) = delete;

@@ -17,8 +17,7 @@ class TokenMinter {
   explicit TokenMinter(const Secret& secret) : secret_(secret) {}
   static Secret random_secret();
 
-  void mint(const Id128& seed, uint32_t generation, uint16_t shard,
-            char out[kIdTextLength]) const;
+  void mint(const Id128& seed, uint32_t generation, uint16_t shard, char out[kIdTextLength]) const;
 
  private:
   Secret secret_;

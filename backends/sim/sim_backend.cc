@@ -7,8 +7,8 @@
 
 namespace ringside {
 
-SimBackend::SimBackend(std::vector<GameServerInfo> servers, SimOptions options,
-                       TimerWheel& timers, Clock now_ms, BackendEvents& events)
+SimBackend::SimBackend(std::vector<GameServerInfo> servers, SimOptions options, TimerWheel& timers,
+                       Clock now_ms, BackendEvents& events)
     : servers_(std::move(servers)),
       options_(std::move(options)),
       timers_(timers),

@@ -29,11 +29,11 @@ namespace ringside {
 struct SimOptions {
   uint32_t pull_ms = 1500;
   uint32_t start_ms = 300;
-  double session_cpu_cores = 0.5;    // cores a session keeps busy while it runs
-  uint32_t session_memory_mb = 768;  // the peak memory every session reports
-  double pull_failure_rate = 0;      // 0..1: share of pulls that fail
-  double start_failure_rate = 0;     // 0..1: share of container starts that fail
-  uint32_t save_growth_bytes = 384;  // what each session adds to its slot's save data
+  double session_cpu_cores = 0.5;             // cores a session keeps busy while it runs
+  uint32_t session_memory_mb = 768;           // the peak memory every session reports
+  double pull_failure_rate = 0;               // 0..1: share of pulls that fail
+  double start_failure_rate = 0;              // 0..1: share of container starts that fail
+  uint32_t save_growth_bytes = 384;           // what each session adds to its slot's save data
   std::vector<std::string> preloaded_images;  // on every server at start
   uint64_t seed = 1;                          // of the fault-injection draws
 };
@@ -89,7 +89,7 @@ class SimBackend final : public Backend {
     uint32_t index = 0;      // in sessions_
     uint32_t server = 0;
     uint32_t image = 0;
-    uint32_t pull = kNone;   // kPulling: the pull it waits for
+    uint32_t pull = kNone;                     // kPulling: the pull it waits for
     SessionError error = SessionError::kNone;  // kFailing: what on_start_failed reports
     State state = State::kCreating;
     bool fresh_slot = false;

@@ -114,5 +114,22 @@ TEST_F(CliTest, LogIsOneKeyValueLinePerEventStartingWithListening) {
   }
 }
 
+TEST_F(CliTest, GeneratedOperatorKeyIsPrintedButNeverLogged) {
+  ASSERT_TRUE(server_.start({"--shards", "1"}));
+  const std::string prefix = "operator key: ";
+  std::string printed = server_.standard_output();
+  size_t at = printed.find(prefix);
+  ASSERT_NE(at, std::string::npos) << "no operator key on stdout: " << printed;
+  std::string key = printed.substr(at + prefix.size());
+  key = key.substr(0, key.find('\n'));
+  ASSERT_GE(key.size(), 16u) << "a short operator key: " << key;
+
+  HttpClient client;
+  ASSERT_TRUE(client.connect(port())) << client.error();
+  EXPECT_TRUE(is_healthy(client.request("GET", "/healthz"))) << client.error();
+  EXPECT_EQ(server_.terminate_and_wait(), 0);
+  EXPECT_EQ(server_.log().find(key), std::string::npos) << "the operator key was logged";
+}
+
 }  // namespace
 }  // namespace ringside::itest

@@ -50,7 +50,7 @@ int decode_wait_status(int status) {
   return -1;
 }
 
-std::string make_log_file() {
+std::string make_temp_file() {
   std::string path = (std::filesystem::temp_directory_path() / "ringside-itest-XXXXXX").string();
   int fd = ::mkstemp(path.data());
   if (fd < 0) return {};
@@ -65,9 +65,11 @@ std::string read_file(const std::string& path) {
   return out.str();
 }
 
-// fork + execv with stdout and stderr going to log_path and stdin from /dev/null. The child
-// dies with the test process, so a crashed test leaves no server behind.
-pid_t spawn(const std::vector<std::string>& args, const std::string& log_path) {
+// fork + execv with stdout going to stdout_path, stderr to stderr_path (the same file when
+// they are equal) and stdin from /dev/null. The child dies with the test process, so a crashed
+// test leaves no server behind.
+pid_t spawn(const std::vector<std::string>& args, const std::string& stdout_path,
+            const std::string& stderr_path) {
   std::vector<std::string> argv_strings{RINGSIDE_BINARY};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -75,11 +77,15 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& log_path) {
   for (auto& s : argv_strings) argv.push_back(s.data());
   argv.push_back(nullptr);
 
-  int log_fd = ::open(log_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  int out_fd = ::open(stdout_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  int err_fd = stderr_path == stdout_path
+                   ? ::fcntl(out_fd, F_DUPFD_CLOEXEC, 0)
+                   : ::open(stderr_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (log_fd < 0 || null_fd < 0) {
-    if (log_fd >= 0) ::close(log_fd);
-    if (null_fd >= 0) ::close(null_fd);
+  if (out_fd < 0 || err_fd < 0 || null_fd < 0) {
+    for (int fd : {out_fd, err_fd, null_fd}) {
+      if (fd >= 0) ::close(fd);
+    }
     return -1;
   }
   pid_t parent = ::getpid();
@@ -88,15 +94,14 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& log_path) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
     ::dup2(null_fd, STDIN_FILENO);
-    ::dup2(log_fd, STDOUT_FILENO);
-    ::dup2(log_fd, STDERR_FILENO);
+    ::dup2(out_fd, STDOUT_FILENO);
+    ::dup2(err_fd, STDERR_FILENO);
     ::execv(argv[0], argv.data());
     static constexpr char kMessage[] = "itest: execv of the server binary failed\n";
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
     ::_exit(127);
   }
-  ::close(log_fd);
-  ::close(null_fd);
+  for (int fd : {out_fd, err_fd, null_fd}) ::close(fd);
   return pid;
 }
 
@@ -124,13 +129,18 @@ uint16_t pick_free_port() {
 
 ServerProcess::~ServerProcess() {
   if (running()) kill_and_reap();
-  if (!log_path_.empty()) std::filesystem::remove(log_path_);
+  for (const auto& path : {log_path_, stdout_path_}) {
+    if (!path.empty()) std::filesystem::remove(path);
+  }
 }
 
 ::testing::AssertionResult ServerProcess::start(const std::vector<std::string>& extra_args) {
   if (pid_ > 0) return ::testing::AssertionFailure() << "the server was already started";
-  log_path_ = make_log_file();
-  if (log_path_.empty()) return ::testing::AssertionFailure() << "cannot create a log file";
+  log_path_ = make_temp_file();
+  stdout_path_ = make_temp_file();
+  if (log_path_.empty() || stdout_path_.empty()) {
+    return ::testing::AssertionFailure() << "cannot create temporary files";
+  }
   ::testing::AssertionResult result = ::testing::AssertionFailure();
   for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
     uint16_t port = pick_free_port();
@@ -146,7 +156,7 @@ ServerProcess::~ServerProcess() {
                                                    const std::vector<std::string>& extra_args) {
   std::vector<std::string> args{"--listen", "127.0.0.1:" + std::to_string(port)};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  pid_ = spawn(args, log_path_);
+  pid_ = spawn(args, stdout_path_, log_path_);
   if (pid_ < 0) return ::testing::AssertionFailure() << "fork failed: " << std::strerror(errno);
   port_ = port;
   exit_status_ = -1;
@@ -188,7 +198,7 @@ int ServerProcess::wait_for_exit(int timeout_ms) {
   while (running()) {
     if (Clock::now() >= deadline) {
       ADD_FAILURE() << "the server did not exit within " << timeout_ms
-                    << " ms and was killed; its output:\n"
+                    << " ms and was killed; its stderr:\n"
                     << log();
       kill_and_reap();
       break;
@@ -205,6 +215,10 @@ int ServerProcess::terminate_and_wait(int signal, int timeout_ms) {
 
 std::string ServerProcess::log() const { return log_path_.empty() ? "" : read_file(log_path_); }
 
+std::string ServerProcess::standard_output() const {
+  return stdout_path_.empty() ? "" : read_file(stdout_path_);
+}
+
 void ServerProcess::reap(int status) {
   exit_status_ = decode_wait_status(status);
   pid_ = -1;
@@ -220,9 +234,9 @@ void ServerProcess::kill_and_reap() {
 
 CompletedRun run_server_binary(const std::vector<std::string>& args, int timeout_ms) {
   CompletedRun run;
-  std::string log_path = make_log_file();
+  std::string log_path = make_temp_file();
   if (log_path.empty()) return run;
-  pid_t pid = spawn(args, log_path);
+  pid_t pid = spawn(args, log_path, log_path);
   if (pid > 0) {
     auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
     int status = 0;

@@ -1,6 +1,7 @@
 #pragma once
 // Runs the built ringside binary as a child process for integration tests: on a free loopback
-// port, with its stdout and stderr captured to a temporary file so tests can read its log.
+// port, with its stderr (the log) and its stdout captured to temporary files, so tests can read
+// what it logged and what it printed.
 #include <gtest/gtest.h>
 #include <sys/types.h>
 
@@ -19,12 +20,12 @@ class ServerProcess {
   ServerProcess() = default;
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
-  // Kills the server (SIGKILL) if it is still running and removes the log file.
+  // Kills the server (SIGKILL) if it is still running and removes the captured output.
   ~ServerProcess();
 
   // Starts RINGSIDE_BINARY with `--listen 127.0.0.1:<free port>` followed by extra_args, and
-  // waits (up to 10 s) until a TCP connect to that port succeeds. Fails, with the captured
-  // output, when the process exits first or never listens. A port taken by someone else in
+  // waits (up to 10 s) until a TCP connect to that port succeeds. Fails, with the server's
+  // log, when the process exits first or never listens. A port taken by someone else in
   // the meantime is retried on another port.
   ::testing::AssertionResult start(const std::vector<std::string>& extra_args);
 
@@ -38,8 +39,10 @@ class ServerProcess {
   int wait_for_exit(int timeout_ms = 10000);
   int terminate_and_wait(int signal = SIGTERM, int timeout_ms = 10000);
 
-  // Everything the server wrote to stdout and stderr so far.
+  // Everything the server wrote to stderr (its log) so far.
   std::string log() const;
+  // Everything the server wrote to stdout so far (not the log; e.g. a generated operator key).
+  std::string standard_output() const;
 
  private:
   ::testing::AssertionResult start_on(uint16_t port, const std::vector<std::string>& extra_args);
@@ -50,6 +53,7 @@ class ServerProcess {
   uint16_t port_ = 0;
   int exit_status_ = -1;
   std::string log_path_;
+  std::string stdout_path_;
 };
 
 struct CompletedRun {

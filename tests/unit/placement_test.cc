@@ -86,8 +86,8 @@ class PlacementTest : public ::testing::Test {
   PlacementTest() { use_backend(sim_options()); }
 
   void use_backend(SimOptions o) {
-    sim_ = std::make_unique<SimBackend>(runtime_.servers, std::move(o), wheel_,
-                                        [this] { return now_; }, placement_);
+    sim_ = std::make_unique<SimBackend>(
+        runtime_.servers, std::move(o), wheel_, [this] { return now_; }, placement_);
     placement_.attach(*sim_);
   }
 
@@ -277,7 +277,9 @@ TEST_F(PlacementTest, StopOfQueuedLaunchAnswersZeroFiguresAndNeverStartsIt) {
   got = received();
   for (const Sent& m : got) {
     EXPECT_NE(m.kind, kMsgSessionFailed);
-    if (m.kind == kMsgSessionRunning) EXPECT_NE(m.as<SessionRunning>().session, session_id(3));
+    if (m.kind == kMsgSessionRunning) {
+      EXPECT_NE(m.as<SessionRunning>().session, session_id(3));
+    }
   }
   EXPECT_EQ(sim_->session_count(), 1u);  // session 2
 }

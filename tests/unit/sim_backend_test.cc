@@ -30,9 +30,7 @@ struct Event {
 
 class Recorder : public BackendEvents {
  public:
-  void on_phase(const Id128& s, StartPhase p) override {
-    events.push_back({Event::kPhase, s, p});
-  }
+  void on_phase(const Id128& s, StartPhase p) override { events.push_back({Event::kPhase, s, p}); }
   void on_running(const Id128& s) override { events.push_back({Event::kRunning, s}); }
   void on_start_failed(const Id128& s, SessionError e) override {
     events.push_back({Event::kStartFailed, s, StartPhase::kQueued, e});
@@ -78,8 +76,8 @@ class SimBackendTest : public ::testing::Test {
     std::vector<GameServerInfo> fleet(2);
     fleet[0].name = "gs01";
     fleet[1].name = "gs02";
-    sim_ = std::make_unique<SimBackend>(std::move(fleet), std::move(o), wheel_,
-                                        [this] { return now_; }, events_);
+    sim_ = std::make_unique<SimBackend>(
+        std::move(fleet), std::move(o), wheel_, [this] { return now_; }, events_);
   }
 
   void advance(uint64_t ms) {
@@ -226,7 +224,7 @@ TEST_F(SimBackendTest, StopWhilePullingNeverRunsAndReportsZerosOnce) {
   start(2, kUncached);
   events_.take();
   sim_->stop(session_id(1));
-  sim_->stop(session_id(1));  // a second stop changes nothing
+  sim_->stop(session_id(1));            // a second stop changes nothing
   EXPECT_TRUE(events_.take().empty());  // reported from a timer, not from inside stop()
 
   advance(kPullMs + kStartMs + 1000);
@@ -253,7 +251,7 @@ TEST_F(SimBackendTest, StopWhileCreatingNeverRuns) {
   events_.take();
   const SessionFigures f = stop_and_collect(1);
   EXPECT_EQ(f.cpu_seconds, 0);
-  advance(kStartMs * 2);
+  advance(uint64_t{kStartMs} * 2);
   EXPECT_TRUE(events_.take().empty());
   EXPECT_EQ(sim_->session_count(), 0u);
 }

@@ -12,6 +12,7 @@
 #   WRK_SCRIPT=file.lua               wrk script for every scenario (headers, tokens); pipeN
 #                                     loads it before its own pipelining functions
 #   RINGSIDE_ARGS="..."               extra arguments for build/ringside
+#   RINGSIDE_SETUP="command"          run after ringside listens, with PORT and SERVER_PID set
 #   BUILD_DIR=build                   where ringside and bench/raw_uring_responder are built
 #   RESULTS_DIR=bench/results/<time>  where the raw wrk reports and the table go
 #   SERVER_CPU=0 CLIENT_CPU=1         the cores for the server and for wrk
@@ -213,6 +214,10 @@ measure() {
 for target in $TARGETS; do
   port=$(free_port)
   start_server "$target" "$port" || continue
+  if [ "$target" = ringside ] && [ -n "${RINGSIDE_SETUP:-}" ]; then
+    # e.g. seed sessions through the API before measuring (bench/poll.sh)
+    PORT=$port SERVER_PID=$SERVER_PID bash -c "$RINGSIDE_SETUP" || die "RINGSIDE_SETUP failed"
+  fi
   for scenario in $SCENARIOS; do
     if ! is_running "$SERVER_PID"; then
       echo "bench/wrk.sh: $target exited, see $RESULTS_DIR/$target.server.log" >&2

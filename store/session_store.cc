@@ -1,5 +1,7 @@
 #include "store/session_store.h"
 
+#include <functional>
+
 namespace ringside {
 
 SessionStore::SessionStore(TimerWheel& timers, const Clock& clock, int64_t idle_timeout_ms,
@@ -15,11 +17,18 @@ SessionStore::~SessionStore() {
 }
 
 uint32_t SessionStore::find_or_add_player(std::string_view id) {
-  if (auto it = player_index_.find(id); it != player_index_.end()) return it->second;
-  uint32_t index = players_.emplace();
-  players_[index].id = std::string(id);
-  player_index_.emplace(std::string(id), index);
-  return index;
+  const uint64_t base = std::hash<std::string_view>{}(id);
+  for (uint64_t salt = 0;; ++salt) {
+    const uint64_t key = base + salt * 0x9e3779b97f4a7c15ULL;
+    if (const uint32_t* found = player_index_.find(key)) {
+      if (players_[*found].id == id) return *found;
+      continue;  // another player's id hashes here: try the next salt
+    }
+    uint32_t index = players_.emplace();
+    players_[index].id = std::string(id);
+    player_index_.insert(key, index);
+    return index;
+  }
 }
 
 uint32_t SessionStore::create(uint32_t player, uint16_t game, const Id128& slot) {

@@ -1,6 +1,7 @@
 // ringside: the front door of a cloud-gaming platform. main() reads the configuration,
 // starts one shard thread per core and the I/O core, and waits for them to drain and stop.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <exception>
@@ -37,6 +38,13 @@ int main(int argc, char** argv) {
     config.operator_key = id_to_string(IdKind::kToken, 0, random_id128()).substr(3);
     printf("operator key: %s\n", config.operator_key.c_str());
     fflush(stdout);
+  }
+
+  // Every connection is a descriptor: allow as many as the hard limit lets us.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
   }
 
   // Signals are taken by shard 0 through a signalfd; every thread inherits this mask.

@@ -87,6 +87,8 @@ int make_listen_socket(const std::string& host, uint16_t port) {
 HttpServer::HttpServer(Reactor& reactor, const HttpServerOptions& options, RequestHandler& handler,
                        HttpMetrics& metrics)
     : reactor_(reactor), options_(options), handler_(handler), metrics_(metrics) {
+  accept_retry_.server = this;
+  accept_retry_.on_fire = &HttpServer::on_accept_retry;
   reactor_.set_completion_handler(kAcceptCompletion, &HttpServer::on_accept, this);
   reactor_.set_completion_handler(kRecvCompletion, &HttpServer::on_recv, this);
   reactor_.set_completion_handler(kSendCompletion, &HttpServer::on_send, this);
@@ -94,6 +96,7 @@ HttpServer::HttpServer(Reactor& reactor, const HttpServerOptions& options, Reque
 }
 
 HttpServer::~HttpServer() {
+  reactor_.timers().cancel(&accept_retry_);
   for (Connection* c : connections_) {
     if (c && c->fd >= 0) close(c->fd);
     delete c;
@@ -145,13 +148,27 @@ void HttpServer::on_accept(void* ctx, const io_uring_cqe& cqe) {
     } else {
       self->open_connection(cqe.res);
     }
+  } else if (cqe.res == -EMFILE || cqe.res == -ENFILE) {
+    // Out of descriptors: retry when a connection closes, or in a second, not in a loop.
+    if (!self->accept_retry_.armed()) {
+      log_warn("accept_paused").kv("shard", self->reactor_.self()).kv("error", strerror(-cqe.res));
+      self->reactor_.timers().arm(&self->accept_retry_, self->reactor_.now_ms() + 1000);
+    }
+    return;
   } else if (cqe.res != -ECANCELED) {
     log_warn("accept_failed").kv("shard", self->reactor_.self()).kv("error", strerror(-cqe.res));
   }
-  if (!self->accept_armed_ && !self->draining_ && self->listen_fd_ >= 0 &&
-      self->open_ < self->options_.max_connections) {
-    self->arm_accept();
+  self->resume_accept();
+}
+
+void HttpServer::resume_accept() {
+  if (!accept_armed_ && !draining_ && listen_fd_ >= 0 && open_ < options_.max_connections) {
+    arm_accept();
   }
+}
+
+void HttpServer::on_accept_retry(TimerNode* node) {
+  static_cast<AcceptRetry*>(node)->server->resume_accept();
 }
 
 void HttpServer::open_connection(int fd) {
@@ -567,9 +584,7 @@ void HttpServer::maybe_free(Connection& c) {
     parked_fds_.erase(parked_fds_.begin());
     open_connection(fd);
   }
-  if (!draining_ && !accept_armed_ && listen_fd_ >= 0 && open_ < options_.max_connections) {
-    arm_accept();
-  }
+  resume_accept();
 }
 
 void HttpServer::begin_drain() {

@@ -74,6 +74,8 @@ class HttpServer {
   static void on_timer(TimerNode* node);
 
   void arm_accept();
+  void resume_accept();
+  static void on_accept_retry(TimerNode* node);
   void open_connection(int fd);
   Connection* lookup(uint64_t user_data);
   void arm_recv(Connection& c);
@@ -104,6 +106,9 @@ class HttpServer {
   std::vector<int> parked_fds_;  // accepted beyond the cap: served when a slot frees
   int listen_fd_ = -1;
   bool accept_armed_ = false;
+  struct AcceptRetry : TimerNode {
+    HttpServer* server = nullptr;
+  } accept_retry_;
   bool draining_ = false;
   size_t open_ = 0;
   int64_t date_second_ = -1;

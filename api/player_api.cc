@@ -12,7 +12,6 @@
 namespace ringside {
 namespace {
 
-constexpr std::string_view kBearer = "Bearer ";
 constexpr size_t kMaxPlayerIdBytes = 256;
 
 int64_t seconds(double s) { return static_cast<int64_t>(std::llround(s * 1000)); }
@@ -262,7 +261,9 @@ void PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, Reply& r
   auto* p = static_cast<char*>(mb.begin(runtime_.io_thread(), kMsgPlaceSession,
                                         static_cast<uint32_t>(sizeof place + player.id.size())));
   std::memcpy(p, &place, sizeof place);
-  std::memcpy(p + sizeof place, player.id.data(), player.id.size());
+  // Length-prefixed bytes, not a C string.
+  std::memcpy(p + sizeof place, player.id.data(),  // NOLINT(bugprone-not-null-terminated-result)
+              player.id.size());
   mb.commit();
   metrics_.launches_accepted.add();
 

@@ -4,8 +4,8 @@
 
 namespace ringside {
 
-inline constexpr size_t kMaxHeaderBytes = 8 * 1024;  // request line + headers -> 431
-inline constexpr size_t kMaxUriBytes = 4 * 1024;     // request target -> 414
-inline constexpr size_t kMaxBodyBytes = 64 * 1024;   // body -> 413
+inline constexpr size_t kMaxHeaderBytes = size_t{8} * 1024;  // request line + headers -> 431
+inline constexpr size_t kMaxUriBytes = size_t{4} * 1024;     // request target -> 414
+inline constexpr size_t kMaxBodyBytes = size_t{64} * 1024;   // body -> 413
 
 }  // namespace ringside

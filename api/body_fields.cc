@@ -20,28 +20,20 @@ std::string_view BodyParser::parse(std::string_view body, std::span<BodyField> f
   std::memset(p + body.size(), 0, simdjson::SIMDJSON_PADDING);
   padded_.commit(body.size());
 
-  simdjson::ondemand::document doc;
-  if (parser_.iterate(p, body.size(), body.size() + simdjson::SIMDJSON_PADDING).get(doc)) {
-    return "The body is not valid JSON.";
-  }
-  simdjson::ondemand::object object;
-  if (doc.get_object().get(object)) return "The body must be a JSON object.";
-  for (auto field : object) {
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return "The body is not valid JSON.";
+  simdjson::dom::element root;
+  if (parser_.parse(p, body.size(), false).get(root)) return "The body is not valid JSON.";
+  simdjson::dom::object object;
+  if (root.get_object().get(object)) return "The body must be a JSON object.";
+  for (simdjson::dom::key_value_pair field : object) {
     for (BodyField& f : fields) {
-      if (f.name != key) continue;
+      if (f.name != field.key) continue;
       if (f.type == BodyField::Type::kString) {
-        if (field.value().get_string().get(f.text)) return wrong_type(f);
+        if (field.value.get_string().get(f.text)) return wrong_type(f);
       } else {
-        if (field.value().get_bool().get(f.flag)) return wrong_type(f);
+        if (field.value.get_bool().get(f.flag)) return wrong_type(f);
       }
       f.present = true;
     }
-  }
-  // Past the closing brace the document has nothing left: anything else is malformed.
-  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
-    return "The body is not valid JSON.";
   }
   return {};
 }

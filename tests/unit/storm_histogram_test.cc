@@ -11,7 +11,7 @@
 namespace ringside::storm {
 namespace {
 
-constexpr uint64_t kMicrosecond = 1'000;           // values are nanoseconds
+constexpr uint64_t kMicrosecond = 1'000;  // values are nanoseconds
 constexpr uint64_t kHundredSeconds = 100'000'000'000;
 
 // Percentiles in hundredths of a percent, so exact ranks need no floating point.

@@ -11,7 +11,7 @@ namespace {
 std::string body_of(const std::string& request) {
   const size_t end = request.find("\r\n\r\n");
   EXPECT_NE(end, std::string::npos);
-  const std::string body = request.substr(end + 4);
+  std::string body = request.substr(end + 4);
   const size_t length = request.find("Content-Length: ");
   if (length != std::string::npos) {
     EXPECT_EQ(std::stoul(request.substr(length + 16)), body.size());

@@ -71,7 +71,7 @@ TEST(StormResponseParser, AcceptsAStatusLineWithoutReason) {
 
 TEST(StormResponseParser, RejectsWhatItCannotFrame) {
   for (const char* data : {
-           "HTTP/1.1 200 OK\r\n\r\n",                                           // no length
+           "HTTP/1.1 200 OK\r\n\r\n",                                         // no length
            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",  // chunked
            "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
            "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",

@@ -19,7 +19,7 @@ enum OpKind : uint64_t { kConnectOp = 1, kRecvOp = 2, kSendOp = 3 };
 uint64_t user_data(OpKind kind, uint32_t index) { return (uint64_t{kind} << 32) | index; }
 
 // Room for one ringside answer (well under 1 KiB) many times over; grows for larger ones.
-constexpr size_t kRecvChunk = 16 * 1024;
+constexpr size_t kRecvChunk = size_t{16} * 1024;
 
 }  // namespace
 
@@ -66,7 +66,8 @@ std::string ClientPool::init() {
 
 std::string ClientPool::connect_all(uint64_t deadline_ns) {
   const uint64_t failures_before = connect_failures_;
-  while (!closed_.empty()) {
+  // open() puts a slot back when it cannot even create a socket: try each slot once.
+  for (size_t tries = closed_.size(); tries > 0; --tries) {
     const uint32_t index = closed_.back();
     closed_.pop_back();
     open(index);
@@ -100,13 +101,8 @@ void ClientPool::open(uint32_t index) {
   c.fd = ::socket(options_.address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (c.fd < 0) {
     // Out of descriptors or similar: count it as a failed connect and put the slot back.
-    ++connect_failures_;
     closed_.push_back(index);
-    if (!queue_.empty()) {
-      const uint64_t tag = queue_.front().tag;
-      queue_.pop_front();
-      fail(tag, Failure::kConnect, mono_ns());
-    }
+    connect_failed();
     return;
   }
   int one = 1;
@@ -153,6 +149,7 @@ void ClientPool::flush(uint32_t index) {
 void ClientPool::make_available(uint32_t index) {
   Connection& c = connections_[index];
   if (c.available || c.state != State::kOpen || c.in_flight.size() >= options_.pipeline) return;
+  if (c.in_flight.empty() && queue_.empty()) c.proven = true;  // it will sit idle
   c.available = true;
   available_.push_back(index);
 }
@@ -171,8 +168,8 @@ void ClientPool::dispatch(uint64_t now_ns) {
       }
       break;
     }
-    const uint32_t index = available_.front();
-    available_.pop_front();
+    const uint32_t index = available_.back();
+    available_.pop_back();
     Connection& c = connections_[index];
     c.available = false;
     if (c.state != State::kOpen || c.in_flight.size() >= options_.pipeline) continue;
@@ -242,15 +239,8 @@ void ClientPool::on_connect(uint32_t index, int res) {
   Connection& c = connections_[index];
   --connecting_;
   if (res < 0) {
-    ++connect_failures_;
     c.state = State::kClosing;
-    // A failed connect costs the oldest waiting request its chance, so that a target that
-    // refuses connections produces errors instead of an endless reconnect loop.
-    if (!queue_.empty()) {
-      const uint64_t tag = queue_.front().tag;
-      queue_.pop_front();
-      fail(tag, Failure::kConnect, mono_ns());
-    }
+    connect_failed();
     return;
   }
   c.state = State::kOpen;
@@ -290,7 +280,7 @@ void ClientPool::deliver_responses(uint32_t index) {
     const uint64_t tag = c.in_flight.front().tag;
     c.in_flight.erase(c.in_flight.begin());
     --in_flight_;
-    c.answered = true;
+    c.proven = true;
     offset += parsed.consumed;
     callback_(ctx_, tag, ClientResult{Failure::kNone, parsed.head, mono_ns()});
     if (parsed.head.close) {
@@ -330,7 +320,7 @@ void ClientPool::shut(uint32_t index, Failure failure) {
   in_flight_ -= requests.size();
   // Only the first request can have part of its answer in the buffer. Requests sent again go
   // back to the front of the queue in their original order.
-  const bool may_resend = failure == Failure::kClosed && c.answered;
+  const bool may_resend = failure == Failure::kClosed && c.proven;
   std::vector<uint64_t> failed;
   for (size_t i = requests.size(); i-- > 0;) {
     InFlight& r = requests[i];
@@ -349,12 +339,22 @@ void ClientPool::finish_closing(uint32_t index) {
   ::close(c.fd);
   c.fd = -1;
   c.state = State::kClosed;
-  c.answered = false;
+  c.proven = false;
   c.in.release();
   c.out_sending.release();
   c.out_pending.release();
   c.send_offset = 0;
   closed_.push_back(index);
+}
+
+// A failed connect costs the oldest waiting request its chance, so that a target that refuses
+// connections produces errors instead of an endless reconnect loop.
+void ClientPool::connect_failed() {
+  ++connect_failures_;
+  if (queue_.empty()) return;
+  const uint64_t tag = queue_.front().tag;
+  queue_.pop_front();
+  fail(tag, Failure::kConnect, mono_ns());
 }
 
 void ClientPool::fail(uint64_t tag, Failure failure, uint64_t now_ns) {

@@ -2,7 +2,9 @@
 // storm's HTTP/1.1 client: one thread, one io_uring ring, a pool of keep-alive connections to
 // one target. Requests wait in one FIFO queue until a connection is free (by default a
 // connection carries one request at a time, as a browser's does; `pipeline` > 1 lets it carry
-// that many); connections are handed out round-robin so that all of them stay warm.
+// that many). The connection used last is handed out first, as browsers do: under load every
+// connection is busy anyway, and when load falls the idle ones are left for the server to
+// close, instead of each request landing on the connection most likely to be timing out.
 //
 // Why io_uring and not epoll: a loop iteration turns every send, recv and connect it prepared
 // into one io_uring_enter, which also waits for the next completions, so the syscall count per
@@ -11,9 +13,10 @@
 // owns its receive buffer, and one recv stays armed on every open connection, so a server
 // closing an idle connection is noticed at once.
 //
-// A request that fails on a reused connection before any byte of its answer came back (the
-// server closed the idle connection just as it was sent) is sent once more on another
-// connection, as browsers do; every other failure is reported to the caller.
+// A request that fails on a proven connection — one that has answered before or has sat idle
+// in the pool — before any byte of its answer came back (the server closed the idle connection
+// just as the request went out) is sent once more on another connection, as browsers do;
+// every other failure is reported to the caller.
 #include <liburing.h>
 #include <sys/socket.h>
 
@@ -51,7 +54,7 @@ class ClientPool {
     sockaddr_storage address{};
     socklen_t address_length = 0;
     uint32_t connections = 256;
-    uint32_t pipeline = 1;          // requests in flight per connection
+    uint32_t pipeline = 1;                 // requests in flight per connection
     uint64_t timeout_ns = 30'000'000'000;  // from the request's write to its complete answer
   };
   // Called once per submitted request with its tag. It may call submit(), nothing else.
@@ -102,7 +105,7 @@ class ClientPool {
     bool sending = false;
     bool available = false;  // listed in available_
     bool dirty = false;      // listed in dirty_
-    bool answered = false;   // has delivered a response (so it is a reused connection)
+    bool proven = false;     // has answered or sat idle: a close there may be an idle timeout
     std::vector<InFlight> in_flight;
     ByteBuffer in;
     ByteBuffer out_sending;  // what the send in flight reads from: not touched until it completes
@@ -126,6 +129,7 @@ class ClientPool {
   // closed once every SQE on it has completed.
   void shut(uint32_t index, Failure failure);
   void finish_closing(uint32_t index);
+  void connect_failed();
   void fail(uint64_t tag, Failure failure, uint64_t now_ns);
 
   Options options_;
@@ -134,9 +138,9 @@ class ClientPool {
   io_uring ring_{};
   bool ring_ready_ = false;
   std::vector<Connection> connections_;
-  std::vector<uint32_t> closed_;      // slots free to open
-  std::deque<uint32_t> available_;    // open connections with room for a request, oldest first
-  std::vector<uint32_t> dirty_;       // connections with output to flush
+  std::vector<uint32_t> closed_;     // slots free to open
+  std::vector<uint32_t> available_;  // open connections with room for a request, newest last
+  std::vector<uint32_t> dirty_;      // connections with output to flush
   std::deque<Pending> queue_;
   size_t in_flight_ = 0;
   uint32_t open_ = 0;

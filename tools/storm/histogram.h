@@ -4,6 +4,7 @@
 // range [2^k, 2^(k+1)) is cut into 2^kSubBucketBits equal buckets. A bucket is therefore never
 // wider than 1/128 of its lower bound, and the midpoint reported for it is within 0.4% of
 // every value it holds. Fixed memory (58 KiB), O(1) record, merge by adding counts.
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

@@ -2,6 +2,7 @@
 // The one clock storm measures with: CLOCK_MONOTONIC in nanoseconds (a vDSO call, no syscall).
 #include <time.h>
 
+#include <cmath>
 #include <cstdint>
 
 namespace ringside::storm {
@@ -15,7 +16,7 @@ inline uint64_t mono_ns() {
 inline constexpr uint64_t kNanosPerSecond = 1'000'000'000;
 
 inline uint64_t seconds_to_ns(double seconds) {
-  return seconds <= 0 ? 0 : static_cast<uint64_t>(seconds * 1e9 + 0.5);
+  return seconds <= 0 ? 0 : static_cast<uint64_t>(std::llround(seconds * 1e9));
 }
 
 }  // namespace ringside::storm

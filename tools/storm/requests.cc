@@ -29,8 +29,7 @@ void append_query_value(std::string& out, std::string_view s) {
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
     const bool unreserved = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') ||
-                            (u >= '0' && u <= '9') || c == '-' || c == '_' || c == '.' ||
-                            c == '~';
+                            (u >= '0' && u <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
     if (unreserved) {
       out += c;
     } else {

@@ -9,9 +9,8 @@ namespace {
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool iequals(std::string_view a, std::string_view lowercase) {
-  return a.size() == lowercase.size() &&
-         std::equal(a.begin(), a.end(), lowercase.begin(),
-                    [](char x, char y) { return lower(x) == y; });
+  return a.size() == lowercase.size() && std::equal(a.begin(), a.end(), lowercase.begin(),
+                                                    [](char x, char y) { return lower(x) == y; });
 }
 
 bool icontains_token(std::string_view value, std::string_view lowercase) {
@@ -63,9 +62,8 @@ ParsedResponse parse_response(std::string_view data) {
   while (line_end != std::string_view::npos) {
     const size_t start = line_end + 2;
     line_end = head.find("\r\n", start);
-    const std::string_view line = head.substr(start, line_end == std::string_view::npos
-                                                         ? std::string_view::npos
-                                                         : line_end - start);
+    const std::string_view line = head.substr(
+        start, line_end == std::string_view::npos ? std::string_view::npos : line_end - start);
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) return invalid();
     const std::string_view name = line.substr(0, colon);

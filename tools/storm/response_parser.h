@@ -11,7 +11,7 @@ namespace ringside::storm {
 
 struct HttpResponseHead {
   int status = 0;
-  std::string_view body;      // a view into the parsed buffer
+  std::string_view body;       // a view into the parsed buffer
   uint32_t retry_after_s = 0;  // 0 when absent or not a number of seconds
   bool close = false;          // "Connection: close": the server ends the connection after it
 };
@@ -25,7 +25,7 @@ struct ParsedResponse {
 };
 
 // A header block longer than this without its blank line ends the connection as invalid.
-inline constexpr size_t kMaxResponseHeadBytes = 64 * 1024;
+inline constexpr size_t kMaxResponseHeadBytes = size_t{64} * 1024;
 
 // Parses the response at the start of `data`.
 ParsedResponse parse_response(std::string_view data);

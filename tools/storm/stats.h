@@ -39,7 +39,7 @@ struct RunStats {
   uint64_t playing = 0;   // saw running, not yet stopped
   uint64_t stopped = 0;   // stop answered "stopped"
   uint64_t session_errors = 0;
-  uint64_t gave_up = 0;   // status answered 401/403/404 while starting: the session is gone
+  uint64_t gave_up = 0;  // status answered 401/403/404 while starting: the session is gone
 };
 
 }  // namespace ringside::storm

@@ -13,6 +13,8 @@ namespace ringside {
 namespace {
 
 constexpr size_t kMaxPlayerIdBytes = 256;
+// Bounds the save-slots answer too (it must fit one cross-shard message).
+constexpr size_t kMaxSaveSlots = 100;
 
 int64_t seconds(double s) { return static_cast<int64_t>(std::llround(s * 1000)); }
 
@@ -249,6 +251,10 @@ void PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, Reply& r
   }
 
   if (!slot && !want_fresh) slot = sessions_.latest_slot(player, game);
+  if (!slot && player.slots.size() >= kMaxSaveSlots) {
+    reply.error(409, "slot_limit", "The player has the most save slots allowed; continue one.");
+    return;
+  }
   if (!slot) slot = &sessions_.new_slot(player, game);
   const Id128 slot_id = slot->id;
   const bool fresh_slot = slot->size_bytes == 0;

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <thread>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "app/runtime.h"
 #include "app/shard.h"
 #include "core/log.h"
+#include "http/listen_socket.h"
 #include "store/ids.h"
 
 using namespace ringside;
@@ -67,6 +69,16 @@ int main(int argc, char** argv) {
       catalog = std::move(*loaded);
     }
     Runtime runtime(config, std::move(catalog), make_fleet(config));
+    for (uint32_t i = 0; i < config.shards; ++i) {
+      int fd = open_listen_socket(config.listen_host, config.listen_port);
+      if (fd < 0) {
+        log_error("listen_failed")
+            .kv("addr", config.listen_host + ":" + std::to_string(config.listen_port))
+            .kv("error", strerror(-fd));
+        return 1;
+      }
+      runtime.listen_fds.push_back(fd);
+    }
     std::vector<int> cpus = allowed_cpus();
     std::vector<std::thread> threads;
     threads.emplace_back([&runtime] { run_io_core(runtime); });

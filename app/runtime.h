@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <latch>
 #include <memory>
+#include <vector>
 
 #include "api/player_metrics.h"
 #include "app/catalog.h"
@@ -47,6 +48,8 @@ struct Runtime {
   std::unique_ptr<HttpMetrics[]> metrics;
   std::unique_ptr<PlayerMetrics[]> player_metrics;
   PlacementMetrics placement_metrics;  // written by the I/O core
+  // One listening socket per shard, all opened before any shard starts; shard i owns [i].
+  std::vector<int> listen_fds;
   // Every thread creates its ring, publishes the ring fd, then waits here before it may
   // ring anyone's doorbell.
   std::latch rings_ready;

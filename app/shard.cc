@@ -18,8 +18,6 @@ namespace {
 
 HttpServerOptions http_options(const Config& c) {
   HttpServerOptions o;
-  o.host = c.listen_host;
-  o.port = c.listen_port;
   o.max_connections = c.max_connections;
   o.header_timeout_ms = static_cast<uint32_t>(c.header_timeout_s * 1000);
   o.body_timeout_ms = static_cast<uint32_t>(c.body_timeout_s * 1000);
@@ -49,13 +47,9 @@ class Shard {
 
   void run() {
     runtime_.rings_ready.arrive_and_wait();
-    int rc = http_.start();
+    int rc = http_.start(runtime_.listen_fds[index_]);
     if (rc != 0) {
-      log_error("listen_failed")
-          .kv("shard", index_)
-          .kv("host", runtime_.config.listen_host)
-          .kv("port", unsigned{runtime_.config.listen_port})
-          .kv("error", strerror(-rc));
+      log_error("shard_start_failed").kv("shard", index_).kv("error", strerror(-rc));
       _exit(1);
     }
     if (index_ == 0) watch_signals();

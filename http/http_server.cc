@@ -1,6 +1,5 @@
 #include "http/http_server.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -51,37 +50,6 @@ constexpr uint16_t kBufferGroup = 0;
 // Input held while an answer is awaited is bounded too: a client may pipeline, not flood.
 constexpr size_t kMaxBufferedInput = kMaxHeaderBytes + kMaxBodyBytes + (256 << 10);
 
-int make_listen_socket(const std::string& host, uint16_t port) {
-  sockaddr_storage addr{};
-  socklen_t len = 0;
-  int family = AF_INET;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    len = sizeof *v4;
-  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    family = AF_INET6;
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    len = sizeof *v6;
-  } else {
-    return -EINVAL;
-  }
-  int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -errno;
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || listen(fd, 4096) != 0) {
-    int err = -errno;
-    close(fd);
-    return err;
-  }
-  return fd;
-}
-
 }  // namespace
 
 HttpServer::HttpServer(Reactor& reactor, const HttpServerOptions& options, RequestHandler& handler,
@@ -105,12 +73,11 @@ HttpServer::~HttpServer() {
   if (listen_fd_ >= 0) close(listen_fd_);
 }
 
-int HttpServer::start() {
+int HttpServer::start(int listen_fd) {
   int rc = buffers_.init(reactor_.ring(), kBufferGroup, options_.recv_buffer_count,
                          options_.recv_buffer_size);
   if (rc != 0) return rc;
-  listen_fd_ = make_listen_socket(options_.host, options_.port);
-  if (listen_fd_ < 0) return listen_fd_;
+  listen_fd_ = listen_fd;
   arm_accept();
   return 0;
 }

@@ -33,8 +33,6 @@ class RequestHandler {
 };
 
 struct HttpServerOptions {
-  std::string host = "127.0.0.1";
-  uint16_t port = 8080;
   uint32_t max_connections = 100000;  // per shard; accept pauses beyond it
   uint32_t header_timeout_ms = 10000;
   uint32_t body_timeout_ms = 30000;
@@ -53,8 +51,9 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and starts accepting. Returns 0 or -errno.
-  int start();
+  // Takes ownership of a listening socket (http/listen_socket.h) and starts accepting.
+  // Returns 0 or -errno.
+  int start(int listen_fd);
   // Answers a request that handle() took for later.
   void complete(ConnRef ref, const Reply& reply);
   // Stops accepting, closes idle connections, and closes the others after their answer.

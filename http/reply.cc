@@ -97,9 +97,12 @@ void write_response(ByteBuffer& out, std::string_view date_line, uint16_t status
   put(date_line);
   put("Content-Type: ");
   put(content_type);
-  put("\r\nContent-Length: ");
-  p = std::to_chars(p, p + 20, body.size()).ptr;
   put("\r\n");
+  if (status != 204) {  // RFC 9110 8.6: a 204 carries no Content-Length
+    put("Content-Length: ");
+    p = std::to_chars(p, p + 20, body.size()).ptr;
+    put("\r\n");
+  }
   if (close) {
     put("Connection: close\r\n");
   } else if (http10_keep_alive) {

@@ -1,0 +1,239 @@
+#include "api/forward.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/messages.h"
+#include "app/runtime.h"
+#include "core/byte_buffer.h"
+#include "core/mailbox.h"
+#include "core/message_bus.h"
+#include "http/limits.h"
+#include "http/reply.h"
+
+namespace ringside {
+namespace {
+
+constexpr uint32_t kSender = 0;
+constexpr uint32_t kOwner = 1;
+constexpr std::string_view kMetricsType = "text/plain; version=0.0.4";
+
+// What came out of the owner's mailbox, copied before the message is popped.
+struct ReceivedCall {
+  uint32_t from;
+  uint16_t kind;
+  ConnRef ref;
+  uint16_t route;
+  std::string token, param, query, body;
+};
+
+struct ReceivedReply {
+  uint32_t from;
+  uint16_t kind;
+  ConnRef ref;
+  uint16_t status;
+  uint16_t route;
+  std::string content_type, headers, body;
+  bool close;
+};
+
+// Two threads' ends of a bus sized as the server sizes it, both driven from the test's thread:
+// the sender's mailbox sends, the owner's drains.
+class ForwardTest : public ::testing::Test {
+ protected:
+  std::vector<ReceivedCall> drain_calls() {
+    std::vector<ReceivedCall> got;
+    for (;;) {
+      sender_.flush(nullptr, false);  // moves messages that waited for room in the ring
+      const size_t n = owner_.drain(
+          [&](uint32_t from, uint16_t kind, const void* payload, uint32_t len) {
+            ReceivedCall r{from, kind, {}, 0, {}, {}, {}, {}};
+            const PlayerCall call = read_forward(payload, len, &r.ref);
+            r.route = call.route;
+            r.token = call.token;
+            r.param = call.param;
+            r.query = call.query;
+            r.body = call.body;
+            got.push_back(std::move(r));
+          },
+          1000);
+      if (n == 0 && !sender_.has_overflow()) return got;
+    }
+  }
+
+  std::vector<ReceivedReply> drain_replies() {
+    std::vector<ReceivedReply> got;
+    owner_.drain(
+        [&](uint32_t from, uint16_t kind, const void* payload, uint32_t len) {
+          ByteBuffer body;
+          Reply reply(body);
+          ReceivedReply r{from, kind, {}, 0, 0, {}, {}, {}, false};
+          read_forward_reply(payload, len, &r.ref, reply);
+          r.status = reply.status();
+          r.route = reply.route();
+          r.content_type = reply.content_type();
+          r.headers = reply.extra_headers();
+          r.body = reply.body_view();
+          r.close = reply.close_connection();
+          got.push_back(std::move(r));
+        },
+        1000);
+    return got;
+  }
+
+  MessageBus bus_{2, Runtime::kMailboxBytes};
+  Mailbox sender_{bus_, kSender};
+  Mailbox owner_{bus_, kOwner};
+};
+
+void expect_same(const ReceivedCall& got, ConnRef ref, const PlayerCall& sent) {
+  EXPECT_EQ(got.from, kSender);
+  EXPECT_EQ(got.kind, kMsgForwardRequest);
+  EXPECT_EQ(got.ref.index, ref.index);
+  EXPECT_EQ(got.ref.generation, ref.generation);
+  EXPECT_EQ(got.route, sent.route);
+  EXPECT_EQ(got.token, sent.token);
+  EXPECT_EQ(got.param, sent.param);
+  EXPECT_EQ(got.query, sent.query);
+  EXPECT_EQ(got.body.size(), sent.body.size());
+  EXPECT_TRUE(got.body == sent.body);  // not EXPECT_EQ: a failing 64 KiB body would flood the log
+}
+
+TEST_F(ForwardTest, PlayerCallArrivesIntact) {
+  const ConnRef ref{12345, 0xdeadbeef};
+  const PlayerCall call{7, "t0babcdefghijklmnopqrstuvwxyz", "s0bqwertyuiopasdfghjklzxcvb",
+                        "sessionId=s0bqwertyuiopasdfghjklzxcvb&limit=10",
+                        R"({"sessionId": "s0bqwertyuiopasdfghjklzxcvb"})"};
+  send_forward(sender_, kOwner, ref, call);
+  std::vector<ReceivedCall> got = drain_calls();
+  ASSERT_EQ(got.size(), 1u);
+  expect_same(got[0], ref, call);
+}
+
+TEST_F(ForwardTest, EmptyPartsStayEmpty) {
+  const ConnRef ref{0, 0};
+  const PlayerCall call{0, "", "", "", ""};
+  send_forward(sender_, kOwner, ref, call);
+  const PlayerCall only_body{3, "", "", "", "{}"};
+  send_forward(sender_, kOwner, ref, only_body);
+  const PlayerCall only_query{4, "", "", "a=b", ""};
+  send_forward(sender_, kOwner, ref, only_query);
+
+  std::vector<ReceivedCall> got = drain_calls();
+  ASSERT_EQ(got.size(), 3u);
+  expect_same(got[0], ref, call);
+  expect_same(got[1], ref, only_body);
+  expect_same(got[2], ref, only_query);
+}
+
+TEST_F(ForwardTest, LargestBodyArrivesIntact) {
+  std::string body(kMaxBodyBytes, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>((i * 131 + 7) & 0xff);
+  const std::string query(4000, 'q');
+  const ConnRef ref{1, 2};
+  const PlayerCall call{9, "tok", "param", query, body};
+  send_forward(sender_, kOwner, ref, call);
+  std::vector<ReceivedCall> got = drain_calls();
+  ASSERT_EQ(got.size(), 1u);
+  expect_same(got[0], ref, call);
+}
+
+// More large calls than the ring holds at once: they wait in the sender's mailbox and still
+// arrive whole and in order.
+TEST_F(ForwardTest, ManyLargeCallsArriveInOrder) {
+  constexpr int kCalls = 40;  // 40 x 64 KiB, more than twice the ring
+  std::vector<std::string> bodies;
+  for (int i = 0; i < kCalls; ++i) {
+    bodies.emplace_back(kMaxBodyBytes - static_cast<size_t>(i), static_cast<char>('a' + i % 26));
+    send_forward(sender_, kOwner, ConnRef{static_cast<uint32_t>(i), 1},
+                 PlayerCall{static_cast<uint16_t>(i), "tok", "p", "", bodies.back()});
+  }
+  std::vector<ReceivedCall> got = drain_calls();
+  ASSERT_EQ(got.size(), static_cast<size_t>(kCalls));
+  for (int i = 0; i < kCalls; ++i) {
+    SCOPED_TRACE(i);
+    expect_same(got[static_cast<size_t>(i)], ConnRef{static_cast<uint32_t>(i), 1},
+                PlayerCall{static_cast<uint16_t>(i), "tok", "p", "", bodies[i]});
+  }
+}
+
+TEST_F(ForwardTest, ErrorReplyRoundTrips) {
+  ByteBuffer body;
+  Reply reply(body);
+  reply.set_route(5);
+  reply.error(429, "rate_limited", "Too many launches for this player.");
+  reply.add_header("Retry-After", "17");
+  reply.add_header("Allow", "GET, POST");
+
+  const ConnRef ref{77, 3};
+  send_forward_reply(sender_, kOwner, ref, reply);
+  std::vector<ReceivedReply> got = drain_replies();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].from, kSender);
+  EXPECT_EQ(got[0].kind, kMsgForwardReply);
+  EXPECT_EQ(got[0].ref.index, 77u);
+  EXPECT_EQ(got[0].ref.generation, 3u);
+  EXPECT_EQ(got[0].status, 429);
+  EXPECT_EQ(got[0].route, 5);
+  EXPECT_EQ(got[0].content_type, kJsonContentType);
+  EXPECT_EQ(got[0].headers, "Retry-After: 17\r\nAllow: GET, POST\r\n");
+  EXPECT_EQ(got[0].body,
+            R"({"error":"rate_limited","message":"Too many launches for this player."})");
+  EXPECT_FALSE(got[0].close);
+}
+
+TEST_F(ForwardTest, TextReplyWithCloseRoundTrips) {
+  ByteBuffer body;
+  Reply reply(body);
+  reply.set_status(200);
+  reply.set_route(Reply::kNoRoute);
+  reply.set_content_type(kMetricsType);
+  reply.body().append("ringside_up 1\n");
+  reply.set_close_connection();
+
+  send_forward_reply(sender_, kOwner, ConnRef{4, 9}, reply);
+  std::vector<ReceivedReply> got = drain_replies();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].from, kSender);
+  EXPECT_EQ(got[0].kind, kMsgForwardReply);
+  EXPECT_EQ(got[0].ref.index, 4u);
+  EXPECT_EQ(got[0].ref.generation, 9u);
+  EXPECT_EQ(got[0].status, 200);
+  EXPECT_EQ(got[0].route, Reply::kNoRoute);
+  EXPECT_EQ(got[0].content_type, kMetricsType);
+  EXPECT_EQ(got[0].headers, "");
+  EXPECT_EQ(got[0].body, "ringside_up 1\n");
+  EXPECT_TRUE(got[0].close);
+}
+
+TEST_F(ForwardTest, EmptyAndLargeReplyBodiesRoundTrip) {
+  ByteBuffer body;
+  Reply empty(body);
+  empty.set_status(204);
+  send_forward_reply(sender_, kOwner, ConnRef{1, 1}, empty);
+
+  ByteBuffer big_body;
+  Reply big(big_body);
+  std::string json = "[";
+  while (json.size() < 200'000) json += R"({"sessionId":"s0bqwertyuiopasdfghjklzxcvb"},)";
+  json.back() = ']';
+  big.body().append(json);
+  send_forward_reply(sender_, kOwner, ConnRef{2, 1}, big);
+
+  std::vector<ReceivedReply> got = drain_replies();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].status, 204);
+  EXPECT_EQ(got[0].body, "");
+  EXPECT_EQ(got[0].headers, "");
+  EXPECT_EQ(got[0].content_type, kJsonContentType);
+  EXPECT_EQ(got[1].status, 200);
+  EXPECT_EQ(got[1].body.size(), json.size());
+  EXPECT_TRUE(got[1].body == json);
+}
+
+}  // namespace
+}  // namespace ringside

@@ -1,0 +1,321 @@
+#include "store/token_store.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/timer_wheel.h"
+#include "store/ids.h"
+#include "store/token_hash.h"
+#include "store/token_minter.h"
+
+namespace ringside {
+namespace {
+
+constexpr uint16_t kShard = 517;
+constexpr int64_t kTtlMs = 60'000;
+constexpr int64_t kGraceMs = 10'000;
+constexpr uint32_t kTickMs = 100;
+constexpr uint16_t kGameA = 3;
+constexpr uint16_t kGameB = 4;
+constexpr uint32_t kAlice = 10;
+constexpr uint32_t kBob = 11;
+
+std::string text_of(const TokenGrant& g) { return std::string(g.token, kIdTextLength); }
+
+// A shard's token store as its thread sees it: the test is the reactor loop, moving the clock
+// by hand and running the timers that are due.
+class TokenStoreTest : public ::testing::Test {
+ protected:
+  TokenStoreTest() { set_clock(1'000'000, 1'700'000'000'000); }
+
+  void set_clock(uint64_t mono_ms, int64_t unix_ms) {
+    clock_.mono_ms = mono_ms;
+    clock_.mono_us = mono_ms * 1000;
+    clock_.unix_ms = unix_ms;
+    clock_.unix_s = unix_ms / 1000;
+  }
+  // Moves both clocks without running the timers (what handlers see before the loop's timer
+  // pass).
+  void move_clock(int64_t ms) {
+    set_clock(clock_.mono_ms + static_cast<uint64_t>(ms), clock_.unix_ms + ms);
+  }
+  void advance(int64_t ms) {
+    move_clock(ms);
+    wheel_.advance(clock_.mono_ms);
+  }
+
+  std::optional<AuthContext> auth(std::string_view token) {
+    AuthContext ctx;
+    if (!store_.authenticate(hash_token(token), &ctx)) return std::nullopt;
+    return ctx;
+  }
+
+  Clock clock_;
+  TimerWheel wheel_{kTickMs, 4096, 1'000'000};
+  TokenMinter minter_{TokenMinter::random_secret()};
+  TokenStore store_{kShard, minter_, wheel_, clock_, kTtlMs, kGraceMs};
+};
+
+TEST_F(TokenStoreTest, GrantReturnsATokenOfThisShardForThatPlayerAndGame) {
+  const TokenGrant g = store_.grant(kAlice, kGameA);
+  const std::string token = text_of(g);
+  ASSERT_EQ(token.size(), 29u);
+  std::optional<ParsedId> parsed = parse_id(token, IdKind::kToken);
+  ASSERT_TRUE(parsed) << token;
+  EXPECT_EQ(parsed->shard, kShard);
+  EXPECT_EQ(g.expires_at_ms, clock_.unix_ms + kTtlMs);
+
+  std::optional<AuthContext> ctx = auth(token);
+  ASSERT_TRUE(ctx);
+  EXPECT_EQ(ctx->player, kAlice);
+  EXPECT_EQ(ctx->game_scope, kGameA);
+  EXPECT_TRUE(ctx->current);
+  EXPECT_EQ(store_.expires_at_ms(ctx->token_session), clock_.unix_ms + kTtlMs);
+}
+
+TEST_F(TokenStoreTest, GrantWithoutGameIsScopedToAnyGame) {
+  std::optional<AuthContext> ctx = auth(text_of(store_.grant(kAlice, kAnyGame)));
+  ASSERT_TRUE(ctx);
+  EXPECT_EQ(ctx->player, kAlice);
+  EXPECT_EQ(ctx->game_scope, kAnyGame);
+}
+
+TEST_F(TokenStoreTest, SecondGrantForTheSameOwnerReturnsTheSameToken) {
+  const std::string first = text_of(store_.grant(kAlice, kGameA));
+  advance(kTtlMs / 3);
+  const TokenGrant again = store_.grant(kAlice, kGameA);
+  EXPECT_EQ(text_of(again), first);
+  EXPECT_EQ(again.expires_at_ms, clock_.unix_ms + kTtlMs);
+  EXPECT_EQ(store_.token_sessions(), 1u);
+}
+
+TEST_F(TokenStoreTest, GrantsForOtherGamesOrPlayersAreDifferentTokens) {
+  const std::string alice_a = text_of(store_.grant(kAlice, kGameA));
+  const std::string alice_b = text_of(store_.grant(kAlice, kGameB));
+  const std::string alice_any = text_of(store_.grant(kAlice, kAnyGame));
+  const std::string bob_a = text_of(store_.grant(kBob, kGameA));
+  EXPECT_EQ((std::set<std::string>{alice_a, alice_b, alice_any, bob_a}).size(), 4u);
+  EXPECT_EQ(store_.token_sessions(), 4u);
+
+  struct Owner {
+    std::string token;
+    uint32_t player;
+    uint16_t game;
+  };
+  for (const Owner& o : {Owner{alice_a, kAlice, kGameA}, Owner{alice_b, kAlice, kGameB},
+                         Owner{alice_any, kAlice, kAnyGame}, Owner{bob_a, kBob, kGameA}}) {
+    std::optional<AuthContext> ctx = auth(o.token);
+    ASSERT_TRUE(ctx) << o.token;
+    EXPECT_EQ(ctx->player, o.player);
+    EXPECT_EQ(ctx->game_scope, o.game);
+  }
+}
+
+TEST_F(TokenStoreTest, ReGrantExtendsTheExpiryItReports) {
+  const std::string token = text_of(store_.grant(kAlice, kGameA));
+  advance(kTtlMs / 2);
+  const TokenGrant again = store_.grant(kAlice, kGameA);
+  advance(again.expires_at_ms - clock_.unix_ms - 1);  // past the first grant's expiry
+  EXPECT_TRUE(auth(token));
+}
+
+TEST_F(TokenStoreTest, UseSlidesTheExpiryForward) {
+  const std::string token = text_of(store_.grant(kAlice, kGameA));
+  for (int i = 0; i < 10; ++i) {  // five TTLs in all
+    advance(kTtlMs / 2);
+    std::optional<AuthContext> ctx = auth(token);
+    ASSERT_TRUE(ctx) << "use " << i;
+    EXPECT_EQ(store_.expires_at_ms(ctx->token_session), clock_.unix_ms + kTtlMs);
+  }
+  EXPECT_EQ(store_.token_sessions(), 1u);
+}
+
+TEST_F(TokenStoreTest, UnusedTokenIsValidUntilItsTtlEnds) {
+  const std::string token = text_of(store_.grant(kAlice, kGameA));
+  advance(kTtlMs - 1);
+  EXPECT_TRUE(auth(token));
+}
+
+TEST_F(TokenStoreTest, UnusedTokenFailsOnceItsTtlHasPassed) {
+  const std::string token = text_of(store_.grant(kAlice, kGameA));
+  advance(kTtlMs);
+  EXPECT_FALSE(auth(token));
+  advance(kTtlMs);
+  EXPECT_FALSE(auth(token));
+}
+
+// A handler may run after the clock moved and before the loop ran the due timers.
+TEST_F(TokenStoreTest, ExpiredTokenFailsEvenBeforeItsTimerRan) {
+  const std::string token = text_of(store_.grant(kAlice, kGameA));
+  move_clock(kTtlMs);
+  EXPECT_FALSE(auth(token));
+}
+
+TEST_F(TokenStoreTest, GrantAfterExpiryMakesANewToken) {
+  const std::string old_token = text_of(store_.grant(kAlice, kGameA));
+  advance(kTtlMs);
+  const std::string new_token = text_of(store_.grant(kAlice, kGameA));
+  EXPECT_NE(new_token, old_token);
+  EXPECT_TRUE(auth(new_token));
+  EXPECT_FALSE(auth(old_token));
+}
+
+TEST_F(TokenStoreTest, GrantAfterExpiryBeforeTheTimerRanSurvivesTheOldSessionsReclaim) {
+  const std::string old_token = text_of(store_.grant(kAlice, kGameA));
+  move_clock(kTtlMs);
+  const std::string new_token = text_of(store_.grant(kAlice, kGameA));
+  EXPECT_NE(new_token, old_token);
+  wheel_.advance(clock_.mono_ms);  // now the old session's reclaim runs
+
+  EXPECT_EQ(store_.token_sessions(), 1u);
+  EXPECT_FALSE(auth(old_token));
+  std::optional<AuthContext> ctx = auth(new_token);
+  ASSERT_TRUE(ctx);
+  EXPECT_EQ(ctx->player, kAlice);
+  EXPECT_EQ(text_of(store_.grant(kAlice, kGameA)), new_token);
+}
+
+TEST_F(TokenStoreTest, RefreshRotatesAndTheOldTokenLastsTheGracePeriod) {
+  const std::string t0 = text_of(store_.grant(kAlice, kGameA));
+  advance(1000);
+  std::optional<AuthContext> ctx = auth(t0);
+  ASSERT_TRUE(ctx);
+  TokenGrant g1;
+  ASSERT_TRUE(store_.refresh(*ctx, &g1));
+  const std::string t1 = text_of(g1);
+  EXPECT_NE(t1, t0);
+  EXPECT_EQ(parse_id(t1, IdKind::kToken)->shard, kShard);
+  EXPECT_EQ(g1.expires_at_ms, clock_.unix_ms + kTtlMs);
+
+  std::optional<AuthContext> now_ctx = auth(t1);
+  ASSERT_TRUE(now_ctx);
+  EXPECT_TRUE(now_ctx->current);
+  EXPECT_EQ(now_ctx->player, kAlice);
+  EXPECT_EQ(now_ctx->game_scope, kGameA);
+  EXPECT_EQ(now_ctx->token_session, ctx->token_session);
+
+  std::optional<AuthContext> old_ctx = auth(t0);
+  ASSERT_TRUE(old_ctx);
+  EXPECT_FALSE(old_ctx->current);
+  EXPECT_EQ(old_ctx->player, kAlice);
+
+  advance(kGraceMs - 1);
+  EXPECT_TRUE(auth(t0));
+  advance(1);
+  EXPECT_FALSE(auth(t0));
+  EXPECT_TRUE(auth(t1));
+}
+
+TEST_F(TokenStoreTest, GrantAfterRefreshReturnsTheNewToken) {
+  std::optional<AuthContext> ctx = auth(text_of(store_.grant(kAlice, kGameA)));
+  ASSERT_TRUE(ctx);
+  TokenGrant g1;
+  ASSERT_TRUE(store_.refresh(*ctx, &g1));
+  EXPECT_EQ(text_of(store_.grant(kAlice, kGameA)), text_of(g1));
+}
+
+TEST_F(TokenStoreTest, RefreshWithTheReplacedTokenIsRefused) {
+  const std::string t0 = text_of(store_.grant(kAlice, kGameA));
+  std::optional<AuthContext> ctx = auth(t0);
+  ASSERT_TRUE(ctx);
+  TokenGrant g1;
+  ASSERT_TRUE(store_.refresh(*ctx, &g1));
+
+  std::optional<AuthContext> old_ctx = auth(t0);
+  ASSERT_TRUE(old_ctx);
+  TokenGrant g2;
+  EXPECT_FALSE(store_.refresh(*old_ctx, &g2));  // the API's 409
+  // Nothing rotated: the new token is still the current one.
+  std::optional<AuthContext> now_ctx = auth(text_of(g1));
+  ASSERT_TRUE(now_ctx);
+  EXPECT_TRUE(now_ctx->current);
+  EXPECT_TRUE(auth(t0));
+}
+
+TEST_F(TokenStoreTest, SecondRefreshKillsTheFirstTokenAtOnce) {
+  const std::string t0 = text_of(store_.grant(kAlice, kGameA));
+  std::optional<AuthContext> ctx0 = auth(t0);
+  ASSERT_TRUE(ctx0);
+  TokenGrant g1;
+  ASSERT_TRUE(store_.refresh(*ctx0, &g1));
+  const std::string t1 = text_of(g1);
+
+  advance(1000);  // well inside t0's grace period
+  std::optional<AuthContext> ctx1 = auth(t1);
+  ASSERT_TRUE(ctx1);
+  TokenGrant g2;
+  ASSERT_TRUE(store_.refresh(*ctx1, &g2));
+  const std::string t2 = text_of(g2);
+  EXPECT_NE(t2, t1);
+  EXPECT_NE(t2, t0);
+
+  EXPECT_FALSE(auth(t0));
+  std::optional<AuthContext> old_ctx = auth(t1);
+  ASSERT_TRUE(old_ctx);
+  EXPECT_FALSE(old_ctx->current);
+  std::optional<AuthContext> now_ctx = auth(t2);
+  ASSERT_TRUE(now_ctx);
+  EXPECT_TRUE(now_ctx->current);
+}
+
+TEST_F(TokenStoreTest, UnknownTokensFail) {
+  store_.grant(kAlice, kGameA);
+  AuthContext ctx;
+  EXPECT_FALSE(store_.authenticate(hash_token("not a token"), &ctx));
+  EXPECT_FALSE(store_.authenticate(hash_token(""), &ctx));
+  EXPECT_FALSE(store_.authenticate(TokenHash{}, &ctx));
+  EXPECT_FALSE(auth(id_to_string(IdKind::kToken, kShard, random_id128())));
+}
+
+TEST_F(TokenStoreTest, TokenOfAnotherSecretFails) {
+  TokenMinter other_minter{TokenMinter::random_secret()};
+  TokenStore other{kShard, other_minter, wheel_, clock_, kTtlMs, kGraceMs};
+  const std::string foreign = text_of(other.grant(kAlice, kGameA));
+  store_.grant(kAlice, kGameA);
+  EXPECT_FALSE(auth(foreign));
+}
+
+TEST_F(TokenStoreTest, ExpiredSessionsAreReclaimed) {
+  std::vector<std::string> kept, dropped;
+  for (uint32_t player = 0; player < 200; ++player) {
+    (player % 2 ? kept : dropped).push_back(text_of(store_.grant(player, kGameA)));
+  }
+  EXPECT_EQ(store_.token_sessions(), 200u);
+  for (int i = 0; i < 4; ++i) {
+    advance(kTtlMs / 2);
+    for (const std::string& t : kept) ASSERT_TRUE(auth(t));
+  }
+  EXPECT_EQ(store_.token_sessions(), 100u);
+  for (const std::string& t : dropped) EXPECT_FALSE(auth(t));
+
+  advance(kTtlMs);
+  EXPECT_EQ(store_.token_sessions(), 0u);
+  for (const std::string& t : kept) EXPECT_FALSE(auth(t));
+}
+
+TEST_F(TokenStoreTest, RefreshedSessionIsReclaimedWithBothItsTokens) {
+  const std::string t0 = text_of(store_.grant(kAlice, kGameA));
+  std::optional<AuthContext> ctx = auth(t0);
+  ASSERT_TRUE(ctx);
+  TokenGrant g1;
+  ASSERT_TRUE(store_.refresh(*ctx, &g1));
+  advance(kTtlMs);
+  EXPECT_EQ(store_.token_sessions(), 0u);
+  EXPECT_FALSE(auth(t0));
+  EXPECT_FALSE(auth(text_of(g1)));
+  // The owner can be granted again, and the new session is independent of the old tokens.
+  const std::string fresh = text_of(store_.grant(kAlice, kGameA));
+  EXPECT_NE(fresh, t0);
+  EXPECT_NE(fresh, text_of(g1));
+  EXPECT_TRUE(auth(fresh));
+}
+
+}  // namespace
+}  // namespace ringside

@@ -1,0 +1,27 @@
+#include "tools/gameye-standin/request_stats.h"
+
+namespace ringside::gameye_standin {
+
+void RequestStats::count(std::string_view endpoint, uint16_t status) {
+  add(endpoint, std::to_string(status));
+}
+
+void RequestStats::count_hung(std::string_view endpoint) { add(endpoint, "hung"); }
+
+void RequestStats::add(std::string_view endpoint, const std::string& outcome) {
+  auto it = counts_.find(endpoint);
+  if (it == counts_.end()) it = counts_.try_emplace(std::string(endpoint)).first;
+  ++it->second[outcome];
+}
+
+void RequestStats::render(JsonWriter& w) const {
+  w.begin_object();
+  for (const auto& [endpoint, outcomes] : counts_) {
+    w.key(endpoint).begin_object();
+    for (const auto& [outcome, n] : outcomes) w.key(outcome).value(n);
+    w.end_object();
+  }
+  w.end_object();
+}
+
+}  // namespace ringside::gameye_standin

@@ -1,0 +1,118 @@
+#include "tools/gameye-standin/session_request.h"
+
+#include <simdjson.h>
+
+#include <array>
+#include <cctype>
+
+namespace ringside::gameye_standin {
+namespace {
+
+using simdjson::dom::element;
+
+constexpr std::array<std::string_view, 10> kKnownFields = {
+    "id",      "location", "image",   "env",           "args",
+    "restart", "labels",   "version", "enableMetrics", "ttl"};
+constexpr std::array<std::string_view, 6> kRequiredFields = {"id",  "location", "image",
+                                                             "env", "args",     "restart"};
+
+bool is_known(std::string_view key) {
+  for (std::string_view k : kKnownFields) {
+    if (k == key) return true;
+  }
+  return false;
+}
+
+bool is_string_map(element value) {
+  simdjson::dom::object object;
+  if (value.get(object) != simdjson::SUCCESS) return false;
+  for (auto field : object) {
+    if (!field.value.is_string()) return false;
+  }
+  return true;
+}
+
+bool is_string_array(element value) {
+  simdjson::dom::array array;
+  if (value.get(array) != simdjson::SUCCESS) return false;
+  for (element item : array) {
+    if (!item.is_string()) return false;
+  }
+  return true;
+}
+
+std::string_view text_of(element value) { return std::string_view(value.get_string().value()); }
+
+// Checks one known field and copies what the stand-in keeps into *out.
+void check_field(std::string_view key, element value, SessionRequest* out,
+                 std::vector<Violation>* violations) {
+  auto refuse = [&](std::string_view why) {
+    violations->push_back({std::string(key), std::string(why)});
+  };
+  if (key == "id") {
+    if (!value.is_string() || !is_uuid(text_of(value))) return refuse("must be a UUID");
+    out->id = text_of(value);
+  } else if (key == "location" || key == "image") {
+    if (!value.is_string() || text_of(value).empty()) return refuse("must be a non-empty string");
+    (key == "location" ? out->location : out->image) = text_of(value);
+  } else if (key == "env") {
+    if (!is_string_map(value)) return refuse("must be an object of strings");
+  } else if (key == "args") {
+    if (!is_string_array(value)) return refuse("must be an array of strings");
+  } else if (key == "restart") {
+    if (!value.is_bool()) return refuse("must be a boolean");
+  } else if (key == "labels") {
+    simdjson::dom::object labels;
+    if (!is_string_map(value) || value.get(labels) != simdjson::SUCCESS) {
+      return refuse("must be an object of strings");
+    }
+    for (auto label : labels) {
+      out->labels.emplace_back(std::string(label.key), std::string(text_of(label.value)));
+    }
+  } else if (key == "version" || key == "ttl") {
+    if (!value.is_string()) return refuse("must be a string");
+    if (key == "version") out->version = text_of(value);
+  } else if (key == "enableMetrics") {
+    // Seed 002 types it "string" yet describes a switch: both are taken.
+    if (!value.is_string() && !value.is_bool()) return refuse("must be a boolean or a string");
+  }
+}
+
+}  // namespace
+
+bool is_uuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash_position ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<Violation> parse_session_request(std::string_view body, SessionRequest* out) {
+  std::vector<Violation> violations;
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  if (parser.parse(body.data(), body.size()).get(object) != simdjson::SUCCESS) {
+    violations.push_back({"body", "must be a JSON object"});
+    return violations;
+  }
+  for (std::string_view required : kRequiredFields) {
+    if (object.at_key(required).error() == simdjson::NO_SUCH_FIELD) {
+      violations.push_back({std::string(required), "is required"});
+    }
+  }
+  for (auto field : object) {
+    const std::string_view key(field.key);
+    if (!is_known(key)) {
+      violations.push_back({std::string(key), "is not a known field"});
+    } else {
+      check_field(key, field.value, out, &violations);
+    }
+  }
+  return violations;
+}
+
+}  // namespace ringside::gameye_standin

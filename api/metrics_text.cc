@@ -23,6 +23,28 @@ void put_seconds(ByteBuffer& out, uint64_t us) {
   out.append(num, static_cast<size_t>(r.ptr - num));
 }
 
+// One sample per shard of an HttpMetrics counter, labelled by shard.
+void put_per_shard(ByteBuffer& out, const Runtime& runtime, std::string_view name,
+                   std::string_view help, std::string_view type, Counter HttpMetrics::*field) {
+  put(out, "# HELP ");
+  put(out, name);
+  put(out, " ");
+  put(out, help);
+  put(out, "\n# TYPE ");
+  put(out, name);
+  put(out, " ");
+  put(out, type);
+  put(out, "\n");
+  for (uint32_t i = 0; i < runtime.shard_count(); ++i) {
+    put(out, name);
+    put(out, "{shard=\"");
+    put(out, uint64_t{i});
+    put(out, "\"} ");
+    put(out, (runtime.metrics[i].*field).get());
+    put(out, "\n");
+  }
+}
+
 }  // namespace
 
 void render_metrics(const Runtime& runtime, ByteBuffer& out) {
@@ -77,24 +99,10 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
   put(out, count);
   put(out, "\n");
 
-  put(out, "# HELP ringside_open_connections Open client connections, per shard.\n");
-  put(out, "# TYPE ringside_open_connections gauge\n");
-  for (uint32_t i = 0; i < shards; ++i) {
-    put(out, "ringside_open_connections{shard=\"");
-    put(out, uint64_t{i});
-    put(out, "\"} ");
-    put(out, runtime.metrics[i].open_connections.get());
-    put(out, "\n");
-  }
-  put(out, "# HELP ringside_accepted_connections_total Connections accepted, per shard.\n");
-  put(out, "# TYPE ringside_accepted_connections_total counter\n");
-  for (uint32_t i = 0; i < shards; ++i) {
-    put(out, "ringside_accepted_connections_total{shard=\"");
-    put(out, uint64_t{i});
-    put(out, "\"} ");
-    put(out, runtime.metrics[i].accepted_connections.get());
-    put(out, "\n");
-  }
+  put_per_shard(out, runtime, "ringside_open_connections", "Open client connections, per shard.",
+                "gauge", &HttpMetrics::open_connections);
+  put_per_shard(out, runtime, "ringside_accepted_connections_total",
+                "Connections accepted, per shard.", "counter", &HttpMetrics::accepted_connections);
   const char* status_names[] = {"starting", "running", "stopping", "stopped", "error"};
   put(out, "# HELP ringside_sessions Game sessions in memory, by status.\n");
   put(out, "# TYPE ringside_sessions gauge\n");

@@ -1,5 +1,7 @@
 #include "http/json_writer.h"
 
+#include <cstring>
+
 #include <charconv>
 #include <cmath>
 
@@ -12,6 +14,18 @@ namespace {
 // Bytes >= 0x80 are handled separately (UTF-8).
 constexpr bool is_plain_ascii(unsigned char c) {
   return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+// Whether all 8 bytes of w are plain ASCII, tested together (SWAR): no byte >= 0x80, none
+// < 0x20, none equal to '"' or '\\'. Most strings in answers (ids, URLs, slugs) are all
+// plain, so the byte loop below mostly steps 8 at a time.
+constexpr bool all_plain_ascii(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+  return ((w & kHigh) | below_space | has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\'))) ==
+         0;
 }
 
 // Length of the UTF-8 sequence that starts at p, and whether it is well formed (RFC 3629
@@ -132,6 +146,14 @@ void JsonWriter::write_string(std::string_view s) {
   size_t run_start = 0;
   size_t i = 0;
   while (i < n) {
+    if (n - i >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (all_plain_ascii(w)) {
+        i += 8;
+        continue;
+      }
+    }
     const unsigned char c = p[i];
     if (is_plain_ascii(c)) {
       ++i;

@@ -95,13 +95,13 @@ int Api::owner_of(const Request& request, const PlayerCall& call, Reply& reply) 
     }
     return shard_of_player(fields[0].text, static_cast<uint16_t>(runtime_.shard_count()));
   }
-  std::optional<ParsedId> id = parse_id(token, IdKind::kToken);
-  if (!id || id->shard >= runtime_.shard_count()) {
+  std::optional<uint16_t> owner = shard_of_id(token, IdKind::kToken);
+  if (!owner || *owner >= runtime_.shard_count()) {
     reply.set_route(call.route);
     reply.error(401, "unauthorized", "The bearer token is missing, unknown or expired.");
     return -1;
   }
-  return id->shard;
+  return *owner;
 }
 
 bool Api::handle_readyz(ConnRef ref, Reply& reply) {

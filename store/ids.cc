@@ -100,6 +100,14 @@ std::string id_to_string(IdKind kind, uint16_t shard, const Id128& bits) {
   return s;
 }
 
+std::optional<uint16_t> shard_of_id(std::string_view text, IdKind expected) {
+  if (text.size() != kIdTextLength || text[0] != static_cast<char>(expected)) return std::nullopt;
+  uint8_t high = decode_char(text[1]);
+  uint8_t low = decode_char(text[2]);
+  if (high == kInvalid || low == kInvalid) return std::nullopt;
+  return static_cast<uint16_t>((high << 5) | low);
+}
+
 std::optional<ParsedId> parse_id(std::string_view text, IdKind expected) {
   if (text.size() != kIdTextLength || text[0] != static_cast<char>(expected)) return std::nullopt;
 

@@ -48,6 +48,9 @@ struct ParsedId {
 // Strict: exact length, expected kind, alphabet (lowercase only), canonical pad bits. The shard
 // is only known to be < kMaxShardCount; callers check it against their shard count.
 std::optional<ParsedId> parse_id(std::string_view text, IdKind expected);
+// Only the owner shard of an id of the right kind and length, without decoding its random
+// part: enough to route a request whose token the owner will check in full anyway.
+std::optional<uint16_t> shard_of_id(std::string_view text, IdKind expected);
 
 // Kernel CSPRNG output via getrandom(2), served from a 4 KiB per-thread buffer so minting an id
 // costs no syscall. getrandom rather than OpenSSL RAND_bytes: it is the kernel pool directly,

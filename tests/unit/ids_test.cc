@@ -219,3 +219,20 @@ TEST(Ids, ShardOfPlayerSpreadsEvenly) {
 
 }  // namespace
 }  // namespace ringside
+
+namespace ringside {
+namespace {
+
+TEST(ShardOfIdTest, ReadsTheShardTagOfAWellFormedPrefix) {
+  for (uint16_t shard : {0, 1, 31, 32, 1023}) {
+    std::string id = id_to_string(IdKind::kToken, shard, random_id128());
+    ASSERT_EQ(shard_of_id(id, IdKind::kToken), shard);
+    EXPECT_EQ(shard_of_id(id, IdKind::kSession), std::nullopt);          // wrong kind
+    EXPECT_EQ(shard_of_id(id.substr(1), IdKind::kToken), std::nullopt);  // wrong length
+    id[2] = '!';
+    EXPECT_EQ(shard_of_id(id, IdKind::kToken), std::nullopt);  // not base32
+  }
+}
+
+}  // namespace
+}  // namespace ringside

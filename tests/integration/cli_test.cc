@@ -70,6 +70,30 @@ TEST(CliHelpTest, UnknownFlagIsRejectedWithNonZeroExit) {
   EXPECT_NE(run.output.find("--no-such-flag"), std::string::npos) << run.output;
 }
 
+// Bad values are refused before anything starts, naming the flag.
+TEST(CliValuesTest, BadFlagValuesAreRejectedNamingTheFlag) {
+  const std::vector<std::vector<std::string>> bad = {{"--launch-rate-per-player", "3/fortnight"},
+                                                     {"--launch-budget", "-5/s"},
+                                                     {"--shards", "zero"},
+                                                     {"--header-timeout", "0"},
+                                                     {"--listen", "127.0.0.1"},
+                                                     {"--sim-pull-failure-rate", "1.5"},
+                                                     {"--backend", "kubernetes"},
+                                                     {"--log-level", "loud"}};
+  for (const auto& args : bad) {
+    CompletedRun run = run_server_binary(args);
+    EXPECT_EQ(run.exit_status, 2) << args[0] << " " << args[1];
+    EXPECT_NE(run.output.find(args[0].substr(2)), std::string::npos)
+        << args[0] << ": " << run.output;
+  }
+}
+
+TEST(CliValuesTest, UnreadableCatalogIsRefused) {
+  CompletedRun run = run_server_binary({"--catalog", "/nonexistent/catalog.json"});
+  EXPECT_EQ(run.exit_status, 2);
+  EXPECT_NE(run.output.find("catalog"), std::string::npos) << run.output;
+}
+
 TEST_F(CliTest, ConfigFileIsHonouredAndTheCommandLineWins) {
   uint16_t config_port = pick_free_port();
   std::string path = write_config(

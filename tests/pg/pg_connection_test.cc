@@ -18,27 +18,15 @@ using pgtest::BatchOutcome;
 using pgtest::PgLoop;
 using pgtest::ScratchDatabase;
 
-constexpr size_t kInsertItem = 0;
+using pgtest::kInsertItem;
 
-class PgConnectionTest : public ::testing::Test {
+class PgConnectionTest : public pgtest::ItemsTest {
  protected:
-  void SetUp() override {
-    admin_ = std::make_unique<Admin>(db_.url());
-    admin_->exec("CREATE TABLE items (id integer PRIMARY KEY, label text NOT NULL)");
-  }
-  PgConnection::Options options() {
-    PgConnection::Options o = pgtest::test_options(db_.url());
-    o.prepared = {{"insert_item", "INSERT INTO items (id, label) VALUES ($1, $2)"}};
-    return o;
-  }
   std::string ids() {
     std::string out;
     for (auto& row : admin_->rows("SELECT id FROM items ORDER BY id")) out += row[0] + " ";
     return out;
   }
-
-  ScratchDatabase db_;
-  std::unique_ptr<Admin> admin_;
 };
 
 TEST_F(PgConnectionTest, RefusesBatchesUntilReady) {

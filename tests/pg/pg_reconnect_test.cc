@@ -24,19 +24,10 @@ using pgtest::PgLoop;
 using pgtest::ScratchDatabase;
 using State = PgConnection::State;
 
-constexpr size_t kInsertItem = 0;
+using pgtest::kInsertItem;
 
-class PgReconnectTest : public ::testing::Test {
+class PgReconnectTest : public pgtest::ItemsTest {
  protected:
-  void SetUp() override {
-    admin_ = std::make_unique<Admin>(db_.url());
-    admin_->exec("CREATE TABLE items (id integer PRIMARY KEY, label text NOT NULL)");
-  }
-  PgConnection::Options options() {
-    PgConnection::Options o = pgtest::test_options(db_.url());
-    o.prepared = {{"insert_item", "INSERT INTO items (id, label) VALUES ($1, $2)"}};
-    return o;
-  }
   std::string backend_pid(PgLoop& loop) {
     std::string pid;
     BatchOutcome outcome;
@@ -90,9 +81,6 @@ class PgReconnectTest : public ::testing::Test {
     ASSERT_TRUE(loop.run_until([&] { return after.done; }));
     EXPECT_FALSE(after.failed) << after.error.message;
   }
-
-  ScratchDatabase db_;
-  std::unique_ptr<Admin> admin_;
 };
 
 TEST_F(PgReconnectTest, TerminatedBackendFailsPendingBatchesThenReconnects) {

@@ -2,6 +2,7 @@
 // What the PostgreSQL tests share: the cluster tools/pg-env started for the run (its directory
 // in RINGSIDE_PG_DIR), a blocking admin connection to set up and inspect, a scratch database
 // per test, and a loop that drives a PgConnection on a real Reactor through PgPoller.
+#include <gtest/gtest.h>
 #include <libpq-fe.h>
 
 #include <cstdint>
@@ -83,6 +84,26 @@ struct BatchOutcome {
   bool failed = false;
   PgError error;
   PgBatchCallback callback();
+};
+
+// A scratch database with an `items` table and a prepared insert (index kInsertItem): the
+// fixture of the connection and reconnection tests.
+inline constexpr size_t kInsertItem = 0;
+
+class ItemsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    admin_ = std::make_unique<Admin>(db_.url());
+    admin_->exec("CREATE TABLE items (id integer PRIMARY KEY, label text NOT NULL)");
+  }
+  PgConnection::Options options() {
+    PgConnection::Options o = test_options(db_.url());
+    o.prepared = {{"insert_item", "INSERT INTO items (id, label) VALUES ($1, $2)"}};
+    return o;
+  }
+
+  ScratchDatabase db_;
+  std::unique_ptr<Admin> admin_;
 };
 
 }  // namespace ringside::pgtest

@@ -49,22 +49,29 @@ PlayerApi::PlayerApi(Runtime& runtime, Reactor& reactor, PlayerMetrics& metrics,
                        runtime.config.launch_burst_per_player),
       shard_budget_(shard_share_of(Rate{runtime.config.launch_budget},
                                    runtime.config.launch_budget_burst, runtime.shard_count()),
-                    reactor.now_ms()) {}
+                    reactor.now_ms()) {
+  if (runtime.config.database_url.empty()) return;
+  writes_ = std::make_unique<DurableWrites>(reactor.mailbox(), runtime.io_thread(), shard_,
+                                            runtime.catalog, runtime.servers);
+  tokens_.track_use();
+  sessions_.track_keepalives();
+  lazy_timer_.api = this;
+  lazy_timer_.on_fire = &PlayerApi::on_lazy_write_timer;
+  reactor.timers().arm(&lazy_timer_, reactor.now_ms() + kLazyWriteIntervalMs);
+}
+
+PlayerApi::~PlayerApi() { reactor_.timers().cancel(&lazy_timer_); }
 
 // ---- dispatch ----------------------------------------------------------------------------
 
 bool PlayerApi::handle(const PlayerCall& call, ReplyTarget target, Reply& reply) {
   reply.set_route(call.route);
-  if (call.route == kRouteOperatorLaunch) {
-    operator_launch(call, reply);
-    return true;
-  }
+  if (call.route == kRouteOperatorLaunch) return operator_launch(call, target, reply);
   AuthContext auth;
   if (!authenticate(call, reply, &auth)) return true;
   switch (call.route) {
     case kRouteSessionRefresh:
-      refresh(auth, reply);
-      return true;
+      return refresh(auth, target, reply);
     case kRouteGames:
       games(reply);
       return true;
@@ -72,8 +79,7 @@ bool PlayerApi::handle(const PlayerCall& call, ReplyTarget target, Reply& reply)
       game(call, reply);
       return true;
     case kRouteLaunch:
-      launch(call, auth, reply);
-      return true;
+      return launch(call, auth, target, reply);
     case kRouteSessionStatus:
       session_status(call, auth, reply);
       return true;
@@ -113,20 +119,29 @@ bool PlayerApi::authenticate(const PlayerCall& call, Reply& reply, AuthContext* 
 
 // ---- tokens and catalog ------------------------------------------------------------------
 
-void PlayerApi::operator_launch(const PlayerCall& call, Reply& reply) {
+bool PlayerApi::operator_launch(const PlayerCall& call, ReplyTarget target, Reply& reply) {
   BodyField fields[] = {{"playerId"}, {"gameSlug"}, {"lobbyUrl"}};
   if (std::string_view err = body_parser_.parse(call.body, fields); !err.empty()) {
-    return bad_request(reply, err);
+    bad_request(reply, err);
+    return true;
   }
   const BodyField &player_id = fields[0], &slug = fields[1], &lobby = fields[2];
   if (!player_id.present || player_id.text.empty() || player_id.text.size() > kMaxPlayerIdBytes) {
-    return bad_request(reply, "Field 'playerId' must be a non-empty string of at most 256 bytes.");
+    bad_request(reply, "Field 'playerId' must be a non-empty string of at most 256 bytes.");
+    return true;
   }
   uint16_t game = kAnyGame;
   if (slug.present) {
     int g = runtime_.catalog.find(slug.text);
-    if (g < 0) return not_found(reply, "No game with that slug.");
+    if (g < 0) {
+      not_found(reply, "No game with that slug.");
+      return true;
+    }
     game = static_cast<uint16_t>(g);
+  }
+  if (durable() && !store_available_) {
+    unavailable(reply);
+    return true;
   }
   uint32_t player = sessions_.find_or_add_player(player_id.text);
   TokenGrant grant = tokens_.grant(player, game);
@@ -152,18 +167,38 @@ void PlayerApi::operator_launch(const PlayerCall& call, Reply& reply) {
     append_url_encoded(url, lobby.text);
   }
   w.key("launchUrl").value(url.view()).end_object();
+  if (!durable()) return true;
+  PendingWrite pending{PendingWrite::What::kToken, target};
+  const uint64_t seq = writes_->token(sessions_.player(player), tokens_.record(grant.token_session),
+                                      seconds(runtime_.config.token_ttl_s));
+  defer(seq, std::move(pending), reply);
+  return false;
 }
 
-void PlayerApi::refresh(const AuthContext& auth, Reply& reply) {
+bool PlayerApi::refresh(const AuthContext& auth, ReplyTarget target, Reply& reply) {
+  if (durable() && !store_available_) {
+    unavailable(reply);
+    return true;
+  }
+  const TokenRecord before = tokens_.record(auth.token_session);
   TokenGrant grant;
   if (!tokens_.refresh(auth, &grant)) {
     reply.error(409, "token_already_refreshed",
                 "This token was already refreshed; use the newest.");
-    return;
+    return true;
   }
   JsonWriter w(reply.body());
   w.begin_object().key("sessionToken").value(std::string_view(grant.token, kIdTextLength));
   w.key("expiresAt").timestamp(grant.expires_at_ms / 1000).end_object();
+  if (!durable()) return true;
+  PendingWrite pending{PendingWrite::What::kRefresh, target};
+  pending.token_session = auth.token_session;
+  pending.before = before;
+  const uint64_t seq = writes_->token(sessions_.player(auth.player),
+                                      tokens_.record(auth.token_session),
+                                      seconds(runtime_.config.token_ttl_s));
+  defer(seq, std::move(pending), reply);
+  return false;
 }
 
 void PlayerApi::games(Reply& reply) {
@@ -187,10 +222,14 @@ void PlayerApi::game(const PlayerCall& call, Reply& reply) {
 
 // ---- sessions ----------------------------------------------------------------------------
 
-void PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, Reply& reply) {
+bool PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, ReplyTarget target,
+                       Reply& reply) {
   BodyField fields[] = {{"gameSlug"}, {"saveSlotId"}, {"fresh", BodyField::Type::kBool}};
   if (std::string_view err = body_parser_.parse(call.body, fields); !err.empty()) {
-    return bad_request(reply, err);
+    {
+      bad_request(reply, err);
+      return true;
+    }
   }
   const BodyField &slug = fields[0], &slot_field = fields[1], &fresh = fields[2];
   uint16_t game;
@@ -198,18 +237,27 @@ void PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, Reply& r
     int g = runtime_.catalog.find(slug.text);
     if (auth.game_scope != kAnyGame && (g < 0 || static_cast<uint16_t>(g) != auth.game_scope)) {
       reply.error(403, "forbidden", "This token is scoped to another game.");
-      return;
+      return true;
     }
-    if (g < 0) return not_found(reply, "No game with that slug.");
+    if (g < 0) {
+      not_found(reply, "No game with that slug.");
+      return true;
+    }
     game = static_cast<uint16_t>(g);
   } else if (auth.game_scope != kAnyGame) {
     game = auth.game_scope;
   } else {
-    return bad_request(reply, "Field 'gameSlug' is required.");
+    {
+      bad_request(reply, "Field 'gameSlug' is required.");
+      return true;
+    }
   }
   const bool want_fresh = fresh.present && fresh.flag;
   if (slot_field.present && want_fresh) {
-    return bad_request(reply, "Give either 'saveSlotId' or 'fresh', not both.");
+    {
+      bad_request(reply, "Give either 'saveSlotId' or 'fresh', not both.");
+      return true;
+    }
   }
 
   Player& player = sessions_.player(auth.player);
@@ -217,7 +265,10 @@ void PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, Reply& r
   if (slot_field.present) {
     std::optional<ParsedId> id = parse_id(slot_field.text, IdKind::kSaveSlot);
     if (id) slot = sessions_.find_slot(player, id->bits);
-    if (!slot || slot->game != game) return not_found(reply, "No such save slot of this game.");
+    if (!slot || slot->game != game) {
+      not_found(reply, "No such save slot of this game.");
+      return true;
+    }
   }
   if (player.active != kNoSession) {
     reply.error(409, "session_active", "The player already has an active session.");
@@ -228,38 +279,67 @@ void PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, Reply& r
     w.key("sessionId");
     render_session_id(w, sessions_.session(player.active));
     w.end_object();
-    return;
+    return true;
   }
   if (!runtime_.launches_accepted.load(std::memory_order_relaxed)) {
     metrics_.launches_refused_no_servers.add();
     reply.error(503, "no_servers", "No game server can take a session now.");
     retry_after(reply, 5);
-    return;
+    return true;
+  }
+  if (durable() && !store_available_) {
+    unavailable(reply);
+    return true;
   }
   const uint64_t now = reactor_.now_ms();
   if (!player_launches_.try_take(player.launch_bucket, now)) {
     metrics_.launches_rate_limited.add();
     reply.error(429, "rate_limited", "Too many launches for this player.");
     retry_after(reply, player_launches_.retry_after_seconds(player.launch_bucket, now));
-    return;
+    return true;
   }
   if (!shard_budget_.try_take(now)) {
     metrics_.launches_rate_limited.add();
     reply.error(429, "rate_limited", "Too many launches right now.");
     retry_after(reply, shard_budget_.retry_after_seconds(now));
-    return;
+    return true;
   }
 
   if (!slot && !want_fresh) slot = sessions_.latest_slot(player, game);
   if (!slot && player.slots.size() >= kMaxSaveSlots) {
     reply.error(409, "slot_limit", "The player has the most save slots allowed; continue one.");
-    return;
+    return true;
   }
-  if (!slot) slot = &sessions_.new_slot(player, game);
-  const Id128 slot_id = slot->id;
-  const bool fresh_slot = slot->size_bytes == 0;
-  uint32_t index = sessions_.create(auth.player, game, slot_id);
+  const bool made_slot = !slot;
+  if (made_slot) slot = &sessions_.new_slot(player, game);
+  uint32_t index = sessions_.create(auth.player, game, slot->id);
   GameSession& s = sessions_.session(index);
+
+  reply.set_status(202);
+  JsonWriter w(reply.body());
+  w.begin_object().key("sessionId");
+  render_session_id(w, s);
+  w.key("status").value("starting").end_object();
+  if (durable()) {
+    // Placed once the session's row is committed; until then it waits here, unanswered.
+    PendingWrite pending{PendingWrite::What::kLaunch, target};
+    pending.session = s.id;
+    pending.new_slot = slot->id;
+    pending.made_slot = made_slot;
+    defer(writes_->launch(player, s, made_slot ? slot : nullptr), std::move(pending), reply);
+    return false;
+  }
+  place(s);
+  metrics_.launches_accepted.add();
+  return true;
+}
+
+void PlayerApi::place(const GameSession& s) {
+  Player& player = sessions_.player(s.player);
+  const SaveSlot* slot = sessions_.find_slot(player, s.slot);
+  const bool fresh_slot = !slot || slot->size_bytes == 0;
+  const uint16_t game = s.game;
+  const Id128 slot_id = s.slot;
 
   PlaceSession place{s.id,   slot_id,    game,
                      shard_, fresh_slot, static_cast<uint16_t>(player.id.size())};
@@ -271,13 +351,6 @@ void PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, Reply& r
   std::memcpy(p + sizeof place, player.id.data(),  // NOLINT(bugprone-not-null-terminated-result)
               player.id.size());
   mb.commit();
-  metrics_.launches_accepted.add();
-
-  reply.set_status(202);
-  JsonWriter w(reply.body());
-  w.begin_object().key("sessionId");
-  render_session_id(w, s);
-  w.key("status").value("starting").end_object();
 }
 
 GameSession* PlayerApi::session_by_text(std::string_view text, const AuthContext& auth) {
@@ -331,6 +404,10 @@ bool PlayerApi::stop(const PlayerCall& call, const AuthContext& auth, ReplyTarge
                      Reply& reply) {
   GameSession* s = session_from_body(call, auth, reply);
   if (!s) return true;
+  if (durable() && (!store_available_ || uncommitted_ends_.contains(s->id))) {
+    unavailable(reply);
+    return true;
+  }
   if (!s->active()) {
     render_stop_result(*s, reply);
     return true;
@@ -519,6 +596,23 @@ void PlayerApi::finish(GameSession& s, SessionStatus status, SessionError error,
     }
   }
   sessions_.end(s, status, reason, error, figures.cpu_seconds, figures.peak_memory_mb);
+  if (!durable()) {
+    answer_stop_waiters(s);
+    return;
+  }
+  // The waiters are answered once the end is committed.
+  const SaveSlot* saved = nullptr;
+  if (status == SessionStatus::kStopped && figures.save_bytes > 0) {
+    saved = sessions_.find_slot(sessions_.player(s.player), s.slot);
+  }
+  const uint64_t seq = writes_->ended(s, saved);
+  PendingWrite pending{PendingWrite::What::kEnded, ReplyTarget{}};
+  pending.session = s.id;
+  pending_.emplace(seq, std::move(pending));
+  uncommitted_ends_[s.id] = seq;
+}
+
+void PlayerApi::answer_stop_waiters(GameSession& s) {
   std::vector<ReplyTarget> waiters = std::move(s.stop_waiters);
   s.stop_waiters.clear();
   for (const ReplyTarget& t : waiters) {
@@ -542,9 +636,18 @@ bool PlayerApi::on_message(uint16_t kind, const void* payload, uint32_t) {
     case kMsgSessionRunning: {
       SessionRunning m;
       std::memcpy(&m, payload, sizeof m);
-      if (GameSession* s = sessions_.find(m.session); s && s->status == SessionStatus::kStarting) {
+      GameSession* s = sessions_.find(m.session);
+      if (!s) return true;
+      if (restored_stopping_.erase(m.session)) {
+        // Adopted after a restart while it was stopping: stop it again.
+        s->server = m.server;
+        reactor_.mailbox().send(runtime_.io_thread(), kMsgStopSession, StopSession{s->id});
+        return true;
+      }
+      if (s->status == SessionStatus::kStarting) {
         sessions_.set_status(*s, SessionStatus::kRunning);
         s->server = m.server;
+        if (durable()) writes_->status(*s);
       }
       return true;
     }
@@ -564,9 +667,154 @@ bool PlayerApi::on_message(uint16_t kind, const void* payload, uint32_t) {
       }
       return true;
     }
+    case kMsgStoreResult: {
+      StoreResult m;
+      std::memcpy(&m, payload, sizeof m);
+      on_store_result(m.seq, m.outcome);
+      return true;
+    }
+    case kMsgStoreAvailability: {
+      StoreAvailability m;
+      std::memcpy(&m, payload, sizeof m);
+      store_available_ = m.available;
+      return true;
+    }
     default:
       return false;
   }
+}
+
+// ---- durability --------------------------------------------------------------------------
+
+void PlayerApi::unavailable(Reply& reply) {
+  reply.error(503, "unavailable", "The database cannot take writes now; retry shortly.");
+  retry_after(reply, 2);
+}
+
+void PlayerApi::defer(uint64_t seq, PendingWrite pending, const Reply& reply) {
+  pending.route = reply.route();
+  pending.status = reply.status();
+  pending.body = std::string(reply.body_view());
+  pending_.emplace(seq, std::move(pending));
+}
+
+void PlayerApi::answer(const PendingWrite& pending) {
+  Reply reply(deferred_body_);
+  reply.set_route(pending.route);
+  reply.set_status(pending.status);
+  reply.body().append(pending.body);
+  respond_(respond_ctx_, pending.target, reply);
+}
+
+void PlayerApi::answer_unavailable(ReplyTarget target, uint16_t route) {
+  Reply reply(deferred_body_);
+  reply.set_route(route);
+  unavailable(reply);
+  respond_(respond_ctx_, target, reply);
+}
+
+void PlayerApi::on_store_result(uint64_t seq, WriteOutcome outcome) {
+  auto it = pending_.find(seq);
+  if (it == pending_.end()) return;  // a background write nobody waits for
+  PendingWrite& p = it->second;
+  const bool committed = outcome == WriteOutcome::kCommitted;
+  switch (p.what) {
+    case PendingWrite::What::kToken:
+      committed ? answer(p) : answer_unavailable(p.target, p.route);
+      break;
+    case PendingWrite::What::kRefresh:
+      if (committed) {
+        answer(p);
+      } else {
+        tokens_.undo_refresh(p.token_session, p.before);
+        answer_unavailable(p.target, p.route);
+      }
+      break;
+    case PendingWrite::What::kLaunch: {
+      GameSession* s = sessions_.find(p.session);
+      if (committed && s) {
+        place(*s);
+        metrics_.launches_accepted.add();
+        answer(p);
+        break;
+      }
+      if (s) {
+        Player& player = sessions_.player(s->player);
+        if (p.made_slot) sessions_.remove_slot(player, p.new_slot);
+        sessions_.discard(sessions_.index_of(p.session));
+      }
+      // Its commit may have happened unseen (a lost connection): end the row if it exists.
+      writes_->abandon(p.session);
+      answer_unavailable(p.target, p.route);
+      break;
+    }
+    case PendingWrite::What::kEnded: {
+      GameSession* s = sessions_.find(p.session);
+      if (outcome == WriteOutcome::kDelayed) {
+        // Still retried; the stop is answered 503 now and again until it commits.
+        if (s) {
+          for (const ReplyTarget& t : s->stop_waiters) answer_unavailable(t, kRouteStop);
+          s->stop_waiters.clear();
+        }
+        return;
+      }
+      if (auto u = uncommitted_ends_.find(p.session); u != uncommitted_ends_.end() && u->second == seq) {
+        uncommitted_ends_.erase(u);
+      }
+      if (s) answer_stop_waiters(*s);
+      break;
+    }
+  }
+  pending_.erase(seq);
+}
+
+void PlayerApi::restore(ShardState& state) {
+  const int64_t ttl_ms = seconds(runtime_.config.token_ttl_s);
+  for (const std::string& id : state.players) sessions_.find_or_add_player(id);
+  for (const LoadedToken& t : state.tokens) {
+    TokenRecord r;
+    r.seed = t.seed;
+    r.current = t.current;
+    r.previous = t.previous;
+    r.has_previous = t.has_previous;
+    r.previous_dead_after_ms = t.previous_dead_ms;
+    r.last_seen_ms = t.expires_ms - ttl_ms;
+    r.player = sessions_.find_or_add_player(t.player_id);
+    r.generation = t.generation;
+    r.game = t.game;
+    tokens_.restore(r);
+  }
+  for (const LoadedSlot& slot : state.slots) {
+    sessions_.restore_slot(sessions_.find_or_add_player(slot.player_id),
+                           SaveSlot{slot.id, slot.game, slot.created_ms, slot.updated_ms,
+                                    slot.size_bytes});
+  }
+  for (const LoadedSession& loaded : state.sessions) {
+    sessions_.restore(sessions_.find_or_add_player(loaded.player_id), loaded);
+    if (loaded.status == SessionStatus::kStopping) restored_stopping_.insert(loaded.id);
+  }
+  state = ShardState{};
+}
+
+void PlayerApi::flush_lazy_writes() {
+  if (!durable()) return;
+  const int64_t ttl_ms = seconds(runtime_.config.token_ttl_s);
+  touch_scratch_.clear();
+  tokens_.take_used([&](const TokenRecord& r) {
+    touch_scratch_.emplace_back(r.seed, r.last_seen_ms + ttl_ms);
+  });
+  writes_->touch_tokens(touch_scratch_);
+  touch_scratch_.clear();
+  sessions_.take_kept_alive([&](const GameSession& s) {
+    touch_scratch_.emplace_back(s.id, s.last_keepalive_ms);
+  });
+  writes_->touch_sessions(touch_scratch_);
+}
+
+void PlayerApi::on_lazy_write_timer(TimerNode* node) {
+  PlayerApi& self = *static_cast<LazyWriteTimer*>(node)->api;
+  self.flush_lazy_writes();
+  self.reactor_.timers().arm(node, self.reactor_.now_ms() + kLazyWriteIntervalMs);
 }
 
 void PlayerApi::publish_metrics() {

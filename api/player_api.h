@@ -5,14 +5,21 @@
 // Reply. Most answers are immediate; a stop waits for the I/O core, and its answer goes to
 // the ReplyTarget it came from.
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "api/body_fields.h"
+#include "api/durable_writes.h"
 #include "api/forward.h"
 #include "api/player_metrics.h"
 #include "app/runtime.h"
 #include "core/reactor.h"
 #include "http/json_writer.h"
 #include "sched/token_bucket.h"
+#include "store/durable/loaded_state.h"
+#include "store/durable/store_writer.h"
 #include "store/session_store.h"
 #include "store/token_store.h"
 
@@ -24,9 +31,16 @@ class PlayerApi {
 
   PlayerApi(Runtime& runtime, Reactor& reactor, PlayerMetrics& metrics, Responder respond,
             void* respond_ctx);
+  ~PlayerApi();
+  PlayerApi(const PlayerApi&) = delete;
+  PlayerApi& operator=(const PlayerApi&) = delete;
 
   // Returns true when `reply` holds the answer; false when it will go to `target` later.
   bool handle(const PlayerCall& call, ReplyTarget target, Reply& reply);
+  // Takes this shard's part of the state read back from the database, before serving.
+  void restore(ShardState& state);
+  // Sends the lazy writes (keepalive times, token expiry) now: every 5 s, and on drain.
+  void flush_lazy_writes();
   // Session updates from the I/O core; false for kinds that are not its own.
   bool on_message(uint16_t kind, const void* payload, uint32_t len);
   // Publishes gauges to the metrics block (once per loop iteration).
@@ -36,12 +50,30 @@ class PlayerApi {
   TokenStore& tokens() { return tokens_; }
 
  private:
+  // With --database-url, an answer that waits for its write intent to commit.
+  struct PendingWrite {
+    enum class What : uint8_t { kToken, kRefresh, kLaunch, kEnded };
+    What what;
+    ReplyTarget target;  // kToken, kRefresh, kLaunch
+    uint16_t route = 0;
+    uint16_t status = 200;
+    std::string body;         // the answer, rendered when the request was handled
+    Id128 session;            // kLaunch, kEnded
+    Id128 new_slot;           // kLaunch: a slot the launch made (removed if refused)
+    bool made_slot = false;
+    uint32_t token_session = 0;  // kRefresh
+    TokenRecord before;          // kRefresh: what to put back if refused
+  };
+  static constexpr uint64_t kLazyWriteIntervalMs = 5000;
+
   bool authenticate(const PlayerCall& call, Reply& reply, AuthContext* auth);
-  void operator_launch(const PlayerCall& call, Reply& reply);
-  void refresh(const AuthContext& auth, Reply& reply);
+  bool operator_launch(const PlayerCall& call, ReplyTarget target, Reply& reply);
+  bool refresh(const AuthContext& auth, ReplyTarget target, Reply& reply);
   void games(Reply& reply);
   void game(const PlayerCall& call, Reply& reply);
-  void launch(const PlayerCall& call, const AuthContext& auth, Reply& reply);
+  bool launch(const PlayerCall& call, const AuthContext& auth, ReplyTarget target, Reply& reply);
+  // Hands a launch to the I/O core for placement.
+  void place(const GameSession& s);
   void session_status(const PlayerCall& call, const AuthContext& auth, Reply& reply);
   void keepalive(const PlayerCall& call, const AuthContext& auth, Reply& reply);
   bool stop(const PlayerCall& call, const AuthContext& auth, ReplyTarget target, Reply& reply);
@@ -63,6 +95,17 @@ class PlayerApi {
   void render_session_id(JsonWriter& w, const GameSession& s);
   static void on_idle(void* ctx, uint32_t session);
 
+  // --- durability ---
+  bool durable() const { return writes_ != nullptr; }
+  // 503 unavailable: the database cannot take writes now.
+  static void unavailable(Reply& reply);
+  // Keeps `reply` to send to `target` once the intent `seq` commits.
+  void defer(uint64_t seq, PendingWrite pending, const Reply& reply);
+  void on_store_result(uint64_t seq, WriteOutcome outcome);
+  void answer(const PendingWrite& pending);
+  void answer_unavailable(ReplyTarget target, uint16_t route);
+  void answer_stop_waiters(GameSession& s);
+  static void on_lazy_write_timer(TimerNode* node);
   Runtime& runtime_;
   Reactor& reactor_;
   PlayerMetrics& metrics_;
@@ -78,6 +121,18 @@ class PlayerApi {
   ByteBuffer deferred_body_;  // bodies of answers sent to stop waiters
   TokenBucketPolicy player_launches_;
   TokenBucket shard_budget_;
+
+  std::unique_ptr<DurableWrites> writes_;  // null: the memory store
+  bool store_available_ = true;
+  std::unordered_map<uint64_t, PendingWrite> pending_;  // by intent seq
+  // Ended sessions whose end is not committed yet: a stop of them answers 503.
+  std::unordered_map<Id128, uint64_t, Id128Hasher> uncommitted_ends_;
+  // Restored in `stopping`: the stop is sent again once the backend has adopted them.
+  std::unordered_set<Id128, Id128Hasher> restored_stopping_;
+  struct LazyWriteTimer : TimerNode {
+    PlayerApi* api = nullptr;
+  } lazy_timer_;
+  std::vector<std::pair<Id128, int64_t>> touch_scratch_;
 };
 
 }  // namespace ringside

@@ -61,6 +61,14 @@ std::optional<Catalog> Catalog::parse(std::string_view json, std::string* error)
     if (g["memoryMb"].get_uint64().get(mem) == simdjson::SUCCESS && mem > 0) {
       game.memory_mb = static_cast<uint32_t>(mem);
     }
+    std::string_view save_dir;
+    if (g["saveDir"].get_string().get(save_dir) == simdjson::SUCCESS) {
+      if (save_dir.size() < 2 || save_dir.front() != '/') {
+        *error = "game '" + game.slug + "': saveDir must be an absolute path";
+        return std::nullopt;
+      }
+      game.save_dir = save_dir;
+    }
     c.games_.push_back(std::move(game));
   }
   if (c.games_.empty()) {

@@ -16,12 +16,13 @@ struct Game {
   uint32_t size_mb = 0;
   double cpu_cores = 1.0;  // the resource profile's starting point, before any EMA sample
   uint32_t memory_mb = 1024;
+  std::string save_dir = "/save";  // where the game keeps its save data in its container
 };
 
 class Catalog {
  public:
   static Catalog demo();
-  // {"games": [{"slug", "title", "image", "sizeMb", "cpuCores"?, "memoryMb"?}]}
+  // {"games": [{"slug", "title", "image", "sizeMb", "cpuCores"?, "memoryMb"?, "saveDir"?}]}
   static std::optional<Catalog> parse(std::string_view json, std::string* error);
   static std::optional<Catalog> load(const std::string& path, std::string* error);
 

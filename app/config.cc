@@ -9,6 +9,7 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <string_view>
 #include <thread>
 
@@ -100,6 +101,28 @@ bool set_listen(Config& c, std::string_view v) {
   return true;
 }
 
+std::vector<std::string> split_list(std::string_view v) {
+  std::vector<std::string> items;
+  while (!v.empty()) {
+    const size_t comma = v.find(',');
+    if (comma != 0) items.emplace_back(v.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    v.remove_prefix(comma + 1);
+  }
+  return items;
+}
+
+// The token's file holds the token alone; surrounding whitespace (a final newline) is dropped.
+bool set_gameye_token_file(Config& c, std::string_view path) {
+  std::ifstream in{std::string(path)};
+  if (!in) return false;
+  std::string token((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t b = token.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return false;
+  c.gameye_token = token.substr(b, token.find_last_not_of(" \t\r\n") - b + 1);
+  return true;
+}
+
 const std::vector<Flag>& flags() {
   static const std::vector<Flag> table = {
       {"listen", "HOST:PORT", "address to listen on (default 127.0.0.1:8080)", set_listen},
@@ -120,9 +143,9 @@ const std::vector<Flag>& flags() {
        seconds_field(&Config::drain_timeout_s)},
       {"max-output-backlog", "BYTES", "unsent answers after which a client is cut off (4194304)",
        uint_field(&Config::max_output_backlog, uint64_t{1} << 40)},
-      {"backend", "NAME", "game backend: sim (default)",
+      {"backend", "NAME", "game backend: sim (default), gameye, docker",
        [](Config& c, std::string_view v) {
-         if (v != "sim") return false;
+         if (v != "sim" && v != "gameye" && v != "docker") return false;
          c.backend = std::string(v);
          return true;
        }},
@@ -180,6 +203,53 @@ const std::vector<Flag>& flags() {
          c.sim_cached_images = std::string(v);
          return true;
        }},
+      {"gameye-url", "URL", "Gameye API base URL (https://api.gameye.io)",
+       string_field(&Config::gameye_url)},
+      {"gameye-token-file", "FILE", "file holding the Gameye API token (preferred over a flag)",
+       set_gameye_token_file},
+      {"gameye-token", "TOKEN", "the Gameye API token itself (visible in ps; prefer the file)",
+       string_field(&Config::gameye_token)},
+      {"gameye-locations", "A,B,...", "Gameye locations, one game server each (europe)",
+       [](Config& c, std::string_view v) {
+         c.gameye_locations = split_list(v);
+         return !c.gameye_locations.empty();
+       }},
+      {"gameye-slots-per-location", "N", "sessions ringside runs per Gameye location (100)",
+       uint_field(&Config::gameye_slots_per_location, 1000000)},
+      {"gameye-fleet", "NAME", "label marking this deployment's Gameye sessions (ringside)",
+       string_field(&Config::gameye_fleet)},
+      {"gameye-timeout", "SECONDS", "time for one Gameye API request (10)",
+       seconds_field(&Config::gameye_timeout_s)},
+      {"gameye-retries", "N", "retries of a Gameye call after a timeout or 5xx (3)",
+       uint_field(&Config::gameye_retries, 20)},
+      {"docker-fleet", "FILE",
+       "Docker engines as JSON [{name, engine, urlBase, cpuMillicores, memoryMb, slots}]",
+       string_field(&Config::docker_fleet)},
+      {"docker-engines", "URL,URL,...", "Docker engines (unix:///path or tcp://host:port)",
+       string_field(&Config::docker_engines)},
+      {"docker-engine-cpu", "MILLICORES", "CPU of each --docker-engines server (16000)",
+       uint_field(&Config::docker_engine_cpu_millicores, 100000000)},
+      {"docker-engine-memory-mb", "MB", "memory of each --docker-engines server (32768)",
+       uint_field(&Config::docker_engine_memory_mb, 100000000)},
+      {"docker-engine-slots", "N", "sessions each --docker-engines server holds (32)",
+       uint_field(&Config::docker_engine_slots, 1000000)},
+      {"save-root", "DIR", "where the Docker backend keeps save data (/var/lib/ringside/saves)",
+       string_field(&Config::save_root)},
+      {"docker-pull-timeout", "SECONDS", "an image pull fails after (60)",
+       seconds_field(&Config::docker_pull_timeout_s)},
+      {"docker-stop-grace", "SECONDS", "a stopping game gets this long before SIGKILL (10)",
+       seconds_field(&Config::docker_stop_grace_s)},
+      {"docker-orphan-grace", "SECONDS", "unknown ringside containers are removed after (60)",
+       seconds_field(&Config::docker_orphan_grace_s)},
+      {"docker-lost-timeout", "SECONDS", "an engine down this long loses its sessions (30)",
+       seconds_field(&Config::docker_lost_timeout_s)},
+      {"database-url", "URL",
+       "PostgreSQL (postgres://user@host:port/db): durable state; default: memory only",
+       string_field(&Config::database_url)},
+      {"token-secret-file", "FILE",
+       "the secret tokens are derived with; created if missing (with --database-url: "
+       "ringside-token.secret)",
+       string_field(&Config::token_secret_file)},
       {"uring-fallbacks", nullptr,
        "use the fallback of every optional io_uring feature (for testing)",
        [](Config& c, std::string_view) {
@@ -288,6 +358,9 @@ std::string parse_config(int argc, char** argv, Config* config, bool* help) {
   for (const Pending& p : pending) {
     std::string err = apply(config, p.name, p.value, "--" + p.name);
     if (!err.empty()) return err;
+  }
+  if (config->backend == "gameye" && config->gameye_token.empty()) {
+    return "--backend gameye needs --gameye-token-file";
   }
   if (config->shards == 0) config->shards = std::max(1u, std::thread::hardware_concurrency());
   return {};

@@ -22,6 +22,13 @@ struct Config {
   uint64_t max_output_backlog = 4 << 20;
   bool uring_fallbacks = false;  // force the fallback of every optional io_uring feature
 
+  // Durable state (store/durable): empty keeps everything in memory only.
+  std::string database_url;
+  // The secret tokens are derived with must outlive the process when state does: kept in this
+  // file (not in the database). Empty: a new random secret per process, or with a database,
+  // ringside-token.secret in the working directory.
+  std::string token_secret_file;
+
   // Sessions API.
   std::string backend = "sim";
   std::string operator_key;  // empty: a random key is generated and printed once
@@ -50,6 +57,27 @@ struct Config {
   double sim_pull_failure_rate = 0;  // fault injection, 0..1
   double sim_start_failure_rate = 0;
   std::string sim_cached_images = "all";  // "all", "none": images on every server at start
+
+  // Gameye (--backend gameye): one logical game server per location.
+  std::string gameye_url = "https://api.gameye.io";
+  std::string gameye_token;  // read from --gameye-token-file (or --gameye-token); never logged
+  std::vector<std::string> gameye_locations = {"europe"};
+  uint32_t gameye_slots_per_location = 100;
+  std::string gameye_fleet = "ringside";  // label value marking this deployment's sessions
+  double gameye_timeout_s = 10;
+  uint32_t gameye_retries = 3;
+
+  // Docker (--backend docker): each game server is a Docker engine.
+  std::string docker_fleet;    // JSON file [{"name","engine","urlBase",...}]; wins over the list
+  std::string docker_engines;  // "unix:///a.sock,tcp://host:2375"
+  uint32_t docker_engine_cpu_millicores = 16000;  // capacities of --docker-engines servers
+  uint32_t docker_engine_memory_mb = 32768;
+  uint32_t docker_engine_slots = 32;
+  std::string save_root = "/var/lib/ringside/saves";  // save data, one tar per slot
+  double docker_pull_timeout_s = 60;
+  double docker_stop_grace_s = 10;
+  double docker_orphan_grace_s = 60;
+  double docker_lost_timeout_s = 30;
 };
 
 // Parses argv (argv[0] is skipped). On `--help` sets *help. Returns an empty string or the

@@ -4,9 +4,13 @@
 
 #include "app/config.h"
 #include "backends/backend.h"
+#include "backends/docker/docker_fleet.h"
 
 namespace ringside {
 
 std::vector<GameServerInfo> make_fleet(const Config& config);
+// --backend docker: the engines of --docker-fleet or --docker-engines. Throws
+// std::runtime_error when they are missing or malformed.
+std::vector<DockerEngine> docker_fleet(const Config& config);
 
 }  // namespace ringside

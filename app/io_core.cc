@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <memory>
 
@@ -10,6 +11,9 @@
 #include "app/placement.h"
 #include "core/log.h"
 #include "core/reactor.h"
+#include "store/durable/statements.h"
+#include "store/durable/store_writer.h"
+#include "store/pg/pg_poller.h"
 
 namespace ringside {
 namespace {
@@ -20,17 +24,24 @@ class IoCore {
       : runtime_(runtime),
         reactor_(runtime.bus, runtime.io_thread(), options(runtime.config)),
         placement_(runtime, reactor_.mailbox(), reactor_.timers(), clock()),
-        backend_(make_backend(runtime, reactor_.timers(), clock(), placement_)) {
+        backend_(make_backend(runtime, reactor_, reactor_.timers(), clock(), placement_)) {
     if (!backend_) {
       log_error("unknown_backend").kv("backend", runtime.config.backend);
       _exit(1);
     }
     placement_.attach(*backend_);
     reactor_.set_message_handler(&IoCore::on_message, this);
+    reactor_.add_batch_end_hook(&IoCore::on_batch_end, this);
+    if (!runtime.config.database_url.empty()) open_store();
   }
 
   void run() {
     runtime_.rings_ready.arrive_and_wait();
+    if (runtime_.loaded) {
+      placement_.restore_profiles(runtime_.loaded->profiles);
+      placement_.recover(runtime_.loaded->active);
+      runtime_.loaded->active.clear();
+    }
     reactor_.run();
   }
 
@@ -46,6 +57,48 @@ class IoCore {
     return [this] { return reactor_.now_ms(); };
   }
 
+  // The PostgreSQL connection, the group-commit writer on it, and the poller driving it
+  // (constructed in that order: the writer's batch-end hook must run before the poller's
+  // flush). Game profiles are written back as they change.
+  void open_store() {
+    PgConnection::Options o;
+    o.url = runtime_.config.database_url;
+    o.prepared = durable_statements();
+    pg_ = std::make_unique<PgConnection>(std::move(o));
+    writer_ = std::make_unique<StoreWriter>(
+        reactor_, *pg_, runtime_.shard_count(),
+        StoreWriter::Kinds{kMsgStoreResult, kMsgStoreAvailability});
+    pg_->set_state_handler([this](PgConnection::State state, std::string_view why) {
+      writer_->on_connection_state(state, why);
+    });
+    poller_ = std::make_unique<PgPoller>(reactor_, *pg_);
+    poller_->start();
+    placement_.set_profile_listener([this](uint32_t game, const ResourceProfile& p) {
+      profile_intent_.begin(0, WriteClass::kBackground);
+      profile_intent_.statement(kStmtUpsertProfile).text(runtime_.catalog.games()[game].slug);
+      profile_intent_.number(p.cpu_cores).number(p.memory_mb);
+      profile_intent_.integer(p.cpu_samples).integer(p.memory_samples);
+      writer_->submit_own(profile_intent_.bytes());
+    });
+  }
+
+  // After every shard drained: once every accepted write is committed (or the drain timeout
+  // passed), the shards and this loop stop.
+  static void on_batch_end(void* ctx) {
+    auto* self = static_cast<IoCore*>(ctx);
+    if (!self->finishing_) return;
+    const bool written = !self->writer_ || self->writer_->idle();
+    if (!written && self->reactor_.now_ms() < self->finish_deadline_ms_) return;
+    if (!written) {
+      log_warn("store_writes_unfinished").kv("queued", self->writer_->queued());
+    }
+    for (uint32_t s = 0; s < self->runtime_.shard_count(); ++s) {
+      self->reactor_.mailbox().send(s, kMsgStop, nullptr, 0);
+    }
+    self->reactor_.stop();
+    self->finishing_ = false;
+  }
+
   static void on_message(void* ctx, uint32_t from, uint16_t kind, const void* payload,
                          uint32_t len) {
     auto* self = static_cast<IoCore*>(ctx);
@@ -57,15 +110,23 @@ class IoCore {
         ReadyReply r{};
         r.ref = q.ref;
         r.ready = true;
+        if (self->pg_ && !self->pg_->ready()) {
+          r.ready = false;
+          snprintf(r.reason, sizeof r.reason, "database: %s",
+                   self->pg_->last_error().empty() ? "connecting" : self->pg_->last_error().c_str());
+        }
         self->reactor_.mailbox().send(from, kMsgReadyReply, r);
         return;
       }
+      case kMsgStoreWrite:
+        if (self->writer_) self->writer_->submit(from, payload, len);
+        return;
       case kMsgDrained:
         if (++self->drained_ == self->runtime_.shard_count()) {
-          for (uint32_t s = 0; s < self->runtime_.shard_count(); ++s) {
-            self->reactor_.mailbox().send(s, kMsgStop, nullptr, 0);
-          }
-          self->reactor_.stop();
+          self->finishing_ = true;
+          self->finish_deadline_ms_ =
+              self->reactor_.now_ms() +
+              static_cast<uint64_t>(self->runtime_.config.drain_timeout_s * 1000);
         }
         return;
       default:
@@ -77,7 +138,13 @@ class IoCore {
   Reactor reactor_;
   SessionPlacement placement_;
   std::unique_ptr<Backend> backend_;  // reports to placement_, so destroyed before it
+  std::unique_ptr<PgConnection> pg_;
+  std::unique_ptr<StoreWriter> writer_;
+  std::unique_ptr<PgPoller> poller_;
+  WriteIntentBuilder profile_intent_;
   uint32_t drained_ = 0;
+  bool finishing_ = false;
+  uint64_t finish_deadline_ms_ = 0;
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "app/catalog.h"
 #include "app/config.h"
 #include "app/cpu_affinity.h"
+#include "app/durable_boot.h"
 #include "app/fleet.h"
 #include "app/io_core.h"
 #include "app/runtime.h"
@@ -23,6 +24,12 @@
 using namespace ringside;
 
 int main(int argc, char** argv) {
+  // `ringside migrate [flags]`: apply the schema migrations and exit.
+  const bool migrate_only = argc > 1 && std::strcmp(argv[1], "migrate") == 0;
+  if (migrate_only) {
+    --argc;
+    ++argv;
+  }
   Config config;
   bool help = false;
   std::string error = parse_config(argc, argv, &config, &help);
@@ -35,6 +42,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   set_log_level(config.log_level);
+  if (migrate_only) return run_migrate_command(config);
   if (config.operator_key.empty()) {
     // Printed once, to stdout and not to the log: logs never carry secrets.
     config.operator_key = id_to_string(IdKind::kToken, 0, random_id128()).substr(3);
@@ -68,7 +76,17 @@ int main(int argc, char** argv) {
       }
       catalog = std::move(*loaded);
     }
-    Runtime runtime(config, std::move(catalog), make_fleet(config));
+    TokenMinter::Secret secret;
+    if (!token_secret_for(config, &secret, &error)) {
+      fprintf(stderr, "ringside: %s\n", error.c_str());
+      return 2;
+    }
+    Runtime runtime(config, std::move(catalog), make_fleet(config), secret);
+    if (!config.database_url.empty() &&
+        !boot_durable_state(config, runtime.catalog, runtime.servers, &runtime.loaded, &error)) {
+      log_error("database_unusable").kv("error", error);
+      return 1;
+    }
     for (uint32_t i = 0; i < config.shards; ++i) {
       int fd = open_listen_socket(config.listen_host, config.listen_port);
       if (fd < 0) {

@@ -6,13 +6,15 @@
 
 #include "app/runtime.h"
 #include "backends/backend.h"
+#include "core/reactor.h"
 #include "core/timer_wheel.h"
 
 namespace ringside {
 
 // Null when the configured backend is not one this build has. `now_ms` is the clock `timers`
-// is advanced with; the backend reports to `events`.
-std::unique_ptr<Backend> make_backend(const Runtime& runtime, TimerWheel& timers,
+// is advanced with; the backend reports to `events`. Backends that call out over HTTP do it on
+// `reactor` (the I/O core's).
+std::unique_ptr<Backend> make_backend(const Runtime& runtime, Reactor& reactor, TimerWheel& timers,
                                       std::function<uint64_t()> now_ms, BackendEvents& events);
 
 }  // namespace ringside

@@ -29,6 +29,12 @@ enum MessageKind : uint16_t {
   // shard -> owner shard: a request for a player the sender does not own, and its answer.
   kMsgForwardRequest,
   kMsgForwardReply,
+  // shard -> I/O core: a write intent (store/durable/write_intent.h), with --database-url.
+  kMsgStoreWrite,
+  // I/O core -> shard: its outcome (StoreResult); the database went away or came back
+  // (StoreAvailability). Both in store/durable/store_writer.h.
+  kMsgStoreResult,
+  kMsgStoreAvailability,
 };
 
 struct ReadyQuery {

@@ -65,6 +65,63 @@ void SessionPlacement::attach(Backend& backend) {
   for (uint32_t s = 0; s < scheduler_.server_count(); ++s) sync_images(s);
 }
 
+void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
+  std::vector<RecoveredSession> adopt;
+  for (const ActiveSession& a : active) {
+    const LoadedSession& s = a.session;
+    if (s.status == SessionStatus::kStarting || !s.has_server || s.game >= game_image_.size()) {
+      const SessionError error =
+          s.status == SessionStatus::kStarting ? SessionError::kStartFailed : SessionError::kServerLost;
+      mailbox_.send(a.owner_shard, kMsgSessionFailed, SessionFailed{s.id, error});
+      continue;
+    }
+    const uint32_t index = launches_.emplace();
+    Launch& l = launches_[index];
+    l.placement = this;
+    l.on_fire = &SessionPlacement::on_timer;
+    l.index = index;
+    l.session = s.id;
+    l.save_slot = s.slot;
+    l.player_id = s.player_id;
+    l.game = s.game;
+    l.owner_shard = a.owner_shard;
+    l.state = State::kStarting;  // until the backend reports it running (adopted) or lost
+    l.server = s.server;
+    l.reserved = scheduler_.adopt(index, game_image_[s.game], profiles_[s.game], s.server).reserved;
+    l.ran = true;
+    l.running_since_ms = now_ms_();
+    by_session_.insert(s.id, index);
+    ++active_;
+
+    const Game& game = runtime_.catalog.games()[s.game];
+    RecoveredSession r;
+    r.session = s.id;
+    r.owner_shard = a.owner_shard;
+    r.session_id_text = id_to_string(IdKind::kSession, a.owner_shard, s.id);
+    r.player_id = s.player_id;
+    r.game_slug = game.slug;
+    r.save_dir = game.save_dir;
+    r.save_slot = s.slot;
+    r.server = s.server;
+    r.was_running = true;
+    adopt.push_back(std::move(r));
+  }
+  log_info("sessions_recovering").kv("adopting", adopt.size()).kv("failed", active.size() - adopt.size());
+  backend_->recover(std::move(adopt));
+  publish_queue();
+}
+
+void SessionPlacement::restore_profiles(const std::vector<LoadedProfile>& profiles) {
+  for (const LoadedProfile& p : profiles) {
+    if (p.game >= profiles_.size()) continue;
+    ResourceProfile& r = profiles_[p.game];
+    if (p.cpu_samples > 0 && std::isfinite(p.cpu_cores)) r.cpu_cores = p.cpu_cores;
+    if (p.memory_samples > 0 && std::isfinite(p.memory_mb)) r.memory_mb = p.memory_mb;
+    r.cpu_samples = p.cpu_samples;
+    r.memory_samples = p.memory_samples;
+  }
+}
+
 bool SessionPlacement::on_message(uint32_t from, uint16_t kind, const void* payload, uint32_t len) {
   switch (kind) {
     case kMsgPlaceSession:
@@ -196,6 +253,7 @@ void SessionPlacement::on_stopped(const Id128& session, const SessionFigures& fi
     const uint64_t end = l->state == State::kStopping ? l->stop_requested_ms : now_ms_();
     const double seconds = static_cast<double>(end - l->running_since_ms) / 1000.0;
     update(profiles_[l->game], figures.cpu_seconds, seconds, figures.peak_memory_mb);
+    if (on_profile_) on_profile_(l->game, profiles_[l->game]);
   }
   end_stopped(*l, figures);
   release(*l);
@@ -243,6 +301,7 @@ void SessionPlacement::start(Launch& launch, const Placement& placed) {
   spec.player_id = launch.player_id;
   spec.game_slug = game.slug;
   spec.image = game.image;
+  spec.save_dir = game.save_dir;
   spec.save_slot = launch.save_slot;
   spec.fresh_slot = launch.fresh_slot;
   spec.server = placed.server;

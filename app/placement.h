@@ -24,6 +24,7 @@
 #include "core/timer_wheel.h"
 #include "sched/resource_profile.h"
 #include "sched/scheduler.h"
+#include "store/durable/loaded_state.h"
 #include "store/flat_map.h"
 #include "store/slab.h"
 
@@ -44,6 +45,16 @@ class SessionPlacement final : public BackendEvents {
   // The backend is constructed with this object as its events, hence after it. Learns which
   // servers already hold which images.
   void attach(Backend& backend);
+
+  // After a restart, once, before any message: the sessions the store says are active.
+  // Starting ones are failed (their start was cut short; kStartFailed); running and stopping
+  // ones are reserved on their server and handed to the backend to adopt or report lost.
+  void recover(const std::vector<ActiveSession>& active);
+  // Profiles read back from the database at start.
+  void restore_profiles(const std::vector<LoadedProfile>& profiles);
+  // Called after a game's profile took a new sample (to persist it).
+  using ProfileListener = std::function<void(uint32_t game, const ResourceProfile& profile)>;
+  void set_profile_listener(ProfileListener listener) { on_profile_ = std::move(listener); }
 
   // Handles kMsgPlaceSession and kMsgStopSession from shard `from`; false for other kinds.
   bool on_message(uint32_t from, uint16_t kind, const void* payload, uint32_t len);
@@ -126,6 +137,7 @@ class SessionPlacement final : public BackendEvents {
   FlatMap<Id128, uint32_t, Id128Hasher> by_session_;
   size_t active_ = 0;
   PlacementMetrics& metrics_;  // lives in Runtime, for /metrics
+  ProfileListener on_profile_;
 };
 
 }  // namespace ringside

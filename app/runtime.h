@@ -15,17 +15,19 @@
 #include "backends/backend.h"
 #include "core/message_bus.h"
 #include "http/http_metrics.h"
+#include "store/durable/loaded_state.h"
 #include "store/token_minter.h"
 
 namespace ringside {
 
 struct Runtime {
-  Runtime(const Config& c, Catalog cat, std::vector<GameServerInfo> fleet)
+  Runtime(const Config& c, Catalog cat, std::vector<GameServerInfo> fleet,
+          const TokenMinter::Secret& secret = TokenMinter::random_secret())
       : config(c),
         catalog(std::move(cat)),
         servers(std::move(fleet)),
         bus(c.shards + 1, kMailboxBytes),
-        token_secret(TokenMinter::random_secret()),
+        token_secret(secret),
         metrics(new HttpMetrics[c.shards]),
         player_metrics(new PlayerMetrics[c.shards]),
         rings_ready(c.shards + 1),
@@ -43,7 +45,8 @@ struct Runtime {
   // launches with 503 no_servers at once instead of accepting what cannot be queued.
   std::atomic<bool> launches_accepted{true};
   MessageBus bus;
-  // Tokens are derived from this (store/token_minter.h); it never leaves the process.
+  // Tokens are derived from this (store/token_minter.h); it never leaves the process, except
+  // to its own file (--token-secret-file) when tokens must outlive the process.
   const TokenMinter::Secret token_secret;
   std::unique_ptr<HttpMetrics[]> metrics;
   std::unique_ptr<PlayerMetrics[]> player_metrics;
@@ -55,6 +58,9 @@ struct Runtime {
   std::latch rings_ready;
   // Counted down by each shard once its socket listens.
   std::latch listening;
+  // With --database-url: what was read back at start. Shard i takes shards[i] (and empties it)
+  // before serving; the I/O core reads `active` to recover sessions. Null: memory only.
+  std::unique_ptr<LoadedState> loaded;
 };
 
 }  // namespace ringside

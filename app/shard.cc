@@ -35,6 +35,7 @@ class Shard {
         api_(runtime, reactor_),
         http_(reactor_, http_options(runtime.config), api_, runtime.metrics[index]) {
     api_.attach(&http_);
+    if (runtime.loaded) api_.players().restore(runtime.loaded->shards[index]);
     reactor_.set_message_handler(&Shard::on_message, this);
     reactor_.add_batch_end_hook(&Shard::on_batch_end, this);
     drain_deadline_.shard = this;
@@ -120,6 +121,7 @@ class Shard {
     self->api_.players().publish_metrics();
     if (self->draining_ && !self->drained_reported_ && self->http_.open_connections() == 0) {
       self->drained_reported_ = true;
+      self->api_.players().flush_lazy_writes();
       self->reactor_.timers().cancel(&self->drain_deadline_);
       self->reactor_.mailbox().send(self->runtime_.io_thread(), kMsgDrained, nullptr, 0);
     }

@@ -29,11 +29,25 @@ struct StartSpec {
   std::string_view player_id;
   std::string_view game_slug;
   std::string_view image;
+  std::string_view save_dir;    // where the game keeps its save data inside the container
   Id128 save_slot;              // the slot whose save data goes in
   bool fresh_slot = false;      // the slot is new: nothing to copy in
   uint32_t server = 0;          // chosen by the scheduler
   uint32_t cpu_millicores = 0;  // resource limits from the game's profile
   uint32_t memory_mb = 0;
+};
+
+// A session the store says was starting or running when ringside last stopped.
+struct RecoveredSession {
+  Id128 session;
+  uint16_t owner_shard = 0;
+  std::string session_id_text;
+  std::string player_id;
+  std::string game_slug;
+  std::string save_dir;
+  Id128 save_slot;
+  uint32_t server = 0;  // where it was placed
+  bool was_running = false;
 };
 
 class BackendEvents {
@@ -63,6 +77,13 @@ class Backend {
   // Stops a session that is starting or running: cancels what is under way, collects the
   // figures, persists the save data, removes the container, then on_stopped.
   virtual void stop(const Id128& session) = 0;
+  // After a restart, once, before any start(): the sessions the store knows were starting or
+  // running. The backend looks at what its servers really run and reports every one of them:
+  // on_running (adopted: still up; stop() works on it from now on), on_lost(kContainerLost)
+  // (gone), or on_start_failed(kStartFailed) for a start that was cut short (whatever it left
+  // behind is removed). What runs with ringside's labels but is not in the list is an orphan,
+  // removed after the backend's grace period.
+  virtual void recover(std::vector<RecoveredSession> sessions) = 0;
 };
 
 }  // namespace ringside

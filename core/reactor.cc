@@ -123,6 +123,7 @@ void Reactor::run() {
     for (const HookEntry& h : hooks_) h.fn(h.ctx);
     mailbox_.flush(&ring_, features_.msg_ring);
   }
+  stopping_ = false;  // run() may be called again (tests drive one reactor in bursts)
   io_uring_submit(&ring_);
 }
 

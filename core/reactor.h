@@ -63,6 +63,7 @@ class Reactor {
   void add_batch_end_hook(Hook hook, void* ctx);
 
   void run();
+  // run() returns after the current iteration; it may be called again later.
   void stop() { stopping_ = true; }
 
  private:

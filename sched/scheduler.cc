@@ -176,6 +176,11 @@ void Scheduler::collect_open_servers() {
   }
 }
 
+Placement Scheduler::adopt(uint64_t request_id, uint32_t image_id,
+                           const ResourceProfile& profile, uint32_t server) {
+  return place(request_id, image_id, reservation_for(profile), server);
+}
+
 Placement Scheduler::place(uint64_t request_id, uint32_t image_id, Reservation demand,
                            uint32_t index) {
   ServerState& s = servers_[index];

@@ -97,6 +97,11 @@ class Scheduler {
   // the game servers here are a fixed pool (Docker engines, Gameye locations).
   Outcome submit(const PlacementRequest& request, Placement* placed);
 
+  // Reserves room on `server` for a session that already runs there (recovered after a
+  // restart), whether or not it fits: it is there.
+  Placement adopt(uint64_t request_id, uint32_t image_id, const ResourceProfile& profile,
+                  uint32_t server);
+
   // Removes a queued request (true); false if it is not queued. A placed request is given
   // back with release().
   bool cancel(uint64_t request_id);

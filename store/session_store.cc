@@ -70,7 +70,68 @@ void SessionStore::set_status(GameSession& s, SessionStatus status) {
   ++by_status_[static_cast<int>(status)];
 }
 
-void SessionStore::keepalive(GameSession& s) { s.last_keepalive_ms = clock_.unix_ms; }
+void SessionStore::keepalive(GameSession& s) {
+  s.last_keepalive_ms = clock_.unix_ms;
+  if (track_keepalives_ && !s.kept_alive) {
+    s.kept_alive = true;
+    kept_alive_.push_back(s.id);
+  }
+}
+
+void SessionStore::restore(uint32_t player, const LoadedSession& loaded) {
+  uint32_t index = sessions_.emplace();
+  GameSession& s = sessions_[index];
+  s.store = this;
+  s.on_fire = &SessionStore::on_idle_timer;
+  s.id = loaded.id;
+  s.slot = loaded.slot;
+  s.player = player;
+  s.game = loaded.game;
+  s.server = loaded.server;
+  s.status = loaded.status;
+  s.phase = loaded.phase;
+  s.error = loaded.error;
+  s.end_reason = loaded.end_reason;
+  s.started_ms = loaded.started_ms;
+  s.ended_ms = loaded.ended_ms;
+  s.last_keepalive_ms = loaded.last_keepalive_ms;
+  s.cpu_seconds = loaded.cpu_seconds;
+  s.peak_memory_mb = loaded.peak_memory_mb;
+  by_id_.insert(s.id, index);
+  ++by_status_[static_cast<int>(s.status)];
+  Player& p = players_[player];
+  if (s.active()) {
+    p.active = index;
+    arm_idle(s);
+    return;
+  }
+  p.history.push_back(index);
+  if (p.history.size() > kHistoryKept) {
+    forget(p.history.front());
+    p.history.erase(p.history.begin());
+  }
+}
+
+void SessionStore::restore_slot(uint32_t player, const SaveSlot& slot) {
+  players_[player].slots.push_back(slot);
+}
+
+void SessionStore::discard(uint32_t index) {
+  GameSession& s = sessions_[index];
+  timers_.cancel(&s);
+  Player& p = players_[s.player];
+  if (p.active == index) p.active = kNoSession;
+  forget(index);
+}
+
+void SessionStore::remove_slot(Player& p, const Id128& id) {
+  for (auto it = p.slots.begin(); it != p.slots.end(); ++it) {
+    if (it->id == id) {
+      p.slots.erase(it);
+      return;
+    }
+  }
+}
 
 void SessionStore::arm_idle(GameSession& s) {
   timers_.arm(&s, clock_.mono_at(s.last_keepalive_ms + idle_timeout_ms_));

@@ -14,6 +14,7 @@
 #include "sched/token_bucket.h"
 #include "store/flat_map.h"
 #include "store/ids.h"
+#include "store/durable/loaded_state.h"
 #include "store/slab.h"
 
 namespace ringside {
@@ -54,6 +55,7 @@ struct GameSession : TimerNode {  // the node is its idle-reclaim timer
   StartPhase phase = StartPhase::kQueued;
   SessionError error = SessionError::kNone;
   EndReason end_reason = EndReason::kNone;
+  bool kept_alive = false;  // since the last take_kept_alive()
   int64_t started_ms = 0;
   int64_t ended_ms = 0;
   int64_t last_keepalive_ms = 0;
@@ -97,6 +99,28 @@ class SessionStore {
   void end(GameSession& s, SessionStatus final_status, EndReason reason, SessionError error,
            double cpu_seconds, double peak_memory_mb);
 
+  // --- Durability (store/durable) ---
+  // A session read back from the database at start: an active one becomes its player's
+  // active session (its idle timer armed), an ended one joins its player's history.
+  void restore(uint32_t player, const LoadedSession& loaded);
+  void restore_slot(uint32_t player, const SaveSlot& slot);
+  // Removes a session whose launch could not be made durable, as if it never was.
+  void discard(uint32_t index);
+  void remove_slot(Player& p, const Id128& id);
+  // Remember which sessions got keepalives, for lazy write-back.
+  void track_keepalives() { track_keepalives_ = true; }
+  // Calls fn(const GameSession&) for each active session kept alive since the last call.
+  template <typename Fn>
+  void take_kept_alive(Fn&& fn) {
+    for (const Id128& id : kept_alive_) {
+      GameSession* s = find(id);
+      if (!s || !s->kept_alive) continue;
+      s->kept_alive = false;
+      if (s->active()) fn(static_cast<const GameSession&>(*s));
+    }
+    kept_alive_.clear();
+  }
+
   SaveSlot* find_slot(Player& p, const Id128& id);
   SaveSlot* latest_slot(Player& p, uint16_t game);
   SaveSlot& new_slot(Player& p, uint16_t game);
@@ -132,6 +156,8 @@ class SessionStore {
   Slab<GameSession> sessions_;
   FlatMap<Id128, uint32_t, Id128Hasher> by_id_;
   uint64_t by_status_[5] = {};
+  std::vector<Id128> kept_alive_;
+  bool track_keepalives_ = false;
 };
 
 }  // namespace ringside

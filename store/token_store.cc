@@ -22,6 +22,7 @@ void TokenStore::issue(TokenSession& ts, uint32_t index, TokenGrant* out) {
   ts.current = hash_token(std::string_view(out->token, kIdTextLength));
   by_hash_.insert(ts.current, index);
   out->expires_at_ms = ts.last_seen_ms + ttl_ms_;
+  out->token_session = index;
 }
 
 TokenGrant TokenStore::grant(uint32_t player, uint16_t game) {
@@ -33,6 +34,7 @@ TokenGrant TokenStore::grant(uint32_t player, uint16_t game) {
       ts.last_seen_ms = now;
       minter_.mint(ts.seed, ts.generation, shard_, g.token);
       g.expires_at_ms = now + ttl_ms_;
+      g.token_session = *found;
       return g;
     }
   }
@@ -65,6 +67,7 @@ bool TokenStore::authenticate(const TokenHash& hash, AuthContext* out) {
   const bool current = ts.current == hash;
   if (!current && now >= ts.previous_dead_after_ms) return false;
   ts.last_seen_ms = now;
+  note_use(ts, *index);
   out->token_session = *index;
   out->player = ts.player;
   out->game_scope = ts.game;
@@ -87,6 +90,55 @@ bool TokenStore::refresh(const AuthContext& auth, TokenGrant* out) {
   ts.last_seen_ms = clock_.unix_ms;
   issue(ts, auth.token_session, out);
   return true;
+}
+
+TokenRecord TokenStore::record(uint32_t token_session) const {
+  const TokenSession& ts = sessions_[token_session];
+  TokenRecord r;
+  r.seed = ts.seed;
+  r.current = ts.current;
+  r.previous = ts.previous;
+  r.last_seen_ms = ts.last_seen_ms;
+  r.previous_dead_after_ms = ts.previous_dead_after_ms;
+  r.player = ts.player;
+  r.generation = ts.generation;
+  r.game = ts.game;
+  r.has_previous = ts.has_previous;
+  return r;
+}
+
+void TokenStore::restore(const TokenRecord& r) {
+  uint32_t index = sessions_.emplace();
+  TokenSession& ts = sessions_[index];
+  ts.store = this;
+  ts.on_fire = &TokenStore::on_expiry;
+  ts.seed = r.seed;
+  ts.current = r.current;
+  ts.previous = r.previous;
+  ts.last_seen_ms = r.last_seen_ms;
+  ts.previous_dead_after_ms = r.previous_dead_after_ms;
+  ts.player = r.player;
+  ts.generation = r.generation;
+  ts.game = r.game;
+  ts.has_previous = r.has_previous;
+  by_hash_.insert(ts.current, index);
+  if (ts.has_previous) by_hash_.insert(ts.previous, index);
+  *by_owner_.insert(owner_key(ts.player, ts.game), index).first = index;
+  arm_expiry(ts);
+}
+
+void TokenStore::undo_refresh(uint32_t token_session, const TokenRecord& before) {
+  TokenSession& ts = sessions_[token_session];
+  if (ts.seed != before.seed) return;  // expired and reused meanwhile
+  by_hash_.erase(ts.current);
+  if (ts.has_previous && !(ts.previous == before.current)) by_hash_.erase(ts.previous);
+  ts.current = before.current;
+  ts.previous = before.previous;
+  ts.has_previous = before.has_previous;
+  ts.previous_dead_after_ms = before.previous_dead_after_ms;
+  ts.generation = before.generation;
+  by_hash_.insert(ts.current, token_session);
+  if (ts.has_previous) by_hash_.insert(ts.previous, token_session);
 }
 
 void TokenStore::arm_expiry(TokenSession& ts) {

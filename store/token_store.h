@@ -4,6 +4,7 @@
 // rotates the token once, and the replaced token keeps working for a grace period.
 // Only hashes of tokens are kept (TokenMinter derives the text when it must be handed out).
 #include <cstdint>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/timer_wheel.h"
@@ -19,6 +20,20 @@ inline constexpr uint16_t kAnyGame = 0xFFFF;
 struct TokenGrant {
   char token[kIdTextLength];
   int64_t expires_at_ms;
+  uint32_t token_session;
+};
+
+// Everything a token session is, as the database keeps it (store/durable).
+struct TokenRecord {
+  Id128 seed;
+  TokenHash current;
+  TokenHash previous;
+  int64_t last_seen_ms = 0;
+  int64_t previous_dead_after_ms = 0;
+  uint32_t player = 0;
+  uint32_t generation = 0;
+  uint16_t game = kAnyGame;
+  bool has_previous = false;
 };
 
 struct AuthContext {
@@ -45,6 +60,27 @@ class TokenStore {
   // replaced one).
   bool refresh(const AuthContext& auth, TokenGrant* out);
 
+  // --- Durability (store/durable) ---
+  TokenRecord record(uint32_t token_session) const;
+  // A token session read back from the database at start.
+  void restore(const TokenRecord& record);
+  // Puts back what refresh() changed, when its write could not be committed.
+  void undo_refresh(uint32_t token_session, const TokenRecord& before);
+  // Remember which token sessions were used, for lazy write-back of their expiry.
+  void track_use() { track_use_ = true; }
+  // Calls fn(const TokenRecord&) for each token session used since the last call.
+  template <typename Fn>
+  void take_used(Fn&& fn) {
+    for (const Used& u : used_) {
+      if (!sessions_.contains(u.index)) continue;
+      TokenSession& ts = sessions_[u.index];
+      if (ts.seed != u.seed || !ts.used) continue;
+      ts.used = false;
+      fn(record(u.index));
+    }
+    used_.clear();
+  }
+
   size_t token_sessions() const { return sessions_.size(); }
   size_t memory_bytes() const;
 
@@ -60,7 +96,17 @@ class TokenStore {
     uint32_t generation;
     uint16_t game;
     bool has_previous;
+    bool used = false;  // since the last take_used()
   };
+  struct Used {
+    uint32_t index;
+    Id128 seed;
+  };
+  void note_use(TokenSession& ts, uint32_t index) {
+    if (!track_use_ || ts.used) return;
+    ts.used = true;
+    used_.push_back({index, ts.seed});
+  }
   static uint64_t owner_key(uint32_t player, uint16_t game) {
     return (uint64_t{player} << 16) | game;
   }
@@ -84,6 +130,8 @@ class TokenStore {
   Slab<TokenSession> sessions_;
   FlatMap<TokenHash, uint32_t, TokenHashHasher> by_hash_;
   FlatMap<uint64_t, uint32_t, U64Hasher> by_owner_;
+  std::vector<Used> used_;
+  bool track_use_ = false;
 };
 
 }  // namespace ringside

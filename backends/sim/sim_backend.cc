@@ -60,6 +60,31 @@ void SimBackend::start(const StartSpec& spec) {
   }
 }
 
+// A simulated fleet outlives ringside's restarts: every session still running on a server
+// that is up is adopted, running from now. Reported at once (placement expects the reports
+// of recover() from inside it or later; nothing is mid-start here).
+void SimBackend::recover(std::vector<RecoveredSession> sessions) {
+  for (const RecoveredSession& r : sessions) {
+    if (r.server >= state_.size() || !state_[r.server].up || find(r.session) != nullptr) {
+      events_.on_lost(r.session, SessionError::kServerLost);
+      continue;
+    }
+    const uint32_t index = sessions_.emplace();
+    Session& s = sessions_[index];
+    s.backend = this;
+    s.on_fire = &SimBackend::on_session_timer;
+    s.index = index;
+    s.id = r.session;
+    s.save_slot = r.save_slot;
+    s.save_bytes = saved_bytes(r.save_slot);
+    s.server = r.server;
+    s.state = State::kRunning;
+    s.running_since_ms = now_ms_();
+    session_index_.insert(r.session, index);
+    events_.on_running(r.session);
+  }
+}
+
 void SimBackend::stop(const Id128& session) {
   Session* s = find(session);
   if (s == nullptr || s->state == State::kStopping) return;

@@ -58,6 +58,8 @@ class SimBackend final : public Backend {
   // figures; a running one reports cores x seconds run, the configured peak memory, and the
   // size of the save data it wrote back. Unknown or already stopping: ignored.
   void stop(const Id128& session) override;
+  // Adopts every recovered session on a server that is up, as running; the others are lost.
+  void recover(std::vector<RecoveredSession> sessions) override;
 
   // Fault injection: the server disappears with everything on it. on_server_health(false)
   // first, then its running sessions are lost and its starting ones fail, both with

@@ -356,6 +356,23 @@ TEST_F(GameyeStandinTest, TheSeedFixesWhichLaunchesFail) {
   EXPECT_EQ(outcomes(again_client), first);
 }
 
+TEST_F(GameyeStandinTest, FirstLaunchesMisbehaveAsToldAndLaunchesAreCountedById) {
+  ASSERT_TRUE(start({"--unavailable-first", "1", "--fail-first", "1", "--hang-first", "1"}));
+  // 503 first, without taking the id; then the first accepted launch both fails and hangs.
+  EXPECT_TRUE(is_gameye_error(launch(kId), 503, "SERVICE_UNAVAILABLE"));
+  ASSERT_TRUE(client_.send_raw(make_request("POST", "/session", launch_body(kId), auth())));
+  EXPECT_FALSE(client_.read_response(300));
+  HttpClient other;
+  ASSERT_TRUE(other.connect(standin_.port()));
+  EXPECT_TRUE(has_status(other.request("POST", "/session", launch_body(kOtherId), auth()), 200));
+  EXPECT_EQ(count("POST /session", "503"), 1);
+  EXPECT_EQ(count("POST /session", "hung"), 1);
+  EXPECT_EQ(sessions("failed"), 1);
+  EXPECT_EQ(sessions("running"), 1);
+  EXPECT_EQ(stats()["launchesById"][kId].integer(), 2);
+  EXPECT_EQ(stats()["launchesById"][kOtherId].integer(), 1);
+}
+
 TEST_F(GameyeStandinTest, UnknownPathsAndMethodsAreRefused) {
   ASSERT_TRUE(start());
   EXPECT_TRUE(is_gameye_error(call("GET", "/sessions"), 404, "RESOURCE_NOT_FOUND"));

@@ -49,6 +49,9 @@ inline constexpr GameyeError kStartFailed{
 inline constexpr GameyeError kStoppedWhileStarting{
     420, "CAPACITY_UNAVAILABLE", "This session was stopped before it started.",
     "DELETE /session/{id} arrived while it was starting."};
+inline constexpr GameyeError kUnavailable{
+    503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable. Please try again later.",
+    "Injected by --unavailable-first."};
 inline constexpr GameyeError kInvalidRequest{
     422, "INVALID_REQUEST",
     "Bad request. This may imply that the given request has invalid syntax.", "See violations."};

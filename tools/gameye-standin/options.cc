@@ -58,6 +58,9 @@ DELETE /session/{id}) for tests; see tools/gameye-standin/README.md.
   --hang-rate P            share of accepted launches never answered; the session still
                            starts (default 0)
   --seed N                 seed of the failure and hang draws (default 1)
+  --unavailable-first N    answer the first N launches 503, without taking their id
+  --fail-first N           the first N accepted launches fail to start: 420
+  --hang-first N           the first N accepted launches are never answered
   --images A,B,...         images that exist; others get 404 (default: every image)
   --locations A,B,...      locations that exist; others get 404 (default: every location)
   --help                   this text
@@ -96,6 +99,12 @@ std::string parse_options(int argc, char** argv, StandinOptions* options, bool* 
       if (!parse_rate(value, &options->hang_rate)) return bad + " (want 0..1)";
     } else if (flag == "--seed") {
       if (!parse_integer(value, &options->seed)) return bad;
+    } else if (flag == "--unavailable-first") {
+      if (!parse_integer(value, &options->unavailable_first)) return bad;
+    } else if (flag == "--fail-first") {
+      if (!parse_integer(value, &options->fail_first)) return bad;
+    } else if (flag == "--hang-first") {
+      if (!parse_integer(value, &options->hang_first)) return bad;
     } else if (flag == "--images") {
       options->images = split_list(value);
     } else if (flag == "--locations") {

@@ -14,6 +14,11 @@ struct StandinOptions {
   double failure_rate = 0;  // share of accepted launches answered 420
   double hang_rate = 0;     // share of accepted launches never answered
   uint64_t seed = 1;
+  // Deterministic misbehaviour, before the drawn kind: the first N launches that pass the token
+  // check are answered 503 (their id not taken); the first N accepted ones fail (420) / hang.
+  uint32_t unavailable_first = 0;
+  uint32_t fail_first = 0;
+  uint32_t hang_first = 0;
   std::vector<std::string> images;     // empty: every image exists
   std::vector<std::string> locations;  // empty: every location exists
 };

@@ -8,6 +8,18 @@ void RequestStats::count(std::string_view endpoint, uint16_t status) {
 
 void RequestStats::count_hung(std::string_view endpoint) { add(endpoint, "hung"); }
 
+void RequestStats::count_launch_id(std::string_view id) {
+  auto it = launch_ids_.find(id);
+  if (it == launch_ids_.end()) it = launch_ids_.try_emplace(std::string(id), 0).first;
+  ++it->second;
+}
+
+void RequestStats::render_launch_ids(JsonWriter& w) const {
+  w.begin_object();
+  for (const auto& [id, n] : launch_ids_) w.key(id).value(n);
+  w.end_object();
+}
+
 void RequestStats::add(std::string_view endpoint, const std::string& outcome) {
   auto it = counts_.find(endpoint);
   if (it == counts_.end()) it = counts_.try_emplace(std::string(endpoint)).first;

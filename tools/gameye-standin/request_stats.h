@@ -14,13 +14,18 @@ class RequestStats {
  public:
   void count(std::string_view endpoint, uint16_t status);
   void count_hung(std::string_view endpoint);
+  // A POST /session that named this id (whatever its answer).
+  void count_launch_id(std::string_view id);
   // Renders {"<endpoint>": {"<status>" | "hung": count, ...}, ...}.
   void render(JsonWriter& w) const;
+  // Renders {"<id>": launches, ...}.
+  void render_launch_ids(JsonWriter& w) const;
 
  private:
   void add(std::string_view endpoint, const std::string& outcome);
 
   std::map<std::string, std::map<std::string, uint64_t>, std::less<>> counts_;
+  std::map<std::string, uint64_t, std::less<>> launch_ids_;
 };
 
 }  // namespace ringside::gameye_standin

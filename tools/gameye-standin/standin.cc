@@ -108,7 +108,12 @@ std::optional<ListFilter> parse_list_filter(std::string_view query) {
 }  // namespace
 
 Standin::Standin(Reactor& reactor, const StandinOptions& options)
-    : reactor_(reactor), options_(options), rng_(options.seed) {
+    : reactor_(reactor),
+      options_(options),
+      rng_(options.seed),
+      unavailable_left_(options.unavailable_first),
+      fail_left_(options.fail_first),
+      hang_left_(options.hang_first) {
   router_.add(Method::kPost, "/session", kCreate);
   router_.add(Method::kGet, "/session", kList);
   router_.add(Method::kGet, "/session/{id}", kDescribe);
@@ -161,6 +166,12 @@ bool Standin::handle(const Request& request, ConnRef ref, Reply& reply) {
 bool Standin::create(const Request& request, ConnRef ref, Reply& reply) {
   SessionRequest body;
   const std::vector<Violation> violations = parse_session_request(request.body, &body);
+  if (!body.id.empty()) stats_.count_launch_id(body.id);
+  if (unavailable_left_ > 0) {
+    --unavailable_left_;
+    render_error(reply, kUnavailable, request.path);
+    return true;
+  }
   if (!violations.empty()) {
     render_error(reply, kInvalidRequest, request.path, violations);
     return true;
@@ -175,8 +186,16 @@ bool Standin::create(const Request& request, ConnRef ref, Reply& reply) {
   }
   // Both draws happen for every accepted launch, so a seed gives the same sequence whatever
   // the rates.
-  const bool fails = draw(options_.failure_rate);
-  const bool hangs = draw(options_.hang_rate);
+  bool fails = draw(options_.failure_rate);
+  bool hangs = draw(options_.hang_rate);
+  if (fail_left_ > 0) {
+    --fail_left_;
+    fails = true;
+  }
+  if (hang_left_ > 0) {
+    --hang_left_;
+    hangs = true;
+  }
   Session& session = sessions_.add(std::move(body), reactor_.clock().unix_ms);
   log_info("session_launched").kv("id", session.id).kv("hangs", hangs ? "yes" : "no");
   if (hangs) stats_.count_hung(kEndpoints[kCreate]);
@@ -327,7 +346,9 @@ void Standin::render_stats(Reply& reply) {
       .key("failed")
       .value(c.failed)
       .end_object()
-      .end_object();
+      .key("launchesById");
+  stats_.render_launch_ids(w);
+  w.end_object();
 }
 
 void Standin::render_error(Reply& reply, const GameyeError& error, std::string_view path,

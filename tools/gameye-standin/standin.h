@@ -83,6 +83,10 @@ class Standin : public RequestHandler {
   ByteBuffer later_body_;  // bodies of answers given through HttpServer::complete()
   std::mt19937_64 rng_;
   uint64_t next_trace_ = 1;
+  // What is left of --unavailable-first, --fail-first, --hang-first.
+  uint32_t unavailable_left_ = 0;
+  uint32_t fail_left_ = 0;
+  uint32_t hang_left_ = 0;
 };
 
 }  // namespace ringside::gameye_standin

@@ -1,0 +1,149 @@
+#include "api/durable_writes.h"
+
+#include <charconv>
+
+#include "app/messages.h"
+#include "store/durable/loaded_state.h"
+
+namespace ringside {
+namespace {
+
+void append_int(std::string& out, int64_t v) {
+  char num[24];
+  auto r = std::to_chars(num, num + sizeof num, v);
+  out.append(num, static_cast<size_t>(r.ptr - num));
+}
+
+void append_hex(std::string& out, const Id128& id) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (uint8_t b : id128_bytes(id)) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+}
+
+}  // namespace
+
+DurableWrites::DurableWrites(Mailbox& mailbox, uint32_t io_thread, uint16_t shard,
+                             const Catalog& catalog, const std::vector<GameServerInfo>& servers)
+    : mailbox_(mailbox),
+      io_thread_(io_thread),
+      shard_(shard),
+      catalog_(catalog),
+      servers_(servers) {}
+
+uint64_t DurableWrites::send() {
+  mailbox_.send(io_thread_, kMsgStoreWrite, intent_.bytes().data(),
+                static_cast<uint32_t>(intent_.bytes().size()));
+  return next_seq_++;
+}
+
+uint64_t DurableWrites::token(const Player& player, const TokenRecord& t, int64_t ttl_ms) {
+  intent_.begin(next_seq_, WriteClass::kRequest);
+  intent_.statement(kStmtUpsertPlayer).text(player.id).integer(shard_);
+  const auto seed = id128_bytes(t.seed);
+  intent_.statement(kStmtUpsertToken).bytea(seed.data(), seed.size()).text(player.id);
+  intent_.integer(shard_);
+  if (t.game == kAnyGame) {
+    intent_.null();
+  } else {
+    intent_.text(catalog_.games()[t.game].slug);
+  }
+  intent_.integer(t.generation).bytea(t.current.bytes.data(), t.current.bytes.size());
+  if (t.has_previous) {
+    intent_.bytea(t.previous.bytes.data(), t.previous.bytes.size());
+    intent_.integer(t.previous_dead_after_ms);
+  } else {
+    intent_.null().null();
+  }
+  intent_.integer(t.last_seen_ms + ttl_ms);
+  return send();
+}
+
+uint64_t DurableWrites::launch(const Player& player, const GameSession& s,
+                               const SaveSlot* new_slot) {
+  const std::string_view slug = catalog_.games()[s.game].slug;
+  const std::string slot_id = id_to_string(IdKind::kSaveSlot, shard_, s.slot);
+  intent_.begin(next_seq_, WriteClass::kRequest);
+  if (new_slot) {
+    intent_.statement(kStmtInsertSlot).text(slot_id).text(player.id).integer(shard_).text(slug);
+    intent_.integer(new_slot->created_ms);
+  }
+  intent_.statement(kStmtInsertSession).text(id_to_string(IdKind::kSession, shard_, s.id));
+  intent_.text(player.id).integer(shard_).text(slug).text(slot_id).integer(s.started_ms);
+  return send();
+}
+
+void DurableWrites::session_status(const GameSession& s) {
+  intent_.statement(kStmtUpdateSession).text(id_to_string(IdKind::kSession, shard_, s.id));
+  intent_.text(status_name(s.status));
+  intent_.text_or_null(phase_name(s.phase), s.status == SessionStatus::kStarting);
+  const bool placed = s.status == SessionStatus::kRunning && s.server < servers_.size();
+  intent_.text_or_null(placed ? std::string_view(servers_[s.server].name) : "", placed);
+  if (s.active()) {
+    intent_.null().null().null().null().null();
+    return;
+  }
+  intent_.integer(s.ended_ms).text(end_reason_name(s.end_reason));
+  intent_.text_or_null(error_code(s.error), s.status == SessionStatus::kError);
+  intent_.number(s.cpu_seconds).number(s.peak_memory_mb);
+}
+
+uint64_t DurableWrites::status(const GameSession& s) {
+  intent_.begin(next_seq_, WriteClass::kBackground);
+  session_status(s);
+  return send();
+}
+
+uint64_t DurableWrites::ended(const GameSession& s, const SaveSlot* saved_slot) {
+  intent_.begin(next_seq_, WriteClass::kBackground);
+  session_status(s);
+  if (saved_slot) {
+    intent_.statement(kStmtUpdateSlot).text(id_to_string(IdKind::kSaveSlot, shard_, s.slot));
+    intent_.integer(static_cast<int64_t>(saved_slot->size_bytes)).integer(saved_slot->updated_ms);
+  }
+  return send();
+}
+
+void DurableWrites::abandon(const Id128& session) {
+  intent_.begin(next_seq_, WriteClass::kBackground);
+  intent_.statement(kStmtAbandonSession).text(id_to_string(IdKind::kSession, shard_, session));
+  send();
+}
+
+void DurableWrites::touch_sessions(const std::vector<std::pair<Id128, int64_t>>& kept_alive) {
+  touch(kStmtTouchSessions, kept_alive, [this](std::string& out, const Id128& id) {
+    char text[kIdTextLength];
+    format_id(IdKind::kSession, shard_, id, text);
+    out.append(text, sizeof text);
+  });
+}
+
+void DurableWrites::touch_tokens(const std::vector<std::pair<Id128, int64_t>>& expiry) {
+  touch(kStmtTouchTokens, expiry, append_hex);
+}
+
+template <typename AppendId>
+void DurableWrites::touch(StatementId statement, const std::vector<std::pair<Id128, int64_t>>& rows,
+                          AppendId append_id) {
+  for (size_t at = 0; at < rows.size(); at += kTouchesPerIntent) {
+    ids_.assign(1, '{');
+    times_.assign(1, '{');
+    const size_t end = std::min(rows.size(), at + kTouchesPerIntent);
+    for (size_t i = at; i < end; ++i) {
+      if (i != at) {
+        ids_.push_back(',');
+        times_.push_back(',');
+      }
+      append_id(ids_, rows[i].first);
+      append_int(times_, rows[i].second);
+    }
+    ids_.push_back('}');
+    times_.push_back('}');
+    intent_.begin(next_seq_, WriteClass::kBackground);
+    intent_.statement(statement).text(ids_).text(times_);
+    send();
+  }
+}
+
+}  // namespace ringside

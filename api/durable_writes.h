@@ -1,0 +1,62 @@
+#pragma once
+// A shard's side of durability: turns what happened on this shard into write intents
+// (store/durable/write_intent.h) for the I/O core's StoreWriter, each with its own sequence
+// number, which comes back in a StoreResult. Which answers wait for which commit is the
+// caller's business (PlayerApi); this only says what to write.
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "app/catalog.h"
+#include "backends/backend.h"
+#include "core/mailbox.h"
+#include "store/durable/write_intent.h"
+#include "store/session_store.h"
+#include "store/token_store.h"
+
+namespace ringside {
+
+class DurableWrites {
+ public:
+  // Entries per touch intent: keeps each message small however many sessions are live.
+  static constexpr size_t kTouchesPerIntent = 512;
+
+  DurableWrites(Mailbox& mailbox, uint32_t io_thread, uint16_t shard, const Catalog& catalog,
+                const std::vector<GameServerInfo>& servers);
+
+  // The player (if new) and the token session as it is now. A request write.
+  uint64_t token(const Player& player, const TokenRecord& token, int64_t ttl_ms);
+  // A new session in `starting`, with its save slot when the launch made a new one.
+  // A request write.
+  uint64_t launch(const Player& player, const GameSession& session, const SaveSlot* new_slot);
+  // The session's status (running: and its server). A background write.
+  uint64_t status(const GameSession& session);
+  // The session ended: status, reason, figures, and its slot's new size when it saved.
+  // A background write.
+  uint64_t ended(const GameSession& session, const SaveSlot* saved_slot);
+  // A launch whose 202 was never given: ends its row, if the row exists. A background write.
+  void abandon(const Id128& session);
+  // Lazy write-back of keepalive times and token expiry. Background writes.
+  void touch_sessions(const std::vector<std::pair<Id128, int64_t>>& kept_alive);
+  void touch_tokens(const std::vector<std::pair<Id128, int64_t>>& expiry);
+
+ private:
+  uint64_t send();
+  // One statement per kTouchesPerIntent rows: ($1 ids, $2 times) as array literals.
+  template <typename AppendId>
+  void touch(StatementId statement, const std::vector<std::pair<Id128, int64_t>>& rows,
+             AppendId append_id);
+  void session_status(const GameSession& session);
+
+  Mailbox& mailbox_;
+  uint32_t io_thread_;
+  uint16_t shard_;
+  const Catalog& catalog_;
+  const std::vector<GameServerInfo>& servers_;
+  uint64_t next_seq_ = 1;
+  WriteIntentBuilder intent_;
+  std::string ids_;    // touch scratch: a text[] literal
+  std::string times_;  // touch scratch: a bigint[] literal
+};
+
+}  // namespace ringside

@@ -1,0 +1,77 @@
+#include "app/durable_boot.h"
+
+#include <cstdio>
+
+#include "core/log.h"
+#include "store/durable/state_loader.h"
+#include "store/pg/migrations.h"
+#include "store/pg/pg_connection.h"
+#include "store/token_secret_file.h"
+
+namespace ringside {
+namespace {
+
+constexpr const char* kDefaultSecretFile = "ringside-token.secret";
+
+bool migrate(const Config& config, std::string* error) {
+  if (!PgConnection::valid_url(config.database_url, error)) {
+    *error = "--database-url: " + *error;
+    return false;
+  }
+  MigrationReport report;
+  if (!apply_migrations(config.database_url, embedded_migrations(), &report, error)) return false;
+  log_info("migrations").kv("applied", report.applied).kv("schema_version", report.schema_version);
+  return true;
+}
+
+}  // namespace
+
+bool token_secret_for(const Config& config, TokenMinter::Secret* secret, std::string* error) {
+  std::string path = config.token_secret_file;
+  if (path.empty() && !config.database_url.empty()) path = kDefaultSecretFile;
+  if (path.empty()) {
+    *secret = TokenMinter::random_secret();
+    return true;
+  }
+  return load_or_create_secret(path, secret, error);
+}
+
+bool boot_durable_state(const Config& config, const Catalog& catalog,
+                        const std::vector<GameServerInfo>& servers,
+                        std::unique_ptr<LoadedState>* loaded, std::string* error) {
+  if (!migrate(config, error)) return false;
+  if (!store_catalog(config.database_url, catalog, error)) return false;
+  auto state = std::make_unique<LoadedState>();
+  if (!load_state(config.database_url, catalog, servers, config.shards, state.get(), error)) {
+    return false;
+  }
+  size_t players = 0, tokens = 0, sessions = 0;
+  for (const ShardState& s : state->shards) {
+    players += s.players.size();
+    tokens += s.tokens.size();
+    sessions += s.sessions.size();
+  }
+  log_info("state_loaded")
+      .kv("players", players)
+      .kv("tokens", tokens)
+      .kv("sessions", sessions)
+      .kv("active", state->active.size())
+      .kv("skipped", state->rows_skipped);
+  *loaded = std::move(state);
+  return true;
+}
+
+int run_migrate_command(const Config& config) {
+  if (config.database_url.empty()) {
+    fprintf(stderr, "ringside migrate: needs --database-url\n");
+    return 2;
+  }
+  std::string error;
+  if (!migrate(config, &error)) {
+    fprintf(stderr, "ringside migrate: %s\n", error.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace ringside

@@ -1,0 +1,28 @@
+#pragma once
+// Start-up with --database-url, before any thread serves: the schema is migrated, the catalog
+// written, the token secret read from its file (or created), and the durable state read back.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/catalog.h"
+#include "app/config.h"
+#include "backends/backend.h"
+#include "store/durable/loaded_state.h"
+#include "store/token_minter.h"
+
+namespace ringside {
+
+// The token secret of this process: from --token-secret-file (or its default with a
+// database), else a new random one.
+bool token_secret_for(const Config& config, TokenMinter::Secret* secret, std::string* error);
+
+// Migrates, writes the catalog and loads the state. False and why on any failure.
+bool boot_durable_state(const Config& config, const Catalog& catalog,
+                        const std::vector<GameServerInfo>& servers,
+                        std::unique_ptr<LoadedState>* loaded, std::string* error);
+
+// `ringside migrate`: applies the migrations and reports; the process exit status.
+int run_migrate_command(const Config& config);
+
+}  // namespace ringside

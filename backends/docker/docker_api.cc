@@ -1,0 +1,297 @@
+#include "backends/docker/docker_api.h"
+
+#include <simdjson.h>
+
+#include <cmath>
+#include <limits>
+
+#include "core/byte_buffer.h"
+#include "http/json_writer.h"
+
+namespace ringside::docker_api {
+namespace {
+
+constexpr uint32_t kCallTimeoutMs = 30'000;
+constexpr double kMiB = 1024.0 * 1024.0;
+
+// DOM, not On Demand: answers are small and read once, and On Demand is slow in this build.
+simdjson::dom::parser& parser() {
+  thread_local simdjson::dom::parser p;
+  return p;
+}
+
+std::optional<simdjson::dom::element> parse_json(std::string_view body) {
+  simdjson::dom::element root;
+  if (parser().parse(body.data(), body.size(), true).get(root) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  return root;
+}
+
+HttpRequest request(const Endpoint& e, const char* method, std::string path) {
+  HttpRequest r;
+  r.method = method;
+  r.url = e.base_url + path;
+  r.unix_socket = e.unix_socket;
+  r.timeout_ms = kCallTimeoutMs;
+  return r;
+}
+
+std::string container_path(std::string_view id, std::string_view rest) {
+  std::string p = "/containers/";
+  p += url_encode(id);
+  p += rest;
+  return p;
+}
+
+}  // namespace
+
+std::optional<Endpoint> parse_endpoint(std::string_view address, std::string_view api_version) {
+  Endpoint e;
+  std::string version = "/v" + std::string(api_version);
+  if (address.starts_with("unix://")) {
+    std::string_view path = address.substr(7);
+    if (path.empty() || path.front() != '/') return std::nullopt;
+    e.unix_socket = std::string(path);
+    e.base_url = "http://docker" + version;
+    return e;
+  }
+  for (std::string_view scheme : {"tcp://", "http://"}) {
+    if (!address.starts_with(scheme)) continue;
+    std::string_view host = address.substr(scheme.size());
+    while (!host.empty() && host.back() == '/') host.remove_suffix(1);
+    if (host.empty() || host.find('/') != std::string_view::npos) return std::nullopt;
+    e.base_url = "http://" + std::string(host) + version;
+    return e;
+  }
+  return std::nullopt;
+}
+
+std::string normalize_image(std::string_view image) {
+  const size_t slash = image.rfind('/');
+  const size_t colon = image.rfind(':');
+  const bool tagged =
+      colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash);
+  if (tagged || image.find('@') != std::string_view::npos) return std::string(image);
+  return std::string(image) + ":latest";
+}
+
+std::string url_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+HttpRequest ping(const Endpoint& e, uint32_t timeout_ms) {
+  HttpRequest r = request(e, "GET", "/_ping");
+  r.timeout_ms = timeout_ms;
+  return r;
+}
+
+HttpRequest list_images(const Endpoint& e) { return request(e, "GET", "/images/json"); }
+
+HttpRequest pull_image(const Endpoint& e, std::string_view image, uint32_t timeout_ms) {
+  // fromImage and tag apart: "registry:5000/name:tag" -> "registry:5000/name", "tag". A digest
+  // reference goes whole in fromImage.
+  const std::string full = normalize_image(image);
+  std::string query;
+  if (full.find('@') != std::string::npos) {
+    query = "fromImage=" + url_encode(full);
+  } else {
+    const size_t colon = full.rfind(':');
+    query = "fromImage=" + url_encode(std::string_view(full).substr(0, colon)) +
+            "&tag=" + url_encode(std::string_view(full).substr(colon + 1));
+  }
+  HttpRequest r = request(e, "POST", "/images/create?" + query);
+  r.timeout_ms = timeout_ms;
+  return r;
+}
+
+std::string create_body(const ContainerSpec& spec) {
+  ByteBuffer buf(512);
+  JsonWriter w(buf);
+  w.begin_object();
+  w.key("Image").value(spec.image);
+  w.key("Labels").begin_object();
+  w.key(kSessionLabel).value(spec.session_id_text);
+  w.key(kPlayerLabel).value(spec.player_id);
+  w.key(kGameLabel).value(spec.game_slug);
+  w.end_object();
+  w.key("HostConfig").begin_object();
+  if (spec.memory_mb != 0) w.key("Memory").value(uint64_t{spec.memory_mb} << 20);
+  if (spec.cpu_millicores != 0) {
+    w.key("NanoCpus").value(uint64_t{spec.cpu_millicores} * 1'000'000);
+  }
+  w.end_object();
+  w.end_object();
+  return std::string(buf.view());
+}
+
+HttpRequest create_container(const Endpoint& e, const ContainerSpec& spec) {
+  HttpRequest r = request(e, "POST", "/containers/create?name=" + url_encode(spec.name));
+  r.headers.push_back("Content-Type: application/json");
+  r.body = create_body(spec);
+  return r;
+}
+
+HttpRequest put_archive(const Endpoint& e, std::string_view id, std::string_view path,
+                        std::string tar) {
+  HttpRequest r = request(e, "PUT", container_path(id, "/archive?path=" + url_encode(path)));
+  r.headers.push_back("Content-Type: application/x-tar");
+  r.body = std::move(tar);
+  return r;
+}
+
+HttpRequest start_container(const Endpoint& e, std::string_view id) {
+  return request(e, "POST", container_path(id, "/start"));
+}
+
+HttpRequest inspect_container(const Endpoint& e, std::string_view id) {
+  return request(e, "GET", container_path(id, "/json"));
+}
+
+HttpRequest container_stats(const Endpoint& e, std::string_view id) {
+  return request(e, "GET", container_path(id, "/stats?stream=false"));
+}
+
+HttpRequest stop_container(const Endpoint& e, std::string_view id, uint32_t grace_s) {
+  HttpRequest r = request(e, "POST", container_path(id, "/stop?t=" + std::to_string(grace_s)));
+  r.timeout_ms = kCallTimeoutMs + grace_s * 1000;  // the engine waits out the grace first
+  return r;
+}
+
+HttpRequest get_archive(const Endpoint& e, std::string_view id, std::string_view path) {
+  return request(e, "GET", container_path(id, "/archive?path=" + url_encode(path)));
+}
+
+HttpRequest remove_container(const Endpoint& e, std::string_view id) {
+  return request(e, "DELETE", container_path(id, "?force=true&v=true"));
+}
+
+HttpRequest list_session_containers(const Endpoint& e) {
+  const std::string filters = "{\"label\":[\"" + std::string(kSessionLabel) + "\"]}";
+  return request(e, "GET", "/containers/json?all=true&filters=" + url_encode(filters));
+}
+
+std::optional<std::vector<std::string>> parse_image_tags(std::string_view body) {
+  std::optional<simdjson::dom::element> root = parse_json(body);
+  simdjson::dom::array images;
+  if (!root || root->get_array().get(images) != simdjson::SUCCESS) return std::nullopt;
+  std::vector<std::string> tags;
+  for (simdjson::dom::element image : images) {
+    simdjson::dom::array repo_tags;
+    if (image["RepoTags"].get_array().get(repo_tags) != simdjson::SUCCESS) continue;  // null
+    for (simdjson::dom::element tag : repo_tags) {
+      std::string_view t;
+      if (tag.get_string().get(t) == simdjson::SUCCESS && t != "<none>:<none>") {
+        tags.emplace_back(t);
+      }
+    }
+  }
+  return tags;
+}
+
+std::string pull_stream_error(std::string_view body) {
+  while (!body.empty()) {
+    const size_t end = body.find('\n');
+    std::string_view line = body.substr(0, end);
+    body = end == std::string_view::npos ? std::string_view() : body.substr(end + 1);
+    if (line.find("\"error\"") == std::string_view::npos) continue;  // progress: skip parsing
+    std::optional<simdjson::dom::element> root = parse_json(line);
+    std::string_view message;
+    if (root && (*root)["error"].get_string().get(message) == simdjson::SUCCESS) {
+      return message.empty() ? "pull failed" : std::string(message);
+    }
+    return "pull failed";
+  }
+  return {};
+}
+
+bool is_not_found_message(std::string_view message) {
+  return message.find("not found") != std::string_view::npos ||
+         message.find("manifest unknown") != std::string_view::npos ||
+         message.find("does not exist") != std::string_view::npos;
+}
+
+std::optional<std::string> parse_created_id(std::string_view body) {
+  std::optional<simdjson::dom::element> root = parse_json(body);
+  std::string_view id;
+  if (!root || (*root)["Id"].get_string().get(id) != simdjson::SUCCESS || id.empty()) {
+    return std::nullopt;
+  }
+  return std::string(id);
+}
+
+std::optional<ContainerState> parse_inspect(std::string_view body) {
+  std::optional<simdjson::dom::element> root = parse_json(body);
+  simdjson::dom::object state;
+  if (!root || (*root)["State"].get_object().get(state) != simdjson::SUCCESS) return std::nullopt;
+  ContainerState out;
+  if (state["Running"].get_bool().get(out.running) != simdjson::SUCCESS) return std::nullopt;
+  std::string_view health;
+  if (state["Health"]["Status"].get_string().get(health) == simdjson::SUCCESS) {
+    out.health = health == "healthy"     ? Health::kHealthy
+                 : health == "unhealthy" ? Health::kUnhealthy
+                                         : Health::kStarting;
+  }
+  return out;
+}
+
+std::optional<StatsFigures> parse_stats(std::string_view body) {
+  std::optional<simdjson::dom::element> root = parse_json(body);
+  if (!root) return std::nullopt;
+  uint64_t cpu_ns = 0;
+  if ((*root)["cpu_stats"]["cpu_usage"]["total_usage"].get_uint64().get(cpu_ns) !=
+      simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  StatsFigures f;
+  f.cpu_seconds = static_cast<double>(cpu_ns) / 1e9;
+  uint64_t max_usage = 0;
+  f.peak_memory_mb =
+      (*root)["memory_stats"]["max_usage"].get_uint64().get(max_usage) == simdjson::SUCCESS
+          ? static_cast<double>(max_usage) / kMiB
+          : std::numeric_limits<double>::quiet_NaN();
+  return f;
+}
+
+std::optional<std::vector<ListedContainer>> parse_container_list(std::string_view body) {
+  std::optional<simdjson::dom::element> root = parse_json(body);
+  simdjson::dom::array list;
+  if (!root || root->get_array().get(list) != simdjson::SUCCESS) return std::nullopt;
+  std::vector<ListedContainer> out;
+  for (simdjson::dom::element c : list) {
+    ListedContainer item;
+    std::string_view id, session, state;
+    if (c["Id"].get_string().get(id) != simdjson::SUCCESS) return std::nullopt;
+    if (c["Labels"][kSessionLabel].get_string().get(session) != simdjson::SUCCESS) continue;
+    if (c["State"].get_string().get(state) != simdjson::SUCCESS) state = {};
+    item.id = std::string(id);
+    item.session = std::string(session);
+    item.running = state == "running";
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+std::string error_message(std::string_view body) {
+  std::optional<simdjson::dom::element> root = parse_json(body);
+  std::string_view message;
+  if (root && (*root)["message"].get_string().get(message) == simdjson::SUCCESS) {
+    return std::string(message);
+  }
+  return std::string(body.substr(0, 200));
+}
+
+}  // namespace ringside::docker_api

@@ -1,0 +1,97 @@
+#pragma once
+// The Docker Engine API calls the Docker backend makes, as requests to build and answers to read:
+// pure functions, no I/O. The engines speak API 1.41 (Docker 20.10) and newer; every path is
+// prefixed with the version the backend is configured with.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backends/http/http_client.h"
+
+namespace ringside::docker_api {
+
+// Where one engine listens: a unix socket ("unix:///run/docker.sock") or TCP
+// ("tcp://host:port", "http://host:port").
+struct Endpoint {
+  std::string unix_socket;  // empty for TCP
+  std::string base_url;     // "http://host:port/v1.41", "http://docker/v1.41" over a socket
+};
+std::optional<Endpoint> parse_endpoint(std::string_view address, std::string_view api_version);
+
+// The labels that tie a container to ringside; kSessionLabel also filters the listing.
+inline constexpr std::string_view kSessionLabel = "ringside.session";
+inline constexpr std::string_view kPlayerLabel = "ringside.player";
+inline constexpr std::string_view kGameLabel = "ringside.game";
+
+struct ContainerSpec {
+  std::string_view name;
+  std::string_view image;
+  std::string_view session_id_text;
+  std::string_view player_id;
+  std::string_view game_slug;
+  uint32_t cpu_millicores = 0;  // 0: no limit
+  uint32_t memory_mb = 0;       // 0: no limit
+};
+
+// "name" -> "name:latest": how the engine lists an image that was named without a tag.
+std::string normalize_image(std::string_view image);
+// "%xx" for everything but unreserved characters (RFC 3986).
+std::string url_encode(std::string_view s);
+
+HttpRequest ping(const Endpoint& e, uint32_t timeout_ms);
+HttpRequest list_images(const Endpoint& e);
+HttpRequest pull_image(const Endpoint& e, std::string_view image, uint32_t timeout_ms);
+std::string create_body(const ContainerSpec& spec);
+HttpRequest create_container(const Endpoint& e, const ContainerSpec& spec);
+HttpRequest put_archive(const Endpoint& e, std::string_view id, std::string_view path,
+                        std::string tar);
+HttpRequest start_container(const Endpoint& e, std::string_view id);
+HttpRequest inspect_container(const Endpoint& e, std::string_view id);
+HttpRequest container_stats(const Endpoint& e, std::string_view id);
+HttpRequest stop_container(const Endpoint& e, std::string_view id, uint32_t grace_s);
+HttpRequest get_archive(const Endpoint& e, std::string_view id, std::string_view path);
+// force: also a running container; v: with its anonymous volumes.
+HttpRequest remove_container(const Endpoint& e, std::string_view id);
+// Every container carrying kSessionLabel, running or not.
+HttpRequest list_session_containers(const Endpoint& e);
+
+// GET /images/json: every RepoTag of every image. Nullopt on a malformed answer.
+std::optional<std::vector<std::string>> parse_image_tags(std::string_view body);
+
+// POST /images/create answers 200 and streams progress lines; a failure is a line with
+// "error". Returns that message, or empty when the stream holds none.
+std::string pull_stream_error(std::string_view body);
+// Whether a pull error says the image or tag does not exist (rather than a transient failure).
+bool is_not_found_message(std::string_view message);
+
+// POST /containers/create (201): the new container's id.
+std::optional<std::string> parse_created_id(std::string_view body);
+
+enum class Health : uint8_t { kNone, kStarting, kHealthy, kUnhealthy };
+struct ContainerState {
+  bool running = false;
+  Health health = Health::kNone;  // kNone: the image has no HEALTHCHECK
+};
+std::optional<ContainerState> parse_inspect(std::string_view body);
+
+// GET /containers/{id}/stats?stream=false. cpu_seconds from cpu_stats.cpu_usage.total_usage;
+// peak_memory_mb from memory_stats.max_usage, which only cgroup v1 has: NaN on cgroup v2.
+struct StatsFigures {
+  double cpu_seconds = 0;
+  double peak_memory_mb = 0;
+};
+std::optional<StatsFigures> parse_stats(std::string_view body);
+
+struct ListedContainer {
+  std::string id;
+  std::string session;  // the ringside.session label
+  bool running = false;
+};
+std::optional<std::vector<ListedContainer>> parse_container_list(std::string_view body);
+
+// The "message" of an engine's error answer, else the body's start.
+std::string error_message(std::string_view body);
+
+}  // namespace ringside::docker_api

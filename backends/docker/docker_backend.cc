@@ -1,0 +1,487 @@
+// The session state machine: the start path (pull, create, save in, start, healthy) and the stop
+// path (stats, stop, save out, remove). Engines and listings are in docker_reconcile.cc.
+#include "backends/docker/docker_backend.h"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+
+#include "backends/docker/save_archive.h"
+#include "core/log.h"
+
+namespace ringside {
+namespace {
+
+using docker_api::Health;
+
+constexpr double kUnknown = std::numeric_limits<double>::quiet_NaN();
+
+std::string pull_key(uint32_t engine, std::string_view image) {
+  return std::to_string(engine) + '\n' + std::string(image);
+}
+
+// A call that got no HTTP answer because the engine refused the connection or vanished
+// mid-call: the server is lost. Timeouts and error statuses are the start's own failure.
+SessionError start_error(const HttpResponse& r) {
+  return r.status == 0 && !r.timed_out ? SessionError::kServerLost : SessionError::kStartFailed;
+}
+
+std::string why(const HttpResponse& r) {
+  if (r.status == 0) return r.error.empty() ? "no answer" : r.error;
+  return "HTTP " + std::to_string(r.status) + ": " + docker_api::error_message(r.body);
+}
+
+}  // namespace
+
+DockerBackend::DockerBackend(std::vector<DockerEngine> engines, DockerOptions options,
+                             Reactor& reactor, BackendEvents& events)
+    : options_(std::move(options)),
+      reactor_(reactor),
+      timers_(reactor.timers()),
+      events_(events),
+      client_(reactor) {
+  orphan_timer_.backend = this;
+  orphan_timer_.on_fire = &DockerBackend::on_orphan_timer;
+  for (DockerEngine& d : engines) {
+    std::optional<docker_api::Endpoint> endpoint =
+        docker_api::parse_endpoint(d.address, options_.api_version);
+    if (!endpoint) throw std::invalid_argument("bad docker engine address: " + d.address);
+    auto e = std::make_unique<Engine>();
+    e->backend = this;
+    e->index = static_cast<uint32_t>(engines_.size());
+    e->endpoint = std::move(*endpoint);
+    e->ping_timer.engine = e.get();
+    e->ping_timer.on_fire = &DockerBackend::on_ping_timer;
+    e->lost_timer.engine = e.get();
+    e->lost_timer.on_fire = &DockerBackend::on_lost_timer;
+    servers_.push_back(std::move(d.info));
+    engines_.push_back(std::move(e));
+  }
+  for (const std::unique_ptr<Engine>& e : engines_) {
+    list_images(*e);
+    list_containers(*e);
+    ping(*e);
+  }
+}
+
+DockerBackend::~DockerBackend() {
+  for (auto& [id, s] : sessions_) timers_.cancel(&s->timer);
+  for (const std::unique_ptr<Engine>& e : engines_) {
+    timers_.cancel(&e->ping_timer);
+    timers_.cancel(&e->lost_timer);
+  }
+  timers_.cancel(&orphan_timer_);
+  for (HttpClient::RequestId id : in_flight_) client_.cancel(id);
+}
+
+bool DockerBackend::has_image(uint32_t server, std::string_view image) const {
+  return server < engines_.size() &&
+         engines_[server]->images.contains(docker_api::normalize_image(image));
+}
+
+std::string DockerBackend::container_of(const Id128& session) const {
+  const auto it = sessions_.find(session);
+  return it == sessions_.end() ? std::string() : it->second->container;
+}
+
+HttpClient::RequestId DockerBackend::send(HttpRequest request, Callback done) {
+  // The id is known only once send() returns; the answer never comes before that.
+  auto id = std::make_shared<HttpClient::RequestId>(0);
+  *id = client_.send(std::move(request), [this, id, done = std::move(done)](HttpResponse&& r) {
+    in_flight_.erase(*id);
+    done(std::move(r));
+  });
+  in_flight_.insert(*id);
+  return *id;
+}
+
+DockerBackend::Session* DockerBackend::find(const Id128& id) {
+  const auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+void DockerBackend::start(const StartSpec& spec) {
+  if (sessions_.contains(spec.session)) {
+    log_error("docker_duplicate_start").kv("session", spec.session_id_text);
+    return;
+  }
+  auto owned = std::make_unique<Session>();
+  Session& s = *owned;
+  s.backend = this;
+  s.id = spec.session;
+  s.id_text = std::string(spec.session_id_text);
+  s.player = std::string(spec.player_id);
+  s.game = std::string(spec.game_slug);
+  s.image = docker_api::normalize_image(spec.image);
+  s.save_dir = std::string(spec.save_dir);
+  s.slot = spec.save_slot;
+  s.fresh_slot = spec.fresh_slot;
+  s.engine = spec.server;
+  s.cpu_millicores = spec.cpu_millicores;
+  s.memory_mb = spec.memory_mb;
+  s.timer.session = &s;
+  s.timer.on_fire = &DockerBackend::on_session_timer;
+  sessions_.emplace(spec.session, std::move(owned));
+
+  if (spec.server >= engines_.size() || !engines_[spec.server]->up) {
+    report_later(s, End::kStartFailed, SessionError::kServerLost);
+  } else if (engines_[spec.server]->images.contains(s.image)) {
+    create(s);
+  } else {
+    join_pull(s);
+  }
+}
+
+void DockerBackend::stop(const Id128& session) {
+  Session* s = find(session);
+  if (s == nullptr || s->stop_requested) return;
+  s->stop_requested = true;
+  switch (s->step) {
+    case Step::kPull:
+      forget_pull(*s);
+      report_later(*s, End::kStopped, SessionError::kNone);
+      return;
+    case Step::kCreate:
+    case Step::kPutSave:
+    case Step::kStart:
+      return;  // the step's answer sees stop_requested and abandons the start
+    case Step::kHealth:
+      if (s->request == 0) {  // between polls
+        timers_.cancel(&s->timer);
+        abandon(*s);
+      }
+      return;
+    case Step::kRunning:
+      collect_stats(*s);
+      return;
+    case Step::kRemove:
+    case Step::kReport:
+      // A start failure not yet reported: the stop wins, as a stop of a start that never ran.
+      if (s->end == End::kStartFailed) {
+        s->end = End::kStopped;
+        s->figures = {};
+      }
+      return;
+    case Step::kStats:
+    case Step::kStopContainer:
+    case Step::kGetSave:
+      return;
+  }
+}
+
+// ---- Start path ----
+
+void DockerBackend::join_pull(Session& s) {
+  const std::string key = pull_key(s.engine, s.image);
+  auto [it, fresh] = pulls_.try_emplace(key);
+  Pull& pull = it->second;
+  if (fresh) {
+    pull.engine = s.engine;
+    pull.image = s.image;
+    ++pulls_started_;
+    log_info("docker_pull_started").kv("server", servers_[s.engine].name).kv("image", s.image);
+    pull.request = send(docker_api::pull_image(endpoint(s), s.image, options_.pull_timeout_ms),
+                        [this, key](HttpResponse&& r) { on_pull_done(key, std::move(r)); });
+  }
+  pull.waiters.push_back(s.id);
+  s.step = Step::kPull;
+  events_.on_phase(s.id, StartPhase::kPulling);
+}
+
+void DockerBackend::forget_pull(Session& s) {
+  const auto it = pulls_.find(pull_key(s.engine, s.image));
+  // The pull goes on without waiters: the image is cached for the next launch.
+  if (it != pulls_.end()) std::erase(it->second.waiters, s.id);
+}
+
+void DockerBackend::on_pull_done(const std::string& key, HttpResponse&& r) {
+  const auto it = pulls_.find(key);
+  if (it == pulls_.end()) return;
+  const Pull pull = std::move(it->second);
+  pulls_.erase(it);
+
+  SessionError error = SessionError::kNone;
+  std::string message;
+  if (r.status == 200) {
+    message = docker_api::pull_stream_error(r.body);
+    if (!message.empty()) {
+      error = docker_api::is_not_found_message(message) ? SessionError::kImageNotFound
+                                                        : SessionError::kPullFailed;
+    }
+  } else {
+    message = why(r);
+    error = r.status == 404 ? SessionError::kImageNotFound : SessionError::kPullFailed;
+  }
+  if (error == SessionError::kNone) {
+    engines_[pull.engine]->images.insert(pull.image);
+    log_info("docker_pulled").kv("server", servers_[pull.engine].name).kv("image", pull.image);
+  } else {
+    log_warn("docker_pull_failed")
+        .kv("server", servers_[pull.engine].name)
+        .kv("image", pull.image)
+        .kv("error", message);
+  }
+  // Looked up one by one: an event handler may stop another waiter meanwhile.
+  for (const Id128& id : pull.waiters) {
+    Session* s = find(id);
+    if (s == nullptr || s->step != Step::kPull) continue;
+    if (error == SessionError::kNone) {
+      create(*s);
+    } else {
+      remove_and_end(*s, End::kStartFailed, error);
+    }
+  }
+}
+
+void DockerBackend::call(Session& s, Step step, HttpRequest request, Answer on_answer) {
+  s.step = step;
+  s.request = send(std::move(request), [this, id = s.id, on_answer](HttpResponse&& r) {
+    Session* found = find(id);
+    if (found == nullptr) return;
+    found->request = 0;
+    (this->*on_answer)(*found, std::move(r));
+  });
+}
+
+void DockerBackend::create(Session& s) {
+  // The phase first: a handler may stop the session, and then nothing is created.
+  s.step = Step::kCreate;
+  events_.on_phase(s.id, StartPhase::kCreating);
+  if (s.stop_requested) return abandon(s);
+  const std::string name = "ringside-" + s.id_text;
+  docker_api::ContainerSpec spec;
+  spec.name = name;
+  spec.image = s.image;
+  spec.session_id_text = s.id_text;
+  spec.player_id = s.player;
+  spec.game_slug = s.game;
+  spec.cpu_millicores = s.cpu_millicores;
+  spec.memory_mb = s.memory_mb;
+  call(s, Step::kCreate, docker_api::create_container(endpoint(s), spec),
+       &DockerBackend::on_created);
+}
+
+void DockerBackend::on_created(Session& s, HttpResponse&& r) {
+  if (r.status == 201) {
+    if (std::optional<std::string> container = docker_api::parse_created_id(r.body)) {
+      s.container = std::move(*container);
+      if (s.stop_requested) return abandon(s);
+      return put_save(s);
+    }
+  }
+  if (s.stop_requested) return abandon(s);
+  if (r.status == 404) {  // the image went away behind our back
+    engines_[s.engine]->images.erase(s.image);
+    return fail(s, SessionError::kImageNotFound, "create", &r);
+  }
+  fail(s, start_error(r), "create", &r);
+}
+
+void DockerBackend::put_save(Session& s) {
+  if (s.fresh_slot) return start_container(s);
+  const std::string path = save_file_path(options_.save_root, s.slot);
+  std::string error;
+  std::optional<std::string> tar = read_save(path, &error);
+  if (!tar) {
+    // The store knows the slot but its data never reached this disk (another backend, a save
+    // that failed): the game starts without it rather than not at all.
+    log_warn("docker_save_missing").kv("session", s.id_text).kv("path", path).kv("error", error);
+    return start_container(s);
+  }
+  std::optional<std::string> rebased = rebase_tar(*tar, base_name(s.save_dir), &error);
+  if (!rebased) {
+    log_error("docker_save_unreadable")
+        .kv("session", s.id_text)
+        .kv("path", path)
+        .kv("error", error);
+    return fail(s, SessionError::kStartFailed, "save", nullptr);
+  }
+  call(s, Step::kPutSave,
+       docker_api::put_archive(endpoint(s), s.container, parent_dir(s.save_dir),
+                               std::move(*rebased)),
+       &DockerBackend::on_save_put);
+}
+
+void DockerBackend::on_save_put(Session& s, HttpResponse&& r) {
+  if (s.stop_requested) return abandon(s);
+  if (r.status != 200) return fail(s, start_error(r), "put_save", &r);
+  start_container(s);
+}
+
+void DockerBackend::start_container(Session& s) {
+  call(s, Step::kStart, docker_api::start_container(endpoint(s), s.container),
+       &DockerBackend::on_started);
+}
+
+void DockerBackend::on_started(Session& s, HttpResponse&& r) {
+  if (s.stop_requested) return abandon(s);
+  if (r.status != 204 && r.status != 304) return fail(s, start_error(r), "start", &r);
+  s.start_deadline_ms = reactor_.now_ms() + options_.start_timeout_ms;
+  check_health(s);
+}
+
+void DockerBackend::check_health(Session& s) {
+  call(s, Step::kHealth, docker_api::inspect_container(endpoint(s), s.container),
+       &DockerBackend::on_inspected);
+}
+
+void DockerBackend::on_inspected(Session& s, HttpResponse&& r) {
+  if (s.stop_requested) return abandon(s);
+  std::optional<docker_api::ContainerState> state;
+  if (r.status == 200) state = docker_api::parse_inspect(r.body);
+  if (!state) return fail(s, start_error(r), "inspect", &r);
+  if (!state->running) return fail(s, SessionError::kStartFailed, "exited", nullptr);
+  switch (state->health) {
+    case Health::kNone:
+    case Health::kHealthy:
+      return became_running(s);
+    case Health::kUnhealthy:
+      return fail(s, SessionError::kStartFailed, "unhealthy", nullptr);
+    case Health::kStarting:
+      if (reactor_.now_ms() >= s.start_deadline_ms) {
+        return fail(s, SessionError::kStartFailed, "health_timeout", nullptr);
+      }
+      timers_.arm(&s.timer, reactor_.now_ms() + options_.health_poll_ms);
+      return;
+  }
+}
+
+void DockerBackend::became_running(Session& s) {
+  s.step = Step::kRunning;
+  s.running_since_ms = reactor_.now_ms();
+  log_info("docker_running")
+      .kv("session", s.id_text)
+      .kv("server", servers_[s.engine].name)
+      .kv("container", std::string_view(s.container).substr(0, 12));
+  events_.on_running(s.id);
+}
+
+void DockerBackend::fail(Session& s, SessionError error, std::string_view step,
+                         const HttpResponse* r) {
+  log_warn("docker_start_failed")
+      .kv("session", s.id_text)
+      .kv("server", servers_[s.engine].name)
+      .kv("step", step)
+      .kv("error", error_code(error))
+      .kv("detail", r != nullptr ? why(*r) : std::string());
+  if (s.stop_requested) return abandon(s);
+  remove_and_end(s, End::kStartFailed, error);
+}
+
+void DockerBackend::abandon(Session& s) {
+  s.figures = {};  // a session that never ran used nothing and saved nothing
+  remove_and_end(s, End::kStopped, SessionError::kNone);
+}
+
+// ---- Stop path ----
+
+void DockerBackend::collect_stats(Session& s) {
+  call(s, Step::kStats, docker_api::container_stats(endpoint(s), s.container),
+       &DockerBackend::on_stats);
+}
+
+void DockerBackend::on_stats(Session& s, HttpResponse&& r) {
+  std::optional<docker_api::StatsFigures> f;
+  if (r.status == 200) f = docker_api::parse_stats(r.body);
+  if (!f) log_warn("docker_stats_failed").kv("session", s.id_text).kv("error", why(r));
+  s.figures.cpu_seconds = f ? f->cpu_seconds : kUnknown;
+  s.figures.peak_memory_mb = f ? f->peak_memory_mb : kUnknown;
+  call(s, Step::kStopContainer,
+       docker_api::stop_container(endpoint(s), s.container, options_.stop_grace_s),
+       &DockerBackend::on_container_stopped);
+}
+
+void DockerBackend::on_container_stopped(Session& s, HttpResponse&& r) {
+  // The save is still copied out of a container that would not stop.
+  if (r.status != 204 && r.status != 304) {
+    log_warn("docker_stop_failed").kv("session", s.id_text).kv("error", why(r));
+  }
+  call(s, Step::kGetSave, docker_api::get_archive(endpoint(s), s.container, s.save_dir),
+       &DockerBackend::on_save_got);
+}
+
+void DockerBackend::on_save_got(Session& s, HttpResponse&& r) {
+  if (r.status == 200) {
+    store_save(s, r.body);
+  } else {
+    log_error("docker_save_lost").kv("session", s.id_text).kv("error", why(r));
+  }
+  remove_and_end(s, End::kStopped, SessionError::kNone);
+}
+
+void DockerBackend::store_save(Session& s, std::string_view tar) {
+  const std::string path = save_file_path(options_.save_root, s.slot);
+  std::string error;
+  // Read through once: what is stored is known to be a tar the next start can put back.
+  std::optional<std::string> checked = rebase_tar(tar, base_name(s.save_dir), &error);
+  if (!checked || !write_save(path, *checked, &error)) {
+    log_error("docker_save_lost").kv("session", s.id_text).kv("path", path).kv("error", error);
+    return;
+  }
+  s.figures.save_bytes = checked->size();
+}
+
+void DockerBackend::remove_and_end(Session& s, End end, SessionError error) {
+  s.end = end;
+  s.error = error;
+  if (s.container.empty()) return report_later(s, end, error);
+  call(s, Step::kRemove, docker_api::remove_container(endpoint(s), s.container),
+       &DockerBackend::on_removed);
+}
+
+void DockerBackend::on_removed(Session& s, HttpResponse&& r) {
+  if (r.status != 204 && r.status != 404) {
+    // Left behind: the next listing finds it an orphan and removes it.
+    log_warn("docker_remove_failed").kv("session", s.id_text).kv("error", why(r));
+  }
+  report(s);
+}
+
+void DockerBackend::report_later(Session& s, End end, SessionError error) {
+  s.step = Step::kReport;
+  s.end = end;
+  s.error = error;
+  timers_.arm(&s.timer, reactor_.now_ms());
+}
+
+void DockerBackend::report(Session& s) {
+  const Id128 id = s.id;
+  const End end = s.end;
+  const SessionError error = s.error;
+  const SessionFigures figures = s.figures;
+  forget(s);
+  switch (end) {
+    case End::kStopped:
+      events_.on_stopped(id, figures);
+      return;
+    case End::kStartFailed:
+      events_.on_start_failed(id, error);
+      return;
+    case End::kLost:
+      events_.on_lost(id, error);
+      return;
+  }
+}
+
+void DockerBackend::forget(Session& s) {
+  timers_.cancel(&s.timer);
+  if (s.request != 0) {
+    client_.cancel(s.request);
+    in_flight_.erase(s.request);
+  }
+  if (s.step == Step::kPull) forget_pull(s);
+  const Id128 id = s.id;
+  sessions_.erase(id);  // destroys s
+}
+
+void DockerBackend::on_session_timer(TimerNode* node) {
+  Session& s = *static_cast<SessionTimer*>(node)->session;
+  if (s.step == Step::kHealth) {
+    s.backend->check_health(s);
+  } else if (s.step == Step::kReport) {
+    s.backend->report(s);
+  }
+}
+
+}  // namespace ringside

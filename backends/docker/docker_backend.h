@@ -1,0 +1,228 @@
+#pragma once
+// Game sessions as containers on a fleet of Docker engines (--backend docker), driven from the
+// I/O core's loop through the async HTTP client. docs/docker-backend.md has the calls it makes.
+//
+// A session goes: pull (only when the engine lacks the image; one pull per engine and image,
+// shared by every launch waiting for it) -> create (labels ringside.session/player/game, memory
+// and CPU limits) -> put the slot's save data in -> start -> running (after the image's
+// HEALTHCHECK says healthy, when it has one). Stop: stats (CPU seconds, peak memory), stop with
+// a grace period, copy the save directory out to the save root, remove. A stop before running
+// removes whatever was created and reports zero figures, as the simulated fleet does.
+//
+// Every final event comes from an HTTP answer or a timer, never from inside start(), stop() or
+// recover(). Engines are pinged; one that stops answering is reported down at once and its
+// running sessions lost only after lost_timeout. Containers are listed by label at start-up,
+// when an engine comes back, every reconcile interval and on recover(): running sessions whose
+// container vanished are lost (kContainerLost), and labelled containers no session owns
+// (orphans) are removed once they have been seen for orphan_grace.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "backends/backend.h"
+#include "backends/docker/docker_api.h"
+#include "backends/docker/docker_fleet.h"
+#include "backends/http/http_client.h"
+#include "core/reactor.h"
+#include "core/timer_wheel.h"
+
+namespace ringside {
+
+struct DockerOptions {
+  std::string api_version = "1.41";  // Debian's engine (20.10) speaks no newer one
+  std::string save_root = "/var/lib/ringside/saves";
+  uint32_t pull_timeout_ms = 60'000;
+  uint32_t start_timeout_ms = 60'000;  // start to healthy, for images with a HEALTHCHECK
+  uint32_t stop_grace_s = 10;          // SIGTERM to SIGKILL
+  uint32_t orphan_grace_ms = 60'000;
+  uint32_t lost_timeout_ms = 30'000;  // an engine down this long loses its sessions
+  uint32_t ping_interval_ms = 2'000;
+  uint32_t ping_timeout_ms = 2'000;
+  uint32_t reconcile_interval_ms = 30'000;
+  uint32_t health_poll_ms = 500;
+};
+
+class DockerBackend final : public Backend {
+ public:
+  // Lists every engine's images and containers at once; runs on `reactor`'s timers and clock.
+  DockerBackend(std::vector<DockerEngine> engines, DockerOptions options, Reactor& reactor,
+                BackendEvents& events);
+  // Cancels what is under way; leaves containers running (a restart adopts them).
+  ~DockerBackend() override;
+  DockerBackend(const DockerBackend&) = delete;
+  DockerBackend& operator=(const DockerBackend&) = delete;
+
+  std::string_view name() const override { return "docker"; }
+  const std::vector<GameServerInfo>& servers() const override { return servers_; }
+  bool has_image(uint32_t server, std::string_view image) const override;
+  void start(const StartSpec& spec) override;
+  void stop(const Id128& session) override;
+  void recover(std::vector<RecoveredSession> sessions) override;
+
+  uint64_t pulls_started() const { return pulls_started_; }
+  size_t session_count() const { return sessions_.size(); }
+  // The session's container id, empty before it is created.
+  std::string container_of(const Id128& session) const;
+  bool engine_up(uint32_t server) const { return engines_[server]->up; }
+
+ private:
+  enum class Step : uint8_t {
+    kPull,
+    kCreate,
+    kPutSave,
+    kStart,
+    kHealth,
+    kRunning,
+    kStats,
+    kStopContainer,
+    kGetSave,
+    kRemove,  // then report `end`
+    kReport,  // nothing left to do on the engine: report `end` from the timer
+  };
+  enum class End : uint8_t { kStopped, kStartFailed, kLost };
+
+  struct Session;
+  struct Engine;
+  struct SessionTimer : TimerNode {
+    Session* session = nullptr;
+  };
+  struct EngineTimer : TimerNode {
+    Engine* engine = nullptr;
+  };
+  struct BackendTimer : TimerNode {
+    DockerBackend* backend = nullptr;
+  };
+
+  struct Session {
+    DockerBackend* backend = nullptr;
+    Id128 id;
+    std::string id_text, player, game, image, save_dir;
+    Id128 slot;
+    bool fresh_slot = false;
+    uint32_t engine = 0;
+    uint32_t cpu_millicores = 0, memory_mb = 0;
+    Step step = Step::kPull;
+    bool stop_requested = false;  // a stop came while a start step was in flight
+    std::string container;
+    HttpClient::RequestId request = 0;  // the step's call in flight, 0 when none
+    SessionTimer timer;                 // health polls, deferred reports
+    uint64_t running_since_ms = 0;
+    uint64_t start_deadline_ms = 0;
+    End end = End::kStopped;
+    SessionError error = SessionError::kNone;
+    SessionFigures figures;
+  };
+
+  struct Pull {
+    HttpClient::RequestId request = 0;
+    uint32_t engine = 0;
+    std::string image;
+    std::vector<Id128> waiters;
+  };
+
+  struct Engine {
+    DockerBackend* backend = nullptr;
+    uint32_t index = 0;
+    docker_api::Endpoint endpoint;
+    bool up = true;  // until a ping fails
+    std::unordered_set<std::string> images;
+    HttpClient::RequestId ping = 0, listing = 0, image_listing = 0;
+    uint64_t last_listing_ms = 0;
+    uint64_t down_since_ms = 0;
+    EngineTimer ping_timer;
+    EngineTimer lost_timer;
+  };
+
+  struct Orphan {
+    uint32_t engine = 0;
+    std::string session;  // its ringside.session label
+    uint64_t remove_at_ms = 0;
+  };
+
+  using Callback = std::function<void(HttpResponse&&)>;
+  HttpClient::RequestId send(HttpRequest request, Callback done);
+  Session* find(const Id128& id);
+  const docker_api::Endpoint& endpoint(const Session& s) const {
+    return engines_[s.engine]->endpoint;
+  }
+
+  // Start path (docker_backend.cc). Each step sends one call; its answer goes to on_*.
+  using Answer = void (DockerBackend::*)(Session&, HttpResponse&&);
+  // Sends the step's call; the answer reaches `on_answer` only while the session exists.
+  void call(Session& s, Step step, HttpRequest request, Answer on_answer);
+  void join_pull(Session& s);
+  // Leaves its pull, which goes on (the image is cached for the next launch).
+  void forget_pull(Session& s);
+  void on_pull_done(const std::string& key, HttpResponse&& r);
+  void create(Session& s);
+  void on_created(Session& s, HttpResponse&& r);
+  void put_save(Session& s);
+  void on_save_put(Session& s, HttpResponse&& r);
+  void start_container(Session& s);
+  void on_started(Session& s, HttpResponse&& r);
+  void check_health(Session& s);
+  void on_inspected(Session& s, HttpResponse&& r);
+  void became_running(Session& s);
+  // A start step failed: remove what was created, then on_start_failed(error).
+  void fail(Session& s, SessionError error, std::string_view step, const HttpResponse* r);
+  // A stop came while a start step ran: remove what was created, then on_stopped (zeros).
+  void abandon(Session& s);
+  // Stop path: stats, stop, save out, remove.
+  void collect_stats(Session& s);
+  void on_stats(Session& s, HttpResponse&& r);
+  void on_container_stopped(Session& s, HttpResponse&& r);
+  void on_save_got(Session& s, HttpResponse&& r);
+  void store_save(Session& s, std::string_view tar);
+  // Removes the container if there is one, then reports `end`.
+  void remove_and_end(Session& s, End end, SessionError error);
+  void on_removed(Session& s, HttpResponse&& r);
+  void report_later(Session& s, End end, SessionError error);
+  void report(Session& s);
+  // Drops the session (its call and timer cancelled); reports nothing.
+  void forget(Session& s);
+  static void on_session_timer(TimerNode* node);
+
+  // Engines, listings, recovery (docker_reconcile.cc).
+  void ping(Engine& e);
+  void on_ping(Engine& e, const HttpResponse& r);
+  void engine_down(Engine& e);
+  void engine_back(Engine& e);
+  void list_images(Engine& e);
+  void list_containers(Engine& e);
+  void on_container_list(Engine& e, uint64_t sent_ms, HttpResponse&& r);
+  // recover()'s sessions on `e`, against its listing (null: the engine did not answer).
+  void recover_engine(Engine& e, const std::vector<docker_api::ListedContainer>* listed);
+  Session& add_recovered(const RecoveredSession& r);
+  void note_orphan(Engine& e, const docker_api::ListedContainer& c);
+  void arm_orphan_timer();
+  void remove_orphans();
+  void lose_sessions(Engine& e);
+  bool owned(std::string_view session_label) const;
+  static void on_ping_timer(TimerNode* node);
+  static void on_lost_timer(TimerNode* node);
+  static void on_orphan_timer(TimerNode* node);
+
+  std::vector<GameServerInfo> servers_;
+  DockerOptions options_;
+  Reactor& reactor_;
+  TimerWheel& timers_;
+  BackendEvents& events_;
+  std::vector<std::unique_ptr<Engine>> engines_;
+  std::unordered_map<Id128, std::unique_ptr<Session>, Id128Hasher> sessions_;
+  std::unordered_map<std::string, Pull> pulls_;  // by engine index + '\n' + image
+  // recover()'s sessions not yet looked up on their engine, by ringside.session label.
+  std::unordered_map<std::string, RecoveredSession> recovering_;
+  std::unordered_map<std::string, Orphan> orphans_;  // by container id
+  BackendTimer orphan_timer_;
+  std::unordered_set<HttpClient::RequestId> in_flight_;
+  uint64_t pulls_started_ = 0;
+  // Last: destroyed first, so no answer arrives into a half-destroyed backend.
+  HttpClient client_;
+};
+
+}  // namespace ringside

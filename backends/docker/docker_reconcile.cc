@@ -1,0 +1,278 @@
+// Engines and what runs on them: pings (up and down), image and container listings, recovery
+// after a restart, vanished containers and orphans.
+#include <algorithm>
+#include <utility>
+
+#include "backends/docker/docker_backend.h"
+#include "core/log.h"
+
+namespace ringside {
+
+void DockerBackend::ping(Engine& e) {
+  if (e.ping != 0) return;
+  e.ping =
+      send(docker_api::ping(e.endpoint, options_.ping_timeout_ms), [this, &e](HttpResponse&& r) {
+        e.ping = 0;
+        on_ping(e, r);
+      });
+}
+
+void DockerBackend::on_ping(Engine& e, const HttpResponse& r) {
+  const bool answered = r.status == 200;
+  if (answered && !e.up) engine_back(e);
+  if (!answered && e.up) {
+    log_warn("docker_engine_down")
+        .kv("server", servers_[e.index].name)
+        .kv("error", r.status == 0 ? r.error : "HTTP " + std::to_string(r.status));
+    engine_down(e);
+  }
+  const uint64_t now = reactor_.now_ms();
+  if (e.up && now - e.last_listing_ms >= options_.reconcile_interval_ms) list_containers(e);
+  timers_.arm(&e.ping_timer, now + options_.ping_interval_ms);
+}
+
+void DockerBackend::engine_down(Engine& e) {
+  e.up = false;
+  e.down_since_ms = reactor_.now_ms();
+  timers_.arm(&e.lost_timer, e.down_since_ms + options_.lost_timeout_ms);
+  events_.on_server_health(e.index, false);
+}
+
+void DockerBackend::engine_back(Engine& e) {
+  e.up = true;
+  timers_.cancel(&e.lost_timer);
+  log_info("docker_engine_up")
+      .kv("server", servers_[e.index].name)
+      .kv("down_ms", reactor_.now_ms() - e.down_since_ms);
+  events_.on_server_health(e.index, true);
+  // It may have restarted empty: what it holds and runs is looked at again.
+  list_images(e);
+  list_containers(e);
+}
+
+void DockerBackend::list_images(Engine& e) {
+  if (e.image_listing != 0) return;
+  e.image_listing = send(docker_api::list_images(e.endpoint), [this, &e](HttpResponse&& r) {
+    e.image_listing = 0;
+    std::optional<std::vector<std::string>> tags;
+    if (r.status == 200) tags = docker_api::parse_image_tags(r.body);
+    if (!tags) {
+      log_warn("docker_image_listing_failed").kv("server", servers_[e.index].name);
+      return;
+    }
+    // Pulls that ended while the listing was on its way are in it or in the set already.
+    for (std::string& tag : *tags) e.images.insert(std::move(tag));
+  });
+}
+
+void DockerBackend::list_containers(Engine& e) {
+  if (e.listing != 0) return;
+  const uint64_t sent = reactor_.now_ms();
+  e.last_listing_ms = sent;
+  e.listing =
+      send(docker_api::list_session_containers(e.endpoint), [this, &e, sent](HttpResponse&& r) {
+        e.listing = 0;
+        on_container_list(e, sent, std::move(r));
+      });
+}
+
+void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, HttpResponse&& r) {
+  std::optional<std::vector<docker_api::ListedContainer>> listed;
+  if (r.status == 200) listed = docker_api::parse_container_list(r.body);
+  if (!listed) {
+    log_warn("docker_container_listing_failed").kv("server", servers_[e.index].name);
+    recover_engine(e, nullptr);
+    return;
+  }
+  recover_engine(e, &*listed);
+
+  // Running sessions (running before the listing was asked for) whose container is gone or
+  // has exited: lost.
+  std::vector<Id128> vanished;
+  for (const auto& [id, s] : sessions_) {
+    if (s->engine != e.index || s->step != Step::kRunning || s->running_since_ms >= sent_ms) {
+      continue;
+    }
+    const auto it = std::find_if(listed->begin(), listed->end(),
+                                 [&](const auto& c) { return c.id == s->container; });
+    if (it == listed->end() || !it->running) vanished.push_back(id);
+  }
+  for (const Id128& id : vanished) {
+    Session* s = find(id);
+    if (s == nullptr || s->step != Step::kRunning) continue;
+    log_warn("docker_container_lost")
+        .kv("session", s->id_text)
+        .kv("server", servers_[e.index].name);
+    remove_and_end(*s, End::kLost, SessionError::kContainerLost);
+  }
+
+  for (const docker_api::ListedContainer& c : *listed) {
+    if (!owned(c.session)) note_orphan(e, c);
+  }
+  arm_orphan_timer();
+}
+
+void DockerBackend::recover(std::vector<RecoveredSession> sessions) {
+  for (RecoveredSession& r : sessions) {
+    if (r.server >= engines_.size()) {
+      Session& s = add_recovered(r);
+      report_later(s, r.was_running ? End::kLost : End::kStartFailed, SessionError::kServerLost);
+      continue;
+    }
+    std::string label = r.session_id_text;
+    recovering_.insert_or_assign(std::move(label), std::move(r));
+  }
+  // A listing already on its way was asked for after these containers were made: it will do.
+  for (const std::unique_ptr<Engine>& e : engines_) list_containers(*e);
+}
+
+DockerBackend::Session& DockerBackend::add_recovered(const RecoveredSession& r) {
+  auto owned_session = std::make_unique<Session>();
+  Session& s = *owned_session;
+  s.backend = this;
+  s.id = r.session;
+  s.id_text = r.session_id_text;
+  s.player = r.player_id;
+  s.game = r.game_slug;
+  s.save_dir = r.save_dir;
+  s.slot = r.save_slot;
+  s.engine = r.server;
+  s.timer.session = &s;
+  s.timer.on_fire = &DockerBackend::on_session_timer;
+  sessions_.insert_or_assign(r.session, std::move(owned_session));
+  return s;
+}
+
+void DockerBackend::recover_engine(Engine& e,
+                                   const std::vector<docker_api::ListedContainer>* listed) {
+  std::vector<RecoveredSession> mine;
+  for (auto it = recovering_.begin(); it != recovering_.end();) {
+    if (it->second.server == e.index) {
+      mine.push_back(std::move(it->second));
+      it = recovering_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const RecoveredSession& r : mine) {
+    Session& s = add_recovered(r);
+    if (listed == nullptr) {  // cannot tell: the engine is as good as lost
+      remove_and_end(s, r.was_running ? End::kLost : End::kStartFailed, SessionError::kServerLost);
+      continue;
+    }
+    const auto c = std::find_if(listed->begin(), listed->end(), [&](const auto& item) {
+      return item.session == r.session_id_text;
+    });
+    if (c != listed->end()) s.container = c->id;
+    if (c != listed->end() && c->running && r.was_running) {
+      log_info("docker_adopted").kv("session", s.id_text).kv("server", servers_[e.index].name);
+      s.step = Step::kRunning;
+      s.running_since_ms = reactor_.now_ms();
+      events_.on_running(s.id);
+    } else if (r.was_running) {
+      remove_and_end(s, End::kLost, SessionError::kContainerLost);
+    } else {
+      remove_and_end(s, End::kStartFailed, SessionError::kStartFailed);  // cut short
+    }
+  }
+}
+
+bool DockerBackend::owned(std::string_view session_label) const {
+  if (recovering_.contains(std::string(session_label))) return true;
+  std::optional<ParsedId> id = parse_id(session_label, IdKind::kSession);
+  return id && sessions_.contains(id->bits);
+}
+
+void DockerBackend::note_orphan(Engine& e, const docker_api::ListedContainer& c) {
+  Orphan o;
+  o.engine = e.index;
+  o.session = c.session;
+  o.remove_at_ms = reactor_.now_ms() + options_.orphan_grace_ms;
+  if (orphans_.try_emplace(c.id, std::move(o)).second) {
+    log_info("docker_orphan_found")
+        .kv("server", servers_[e.index].name)
+        .kv("container", std::string_view(c.id).substr(0, 12))
+        .kv("session", c.session);
+  }
+}
+
+void DockerBackend::arm_orphan_timer() {
+  if (orphans_.empty()) return timers_.cancel(&orphan_timer_);
+  uint64_t first = UINT64_MAX;
+  for (const auto& [id, o] : orphans_) first = std::min(first, o.remove_at_ms);
+  timers_.arm(&orphan_timer_, first);
+}
+
+void DockerBackend::remove_orphans() {
+  const uint64_t now = reactor_.now_ms();
+  for (auto it = orphans_.begin(); it != orphans_.end();) {
+    const Orphan& o = it->second;
+    if (o.remove_at_ms > now) {
+      ++it;
+      continue;
+    }
+    if (!owned(o.session)) {
+      log_info("docker_orphan_removed")
+          .kv("server", servers_[o.engine].name)
+          .kv("container", std::string_view(it->first).substr(0, 12))
+          .kv("session", o.session);
+      // Fire and forget: one that could not be removed is found again by the next listing.
+      send(docker_api::remove_container(engines_[o.engine]->endpoint, it->first),
+           [](HttpResponse&&) {});
+    }
+    it = orphans_.erase(it);
+  }
+  arm_orphan_timer();
+}
+
+void DockerBackend::lose_sessions(Engine& e) {
+  std::vector<Id128> on_engine;
+  for (const auto& [id, s] : sessions_) {
+    if (s->engine == e.index) on_engine.push_back(id);
+  }
+  log_warn("docker_engine_lost")
+      .kv("server", servers_[e.index].name)
+      .kv("sessions", uint64_t{on_engine.size()});
+  for (const Id128& id : on_engine) {
+    Session* s = find(id);
+    if (s == nullptr) continue;
+    switch (s->step) {
+      case Step::kRunning:
+        forget(*s);
+        events_.on_lost(id, SessionError::kServerLost);
+        break;
+      case Step::kPull:
+      case Step::kCreate:
+      case Step::kPutSave:
+      case Step::kStart:
+      case Step::kHealth:
+        if (s->stop_requested) {
+          s->figures = {};
+          s->end = End::kStopped;
+        } else {
+          s->end = End::kStartFailed;
+          s->error = SessionError::kServerLost;
+        }
+        report(*s);
+        break;
+      default:
+        break;  // ending already: its calls fail or time out, then it reports
+    }
+  }
+}
+
+void DockerBackend::on_ping_timer(TimerNode* node) {
+  Engine& e = *static_cast<EngineTimer*>(node)->engine;
+  e.backend->ping(e);
+}
+
+void DockerBackend::on_lost_timer(TimerNode* node) {
+  Engine& e = *static_cast<EngineTimer*>(node)->engine;
+  if (!e.up) e.backend->lose_sessions(e);
+}
+
+void DockerBackend::on_orphan_timer(TimerNode* node) {
+  static_cast<BackendTimer*>(node)->backend->remove_orphans();
+}
+
+}  // namespace ringside

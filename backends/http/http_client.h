@@ -1,0 +1,63 @@
+#pragma once
+// HTTP requests from the I/O core to the backends (Docker engines, Gameye), on the I/O core's
+// own loop: libcurl's multi interface, with its sockets watched by io_uring polls (completion
+// kind kBackendCompletion) and its timeout kept on the reactor. Nothing here blocks; every
+// request ends in exactly one call of its callback, on the reactor's thread, never from inside
+// send() itself.
+//
+// Why libcurl: one maintained client that speaks HTTP/1.1 over unix sockets (Docker's
+// default), TCP and TLS (Gameye), with connection reuse, timeouts and proxies done right.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/reactor.h"
+
+namespace ringside {
+
+struct HttpRequest {
+  std::string method = "GET";  // GET, POST, PUT, DELETE
+  std::string url;             // http://host:port/path?query (the host is ignored over a socket)
+  std::string unix_socket;     // non-empty: connect to this socket path instead of the host
+  std::vector<std::string> headers;  // "Name: value"
+  std::string body;
+  uint32_t timeout_ms = 10'000;  // the whole exchange, connect included
+};
+
+struct HttpResponse {
+  // 0 when no HTTP answer came (connect failure, timeout, cancel): see `error`.
+  long status = 0;
+  std::string body;
+  std::string content_type;
+  std::string error;  // empty on an HTTP answer; else what went wrong, without secrets
+  bool timed_out = false;
+};
+
+class HttpClient {
+ public:
+  using Callback = std::function<void(HttpResponse&& response)>;
+  using RequestId = uint64_t;
+
+  // Registers the kBackendCompletion handler and a batch-end hook on `reactor`; construct on
+  // its thread. A reactor cannot drop a hook: destroy the client only once the reactor's
+  // run() has returned for good (or never runs again), and never from inside a callback.
+  // Requests still in flight are then abandoned without callbacks.
+  explicit HttpClient(Reactor& reactor);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Starts a request; `done` runs once, later, with its outcome.
+  RequestId send(HttpRequest request, Callback done);
+  // Abandons a request: its callback never runs. Unknown or finished ids are ignored.
+  void cancel(RequestId id);
+  size_t in_flight() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ringside

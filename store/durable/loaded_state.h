@@ -1,0 +1,86 @@
+#pragma once
+// What ringside reads back from PostgreSQL at start (state_loader.h), split by owning shard.
+// Each shard takes its own part before it serves; the I/O core takes the sessions to recover.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "backends/session_types.h"
+#include "store/ids.h"
+#include "store/token_hash.h"
+
+namespace ringside {
+
+struct LoadedToken {
+  Id128 seed;
+  std::string player_id;
+  uint16_t game = 0;  // catalog index, or kAnyGame
+  uint32_t generation = 0;
+  TokenHash current;
+  TokenHash previous;
+  bool has_previous = false;
+  int64_t previous_dead_ms = 0;
+  int64_t expires_ms = 0;
+};
+
+struct LoadedSlot {
+  std::string player_id;
+  Id128 id;
+  uint16_t game = 0;
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+  uint64_t size_bytes = 0;
+};
+
+struct LoadedSession {
+  std::string player_id;
+  Id128 id;
+  Id128 slot;
+  uint16_t game = 0;
+  uint32_t server = 0;  // index in Runtime::servers (valid when has_server)
+  bool has_server = false;
+  SessionStatus status = SessionStatus::kStarting;
+  StartPhase phase = StartPhase::kQueued;
+  SessionError error = SessionError::kNone;
+  EndReason end_reason = EndReason::kNone;
+  int64_t started_ms = 0;
+  int64_t ended_ms = 0;
+  int64_t last_keepalive_ms = 0;
+  double cpu_seconds = 0;
+  double peak_memory_mb = 0;
+};
+
+struct ShardState {
+  std::vector<std::string> players;
+  std::vector<LoadedToken> tokens;
+  std::vector<LoadedSlot> slots;
+  // Ended sessions oldest first (at most the history kept per player), then active ones.
+  std::vector<LoadedSession> sessions;
+};
+
+struct LoadedProfile {
+  uint16_t game = 0;
+  double cpu_cores = 0;
+  double memory_mb = 0;
+  uint32_t cpu_samples = 0;
+  uint32_t memory_samples = 0;
+};
+
+// An active session as the I/O core needs it to recover its placement.
+struct ActiveSession {
+  LoadedSession session;
+  uint16_t owner_shard = 0;
+};
+
+struct LoadedState {
+  std::vector<ShardState> shards;
+  std::vector<ActiveSession> active;  // starting, running or stopping
+  std::vector<LoadedProfile> profiles;
+  size_t rows_skipped = 0;  // rows naming a game no longer in the catalog, or a bad id
+};
+
+// Seeds travel as 16 bytes, hi then lo, big-endian.
+std::array<uint8_t, 16> id128_bytes(const Id128& id);
+
+}  // namespace ringside

@@ -1,0 +1,321 @@
+#include "store/durable/state_loader.h"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <cmath>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "store/session_store.h"
+#include "store/token_store.h"
+
+namespace ringside {
+namespace {
+
+struct ConnCloser {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+struct ResultCloser {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using Conn = std::unique_ptr<PGconn, ConnCloser>;
+using Result = std::unique_ptr<PGresult, ResultCloser>;
+
+Conn connect(const std::string& url, std::string* error) {
+  Conn conn(PQconnectdb(url.c_str()));
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    *error = std::string("cannot connect to the database: ") + PQerrorMessage(conn.get());
+    while (!error->empty() && error->back() == '\n') error->pop_back();
+    return nullptr;
+  }
+  return conn;
+}
+
+Result run(PGconn* conn, const char* sql, std::string* error,
+           const std::vector<std::string>& params = {}) {
+  std::vector<const char*> values;
+  for (const std::string& p : params) values.push_back(p.c_str());
+  Result r(PQexecParams(conn, sql, static_cast<int>(values.size()), nullptr, values.data(),
+                        nullptr, nullptr, 0));
+  const ExecStatusType st = PQresultStatus(r.get());
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+    *error = std::string("database: ") + PQresultErrorMessage(r.get());
+    while (!error->empty() && error->back() == '\n') error->pop_back();
+    return nullptr;
+  }
+  return r;
+}
+
+std::string_view text(const PGresult* r, int row, int col) {
+  return {PQgetvalue(r, row, col), static_cast<size_t>(PQgetlength(r, row, col))};
+}
+bool null_at(const PGresult* r, int row, int col) { return PQgetisnull(r, row, col) != 0; }
+
+int64_t integer(const PGresult* r, int row, int col) {
+  int64_t v = 0;
+  std::string_view t = text(r, row, col);
+  std::from_chars(t.data(), t.data() + t.size(), v);
+  return v;
+}
+
+double number_or_nan(const PGresult* r, int row, int col) {
+  if (null_at(r, row, col)) return NAN;
+  double v = NAN;
+  std::string_view t = text(r, row, col);
+  std::from_chars(t.data(), t.data() + t.size(), v);
+  return v;
+}
+
+bool hex_bytes(std::string_view hex, uint8_t* out, size_t n) {
+  if (hex.size() != 2 * n) return false;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const int a = nibble(hex[2 * i]), b = nibble(hex[2 * i + 1]);
+    if (a < 0 || b < 0) return false;
+    out[i] = static_cast<uint8_t>(a << 4 | b);
+  }
+  return true;
+}
+
+bool seed_from_hex(std::string_view hex, Id128* out) {
+  uint8_t b[16];
+  if (!hex_bytes(hex, b, sizeof b)) return false;
+  out->hi = out->lo = 0;
+  for (int i = 0; i < 8; ++i) out->hi = out->hi << 8 | b[i];
+  for (int i = 8; i < 16; ++i) out->lo = out->lo << 8 | b[i];
+  return true;
+}
+
+template <typename Enum, typename NameOf>
+Enum enum_named(std::string_view name, Enum last, NameOf name_of, Enum fallback) {
+  for (int i = 0; i <= static_cast<int>(last); ++i) {
+    if (name_of(static_cast<Enum>(i)) == name) return static_cast<Enum>(i);
+  }
+  return fallback;
+}
+
+// Epoch milliseconds of a timestamptz column, in SQL.
+#define RS_MS(col) "(extract(epoch from " col ") * 1000)::bigint"
+
+bool check_shard_count(PGconn* conn, uint32_t shards, std::string* error) {
+  const std::string count = std::to_string(shards);
+  if (!run(conn,
+           "INSERT INTO settings (key, value) VALUES ('shards', $1) ON CONFLICT (key) DO NOTHING",
+           error, {count})) {
+    return false;
+  }
+  Result r = run(conn, "SELECT value FROM settings WHERE key = 'shards'", error);
+  if (!r) return false;
+  if (text(r.get(), 0, 0) != count) {
+    *error = "the database was written by ringside with " + std::string(text(r.get(), 0, 0)) +
+             " shards; start with --shards " + std::string(text(r.get(), 0, 0));
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::array<uint8_t, 16> id128_bytes(const Id128& id) {
+  std::array<uint8_t, 16> b{};
+  for (int i = 0; i < 8; ++i) {
+    b[i] = static_cast<uint8_t>(id.hi >> (56 - 8 * i));
+    b[8 + i] = static_cast<uint8_t>(id.lo >> (56 - 8 * i));
+  }
+  return b;
+}
+
+bool load_state(const std::string& url, const Catalog& catalog,
+                const std::vector<GameServerInfo>& servers, uint32_t shard_count, LoadedState* out,
+                std::string* error) {
+  Conn conn = connect(url, error);
+  if (!conn) return false;
+  if (!check_shard_count(conn.get(), shard_count, error)) return false;
+  out->shards.assign(shard_count, ShardState{});
+  auto shard_of = [&](const PGresult* r, int row, int col, uint32_t* shard) {
+    const int64_t s = integer(r, row, col);
+    if (s < 0 || s >= static_cast<int64_t>(shard_count)) return false;
+    *shard = static_cast<uint32_t>(s);
+    return true;
+  };
+  auto game_of = [&](const PGresult* r, int row, int col, uint16_t* game) {
+    if (null_at(r, row, col)) {
+      *game = kAnyGame;
+      return true;
+    }
+    const int g = catalog.find(text(r, row, col));
+    if (g < 0) return false;
+    *game = static_cast<uint16_t>(g);
+    return true;
+  };
+
+  Result players = run(conn.get(), "SELECT id, shard FROM players", error);
+  if (!players) return false;
+  for (int i = 0; i < PQntuples(players.get()); ++i) {
+    uint32_t shard;
+    if (!shard_of(players.get(), i, 1, &shard)) {
+      ++out->rows_skipped;
+      continue;
+    }
+    out->shards[shard].players.emplace_back(text(players.get(), i, 0));
+  }
+
+  Result tokens = run(conn.get(),
+                      "SELECT encode(seed, 'hex'), player_id, shard, game_slug, generation,"
+                      " encode(token_hash, 'hex'), encode(previous_hash, 'hex'),"
+                      " " RS_MS("previous_dead_at") ", " RS_MS("expires_at")
+                      " FROM token_sessions WHERE expires_at > now()",
+                      error);
+  if (!tokens) return false;
+  for (int i = 0; i < PQntuples(tokens.get()); ++i) {
+    const PGresult* r = tokens.get();
+    LoadedToken t;
+    uint32_t shard;
+    if (!shard_of(r, i, 2, &shard) || !game_of(r, i, 3, &t.game) ||
+        !seed_from_hex(text(r, i, 0), &t.seed) ||
+        !hex_bytes(text(r, i, 5), t.current.bytes.data(), t.current.bytes.size())) {
+      ++out->rows_skipped;
+      continue;
+    }
+    t.player_id = text(r, i, 1);
+    t.generation = static_cast<uint32_t>(integer(r, i, 4));
+    t.has_previous = !null_at(r, i, 6) &&
+                     hex_bytes(text(r, i, 6), t.previous.bytes.data(), t.previous.bytes.size());
+    t.previous_dead_ms = t.has_previous ? integer(r, i, 7) : 0;
+    t.expires_ms = integer(r, i, 8);
+    out->shards[shard].tokens.push_back(std::move(t));
+  }
+
+  Result slots = run(conn.get(),
+                     "SELECT id, player_id, shard, game_slug, " RS_MS("created_at") ", " RS_MS(
+                         "updated_at") ", size_bytes FROM save_slots ORDER BY created_at",
+                     error);
+  if (!slots) return false;
+  for (int i = 0; i < PQntuples(slots.get()); ++i) {
+    const PGresult* r = slots.get();
+    LoadedSlot s;
+    uint32_t shard;
+    std::optional<ParsedId> id = parse_id(text(r, i, 0), IdKind::kSaveSlot);
+    if (!id || !shard_of(r, i, 2, &shard) || !game_of(r, i, 3, &s.game) || s.game == kAnyGame) {
+      ++out->rows_skipped;
+      continue;
+    }
+    s.id = id->bits;
+    s.player_id = text(r, i, 1);
+    s.created_ms = integer(r, i, 4);
+    s.updated_ms = integer(r, i, 5);
+    s.size_bytes = static_cast<uint64_t>(integer(r, i, 6));
+    out->shards[shard].slots.push_back(std::move(s));
+  }
+
+  // Every active session, and the newest ended ones of each player (the history kept).
+  Result sessions = run(
+      conn.get(),
+      "SELECT id, player_id, shard, game_slug, save_slot_id, status, phase, server,"
+      " " RS_MS("started_at") ", " RS_MS("last_keepalive_at") ", " RS_MS("ended_at") ","
+      " end_reason, error_code, cpu_seconds, peak_memory_mb FROM ("
+      "  SELECT *, row_number() OVER (PARTITION BY player_id ORDER BY ended_at DESC) AS newest"
+      "  FROM sessions WHERE ended_at IS NOT NULL) s WHERE newest <= $1"
+      " UNION ALL SELECT id, player_id, shard, game_slug, save_slot_id, status, phase, server,"
+      " " RS_MS("started_at") ", " RS_MS("last_keepalive_at") ", NULL, end_reason, error_code,"
+      " cpu_seconds, peak_memory_mb FROM sessions WHERE ended_at IS NULL"
+      " ORDER BY 11 ASC NULLS LAST",
+      error, {std::to_string(kHistoryKept)});
+  if (!sessions) return false;
+  for (int i = 0; i < PQntuples(sessions.get()); ++i) {
+    const PGresult* r = sessions.get();
+    LoadedSession s;
+    uint32_t shard;
+    std::optional<ParsedId> id = parse_id(text(r, i, 0), IdKind::kSession);
+    if (!id || !shard_of(r, i, 2, &shard) || id->shard != shard || !game_of(r, i, 3, &s.game) ||
+        s.game == kAnyGame) {
+      ++out->rows_skipped;
+      continue;
+    }
+    s.id = id->bits;
+    s.player_id = text(r, i, 1);
+    if (!null_at(r, i, 4)) {
+      if (std::optional<ParsedId> slot = parse_id(text(r, i, 4), IdKind::kSaveSlot)) {
+        s.slot = slot->bits;
+      }
+    }
+    s.status = enum_named(text(r, i, 5), SessionStatus::kError, status_name, SessionStatus::kError);
+    if (!null_at(r, i, 6)) {
+      s.phase = enum_named(text(r, i, 6), StartPhase::kCreating, phase_name, StartPhase::kQueued);
+    }
+    if (!null_at(r, i, 7)) {
+      for (uint32_t k = 0; k < servers.size(); ++k) {
+        if (servers[k].name == text(r, i, 7)) {
+          s.server = k;
+          s.has_server = true;
+        }
+      }
+    }
+    s.started_ms = integer(r, i, 8);
+    s.last_keepalive_ms = integer(r, i, 9);
+    s.ended_ms = null_at(r, i, 10) ? 0 : integer(r, i, 10);
+    if (!null_at(r, i, 11)) {
+      s.end_reason = enum_named(text(r, i, 11), EndReason::kError, end_reason_name,
+                                EndReason::kNone);
+    }
+    if (!null_at(r, i, 12)) {
+      s.error = enum_named(text(r, i, 12), SessionError::kBackendUnavailable, error_code,
+                           SessionError::kStartFailed);
+    }
+    s.cpu_seconds = number_or_nan(r, i, 13);
+    s.peak_memory_mb = number_or_nan(r, i, 14);
+    if (s.status == SessionStatus::kStarting || s.status == SessionStatus::kRunning ||
+        s.status == SessionStatus::kStopping) {
+      out->active.push_back({s, static_cast<uint16_t>(shard)});
+    }
+    out->shards[shard].sessions.push_back(std::move(s));
+  }
+
+  Result profiles = run(conn.get(),
+                        "SELECT game_slug, cpu_cores, memory_mb, cpu_samples, memory_samples"
+                        " FROM game_profiles",
+                        error);
+  if (!profiles) return false;
+  for (int i = 0; i < PQntuples(profiles.get()); ++i) {
+    const PGresult* r = profiles.get();
+    LoadedProfile p;
+    if (!game_of(r, i, 0, &p.game) || p.game == kAnyGame) continue;
+    p.cpu_cores = number_or_nan(r, i, 1);
+    p.memory_mb = number_or_nan(r, i, 2);
+    p.cpu_samples = static_cast<uint32_t>(integer(r, i, 3));
+    p.memory_samples = static_cast<uint32_t>(integer(r, i, 4));
+    out->profiles.push_back(p);
+  }
+  return true;
+}
+
+bool store_catalog(const std::string& url, const Catalog& catalog, std::string* error) {
+  Conn conn = connect(url, error);
+  if (!conn) return false;
+  int position = 0;
+  for (const Game& g : catalog.games()) {
+    char cpu[32];
+    auto r = std::to_chars(cpu, cpu + sizeof cpu, g.cpu_cores);
+    if (!run(conn.get(),
+             "INSERT INTO catalog (slug, title, image, size_mb, cpu_cores, memory_mb, save_dir,"
+             " position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (slug) DO UPDATE SET"
+             " title = EXCLUDED.title, image = EXCLUDED.image, size_mb = EXCLUDED.size_mb,"
+             " cpu_cores = EXCLUDED.cpu_cores, memory_mb = EXCLUDED.memory_mb,"
+             " save_dir = EXCLUDED.save_dir, position = EXCLUDED.position, updated_at = now()",
+             error,
+             {g.slug, g.title, g.image, std::to_string(g.size_mb),
+              std::string(cpu, static_cast<size_t>(r.ptr - cpu)), std::to_string(g.memory_mb),
+              g.save_dir, std::to_string(position++)})) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace ringside

@@ -1,0 +1,41 @@
+#pragma once
+// Every statement ringside writes its durable state with (schema: store/migrations), prepared
+// once per connection. Shards name them in write intents; times travel as Unix milliseconds,
+// figures as doubles (NULL when unknown), token hashes and seeds as bytea.
+#include <cstdint>
+#include <vector>
+
+#include "store/pg/pg_connection.h"
+
+namespace ringside {
+
+enum StatementId : uint8_t {
+  // $1 player id, $2 shard
+  kStmtUpsertPlayer,
+  // $1 seed, $2 player id, $3 shard, $4 game slug or NULL, $5 generation, $6 token hash,
+  // $7 previous hash or NULL, $8 previous dead at (ms) or NULL, $9 expires at (ms)
+  kStmtUpsertToken,
+  // $1 slot id, $2 player id, $3 shard, $4 game slug, $5 created at (ms)
+  kStmtInsertSlot,
+  // $1 session id, $2 player id, $3 shard, $4 game slug, $5 slot id, $6 started at (ms).
+  // Inserts nothing if the player has an active session in the database already.
+  kStmtInsertSession,
+  // $1 session id, $2 status, $3 phase or NULL, $4 server name or NULL, $5 ended at (ms) or
+  // NULL, $6 end reason or NULL, $7 error code or NULL, $8 cpu seconds, $9 peak memory MB
+  kStmtUpdateSession,
+  // $1 slot id, $2 size bytes, $3 updated at (ms)
+  kStmtUpdateSlot,
+  // $1 session ids as a text[] literal, $2 last keepalive times (ms) as a bigint[] literal
+  kStmtTouchSessions,
+  // $1 token seeds (hex) as a text[] literal, $2 expiry times (ms) as a bigint[] literal
+  kStmtTouchTokens,
+  // $1 session id: a launch whose 202 was never given (its commit failed or is unknown)
+  kStmtAbandonSession,
+  // $1 game slug, $2 cpu cores, $3 memory MB, $4 cpu samples, $5 memory samples
+  kStmtUpsertProfile,
+  kStatementCount,
+};
+
+std::vector<PgPreparedStatement> durable_statements();
+
+}  // namespace ringside

@@ -1,0 +1,176 @@
+#include "store/durable/store_writer.h"
+
+#include <utility>
+
+#include "core/log.h"
+
+namespace ringside {
+
+StoreWriter::StoreWriter(Reactor& reactor, PgConnection& connection, uint32_t shard_count,
+                         Kinds kinds)
+    : reactor_(reactor), connection_(connection), shard_count_(shard_count), kinds_(kinds) {
+  reactor_.add_batch_end_hook(&StoreWriter::on_batch_end, this);
+}
+
+void StoreWriter::submit(uint32_t from, const void* payload, uint32_t len) {
+  WriteIntentReader reader;
+  std::string_view bytes(static_cast<const char*>(payload), len);
+  if (!reader.parse(bytes)) {
+    log_error("store_intent_malformed").kv("shard", from).kv("bytes", len);
+    return;
+  }
+  Intent intent;
+  intent.bytes = std::string(bytes);
+  intent.seq = reader.seq();
+  intent.cls = reader.write_class();
+  intent.shard = from;
+  intent.queued_ms = reactor_.now_ms();
+  if (intent.cls == WriteClass::kRequest && !available_) {
+    report(intent, WriteOutcome::kRefused);
+    return;
+  }
+  queue_.push_back(std::move(intent));
+}
+
+void StoreWriter::submit_own(std::string_view intent) {
+  Intent own;
+  own.bytes = std::string(intent);
+  own.cls = WriteClass::kBackground;
+  own.shard = kOwnIntent;
+  own.queued_ms = reactor_.now_ms();
+  queue_.push_back(std::move(own));
+}
+
+void StoreWriter::on_batch_end(void* ctx) {
+  auto* self = static_cast<StoreWriter*>(ctx);
+  if (self->queue_.empty() || self->batch_in_flight_) return;
+  if (!self->connection_.ready()) {
+    self->refuse_waiting(false);
+    return;
+  }
+  self->send_batch();
+}
+
+void StoreWriter::send_batch() {
+  if (!connection_.begin([this](const PgError* error) { on_batch_done(error); })) return;
+  batch_in_flight_ = true;
+  const size_t n = std::min(queue_.size(), kMaxIntentsPerBatch);
+  batch_.clear();
+  batch_.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    batch_.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  uint32_t statements = 0;
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    WriteIntentReader reader;
+    reader.parse(batch_[i].bytes);  // checked in submit()
+    batch_[i].first_statement = statements;
+    statements += static_cast<uint32_t>(reader.statement_count());
+    reader.for_each(params_, [&](StatementId id, const PgParams& params) {
+      PgStatementCallback check;
+      if (id == kStmtInsertSession) {
+        // Inserted nothing: the database holds an active session of this player already.
+        check = [this, i](const PgResult* result, const PgError*) {
+          if (result && result->affected_rows() != 1) batch_[i].refused = true;
+        };
+      }
+      connection_.execute(id, params, std::move(check));
+    });
+  }
+  connection_.commit();
+}
+
+void StoreWriter::on_batch_done(const PgError* error) {
+  batch_in_flight_ = false;
+  if (!error) {
+    ++batches_committed_;
+    intents_committed_ += batch_.size();
+    for (const Intent& intent : batch_) {
+      report(intent, intent.refused ? WriteOutcome::kRefused : WriteOutcome::kCommitted);
+    }
+    batch_.clear();
+    return;
+  }
+  log_warn("store_batch_failed")
+      .kv("intents", batch_.size())
+      .kv("kind", error->kind == PgError::Kind::kConnection ? "connection" : "statement")
+      .kv("sqlstate", error->sqlstate)
+      .kv("error", error->message);
+  // The intent holding the statement the server rejected, if that is what happened.
+  size_t rejected = batch_.size();
+  if (error->kind == PgError::Kind::kStatement && error->statement >= 0) {
+    const auto at = static_cast<uint32_t>(error->statement);
+    for (size_t i = 0; i < batch_.size(); ++i) {
+      if (batch_[i].first_statement <= at) rejected = i;
+    }
+  }
+  // Background intents go back to the front, in their order; requests are refused.
+  for (size_t i = batch_.size(); i-- > 0;) {
+    Intent& intent = batch_[i];
+    if (intent.cls == WriteClass::kRequest) {
+      report(intent, WriteOutcome::kRefused);
+      continue;
+    }
+    if (i == rejected) {
+      log_error("store_intent_rejected").kv("shard", intent.shard).kv("seq", intent.seq);
+      report(intent, WriteOutcome::kRefused);
+      continue;
+    }
+    if (!intent.delayed) {
+      intent.delayed = true;
+      report(intent, WriteOutcome::kDelayed);
+    }
+    intent.refused = false;
+    queue_.push_front(std::move(intent));
+  }
+  batch_.clear();
+}
+
+void StoreWriter::refuse_waiting(bool all) {
+  const uint64_t now = reactor_.now_ms();
+  std::erase_if(queue_, [&](Intent& intent) {
+    const bool overdue = all || now - intent.queued_ms >= kRequestWaitMs;
+    if (!overdue) return false;
+    if (intent.cls == WriteClass::kRequest) {
+      report(intent, WriteOutcome::kRefused);
+      return true;
+    }
+    // Kept and retried; its sender hears once that it is not committed yet.
+    if (!intent.delayed) {
+      intent.delayed = true;
+      report(intent, WriteOutcome::kDelayed);
+    }
+    return false;
+  });
+}
+
+void StoreWriter::on_connection_state(PgConnection::State state, std::string_view why) {
+  if (state == PgConnection::State::kReady) {
+    if (!available_) {
+      available_ = true;
+      log_info("store_available");
+      broadcast_availability();
+    }
+    return;
+  }
+  if (state == PgConnection::State::kDown && available_) {
+    available_ = false;
+    log_warn("store_unavailable").kv("why", why);
+    broadcast_availability();
+    refuse_waiting(true);
+  }
+}
+
+void StoreWriter::report(const Intent& intent, WriteOutcome outcome) {
+  if (intent.shard == kOwnIntent) return;
+  reactor_.mailbox().send(intent.shard, kinds_.result, StoreResult{intent.seq, outcome});
+}
+
+void StoreWriter::broadcast_availability() {
+  for (uint32_t s = 0; s < shard_count_; ++s) {
+    reactor_.mailbox().send(s, kinds_.availability, StoreAvailability{available_});
+  }
+}
+
+}  // namespace ringside

@@ -1,0 +1,107 @@
+#pragma once
+// Group commit, on the I/O core: the shards' write intents (write_intent.h) queue here, and at
+// the end of every loop iteration everything queued goes out as one transaction and one round
+// trip on the PostgreSQL connection — so a launch storm costs one commit per iteration, not
+// one per launch. One batch is in flight at a time, which keeps intents committing in the
+// order they arrived (a retried write never lands after a newer one).
+//
+// Each intent's sender learns its outcome (kMsgStoreResult): committed; refused (a request
+// intent the database could not take: not ready, not ready within kRequestWaitMs, or its batch
+// failed — the client gets 503 and retries); or delayed (a background intent whose batch
+// failed: it stays queued, in order, and is retried until it commits, then reported
+// committed). A background intent the server rejects outright (a statement error, not a lost
+// connection) would fail forever: it is dropped with a loud log line, and the rest retried.
+// Shards also hear when the database goes down and comes back
+// (kMsgStoreAvailability), so they refuse writes at once instead of queueing them.
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/mailbox.h"
+#include "core/reactor.h"
+#include "store/durable/write_intent.h"
+#include "store/pg/pg_connection.h"
+
+namespace ringside {
+
+enum class WriteOutcome : uint8_t { kCommitted, kRefused, kDelayed };
+
+// I/O core -> shard: what became of the intent `seq` that shard sent.
+struct StoreResult {
+  uint64_t seq;
+  WriteOutcome outcome;
+};
+
+// I/O core -> every shard, when the database becomes unavailable or available again.
+struct StoreAvailability {
+  bool available;
+};
+
+class StoreWriter {
+ public:
+  static constexpr uint64_t kRequestWaitMs = 2000;
+  static constexpr size_t kMaxIntentsPerBatch = 4096;
+  static constexpr uint32_t kOwnIntent = UINT32_MAX;  // Intent::shard of submit_own()
+
+  // Message kinds are the caller's (app/messages.h), so this part does not depend on app/.
+  struct Kinds {
+    uint16_t result;
+    uint16_t availability;
+  };
+
+  // Registers a batch-end hook on `reactor`: construct before the connection's PgPoller.
+  StoreWriter(Reactor& reactor, PgConnection& connection, uint32_t shard_count, Kinds kinds);
+  StoreWriter(const StoreWriter&) = delete;
+  StoreWriter& operator=(const StoreWriter&) = delete;
+
+  // Queues an intent from shard `from` (a kMsgStoreWrite payload).
+  void submit(uint32_t from, const void* payload, uint32_t len);
+  // Queues a background intent of the I/O core's own (nobody hears its outcome).
+  void submit_own(std::string_view intent);
+  // To be called with every state change of the connection.
+  void on_connection_state(PgConnection::State state, std::string_view why);
+
+  bool available() const { return available_; }
+  // Nothing queued and nothing in flight: every accepted write is committed.
+  bool idle() const { return queue_.empty() && !batch_in_flight_; }
+  size_t queued() const { return queue_.size(); }
+  uint64_t batches_committed() const { return batches_committed_; }
+  uint64_t intents_committed() const { return intents_committed_; }
+
+ private:
+  struct Intent {
+    std::string bytes;
+    uint64_t seq = 0;
+    uint64_t queued_ms = 0;
+    uint32_t shard = 0;
+    uint32_t first_statement = 0;  // in its batch
+    WriteClass cls = WriteClass::kRequest;
+    bool delayed = false;  // its sender was told kDelayed
+    bool refused = false;  // a statement of it changed nothing it had to (see statements.h)
+  };
+
+  static void on_batch_end(void* ctx);
+  void send_batch();
+  void on_batch_done(const PgError* error);
+  // For the intents waiting too long for the database (all of them when `all`): refuses the
+  // requests, and tells the senders of background ones they are delayed.
+  void refuse_waiting(bool all);
+  void report(const Intent& intent, WriteOutcome outcome);
+  void broadcast_availability();
+
+  Reactor& reactor_;
+  PgConnection& connection_;
+  uint32_t shard_count_;
+  Kinds kinds_;
+  std::deque<Intent> queue_;
+  std::vector<Intent> batch_;  // in flight
+  PgParams params_;
+  bool batch_in_flight_ = false;
+  bool available_ = true;  // as last told to the shards
+  uint64_t batches_committed_ = 0;
+  uint64_t intents_committed_ = 0;
+};
+
+}  // namespace ringside

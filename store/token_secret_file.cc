@@ -1,0 +1,79 @@
+#include "store/token_secret_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace ringside {
+namespace {
+
+constexpr size_t kHexLength = 2 * sizeof(TokenMinter::Secret);
+
+int nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+bool read_secret(int fd, const std::string& path, TokenMinter::Secret* secret,
+                 std::string* error) {
+  char text[kHexLength + 2];
+  const ssize_t n = read(fd, text, sizeof text);
+  size_t len = n > 0 ? static_cast<size_t>(n) : 0;
+  while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r')) --len;
+  if (len != kHexLength) {
+    *error = "token secret file " + path + " must hold 64 lowercase hex digits";
+    return false;
+  }
+  for (size_t i = 0; i < secret->size(); ++i) {
+    const int hi = nibble(text[2 * i]), lo = nibble(text[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      *error = "token secret file " + path + " must hold 64 lowercase hex digits";
+      return false;
+    }
+    (*secret)[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool load_or_create_secret(const std::string& path, TokenMinter::Secret* secret,
+                           std::string* error) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    const bool ok = read_secret(fd, path, secret, error);
+    close(fd);
+    return ok;
+  }
+  if (errno != ENOENT) {
+    *error = "cannot read token secret file " + path + ": " + strerror(errno);
+    return false;
+  }
+  // O_EXCL: two processes starting at once must not each write their own.
+  fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return load_or_create_secret(path, secret, error);
+    *error = "cannot create token secret file " + path + ": " + strerror(errno);
+    return false;
+  }
+  *secret = TokenMinter::random_secret();
+  static constexpr char kHex[] = "0123456789abcdef";
+  char text[kHexLength + 1];
+  for (size_t i = 0; i < secret->size(); ++i) {
+    text[2 * i] = kHex[(*secret)[i] >> 4];
+    text[2 * i + 1] = kHex[(*secret)[i] & 15];
+  }
+  text[kHexLength] = '\n';
+  const bool ok = write(fd, text, sizeof text) == static_cast<ssize_t>(sizeof text) && fsync(fd) == 0;
+  close(fd);
+  if (!ok) {
+    *error = "cannot write token secret file " + path;
+    unlink(path.c_str());
+  }
+  return ok;
+}
+
+}  // namespace ringside

@@ -1,0 +1,449 @@
+// The Docker backend against real engines (tools/docker-env: two dockerd, a local registry, the
+// test game image that appends a tick to /save/progress.txt every second and burns CPU). What
+// the backend did is checked on the engines themselves, over their API.
+#include <archive.h>
+#include <archive_entry.h>
+#include <curl/curl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "backend/support/reactor_driver.h"
+#include "backend/support/recording_events.h"
+#include "backends/docker/docker_backend.h"
+#include "backends/docker/save_archive.h"
+#include "store/ids.h"
+
+namespace ringside {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Answer {
+  long status = 0;
+  std::string body;
+};
+
+size_t append(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+// One blocking call to an engine, from the test's thread (the backend's calls are its own).
+Answer engine_call(const std::string& socket, const std::string& method, const std::string& path,
+                   const std::string& body = "", const char* content_type = nullptr) {
+  Answer a;
+  CURL* c = curl_easy_init();
+  const std::string url = "http://docker/v1.41" + path;
+  curl_slist* headers = nullptr;
+  if (content_type != nullptr) {
+    headers = curl_slist_append(headers, (std::string("Content-Type: ") + content_type).c_str());
+  }
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket.c_str());
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  if (!body.empty() || method == "POST" || method == "PUT") {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  }
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &a.body);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+  if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a.status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(c);
+  return a;
+}
+
+// The regular files of a tar, by name.
+std::map<std::string, std::string> tar_files(const std::string& tar) {
+  std::map<std::string, std::string> out;
+  archive* a = archive_read_new();
+  archive_read_support_format_tar(a);
+  archive_read_open_memory(a, tar.data(), tar.size());
+  archive_entry* e;
+  while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+    if (archive_entry_filetype(e) != AE_IFREG) continue;
+    std::string data(static_cast<size_t>(archive_entry_size(e)), '\0');
+    if (!data.empty()) archive_read_data(a, data.data(), data.size());
+    out[archive_entry_pathname(e)] = data;
+  }
+  archive_read_free(a);
+  return out;
+}
+
+std::string one_file_tar(const std::string& name, const std::string& data) {
+  std::string out;
+  archive* a = archive_write_new();
+  archive_write_set_format_ustar(a);
+  archive_write_open(
+      a, &out, nullptr,
+      [](archive*, void* o, const void* b, size_t n) -> la_ssize_t {
+        static_cast<std::string*>(o)->append(static_cast<const char*>(b), n);
+        return static_cast<la_ssize_t>(n);
+      },
+      nullptr);
+  archive_entry* e = archive_entry_new();
+  archive_entry_set_pathname(e, name.c_str());
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0644);
+  archive_entry_set_size(e, static_cast<la_int64_t>(data.size()));
+  archive_write_header(a, e);
+  archive_write_data(a, data.data(), data.size());
+  archive_entry_free(e);
+  archive_write_close(a);
+  archive_write_free(a);
+  return out;
+}
+
+// The last tick number in a progress.txt.
+int last_tick(const std::string& progress) {
+  std::istringstream in(progress);
+  std::string line, word;
+  int tick = -1;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    int n;
+    if (fields >> word >> n && word == "tick") tick = n;
+  }
+  return tick;
+}
+
+class DockerBackendTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    const char* dir = std::getenv("RINGSIDE_DOCKER_ENV");
+    if (dir == nullptr || *dir == '\0') GTEST_SKIP() << "RINGSIDE_DOCKER_ENV is not set";
+    env_dir_ = dir;
+    // Healthy: ~1 s. After a test that killed an engine: rebuilt from scratch.
+    const std::string up =
+        std::string("'") + RINGSIDE_DOCKER_ENV_TOOL + "' up '" + env_dir_ + "' 2 >/dev/null";
+    ASSERT_EQ(std::system(up.c_str()), 0) << "docker-env up failed";
+    std::ifstream env(env_dir_ + "/env");
+    std::string line;
+    while (std::getline(env, line)) {
+      const size_t eq = line.find('=');
+      if (eq != std::string::npos) vars_[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    image_ = vars_["GAME_IMAGE"];
+    std::string hosts = vars_["DOCKER_HOSTS"];
+    for (size_t start = 0; start < hosts.size();) {
+      size_t comma = hosts.find(',', start);
+      if (comma == std::string::npos) comma = hosts.size();
+      addresses_.push_back(hosts.substr(start, comma - start));
+      sockets_.push_back(addresses_.back().substr(7));
+      start = comma + 1;
+    }
+    ASSERT_EQ(sockets_.size(), 2u);
+    // Every test starts from engines without ringside containers and without the game image.
+    for (const std::string& socket : sockets_) {
+      for (const std::string& id : session_containers(socket)) {
+        engine_call(socket, "DELETE", "/containers/" + id + "?force=true");
+      }
+      engine_call(socket, "DELETE", "/images/" + image_ + "?force=true");
+    }
+    save_root_ = testing::TempDir() + "/ringside-docker-saves";
+    std::filesystem::remove_all(save_root_);
+  }
+
+  void TearDown() override {
+    backend_.reset();
+    std::filesystem::remove_all(save_root_);
+  }
+
+  DockerOptions options() const {
+    DockerOptions o;
+    o.save_root = save_root_;
+    o.stop_grace_s = 3;
+    o.ping_interval_ms = 200;
+    o.ping_timeout_ms = 1000;
+    o.orphan_grace_ms = 500;
+    o.lost_timeout_ms = 1000;
+    return o;
+  }
+
+  std::vector<DockerEngine> engines() const {
+    std::vector<DockerEngine> out;
+    for (size_t i = 0; i < addresses_.size(); ++i) {
+      DockerEngine e;
+      e.info.name = "d" + std::to_string(i + 1);
+      e.info.url_base = "http://127.0.0.1";
+      e.info.cpu_millicores = 2000;
+      e.info.memory_mb = 1024;
+      e.info.slots = 8;
+      e.address = addresses_[i];
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  void make_backend() {
+    backend_ = std::make_unique<DockerBackend>(engines(), options(), driver_.reactor(), events_);
+  }
+
+  // Ids of the containers with a ringside.session label on an engine, running or not.
+  std::vector<std::string> session_containers(const std::string& socket) {
+    Answer a = engine_call(socket, "GET",
+                           "/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ringside."
+                           "session%22%5D%7D");
+    std::vector<std::string> ids;
+    for (size_t at = 0; (at = a.body.find("\"Id\":\"", at)) != std::string::npos;) {
+      at += 6;
+      ids.push_back(a.body.substr(at, a.body.find('"', at) - at));
+    }
+    return ids;
+  }
+
+  struct Launch {
+    Id128 id = random_id128();
+    std::string text = id_to_string(IdKind::kSession, 0, id);
+    Id128 slot = random_id128();
+  };
+
+  void start(const Launch& l, uint32_t server, bool fresh = true) {
+    StartSpec spec;
+    spec.session = l.id;
+    spec.session_id_text = l.text;
+    spec.player_id = "p-test";
+    spec.game_slug = "test-game";
+    spec.image = image_;
+    spec.save_dir = "/save";
+    spec.save_slot = l.slot;
+    spec.fresh_slot = fresh;
+    spec.server = server;
+    spec.cpu_millicores = 1000;
+    spec.memory_mb = 64;
+    backend_->start(spec);
+  }
+
+  bool wait_running(const Launch& l) {
+    return driver_.run_until([&] { return events_.settled(l.id); }, 60s) &&
+           events_.has_running(l.id);
+  }
+
+  std::optional<SessionFigures> stop_and_wait(const Launch& l) {
+    backend_->stop(l.id);
+    driver_.run_until([&] { return events_.stopped(l.id).has_value(); }, 60s);
+    return events_.stopped(l.id);
+  }
+
+  std::string save_in_container(uint32_t server, const std::string& container) {
+    Answer a =
+        engine_call(sockets_[server], "GET", "/containers/" + container + "/archive?path=%2Fsave");
+    EXPECT_EQ(a.status, 200);
+    return tar_files(a.body)["save/progress.txt"];
+  }
+
+  std::string env_dir_;
+  std::map<std::string, std::string> vars_;
+  std::string image_;
+  std::vector<std::string> addresses_, sockets_;
+  std::string save_root_;
+  ReactorDriver driver_;
+  RecordingEvents events_;
+  std::unique_ptr<DockerBackend> backend_;
+};
+
+TEST_F(DockerBackendTest, LaunchRunsWithItsSaveAndStopBringsTheSaveBackChanged) {
+  make_backend();
+  Launch l;
+  std::string error;
+  ASSERT_TRUE(write_save(save_file_path(save_root_, l.slot),
+                         one_file_tar("save/progress.txt", "tick 41 0\n"), &error));
+  start(l, 0, /*fresh=*/false);
+  ASSERT_TRUE(wait_running(l)) << events_.describe();
+  EXPECT_TRUE(events_.has_phase(l.id, StartPhase::kPulling));
+  EXPECT_TRUE(events_.has_phase(l.id, StartPhase::kCreating));
+  const std::string container = backend_->container_of(l.id);
+  ASSERT_FALSE(container.empty());
+
+  Answer inspect = engine_call(sockets_[0], "GET", "/containers/" + container + "/json");
+  EXPECT_NE(inspect.body.find("\"Name\":\"/ringside-" + l.text + "\""), std::string::npos);
+  EXPECT_NE(inspect.body.find("\"ringside.session\":\"" + l.text + "\""), std::string::npos);
+  EXPECT_NE(inspect.body.find("\"ringside.player\":\"p-test\""), std::string::npos);
+  EXPECT_NE(inspect.body.find("\"Memory\":67108864"), std::string::npos);
+  EXPECT_NE(inspect.body.find("\"NanoCpus\":1000000000"), std::string::npos);
+  // The game found the save put in before it started, and goes on from it.
+  EXPECT_EQ(save_in_container(0, container).rfind("tick 41 0\ntick 42 ", 0), 0u);
+
+  driver_.run_for(2500ms);  // a few ticks, a few hundred ms of CPU
+  std::optional<SessionFigures> figures = stop_and_wait(l);
+  ASSERT_TRUE(figures) << events_.describe();
+  EXPECT_GT(figures->cpu_seconds, 0.1);
+  // cgroup v1 here: the engine reports max_usage. On v2 it is NaN (unknown), never zero.
+  EXPECT_TRUE(std::isnan(figures->peak_memory_mb) || figures->peak_memory_mb > 0);
+  EXPECT_GT(figures->save_bytes, 0u);
+
+  std::optional<std::string> saved = read_save(save_file_path(save_root_, l.slot), &error);
+  ASSERT_TRUE(saved) << error;
+  EXPECT_EQ(saved->size(), figures->save_bytes);
+  const std::string progress = tar_files(*saved)["save/progress.txt"];
+  EXPECT_EQ(progress.rfind("tick 41 0\n", 0), 0u) << progress;
+  EXPECT_GT(last_tick(progress), 43) << progress;
+  EXPECT_EQ(engine_call(sockets_[0], "GET", "/containers/" + container + "/json").status, 404);
+  EXPECT_EQ(backend_->session_count(), 0u);
+}
+
+TEST_F(DockerBackendTest, SecondLaunchOfTheSameGameOnTheSameEngineSkipsThePull) {
+  make_backend();
+  EXPECT_FALSE(backend_->has_image(1, image_));
+  Launch a, b;
+  start(a, 1);
+  ASSERT_TRUE(wait_running(a)) << events_.describe();
+  EXPECT_EQ(backend_->pulls_started(), 1u);
+  EXPECT_TRUE(backend_->has_image(1, image_));
+  EXPECT_FALSE(backend_->has_image(0, image_));
+  start(b, 1);
+  ASSERT_TRUE(wait_running(b)) << events_.describe();
+  EXPECT_EQ(backend_->pulls_started(), 1u);
+  EXPECT_FALSE(events_.has_phase(b.id, StartPhase::kPulling));
+  ASSERT_TRUE(stop_and_wait(a));
+  ASSERT_TRUE(stop_and_wait(b));
+}
+
+TEST_F(DockerBackendTest, ANewBackendKnowsTheImagesAnEngineHolds) {
+  engine_call(sockets_[0], "POST",
+              "/images/create?fromImage=" + image_.substr(0, image_.rfind(':')) +
+                  "&tag=" + image_.substr(image_.rfind(':') + 1));
+  make_backend();
+  ASSERT_TRUE(driver_.run_until([&] { return backend_->has_image(0, image_); }, 10s));
+  EXPECT_FALSE(backend_->has_image(1, image_));
+  Launch l;
+  start(l, 0);
+  ASSERT_TRUE(wait_running(l)) << events_.describe();
+  EXPECT_EQ(backend_->pulls_started(), 0u);
+  ASSERT_TRUE(stop_and_wait(l));
+}
+
+TEST_F(DockerBackendTest, TwoLaunchesAtOnceShareOnePull) {
+  make_backend();
+  Launch a, b;
+  start(a, 0);
+  start(b, 0);
+  EXPECT_TRUE(events_.has_phase(a.id, StartPhase::kPulling));
+  EXPECT_TRUE(events_.has_phase(b.id, StartPhase::kPulling));
+  ASSERT_TRUE(wait_running(a)) << events_.describe();
+  ASSERT_TRUE(wait_running(b)) << events_.describe();
+  EXPECT_EQ(backend_->pulls_started(), 1u);
+  EXPECT_NE(backend_->container_of(a.id), backend_->container_of(b.id));
+  ASSERT_TRUE(stop_and_wait(a));
+  ASSERT_TRUE(stop_and_wait(b));
+}
+
+TEST_F(DockerBackendTest, AStopWhilePullingLeavesNoContainer) {
+  make_backend();
+  Launch l;
+  start(l, 0);
+  ASSERT_TRUE(events_.has_phase(l.id, StartPhase::kPulling));
+  std::optional<SessionFigures> figures = stop_and_wait(l);
+  ASSERT_TRUE(figures) << events_.describe();
+  EXPECT_EQ(figures->cpu_seconds, 0);
+  EXPECT_EQ(figures->save_bytes, 0u);
+  EXPECT_FALSE(events_.has_running(l.id));
+  // The pull goes on and ends; still nothing is created for the stopped launch.
+  ASSERT_TRUE(driver_.run_until([&] { return backend_->has_image(0, image_); }, 30s));
+  driver_.run_for(500ms);
+  EXPECT_TRUE(session_containers(sockets_[0]).empty());
+  EXPECT_EQ(events_.of(l.id).back().kind, RecordedEvent::kStopped);
+}
+
+TEST_F(DockerBackendTest, AfterARestartRecoverAdoptsRunningContainersAndSettlesTheRest) {
+  make_backend();
+  Launch running, gone, cut_short;
+  start(running, 1);
+  ASSERT_TRUE(wait_running(running)) << events_.describe();
+  const std::string container = backend_->container_of(running.id);
+  backend_.reset();  // as after kill -9: nothing stopped, the container runs on
+  events_.events.clear();
+
+  make_backend();
+  std::vector<RecoveredSession> known;
+  for (auto [l, was_running] : {std::pair{&running, true}, {&gone, true}, {&cut_short, false}}) {
+    RecoveredSession r;
+    r.session = l->id;
+    r.session_id_text = l->text;
+    r.player_id = "p-test";
+    r.game_slug = "test-game";
+    r.save_dir = "/save";
+    r.save_slot = l->slot;
+    r.server = 1;
+    r.was_running = was_running;
+    known.push_back(r);
+  }
+  backend_->recover(known);
+  EXPECT_TRUE(events_.events.empty());  // nothing from inside recover()
+  ASSERT_TRUE(driver_.run_until(
+      [&] {
+        return events_.settled(running.id) && events_.settled(gone.id) &&
+               events_.settled(cut_short.id);
+      },
+      20s))
+      << events_.describe();
+  EXPECT_TRUE(events_.has_running(running.id));
+  EXPECT_EQ(events_.lost(gone.id), SessionError::kContainerLost);
+  EXPECT_EQ(events_.start_failed(cut_short.id), SessionError::kStartFailed);
+  EXPECT_EQ(backend_->container_of(running.id), container);
+
+  driver_.run_for(1s);  // past the orphan grace: an adopted container is no orphan
+  std::optional<SessionFigures> figures = stop_and_wait(running);
+  ASSERT_TRUE(figures) << events_.describe();
+  EXPECT_GT(figures->cpu_seconds, 0);
+  EXPECT_GT(figures->save_bytes, 0u);
+  EXPECT_TRUE(session_containers(sockets_[1]).empty());
+}
+
+TEST_F(DockerBackendTest, AnOrphanContainerWithRingsideLabelsIsRemoved) {
+  const std::string orphan_session = id_to_string(IdKind::kSession, 0, random_id128());
+  Answer created = engine_call(sockets_[0], "POST",
+                               "/images/create?fromImage=" + image_.substr(0, image_.rfind(':')) +
+                                   "&tag=" + image_.substr(image_.rfind(':') + 1));
+  ASSERT_EQ(created.status, 200);
+  created = engine_call(
+      sockets_[0], "POST", "/containers/create?name=ringside-orphan",
+      "{\"Image\":\"" + image_ + "\",\"Labels\":{\"ringside.session\":\"" + orphan_session + "\"}}",
+      "application/json");
+  ASSERT_EQ(created.status, 201) << created.body;
+  ASSERT_EQ(session_containers(sockets_[0]).size(), 1u);
+
+  make_backend();
+  driver_.run_for(1500ms);  // the start-up listing finds it; removed after 500 ms
+  EXPECT_TRUE(session_containers(sockets_[0]).empty());
+}
+
+TEST_F(DockerBackendTest, AKilledEngineIsReportedDownAndItsSessionsLostAfterTheTimeout) {
+  make_backend();
+  Launch l, late;
+  start(l, 1);
+  ASSERT_TRUE(wait_running(l)) << events_.describe();
+  std::ifstream pidfile(env_dir_ + "/d2/dockerd.pid");
+  pid_t pid = 0;
+  pidfile >> pid;
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+
+  ASSERT_TRUE(driver_.run_until([&] { return events_.server_up(1) == false; }, 10s))
+      << events_.describe();
+  EXPECT_FALSE(events_.lost(l.id));               // not yet: only after the lost timeout
+  EXPECT_EQ(events_.server_up(0), std::nullopt);  // the other engine never changed
+  start(late, 1);
+  ASSERT_TRUE(driver_.run_until([&] { return events_.settled(late.id); }, 5s));
+  EXPECT_EQ(events_.start_failed(late.id), SessionError::kServerLost);
+  ASSERT_TRUE(driver_.run_until([&] { return events_.lost(l.id).has_value(); }, 5s))
+      << events_.describe();
+  EXPECT_EQ(events_.lost(l.id), SessionError::kServerLost);
+  EXPECT_EQ(backend_->session_count(), 0u);
+  // The next test's SetUp rebuilds the environment (docker-env up sees it unhealthy).
+}
+
+}  // namespace
+}  // namespace ringside

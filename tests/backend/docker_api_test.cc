@@ -1,0 +1,277 @@
+// The Docker backend's pure parts: Engine API requests and answers, the fleet configuration,
+// and the save archives (tar through libarchive).
+#include <archive.h>
+#include <archive_entry.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "backends/docker/docker_api.h"
+#include "backends/docker/docker_fleet.h"
+#include "backends/docker/save_archive.h"
+
+namespace ringside {
+namespace {
+
+namespace api = docker_api;
+
+// name -> contents of the regular files in a tar; directories as name -> "<dir>".
+std::map<std::string, std::string> tar_entries(const std::string& tar) {
+  std::map<std::string, std::string> out;
+  archive* a = archive_read_new();
+  archive_read_support_format_tar(a);
+  EXPECT_EQ(archive_read_open_memory(a, tar.data(), tar.size()), ARCHIVE_OK);
+  archive_entry* e;
+  while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+    std::string data(static_cast<size_t>(archive_entry_size(e)), '\0');
+    if (!data.empty()) archive_read_data(a, data.data(), data.size());
+    out[archive_entry_pathname(e)] = archive_entry_filetype(e) == AE_IFDIR ? "<dir>" : data;
+  }
+  archive_read_free(a);
+  return out;
+}
+
+std::string make_tar(const std::map<std::string, std::string>& files) {
+  std::string out;
+  archive* a = archive_write_new();
+  archive_write_set_format_ustar(a);
+  archive_write_open(
+      a, &out, nullptr,
+      [](archive*, void* o, const void* b, size_t n) -> la_ssize_t {
+        static_cast<std::string*>(o)->append(static_cast<const char*>(b), n);
+        return static_cast<la_ssize_t>(n);
+      },
+      nullptr);
+  for (const auto& [name, data] : files) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, name.c_str());
+    const bool dir = name.back() == '/';
+    archive_entry_set_filetype(e, dir ? AE_IFDIR : AE_IFREG);
+    archive_entry_set_perm(e, dir ? 0755 : 0644);
+    archive_entry_set_size(e, dir ? 0 : static_cast<la_int64_t>(data.size()));
+    archive_write_header(a, e);
+    if (!dir) archive_write_data(a, data.data(), data.size());
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  return out;
+}
+
+TEST(DockerApi, EndpointsFromUnixSocketsAndTcp) {
+  auto unix_ep = api::parse_endpoint("unix:///tmp/d1/docker.sock", "1.41");
+  ASSERT_TRUE(unix_ep);
+  EXPECT_EQ(unix_ep->unix_socket, "/tmp/d1/docker.sock");
+  EXPECT_EQ(unix_ep->base_url, "http://docker/v1.41");
+  auto tcp = api::parse_endpoint("tcp://10.0.0.5:2375", "1.41");
+  ASSERT_TRUE(tcp);
+  EXPECT_EQ(tcp->unix_socket, "");
+  EXPECT_EQ(tcp->base_url, "http://10.0.0.5:2375/v1.41");
+  EXPECT_FALSE(api::parse_endpoint("unix://relative.sock", "1.41"));
+  EXPECT_FALSE(api::parse_endpoint("ftp://x", "1.41"));
+  EXPECT_FALSE(api::parse_endpoint("tcp://", "1.41"));
+}
+
+TEST(DockerApi, PullSplitsRepositoryAndTagAfterARegistryPort) {
+  api::Endpoint e{"/s", "http://docker/v1.41"};
+  EXPECT_EQ(api::pull_image(e, "127.0.0.1:5000/ringside/game:1", 60000).url,
+            "http://docker/v1.41/images/create?fromImage=127.0.0.1%3A5000%2Fringside%2Fgame&tag=1");
+  HttpRequest untagged = api::pull_image(e, "127.0.0.1:5000/game", 60000);
+  EXPECT_EQ(untagged.url,
+            "http://docker/v1.41/images/create?fromImage=127.0.0.1%3A5000%2Fgame&tag=latest");
+  EXPECT_EQ(untagged.method, "POST");
+  EXPECT_EQ(untagged.unix_socket, "/s");
+  EXPECT_EQ(untagged.timeout_ms, 60000u);
+  EXPECT_EQ(api::normalize_image("busybox"), "busybox:latest");
+  EXPECT_EQ(api::normalize_image("r:5000/x@sha256:ab"), "r:5000/x@sha256:ab");
+}
+
+TEST(DockerApi, CreateCarriesLabelsAndLimits) {
+  api::ContainerSpec spec;
+  spec.name = "ringside-s01abc";
+  spec.image = "reg/game:1";
+  spec.session_id_text = "s01abc";
+  spec.player_id = "player \"7\"";
+  spec.game_slug = "chess";
+  spec.cpu_millicores = 1500;
+  spec.memory_mb = 64;
+  HttpRequest r = api::create_container({"/s", "http://docker/v1.41"}, spec);
+  EXPECT_EQ(r.url, "http://docker/v1.41/containers/create?name=ringside-s01abc");
+  EXPECT_EQ(r.body, R"({"Image":"reg/game:1","Labels":{"ringside.session":"s01abc",)"
+                    R"("ringside.player":"player \"7\"","ringside.game":"chess"},)"
+                    R"("HostConfig":{"Memory":67108864,"NanoCpus":1500000000}})");
+}
+
+TEST(DockerApi, ContainerCalls) {
+  api::Endpoint e{"", "http://h:1/v1.41"};
+  EXPECT_EQ(api::stop_container(e, "abc", 5).url, "http://h:1/v1.41/containers/abc/stop?t=5");
+  EXPECT_EQ(api::get_archive(e, "abc", "/save").url,
+            "http://h:1/v1.41/containers/abc/archive?path=%2Fsave");
+  EXPECT_EQ(api::remove_container(e, "abc").method, "DELETE");
+  EXPECT_EQ(api::list_session_containers(e).url,
+            "http://h:1/v1.41/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ringside."
+            "session%22%5D%7D");
+  HttpRequest put = api::put_archive(e, "abc", "/", "TAR");
+  EXPECT_EQ(put.method, "PUT");
+  EXPECT_EQ(put.body, "TAR");
+  EXPECT_EQ(put.headers, std::vector<std::string>{"Content-Type: application/x-tar"});
+}
+
+TEST(DockerApi, ImageTagsSkipUntaggedImages) {
+  auto tags = api::parse_image_tags(
+      R"([{"Id":"a","RepoTags":["r/game:1","r/game:latest"]},{"Id":"b","RepoTags":null},)"
+      R"({"Id":"c","RepoTags":["<none>:<none>"]}])");
+  ASSERT_TRUE(tags);
+  EXPECT_EQ(*tags, (std::vector<std::string>{"r/game:1", "r/game:latest"}));
+  EXPECT_FALSE(api::parse_image_tags("{"));
+}
+
+TEST(DockerApi, PullStreamErrorsAreFoundInTheStream) {
+  EXPECT_EQ(api::pull_stream_error("{\"status\":\"Pulling from x\"}\n{\"status\":\"Done\"}\n"), "");
+  const std::string failed =
+      "{\"status\":\"Pulling\"}\r\n{\"errorDetail\":{\"message\":\"manifest for r/x:9 not "
+      "found: manifest unknown\"},\"error\":\"manifest for r/x:9 not found: manifest "
+      "unknown\"}\r\n";
+  EXPECT_EQ(api::pull_stream_error(failed), "manifest for r/x:9 not found: manifest unknown");
+  EXPECT_TRUE(api::is_not_found_message(api::pull_stream_error(failed)));
+  EXPECT_FALSE(api::is_not_found_message("connection refused"));
+}
+
+TEST(DockerApi, InspectReadsRunningAndHealth) {
+  auto plain = api::parse_inspect(R"({"State":{"Status":"running","Running":true}})");
+  ASSERT_TRUE(plain);
+  EXPECT_TRUE(plain->running);
+  EXPECT_EQ(plain->health, api::Health::kNone);
+  auto starting =
+      api::parse_inspect(R"({"State":{"Running":true,"Health":{"Status":"starting"}}})");
+  ASSERT_TRUE(starting);
+  EXPECT_EQ(starting->health, api::Health::kStarting);
+  auto exited =
+      api::parse_inspect(R"({"State":{"Running":false,"Health":{"Status":"unhealthy"}}})");
+  ASSERT_TRUE(exited);
+  EXPECT_FALSE(exited->running);
+  EXPECT_EQ(exited->health, api::Health::kUnhealthy);
+  EXPECT_FALSE(api::parse_inspect(R"({"Id":"x"})"));
+}
+
+TEST(DockerApi, StatsOnCgroupV1HaveAPeak) {
+  auto f = api::parse_stats(
+      R"({"cpu_stats":{"cpu_usage":{"total_usage":1250000000,"percpu_usage":[1,2]}},)"
+      R"("memory_stats":{"usage":800000,"max_usage":4194304,"limit":67108864}})");
+  ASSERT_TRUE(f);
+  EXPECT_DOUBLE_EQ(f->cpu_seconds, 1.25);
+  EXPECT_DOUBLE_EQ(f->peak_memory_mb, 4.0);
+}
+
+TEST(DockerApi, StatsOnCgroupV2HaveNoPeak) {
+  auto f =
+      api::parse_stats(R"({"cpu_stats":{"cpu_usage":{"total_usage":500000000}},)"
+                       R"("memory_stats":{"usage":800000,"limit":67108864,"stats":{"anon":1}}})");
+  ASSERT_TRUE(f);
+  EXPECT_DOUBLE_EQ(f->cpu_seconds, 0.5);
+  EXPECT_TRUE(std::isnan(f->peak_memory_mb));
+  EXPECT_FALSE(api::parse_stats(R"({"memory_stats":{}})"));
+}
+
+TEST(DockerApi, ContainerListByLabel) {
+  auto list = api::parse_container_list(
+      R"([{"Id":"aa","State":"running","Labels":{"ringside.session":"s1","x":"y"}},)"
+      R"({"Id":"bb","State":"exited","Labels":{"ringside.session":"s2"}},)"
+      R"({"Id":"cc","State":"running","Labels":{}}])");
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, "aa");
+  EXPECT_EQ((*list)[0].session, "s1");
+  EXPECT_TRUE((*list)[0].running);
+  EXPECT_EQ((*list)[1].session, "s2");
+  EXPECT_FALSE((*list)[1].running);
+  EXPECT_EQ(api::error_message(R"({"message":"No such container: x"})"), "No such container: x");
+}
+
+TEST(DockerFleet, FromJsonWithDefaults) {
+  GameServerInfo defaults;
+  defaults.cpu_millicores = 4000;
+  defaults.memory_mb = 8192;
+  defaults.slots = 8;
+  std::string error;
+  auto fleet = parse_docker_fleet(
+      R"([{"name":"a","engine":"unix:///run/a.sock","urlBase":"https://a.example","slots":3},)"
+      R"({"name":"b","engine":"tcp://10.0.0.2:2375","urlBase":"https://b.example",)"
+      R"("cpuMillicores":2000,"memoryMb":1024}])",
+      defaults, &error);
+  ASSERT_TRUE(fleet) << error;
+  ASSERT_EQ(fleet->size(), 2u);
+  EXPECT_EQ((*fleet)[0].info.name, "a");
+  EXPECT_EQ((*fleet)[0].info.slots, 3u);
+  EXPECT_EQ((*fleet)[0].info.cpu_millicores, 4000u);
+  EXPECT_EQ((*fleet)[1].address, "tcp://10.0.0.2:2375");
+  EXPECT_EQ((*fleet)[1].info.memory_mb, 1024u);
+  EXPECT_FALSE(
+      parse_docker_fleet(R"([{"name":"a","engine":"x","urlBase":"u"}])", defaults, &error));
+  EXPECT_FALSE(parse_docker_fleet(R"([{"name":"a"}])", defaults, &error));
+}
+
+TEST(DockerFleet, FromAList) {
+  GameServerInfo defaults;
+  defaults.slots = 5;
+  std::string error;
+  auto fleet = docker_engines_from_list("unix:///a.sock,tcp://h2:2375", defaults, &error);
+  ASSERT_TRUE(fleet) << error;
+  ASSERT_EQ(fleet->size(), 2u);
+  EXPECT_EQ((*fleet)[0].info.name, "docker1");
+  EXPECT_EQ((*fleet)[0].info.url_base, "http://127.0.0.1");
+  EXPECT_EQ((*fleet)[1].info.url_base, "http://h2");
+  EXPECT_EQ((*fleet)[1].info.slots, 5u);
+  EXPECT_FALSE(load_docker_fleet("", "", defaults, &error));
+}
+
+TEST(SaveArchive, PathsAndNames) {
+  EXPECT_EQ(save_file_path("/var/saves", Id128{0x1, 0xabc}),
+            "/var/saves/0000000000000001"
+            "0000000000000abc.tar");
+  EXPECT_EQ(parent_dir("/save"), "/");
+  EXPECT_EQ(parent_dir("/home/game/save/"), "/home/game");
+  EXPECT_EQ(base_name("/home/game/save/"), "save");
+  EXPECT_EQ(base_name("/save"), "save");
+}
+
+TEST(SaveArchive, RebaseRenamesTheTopDirectoryAndKeepsContents) {
+  const std::string tar = make_tar({{"save/", ""},
+                                    {"save/progress.txt", "tick 41 0\n"},
+                                    {"save/sub/", ""},
+                                    {"save/sub/b", "bb"}});
+  std::string error;
+  auto same = rebase_tar(tar, "save", &error);
+  ASSERT_TRUE(same) << error;
+  EXPECT_EQ(tar_entries(*same),
+            (std::map<std::string, std::string>{{"save/", "<dir>"},
+                                                {"save/progress.txt", "tick 41 0\n"},
+                                                {"save/sub/", "<dir>"},
+                                                {"save/sub/b", "bb"}}));
+  auto moved = rebase_tar(tar, "data", &error);
+  ASSERT_TRUE(moved) << error;
+  EXPECT_EQ(tar_entries(*moved).at("data/progress.txt"), "tick 41 0\n");
+  EXPECT_EQ(tar_entries(*moved).count("save/progress.txt"), 0u);
+  EXPECT_FALSE(rebase_tar("definitely not a tar archive, far too short", "save", &error));
+  EXPECT_FALSE(error.empty());
+}
+
+TEST(SaveArchive, WriteThenRead) {
+  const std::string dir = testing::TempDir() + "/ringside-save-test";
+  std::filesystem::remove_all(dir);
+  const std::string path = save_file_path(dir + "/nested", Id128{7, 9});
+  std::string error;
+  EXPECT_FALSE(read_save(path, &error));
+  ASSERT_TRUE(write_save(path, "first", &error)) << error;
+  ASSERT_TRUE(write_save(path, "second", &error)) << error;
+  auto back = read_save(path, &error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(*back, "second");
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ringside

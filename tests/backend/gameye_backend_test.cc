@@ -1,0 +1,361 @@
+// The Gameye backend against the Gameye stand-in (tools/gameye-standin) as a real process over
+// real HTTP: every answer's meaning, retries under the same id, stops while starting, and
+// reconciliation by a fresh backend instance.
+#include "backends/gameye/gameye_backend.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cmath>
+#include <initializer_list>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend/support/reactor_driver.h"
+#include "backend/support/recording_events.h"
+#include "integration/gameye_standin_process.h"
+
+namespace ringside {
+namespace {
+
+constexpr std::string_view kToken = "gameye-test-token";
+
+// A session's strings, kept alive for its StartSpec.
+struct TestSession {
+  Id128 id = random_id128();
+  std::string text = id_to_string(IdKind::kSession, 0, id);
+  std::string image = "nginx:1.27";
+  std::string uuid(uint32_t attempt = 0) const { return gameye_session_uuid(id, attempt); }
+
+  StartSpec spec() const {
+    StartSpec s;
+    s.session = id;
+    s.session_id_text = text;
+    s.player_id = "player-1";
+    s.game_slug = "tlon-uqbar";
+    s.image = image;
+    s.save_dir = "/save";
+    s.save_slot = Id128{1, 2};
+    s.server = 0;
+    return s;
+  }
+  RecoveredSession recovered(bool was_running) const {
+    RecoveredSession r;
+    r.session = id;
+    r.session_id_text = text;
+    r.player_id = "player-1";
+    r.game_slug = "tlon-uqbar";
+    r.save_dir = "/save";
+    r.was_running = was_running;
+    return r;
+  }
+};
+
+class GameyeBackendTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (HasFailure()) {
+      std::cerr << "---- events ----\n"
+                << events_.describe() << "---- stand-in log ----\n"
+                << standin_.log();
+    }
+  }
+
+  ::testing::AssertionResult start_standin(std::initializer_list<std::string> extra = {}) {
+    std::vector<std::string> args = {"--token", std::string(kToken), "--locations",
+                                     "europe,us-east"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return standin_.start(args);
+  }
+
+  GameyeOptions options(std::string_view token = kToken) const {
+    GameyeOptions o;
+    o.base_url = standin_.base_url();
+    o.token = std::string(token);
+    o.locations = {"europe", "us-east"};
+    o.timeout_ms = 2000;
+    o.retries = 3;
+    o.retry_base_ms = 20;
+    o.retry_cap_ms = 200;
+    return o;
+  }
+
+  std::unique_ptr<GameyeBackend> make(GameyeOptions o) {
+    std::vector<GameServerInfo> servers;
+    for (const std::string& location : o.locations) {
+      GameServerInfo s;
+      s.name = location;
+      s.url_base = o.base_url;
+      s.slots = 10;
+      servers.push_back(s);
+    }
+    Reactor& reactor = driver_.reactor();
+    return std::make_unique<GameyeBackend>(
+        std::move(servers), std::move(o), http_, reactor.timers(),
+        [&reactor] { return reactor.now_ms(); }, events_);
+  }
+
+  bool settle(const TestSession& s) {
+    return driver_.run_until([&] { return events_.settled(s.id); });
+  }
+
+  // GET target on the stand-in; the parsed body (kept in parser_) or a null element.
+  simdjson::dom::element get(const std::string& target) {
+    HttpRequest r;
+    r.url = standin_.base_url() + target;
+    r.headers = {"Authorization: Bearer " + std::string(kToken)};
+    bool done = false;
+    http_.send(std::move(r), [&](HttpResponse&& response) {
+      body_ = std::move(response.body);
+      done = true;
+    });
+    EXPECT_TRUE(driver_.run_until([&] { return done; }));
+    simdjson::dom::element root;
+    if (parser_.parse(body_).get(root) != simdjson::SUCCESS) ADD_FAILURE() << body_;
+    return root;
+  }
+  // A number from /_standin/stats: {"requests": {endpoint: {outcome: n}}, "sessions": {...},
+  // "launchesById": {id: n}}; 0 when absent.
+  uint64_t stat(std::string_view a, std::string_view b, std::string_view c = {}) {
+    simdjson::dom::element e = get("/_standin/stats")[a][b];
+    if (!c.empty()) e = e[c];
+    uint64_t n = 0;
+    return e.get(n) == simdjson::SUCCESS ? n : 0;
+  }
+  uint64_t posts(std::string_view outcome) { return stat("requests", "POST /session", outcome); }
+  uint64_t deletes(std::string_view outcome) {
+    return stat("requests", "DELETE /session/{id}", outcome);
+  }
+  uint64_t sessions(std::string_view which) { return stat("sessions", which); }
+  uint64_t launches_of(const std::string& uuid) { return stat("launchesById", uuid); }
+
+  itest::GameyeStandinProcess standin_;
+  ReactorDriver driver_;
+  HttpClient http_{driver_.reactor()};
+  RecordingEvents events_;
+  simdjson::dom::parser parser_;
+  std::string body_;
+};
+
+bool unknown(double figure) { return std::isnan(figure); }
+
+TEST_F(GameyeBackendTest, LaunchRunsWithItsLabelsAndStopDeletesIt) {
+  ASSERT_TRUE(start_standin());
+  auto backend = make(options());
+  TestSession s;
+  backend->start(s.spec());
+  EXPECT_TRUE(events_.has_phase(s.id, StartPhase::kCreating));  // reported from start()
+  EXPECT_FALSE(events_.settled(s.id));                          // the answer comes later
+  ASSERT_TRUE(settle(s));
+  ASSERT_TRUE(events_.has_running(s.id));
+  const std::optional<Endpoint> at = backend->endpoint(s.id);
+  ASSERT_TRUE(at);
+  EXPECT_EQ(at->host, "127.0.0.1");
+  EXPECT_GE(at->port, 20000);
+
+  // Gameye runs it under the derived UUID, in the chosen location, with ringside's labels.
+  simdjson::dom::element listed = get("/session/" + s.uuid());
+  EXPECT_EQ(std::string_view(listed["location"]), "europe");
+  EXPECT_EQ(std::string_view(listed["image"]), "nginx");
+  EXPECT_EQ(std::string_view(listed["tag"]), "1.27");
+  EXPECT_EQ(std::string_view(listed["labels"]["ringside.session"]), s.text);
+  EXPECT_EQ(std::string_view(listed["labels"]["ringside.player"]), "player-1");
+  EXPECT_EQ(std::string_view(listed["labels"]["ringside.game"]), "tlon-uqbar");
+  EXPECT_EQ(std::string_view(listed["labels"]["ringside.fleet"]), "ringside");
+
+  backend->stop(s.id);
+  EXPECT_FALSE(events_.stopped(s.id));  // never from inside stop()
+  ASSERT_TRUE(driver_.run_until([&] { return events_.stopped(s.id).has_value(); }));
+  const SessionFigures figures = *events_.stopped(s.id);
+  EXPECT_TRUE(unknown(figures.cpu_seconds));  // Gameye has no per-session figures
+  EXPECT_TRUE(unknown(figures.peak_memory_mb));
+  EXPECT_EQ(deletes("204"), 1u);
+  EXPECT_EQ(sessions("live"), 0u);
+  EXPECT_EQ(backend->session_count(), 0u);
+}
+
+TEST_F(GameyeBackendTest, UnauthorizedFailsOnceAndMarksTheLocationDown) {
+  ASSERT_TRUE(start_standin());
+  auto backend = make(options("not-the-token"));
+  TestSession first, second;
+  backend->start(first.spec());
+  ASSERT_TRUE(settle(first));
+  EXPECT_EQ(events_.start_failed(first.id), SessionError::kBackendUnavailable);
+  EXPECT_EQ(events_.server_up(0), false);
+  // No retry storm: the next launch there fails without asking Gameye.
+  backend->start(second.spec());
+  ASSERT_TRUE(settle(second));
+  EXPECT_EQ(events_.start_failed(second.id), SessionError::kBackendUnavailable);
+  EXPECT_EQ(posts("401"), 1u);
+  EXPECT_EQ(sessions("live"), 0u);
+}
+
+TEST_F(GameyeBackendTest, UnknownImageIsImageNotFound) {
+  ASSERT_TRUE(start_standin({"--images", "nginx"}));
+  auto backend = make(options());
+  TestSession s;
+  s.image = "no-such-game:1";
+  backend->start(s.spec());
+  ASSERT_TRUE(settle(s));
+  EXPECT_EQ(events_.start_failed(s.id), SessionError::kImageNotFound);
+  EXPECT_EQ(posts("404"), 1u);
+}
+
+TEST_F(GameyeBackendTest, RefusedRequestFailsWithoutRetry) {
+  ASSERT_TRUE(start_standin());
+  auto backend = make(options());
+  TestSession s;
+  s.image = "";  // Gameye wants a non-empty image: 422 naming the field
+  backend->start(s.spec());
+  ASSERT_TRUE(settle(s));
+  EXPECT_EQ(events_.start_failed(s.id), SessionError::kStartFailed);
+  EXPECT_EQ(posts("422"), 1u);
+}
+
+TEST_F(GameyeBackendTest, FailedStartIsRetriedOnceUnderTheNextId) {
+  ASSERT_TRUE(start_standin({"--fail-first", "1"}));
+  auto backend = make(options());
+  TestSession s;
+  backend->start(s.spec());
+  ASSERT_TRUE(settle(s));
+  EXPECT_TRUE(events_.has_running(s.id));
+  EXPECT_EQ(posts("420"), 1u);
+  EXPECT_EQ(posts("200"), 1u);
+  EXPECT_EQ(launches_of(s.uuid(0)), 1u);
+  EXPECT_EQ(launches_of(s.uuid(1)), 1u);
+  EXPECT_EQ(sessions("running"), 1u);
+}
+
+TEST_F(GameyeBackendTest, StartThatFailsTwiceIsStartFailed) {
+  ASSERT_TRUE(start_standin({"--failure-rate", "1"}));
+  auto backend = make(options());
+  TestSession s;
+  backend->start(s.spec());
+  ASSERT_TRUE(settle(s));
+  EXPECT_EQ(events_.start_failed(s.id), SessionError::kStartFailed);
+  EXPECT_EQ(posts("420"), 2u);
+  EXPECT_EQ(sessions("live"), 0u);
+}
+
+TEST_F(GameyeBackendTest, ServerErrorsAreRetriedUnderTheSameId) {
+  ASSERT_TRUE(start_standin({"--unavailable-first", "2"}));
+  auto backend = make(options());
+  TestSession s;
+  backend->start(s.spec());
+  ASSERT_TRUE(settle(s));
+  EXPECT_TRUE(events_.has_running(s.id));
+  EXPECT_EQ(posts("503"), 2u);
+  EXPECT_EQ(launches_of(s.uuid()), 3u);
+  EXPECT_EQ(sessions("live"), 1u);
+}
+
+TEST_F(GameyeBackendTest, RetriesAreBounded) {
+  ASSERT_TRUE(start_standin({"--unavailable-first", "100"}));
+  GameyeOptions o = options();
+  o.retries = 2;
+  auto backend = make(o);
+  TestSession s;
+  backend->start(s.spec());
+  ASSERT_TRUE(settle(s));
+  EXPECT_EQ(events_.start_failed(s.id), SessionError::kStartFailed);
+  EXPECT_EQ(launches_of(s.uuid()), 3u);  // the first try and two retries
+}
+
+TEST_F(GameyeBackendTest, TimeoutMidLaunchThenRetryYieldsOneSession) {
+  ASSERT_TRUE(start_standin({"--hang-first", "1"}));
+  GameyeOptions o = options();
+  o.timeout_ms = 300;
+  auto backend = make(o);
+  TestSession s;
+  backend->start(s.spec());
+  ASSERT_TRUE(settle(s));
+  EXPECT_TRUE(events_.has_running(s.id));
+  EXPECT_EQ(events_.count(RecordedEvent::kRunning, s.id), 1u);
+  EXPECT_EQ(posts("hung"), 1u);
+  EXPECT_EQ(posts("409"), 1u);  // the retry found its own session
+  EXPECT_EQ(launches_of(s.uuid()), 2u);
+  EXPECT_EQ(sessions("live"), 1u);
+  ASSERT_TRUE(backend->endpoint(s.id));
+  EXPECT_GE(backend->endpoint(s.id)->port, 20000);
+}
+
+TEST_F(GameyeBackendTest, StopWhileStartingDeletesAndNeverRuns) {
+  ASSERT_TRUE(start_standin({"--start-delay-ms", "60000"}));
+  auto backend = make(options());
+  TestSession s;
+  backend->start(s.spec());
+  ASSERT_TRUE(driver_.run_until([&] { return sessions("starting") == 1; }));
+  backend->stop(s.id);
+  ASSERT_TRUE(settle(s));
+  EXPECT_TRUE(events_.stopped(s.id));
+  EXPECT_FALSE(events_.has_running(s.id));
+  EXPECT_EQ(events_.count(RecordedEvent::kStopped, s.id), 1u);
+  EXPECT_EQ(deletes("204"), 1u);
+  EXPECT_EQ(sessions("live"), 0u);
+}
+
+TEST_F(GameyeBackendTest, StopDuringBackoffCancelsTheRetries) {
+  ASSERT_TRUE(start_standin({"--unavailable-first", "100"}));
+  GameyeOptions o = options();
+  o.retry_base_ms = 60000;  // the retry would wait a minute
+  o.retry_cap_ms = 60000;
+  auto backend = make(o);
+  TestSession s;
+  backend->start(s.spec());
+  ASSERT_TRUE(driver_.run_until([&] { return posts("503") == 1; }));
+  backend->stop(s.id);
+  ASSERT_TRUE(settle(s));
+  EXPECT_TRUE(events_.stopped(s.id));
+  EXPECT_EQ(deletes("404"), 1u);  // nothing there: fine
+  EXPECT_EQ(launches_of(s.uuid()), 1u);
+}
+
+TEST_F(GameyeBackendTest, RecoverAdoptsKnownSessionsAndStopsOrphans) {
+  ASSERT_TRUE(start_standin());
+  TestSession kept, other_kept, orphan, vanished, cut_short, foreign;
+  {
+    auto before = make(options());
+    for (const TestSession* s : {&kept, &other_kept, &orphan}) {
+      before->start(s->spec());
+      ASSERT_TRUE(settle(*s));
+      ASSERT_TRUE(events_.has_running(s->id));
+    }
+  }  // ringside goes away; its sessions keep running at Gameye
+  GameyeOptions foreign_options = options();
+  foreign_options.fleet = "another-deployment";
+  auto stranger = make(foreign_options);
+  stranger->start(foreign.spec());
+  ASSERT_TRUE(settle(foreign));
+  ASSERT_EQ(sessions("running"), 4u);
+
+  auto after = make(options());
+  after->recover({kept.recovered(true), other_kept.recovered(false), vanished.recovered(true),
+                  cut_short.recovered(false)});
+  EXPECT_EQ(events_.count(RecordedEvent::kRunning, kept.id), 1u);  // nothing from inside
+  ASSERT_TRUE(driver_.run_until([&] {
+    return events_.count(RecordedEvent::kRunning, kept.id) == 2 &&
+           events_.count(RecordedEvent::kRunning, other_kept.id) == 2 &&
+           events_.settled(vanished.id) && events_.settled(cut_short.id);
+  }));
+  EXPECT_EQ(events_.lost(vanished.id), SessionError::kContainerLost);
+  EXPECT_EQ(events_.start_failed(cut_short.id), SessionError::kStartFailed);
+  EXPECT_EQ(after->session_count(), 2u);
+  ASSERT_TRUE(after->endpoint(kept.id));
+
+  // The orphan goes; the other deployment's session stays.
+  ASSERT_TRUE(driver_.run_until([&] { return sessions("running") == 3; }));
+  simdjson::dom::element orphan_now = get("/session/" + orphan.uuid());
+  EXPECT_EQ(std::string_view(orphan_now["status"]), "exited");
+  simdjson::dom::element foreign_now = get("/session/" + foreign.uuid());
+  EXPECT_EQ(std::string_view(foreign_now["status"]), "running");
+
+  // Adopted sessions stop as any other.
+  after->stop(kept.id);
+  ASSERT_TRUE(driver_.run_until([&] { return events_.stopped(kept.id).has_value(); }));
+  EXPECT_EQ(sessions("running"), 2u);
+}
+
+}  // namespace
+}  // namespace ringside

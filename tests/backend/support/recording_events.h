@@ -1,0 +1,58 @@
+#pragma once
+// BackendEvents that remembers every call, in order, for tests to look at.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backends/backend.h"
+
+namespace ringside {
+
+struct RecordedEvent {
+  enum Kind { kPhase, kRunning, kStartFailed, kStopped, kLost, kHealth };
+  Kind kind;
+  Id128 session;                             // not for kHealth
+  StartPhase phase = StartPhase::kQueued;    // kPhase
+  SessionError error = SessionError::kNone;  // kStartFailed, kLost
+  SessionFigures figures;                    // kStopped
+  uint32_t server = 0;                       // kHealth
+  bool up = false;                           // kHealth
+};
+
+std::string_view kind_name(RecordedEvent::Kind kind);
+
+struct RecordingEvents : BackendEvents {
+  void on_phase(const Id128& session, StartPhase phase) override;
+  void on_running(const Id128& session) override;
+  void on_start_failed(const Id128& session, SessionError error) override;
+  void on_stopped(const Id128& session, const SessionFigures& figures) override;
+  void on_lost(const Id128& session, SessionError error) override;
+  void on_server_health(uint32_t server, bool up) override;
+
+  // How many events of `kind` were recorded for `session`.
+  size_t count(RecordedEvent::Kind kind, const Id128& session) const;
+  bool has_running(const Id128& session) const { return count(RecordedEvent::kRunning, session); }
+  bool has_phase(const Id128& session, StartPhase phase) const;
+  // The error of the first on_start_failed / on_lost for `session`, if any.
+  std::optional<SessionError> start_failed(const Id128& session) const;
+  std::optional<SessionError> lost(const Id128& session) const;
+  // The figures of the first on_stopped for `session`, if any.
+  std::optional<SessionFigures> stopped(const Id128& session) const;
+  // Whether the session got its final word: running, start failed, stopped or lost.
+  bool settled(const Id128& session) const;
+  // The last health report for `server`, if any.
+  std::optional<bool> server_up(uint32_t server) const;
+  // The events of one session, in order.
+  std::vector<RecordedEvent> of(const Id128& session) const;
+  // One line per event, for failure messages.
+  std::string describe() const;
+
+  // The events recorded since the last call (all of them the first time).
+  std::vector<RecordedEvent> take();
+
+  std::vector<RecordedEvent> events;
+};
+
+}  // namespace ringside

@@ -1,0 +1,121 @@
+// A graceful restart (SIGTERM, start again on the same database) keeps every token, session,
+// figure and history row: what the API shows afterwards is what it showed before.
+#include <string>
+#include <vector>
+
+#include "durable/durable_fixture.h"
+
+namespace ringside::durable {
+namespace {
+
+using itest::json_of;
+using itest::Json;
+
+struct Player {
+  std::string id;
+  std::string token;
+  std::string running;  // a session still running at the restart, or ""
+  std::string stopped;  // a session stopped before it, or ""
+  std::string history;  // GET history before the restart
+  std::string current;  // GET current before the restart
+};
+
+TEST_F(DurableTest, RestartKeepsTokensSessionsFiguresAndHistory) {
+  ASSERT_TRUE(start());
+  std::vector<Player> players(6);
+  for (size_t i = 0; i < players.size(); ++i) {
+    Player& p = players[i];
+    p.id = "restart-player-" + std::to_string(i);
+    p.token = api().token_for(p.id, kGame);
+    ASSERT_FALSE(p.token.empty());
+  }
+  // Players 0-3 play; 0 and 1 stop theirs, and 0 plays again; 4 and 5 only hold tokens.
+  for (size_t i = 0; i < 4; ++i) {
+    players[i].running = api().launch_running(players[i].token, game_body());
+    ASSERT_FALSE(players[i].running.empty());
+  }
+  std::vector<Json> stops;
+  for (size_t i = 0; i < 2; ++i) {
+    Json stopped = api().stop_ok(players[i].token, players[i].running);
+    ASSERT_TRUE(stopped.exists());
+    EXPECT_GT(stopped["cpuSeconds"].number().value_or(0), 0);
+    stops.push_back(stopped);
+    players[i].stopped = players[i].running;
+    players[i].running.clear();
+  }
+  players[0].running = api().launch_running(players[0].token, game_body());
+  ASSERT_FALSE(players[0].running.empty());
+  // Player 2 refreshes: the new token, and the old one within its grace, both work after.
+  auto refreshed = api().refresh(players[2].token);
+  ASSERT_TRUE(refreshed && refreshed->status == 200);
+  const std::string old_token = players[2].token;
+  players[2].token = json_of(refreshed)["sessionToken"].str();
+
+  for (Player& p : players) {
+    p.history = api().history(p.token)->body;
+    p.current = api().current(p.token)->body;
+  }
+  ASSERT_EQ(0, stop_gracefully());
+
+  ASSERT_TRUE(start());
+  for (const Player& p : players) {
+    SCOPED_TRACE(p.id);
+    auto history = api().history(p.token);
+    ASSERT_TRUE(history && history->status == 200) << (history ? history->body : api().error());
+    EXPECT_EQ(p.history, history->body);
+    EXPECT_EQ(p.current, api().current(p.token)->body);
+    if (!p.stopped.empty()) {
+      Json details = json_of(api().details(p.token, p.stopped));
+      EXPECT_EQ("stopped", details["status"].str());
+      EXPECT_EQ("stopped", details["endReason"].str());
+    }
+  }
+  // The figures of the stops are those reported before the restart.
+  for (size_t i = 0; i < stops.size(); ++i) {
+    Json details = json_of(api().details(players[i].token, players[i].stopped));
+    EXPECT_EQ(stops[i]["cpuSeconds"].number(), details["cpuSeconds"].number());
+    EXPECT_EQ(stops[i]["peakMemoryMb"].number(), details["peakMemoryMb"].number());
+    // A repeated stop of an ended session answers its figures again.
+    Json again = json_of(api().stop(players[i].token, players[i].stopped));
+    EXPECT_EQ(stops[i]["cpuSeconds"].number(), again["cpuSeconds"].number());
+  }
+  auto old = api().games(old_token);
+  EXPECT_TRUE(old && old->status == 200) << "the replaced token within its grace period";
+  EXPECT_TRUE(api().games(players[4].token)->status == 200);
+  // An operator launch of a player with a live token gets that same token again.
+  EXPECT_EQ(players[5].token, api().token_for(players[5].id, kGame));
+  // Running sessions are still running, and stoppable.
+  for (const Player& p : players) {
+    if (p.running.empty()) continue;
+    Json status = json_of(api().status(p.token, p.running));
+    EXPECT_EQ("running", status["status"].str()) << status.text();
+    Json stopped = api().stop_ok(p.token, p.running);
+    EXPECT_TRUE(stopped.exists());
+  }
+  // And the database agrees: nothing is left active.
+  EXPECT_EQ("0", db().value("SELECT count(*) FROM sessions WHERE ended_at IS NULL"));
+}
+
+TEST_F(DurableTest, ShardCountIsPinnedByTheDatabase) {
+  ASSERT_TRUE(start());
+  ASSERT_FALSE(api().token_for("pinned", kGame).empty());
+  ASSERT_EQ(0, stop_gracefully());
+  itest::CompletedRun run = itest::run_server_binary(
+      {"--listen", "127.0.0.1:" + std::to_string(itest::pick_free_port()), "--shards", "3",
+       "--database-url", database_url(), "--operator-key", "k"});
+  EXPECT_EQ(1, run.exit_status);
+  EXPECT_NE(std::string::npos, run.output.find("start with --shards 2")) << run.output;
+}
+
+TEST_F(DurableTest, MigrateCommandIsIdempotent) {
+  itest::CompletedRun first = itest::run_server_binary({"migrate", "--database-url", database_url()});
+  EXPECT_EQ(0, first.exit_status) << first.output;
+  EXPECT_NE(std::string::npos, first.output.find("applied=2")) << first.output;
+  itest::CompletedRun second =
+      itest::run_server_binary({"migrate", "--database-url", database_url()});
+  EXPECT_EQ(0, second.exit_status) << second.output;
+  EXPECT_NE(std::string::npos, second.output.find("applied=0")) << second.output;
+}
+
+}  // namespace
+}  // namespace ringside::durable

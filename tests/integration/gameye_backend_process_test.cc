@@ -1,0 +1,97 @@
+// ringside with --backend gameye against the Gameye stand-in, both as processes: a launch
+// runs and stops through the public API, a wrong token ends launches in backend_unavailable,
+// and the token never shows in ringside's log, its standard output or /metrics.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "integration/api_client.h"
+#include "integration/gameye_standin_process.h"
+#include "integration/server_test.h"
+#include "integration/sessions_fixture.h"
+
+namespace ringside::itest {
+namespace {
+
+constexpr std::string_view kToken = "gy-secret-7f3c9a1e5b";
+
+class GameyeBackendProcessTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    token_file_ = (std::filesystem::temp_directory_path() /
+                   ("gameye-token-" + std::to_string(::getpid()) + ".txt"))
+                      .string();
+  }
+  void TearDown() override {
+    ServerTest::TearDown();
+    if (HasFailure()) std::cerr << "---- stand-in log ----\n" << standin_.log();
+    std::filesystem::remove(token_file_);
+  }
+
+  // The stand-in knows kToken; ringside is given `token` through a file.
+  ::testing::AssertionResult start(std::string_view token) {
+    if (auto ok = standin_.start({"--token", std::string(kToken)}); !ok) return ok;
+    std::ofstream(token_file_) << token << "\n";
+    auto started = server_.start({"--shards", "1", "--backend", "gameye", "--operator-key",
+                                  std::string(kOperatorKey), "--gameye-url", standin_.base_url(),
+                                  "--gameye-token-file", token_file_, "--gameye-locations",
+                                  "europe", "--gameye-retries", "1"});
+    if (started) api_ = std::make_unique<ApiClient>(port());
+    return started;
+  }
+
+  // Whether the token shows anywhere ringside wrote or serves.
+  ::testing::AssertionResult token_hidden() {
+    std::optional<HttpResponse> metrics = api_->metrics();
+    const std::string everything =
+        server_.log() + server_.standard_output() + (metrics ? metrics->body : std::string());
+    if (everything.find(kToken) != std::string::npos) {
+      return ::testing::AssertionFailure() << "the Gameye token appears in:\n" << everything;
+    }
+    return ::testing::AssertionSuccess();
+  }
+
+  GameyeStandinProcess standin_;
+  std::unique_ptr<ApiClient> api_;
+  std::string token_file_;
+};
+
+TEST_F(GameyeBackendProcessTest, LaunchRunsAtGameyeAndTheTokenIsNeverPrinted) {
+  ASSERT_TRUE(start(kToken));
+  const std::string token = api_->token_for("player-1", kGame);
+  ASSERT_FALSE(token.empty());
+  const std::string session = api_->launch_running(token, game_body(kGame));
+  ASSERT_FALSE(session.empty());
+  EXPECT_NE(server_.log().find("event=gameye_session_running"), std::string::npos);
+  EXPECT_TRUE(api_->stop_ok(token, session).exists());
+  EXPECT_TRUE(token_hidden());
+}
+
+TEST_F(GameyeBackendProcessTest, WrongTokenEndsTheLaunchInBackendUnavailable) {
+  ASSERT_TRUE(start("not-the-token"));
+  const std::string token = api_->token_for("player-1", kGame);
+  const std::string session = api_->launch_accepted(token, game_body(kGame));
+  ASSERT_FALSE(session.empty());
+  const Json ended = api_->wait_while_starting(token, session);
+  EXPECT_EQ(ended["status"].str(), "error") << ended.text();
+  EXPECT_EQ(ended["error"]["code"].str(), "backend_unavailable") << ended.text();
+  EXPECT_NE(server_.log().find("event=gameye_unauthorized"), std::string::npos);
+  EXPECT_EQ(server_.log().find("not-the-token"), std::string::npos) << server_.log();
+  EXPECT_TRUE(token_hidden());
+}
+
+TEST_F(GameyeBackendProcessTest, GameyeNeedsAToken) {
+  const CompletedRun run = run_server_binary({"--backend", "gameye"});
+  EXPECT_NE(run.exit_status, 0);
+  EXPECT_NE(run.output.find("--gameye-token-file"), std::string::npos) << run.output;
+}
+
+}  // namespace
+}  // namespace ringside::itest

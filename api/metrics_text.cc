@@ -167,6 +167,16 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
     put(out, "\n");
   }
 
+  put(out, "# HELP ringside_game_server_up 1 while a game server takes placements, 0 while down.\n");
+  put(out, "# TYPE ringside_game_server_up gauge\n");
+  for (size_t i = 0; i < runtime.servers.size(); ++i) {
+    put(out, "ringside_game_server_up{server=\"");
+    put(out, runtime.servers[i].name);
+    put(out, "\"} ");
+    put(out, pm.server_up[i].get());
+    put(out, "\n");
+  }
+
   put(out, "# HELP ringside_bad_requests_total Malformed or over-limit requests.\n");
   put(out, "# TYPE ringside_bad_requests_total counter\n");
   uint64_t bad = 0;

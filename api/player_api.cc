@@ -553,7 +553,11 @@ void PlayerApi::render_status_fields(JsonWriter& w, const GameSession& s) {
   w.key("sessionId").value(id_text);
   w.key("status").value(status_name(s.status));
   if (s.status == SessionStatus::kRunning) {
-    const std::string& base = runtime_.servers[s.server].url_base;
+    const std::string* own = nullptr;
+    if (!session_urls_.empty()) {
+      if (auto it = session_urls_.find(s.id); it != session_urls_.end()) own = &it->second;
+    }
+    const std::string& base = own ? *own : runtime_.servers[s.server].url_base;
     w.key("serverUrl").value(base);
     // containerUrl = serverUrl + "/session/" + id + "/": rendered per answer, never stored.
     url_scratch_.clear();
@@ -596,6 +600,7 @@ void PlayerApi::finish(GameSession& s, SessionStatus status, SessionError error,
     }
   }
   sessions_.end(s, status, reason, error, figures.cpu_seconds, figures.peak_memory_mb);
+  session_urls_.erase(s.id);
   if (!durable()) {
     answer_stop_waiters(s);
     return;
@@ -623,7 +628,7 @@ void PlayerApi::answer_stop_waiters(GameSession& s) {
   }
 }
 
-bool PlayerApi::on_message(uint16_t kind, const void* payload, uint32_t) {
+bool PlayerApi::on_message(uint16_t kind, const void* payload, uint32_t len) {
   switch (kind) {
     case kMsgSessionPhase: {
       SessionPhaseUpdate m;
@@ -664,6 +669,15 @@ bool PlayerApi::on_message(uint16_t kind, const void* payload, uint32_t) {
       std::memcpy(&m, payload, sizeof m);
       if (GameSession* s = sessions_.find(m.session); s && s->active()) {
         finish(*s, SessionStatus::kStopped, SessionError::kNone, m.figures);
+      }
+      return true;
+    }
+    case kMsgSessionUrl: {
+      SessionUrl m;
+      std::memcpy(&m, payload, sizeof m);
+      if (len < sizeof m + m.url_len) return true;
+      if (GameSession* s = sessions_.find(m.session); s && s->active()) {
+        session_urls_[m.session].assign(static_cast<const char*>(payload) + sizeof m, m.url_len);
       }
       return true;
     }

@@ -133,6 +133,9 @@ class PlayerApi {
     PlayerApi* api = nullptr;
   } lazy_timer_;
   std::vector<std::pair<Id128, int64_t>> touch_scratch_;
+  // serverUrl of the running sessions that have one of their own (hosted backends); the
+  // others use their server's url_base. Empty with the sim and Docker backends.
+  std::unordered_map<Id128, std::string, Id128Hasher> session_urls_;
 };
 
 }  // namespace ringside

@@ -82,6 +82,14 @@ class IoCore {
     });
   }
 
+  uint32_t servers_up() const {
+    uint32_t up = 0;
+    for (uint32_t s = 0; s < placement_.scheduler().server_count(); ++s) {
+      up += placement_.scheduler().server(s).up ? 1 : 0;
+    }
+    return up;
+  }
+
   // After every shard drained: once every accepted write is committed (or the drain timeout
   // passed), the shards and this loop stop.
   static void on_batch_end(void* ctx) {
@@ -114,6 +122,10 @@ class IoCore {
           r.ready = false;
           snprintf(r.reason, sizeof r.reason, "database: %s",
                    self->pg_->last_error().empty() ? "connecting" : self->pg_->last_error().c_str());
+        } else if (self->servers_up() == 0) {
+          r.ready = false;
+          snprintf(r.reason, sizeof r.reason, "no game server is up (%s backend)",
+                   self->runtime_.config.backend.c_str());
         }
         self->reactor_.mailbox().send(from, kMsgReadyReply, r);
         return;

@@ -35,6 +35,8 @@ enum MessageKind : uint16_t {
   // (StoreAvailability). Both in store/durable/store_writer.h.
   kMsgStoreResult,
   kMsgStoreAvailability,
+  // I/O core -> owner shard: the session's own serverUrl (before kMsgSessionRunning).
+  kMsgSessionUrl,
 };
 
 struct ReadyQuery {
@@ -69,6 +71,12 @@ struct SessionPhaseUpdate {
 struct SessionRunning {
   Id128 session;
   uint32_t server;  // index in Runtime::servers
+};
+
+// Followed by url_len bytes of the URL.
+struct SessionUrl {
+  Id128 session;
+  uint16_t url_len;
 };
 
 struct SessionFailed {

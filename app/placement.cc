@@ -225,6 +225,17 @@ void SessionPlacement::on_phase(const Id128& session, StartPhase phase) {
   mailbox_.send(l->owner_shard, kMsgSessionPhase, SessionPhaseUpdate{session, phase});
 }
 
+void SessionPlacement::on_session_url(const Id128& session, std::string_view server_url) {
+  Launch* l = find(session);
+  if (l == nullptr || l->state == State::kEnded || server_url.size() > 1024) return;
+  SessionUrl m{session, static_cast<uint16_t>(server_url.size())};
+  auto* p = static_cast<char*>(
+      mailbox_.begin(l->owner_shard, kMsgSessionUrl, static_cast<uint32_t>(sizeof m + m.url_len)));
+  std::memcpy(p, &m, sizeof m);
+  std::memcpy(p + sizeof m, server_url.data(), server_url.size());
+  mailbox_.commit();
+}
+
 void SessionPlacement::on_running(const Id128& session) {
   Launch* l = find(session);
   if (l == nullptr || (l->state != State::kStarting && l->state != State::kStopping)) return;
@@ -271,6 +282,7 @@ void SessionPlacement::on_server_health(uint32_t server, bool up) {
   if (server >= scheduler_.server_count()) return;
   log_info("game_server_health").kv("server", scheduler_.server(server).name).kv("up", up ? 1 : 0);
   scheduler_.set_server_up(server, up);
+  metrics_.server_up[server].set(up ? 1 : 0);
   sync_images(server);
   if (!up) return;  // its sessions end through on_lost / on_start_failed
   std::vector<Placement> placed;

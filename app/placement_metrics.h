@@ -1,4 +1,6 @@
 #pragma once
+#include <memory>
+
 #include "http/http_metrics.h"
 
 namespace ringside {
@@ -11,6 +13,8 @@ struct PlacementMetrics {
   Counter rejected;         // refused at once: queue full, or no server could ever hold them
   Counter failed;           // placed but failed to start, or timed out in the queue
   Counter lost;             // running sessions lost with their server or container
+  // Per game server (Runtime::servers): 1 while it takes placements, 0 while it is down.
+  std::unique_ptr<Counter[]> server_up;
 };
 
 }  // namespace ringside

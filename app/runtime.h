@@ -31,7 +31,10 @@ struct Runtime {
         metrics(new HttpMetrics[c.shards]),
         player_metrics(new PlayerMetrics[c.shards]),
         rings_ready(c.shards + 1),
-        listening(c.shards) {}
+        listening(c.shards) {
+    placement_metrics.server_up = std::make_unique<Counter[]>(servers.size());
+    for (size_t i = 0; i < servers.size(); ++i) placement_metrics.server_up[i].set(1);
+  }
 
   static constexpr size_t kMailboxBytes = 1 << 20;
 

@@ -54,6 +54,12 @@ class BackendEvents {
  public:
   virtual ~BackendEvents() = default;
   virtual void on_phase(const Id128& session, StartPhase phase) = 0;
+  // Before on_running, from a backend whose sessions have an address of their own (a hosted
+  // session's host and port). Without it, serverUrl is the server's url_base.
+  virtual void on_session_url(const Id128& session, std::string_view server_url) {
+    (void)session;
+    (void)server_url;
+  }
   virtual void on_running(const Id128& session) = 0;
   virtual void on_start_failed(const Id128& session, SessionError error) = 0;
   // After stop(): exactly once per session that start() was called for.

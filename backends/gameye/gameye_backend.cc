@@ -380,6 +380,16 @@ void GameyeBackend::mark_running(Session& s, const Endpoint& endpoint) {
       .kv("gameye_id", s.uuid)
       .kv("host", endpoint.host)
       .kv("port", unsigned{endpoint.port});
+  report_running(s);
+}
+
+void GameyeBackend::report_running(const Session& s) {
+  if (!s.endpoint.host.empty()) {
+    std::string url;
+    url.append("http://").append(s.endpoint.host);
+    if (s.endpoint.port != 0) url.append(":").append(std::to_string(s.endpoint.port));
+    events_.on_session_url(s.id, url);
+  }
   events_.on_running(s.id);
 }
 
@@ -522,7 +532,7 @@ void GameyeBackend::reconcile(const std::vector<ListedSession>* listed) {
     sessions_.emplace(r.session, std::move(owned));
     s.state = State::kRunning;
     log_info("gameye_recover_adopted").kv("session", s.id_text).kv("gameye_id", s.uuid);
-    events_.on_running(s.id);
+    report_running(s);
   }
   if (listed == nullptr) return;
   for (const ListedSession& l : *listed) {

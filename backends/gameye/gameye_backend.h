@@ -137,6 +137,8 @@ class GameyeBackend final : public Backend {
   void failed_start(Session& s);
   void unauthorized(uint32_t server, std::string_view during);
   void mark_running(Session& s, const Endpoint& endpoint);
+  // on_session_url (http://host:port of the session) when known, then on_running.
+  void report_running(const Session& s);
   // Reports the start failure from the session's timer, on the next turn of the loop.
   void fail_later(Session& s, SessionError error);
   // The stop is done when no request is in flight and the session is gone or never was.

@@ -70,6 +70,11 @@ TEST_F(GameyeBackendProcessTest, LaunchRunsAtGameyeAndTheTokenIsNeverPrinted) {
   const std::string session = api_->launch_running(token, game_body(kGame));
   ASSERT_FALSE(session.empty());
   EXPECT_NE(server_.log().find("event=gameye_session_running"), std::string::npos);
+  // The session's own address, from the host and port Gameye answered with.
+  const Json status = json_of(api_->status(token, session));
+  const std::string server_url = status["serverUrl"].str();
+  EXPECT_TRUE(server_url.starts_with("http://127.0.0.1:")) << status.text();
+  EXPECT_EQ(status["containerUrl"].str(), server_url + "/session/" + session + "/");
   EXPECT_TRUE(api_->stop_ok(token, session).exists());
   EXPECT_TRUE(token_hidden());
 }
@@ -84,6 +89,13 @@ TEST_F(GameyeBackendProcessTest, WrongTokenEndsTheLaunchInBackendUnavailable) {
   EXPECT_EQ(ended["error"]["code"].str(), "backend_unavailable") << ended.text();
   EXPECT_NE(server_.log().find("event=gameye_unauthorized"), std::string::npos);
   EXPECT_EQ(server_.log().find("not-the-token"), std::string::npos) << server_.log();
+  // The only location is down: not ready, and /metrics says which.
+  std::optional<HttpResponse> ready = api_->send("GET", "/readyz", "", "");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503) << ready->body;
+  EXPECT_NE(ready->body.find("no game server is up"), std::string::npos) << ready->body;
+  EXPECT_EQ(metric_value(api_->metrics()->body, "ringside_game_server_up{server=\"europe\"}"),
+            0.0);
   EXPECT_TRUE(token_hidden());
 }
 

@@ -167,7 +167,8 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
     put(out, "\n");
   }
 
-  put(out, "# HELP ringside_game_server_up 1 while a game server takes placements, 0 while down.\n");
+  put(out,
+      "# HELP ringside_game_server_up 1 while a game server takes placements, 0 while down.\n");
   put(out, "# TYPE ringside_game_server_up gauge\n");
   for (size_t i = 0; i < runtime.servers.size(); ++i) {
     put(out, "ringside_game_server_up{server=\"");

@@ -194,9 +194,9 @@ bool PlayerApi::refresh(const AuthContext& auth, ReplyTarget target, Reply& repl
   PendingWrite pending{PendingWrite::What::kRefresh, target};
   pending.token_session = auth.token_session;
   pending.before = before;
-  const uint64_t seq = writes_->token(sessions_.player(auth.player),
-                                      tokens_.record(auth.token_session),
-                                      seconds(runtime_.config.token_ttl_s));
+  const uint64_t seq =
+      writes_->token(sessions_.player(auth.player), tokens_.record(auth.token_session),
+                     seconds(runtime_.config.token_ttl_s));
   defer(seq, std::move(pending), reply);
   return false;
 }
@@ -772,7 +772,8 @@ void PlayerApi::on_store_result(uint64_t seq, WriteOutcome outcome) {
         }
         return;
       }
-      if (auto u = uncommitted_ends_.find(p.session); u != uncommitted_ends_.end() && u->second == seq) {
+      if (auto u = uncommitted_ends_.find(p.session);
+          u != uncommitted_ends_.end() && u->second == seq) {
         uncommitted_ends_.erase(u);
       }
       if (s) answer_stop_waiters(*s);
@@ -799,9 +800,9 @@ void PlayerApi::restore(ShardState& state) {
     tokens_.restore(r);
   }
   for (const LoadedSlot& slot : state.slots) {
-    sessions_.restore_slot(sessions_.find_or_add_player(slot.player_id),
-                           SaveSlot{slot.id, slot.game, slot.created_ms, slot.updated_ms,
-                                    slot.size_bytes});
+    sessions_.restore_slot(
+        sessions_.find_or_add_player(slot.player_id),
+        SaveSlot{slot.id, slot.game, slot.created_ms, slot.updated_ms, slot.size_bytes});
   }
   for (const LoadedSession& loaded : state.sessions) {
     sessions_.restore(sessions_.find_or_add_player(loaded.player_id), loaded);
@@ -814,14 +815,12 @@ void PlayerApi::flush_lazy_writes() {
   if (!durable()) return;
   const int64_t ttl_ms = seconds(runtime_.config.token_ttl_s);
   touch_scratch_.clear();
-  tokens_.take_used([&](const TokenRecord& r) {
-    touch_scratch_.emplace_back(r.seed, r.last_seen_ms + ttl_ms);
-  });
+  tokens_.take_used(
+      [&](const TokenRecord& r) { touch_scratch_.emplace_back(r.seed, r.last_seen_ms + ttl_ms); });
   writes_->touch_tokens(touch_scratch_);
   touch_scratch_.clear();
-  sessions_.take_kept_alive([&](const GameSession& s) {
-    touch_scratch_.emplace_back(s.id, s.last_keepalive_ms);
-  });
+  sessions_.take_kept_alive(
+      [&](const GameSession& s) { touch_scratch_.emplace_back(s.id, s.last_keepalive_ms); });
   writes_->touch_sessions(touch_scratch_);
 }
 

@@ -57,9 +57,9 @@ class PlayerApi {
     ReplyTarget target;  // kToken, kRefresh, kLaunch
     uint16_t route = 0;
     uint16_t status = 200;
-    std::string body;         // the answer, rendered when the request was handled
-    Id128 session;            // kLaunch, kEnded
-    Id128 new_slot;           // kLaunch: a slot the launch made (removed if refused)
+    std::string body;  // the answer, rendered when the request was handled
+    Id128 session;     // kLaunch, kEnded
+    Id128 new_slot;    // kLaunch: a slot the launch made (removed if refused)
     bool made_slot = false;
     uint32_t token_session = 0;  // kRefresh
     TokenRecord before;          // kRefresh: what to put back if refused

@@ -65,9 +65,9 @@ class IoCore {
     o.url = runtime_.config.database_url;
     o.prepared = durable_statements();
     pg_ = std::make_unique<PgConnection>(std::move(o));
-    writer_ = std::make_unique<StoreWriter>(
-        reactor_, *pg_, runtime_.shard_count(),
-        StoreWriter::Kinds{kMsgStoreResult, kMsgStoreAvailability});
+    writer_ =
+        std::make_unique<StoreWriter>(reactor_, *pg_, runtime_.shard_count(),
+                                      StoreWriter::Kinds{kMsgStoreResult, kMsgStoreAvailability});
     pg_->set_state_handler([this](PgConnection::State state, std::string_view why) {
       writer_->on_connection_state(state, why);
     });
@@ -120,8 +120,9 @@ class IoCore {
         r.ready = true;
         if (self->pg_ && !self->pg_->ready()) {
           r.ready = false;
-          snprintf(r.reason, sizeof r.reason, "database: %s",
-                   self->pg_->last_error().empty() ? "connecting" : self->pg_->last_error().c_str());
+          snprintf(
+              r.reason, sizeof r.reason, "database: %s",
+              self->pg_->last_error().empty() ? "connecting" : self->pg_->last_error().c_str());
         } else if (self->servers_up() == 0) {
           r.ready = false;
           snprintf(r.reason, sizeof r.reason, "no game server is up (%s backend)",

@@ -70,8 +70,8 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
   for (const ActiveSession& a : active) {
     const LoadedSession& s = a.session;
     if (s.status == SessionStatus::kStarting || !s.has_server || s.game >= game_image_.size()) {
-      const SessionError error =
-          s.status == SessionStatus::kStarting ? SessionError::kStartFailed : SessionError::kServerLost;
+      const SessionError error = s.status == SessionStatus::kStarting ? SessionError::kStartFailed
+                                                                      : SessionError::kServerLost;
       mailbox_.send(a.owner_shard, kMsgSessionFailed, SessionFailed{s.id, error});
       continue;
     }
@@ -106,7 +106,9 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
     r.was_running = true;
     adopt.push_back(std::move(r));
   }
-  log_info("sessions_recovering").kv("adopting", adopt.size()).kv("failed", active.size() - adopt.size());
+  log_info("sessions_recovering")
+      .kv("adopting", adopt.size())
+      .kv("failed", active.size() - adopt.size());
   backend_->recover(std::move(adopt));
   publish_queue();
 }

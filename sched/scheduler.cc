@@ -176,8 +176,8 @@ void Scheduler::collect_open_servers() {
   }
 }
 
-Placement Scheduler::adopt(uint64_t request_id, uint32_t image_id,
-                           const ResourceProfile& profile, uint32_t server) {
+Placement Scheduler::adopt(uint64_t request_id, uint32_t image_id, const ResourceProfile& profile,
+                           uint32_t server) {
   return place(request_id, image_id, reservation_for(profile), server);
 }
 

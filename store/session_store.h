@@ -12,9 +12,9 @@
 #include "core/timer_wheel.h"
 #include "http/http_server.h"
 #include "sched/token_bucket.h"
+#include "store/durable/loaded_state.h"
 #include "store/flat_map.h"
 #include "store/ids.h"
-#include "store/durable/loaded_state.h"
 #include "store/slab.h"
 
 namespace ringside {

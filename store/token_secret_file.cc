@@ -17,8 +17,7 @@ int nibble(char c) {
   return -1;
 }
 
-bool read_secret(int fd, const std::string& path, TokenMinter::Secret* secret,
-                 std::string* error) {
+bool read_secret(int fd, const std::string& path, TokenMinter::Secret* secret, std::string* error) {
   char text[kHexLength + 2];
   const ssize_t n = read(fd, text, sizeof text);
   size_t len = n > 0 ? static_cast<size_t>(n) : 0;
@@ -67,7 +66,8 @@ bool load_or_create_secret(const std::string& path, TokenMinter::Secret* secret,
     text[2 * i + 1] = kHex[(*secret)[i] & 15];
   }
   text[kHexLength] = '\n';
-  const bool ok = write(fd, text, sizeof text) == static_cast<ssize_t>(sizeof text) && fsync(fd) == 0;
+  const bool ok =
+      write(fd, text, sizeof text) == static_cast<ssize_t>(sizeof text) && fsync(fd) == 0;
   close(fd);
   if (!ok) {
     *error = "cannot write token secret file " + path;

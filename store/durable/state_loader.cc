@@ -36,9 +36,10 @@ Conn connect(const std::string& url, std::string* error) {
 Result run(PGconn* conn, const char* sql, std::string* error,
            const std::vector<std::string>& params = {}) {
   std::vector<const char*> values;
+  values.reserve(params.size());
   for (const std::string& p : params) values.push_back(p.c_str());
-  Result r(PQexecParams(conn, sql, static_cast<int>(values.size()), nullptr, values.data(),
-                        nullptr, nullptr, 0));
+  Result r(PQexecParams(conn, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                        nullptr, 0));
   const ExecStatusType st = PQresultStatus(r.get());
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
     *error = std::string("database: ") + PQresultErrorMessage(r.get());
@@ -169,8 +170,8 @@ bool load_state(const std::string& url, const Catalog& catalog,
   Result tokens = run(conn.get(),
                       "SELECT encode(seed, 'hex'), player_id, shard, game_slug, generation,"
                       " encode(token_hash, 'hex'), encode(previous_hash, 'hex'),"
-                      " " RS_MS("previous_dead_at") ", " RS_MS("expires_at")
-                      " FROM token_sessions WHERE expires_at > now()",
+                      " " RS_MS("previous_dead_at") ", " RS_MS(
+                          "expires_at") " FROM token_sessions WHERE expires_at > now()",
                       error);
   if (!tokens) return false;
   for (int i = 0; i < PQntuples(tokens.get()); ++i) {
@@ -261,8 +262,8 @@ bool load_state(const std::string& url, const Catalog& catalog,
     s.last_keepalive_ms = integer(r, i, 9);
     s.ended_ms = null_at(r, i, 10) ? 0 : integer(r, i, 10);
     if (!null_at(r, i, 11)) {
-      s.end_reason = enum_named(text(r, i, 11), EndReason::kError, end_reason_name,
-                                EndReason::kNone);
+      s.end_reason =
+          enum_named(text(r, i, 11), EndReason::kError, end_reason_name, EndReason::kNone);
     }
     if (!null_at(r, i, 12)) {
       s.error = enum_named(text(r, i, 12), SessionError::kBackendUnavailable, error_code,

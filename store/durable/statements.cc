@@ -9,24 +9,28 @@ constexpr const char* kSql[kStatementCount] = {
     // kStmtUpsertToken
     "INSERT INTO token_sessions (seed, player_id, shard, game_slug, generation, token_hash,"
     " previous_hash, previous_dead_at, expires_at)"
-    " VALUES ($1::bytea, $2, $3, $4, $5, $6::bytea, $7::bytea, to_timestamp($8::bigint / 1000.0), to_timestamp($9::bigint / 1000.0))"
+    " VALUES ($1::bytea, $2, $3, $4, $5, $6::bytea, $7::bytea, to_timestamp($8::bigint / 1000.0), "
+    "to_timestamp($9::bigint / 1000.0))"
     " ON CONFLICT (seed) DO UPDATE SET generation = EXCLUDED.generation,"
     " token_hash = EXCLUDED.token_hash, previous_hash = EXCLUDED.previous_hash,"
     " previous_dead_at = EXCLUDED.previous_dead_at, expires_at = EXCLUDED.expires_at",
     // kStmtInsertSlot
     "INSERT INTO save_slots (id, player_id, shard, game_slug, created_at, updated_at)"
-    " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint / 1000.0), to_timestamp($5::bigint / 1000.0)) ON CONFLICT (id) DO NOTHING",
+    " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint / 1000.0), to_timestamp($5::bigint / "
+    "1000.0)) ON CONFLICT (id) DO NOTHING",
     // kStmtInsertSession
     "INSERT INTO sessions (id, player_id, shard, game_slug, save_slot_id, status, phase,"
     " started_at, last_keepalive_at)"
-    " VALUES ($1, $2, $3, $4, $5, 'starting', 'queued', to_timestamp($6::bigint / 1000.0), to_timestamp($6::bigint / 1000.0))"
+    " VALUES ($1, $2, $3, $4, $5, 'starting', 'queued', to_timestamp($6::bigint / 1000.0), "
+    "to_timestamp($6::bigint / 1000.0))"
     " ON CONFLICT DO NOTHING",
     // kStmtUpdateSession
     "UPDATE sessions SET status = $2, phase = $3, server = COALESCE($4, server),"
     " ended_at = to_timestamp($5::bigint / 1000.0), end_reason = $6, error_code = $7,"
     " cpu_seconds = $8, peak_memory_mb = $9 WHERE id = $1",
     // kStmtUpdateSlot
-    "UPDATE save_slots SET size_bytes = $2, updated_at = to_timestamp($3::bigint / 1000.0) WHERE id = $1",
+    "UPDATE save_slots SET size_bytes = $2, updated_at = to_timestamp($3::bigint / 1000.0) WHERE "
+    "id = $1",
     // kStmtTouchSessions
     "UPDATE sessions s SET last_keepalive_at = to_timestamp(t.at / 1000.0)"
     " FROM unnest($1::text[], $2::bigint[]) AS t(id, at)"

@@ -22,8 +22,8 @@ struct Accepted {
 
 TEST_F(DurableTest, KillDuringLaunchStormLosesNoAcceptedLaunch) {
   // Room for every launch on the simulated fleet, and no rate limit in the way.
-  ASSERT_TRUE(start({"--sim-slots-per-server", "2000", "--launch-budget", "100000/s",
-                     "--sim-start-ms", "300"}));
+  ASSERT_TRUE(start(
+      {"--sim-slots-per-server", "2000", "--launch-budget", "100000/s", "--sim-start-ms", "300"}));
   constexpr int kClients = 4;
   constexpr int kPlayersPerClient = 1500;
   constexpr size_t kKillAfter = 1500;  // accepted launches before the kill

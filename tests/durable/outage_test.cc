@@ -110,8 +110,9 @@ TEST_F(OutageTest, KilledConnectionMidLoad) {
   std::thread load([&] { run_load(done, &result); });
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
   for (int i = 0; i < 5; ++i) {
-    db().exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-              " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    db().exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()");
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
   const size_t after_kills = result.launches_accepted.load();

@@ -8,8 +8,8 @@
 namespace ringside::durable {
 namespace {
 
-using itest::json_of;
 using itest::Json;
+using itest::json_of;
 
 struct Player {
   std::string id;
@@ -108,7 +108,8 @@ TEST_F(DurableTest, ShardCountIsPinnedByTheDatabase) {
 }
 
 TEST_F(DurableTest, MigrateCommandIsIdempotent) {
-  itest::CompletedRun first = itest::run_server_binary({"migrate", "--database-url", database_url()});
+  itest::CompletedRun first =
+      itest::run_server_binary({"migrate", "--database-url", database_url()});
   EXPECT_EQ(0, first.exit_status) << first.output;
   EXPECT_NE(std::string::npos, first.output.find("applied=2")) << first.output;
   itest::CompletedRun second =

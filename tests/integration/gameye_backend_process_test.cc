@@ -94,8 +94,7 @@ TEST_F(GameyeBackendProcessTest, WrongTokenEndsTheLaunchInBackendUnavailable) {
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 503) << ready->body;
   EXPECT_NE(ready->body.find("no game server is up"), std::string::npos) << ready->body;
-  EXPECT_EQ(metric_value(api_->metrics()->body, "ringside_game_server_up{server=\"europe\"}"),
-            0.0);
+  EXPECT_EQ(metric_value(api_->metrics()->body, "ringside_game_server_up{server=\"europe\"}"), 0.0);
   EXPECT_TRUE(token_hidden());
 }
 

@@ -69,7 +69,7 @@ TEST(WriteIntent, MalformedBytesAreRefused) {
   WriteIntentReader reader;
   EXPECT_FALSE(reader.parse(""));
   EXPECT_FALSE(reader.parse(good.substr(0, good.size() - 1)));  // cut short
-  EXPECT_FALSE(reader.parse(good + "x"));                         // trailing bytes
+  EXPECT_FALSE(reader.parse(good + "x"));                       // trailing bytes
   std::string bad_statement = good;
   bad_statement[10] = static_cast<char>(kStatementCount);
   EXPECT_FALSE(reader.parse(bad_statement));

@@ -74,7 +74,7 @@ uint64_t DurableWrites::launch(const Player& player, const GameSession& s,
   return send();
 }
 
-void DurableWrites::session_status(const GameSession& s) {
+void DurableWrites::session_status(const GameSession& s, const std::string* own_url) {
   intent_.statement(kStmtUpdateSession).text(id_to_string(IdKind::kSession, shard_, s.id));
   intent_.text(status_name(s.status));
   intent_.text_or_null(phase_name(s.phase), s.status == SessionStatus::kStarting);
@@ -82,22 +82,23 @@ void DurableWrites::session_status(const GameSession& s) {
   intent_.text_or_null(placed ? std::string_view(servers_[s.server].name) : "", placed);
   if (s.active()) {
     intent_.null().null().null().null().null();
-    return;
+  } else {
+    intent_.integer(s.ended_ms).text(end_reason_name(s.end_reason));
+    intent_.text_or_null(error_code(s.error), s.status == SessionStatus::kError);
+    intent_.number(s.cpu_seconds).number(s.peak_memory_mb);
   }
-  intent_.integer(s.ended_ms).text(end_reason_name(s.end_reason));
-  intent_.text_or_null(error_code(s.error), s.status == SessionStatus::kError);
-  intent_.number(s.cpu_seconds).number(s.peak_memory_mb);
+  intent_.text_or_null(own_url ? std::string_view(*own_url) : "", own_url != nullptr);
 }
 
-uint64_t DurableWrites::status(const GameSession& s) {
+uint64_t DurableWrites::status(const GameSession& s, const std::string* own_url) {
   intent_.begin(next_seq_, WriteClass::kBackground);
-  session_status(s);
+  session_status(s, own_url);
   return send();
 }
 
 uint64_t DurableWrites::ended(const GameSession& s, const SaveSlot* saved_slot) {
   intent_.begin(next_seq_, WriteClass::kBackground);
-  session_status(s);
+  session_status(s, nullptr);
   if (saved_slot) {
     intent_.statement(kStmtUpdateSlot).text(id_to_string(IdKind::kSaveSlot, shard_, s.slot));
     intent_.integer(static_cast<int64_t>(saved_slot->size_bytes)).integer(saved_slot->updated_ms);

@@ -29,8 +29,9 @@ class DurableWrites {
   // A new session in `starting`, with its save slot when the launch made a new one.
   // A request write.
   uint64_t launch(const Player& player, const GameSession& session, const SaveSlot* new_slot);
-  // The session's status (running: and its server). A background write.
-  uint64_t status(const GameSession& session);
+  // The session's status (running: and its server, and its own URL when it has one). A
+  // background write.
+  uint64_t status(const GameSession& session, const std::string* own_url = nullptr);
   // The session ended: status, reason, figures, and its slot's new size when it saved.
   // A background write.
   uint64_t ended(const GameSession& session, const SaveSlot* saved_slot);
@@ -46,7 +47,7 @@ class DurableWrites {
   template <typename AppendId>
   void touch(StatementId statement, const std::vector<std::pair<Id128, int64_t>>& rows,
              AppendId append_id);
-  void session_status(const GameSession& session);
+  void session_status(const GameSession& session, const std::string* own_url);
 
   Mailbox& mailbox_;
   uint32_t io_thread_;

@@ -652,7 +652,10 @@ bool PlayerApi::on_message(uint16_t kind, const void* payload, uint32_t len) {
       if (s->status == SessionStatus::kStarting) {
         sessions_.set_status(*s, SessionStatus::kRunning);
         s->server = m.server;
-        if (durable()) writes_->status(*s);
+        if (durable()) {
+          auto url = session_urls_.find(s->id);
+          writes_->status(*s, url == session_urls_.end() ? nullptr : &url->second);
+        }
       }
       return true;
     }
@@ -806,6 +809,9 @@ void PlayerApi::restore(ShardState& state) {
   }
   for (const LoadedSession& loaded : state.sessions) {
     sessions_.restore(sessions_.find_or_add_player(loaded.player_id), loaded);
+    if (!loaded.server_url.empty() && loaded.status == SessionStatus::kRunning) {
+      session_urls_[loaded.id] = loaded.server_url;
+    }
     if (loaded.status == SessionStatus::kStopping) restored_stopping_.insert(loaded.id);
   }
   state = ShardState{};

@@ -89,6 +89,7 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
     l.server = s.server;
     l.reserved = scheduler_.adopt(index, game_image_[s.game], profiles_[s.game], s.server).reserved;
     l.ran = true;
+    l.recovering = true;
     l.running_since_ms = now_ms_();
     by_session_.insert(s.id, index);
     ++active_;
@@ -209,6 +210,10 @@ void SessionPlacement::stop(uint32_t from, const void* payload, uint32_t len) {
       return;
     case State::kStarting:
     case State::kRunning:
+      if (l->recovering) {
+        l->stop_after_recovery = true;
+        return;
+      }
       l->state = State::kStopping;
       l->stop_requested_ms = now_ms_();
       backend_->stop(l->session);
@@ -243,6 +248,13 @@ void SessionPlacement::on_running(const Id128& session) {
   if (l == nullptr || (l->state != State::kStarting && l->state != State::kStopping)) return;
   l->ran = true;
   l->running_since_ms = now_ms_();
+  if (std::exchange(l->recovering, false) && l->stop_after_recovery) {
+    // Adopted after a restart, and stopped meanwhile: the stop goes to the backend now.
+    l->state = State::kStopping;
+    l->stop_requested_ms = now_ms_();
+    backend_->stop(l->session);
+    return;
+  }
   // Stopping: it came up before the backend took the stop; the shard hears of the stop only.
   if (l->state == State::kStopping) return;
   l->state = State::kRunning;

@@ -100,6 +100,10 @@ class SessionPlacement final : public BackendEvents {
     State state = State::kQueued;
     bool fresh_slot = false;
     bool ran = false;  // reached running
+    // Handed to Backend::recover and not reported yet: a stop waits for the report, since
+    // the backend may not know the session before it has looked.
+    bool recovering = false;
+    bool stop_after_recovery = false;
   };
 
   void place(const void* payload, uint32_t len);

@@ -40,6 +40,7 @@ struct LoadedSession {
   uint16_t game = 0;
   uint32_t server = 0;  // index in Runtime::servers (valid when has_server)
   bool has_server = false;
+  std::string server_url;  // the session's own address (hosted backends), else empty
   SessionStatus status = SessionStatus::kStarting;
   StartPhase phase = StartPhase::kQueued;
   SessionError error = SessionError::kNone;

@@ -220,12 +220,12 @@ bool load_state(const std::string& url, const Catalog& catalog,
       conn.get(),
       "SELECT id, player_id, shard, game_slug, save_slot_id, status, phase, server,"
       " " RS_MS("started_at") ", " RS_MS("last_keepalive_at") ", " RS_MS("ended_at") ","
-      " end_reason, error_code, cpu_seconds, peak_memory_mb FROM ("
+      " end_reason, error_code, cpu_seconds, peak_memory_mb, server_url FROM ("
       "  SELECT *, row_number() OVER (PARTITION BY player_id ORDER BY ended_at DESC) AS newest"
       "  FROM sessions WHERE ended_at IS NOT NULL) s WHERE newest <= $1"
       " UNION ALL SELECT id, player_id, shard, game_slug, save_slot_id, status, phase, server,"
       " " RS_MS("started_at") ", " RS_MS("last_keepalive_at") ", NULL, end_reason, error_code,"
-      " cpu_seconds, peak_memory_mb FROM sessions WHERE ended_at IS NULL"
+      " cpu_seconds, peak_memory_mb, server_url FROM sessions WHERE ended_at IS NULL"
       " ORDER BY 11 ASC NULLS LAST",
       error, {std::to_string(kHistoryKept)});
   if (!sessions) return false;
@@ -271,6 +271,7 @@ bool load_state(const std::string& url, const Catalog& catalog,
     }
     s.cpu_seconds = number_or_nan(r, i, 13);
     s.peak_memory_mb = number_or_nan(r, i, 14);
+    if (!null_at(r, i, 15)) s.server_url = text(r, i, 15);
     if (s.status == SessionStatus::kStarting || s.status == SessionStatus::kRunning ||
         s.status == SessionStatus::kStopping) {
       out->active.push_back({s, static_cast<uint16_t>(shard)});

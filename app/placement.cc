@@ -75,24 +75,14 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
       mailbox_.send(a.owner_shard, kMsgSessionFailed, SessionFailed{s.id, error});
       continue;
     }
-    const uint32_t index = launches_.emplace();
-    Launch& l = launches_[index];
-    l.placement = this;
-    l.on_fire = &SessionPlacement::on_timer;
-    l.index = index;
-    l.session = s.id;
-    l.save_slot = s.slot;
-    l.player_id = s.player_id;
-    l.game = s.game;
-    l.owner_shard = a.owner_shard;
+    Launch& l = add_launch(s.id, s.slot, s.player_id, s.game, a.owner_shard);
     l.state = State::kStarting;  // until the backend reports it running (adopted) or lost
     l.server = s.server;
-    l.reserved = scheduler_.adopt(index, game_image_[s.game], profiles_[s.game], s.server).reserved;
+    l.reserved =
+        scheduler_.adopt(l.index, game_image_[s.game], profiles_[s.game], s.server).reserved;
     l.ran = true;
     l.recovering = true;
     l.running_since_ms = now_ms_();
-    by_session_.insert(s.id, index);
-    ++active_;
 
     const Game& game = runtime_.catalog.games()[s.game];
     RecoveredSession r;
@@ -153,19 +143,11 @@ void SessionPlacement::place(const void* payload, uint32_t len) {
     log_error("place_session_duplicate").kv("shard", unsigned{m.owner_shard});
     return;
   }
-  const uint32_t index = launches_.emplace();
-  Launch& l = launches_[index];
-  l.placement = this;
-  l.on_fire = &SessionPlacement::on_timer;
-  l.index = index;
-  l.session = m.session;
-  l.save_slot = m.save_slot;
-  l.player_id.assign(static_cast<const char*>(payload) + sizeof m, m.player_id_len);
-  l.game = m.game;
-  l.owner_shard = m.owner_shard;
+  Launch& l =
+      add_launch(m.session, m.save_slot,
+                 std::string_view(static_cast<const char*>(payload) + sizeof m, m.player_id_len),
+                 m.game, m.owner_shard);
   l.fresh_slot = m.fresh_slot;
-  by_session_.insert(m.session, index);
-  ++active_;
 
   if (m.game >= game_image_.size()) {
     log_error("place_session_unknown_game").kv("game", unsigned{m.game});
@@ -173,7 +155,7 @@ void SessionPlacement::place(const void* payload, uint32_t len) {
     return;
   }
   Placement placed{};
-  switch (scheduler_.submit({index, game_image_[m.game], profiles_[m.game]}, &placed)) {
+  switch (scheduler_.submit({l.index, game_image_[m.game], profiles_[m.game]}, &placed)) {
     case Scheduler::Outcome::kPlaced:
       metrics_.placed.add();
       start(l, placed);
@@ -303,6 +285,24 @@ void SessionPlacement::on_server_health(uint32_t server, bool up) {
   scheduler_.drain_queue(placed);
   start_placed(placed);
   publish_queue();
+}
+
+SessionPlacement::Launch& SessionPlacement::add_launch(const Id128& session, const Id128& save_slot,
+                                                       std::string_view player_id, uint32_t game,
+                                                       uint16_t owner_shard) {
+  const uint32_t index = launches_.emplace();
+  Launch& l = launches_[index];
+  l.placement = this;
+  l.on_fire = &SessionPlacement::on_timer;
+  l.index = index;
+  l.session = session;
+  l.save_slot = save_slot;
+  l.player_id = player_id;
+  l.game = game;
+  l.owner_shard = owner_shard;
+  by_session_.insert(session, index);
+  ++active_;
+  return l;
 }
 
 SessionPlacement::Launch* SessionPlacement::find(const Id128& session) {

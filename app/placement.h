@@ -109,6 +109,9 @@ class SessionPlacement final : public BackendEvents {
   void place(const void* payload, uint32_t len);
   void stop(uint32_t from, const void* payload, uint32_t len);
   Launch* find(const Id128& session);
+  // A new record, counted active and findable by its session id; the caller sets its state.
+  Launch& add_launch(const Id128& session, const Id128& save_slot, std::string_view player_id,
+                     uint32_t game, uint16_t owner_shard);
   // Starts a launch the scheduler placed.
   void start(Launch& launch, const Placement& placed);
   // Gives its capacity back and starts whatever the queue places in it.

@@ -32,21 +32,13 @@ uint32_t SessionStore::find_or_add_player(std::string_view id) {
 }
 
 uint32_t SessionStore::create(uint32_t player, uint16_t game, const Id128& slot) {
-  uint32_t index = sessions_.emplace();
-  GameSession& s = sessions_[index];
-  s.store = this;
-  s.on_fire = &SessionStore::on_idle_timer;
-  s.id = random_id128();
-  s.slot = slot;
-  s.player = player;
-  s.game = game;
-  s.started_ms = clock_.unix_ms;
-  s.last_keepalive_ms = clock_.unix_ms;
-  by_id_.insert(s.id, index);
-  ++by_status_[static_cast<int>(SessionStatus::kStarting)];
-  players_[player].active = index;
-  arm_idle(s);
-  return index;
+  LoadedSession fresh;
+  fresh.id = random_id128();
+  fresh.slot = slot;
+  fresh.game = game;
+  fresh.started_ms = clock_.unix_ms;
+  fresh.last_keepalive_ms = clock_.unix_ms;
+  return restore(player, fresh);
 }
 
 GameSession* SessionStore::find(const Id128& id) {
@@ -78,7 +70,7 @@ void SessionStore::keepalive(GameSession& s) {
   }
 }
 
-void SessionStore::restore(uint32_t player, const LoadedSession& loaded) {
+uint32_t SessionStore::restore(uint32_t player, const LoadedSession& loaded) {
   uint32_t index = sessions_.emplace();
   GameSession& s = sessions_[index];
   s.store = this;
@@ -103,13 +95,14 @@ void SessionStore::restore(uint32_t player, const LoadedSession& loaded) {
   if (s.active()) {
     p.active = index;
     arm_idle(s);
-    return;
+    return index;
   }
   p.history.push_back(index);
   if (p.history.size() > kHistoryKept) {
     forget(p.history.front());
     p.history.erase(p.history.begin());
   }
+  return index;
 }
 
 void SessionStore::restore_slot(uint32_t player, const SaveSlot& slot) {

@@ -102,7 +102,7 @@ class SessionStore {
   // --- Durability (store/durable) ---
   // A session read back from the database at start: an active one becomes its player's
   // active session (its idle timer armed), an ended one joins its player's history.
-  void restore(uint32_t player, const LoadedSession& loaded);
+  uint32_t restore(uint32_t player, const LoadedSession& loaded);
   void restore_slot(uint32_t player, const SaveSlot& slot);
   // Removes a session whose launch could not be made durable, as if it never was.
   void discard(uint32_t index);

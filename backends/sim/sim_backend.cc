@@ -39,17 +39,9 @@ void SimBackend::start(const StartSpec& spec) {
     return;
   }
   const uint32_t image = intern(spec.image);
-  const uint32_t index = sessions_.emplace();
-  Session& s = sessions_[index];
-  s.backend = this;
-  s.on_fire = &SimBackend::on_session_timer;
-  s.index = index;
-  s.id = spec.session;
-  s.save_slot = spec.save_slot;
+  Session& s = add_session(spec.session, spec.save_slot, spec.server);
   s.fresh_slot = spec.fresh_slot;
-  s.server = spec.server;
   s.image = image;
-  session_index_.insert(spec.session, index);
 
   if (spec.server >= state_.size() || !state_[spec.server].up) {
     fail_later(s, SessionError::kServerLost);
@@ -69,20 +61,26 @@ void SimBackend::recover(std::vector<RecoveredSession> sessions) {
       events_.on_lost(r.session, SessionError::kServerLost);
       continue;
     }
-    const uint32_t index = sessions_.emplace();
-    Session& s = sessions_[index];
-    s.backend = this;
-    s.on_fire = &SimBackend::on_session_timer;
-    s.index = index;
-    s.id = r.session;
-    s.save_slot = r.save_slot;
+    Session& s = add_session(r.session, r.save_slot, r.server);
     s.save_bytes = saved_bytes(r.save_slot);
-    s.server = r.server;
     s.state = State::kRunning;
     s.running_since_ms = now_ms_();
-    session_index_.insert(r.session, index);
     events_.on_running(r.session);
   }
+}
+
+SimBackend::Session& SimBackend::add_session(const Id128& id, const Id128& save_slot,
+                                             uint32_t server) {
+  const uint32_t index = sessions_.emplace();
+  Session& s = sessions_[index];
+  s.backend = this;
+  s.on_fire = &SimBackend::on_session_timer;
+  s.index = index;
+  s.id = id;
+  s.save_slot = save_slot;
+  s.server = server;
+  session_index_.insert(id, index);
+  return s;
 }
 
 void SimBackend::stop(const Id128& session) {

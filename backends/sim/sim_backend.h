@@ -119,6 +119,8 @@ class SimBackend final : public Backend {
 
   uint32_t intern(std::string_view image);
   Session* find(const Id128& id);
+  // A new session record, findable by id; the caller sets its state.
+  Session& add_session(const Id128& id, const Id128& save_slot, uint32_t server);
   void join_pull(Session& s);
   void begin_creating(Session& s);
   // Reports the start failure from the session's timer (start() never reports one itself).

@@ -601,6 +601,7 @@ void PlayerApi::finish(GameSession& s, SessionStatus status, SessionError error,
   }
   sessions_.end(s, status, reason, error, figures.cpu_seconds, figures.peak_memory_mb);
   session_urls_.erase(s.id);
+  restored_stopping_.erase(s.id);
   if (!durable()) {
     answer_stop_waiters(s);
     return;

@@ -1,5 +1,6 @@
 #include "app/placement.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -331,8 +332,12 @@ void SessionPlacement::start(Launch& launch, const Placement& placed) {
   spec.save_slot = launch.save_slot;
   spec.fresh_slot = launch.fresh_slot;
   spec.server = placed.server;
-  spec.cpu_millicores = placed.reserved.cpu_millicores;
-  spec.memory_mb = placed.reserved.memory_mb;
+  // Limits are ceilings, not the average the scheduler reserves: capping a container at the
+  // mean of past peaks would kill every session that peaks above it. The game's declared
+  // figures (catalog), or what it has been seen to need when that is more.
+  spec.cpu_millicores = std::max(placed.reserved.cpu_millicores,
+                                 static_cast<uint32_t>(std::ceil(game.cpu_cores * 1000)));
+  spec.memory_mb = std::max(placed.reserved.memory_mb, game.memory_mb);
   backend_->start(spec);
 }
 

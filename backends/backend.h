@@ -33,7 +33,8 @@ struct StartSpec {
   Id128 save_slot;              // the slot whose save data goes in
   bool fresh_slot = false;      // the slot is new: nothing to copy in
   uint32_t server = 0;          // chosen by the scheduler
-  uint32_t cpu_millicores = 0;  // resource limits from the game's profile
+  // Resource limits (ceilings): the game's declared figures, or its profile when larger.
+  uint32_t cpu_millicores = 0;
   uint32_t memory_mb = 0;
 };
 

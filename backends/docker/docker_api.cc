@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -129,7 +130,8 @@ std::string create_body(const ContainerSpec& spec) {
   w.key(kGameLabel).value(spec.game_slug);
   w.end_object();
   w.key("HostConfig").begin_object();
-  if (spec.memory_mb != 0) w.key("Memory").value(uint64_t{spec.memory_mb} << 20);
+  // The engine refuses a memory limit under 6 MB.
+  if (spec.memory_mb != 0) w.key("Memory").value(std::max<uint64_t>(spec.memory_mb, 6) << 20);
   if (spec.cpu_millicores != 0) {
     w.key("NanoCpus").value(uint64_t{spec.cpu_millicores} * 1'000'000);
   }

@@ -1,0 +1,88 @@
+#pragma once
+// Base of the Docker end-to-end tests: ringside (the built binary) with `--backend docker` on
+// the engines of tools/docker-env (RINGSIDE_DOCKER_ENV), driven through its public HTTP API,
+// and the engines looked at through Debian's docker CLI. Each test gets a catalog with the
+// environment's game image, a save root and a token secret of its own, and engines without
+// ringside containers and without the game image.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "integration/api_client.h"
+#include "integration/server_process.h"
+
+namespace ringside::dockere2e {
+
+inline constexpr std::string_view kGame = "test-game";
+
+inline std::string game_body() { return "{\"gameSlug\":\"" + std::string(kGame) + "\"}"; }
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a shell command to completion.
+CommandResult run_command(const std::string& command);
+
+// A container on one of the engines.
+struct Container {
+  size_t engine = 0;  // index into engines (0: d1, 1: d2)
+  std::string id;
+  std::string state;  // "running", "exited", ...
+};
+
+// The last tick number in the game's progress.txt ("tick N <unix time>" lines); -1 for none.
+int last_tick(const std::string& progress);
+
+class DockerE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // Starts ringside on all engines (2 shards, operator key itest::kOperatorKey, this test's
+  // catalog, save root and token secret, short stop grace, plus extra flags) and waits until it
+  // logs `listening`. The previous process, if any, is kept for its log.
+  ::testing::AssertionResult start(const std::vector<std::string>& extra_flags = {});
+  // SIGKILL, no goodbye: the containers run on.
+  void kill_hard();
+  // Waits (up to timeout_ms) until ringside's log holds `text`.
+  ::testing::AssertionResult wait_for_log(const std::string& text, int timeout_ms);
+
+  itest::ServerProcess& server() { return *servers_.back(); }
+  itest::ApiClient& api() { return *api_; }
+
+  // `docker -H <engine> args` through Debian's CLI.
+  CommandResult docker(size_t engine, const std::string& args) const;
+  // Every container on an engine with a ringside.session label, running or not.
+  std::vector<Container> ringside_containers(size_t engine) const;
+  // The container labelled ringside.session=<session> on any engine.
+  std::optional<Container> container_of(const std::string& session) const;
+  // The label of a container, as the engine has it.
+  std::string label(const Container& c, const std::string& name) const;
+  // The game's /save/progress.txt in the only save file under the save root ("" if none).
+  std::string saved_progress() const;
+  // The pid of an engine's dockerd (tools/docker-env's pid file).
+  int dockerd_pid(size_t engine) const;
+
+  size_t engine_count() const { return sockets_.size(); }
+  const std::string& image() const { return image_; }
+
+ private:
+  void remove_ringside_containers() const;
+
+  std::string env_dir_;
+  std::string image_;
+  std::string save_dir_;
+  std::string docker_hosts_;
+  std::vector<std::string> sockets_;
+  std::string work_dir_;
+  std::string save_root_;
+  std::vector<std::unique_ptr<itest::ServerProcess>> servers_;
+  std::unique_ptr<itest::ApiClient> api_;
+};
+
+}  // namespace ringside::dockere2e

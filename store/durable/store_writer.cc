@@ -1,5 +1,6 @@
 #include "store/durable/store_writer.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "core/log.h"
@@ -43,11 +44,11 @@ void StoreWriter::submit_own(std::string_view intent) {
 
 void StoreWriter::on_batch_end(void* ctx) {
   auto* self = static_cast<StoreWriter*>(ctx);
-  if (self->queue_.empty() || self->batch_in_flight_) return;
-  if (!self->connection_.ready()) {
-    self->refuse_waiting(false);
-    return;
-  }
+  if (self->queue_.empty()) return;
+  // Whether the database is down or only slower than the writes arriving: a request is never
+  // left waiting longer than kRequestWaitMs (back-pressure, not an ever-growing queue).
+  self->refuse_waiting(false);
+  if (self->queue_.empty() || self->batch_in_flight_ || !self->connection_.ready()) return;
   self->send_batch();
 }
 
@@ -129,9 +130,12 @@ void StoreWriter::on_batch_done(const PgError* error) {
 
 void StoreWriter::refuse_waiting(bool all) {
   const uint64_t now = reactor_.now_ms();
-  std::erase_if(queue_, [&](Intent& intent) {
-    const bool overdue = all || now - intent.queued_ms >= kRequestWaitMs;
-    if (!overdue) return false;
+  // The queue is oldest first (a failed batch goes back to the front, older than the rest):
+  // only its overdue head is looked at.
+  auto end = queue_.begin();
+  while (end != queue_.end() && (all || now - end->queued_ms >= kRequestWaitMs)) ++end;
+  if (end == queue_.begin()) return;
+  const auto kept = std::remove_if(queue_.begin(), end, [&](Intent& intent) {
     if (intent.cls == WriteClass::kRequest) {
       report(intent, WriteOutcome::kRefused);
       return true;
@@ -143,6 +147,7 @@ void StoreWriter::refuse_waiting(bool all) {
     }
     return false;
   });
+  queue_.erase(kept, end);
 }
 
 void StoreWriter::on_connection_state(PgConnection::State state, std::string_view why) {

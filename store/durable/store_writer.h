@@ -6,8 +6,9 @@
 // order they arrived (a retried write never lands after a newer one).
 //
 // Each intent's sender learns its outcome (kMsgStoreResult): committed; refused (a request
-// intent the database could not take: not ready, not ready within kRequestWaitMs, or its batch
-// failed — the client gets 503 and retries); or delayed (a background intent whose batch
+// intent the database could not take: down, or not sent within kRequestWaitMs because the
+// database is slower than the writes arriving, or its batch failed — the client gets 503 and
+// retries); or delayed (a background intent whose batch
 // failed: it stays queued, in order, and is retried until it commits, then reported
 // committed). A background intent the server rejects outright (a statement error, not a lost
 // connection) would fail forever: it is dropped with a loud log line, and the rest retried.

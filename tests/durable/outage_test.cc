@@ -125,3 +125,67 @@ TEST_F(OutageTest, KilledConnectionMidLoad) {
 
 }  // namespace
 }  // namespace ringside::durable
+
+namespace ringside::durable {
+namespace {
+
+// The database alive but slower than the writes arriving (here: a lock holds every session
+// insert): launches are refused with 503 after a bounded wait instead of queueing without end,
+// and succeed again once it catches up.
+TEST_F(OutageTest, SlowDatabaseGetsBackPressureNotAGrowingQueue) {
+  ASSERT_TRUE(start());
+  itest::ApiClient api(port());
+  const std::string warm = api.token_for("slow-warm", kGame);
+  ASSERT_FALSE(api.launch_accepted(warm, game_body()).empty());
+
+  // Tokens first: their writes would wait behind the lock too.
+  constexpr int kClients = 4, kLaunchesPerClient = 10;
+  std::vector<std::string> tokens;
+  for (int i = 0; i < kClients * kLaunchesPerClient; ++i) {
+    tokens.push_back(api.token_for("slow-" + std::to_string(i), kGame));
+  }
+  pgtest::Admin locker(database_url());
+  locker.exec("BEGIN");
+  locker.exec("LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE");
+  std::atomic<bool> done{false};
+  std::atomic<size_t> answered{0}, unavailable{0}, unanswered{0};
+  std::atomic<int64_t> slowest_ms{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      itest::ApiClient client(port());
+      // Staggered: the first client's launch holds the blocked transaction; the others arrive
+      // while it is in flight, and queue.
+      std::this_thread::sleep_for(std::chrono::milliseconds(300 * c));
+      for (int i = 0; i < kLaunchesPerClient && !done; ++i) {
+        const auto begun = std::chrono::steady_clock::now();
+        auto r = client.launch(tokens[c * kLaunchesPerClient + i], game_body());
+        const int64_t took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - begun)
+                                 .count();
+        if (took > slowest_ms) slowest_ms = took;
+        if (!r) {
+          ++unanswered;
+          continue;
+        }
+        ++answered;
+        if (r->status == 503) ++unavailable;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(4000));
+  locker.exec("COMMIT");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  done = true;
+  for (std::thread& t : clients) t.join();
+  EXPECT_GT(unavailable.load(), 0u) << "launches waiting behind the lock are refused";
+  EXPECT_GT(answered.load(), 4u);
+  EXPECT_EQ(unanswered.load(), 0u);
+  // Launches inside the blocked transaction wait for the lock (4 s); none waits much longer.
+  EXPECT_LT(slowest_ms.load(), 6000);
+  const std::string after = api.token_for("slow-after", kGame);
+  EXPECT_FALSE(api.launch_accepted(after, game_body()).empty()) << "writes succeed again";
+}
+
+}  // namespace
+}  // namespace ringside::durable

@@ -189,3 +189,58 @@ TEST_F(OutageTest, SlowDatabaseGetsBackPressureNotAGrowingQueue) {
 
 }  // namespace
 }  // namespace ringside::durable
+
+namespace ringside::durable {
+namespace {
+
+// The database refuses ringside's connection for a while (connections to it disallowed, and
+// ringside's own cut): /readyz says why, writes get 503 at once, polls are still answered, and
+// everything comes back when the database does.
+TEST_F(OutageTest, ReadyzSaysWhyWhileTheDatabaseIsUnreachable) {
+  ASSERT_TRUE(start());
+  const std::string token = api().token_for("readyz-player", kGame);
+  const std::string session = api().launch_running(token, game_body());
+  ASSERT_FALSE(session.empty());
+  auto readyz = [&] { return api().send("GET", "/readyz", "", ""); };
+  ASSERT_EQ(200, readyz()->status);
+
+  // From another database: a database cannot shut itself off.
+  const std::string name = db().value("SELECT current_database()");
+  pgtest::Admin cluster(pgtest::cluster_url());
+  cluster.exec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
+  cluster.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name +
+               "'");
+  std::optional<itest::HttpResponse> down;
+  for (int i = 0; i < 100; ++i) {
+    down = readyz();
+    if (down && down->status == 503) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(down);
+  EXPECT_EQ(503, down->status) << down->body;
+  EXPECT_NE(std::string::npos, down->body.find("database")) << down->body;
+  EXPECT_FALSE(down->header("Retry-After").empty());
+  auto launch = api().operator_launch("{\"playerId\":\"readyz-other\"}");
+  ASSERT_TRUE(launch);
+  EXPECT_EQ(503, launch->status) << launch->body;
+  EXPECT_EQ("unavailable", json_of(launch)["error"].str());
+  auto poll = api().status(token, session);
+  ASSERT_TRUE(poll);
+  EXPECT_EQ(200, poll->status) << "polls are answered from memory";
+  EXPECT_EQ("running", json_of(poll)["status"].str());
+
+  cluster.exec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true");
+  std::optional<itest::HttpResponse> up;
+  for (int i = 0; i < 200; ++i) {
+    up = readyz();
+    if (up && up->status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(up);
+  EXPECT_EQ(200, up->status) << up->body;
+  EXPECT_FALSE(api().token_for("readyz-other", kGame).empty()) << "writes succeed again";
+  EXPECT_TRUE(api().stop_ok(token, session).exists());
+}
+
+}  // namespace
+}  // namespace ringside::durable

@@ -128,8 +128,10 @@ void TokenStore::restore(const TokenRecord& r) {
 }
 
 void TokenStore::undo_refresh(uint32_t token_session, const TokenRecord& before) {
+  // Expired meanwhile (and maybe reused): nothing of it to put back.
+  if (!sessions_.contains(token_session)) return;
   TokenSession& ts = sessions_[token_session];
-  if (ts.seed != before.seed) return;  // expired and reused meanwhile
+  if (ts.seed != before.seed) return;
   by_hash_.erase(ts.current);
   if (ts.has_previous && !(ts.previous == before.current)) by_hash_.erase(ts.previous);
   ts.current = before.current;

@@ -1,5 +1,6 @@
 #include "api/durable_writes.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "app/messages.h"
@@ -38,8 +39,9 @@ uint64_t DurableWrites::send() {
   return next_seq_++;
 }
 
-uint64_t DurableWrites::token(const Player& player, const TokenRecord& t, int64_t ttl_ms) {
-  intent_.begin(next_seq_, WriteClass::kRequest);
+uint64_t DurableWrites::token(const Player& player, const TokenRecord& t, int64_t ttl_ms,
+                              WriteClass cls) {
+  intent_.begin(next_seq_, cls);
   intent_.statement(kStmtUpsertPlayer).text(player.id).integer(shard_);
   const auto seed = id128_bytes(t.seed);
   intent_.statement(kStmtUpsertToken).bytea(seed.data(), seed.size()).text(player.id);
@@ -69,7 +71,9 @@ uint64_t DurableWrites::launch(const Player& player, const GameSession& s,
     intent_.statement(kStmtInsertSlot).text(slot_id).text(player.id).integer(shard_).text(slug);
     intent_.integer(new_slot->created_ms);
   }
-  intent_.statement(kStmtInsertSession).text(id_to_string(IdKind::kSession, shard_, s.id));
+  const std::string session_id = id_to_string(IdKind::kSession, shard_, s.id);
+  intent_.statement(kStmtEndStaleActive).text(session_id).text(player.id);
+  intent_.statement(kStmtInsertSession).text(session_id);
   intent_.text(player.id).integer(shard_).text(slug).text(slot_id).integer(s.started_ms);
   return send();
 }
@@ -83,7 +87,8 @@ void DurableWrites::session_status(const GameSession& s, const std::string* own_
   if (s.active()) {
     intent_.null().null().null().null().null();
   } else {
-    intent_.integer(s.ended_ms).text(end_reason_name(s.end_reason));
+    // Never before its start (CHECK ended_at >= started_at), whatever the wall clock did.
+    intent_.integer(std::max(s.ended_ms, s.started_ms)).text(end_reason_name(s.end_reason));
     intent_.text_or_null(error_code(s.error), s.status == SessionStatus::kError);
     intent_.number(s.cpu_seconds).number(s.peak_memory_mb);
   }
@@ -106,9 +111,12 @@ uint64_t DurableWrites::ended(const GameSession& s, const SaveSlot* saved_slot) 
   return send();
 }
 
-void DurableWrites::abandon(const Id128& session) {
+void DurableWrites::abandon(const Id128& session, const Id128* made_slot) {
   intent_.begin(next_seq_, WriteClass::kBackground);
   intent_.statement(kStmtAbandonSession).text(id_to_string(IdKind::kSession, shard_, session));
+  if (made_slot) {
+    intent_.statement(kStmtDropEmptySlot).text(id_to_string(IdKind::kSaveSlot, shard_, *made_slot));
+  }
   send();
 }
 

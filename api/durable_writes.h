@@ -24,8 +24,10 @@ class DurableWrites {
   DurableWrites(Mailbox& mailbox, uint32_t io_thread, uint16_t shard, const Catalog& catalog,
                 const std::vector<GameServerInfo>& servers);
 
-  // The player (if new) and the token session as it is now. A request write.
-  uint64_t token(const Player& player, const TokenRecord& token, int64_t ttl_ms);
+  // The player (if new) and the token session as it is now. A request write, or a background
+  // one when it puts back a token session whose refresh was refused.
+  uint64_t token(const Player& player, const TokenRecord& token, int64_t ttl_ms,
+                 WriteClass cls = WriteClass::kRequest);
   // A new session in `starting`, with its save slot when the launch made a new one.
   // A request write.
   uint64_t launch(const Player& player, const GameSession& session, const SaveSlot* new_slot);
@@ -35,8 +37,9 @@ class DurableWrites {
   // The session ended: status, reason, figures, and its slot's new size when it saved.
   // A background write.
   uint64_t ended(const GameSession& session, const SaveSlot* saved_slot);
-  // A launch whose 202 was never given: ends its row, if the row exists. A background write.
-  void abandon(const Id128& session);
+  // A launch whose 202 was never given: ends its row, and drops the empty slot it made, if
+  // they exist. A background write.
+  void abandon(const Id128& session, const Id128* made_slot);
   // Lazy write-back of keepalive times and token expiry. Background writes.
   void touch_sessions(const std::vector<std::pair<Id128, int64_t>>& kept_alive);
   void touch_tokens(const std::vector<std::pair<Id128, int64_t>>& expiry);

@@ -326,6 +326,7 @@ bool PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, ReplyTar
     pending.session = s.id;
     pending.new_slot = slot->id;
     pending.made_slot = made_slot;
+    uncommitted_launches_.insert(s.id);
     defer(writes_->launch(player, s, made_slot ? slot : nullptr), std::move(pending), reply);
     return false;
   }
@@ -404,9 +405,17 @@ bool PlayerApi::stop(const PlayerCall& call, const AuthContext& auth, ReplyTarge
                      Reply& reply) {
   GameSession* s = session_from_body(call, auth, reply);
   if (!s) return true;
-  if (durable() && (!store_available_ || uncommitted_ends_.contains(s->id))) {
-    unavailable(reply);
-    return true;
+  if (durable()) {
+    // A launch not committed yet cannot be stopped (it is not placed; it may yet be undone):
+    // its id shows in a 409 or /current before its 202 is sent.
+    if (!store_available_ || uncommitted_launches_.contains(s->id)) {
+      unavailable(reply);
+      return true;
+    }
+    if (uncommitted_ends_.contains(s->id)) {
+      s->stop_waiters.push_back(target);  // answered with the others once the end commits
+      return false;
+    }
   }
   if (!s->active()) {
     render_stop_result(*s, reply);
@@ -420,6 +429,8 @@ bool PlayerApi::stop(const PlayerCall& call, const AuthContext& auth, ReplyTarge
 void PlayerApi::begin_stop(GameSession& s, EndReason reason) {
   sessions_.set_status(s, SessionStatus::kStopping);
   s.end_reason = reason;
+  // Recorded, so that a crash before the end leaves a session that is stopped again on start.
+  if (durable()) writes_->status(s);
   reactor_.mailbox().send(runtime_.io_thread(), kMsgStopSession, StopSession{s.id});
 }
 
@@ -745,24 +756,34 @@ void PlayerApi::on_store_result(uint64_t seq, WriteOutcome outcome) {
         answer(p);
       } else {
         tokens_.undo_refresh(p.token_session, p.before);
+        // The refresh may have committed unseen: put the row back as memory has it.
+        if (tokens_.alive(p.token_session, p.before.seed)) {
+          const TokenRecord now = tokens_.record(p.token_session);
+          writes_->token(sessions_.player(now.player), now, seconds(runtime_.config.token_ttl_s),
+                         WriteClass::kBackground);
+        }
         answer_unavailable(p.target, p.route);
       }
       break;
     case PendingWrite::What::kLaunch: {
+      uncommitted_launches_.erase(p.session);
+      // Nothing ends or stops a session while its launch is uncommitted (stop answers 503,
+      // placement has not heard of it, its idle timeout is minutes away): still starting.
       GameSession* s = sessions_.find(p.session);
-      if (committed && s) {
+      if (committed && s && s->status == SessionStatus::kStarting) {
         place(*s);
         metrics_.launches_accepted.add();
         answer(p);
         break;
       }
-      if (s) {
+      if (s && s->status == SessionStatus::kStarting) {
         Player& player = sessions_.player(s->player);
         if (p.made_slot) sessions_.remove_slot(player, p.new_slot);
         sessions_.discard(sessions_.index_of(p.session));
       }
-      // Its commit may have happened unseen (a lost connection): end the row if it exists.
-      writes_->abandon(p.session);
+      // Its commit may have happened unseen (a lost connection): end the row, and drop the
+      // empty slot it made, if they exist.
+      writes_->abandon(p.session, p.made_slot ? &p.new_slot : nullptr);
       answer_unavailable(p.target, p.route);
       break;
     }
@@ -819,7 +840,9 @@ void PlayerApi::restore(ShardState& state) {
 }
 
 void PlayerApi::flush_lazy_writes() {
-  if (!durable()) return;
+  // While the database is away the dirty sets stay here (one entry per session or token,
+  // however long it lasts) rather than piling up as queued writes on the I/O core.
+  if (!durable() || !store_available_) return;
   const int64_t ttl_ms = seconds(runtime_.config.token_ttl_s);
   touch_scratch_.clear();
   tokens_.take_used(

@@ -127,6 +127,8 @@ class PlayerApi {
   std::unordered_map<uint64_t, PendingWrite> pending_;  // by intent seq
   // Ended sessions whose end is not committed yet: a stop of them answers 503.
   std::unordered_map<Id128, uint64_t, Id128Hasher> uncommitted_ends_;
+  // Launched, and waiting for their row to commit: not stoppable yet.
+  std::unordered_set<Id128, Id128Hasher> uncommitted_launches_;
   // Restored in `stopping`: the stop is sent again once the backend has adopted them.
   std::unordered_set<Id128, Id128Hasher> restored_stopping_;
   struct LazyWriteTimer : TimerNode {

@@ -30,12 +30,16 @@ TokenGrant TokenStore::grant(uint32_t player, uint16_t game) {
   TokenGrant g;
   if (const uint32_t* found = by_owner_.find(owner_key(player, game))) {
     TokenSession& ts = sessions_[*found];
+    // The same token again, if it still derives to the stored hash (another secret since a
+    // restart would mint a token nobody recognises: then a new token session instead).
     if (now < ts.last_seen_ms + ttl_ms_) {
-      ts.last_seen_ms = now;
       minter_.mint(ts.seed, ts.generation, shard_, g.token);
-      g.expires_at_ms = now + ttl_ms_;
-      g.token_session = *found;
-      return g;
+      if (hash_token(std::string_view(g.token, kIdTextLength)) == ts.current) {
+        ts.last_seen_ms = now;
+        g.expires_at_ms = now + ttl_ms_;
+        g.token_session = *found;
+        return g;
+      }
     }
   }
   uint32_t index = sessions_.emplace();

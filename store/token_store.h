@@ -62,6 +62,10 @@ class TokenStore {
 
   // --- Durability (store/durable) ---
   TokenRecord record(uint32_t token_session) const;
+  // Whether the token session at this index is still the one with this seed.
+  bool alive(uint32_t token_session, const Id128& seed) const {
+    return sessions_.contains(token_session) && sessions_[token_session].seed == seed;
+  }
   // A token session read back from the database at start.
   void restore(const TokenRecord& record);
   // Puts back what refresh() changed, when its write could not be committed.

@@ -49,6 +49,12 @@ constexpr const char* kSql[kStatementCount] = {
     " cpu_cores = EXCLUDED.cpu_cores, memory_mb = EXCLUDED.memory_mb,"
     " cpu_samples = EXCLUDED.cpu_samples, memory_samples = EXCLUDED.memory_samples,"
     " updated_at = now()",
+    // kStmtEndStaleActive
+    "UPDATE sessions SET status = 'error', phase = NULL, ended_at = GREATEST(started_at, now()),"
+    " end_reason = 'error', error_code = 'start_failed'"
+    " WHERE player_id = $2 AND ended_at IS NULL AND id <> $1",
+    // kStmtDropEmptySlot
+    "DELETE FROM save_slots WHERE id = $1 AND size_bytes = 0",
 };
 
 }  // namespace

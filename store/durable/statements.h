@@ -34,6 +34,12 @@ enum StatementId : uint8_t {
   kStmtAbandonSession,
   // $1 game slug, $2 cpu cores, $3 memory MB, $4 cpu samples, $5 memory samples
   kStmtUpsertProfile,
+  // $1 the new session's id, $2 player id: ends any other session the database still holds
+  // active for the player. The owner shard's memory is the authority on a player's one active
+  // session; a row left active by a write that never landed must not block the next launch.
+  kStmtEndStaleActive,
+  // $1 slot id: a slot made by a launch that was undone, if nothing was saved in it
+  kStmtDropEmptySlot,
   kStatementCount,
 };
 

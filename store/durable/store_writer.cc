@@ -10,8 +10,11 @@ namespace ringside {
 StoreWriter::StoreWriter(Reactor& reactor, PgConnection& connection, uint32_t shard_count,
                          Kinds kinds)
     : reactor_(reactor), connection_(connection), shard_count_(shard_count), kinds_(kinds) {
+  wakeup_.on_fire = &StoreWriter::on_wakeup;
   reactor_.add_batch_end_hook(&StoreWriter::on_batch_end, this);
 }
+
+StoreWriter::~StoreWriter() { reactor_.timers().cancel(&wakeup_); }
 
 void StoreWriter::submit(uint32_t from, const void* payload, uint32_t len) {
   WriteIntentReader reader;
@@ -48,9 +51,34 @@ void StoreWriter::on_batch_end(void* ctx) {
   // Whether the database is down or only slower than the writes arriving: a request is never
   // left waiting longer than kRequestWaitMs (back-pressure, not an ever-growing queue).
   self->refuse_waiting(false);
-  if (self->queue_.empty() || self->batch_in_flight_ || !self->connection_.ready()) return;
+  if (self->queue_.empty() || self->batch_in_flight_ || !self->connection_.ready()) {
+    self->arm_wakeup();
+    return;
+  }
+  if (self->reactor_.now_ms() < self->retry_at_ms_) {
+    self->arm_wakeup();
+    return;
+  }
   self->send_batch();
 }
+
+// Wakes the loop when the oldest queued intent reaches its wait bound, or a pause after a
+// transient failure ends: nothing else may wake an idle I/O core then.
+void StoreWriter::arm_wakeup() {
+  const uint64_t now = reactor_.now_ms();
+  uint64_t at = retry_at_ms_ > now ? retry_at_ms_ : UINT64_MAX;
+  // The oldest intent whose wait bound still has something to do (a background one already
+  // told it is delayed has nothing: it just waits for the database).
+  for (const Intent& intent : queue_) {
+    if (intent.cls == WriteClass::kBackground && intent.delayed) continue;
+    at = std::min(at, std::max(intent.queued_ms + kRequestWaitMs, now + 1));
+    break;
+  }
+  if (at == UINT64_MAX || (wakeup_.armed() && wakeup_.deadline_ms <= at)) return;
+  reactor_.timers().arm(&wakeup_, at);
+}
+
+void StoreWriter::on_wakeup(TimerNode*) {}
 
 void StoreWriter::send_batch() {
   if (!connection_.begin([this](const PgError* error) { on_batch_done(error); })) return;
@@ -98,18 +126,27 @@ void StoreWriter::on_batch_done(const PgError* error) {
       .kv("kind", error->kind == PgError::Kind::kConnection ? "connection" : "statement")
       .kv("sqlstate", error->sqlstate)
       .kv("error", error->message);
-  // The intent holding the statement the server rejected, if that is what happened.
+  // The intent holding the statement the server rejected, if that is what happened and the
+  // rejection is about the data (SQLSTATE classes 22, 23, 42: it would fail every time).
+  // Anything else (a cancel, a deadlock, a read-only standby, a full disk) is transient: the
+  // batch is retried as after a lost connection, after a pause.
+  const std::string_view cls = std::string_view(error->sqlstate).substr(0, 2);
+  const bool deterministic =
+      error->kind == PgError::Kind::kStatement && (cls == "22" || cls == "23" || cls == "42");
+  if (!deterministic) retry_at_ms_ = reactor_.now_ms() + kTransientRetryMs;
   size_t rejected = batch_.size();
-  if (error->kind == PgError::Kind::kStatement && error->statement >= 0) {
+  if (deterministic && error->statement >= 0) {
     const auto at = static_cast<uint32_t>(error->statement);
     for (size_t i = 0; i < batch_.size(); ++i) {
       if (batch_[i].first_statement <= at) rejected = i;
     }
   }
-  // Background intents go back to the front, in their order; requests are refused.
+  // Background intents go back to the front, in their order. Requests are refused, except
+  // the innocent ones of a batch one bad intent spoiled: they go back too (their wait bound
+  // still holds).
   for (size_t i = batch_.size(); i-- > 0;) {
     Intent& intent = batch_[i];
-    if (intent.cls == WriteClass::kRequest) {
+    if (intent.cls == WriteClass::kRequest && (rejected == batch_.size() || i == rejected)) {
       report(intent, WriteOutcome::kRefused);
       continue;
     }
@@ -118,7 +155,7 @@ void StoreWriter::on_batch_done(const PgError* error) {
       report(intent, WriteOutcome::kRefused);
       continue;
     }
-    if (!intent.delayed) {
+    if (!intent.delayed && intent.cls == WriteClass::kBackground) {
       intent.delayed = true;
       report(intent, WriteOutcome::kDelayed);
     }

@@ -45,6 +45,8 @@ class StoreWriter {
   static constexpr uint64_t kRequestWaitMs = 2000;
   static constexpr size_t kMaxIntentsPerBatch = 4096;
   static constexpr uint32_t kOwnIntent = UINT32_MAX;  // Intent::shard of submit_own()
+  // Pause before resending a batch a transient server error failed.
+  static constexpr uint64_t kTransientRetryMs = 500;
 
   // Message kinds are the caller's (app/messages.h), so this part does not depend on app/.
   struct Kinds {
@@ -54,6 +56,7 @@ class StoreWriter {
 
   // Registers a batch-end hook on `reactor`: construct before the connection's PgPoller.
   StoreWriter(Reactor& reactor, PgConnection& connection, uint32_t shard_count, Kinds kinds);
+  ~StoreWriter();
   StoreWriter(const StoreWriter&) = delete;
   StoreWriter& operator=(const StoreWriter&) = delete;
 
@@ -84,6 +87,8 @@ class StoreWriter {
   };
 
   static void on_batch_end(void* ctx);
+  static void on_wakeup(TimerNode* node);
+  void arm_wakeup();
   void send_batch();
   void on_batch_done(const PgError* error);
   // For the intents waiting too long for the database (all of them when `all`): refuses the
@@ -100,6 +105,8 @@ class StoreWriter {
   std::vector<Intent> batch_;  // in flight
   PgParams params_;
   bool batch_in_flight_ = false;
+  uint64_t retry_at_ms_ = 0;  // no batch before this (after a transient failure)
+  TimerNode wakeup_;
   bool available_ = true;  // as last told to the shards
   uint64_t batches_committed_ = 0;
   uint64_t intents_committed_ = 0;

@@ -55,6 +55,10 @@ void Reactor::set_message_handler(MessageHandler handler, void* ctx) {
 
 void Reactor::add_batch_end_hook(Hook hook, void* ctx) { hooks_.push_back({hook, ctx}); }
 
+void Reactor::remove_batch_end_hook(Hook hook, void* ctx) {
+  std::erase_if(hooks_, [&](const HookEntry& h) { return h.fn == hook && h.ctx == ctx; });
+}
+
 void Reactor::arm_eventfd_doorbell() {
   io_uring_sqe* s = sqe();
   io_uring_prep_read(s, bus_.inbox(self()).eventfd, &eventfd_value_, sizeof eventfd_value_, 0);

@@ -61,6 +61,8 @@ class Reactor {
   void set_completion_handler(CompletionKind kind, CompletionHandler handler, void* ctx);
   void set_message_handler(MessageHandler handler, void* ctx);
   void add_batch_end_hook(Hook hook, void* ctx);
+  // For an owner that goes away before the reactor; never from inside a hook.
+  void remove_batch_end_hook(Hook hook, void* ctx);
 
   void run();
   // run() returns after the current iteration; it may be called again later.

@@ -245,7 +245,8 @@ std::optional<ContainerState> parse_inspect(std::string_view body) {
   if (state["Health"]["Status"].get_string().get(health) == simdjson::SUCCESS) {
     out.health = health == "healthy"     ? Health::kHealthy
                  : health == "unhealthy" ? Health::kUnhealthy
-                                         : Health::kStarting;
+                 : health == "starting"  ? Health::kStarting
+                                         : Health::kNone;  // "none": no check to wait for
   }
   return out;
 }
@@ -259,7 +260,9 @@ std::optional<StatsFigures> parse_stats(std::string_view body) {
     return std::nullopt;
   }
   StatsFigures f;
-  f.cpu_seconds = static_cast<double>(cpu_ns) / 1e9;
+  // A container that already exited reports empty stats (zero usage): unknown, not zero.
+  f.cpu_seconds =
+      cpu_ns == 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(cpu_ns) / 1e9;
   uint64_t max_usage = 0;
   f.peak_memory_mb =
       (*root)["memory_stats"]["max_usage"].get_uint64().get(max_usage) == simdjson::SUCCESS

@@ -535,6 +535,8 @@ void GameyeBackend::reconcile(const std::vector<ListedSession>* listed) {
     report_running(s);
   }
   if (listed == nullptr) return;
+  // Launched since the listing was asked for (launches do not wait for recovery): not orphans.
+  for (const auto& [id, live] : sessions_) adopted.insert(live->uuid);
   for (const ListedSession& l : *listed) {
     if (!gameye_status_live(l.status) || adopted.count(l.id) != 0) continue;
     // Runs for this fleet, yet ringside does not know it: an orphan.

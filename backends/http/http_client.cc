@@ -123,6 +123,7 @@ HttpClient::Impl::Impl(Reactor& r) : reactor(r) {
 }
 
 HttpClient::Impl::~Impl() {
+  reactor.remove_batch_end_hook(&Impl::on_batch_end, this);
   for (auto& [id, r] : requests) {
     curl_multi_remove_handle(multi, r->easy);
     release(*r);
@@ -156,6 +157,9 @@ HttpClient::RequestId HttpClient::Impl::send(HttpRequest request, Callback done)
   curl_easy_setopt(e, CURLOPT_URL, q.url.c_str());
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  // Removing a handle mid-lookup must not join the resolver thread (seconds on the I/O core
+  // when DNS is slow): the thread is left to finish on its own.
+  curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(q.timeout_ms));
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r.error);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::on_body);

@@ -41,9 +41,9 @@ class HttpClient {
   using RequestId = uint64_t;
 
   // Registers the kBackendCompletion handler and a batch-end hook on `reactor`; construct on
-  // its thread. A reactor cannot drop a hook: destroy the client only once the reactor's
-  // run() has returned for good (or never runs again), and never from inside a callback.
-  // Requests still in flight are then abandoned without callbacks.
+  // its thread. Destroy it on that thread, between runs of the loop or after the last, never
+  // from inside a callback; it removes its hook. Requests still in flight are abandoned
+  // without callbacks.
   explicit HttpClient(Reactor& reactor);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;

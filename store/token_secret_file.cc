@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 namespace ringside {
 namespace {
@@ -51,10 +52,12 @@ bool load_or_create_secret(const std::string& path, TokenMinter::Secret* secret,
     *error = "cannot read token secret file " + path + ": " + strerror(errno);
     return false;
   }
-  // O_EXCL: two processes starting at once must not each write their own.
-  fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  // Written whole to a temporary file, then linked into place: a crash never leaves a partial
+  // secret behind, and of two processes starting at once the first link wins and the other
+  // reads what it wrote.
+  const std::string temporary = path + ".tmp." + std::to_string(getpid());
+  fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
-    if (errno == EEXIST) return load_or_create_secret(path, secret, error);
     *error = "cannot create token secret file " + path + ": " + strerror(errno);
     return false;
   }
@@ -66,14 +69,25 @@ bool load_or_create_secret(const std::string& path, TokenMinter::Secret* secret,
     text[2 * i + 1] = kHex[(*secret)[i] & 15];
   }
   text[kHexLength] = '\n';
-  const bool ok =
+  const bool written =
       write(fd, text, sizeof text) == static_cast<ssize_t>(sizeof text) && fsync(fd) == 0;
   close(fd);
-  if (!ok) {
+  const bool linked = written && link(temporary.c_str(), path.c_str()) == 0;
+  const int link_errno = errno;
+  unlink(temporary.c_str());
+  if (!linked) {
+    if (written && link_errno == EEXIST) return load_or_create_secret(path, secret, error);
     *error = "cannot write token secret file " + path;
-    unlink(path.c_str());
+    return false;
   }
-  return ok;
+  // The new name itself must survive a crash too.
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  if (int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    fsync(dfd);
+    close(dfd);
+  }
+  return true;
 }
 
 }  // namespace ringside

@@ -362,13 +362,17 @@ void GameyeBackend::failed_start(Session& s) {
 
 void GameyeBackend::unauthorized(uint32_t server, std::string_view during) {
   if (server >= servers_.size() || down_[server]) return;
-  // Loud and once per location: every launch there would fail the same way.
+  // Loud and once: the token is the account's, so every location fails the same way (and
+  // with none up, /readyz says not ready). The probe brings them all back.
   log_error("gameye_unauthorized")
       .kv("location", servers_[server].name)
       .kv("during", during)
       .kv("hint", "check --gameye-token-file");
-  down_[server] = 1;
-  events_.on_server_health(server, false);
+  for (uint32_t i = 0; i < servers_.size(); ++i) {
+    if (down_[i]) continue;
+    down_[i] = 1;
+    events_.on_server_health(i, false);
+  }
   arm_probe();
 }
 

@@ -7,6 +7,7 @@
 //
 // Why libcurl: one maintained client that speaks HTTP/1.1 over unix sockets (Docker's
 // default), TCP and TLS (Gameye), with connection reuse, timeouts and proxies done right.
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,6 +25,9 @@ struct HttpRequest {
   std::vector<std::string> headers;  // "Name: value"
   std::string body;
   uint32_t timeout_ms = 10'000;  // the whole exchange, connect included
+  // Answers larger than this are cut off as errors: a backend (or a game's save directory)
+  // must not be able to fill the I/O core's memory.
+  size_t max_body_bytes = 64 << 20;
 };
 
 struct HttpResponse {

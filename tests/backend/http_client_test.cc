@@ -282,6 +282,23 @@ TEST_F(HttpClientTest, ARefusedConnectionIsAnErrorWithoutStatus) {
   EXPECT_FALSE(refused.response.error.empty());
 }
 
+TEST_F(HttpClientTest, AnAnswerOverTheBodyLimitIsAnError) {
+  ASSERT_TRUE(standin_.start({"--token", kToken}));
+  HttpRequest big = get("/_standin/stats");
+  big.max_body_bytes = 8;  // the stats answer is longer
+  Outcome cut;
+  client_.send(big, cut.callback());
+  ASSERT_TRUE(run_until([&] { return cut.done(); }));
+  EXPECT_EQ(cut.response.status, 0);
+  EXPECT_FALSE(cut.response.error.empty());
+  EXPECT_TRUE(cut.response.body.empty());
+
+  Outcome whole;
+  client_.send(get("/_standin/stats"), whole.callback());
+  ASSERT_TRUE(run_until([&] { return whole.done(); }));
+  EXPECT_EQ(whole.response.status, 200) << whole.response.error;
+}
+
 TEST_F(HttpClientTest, ACancelledRequestIsNeverAnswered) {
   ASSERT_TRUE(standin_.start({"--token", kToken, "--hang-rate", "1"}));
   HttpRequest launch = get("/session");

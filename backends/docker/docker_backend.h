@@ -217,6 +217,7 @@ class DockerBackend final : public Backend {
   std::unordered_map<std::string, Pull> pulls_;  // by engine index + '\n' + image
   // recover()'s sessions not yet looked up on their engine, by ringside.session label.
   std::unordered_map<std::string, RecoveredSession> recovering_;
+  uint64_t recovered_at_ms_ = 0;                     // when recover() was called
   std::unordered_map<std::string, Orphan> orphans_;  // by container id
   BackendTimer orphan_timer_;
   std::unordered_set<HttpClient::RequestId> in_flight_;

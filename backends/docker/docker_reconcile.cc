@@ -81,7 +81,15 @@ void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, HttpResponse&
   if (r.status == 200) listed = docker_api::parse_container_list(r.body);
   if (!listed) {
     log_warn("docker_container_listing_failed").kv("server", servers_[e.index].name);
-    recover_engine(e, nullptr);
+    // Sessions being recovered are lost only after the lost timeout, as on an engine that
+    // went down: until then the next ping lists again (or the lost timer gives up on them).
+    if (reactor_.now_ms() - recovered_at_ms_ >= options_.lost_timeout_ms) {
+      recover_engine(e, nullptr);
+    } else {
+      e.last_listing_ms = 0;
+      if (!e.up || e.lost_timer.armed()) return;
+      timers_.arm(&e.lost_timer, recovered_at_ms_ + options_.lost_timeout_ms);
+    }
     return;
   }
   recover_engine(e, &*listed);
@@ -113,6 +121,7 @@ void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, HttpResponse&
 }
 
 void DockerBackend::recover(std::vector<RecoveredSession> sessions) {
+  recovered_at_ms_ = reactor_.now_ms();
   for (RecoveredSession& r : sessions) {
     if (r.server >= engines_.size()) {
       Session& s = add_recovered(r);
@@ -268,6 +277,8 @@ void DockerBackend::on_ping_timer(TimerNode* node) {
 
 void DockerBackend::on_lost_timer(TimerNode* node) {
   Engine& e = *static_cast<EngineTimer*>(node)->engine;
+  // Recovered sessions whose containers could never be listed in time are lost too.
+  e.backend->recover_engine(e, nullptr);
   if (!e.up) e.backend->lose_sessions(e);
 }
 

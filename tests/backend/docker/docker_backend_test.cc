@@ -420,6 +420,37 @@ TEST_F(DockerBackendTest, AnOrphanContainerWithRingsideLabelsIsRemoved) {
   EXPECT_TRUE(session_containers(sockets_[0]).empty());
 }
 
+TEST_F(DockerBackendTest, AnEngineUnreachableAtRecoveryLosesItsSessionsOnlyAfterTheTimeout) {
+  make_backend();
+  Launch l;
+  start(l, 1);
+  ASSERT_TRUE(wait_running(l)) << events_.describe();
+  backend_.reset();  // as after kill -9 of ringside
+  events_.events.clear();
+  std::ifstream pidfile(env_dir_ + "/d2/dockerd.pid");
+  pid_t pid = 0;
+  pidfile >> pid;
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);  // and its engine is gone while it restarts
+
+  make_backend();
+  RecoveredSession r;
+  r.session = l.id;
+  r.session_id_text = l.text;
+  r.player_id = "p-test";
+  r.game_slug = "test-game";
+  r.save_dir = "/save";
+  r.save_slot = l.slot;
+  r.server = 1;
+  r.was_running = true;
+  backend_->recover({r});
+  driver_.run_for(500ms);  // half the lost timeout: a failed listing alone loses nothing
+  EXPECT_FALSE(events_.settled(l.id)) << events_.describe();
+  ASSERT_TRUE(driver_.run_until([&] { return events_.settled(l.id); }, 5s)) << events_.describe();
+  EXPECT_EQ(events_.lost(l.id), SessionError::kServerLost);
+  // The next test's SetUp rebuilds the environment (docker-env up sees it unhealthy).
+}
+
 TEST_F(DockerBackendTest, AKilledEngineIsReportedDownAndItsSessionsLostAfterTheTimeout) {
   make_backend();
   Launch l, late;

@@ -271,8 +271,13 @@ void DockerBackend::on_created(Session& s, HttpResponse&& r) {
     }
   }
   if (s.stop_requested) return abandon(s);
-  if (r.status == 404) {  // the image went away behind our back
+  if (r.status == 404) {  // the image went away behind our back (pruned, a fresh data root)
     engines_[s.engine]->images.erase(s.image);
+    if (!s.pulled_again) {
+      s.pulled_again = true;
+      log_info("docker_image_gone").kv("session", s.id_text).kv("server", servers_[s.engine].name);
+      return join_pull(s);  // from the registry again, then create
+    }
     return fail(s, SessionError::kImageNotFound, "create", &r);
   }
   fail(s, start_error(r), "create", &r);

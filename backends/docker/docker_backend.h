@@ -108,6 +108,7 @@ class DockerBackend final : public Backend {
     uint32_t cpu_millicores = 0, memory_mb = 0;
     Step step = Step::kPull;
     bool stop_requested = false;  // a stop came while a start step was in flight
+    bool pulled_again = false;    // its image vanished from the engine once and was re-pulled
     std::string container;
     HttpClient::RequestId request = 0;  // the step's call in flight, 0 when none
     SessionTimer timer;                 // health polls, deferred reports

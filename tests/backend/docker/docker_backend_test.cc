@@ -311,6 +311,23 @@ TEST_F(DockerBackendTest, SecondLaunchOfTheSameGameOnTheSameEngineSkipsThePull) 
   ASSERT_TRUE(stop_and_wait(b));
 }
 
+TEST_F(DockerBackendTest, AnImageRemovedBehindItsBackIsPulledAgain) {
+  make_backend();
+  Launch a, b;
+  start(a, 0);
+  ASSERT_TRUE(wait_running(a)) << events_.describe();
+  ASSERT_TRUE(stop_and_wait(a));
+  EXPECT_EQ(backend_->pulls_started(), 1u);
+  // An operator prunes the image; the backend still believes the engine holds it.
+  Answer removed = engine_call(sockets_[0], "DELETE", "/images/" + image_ + "?force=true");
+  ASSERT_EQ(removed.status, 200) << removed.body;
+  ASSERT_TRUE(backend_->has_image(0, image_));
+  start(b, 0);
+  ASSERT_TRUE(wait_running(b)) << events_.describe();
+  EXPECT_EQ(backend_->pulls_started(), 2u);
+  ASSERT_TRUE(stop_and_wait(b));
+}
+
 TEST_F(DockerBackendTest, ANewBackendKnowsTheImagesAnEngineHolds) {
   engine_call(sockets_[0], "POST",
               "/images/create?fromImage=" + image_.substr(0, image_.rfind(':')) +

@@ -64,6 +64,10 @@ class IoCore {
     PgConnection::Options o;
     o.url = runtime_.config.database_url;
     o.prepared = durable_statements();
+    // A batch unanswered this long means a sick database: the connection is dropped, its
+    // requests refused (503) and its background writes retried after the reconnect, so no
+    // client waits on a stuck commit for long. (Big batches take well under a second.)
+    o.batch_timeout_ms = 5000;
     pg_ = std::make_unique<PgConnection>(std::move(o));
     writer_ =
         std::make_unique<StoreWriter>(reactor_, *pg_, runtime_.shard_count(),

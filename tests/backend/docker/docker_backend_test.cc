@@ -19,6 +19,7 @@
 
 #include "backend/support/reactor_driver.h"
 #include "backend/support/recording_events.h"
+#include "backend/support/tar_files.h"
 #include "backends/docker/docker_backend.h"
 #include "backends/docker/save_archive.h"
 #include "store/ids.h"
@@ -63,60 +64,6 @@ Answer engine_call(const std::string& socket, const std::string& method, const s
   curl_slist_free_all(headers);
   curl_easy_cleanup(c);
   return a;
-}
-
-// The regular files of a tar, by name.
-std::map<std::string, std::string> tar_files(const std::string& tar) {
-  std::map<std::string, std::string> out;
-  archive* a = archive_read_new();
-  archive_read_support_format_tar(a);
-  archive_read_open_memory(a, tar.data(), tar.size());
-  archive_entry* e;
-  while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-    if (archive_entry_filetype(e) != AE_IFREG) continue;
-    std::string data(static_cast<size_t>(archive_entry_size(e)), '\0');
-    if (!data.empty()) archive_read_data(a, data.data(), data.size());
-    out[archive_entry_pathname(e)] = data;
-  }
-  archive_read_free(a);
-  return out;
-}
-
-std::string one_file_tar(const std::string& name, const std::string& data) {
-  std::string out;
-  archive* a = archive_write_new();
-  archive_write_set_format_ustar(a);
-  archive_write_open(
-      a, &out, nullptr,
-      [](archive*, void* o, const void* b, size_t n) -> la_ssize_t {
-        static_cast<std::string*>(o)->append(static_cast<const char*>(b), n);
-        return static_cast<la_ssize_t>(n);
-      },
-      nullptr);
-  archive_entry* e = archive_entry_new();
-  archive_entry_set_pathname(e, name.c_str());
-  archive_entry_set_filetype(e, AE_IFREG);
-  archive_entry_set_perm(e, 0644);
-  archive_entry_set_size(e, static_cast<la_int64_t>(data.size()));
-  archive_write_header(a, e);
-  archive_write_data(a, data.data(), data.size());
-  archive_entry_free(e);
-  archive_write_close(a);
-  archive_write_free(a);
-  return out;
-}
-
-// The last tick number in a progress.txt.
-int last_tick(const std::string& progress) {
-  std::istringstream in(progress);
-  std::string line, word;
-  int tick = -1;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    int n;
-    if (fields >> word >> n && word == "tick") tick = n;
-  }
-  return tick;
 }
 
 class DockerBackendTest : public testing::Test {
@@ -241,7 +188,7 @@ class DockerBackendTest : public testing::Test {
     Answer a =
         engine_call(sockets_[server], "GET", "/containers/" + container + "/archive?path=%2Fsave");
     EXPECT_EQ(a.status, 200);
-    return tar_files(a.body)["save/progress.txt"];
+    return tar_entries(a.body)["save/progress.txt"];
   }
 
   std::string env_dir_;
@@ -259,7 +206,7 @@ TEST_F(DockerBackendTest, LaunchRunsWithItsSaveAndStopBringsTheSaveBackChanged) 
   Launch l;
   std::string error;
   ASSERT_TRUE(write_save(save_file_path(save_root_, l.slot),
-                         one_file_tar("save/progress.txt", "tick 41 0\n"), &error));
+                         make_tar({{"save/progress.txt", "tick 41 0\n"}}), &error));
   start(l, 0, /*fresh=*/false);
   ASSERT_TRUE(wait_running(l)) << events_.describe();
   EXPECT_TRUE(events_.has_phase(l.id, StartPhase::kPulling));
@@ -287,7 +234,7 @@ TEST_F(DockerBackendTest, LaunchRunsWithItsSaveAndStopBringsTheSaveBackChanged) 
   std::optional<std::string> saved = read_save(save_file_path(save_root_, l.slot), &error);
   ASSERT_TRUE(saved) << error;
   EXPECT_EQ(saved->size(), figures->save_bytes);
-  const std::string progress = tar_files(*saved)["save/progress.txt"];
+  const std::string progress = tar_entries(*saved)["save/progress.txt"];
   EXPECT_EQ(progress.rfind("tick 41 0\n", 0), 0u) << progress;
   EXPECT_GT(last_tick(progress), 43) << progress;
   EXPECT_EQ(engine_call(sockets_[0], "GET", "/containers/" + container + "/json").status, 404);

@@ -46,18 +46,6 @@ CommandResult run_command(const std::string& command) {
   return result;
 }
 
-int last_tick(const std::string& progress) {
-  std::istringstream in(progress);
-  std::string line, word;
-  int tick = -1;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    int n;
-    if (fields >> word >> n && word == "tick") tick = n;
-  }
-  return tick;
-}
-
 void DockerE2eTest::SetUp() {
   const char* dir = std::getenv("RINGSIDE_DOCKER_ENV");
   if (dir == nullptr || *dir == '\0') GTEST_SKIP() << "RINGSIDE_DOCKER_ENV is not set";

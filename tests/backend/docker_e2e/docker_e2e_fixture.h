@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/support/tar_files.h"
 #include "integration/api_client.h"
 #include "integration/server_process.h"
 
@@ -34,9 +35,6 @@ struct Container {
   std::string id;
   std::string state;  // "running", "exited", ...
 };
-
-// The last tick number in the game's progress.txt ("tick N <unix time>" lines); -1 for none.
-int last_tick(const std::string& progress);
 
 class DockerE2eTest : public ::testing::Test {
  protected:

@@ -94,6 +94,30 @@ TEST(CliValuesTest, UnreadableCatalogIsRefused) {
   EXPECT_NE(run.output.find("catalog"), std::string::npos) << run.output;
 }
 
+TEST(CliValuesTest, AnUnusableDatabaseIsRefusedAtStartNamingWhy) {
+  // Not a URL libpq can read.
+  CompletedRun bad = run_server_binary(
+      {"--database-url", "postgres://[nope", "--operator-key", "k", "--listen", "127.0.0.1:0"});
+  EXPECT_NE(bad.exit_status, 0);
+  EXPECT_NE(bad.output.find("--database-url"), std::string::npos) << bad.output;
+  // Nothing listening there: refused at start, not served half-working.
+  const std::string url =
+      "postgres://ringside@127.0.0.1:" + std::to_string(pick_free_port()) + "/ringside";
+  CompletedRun down =
+      run_server_binary({"--database-url", url, "--operator-key", "k", "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(down.exit_status, 1) << down.output;
+  EXPECT_NE(down.output.find("event=database_unusable"), std::string::npos) << down.output;
+}
+
+TEST(CliValuesTest, AMalformedTokenSecretFileIsRefused) {
+  const std::string path = "/tmp/ringside-bad-secret-" + std::to_string(::getpid());
+  { std::ofstream(path) << "not hex\n"; }
+  CompletedRun run = run_server_binary({"--token-secret-file", path, "--operator-key", "k"});
+  std::remove(path.c_str());
+  EXPECT_EQ(run.exit_status, 2);
+  EXPECT_NE(run.output.find("64 lowercase hex digits"), std::string::npos) << run.output;
+}
+
 TEST_F(CliTest, ConfigFileIsHonouredAndTheCommandLineWins) {
   uint16_t config_port = pick_free_port();
   std::string path = write_config(

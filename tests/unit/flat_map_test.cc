@@ -283,5 +283,87 @@ TEST(FlatMap, MoveTransfersEntries) {
   EXPECT_EQ(a.size(), 2u);
 }
 
+// Tables of 1 MiB and more are mapped from the kernel: they grow, erase and move like the rest.
+TEST(FlatMap, LargeTablesKeepEveryEntryThroughGrowthAndMoves) {
+  FlatMap<uint64_t, uint64_t, IdentityHasher> map;
+  for (uint64_t k = 0; k < 200'000; ++k) map.insert(k * 7, k);
+  ASSERT_GE(map.memory_bytes(), size_t{4} << 20);
+  for (uint64_t k = 0; k < 200'000; k += 2) ASSERT_TRUE(map.erase(k * 7));
+  FlatMap<uint64_t, uint64_t, IdentityHasher> other;
+  for (uint64_t k = 0; k < 100'000; ++k) other.insert(k, k);
+  other = std::move(map);  // other's own large table is given back
+  EXPECT_EQ(other.size(), 100'000u);
+  for (uint64_t k = 0; k < 200'000; ++k) {
+    const uint64_t* v = other.find(k * 7);
+    if (k % 2) {
+      ASSERT_NE(v, nullptr) << k;
+      EXPECT_EQ(*v, k);
+    } else {
+      EXPECT_EQ(v, nullptr) << k;
+    }
+  }
+}
+
+TEST(FlatMap, DuplicateKeysAreToldApartByTheirValues) {
+  FlatMap<uint64_t, uint32_t, ClusteringHasher> map;
+  for (uint32_t v : {1, 2, 3}) map.insert_duplicate(42, v);
+  map.insert_duplicate(43, 9);
+  EXPECT_EQ(map.size(), 4u);
+  for (uint32_t want : {1, 2, 3}) {
+    const uint32_t* found = map.find_if(42, [&](uint32_t v) { return v == want; });
+    ASSERT_NE(found, nullptr) << want;
+    EXPECT_EQ(*found, want);
+  }
+  EXPECT_EQ(map.find_if(42, [](uint32_t v) { return v == 9; }), nullptr);
+
+  EXPECT_TRUE(map.erase_entry(42, 2));
+  EXPECT_FALSE(map.erase_entry(42, 2));
+  EXPECT_FALSE(map.erase_entry(43, 1));
+  EXPECT_EQ(map.find_if(42, [](uint32_t v) { return v == 2; }), nullptr);
+  for (uint32_t want : {1, 3}) {
+    EXPECT_NE(map.find_if(42, [&](uint32_t v) { return v == want; }), nullptr) << want;
+  }
+  EXPECT_NE(map.find_if(43, [](uint32_t v) { return v == 9; }), nullptr);
+  EXPECT_EQ(map.size(), 3u);
+}
+
+// Random insert_duplicate/erase_entry/find_if against std::unordered_multimap, with few keys
+// so that runs hold many entries of one key.
+TEST(FlatMap, DuplicateKeysMatchUnorderedMultimapUnderRandomOps) {
+  FlatMap<uint64_t, uint32_t, ClusteringHasher> map;
+  std::unordered_multimap<uint64_t, uint32_t> reference;
+  std::mt19937_64 rng(5);
+  auto in_reference = [&](uint64_t key, uint32_t value) {
+    auto [first, last] = reference.equal_range(key);
+    for (auto it = first; it != last; ++it) {
+      if (it->second == value) return it;
+    }
+    return reference.end();
+  };
+  for (int op = 0; op < 50'000; ++op) {
+    const uint64_t key = rng() % 50;
+    const auto value = static_cast<uint32_t>(rng() % 40);
+    switch (rng() % 3) {
+      case 0:
+        if (in_reference(key, value) == reference.end()) {
+          map.insert_duplicate(key, value);
+          reference.emplace(key, value);
+        }
+        break;
+      case 1: {
+        auto it = in_reference(key, value);
+        ASSERT_EQ(map.erase_entry(key, value), it != reference.end()) << "op " << op;
+        if (it != reference.end()) reference.erase(it);
+        break;
+      }
+      default: {
+        const uint32_t* found = map.find_if(key, [&](uint32_t v) { return v == value; });
+        ASSERT_EQ(found != nullptr, in_reference(key, value) != reference.end()) << "op " << op;
+      }
+    }
+    ASSERT_EQ(map.size(), reference.size());
+  }
+}
+
 }  // namespace
 }  // namespace ringside

@@ -20,7 +20,7 @@ TokenStore::~TokenStore() {
 void TokenStore::issue(TokenSession& ts, uint32_t index, TokenGrant* out) {
   minter_.mint(ts.seed, ts.generation, shard_, out->token);
   ts.current = hash_token(std::string_view(out->token, kIdTextLength));
-  by_hash_.insert(ts.current, index);
+  index_hash(ts.current, index);
   out->expires_at_ms = ts.last_seen_ms + ttl_ms_;
   out->token_session = index;
 }
@@ -48,7 +48,6 @@ TokenGrant TokenStore::grant(uint32_t player, uint16_t game) {
   ts.on_fire = &TokenStore::on_expiry;
   ts.seed = random_id128();
   ts.last_seen_ms = now;
-  ts.previous_dead_after_ms = 0;
   ts.player = player;
   ts.generation = 0;
   ts.game = game;
@@ -62,14 +61,21 @@ TokenGrant TokenStore::grant(uint32_t player, uint16_t game) {
   return g;
 }
 
+uint32_t* TokenStore::find_by_hash(const TokenHash& hash) {
+  return by_hash_.find_if(hash.prefix64(), [&](uint32_t index) {
+    const TokenSession& ts = sessions_[index];
+    return ts.current == hash || (ts.has_previous && replaced(index).hash == hash);
+  });
+}
+
 bool TokenStore::authenticate(const TokenHash& hash, AuthContext* out) {
-  const uint32_t* index = by_hash_.find(hash);
+  const uint32_t* index = find_by_hash(hash);
   if (!index) return false;
   TokenSession& ts = sessions_[*index];
   const int64_t now = clock_.unix_ms;
   if (now >= ts.last_seen_ms + ttl_ms_) return false;
   const bool current = ts.current == hash;
-  if (!current && now >= ts.previous_dead_after_ms) return false;
+  if (!current && now >= replaced(*index).dead_after_ms) return false;
   ts.last_seen_ms = now;
   note_use(ts, *index);
   out->token_session = *index;
@@ -85,14 +91,16 @@ int64_t TokenStore::expires_at_ms(uint32_t token_session) const {
 
 bool TokenStore::refresh(const AuthContext& auth, TokenGrant* out) {
   if (!auth.current) return false;
-  TokenSession& ts = sessions_[auth.token_session];
-  if (ts.has_previous) by_hash_.erase(ts.previous);
-  ts.previous = ts.current;
+  const uint32_t index = auth.token_session;
+  TokenSession& ts = sessions_[index];
+  // The current token becomes the replaced one; its hash stays indexed.
+  if (ts.has_previous) unindex_hash(replaced(index).hash, index);
+  const ReplacedToken replaced_now{ts.current, clock_.unix_ms + grace_ms_};
+  *replaced_.insert(index, replaced_now).first = replaced_now;
   ts.has_previous = true;
-  ts.previous_dead_after_ms = clock_.unix_ms + grace_ms_;
   ++ts.generation;
   ts.last_seen_ms = clock_.unix_ms;
-  issue(ts, auth.token_session, out);
+  issue(ts, index, out);
   return true;
 }
 
@@ -101,9 +109,11 @@ TokenRecord TokenStore::record(uint32_t token_session) const {
   TokenRecord r;
   r.seed = ts.seed;
   r.current = ts.current;
-  r.previous = ts.previous;
+  if (ts.has_previous) {
+    r.previous = replaced(token_session).hash;
+    r.previous_dead_after_ms = replaced(token_session).dead_after_ms;
+  }
   r.last_seen_ms = ts.last_seen_ms;
-  r.previous_dead_after_ms = ts.previous_dead_after_ms;
   r.player = ts.player;
   r.generation = ts.generation;
   r.game = ts.game;
@@ -118,15 +128,13 @@ void TokenStore::restore(const TokenRecord& r) {
   ts.on_fire = &TokenStore::on_expiry;
   ts.seed = r.seed;
   ts.current = r.current;
-  ts.previous = r.previous;
   ts.last_seen_ms = r.last_seen_ms;
-  ts.previous_dead_after_ms = r.previous_dead_after_ms;
   ts.player = r.player;
   ts.generation = r.generation;
   ts.game = r.game;
-  ts.has_previous = r.has_previous;
-  by_hash_.insert(ts.current, index);
-  if (ts.has_previous) by_hash_.insert(ts.previous, index);
+  ts.has_previous = false;
+  index_hash(ts.current, index);
+  set_replaced(ts, index, r.has_previous, ReplacedToken{r.previous, r.previous_dead_after_ms});
   *by_owner_.insert(owner_key(ts.player, ts.game), index).first = index;
   arm_expiry(ts);
 }
@@ -136,15 +144,24 @@ void TokenStore::undo_refresh(uint32_t token_session, const TokenRecord& before)
   if (!sessions_.contains(token_session)) return;
   TokenSession& ts = sessions_[token_session];
   if (ts.seed != before.seed) return;
-  by_hash_.erase(ts.current);
-  if (ts.has_previous && !(ts.previous == before.current)) by_hash_.erase(ts.previous);
+  unindex_hash(ts.current, token_session);
   ts.current = before.current;
-  ts.previous = before.previous;
-  ts.has_previous = before.has_previous;
-  ts.previous_dead_after_ms = before.previous_dead_after_ms;
   ts.generation = before.generation;
-  by_hash_.insert(ts.current, token_session);
-  if (ts.has_previous) by_hash_.insert(ts.previous, token_session);
+  index_hash(ts.current, token_session);
+  set_replaced(ts, token_session, before.has_previous,
+               ReplacedToken{before.previous, before.previous_dead_after_ms});
+}
+
+void TokenStore::set_replaced(TokenSession& ts, uint32_t index, bool has_previous,
+                              const ReplacedToken& r) {
+  if (ts.has_previous) {
+    unindex_hash(replaced(index).hash, index);
+    replaced_.erase(index);
+  }
+  ts.has_previous = has_previous;
+  if (!has_previous) return;
+  replaced_.insert(index, r);
+  index_hash(r.hash, index);
 }
 
 void TokenStore::arm_expiry(TokenSession& ts) {
@@ -160,9 +177,9 @@ void TokenStore::on_expiry(TimerNode* node) {
     self.arm_expiry(ts);
     return;
   }
-  uint32_t index = *self.by_hash_.find(ts.current);
-  self.by_hash_.erase(ts.current);
-  if (ts.has_previous) self.by_hash_.erase(ts.previous);
+  const uint32_t index = *self.find_by_hash(ts.current);
+  self.unindex_hash(ts.current, index);
+  self.clear_replaced(ts, index);
   const uint64_t key = owner_key(ts.player, ts.game);
   if (const uint32_t* owner = self.by_owner_.find(key); owner && *owner == index) {
     self.by_owner_.erase(key);
@@ -171,7 +188,8 @@ void TokenStore::on_expiry(TimerNode* node) {
 }
 
 size_t TokenStore::memory_bytes() const {
-  return sessions_.memory_bytes() + by_hash_.memory_bytes() + by_owner_.memory_bytes();
+  return sessions_.memory_bytes() + by_hash_.memory_bytes() + by_owner_.memory_bytes() +
+         replaced_.memory_bytes();
 }
 
 }  // namespace ringside

@@ -93,14 +93,18 @@ class TokenStore {
     TokenStore* store;
     Id128 seed;
     TokenHash current;
-    TokenHash previous;
     int64_t last_seen_ms;
-    int64_t previous_dead_after_ms;
     uint32_t player;
     uint32_t generation;
     uint16_t game;
-    bool has_previous;
+    bool has_previous;  // its replaced token is in replaced_
     bool used = false;  // since the last take_used()
+  };
+  // A refreshed token session's replaced token, usable until dead_after_ms. Beside the token
+  // session rather than in it: most are never refreshed, and it would cost each 40 bytes.
+  struct ReplacedToken {
+    TokenHash hash;
+    int64_t dead_after_ms;
   };
   struct Used {
     uint32_t index;
@@ -121,6 +125,25 @@ class TokenStore {
       return v ^ (v >> 33);
     }
   };
+  // SHA-256 output is uniform: its first 8 bytes need no mixing.
+  struct PrefixHasher {
+    uint64_t operator()(uint64_t prefix) const { return prefix; }
+  };
+  // The token session a hash belongs to (its current or its replaced token), or null.
+  uint32_t* find_by_hash(const TokenHash& hash);
+  const ReplacedToken& replaced(uint32_t index) const { return *replaced_.find(index); }
+  // Sets or clears (has_previous false) the replaced token, indexing its hash.
+  void set_replaced(TokenSession& ts, uint32_t index, bool has_previous,
+                    const ReplacedToken& replaced);
+  void clear_replaced(TokenSession& ts, uint32_t index) {
+    set_replaced(ts, index, false, ReplacedToken{});
+  }
+  void index_hash(const TokenHash& hash, uint32_t index) {
+    by_hash_.insert_duplicate(hash.prefix64(), index);
+  }
+  void unindex_hash(const TokenHash& hash, uint32_t index) {
+    by_hash_.erase_entry(hash.prefix64(), index);
+  }
   void issue(TokenSession& ts, uint32_t index, TokenGrant* out);
   void arm_expiry(TokenSession& ts);
   static void on_expiry(TimerNode* node);
@@ -132,8 +155,12 @@ class TokenStore {
   int64_t ttl_ms_;
   int64_t grace_ms_;
   Slab<TokenSession> sessions_;
-  FlatMap<TokenHash, uint32_t, TokenHashHasher> by_hash_;
+  // Token sessions by the first 8 bytes of each live token hash (current and replaced): 16 bytes
+  // a slot instead of 40 with the whole hash as key. Two hashes may share a prefix, so the map
+  // holds duplicates and a lookup compares the whole hash in the token session.
+  FlatMap<uint64_t, uint32_t, PrefixHasher> by_hash_;
   FlatMap<uint64_t, uint32_t, U64Hasher> by_owner_;
+  FlatMap<uint32_t, ReplacedToken, U64Hasher> replaced_;  // by token session index
   std::vector<Used> used_;
   bool track_use_ = false;
 };

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <set>
 #include <string>
@@ -315,6 +316,106 @@ TEST_F(TokenStoreTest, RefreshedSessionIsReclaimedWithBothItsTokens) {
   EXPECT_NE(fresh, t0);
   EXPECT_NE(fresh, text_of(g1));
   EXPECT_TRUE(auth(fresh));
+}
+
+// A token hash with chosen first 8 bytes (the index key) and a distinguishing last byte.
+TokenHash hash_with_prefix(uint64_t prefix, uint8_t last) {
+  TokenHash h;
+  std::memcpy(h.bytes.data(), &prefix, sizeof prefix);
+  h.bytes[31] = last;
+  return h;
+}
+
+TokenRecord record_of(uint32_t player, const TokenHash& current, int64_t last_seen_ms) {
+  TokenRecord r;
+  r.seed = random_id128();
+  r.current = current;
+  r.last_seen_ms = last_seen_ms;
+  r.player = player;
+  r.game = kGameA;
+  return r;
+}
+
+// The hash index is keyed by 8 bytes of the hash; the whole hash decides.
+TEST_F(TokenStoreTest, TokensWhoseHashesShareTheIndexPrefixEachFindTheirOwnSession) {
+  const TokenHash alice = hash_with_prefix(0x1234, 1);
+  const TokenHash bob = hash_with_prefix(0x1234, 2);
+  const TokenHash stranger = hash_with_prefix(0x1234, 3);
+  store_.restore(record_of(kAlice, alice, clock_.unix_ms));
+  store_.restore(record_of(kBob, bob, clock_.unix_ms));
+
+  AuthContext ctx;
+  ASSERT_TRUE(store_.authenticate(alice, &ctx));
+  EXPECT_EQ(ctx.player, kAlice);
+  ASSERT_TRUE(store_.authenticate(bob, &ctx));
+  EXPECT_EQ(ctx.player, kBob);
+  EXPECT_FALSE(store_.authenticate(stranger, &ctx));
+
+  // Refreshing Alice's token leaves Bob's alone, and both of hers work in the grace period.
+  ASSERT_TRUE(store_.authenticate(alice, &ctx));
+  TokenGrant fresh;
+  ASSERT_TRUE(store_.refresh(ctx, &fresh));
+  ASSERT_TRUE(store_.authenticate(alice, &ctx));
+  EXPECT_FALSE(ctx.current);
+  ASSERT_TRUE(store_.authenticate(bob, &ctx));
+  EXPECT_EQ(ctx.player, kBob);
+  EXPECT_TRUE(ctx.current);
+
+  // Bob's session expires first; Alice's tokens are untouched by its reclaim.
+  ASSERT_TRUE(auth(text_of(fresh)));
+  advance(kTtlMs / 2);
+  ASSERT_TRUE(auth(text_of(fresh)));
+  advance(kTtlMs / 2 + kTickMs);
+  EXPECT_FALSE(store_.authenticate(bob, &ctx));
+  EXPECT_EQ(store_.token_sessions(), 1u);
+  EXPECT_TRUE(auth(text_of(fresh)));
+}
+
+TEST_F(TokenStoreTest, UndoRefreshPutsBackTheTokensOfBefore) {
+  const std::string t0 = text_of(store_.grant(kAlice, kGameA));
+  std::optional<AuthContext> ctx = auth(t0);
+  ASSERT_TRUE(ctx);
+  TokenGrant g1;
+  ASSERT_TRUE(store_.refresh(*ctx, &g1));
+  const std::string t1 = text_of(g1);
+  std::optional<AuthContext> ctx1 = auth(t1);
+  ASSERT_TRUE(ctx1);
+  const TokenRecord before = store_.record(ctx1->token_session);
+  TokenGrant g2;
+  ASSERT_TRUE(store_.refresh(*ctx1, &g2));
+  EXPECT_FALSE(auth(t0));  // the second refresh ended the first token's grace
+
+  store_.undo_refresh(ctx1->token_session, before);
+  std::optional<AuthContext> again = auth(t1);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->current);
+  std::optional<AuthContext> replaced = auth(t0);
+  ASSERT_TRUE(replaced);
+  EXPECT_FALSE(replaced->current);
+  EXPECT_FALSE(auth(text_of(g2)));
+}
+
+TEST_F(TokenStoreTest, ARefreshedSessionRestoresWithBothTokens) {
+  const std::string t0 = text_of(store_.grant(kAlice, kGameA));
+  std::optional<AuthContext> ctx = auth(t0);
+  ASSERT_TRUE(ctx);
+  TokenGrant g1;
+  ASSERT_TRUE(store_.refresh(*ctx, &g1));
+  const TokenRecord saved = store_.record(ctx->token_session);
+  EXPECT_TRUE(saved.has_previous);
+  EXPECT_EQ(saved.previous, hash_token(t0));
+  EXPECT_EQ(saved.previous_dead_after_ms, clock_.unix_ms + kGraceMs);
+
+  TokenStore restored(kShard, minter_, wheel_, clock_, kTtlMs, kGraceMs);
+  restored.restore(saved);
+  AuthContext out;
+  ASSERT_TRUE(restored.authenticate(hash_token(text_of(g1)), &out));
+  EXPECT_TRUE(out.current);
+  ASSERT_TRUE(restored.authenticate(hash_token(t0), &out));
+  EXPECT_FALSE(out.current);
+  advance(kGraceMs);
+  EXPECT_FALSE(restored.authenticate(hash_token(t0), &out));
+  EXPECT_TRUE(restored.authenticate(hash_token(text_of(g1)), &out));
 }
 
 }  // namespace

@@ -406,7 +406,7 @@ bool PlayerApi::stop(const PlayerCall& call, const AuthContext& auth, ReplyTarge
       return true;
     }
     if (uncommitted_ends_.contains(s->id)) {
-      s->stop_waiters.push_back(target);  // answered with the others once the end commits
+      stop_waiters_[s->id].push_back(target);  // answered with the others once the end commits
       return false;
     }
   }
@@ -415,7 +415,7 @@ bool PlayerApi::stop(const PlayerCall& call, const AuthContext& auth, ReplyTarge
     return true;
   }
   if (s->status != SessionStatus::kStopping) begin_stop(*s, EndReason::kStopped);
-  s->stop_waiters.push_back(target);
+  stop_waiters_[s->id].push_back(target);
   return false;
 }
 
@@ -622,9 +622,11 @@ void PlayerApi::finish(GameSession& s, SessionStatus status, SessionError error,
   uncommitted_ends_[s.id] = seq;
 }
 
-void PlayerApi::answer_stop_waiters(GameSession& s) {
-  std::vector<ReplyTarget> waiters = std::move(s.stop_waiters);
-  s.stop_waiters.clear();
+void PlayerApi::answer_stop_waiters(const GameSession& s) {
+  auto found = stop_waiters_.find(s.id);
+  if (found == stop_waiters_.end()) return;
+  const std::vector<ReplyTarget> waiters = std::move(found->second);
+  stop_waiters_.erase(found);
   for (const ReplyTarget& t : waiters) {
     Reply reply(deferred_body_);
     reply.set_route(kRouteStop);

@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "api/body_fields.h"
 #include "api/durable_writes.h"
@@ -104,7 +105,7 @@ class PlayerApi {
   void on_store_result(uint64_t seq, WriteOutcome outcome);
   void answer(const PendingWrite& pending);
   void answer_unavailable(ReplyTarget target, uint16_t route);
-  void answer_stop_waiters(GameSession& s);
+  void answer_stop_waiters(const GameSession& s);
   static void on_lazy_write_timer(TimerNode* node);
   Runtime& runtime_;
   Reactor& reactor_;
@@ -138,6 +139,9 @@ class PlayerApi {
   // serverUrl of the running sessions that have one of their own (hosted backends); the
   // others use their server's url_base. Empty with the sim and Docker backends.
   std::unordered_map<Id128, std::string, Id128Hasher> session_urls_;
+  // Stop requests answered when the I/O core is done (or the end commits), by session id:
+  // here rather than in GameSession, where the vector cost 24 bytes in every session.
+  std::unordered_map<Id128, std::vector<ReplyTarget>, Id128Hasher> stop_waiters_;
 };
 
 }  // namespace ringside

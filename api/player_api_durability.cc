@@ -85,9 +85,10 @@ void PlayerApi::on_store_result(uint64_t seq, WriteOutcome outcome) {
       GameSession* s = sessions_.find(p.session);
       if (outcome == WriteOutcome::kDelayed) {
         // Still retried; the stop is answered 503 now and again until it commits.
-        if (s) {
-          for (const ReplyTarget& t : s->stop_waiters) answer_unavailable(t, kRouteStop);
-          s->stop_waiters.clear();
+        if (auto found = stop_waiters_.find(p.session); found != stop_waiters_.end()) {
+          const std::vector<ReplyTarget> waiters = std::move(found->second);
+          stop_waiters_.erase(found);
+          for (const ReplyTarget& t : waiters) answer_unavailable(t, kRouteStop);
         }
         return;
       }

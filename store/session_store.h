@@ -61,7 +61,6 @@ struct GameSession : TimerNode {  // the node is its idle-reclaim timer
   int64_t last_keepalive_ms = 0;
   double cpu_seconds = 0;
   double peak_memory_mb = 0;
-  std::vector<ReplyTarget> stop_waiters;  // stop requests answered when the I/O core is done
 
   bool active() const {
     return status == SessionStatus::kStarting || status == SessionStatus::kRunning ||

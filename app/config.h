@@ -66,6 +66,7 @@ struct Config {
   std::string gameye_fleet = "ringside";  // label value marking this deployment's sessions
   double gameye_timeout_s = 10;
   uint32_t gameye_retries = 3;
+  uint32_t gameye_liveness_interval_s = 30;  // the fleet's listing is checked this often; 0: never
 
   // Docker (--backend docker): each game server is a Docker engine.
   std::string docker_fleet;    // JSON file [{"name","engine","urlBase",...}]; wins over the list

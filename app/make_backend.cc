@@ -45,6 +45,7 @@ GameyeOptions gameye_options(const Config& config) {
   o.locations = config.gameye_locations;
   o.timeout_ms = static_cast<uint32_t>(config.gameye_timeout_s * 1000);
   o.retries = config.gameye_retries;
+  o.liveness_ms = config.gameye_liveness_interval_s * 1000;
   random_bytes(&o.seed, sizeof o.seed);
   return o;
 }

@@ -174,6 +174,10 @@ std::optional<ListedSession> parse_described_session(std::string_view body) {
 
 bool gameye_status_live(std::string_view status) { return status != "exited" && status != "dead"; }
 
+bool gameye_status_serving(std::string_view status) {
+  return gameye_status_live(status) && status != "server_unreachable";
+}
+
 std::string fleet_listing_path(std::string_view fleet) {
   std::string path = "/session?all=true&filter%5B";
   auto encode = [&path](std::string_view text) {

@@ -78,6 +78,10 @@ std::optional<std::vector<ListedSession>> parse_session_list(std::string_view bo
 std::optional<ListedSession> parse_described_session(std::string_view body);
 // Whether a session in this status may still run (it is neither exited nor dead).
 bool gameye_status_live(std::string_view status);
+// Whether players can still reach a session in this status: it is live, and its machine is
+// not `server_unreachable`. A running ringside session whose Gameye status is not serving is
+// lost.
+bool gameye_status_serving(std::string_view status);
 
 // The listing reconciliation asks for: every session of this fleet, whatever its status.
 // `fleet` is percent-encoded.

@@ -13,6 +13,10 @@
 // the first DELETE. Gameye's public API offers no per-session CPU or memory figures, so a stop
 // reports them unknown (NaN).
 //
+// Every `liveness_ms` the fleet's listing (the one recover() reads) is checked: a running
+// session Gameye shows ended, unreachable or not at all is lost; a DELETE that failed past its
+// retries is owed and sent again while Gameye lists the session live; orphans are deleted.
+//
 // Every final event comes from an HTTP answer or a timer, never from inside start(), stop()
 // or recover(). See docs/gameye-backend.md.
 #include <cstdint>
@@ -43,6 +47,7 @@ struct GameyeOptions {
   uint32_t retry_base_ms = 250;        // first backoff; doubles per retry
   uint32_t retry_cap_ms = 8'000;       // longest backoff
   uint32_t probe_ms = 30'000;          // how often a location down after 401 is probed
+  uint32_t liveness_ms = 30'000;       // how often the fleet's listing is checked; 0: never
   uint64_t seed = 1;                   // of the jitter
 };
 
@@ -71,6 +76,9 @@ class GameyeBackend final : public Backend {
   size_t session_count() const { return sessions_.size(); }
   // Where a running session's game listens (Gameye's host and first host port).
   std::optional<Endpoint> endpoint(const Id128& session) const;
+  // Gameye sessions whose DELETE failed past its retries and that the liveness check still
+  // looks after.
+  size_t owed_delete_count() const { return owed_.size(); }
 
  private:
   enum class State : uint8_t {
@@ -110,6 +118,17 @@ class GameyeBackend final : public Backend {
     bool gone = false;
     bool launch_landed_after_delete = false;
     uint32_t deletes = 0;
+    // listings_sent_ when it became running: only listings asked for later may judge it.
+    uint64_t running_since_listing = 0;
+  };
+
+  // What the one listing under way is for.
+  enum class Listing : uint8_t { kNone, kRecovery, kLiveness };
+
+  // A DELETE that failed past its retries: the session may still run (and bill).
+  struct OwedDelete {
+    uint32_t resends = 0;
+    bool abandoned = false;  // resent kMaxOwedResends times: left to the next recovery
   };
 
   struct OwnerTimer : TimerNode {
@@ -127,10 +146,22 @@ class GameyeBackend final : public Backend {
   void on_describe_answer(Session& s, const HttpResponse& response);
   void on_delete_answer(Session& s, const HttpResponse& response);
   void send_listing();
-  void on_listing(const HttpResponse& response);
+  void on_listing(uint64_t listing, const HttpResponse& response);
   // Reports every session recover() was given, from what Gameye lists (or, when it could not
   // be asked, adopts them all).
   void reconcile(const std::vector<ListedSession>* listed);
+  // The periodic check: asks for the listing unless one is under way or the token is refused.
+  void list_for_liveness();
+  void arm_liveness();
+  // From listing number `listing`: owed DELETEs, orphans, then lost sessions.
+  void check_liveness(uint64_t listing, const std::vector<ListedSession>& listed);
+  void settle_owed(const std::vector<ListedSession>& listed);
+  // DELETEs what runs with this fleet's label that no session under way (by Gameye id or by
+  // ringside.session label) or owed DELETE accounts for.
+  void delete_orphans(const std::vector<ListedSession>& listed);
+  void lose_vanished(uint64_t listing, const std::vector<ListedSession>& listed);
+  // Remembers a DELETE that failed for good, for the liveness check to send again.
+  void owe_delete(const std::string& uuid);
   // Backs off before `call` again; false when the retries are used up.
   bool retry_later(Session& s, Call call);
   // A failed start (420, or a 409 that turned out dead): once more under the next id.
@@ -147,14 +178,17 @@ class GameyeBackend final : public Backend {
   void finish_failed(Session& s, SessionError error);
   void finish_stopped(Session& s);
   void erase(Session& s);
-  // DELETE for a session no one waits for (orphans, launches given up after timeouts).
+  // DELETE for a session no one waits for (orphans, launches given up after timeouts, owed
+  // DELETEs); at most one at a time per Gameye id.
   void delete_detached(const std::string& uuid, std::string_view why);
+  void on_detached_answer(const std::string& uuid, const HttpResponse& response);
   void arm_probe();
   void probe();
 
   static void on_session_timer(TimerNode* node);
   static void on_probe_timer(TimerNode* node);
   static void on_listing_timer(TimerNode* node);
+  static void on_liveness_timer(TimerNode* node);
 
   std::vector<GameServerInfo> servers_;
   GameyeOptions options_;
@@ -167,12 +201,18 @@ class GameyeBackend final : public Backend {
   std::vector<uint8_t> down_;  // by server: marked down after a 401
   OwnerTimer probe_timer_;
   HttpClient::RequestId probe_request_ = 0;
-  // recover(): the sessions to report once the listing is in, and its retries.
+  // recover(): the sessions to report once the listing is in.
   std::vector<RecoveredSession> recovering_;
+  // The fleet's listing (recovery's or the liveness check's), its retries, and how many were
+  // sent (each one's number is the count after it).
+  Listing listing_for_ = Listing::kNone;
   OwnerTimer listing_timer_;
   HttpClient::RequestId listing_request_ = 0;
   uint32_t listing_retries_ = 0;
-  std::unordered_set<HttpClient::RequestId> detached_;  // delete_detached() requests
+  uint64_t listings_sent_ = 0;
+  OwnerTimer liveness_timer_;
+  std::unordered_map<std::string, HttpClient::RequestId> detached_;  // by Gameye id
+  std::unordered_map<std::string, OwedDelete> owed_;                 // by Gameye id
   std::mt19937_64 rng_;
 };
 

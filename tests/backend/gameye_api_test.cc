@@ -98,6 +98,12 @@ TEST(GameyeApi, ParsesTheLaunchAnswerAndListings) {
   EXPECT_FALSE(gameye_status_live((*list)[1].status));
   EXPECT_TRUE(gameye_status_live("created"));
   EXPECT_FALSE(gameye_status_live("exited"));
+  // A machine Gameye cannot reach still runs the session (live), but players cannot reach it.
+  EXPECT_TRUE(gameye_status_live("server_unreachable"));
+  EXPECT_FALSE(gameye_status_serving("server_unreachable"));
+  EXPECT_FALSE(gameye_status_serving("dead"));
+  EXPECT_TRUE(gameye_status_serving("running"));
+  EXPECT_TRUE(gameye_status_serving("created"));
   EXPECT_FALSE(parse_session_list(R"({"items":[]})"));
 
   const auto one = parse_described_session(

@@ -1,12 +1,14 @@
 // The Gameye backend against the Gameye stand-in (tools/gameye-standin) as a real process over
-// real HTTP: every answer's meaning, retries under the same id, stops while starting, and
-// reconciliation by a fresh backend instance.
+// real HTTP: every answer's meaning, retries under the same id, stops while starting,
+// reconciliation by a fresh backend instance, and the periodic liveness check.
 #include "backends/gameye/gameye_backend.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <chrono>
 #include <cmath>
+#include <functional>
 #include <initializer_list>
 #include <iostream>
 #include <memory>
@@ -97,6 +99,18 @@ class GameyeBackendTest : public ::testing::Test {
         [&reactor] { return reactor.now_ms(); }, events_);
   }
 
+  // run_until() for conditions that ask the stand-in: get() turns the loop itself, and
+  // run_until() does not nest.
+  bool eventually(const std::function<bool()>& done,
+                  std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() >= until) return false;
+      driver_.run_for(std::chrono::milliseconds(10));
+    }
+    return true;
+  }
+
   bool settle(const TestSession& s) {
     return driver_.run_until([&] { return events_.settled(s.id); });
   }
@@ -130,6 +144,32 @@ class GameyeBackendTest : public ::testing::Test {
     return stat("requests", "DELETE /session/{id}", outcome);
   }
   uint64_t sessions(std::string_view which) { return stat("sessions", which); }
+  uint64_t listings(std::string_view outcome) { return stat("requests", "GET /session", outcome); }
+  // Makes a running session end at the stand-in without a DELETE (exited, dead,
+  // server_unreachable, vanished); the status of the answer.
+  long befall(const std::string& uuid, std::string_view outcome) {
+    HttpRequest r;
+    r.method = "POST";
+    r.url = standin_.base_url() + "/_standin/session/" + uuid + "/" + std::string(outcome);
+    long status = -1;
+    http_.send(std::move(r), [&](HttpResponse&& response) { status = response.status; });
+    EXPECT_TRUE(driver_.run_until([&] { return status != -1; }));
+    return status;
+  }
+  std::string status_at_gameye(const TestSession& s) {
+    std::string_view status;
+    return get("/session/" + s.uuid())["status"].get(status) == simdjson::SUCCESS
+               ? std::string(status)
+               : std::string();
+  }
+  // Starts `s` and waits until it runs.
+  ::testing::AssertionResult run(GameyeBackend& backend, const TestSession& s) {
+    backend.start(s.spec());
+    if (!settle(s) || !events_.has_running(s.id)) {
+      return ::testing::AssertionFailure() << s.text << " does not run";
+    }
+    return ::testing::AssertionSuccess();
+  }
   uint64_t launches_of(const std::string& uuid) { return stat("launchesById", uuid); }
 
   itest::GameyeStandinProcess standin_;
@@ -287,7 +327,7 @@ TEST_F(GameyeBackendTest, StopWhileStartingDeletesAndNeverRuns) {
   auto backend = make(options());
   TestSession s;
   backend->start(s.spec());
-  ASSERT_TRUE(driver_.run_until([&] { return sessions("starting") == 1; }));
+  ASSERT_TRUE(eventually([&] { return sessions("starting") == 1; }));
   backend->stop(s.id);
   ASSERT_TRUE(settle(s));
   EXPECT_TRUE(events_.stopped(s.id));
@@ -305,7 +345,7 @@ TEST_F(GameyeBackendTest, StopDuringBackoffCancelsTheRetries) {
   auto backend = make(o);
   TestSession s;
   backend->start(s.spec());
-  ASSERT_TRUE(driver_.run_until([&] { return posts("503") == 1; }));
+  ASSERT_TRUE(eventually([&] { return posts("503") == 1; }));
   backend->stop(s.id);
   ASSERT_TRUE(settle(s));
   EXPECT_TRUE(events_.stopped(s.id));
@@ -346,7 +386,7 @@ TEST_F(GameyeBackendTest, RecoverAdoptsKnownSessionsAndStopsOrphans) {
   ASSERT_TRUE(after->endpoint(kept.id));
 
   // The orphan goes; the other deployment's session stays.
-  ASSERT_TRUE(driver_.run_until([&] { return sessions("running") == 3; }));
+  ASSERT_TRUE(eventually([&] { return sessions("running") == 3; }));
   simdjson::dom::element orphan_now = get("/session/" + orphan.uuid());
   EXPECT_EQ(std::string_view(orphan_now["status"]), "exited");
   simdjson::dom::element foreign_now = get("/session/" + foreign.uuid());
@@ -356,6 +396,166 @@ TEST_F(GameyeBackendTest, RecoverAdoptsKnownSessionsAndStopsOrphans) {
   after->stop(kept.id);
   ASSERT_TRUE(driver_.run_until([&] { return events_.stopped(kept.id).has_value(); }));
   EXPECT_EQ(sessions("running"), 2u);
+}
+
+// The liveness check (GameyeOptions::liveness_ms) ---------------------------------------------
+
+TEST_F(GameyeBackendTest, RunningSessionsThatDieAreLostWithinTheInterval) {
+  ASSERT_TRUE(start_standin());
+  GameyeOptions o = options();
+  o.liveness_ms = 300;
+  auto backend = make(o);
+  TestSession dead, exited, vanished, unreachable, alive;
+  for (const TestSession* s : {&dead, &exited, &vanished, &unreachable, &alive}) {
+    ASSERT_TRUE(run(*backend, *s));
+  }
+  ASSERT_EQ(befall(dead.uuid(), "dead"), 204);
+  ASSERT_EQ(befall(exited.uuid(), "exited"), 204);
+  ASSERT_EQ(befall(vanished.uuid(), "vanished"), 204);  // not listed at all any more
+  ASSERT_EQ(befall(unreachable.uuid(), "server_unreachable"), 204);
+  const auto died = std::chrono::steady_clock::now();
+  ASSERT_TRUE(driver_.run_until([&] {
+    return events_.lost(dead.id) && events_.lost(exited.id) && events_.lost(vanished.id) &&
+           events_.lost(unreachable.id);
+  }));
+  // One interval to the next check, plus the listing's own time (generous on a busy machine).
+  EXPECT_LT(std::chrono::steady_clock::now() - died,
+            std::chrono::milliseconds(o.liveness_ms + 700));
+  for (const TestSession* s : {&dead, &exited, &vanished, &unreachable}) {
+    EXPECT_EQ(events_.lost(s->id), SessionError::kContainerLost) << s->text;
+    EXPECT_EQ(events_.count(RecordedEvent::kLost, s->id), 1u);
+  }
+  EXPECT_FALSE(events_.lost(alive.id));
+  EXPECT_EQ(backend->session_count(), 1u);
+  EXPECT_FALSE(backend->endpoint(unreachable.id));
+  // The unreachable one may come back (and bill): it is deleted. Nothing else is.
+  ASSERT_TRUE(eventually([&] { return sessions("unreachable") == 0; }));
+  EXPECT_EQ(status_at_gameye(unreachable), "exited");
+  EXPECT_EQ(deletes("204"), 1u);
+  EXPECT_EQ(status_at_gameye(alive), "running");
+  // Later checks change nothing.
+  const uint64_t checked = listings("200");
+  ASSERT_TRUE(eventually([&] { return listings("200") >= checked + 2; }));
+  EXPECT_EQ(backend->session_count(), 1u);
+  EXPECT_FALSE(events_.lost(alive.id));
+}
+
+TEST_F(GameyeBackendTest, FailedListingsLoseNothing) {
+  ASSERT_TRUE(start_standin({"--list-unavailable-first", "8"}));
+  GameyeOptions o = options();
+  o.liveness_ms = 100;
+  o.retries = 1;  // each check: a listing and one retry
+  auto backend = make(o);
+  TestSession s;
+  ASSERT_TRUE(run(*backend, s));
+  ASSERT_EQ(befall(s.uuid(), "vanished"), 204);
+  // Four checks fail (503 twice each): the session is gone, but nothing says so.
+  ASSERT_TRUE(eventually([&] { return listings("503") == 8; }));
+  EXPECT_FALSE(events_.lost(s.id));
+  EXPECT_EQ(backend->session_count(), 1u);
+  EXPECT_EQ(listings("200"), 0u);
+  // The first listing that comes judges it.
+  ASSERT_TRUE(driver_.run_until([&] { return events_.lost(s.id).has_value(); }));
+  EXPECT_EQ(events_.lost(s.id), SessionError::kContainerLost);
+  EXPECT_GE(listings("200"), 1u);
+}
+
+TEST_F(GameyeBackendTest, SessionLaunchedDuringAListingIsNotJudgedByIt) {
+  // Listings tell what Gameye held when they arrived, half a second late.
+  ASSERT_TRUE(start_standin({"--list-delay-ms", "500"}));
+  GameyeOptions o = options();
+  o.liveness_ms = 50;
+  auto backend = make(o);
+  ASSERT_TRUE(eventually([&] { return listings("delayed") == 1; }));
+  TestSession s;  // launched after that listing was taken: it is not in it
+  ASSERT_TRUE(run(*backend, s));
+  ASSERT_EQ(listings("200"), 0u) << "the listing came back before the launch ran";
+  // The listing without it comes back, then one taken while it ran.
+  ASSERT_TRUE(eventually([&] { return listings("200") >= 2; }));
+  EXPECT_FALSE(events_.lost(s.id));
+  EXPECT_EQ(events_.count(RecordedEvent::kRunning, s.id), 1u);
+  EXPECT_EQ(backend->session_count(), 1u);
+  EXPECT_EQ(deletes("204"), 0u);
+  EXPECT_EQ(status_at_gameye(s), "running");
+}
+
+TEST_F(GameyeBackendTest, LaunchInFlightIsNeverTakenForAnOrphan) {
+  // Gameye lists the session (created) long before the POST is answered.
+  ASSERT_TRUE(start_standin({"--start-delay-ms", "800"}));
+  GameyeOptions o = options();
+  o.liveness_ms = 50;
+  auto backend = make(o);
+  TestSession s;
+  backend->start(s.spec());
+  ASSERT_TRUE(eventually([&] { return sessions("starting") == 1; }));
+  const uint64_t before = listings("200");
+  ASSERT_TRUE(eventually([&] { return listings("200") >= before + 3; }));
+  EXPECT_FALSE(events_.settled(s.id));  // still launching through those checks
+  ASSERT_TRUE(settle(s));
+  EXPECT_TRUE(events_.has_running(s.id));
+  EXPECT_EQ(deletes("204") + deletes("409") + deletes("404"), 0u);
+  EXPECT_EQ(launches_of(s.uuid()), 1u);
+  EXPECT_EQ(status_at_gameye(s), "running");
+}
+
+TEST_F(GameyeBackendTest, OwedDeleteIsSentAgainUntilGameyeShowsItGone) {
+  ASSERT_TRUE(start_standin({"--delete-unavailable-first", "3"}));
+  GameyeOptions o = options();
+  o.liveness_ms = 200;
+  o.retries = 1;  // a stop: a DELETE and one retry
+  auto backend = make(o);
+  TestSession s;
+  ASSERT_TRUE(run(*backend, s));
+  backend->stop(s.id);
+  ASSERT_TRUE(driver_.run_until([&] { return events_.stopped(s.id).has_value(); }));
+  // Reported stopped (the player is done with it), but Gameye still runs it: owed.
+  EXPECT_EQ(deletes("503"), 2u);
+  EXPECT_EQ(backend->owed_delete_count(), 1u);
+  EXPECT_EQ(sessions("running"), 1u);
+  // The checks send it again (the first resend meets the third 503) until it is gone.
+  ASSERT_TRUE(
+      eventually([&] { return sessions("running") == 0 && backend->owed_delete_count() == 0; }));
+  EXPECT_EQ(deletes("503"), 3u);
+  EXPECT_EQ(deletes("204"), 1u);
+  EXPECT_EQ(status_at_gameye(s), "exited");
+  EXPECT_EQ(events_.count(RecordedEvent::kStopped, s.id), 1u);
+  EXPECT_FALSE(events_.lost(s.id));
+}
+
+TEST_F(GameyeBackendTest, WithoutLivenessChecksNothingIsOwed) {
+  ASSERT_TRUE(start_standin({"--delete-unavailable-first", "2"}));
+  GameyeOptions o = options();
+  o.liveness_ms = 0;
+  o.retries = 1;
+  auto backend = make(o);
+  TestSession s;
+  ASSERT_TRUE(run(*backend, s));
+  backend->stop(s.id);
+  ASSERT_TRUE(driver_.run_until([&] { return events_.stopped(s.id).has_value(); }));
+  EXPECT_EQ(backend->owed_delete_count(), 0u);
+  driver_.run_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(listings("200"), 0u);
+}
+
+TEST_F(GameyeBackendTest, LivenessCheckDeletesOrphansOfItsFleetOnly) {
+  ASSERT_TRUE(start_standin());
+  TestSession orphan, foreign, own;
+  {
+    auto before = make(options());
+    ASSERT_TRUE(run(*before, orphan));
+  }  // gone without recovery (no store): its session runs on
+  GameyeOptions foreign_options = options();
+  foreign_options.fleet = "another-deployment";
+  auto stranger = make(foreign_options);
+  ASSERT_TRUE(run(*stranger, foreign));
+  GameyeOptions o = options();
+  o.liveness_ms = 100;
+  auto backend = make(o);
+  ASSERT_TRUE(run(*backend, own));
+  ASSERT_TRUE(eventually([&] { return status_at_gameye(orphan) == "exited"; }));
+  EXPECT_EQ(status_at_gameye(foreign), "running");
+  EXPECT_EQ(status_at_gameye(own), "running");
+  EXPECT_EQ(deletes("204"), 1u);
 }
 
 }  // namespace

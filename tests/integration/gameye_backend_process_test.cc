@@ -1,10 +1,12 @@
 // ringside with --backend gameye against the Gameye stand-in, both as processes: a launch
 // runs and stops through the public API, a wrong token ends launches in backend_unavailable,
-// and the token never shows in ringside's log, its standard output or /metrics.
+// a session whose container dies at Gameye ends in container_lost (the liveness check), and
+// the token never shows in ringside's log, its standard output or /metrics.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +16,7 @@
 
 #include "integration/api_client.h"
 #include "integration/gameye_standin_process.h"
+#include "integration/http_client.h"
 #include "integration/server_test.h"
 #include "integration/sessions_fixture.h"
 
@@ -36,13 +39,25 @@ class GameyeBackendProcessTest : public ServerTest {
   }
 
   // The stand-in knows kToken; ringside is given `token` through a file.
-  ::testing::AssertionResult start(std::string_view token) {
+  ::testing::AssertionResult start(std::string_view token, std::vector<std::string> extra = {}) {
     if (auto ok = standin_.start({"--token", std::string(kToken)}); !ok) return ok;
     std::ofstream(token_file_) << token << "\n";
-    auto started = server_.start({"--shards", "1", "--backend", "gameye", "--operator-key",
-                                  std::string(kOperatorKey), "--gameye-url", standin_.base_url(),
-                                  "--gameye-token-file", token_file_, "--gameye-locations",
-                                  "europe", "--gameye-retries", "1"});
+    std::vector<std::string> args = {"--shards",
+                                     "1",
+                                     "--backend",
+                                     "gameye",
+                                     "--operator-key",
+                                     std::string(kOperatorKey),
+                                     "--gameye-url",
+                                     standin_.base_url(),
+                                     "--gameye-token-file",
+                                     token_file_,
+                                     "--gameye-locations",
+                                     "europe",
+                                     "--gameye-retries",
+                                     "1"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto started = server_.start(args);
     if (started) api_ = std::make_unique<ApiClient>(port());
     return started;
   }
@@ -95,6 +110,39 @@ TEST_F(GameyeBackendProcessTest, WrongTokenEndsTheLaunchInBackendUnavailable) {
   EXPECT_EQ(ready->status, 503) << ready->body;
   EXPECT_NE(ready->body.find("no game server is up"), std::string::npos) << ready->body;
   EXPECT_EQ(metric_value(api_->metrics()->body, "ringside_game_server_up{server=\"europe\"}"), 0.0);
+  EXPECT_TRUE(token_hidden());
+}
+
+TEST_F(GameyeBackendProcessTest, ContainerThatDiesEndsTheSessionInContainerLost) {
+  ASSERT_TRUE(start(kToken, {"--gameye-liveness-interval", "1"}));
+  const std::string token = api_->token_for("player-1", kGame);
+  const std::string session = api_->launch_running(token, game_body(kGame));
+  ASSERT_FALSE(session.empty());
+  // Its Gameye session, by the label ringside put on it; its container dies.
+  HttpClient gameye;
+  ASSERT_TRUE(gameye.connect(standin_.port()));
+  const std::optional<HttpResponse> listed =
+      gameye.request("GET", "/session?filter%5Bringside.session%5D=" + session, {},
+                     {{"Authorization", "Bearer " + std::string(kToken)}});
+  ASSERT_TRUE(listed);
+  const std::string id = Json::parse(listed->body)["sessions"].at(0)["id"].str();
+  ASSERT_FALSE(id.empty()) << listed->body;
+  const std::optional<HttpResponse> killed =
+      gameye.request("POST", "/_standin/session/" + id + "/dead");
+  ASSERT_TRUE(killed);
+  ASSERT_EQ(killed->status, 204) << killed->body;
+  // The next check (within a second) ends it; the player sees why and may launch again.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  Json now;
+  do {
+    now = json_of(api_->status(token, session));
+    if (now["status"].str() != "running") break;
+    usleep(50'000);
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(now["status"].str(), "error") << now.text();
+  EXPECT_EQ(now["error"]["code"].str(), "container_lost") << now.text();
+  EXPECT_NE(server_.log().find("event=gameye_session_lost"), std::string::npos);
+  EXPECT_FALSE(api_->launch_running(token, game_body(kGame)).empty());
   EXPECT_TRUE(token_hidden());
 }
 

@@ -52,6 +52,12 @@ inline constexpr GameyeError kStoppedWhileStarting{
 inline constexpr GameyeError kUnavailable{
     503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable. Please try again later.",
     "Injected by --unavailable-first."};
+inline constexpr GameyeError kDeleteUnavailable{
+    503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable. Please try again later.",
+    "Injected by --delete-unavailable-first."};
+inline constexpr GameyeError kListUnavailable{
+    503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable. Please try again later.",
+    "Injected by --list-unavailable-first."};
 inline constexpr GameyeError kInvalidRequest{
     422, "INVALID_REQUEST",
     "Bad request. This may imply that the given request has invalid syntax.", "See violations."};

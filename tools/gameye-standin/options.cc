@@ -61,6 +61,12 @@ DELETE /session/{id}) for tests; see tools/gameye-standin/README.md.
   --unavailable-first N    answer the first N launches 503, without taking their id
   --fail-first N           the first N accepted launches fail to start: 420
   --hang-first N           the first N accepted launches are never answered
+  --delete-unavailable-first N
+                           answer the first N DELETEs 503, stopping nothing
+  --list-unavailable-first N
+                           answer the first N listings (GET /session) 503
+  --list-delay-ms MS       answer listings this long after they arrived, with the sessions
+                           as they were on arrival (default 0)
   --images A,B,...         images that exist; others get 404 (default: every image)
   --locations A,B,...      locations that exist; others get 404 (default: every location)
   --help                   this text
@@ -105,6 +111,12 @@ std::string parse_options(int argc, char** argv, StandinOptions* options, bool* 
       if (!parse_integer(value, &options->fail_first)) return bad;
     } else if (flag == "--hang-first") {
       if (!parse_integer(value, &options->hang_first)) return bad;
+    } else if (flag == "--delete-unavailable-first") {
+      if (!parse_integer(value, &options->delete_unavailable_first)) return bad;
+    } else if (flag == "--list-unavailable-first") {
+      if (!parse_integer(value, &options->list_unavailable_first)) return bad;
+    } else if (flag == "--list-delay-ms") {
+      if (!parse_integer(value, &options->list_delay_ms)) return bad;
     } else if (flag == "--images") {
       options->images = split_list(value);
     } else if (flag == "--locations") {

@@ -19,6 +19,12 @@ struct StandinOptions {
   uint32_t unavailable_first = 0;
   uint32_t fail_first = 0;
   uint32_t hang_first = 0;
+  // The first N DELETEs that pass the token check are answered 503 (nothing stopped).
+  uint32_t delete_unavailable_first = 0;
+  // The first N listings (GET /session) that pass the token check are answered 503.
+  uint32_t list_unavailable_first = 0;
+  // Listings are answered this long after they arrived, with the sessions as they were then.
+  uint32_t list_delay_ms = 0;
   std::vector<std::string> images;     // empty: every image exists
   std::vector<std::string> locations;  // empty: every location exists
 };

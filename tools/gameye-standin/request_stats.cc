@@ -8,6 +8,8 @@ void RequestStats::count(std::string_view endpoint, uint16_t status) {
 
 void RequestStats::count_hung(std::string_view endpoint) { add(endpoint, "hung"); }
 
+void RequestStats::count_delayed(std::string_view endpoint) { add(endpoint, "delayed"); }
+
 void RequestStats::count_launch_id(std::string_view id) {
   auto it = launch_ids_.find(id);
   if (it == launch_ids_.end()) it = launch_ids_.try_emplace(std::string(id), 0).first;

@@ -1,6 +1,7 @@
 #pragma once
 // Counts of the requests the stand-in answered, by endpoint ("POST /session", ...) and status,
-// plus those it took and never answered ("hung"), for GET /_standin/stats.
+// plus those it took and never answered ("hung") or answers later ("delayed"), for
+// GET /_standin/stats.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -14,6 +15,8 @@ class RequestStats {
  public:
   void count(std::string_view endpoint, uint16_t status);
   void count_hung(std::string_view endpoint);
+  // A request taken to be answered later (--list-delay-ms), counted on arrival.
+  void count_delayed(std::string_view endpoint);
   // A POST /session that named this id (whatever its answer).
   void count_launch_id(std::string_view id);
   // Renders {"<endpoint>": {"<status>" | "hung": count, ...}, ...}.

@@ -13,7 +13,10 @@ std::string_view gameye_status(SessionState state) {
     case SessionState::kStopped:
       return "exited";
     case SessionState::kFailed:
+    case SessionState::kVanished:  // never shown
       return "dead";
+    case SessionState::kUnreachable:
+      return "server_unreachable";
   }
   return "dead";
 }
@@ -51,6 +54,12 @@ SessionCounts SessionTable::counts() const {
         break;
       case SessionState::kFailed:
         ++c.failed;
+        break;
+      case SessionState::kUnreachable:
+        ++c.unreachable;
+        break;
+      case SessionState::kVanished:
+        ++c.vanished;
         break;
     }
   }

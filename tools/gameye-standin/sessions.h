@@ -12,7 +12,16 @@
 
 namespace ringside::gameye_standin {
 
-enum class SessionState : uint8_t { kStarting, kRunning, kStopped, kFailed };
+// kUnreachable and kVanished happen only on request (POST /_standin/session/{id}/{outcome}):
+// a running session's machine became unreachable, or Gameye lost every trace of it.
+enum class SessionState : uint8_t {
+  kStarting,
+  kRunning,
+  kStopped,
+  kFailed,
+  kUnreachable,
+  kVanished,
+};
 
 // The container status Gameye reports for a state (its SessionStatus enum).
 std::string_view gameye_status(SessionState state);
@@ -26,7 +35,11 @@ struct Session {
   uint16_t host_port = 0;
   int64_t created_ms = 0;  // Unix time in milliseconds
   SessionState state = SessionState::kStarting;
-  bool live() const { return state == SessionState::kStarting || state == SessionState::kRunning; }
+  // May still run: DELETE stops it.
+  bool live() const {
+    return state == SessionState::kStarting || state == SessionState::kRunning ||
+           state == SessionState::kUnreachable;
+  }
 };
 
 struct SessionCounts {
@@ -34,6 +47,8 @@ struct SessionCounts {
   uint64_t running = 0;
   uint64_t stopped = 0;
   uint64_t failed = 0;
+  uint64_t unreachable = 0;
+  uint64_t vanished = 0;
 };
 
 class SessionTable {

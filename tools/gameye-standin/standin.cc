@@ -71,6 +71,7 @@ struct ListFilter {
   Labels labels;  // filter[key]=value: the session carries every one of them
 
   bool matches(const Session& s) const {
+    if (s.state == SessionState::kVanished) return false;  // Gameye lost every trace of it
     if (!all && s.state != SessionState::kRunning) return false;
     if (!location.empty() && s.location != location) return false;
     if (!image.empty() && s.image != image) return false;
@@ -113,14 +114,19 @@ Standin::Standin(Reactor& reactor, const StandinOptions& options)
       rng_(options.seed),
       unavailable_left_(options.unavailable_first),
       fail_left_(options.fail_first),
-      hang_left_(options.hang_first) {
+      hang_left_(options.hang_first),
+      delete_unavailable_left_(options.delete_unavailable_first),
+      list_unavailable_left_(options.list_unavailable_first) {
   router_.add(Method::kPost, "/session", kCreate);
   router_.add(Method::kGet, "/session", kList);
   router_.add(Method::kGet, "/session/{id}", kDescribe);
   router_.add(Method::kDelete, "/session/{id}", kStop);
   router_.add(Method::kGet, "/_standin/stats", kStats);
+  router_.add(Method::kPost, "/_standin/session/{id}/{outcome}", kBefall);
   start_timer_.owner = this;
   start_timer_.on_fire = &Standin::on_start_timer;
+  list_timer_.owner = this;
+  list_timer_.on_fire = &Standin::on_list_timer;
 }
 
 bool Standin::handle(const Request& request, ConnRef ref, Reply& reply) {
@@ -139,6 +145,10 @@ bool Standin::handle(const Request& request, ConnRef ref, Reply& reply) {
     render_stats(reply);
     return true;
   }
+  if (match.route_id == kBefall) {  // test-only too
+    befall(request, match.params[0], match.params[1], reply);
+    return true;
+  }
   const std::string_view endpoint = kEndpoints[match.route_id];
   if (!authorized(request.authorization)) {
     render_error(reply, kUnauthorized, request.path);
@@ -150,7 +160,7 @@ bool Standin::handle(const Request& request, ConnRef ref, Reply& reply) {
       if (!create(request, ref, reply)) return false;
       break;
     case kList:
-      list(request, reply);
+      if (!list(request, ref, reply)) return false;
       break;
     case kDescribe:
       describe(request, match.params[0], reply);
@@ -273,12 +283,17 @@ void Standin::answer_later(ConnRef ref, const Session& session, const GameyeErro
   http_->complete(ref, reply);
 }
 
-void Standin::list(const Request& request, Reply& reply) {
+bool Standin::list(const Request& request, ConnRef ref, Reply& reply) {
+  if (list_unavailable_left_ > 0) {
+    --list_unavailable_left_;
+    render_error(reply, kListUnavailable, request.path);
+    return true;
+  }
   std::optional<ListFilter> filter = parse_list_filter(request.query);
   if (!filter) {
     const Violation bad_query{"query", "has a malformed percent escape"};
     render_error(reply, kInvalidRequest, request.path, {&bad_query, 1});
-    return;
+    return true;
   }
   JsonWriter w(reply.body());
   w.begin_object().key("sessions").begin_array();
@@ -289,11 +304,34 @@ void Standin::list(const Request& request, Reply& reply) {
     w.end_object();
   }
   w.end_array().end_object();
+  if (options_.list_delay_ms == 0) return true;
+  // What Gameye saw on arrival, told late: sessions launched meanwhile are not in it.
+  pending_lists_.push_back(
+      {reactor_.now_ms() + options_.list_delay_ms, ref, std::string(reply.body_view())});
+  stats_.count_delayed(kEndpoints[kList]);
+  if (!list_timer_.armed()) reactor_.timers().arm(&list_timer_, pending_lists_.front().due_ms);
+  return false;
+}
+
+void Standin::on_list_timer(TimerNode* node) {
+  Standin& self = *static_cast<StartTimer*>(node)->owner;
+  const uint64_t now = self.reactor_.now_ms();
+  while (!self.pending_lists_.empty() && self.pending_lists_.front().due_ms <= now) {
+    const PendingList pending = std::move(self.pending_lists_.front());
+    self.pending_lists_.pop_front();
+    Reply reply(self.later_body_);
+    reply.body().append(pending.body);
+    self.stats_.count(kEndpoints[kList], reply.status());
+    self.http_->complete(pending.ref, reply);
+  }
+  if (!self.pending_lists_.empty()) {
+    self.reactor_.timers().arm(&self.list_timer_, self.pending_lists_.front().due_ms);
+  }
 }
 
 void Standin::describe(const Request& request, std::string_view id, Reply& reply) {
   const Session* s = sessions_.find(id);
-  if (!s) {
+  if (!s || s->state == SessionState::kVanished) {
     render_error(reply, kUnknownSession, request.path);
     return;
   }
@@ -306,8 +344,13 @@ void Standin::describe(const Request& request, std::string_view id, Reply& reply
 }
 
 void Standin::stop(const Request& request, std::string_view id, Reply& reply) {
+  if (delete_unavailable_left_ > 0) {
+    --delete_unavailable_left_;
+    render_error(reply, kDeleteUnavailable, request.path);
+    return;
+  }
   Session* s = sessions_.find(id);
-  if (!s) {
+  if (!s || s->state == SessionState::kVanished) {
     render_error(reply, kUnknownSession, request.path);
     return;
   }
@@ -328,6 +371,30 @@ void Standin::stop(const Request& request, std::string_view id, Reply& reply) {
   reply.set_status(204);
 }
 
+void Standin::befall(const Request& request, std::string_view id, std::string_view outcome,
+                     Reply& reply) {
+  Session* s = sessions_.find(id);
+  if (!s || s->state != SessionState::kRunning) {
+    render_error(reply, s ? kAlreadyTerminated : kUnknownSession, request.path);
+    return;
+  }
+  if (outcome == "exited") {
+    s->state = SessionState::kStopped;
+  } else if (outcome == "dead") {
+    s->state = SessionState::kFailed;
+  } else if (outcome == "server_unreachable") {
+    s->state = SessionState::kUnreachable;
+  } else if (outcome == "vanished") {
+    s->state = SessionState::kVanished;
+  } else {
+    const Violation bad{"outcome", "is not exited, dead, server_unreachable or vanished"};
+    render_error(reply, kInvalidRequest, request.path, {&bad, 1});
+    return;
+  }
+  log_info("session_befell").kv("id", s->id).kv("outcome", outcome);
+  reply.set_status(204);
+}
+
 void Standin::render_stats(Reply& reply) {
   const SessionCounts c = sessions_.counts();
   JsonWriter w(reply.body());
@@ -336,7 +403,7 @@ void Standin::render_stats(Reply& reply) {
   w.key("sessions")
       .begin_object()
       .key("live")
-      .value(c.starting + c.running)
+      .value(c.starting + c.running + c.unreachable)
       .key("starting")
       .value(c.starting)
       .key("running")
@@ -345,6 +412,10 @@ void Standin::render_stats(Reply& reply) {
       .value(c.stopped)
       .key("failed")
       .value(c.failed)
+      .key("unreachable")
+      .value(c.unreachable)
+      .key("vanished")
+      .value(c.vanished)
       .end_object()
       .key("launchesById");
   stats_.render_launch_ids(w);

@@ -1,7 +1,8 @@
 #pragma once
 // The stand-in's request handler: Gameye's session endpoints over a SessionTable, with the
-// misbehaviour tests ask for (a start delay, starts that fail, launches never answered), and
-// GET /_standin/stats for tests to read back what happened.
+// misbehaviour tests ask for (a start delay, starts that fail, launches never answered,
+// DELETEs answered 503, running sessions that die on request), and GET /_standin/stats for
+// tests to read back what happened.
 //
 // One thread, one reactor: launches that wait out the start delay are answered later through
 // HttpServer::complete(), from a timer on the reactor's wheel.
@@ -9,6 +10,7 @@
 #include <deque>
 #include <random>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "core/byte_buffer.h"
@@ -34,7 +36,7 @@ class Standin : public RequestHandler {
   bool handle(const Request& request, ConnRef ref, Reply& reply) override;
 
  private:
-  enum Route : uint16_t { kCreate, kList, kDescribe, kStop, kStats };
+  enum Route : uint16_t { kCreate, kList, kDescribe, kStop, kStats, kBefall };
 
   // A launch waiting out the start delay. `waiting` is false once nobody is to be answered:
   // the launch hung, or a DELETE already answered it.
@@ -48,13 +50,23 @@ class Standin : public RequestHandler {
   struct StartTimer : TimerNode {
     Standin* owner = nullptr;
   };
+  // A listing taken on arrival, answered after --list-delay-ms.
+  struct PendingList {
+    uint64_t due_ms = 0;
+    ConnRef ref;
+    std::string body;
+  };
 
   // Each returns true when `reply` holds the answer, false when it comes later or never.
   bool create(const Request& request, ConnRef ref, Reply& reply);
-  void list(const Request& request, Reply& reply);
+  bool list(const Request& request, ConnRef ref, Reply& reply);
+  static void on_list_timer(TimerNode* node);
   void describe(const Request& request, std::string_view id, Reply& reply);
   void stop(const Request& request, std::string_view id, Reply& reply);
   void render_stats(Reply& reply);
+  // Test-only: a running session ends as `outcome` says (exited, dead, server_unreachable,
+  // vanished) without a DELETE.
+  void befall(const Request& request, std::string_view id, std::string_view outcome, Reply& reply);
 
   // The start delay ran out (or there is none): the session runs, or fails as drawn on
   // arrival. Answers the launch when someone waits for it.
@@ -87,6 +99,10 @@ class Standin : public RequestHandler {
   uint32_t unavailable_left_ = 0;
   uint32_t fail_left_ = 0;
   uint32_t hang_left_ = 0;
+  uint32_t delete_unavailable_left_ = 0;   // of --delete-unavailable-first
+  uint32_t list_unavailable_left_ = 0;     // of --list-unavailable-first
+  std::deque<PendingList> pending_lists_;  // oldest first, as pending_
+  StartTimer list_timer_;
 };
 
 }  // namespace ringside::gameye_standin

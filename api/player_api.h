@@ -67,7 +67,9 @@ class PlayerApi {
   };
   static constexpr uint64_t kLazyWriteIntervalMs = 5000;
 
-  bool authenticate(const PlayerCall& call, Reply& reply, AuthContext* auth);
+  // `hash`: call.token's, if the caller already has it.
+  bool authenticate(const PlayerCall& call, Reply& reply, AuthContext* auth,
+                    const TokenHash* hash = nullptr);
   bool operator_launch(const PlayerCall& call, ReplyTarget target, Reply& reply);
   bool refresh(const AuthContext& auth, ReplyTarget target, Reply& reply);
   void games(Reply& reply);
@@ -75,7 +77,7 @@ class PlayerApi {
   bool launch(const PlayerCall& call, const AuthContext& auth, ReplyTarget target, Reply& reply);
   // Hands a launch to the I/O core for placement.
   void place(const GameSession& s);
-  void session_status(const PlayerCall& call, const AuthContext& auth, Reply& reply);
+  void session_status(const PlayerCall& call, Reply& reply);
   void keepalive(const PlayerCall& call, const AuthContext& auth, Reply& reply);
   bool stop(const PlayerCall& call, const AuthContext& auth, ReplyTarget target, Reply& reply);
   void list_sessions(const AuthContext& auth, Reply& reply);

@@ -66,6 +66,12 @@ class FlatMap {
     }
   }
 
+  // Starts loading the slot a lookup of `key` probes first, so that its cache miss overlaps
+  // other work (another table's miss, say) before the lookup itself.
+  void prefetch(const K& key) const {
+    if (capacity_ != 0) __builtin_prefetch(&slots_[home(key)]);
+  }
+
   // Does not overwrite: if the key is present, returns its value and false.
   std::pair<V*, bool> insert(const K& key, const V& value) {
     if (capacity_ == 0) rehash(kMinCapacity);
@@ -192,6 +198,9 @@ class FlatMap {
     }
     void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
+    // Lookups land anywhere in a big table, so with 4 KiB pages nearly each one also misses the
+    // TLB (a two-level page walk in a VM). Transparent huge pages are often madvise-only.
+    madvise(p, bytes, MADV_HUGEPAGE);
     return static_cast<Slot*>(p);
   }
   static void release(Slot* slots, size_t capacity) {

@@ -55,6 +55,8 @@ class TokenStore {
   TokenGrant grant(uint32_t player, uint16_t game);
   // Finds the token; extends the session's expiry. False for unknown, expired or dead tokens.
   bool authenticate(const TokenHash& hash, AuthContext* out);
+  // Starts loading the index slot authenticate(hash) reads first (see FlatMap::prefetch).
+  void prefetch(const TokenHash& hash) const { by_hash_.prefetch(hash.prefix64()); }
   int64_t expires_at_ms(uint32_t token_session) const;
   // Rotates the current token. False if the token used was already refreshed (it is the
   // replaced one).

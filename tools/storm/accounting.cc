@@ -4,6 +4,11 @@
 
 namespace ringside::storm {
 
+void LaunchAccounting::reserve(uint64_t launches) {
+  launches_.reserve(launches);
+  first_launch_of_session_.reserve(launches);
+}
+
 bool LaunchAccounting::accepted(uint64_t launch, std::string_view session_id) {
   auto [it, inserted] = launches_.try_emplace(launch);
   if (!inserted) return false;

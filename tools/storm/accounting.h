@@ -36,6 +36,8 @@ class LaunchAccounting {
   // nothing) when that launch was already accepted. An empty id (a 202 without one) is never
   // a duplicate; its launch stays starting, so it is counted lost.
   bool accepted(uint64_t launch, std::string_view session_id);
+  // Room for `launches` accepted launches, so that the books do not rehash mid-run.
+  void reserve(uint64_t launches);
   // A status poll saw the session running / in error; a stop answered "stopped". Each returns
   // false, changing nothing, for a launch never accepted or one whose state does not allow the
   // move: running and error only follow starting; stopped follows starting or running.

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <numeric>
 
 #include "core/uring.h"
 #include "tools/storm/mono_clock.h"
@@ -40,10 +41,21 @@ const char* failure_name(Failure failure) {
 }
 
 ClientPool::ClientPool(const Options& options, Callback callback, void* ctx)
-    : options_(options), callback_(callback), ctx_(ctx), connections_(options.connections) {
+    : options_(options),
+      callback_(callback),
+      ctx_(ctx),
+      connections_(std::accumulate(options.lanes.begin(), options.lanes.end(), size_t{0})),
+      lanes_(options.lanes.size()) {
   options_.pipeline = std::max<uint32_t>(1, options_.pipeline);
-  closed_.reserve(connections_.size());
-  for (uint32_t i = static_cast<uint32_t>(connections_.size()); i-- > 0;) closed_.push_back(i);
+  uint32_t end = 0;
+  for (uint32_t l = 0; l < lanes_.size(); ++l) {
+    const uint32_t first = end;
+    end += options_.lanes[l];
+    for (uint32_t i = end; i-- > first;) {
+      connections_[i].lane = l;
+      lanes_[l].closed.push_back(i);
+    }
+  }
 }
 
 ClientPool::~ClientPool() {
@@ -56,7 +68,7 @@ ClientPool::~ClientPool() {
 std::string ClientPool::init() {
   // Every connection has at most a connect, or a recv and a send, in flight.
   unsigned cq_entries = 8192;
-  while (cq_entries < 4 * options_.connections) cq_entries *= 2;
+  while (cq_entries < 4 * connections_.size()) cq_entries *= 2;
   UringFeatures features;
   int rc = setup_ring(&ring_, 4096, cq_entries, /*minimal=*/false, &features);
   if (rc < 0) return std::string("io_uring setup failed: ") + std::strerror(-rc);
@@ -67,15 +79,17 @@ std::string ClientPool::init() {
 std::string ClientPool::connect_all(uint64_t deadline_ns) {
   const uint64_t failures_before = connect_failures_;
   // open() puts a slot back when it cannot even create a socket: try each slot once.
-  for (size_t tries = closed_.size(); tries > 0; --tries) {
-    const uint32_t index = closed_.back();
-    closed_.pop_back();
-    open(index);
+  for (Lane& lane : lanes_) {
+    for (size_t tries = lane.closed.size(); tries > 0; --tries) {
+      const uint32_t index = lane.closed.back();
+      lane.closed.pop_back();
+      open(index);
+    }
   }
   while (connecting_ > 0 && mono_ns() < deadline_ns) poll(deadline_ns);
   if (connect_failures_ > failures_before) {
     return std::to_string(connect_failures_ - failures_before) + " of " +
-           std::to_string(options_.connections) + " connections were refused or failed";
+           std::to_string(connections_.size()) + " connections were refused or failed";
   }
   if (connecting_ > 0) {
     return std::to_string(connecting_) + " connections were still connecting at the deadline";
@@ -92,8 +106,8 @@ io_uring_sqe* ClientPool::sqe() {
   return entry;
 }
 
-void ClientPool::submit(uint64_t tag, std::string request) {
-  queue_.push_back({tag, std::move(request), false});
+void ClientPool::submit(uint64_t tag, std::string request, uint32_t lane) {
+  lanes_[lane].queue.push_back({tag, std::move(request), false});
 }
 
 void ClientPool::open(uint32_t index) {
@@ -101,14 +115,15 @@ void ClientPool::open(uint32_t index) {
   c.fd = ::socket(options_.address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (c.fd < 0) {
     // Out of descriptors or similar: count it as a failed connect and put the slot back.
-    closed_.push_back(index);
-    connect_failed();
+    lanes_[c.lane].closed.push_back(index);
+    connect_failed(lanes_[c.lane]);
     return;
   }
   int one = 1;
   ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   c.state = State::kConnecting;
   ++connecting_;
+  ++lanes_[c.lane].connecting;
   io_uring_sqe* s = sqe();
   io_uring_prep_connect(s, c.fd, reinterpret_cast<const sockaddr*>(&options_.address),
                         options_.address_length);
@@ -149,33 +164,34 @@ void ClientPool::flush(uint32_t index) {
 void ClientPool::make_available(uint32_t index) {
   Connection& c = connections_[index];
   if (c.available || c.state != State::kOpen || c.in_flight.size() >= options_.pipeline) return;
-  if (c.in_flight.empty() && queue_.empty()) c.proven = true;  // it will sit idle
+  Lane& lane = lanes_[c.lane];
+  if (c.in_flight.empty() && lane.queue.empty()) c.proven = true;  // it will sit idle
   c.available = true;
-  available_.push_back(index);
+  lane.available.push_back(index);
 }
 
-void ClientPool::dispatch(uint64_t now_ns) {
-  while (!queue_.empty()) {
-    if (available_.empty()) {
+void ClientPool::dispatch(Lane& lane, uint64_t now_ns) {
+  while (!lane.queue.empty()) {
+    if (lane.available.empty()) {
       // Open more connections only for requests that no connection underway will take.
-      size_t wanted = queue_.size();
-      wanted = wanted > connecting_ ? wanted - connecting_ : 0;
-      while (wanted > 0 && !closed_.empty()) {
-        const uint32_t index = closed_.back();
-        closed_.pop_back();
+      size_t wanted = lane.queue.size();
+      wanted = wanted > lane.connecting ? wanted - lane.connecting : 0;
+      while (wanted > 0 && !lane.closed.empty()) {
+        const uint32_t index = lane.closed.back();
+        lane.closed.pop_back();
         open(index);
         --wanted;
       }
       break;
     }
-    const uint32_t index = available_.back();
-    available_.pop_back();
+    const uint32_t index = lane.available.back();
+    lane.available.pop_back();
     Connection& c = connections_[index];
     c.available = false;
     if (c.state != State::kOpen || c.in_flight.size() >= options_.pipeline) continue;
 
-    Pending pending = std::move(queue_.front());
-    queue_.pop_front();
+    Pending pending = std::move(lane.queue.front());
+    lane.queue.pop_front();
     c.out_pending.append(pending.request);
     c.in_flight.push_back({pending.tag, now_ns, std::move(pending.request), pending.resent});
     ++in_flight_;
@@ -185,6 +201,10 @@ void ClientPool::dispatch(uint64_t now_ns) {
     }
     make_available(index);
   }
+}
+
+void ClientPool::dispatch(uint64_t now_ns) {
+  for (Lane& lane : lanes_) dispatch(lane, now_ns);
   for (uint32_t index : dirty_) {
     connections_[index].dirty = false;
     flush(index);
@@ -238,9 +258,10 @@ void ClientPool::handle(const io_uring_cqe& cqe) {
 void ClientPool::on_connect(uint32_t index, int res) {
   Connection& c = connections_[index];
   --connecting_;
+  --lanes_[c.lane].connecting;
   if (res < 0) {
     c.state = State::kClosing;
-    connect_failed();
+    connect_failed(lanes_[c.lane]);
     return;
   }
   c.state = State::kOpen;
@@ -325,7 +346,7 @@ void ClientPool::shut(uint32_t index, Failure failure) {
   for (size_t i = requests.size(); i-- > 0;) {
     InFlight& r = requests[i];
     if (may_resend && !r.resent && (i > 0 || c.in.empty())) {
-      queue_.push_front({r.tag, std::move(r.request), true});
+      lanes_[c.lane].queue.push_front({r.tag, std::move(r.request), true});
     } else {
       failed.push_back(r.tag);
     }
@@ -344,16 +365,16 @@ void ClientPool::finish_closing(uint32_t index) {
   c.out_sending.release();
   c.out_pending.release();
   c.send_offset = 0;
-  closed_.push_back(index);
+  lanes_[c.lane].closed.push_back(index);
 }
 
-// A failed connect costs the oldest waiting request its chance, so that a target that refuses
-// connections produces errors instead of an endless reconnect loop.
-void ClientPool::connect_failed() {
+// A failed connect costs the oldest request waiting in its lane its chance, so that a target
+// that refuses connections produces errors instead of an endless reconnect loop.
+void ClientPool::connect_failed(Lane& lane) {
   ++connect_failures_;
-  if (queue_.empty()) return;
-  const uint64_t tag = queue_.front().tag;
-  queue_.pop_front();
+  if (lane.queue.empty()) return;
+  const uint64_t tag = lane.queue.front().tag;
+  lane.queue.pop_front();
   fail(tag, Failure::kConnect, mono_ns());
 }
 

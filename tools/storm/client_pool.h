@@ -1,10 +1,13 @@
 #pragma once
 // storm's HTTP/1.1 client: one thread, one io_uring ring, a pool of keep-alive connections to
-// one target. Requests wait in one FIFO queue until a connection is free (by default a
+// one target. Requests wait in a FIFO queue until a connection is free (by default a
 // connection carries one request at a time, as a browser's does; `pipeline` > 1 lets it carry
-// that many). The connection used last is handed out first, as browsers do: under load every
-// connection is busy anyway, and when load falls the idle ones are left for the server to
-// close, instead of each request landing on the connection most likely to be timing out.
+// that many). The connections are split into lanes, each with its own queue: a request waits
+// only for a connection of its lane, so that one load (storm's steady status polls) never
+// queues behind another (the players' flows), while one ring and one loop still serve both. The
+// connection used last is handed out first, as browsers do: under load every connection is busy
+// anyway, and when load falls the idle ones are left for the server to close, instead of each
+// request landing on the connection most likely to be timing out.
 //
 // Why io_uring and not epoll: a loop iteration turns every send, recv and connect it prepared
 // into one io_uring_enter, which also waits for the next completions, so the syscall count per
@@ -53,7 +56,7 @@ class ClientPool {
   struct Options {
     sockaddr_storage address{};
     socklen_t address_length = 0;
-    uint32_t connections = 256;
+    std::vector<uint32_t> lanes{256};      // connections of each lane; lane 0 first
     uint32_t pipeline = 1;                 // requests in flight per connection
     uint64_t timeout_ns = 30'000'000'000;  // from the request's write to its complete answer
   };
@@ -71,8 +74,9 @@ class ClientPool {
   // why some could not be opened.
   std::string connect_all(uint64_t deadline_ns);
 
-  // Queues a complete HTTP/1.1 request; it goes out on the next poll().
-  void submit(uint64_t tag, std::string request);
+  // Queues a complete HTTP/1.1 request for a connection of `lane`; it goes out on the next
+  // poll().
+  void submit(uint64_t tag, std::string request, uint32_t lane = 0);
   // Writes queued requests to free connections, waits for completions until `deadline_ns`
   // (returns early on the first completion or a signal), and handles all that arrived.
   void poll(uint64_t deadline_ns);
@@ -80,7 +84,7 @@ class ClientPool {
   // their connections); call it every second or so.
   void expire(uint64_t now_ns);
 
-  size_t queued() const { return queue_.size(); }
+  size_t queued(uint32_t lane = 0) const { return lanes_[lane].queue.size(); }
   size_t in_flight() const { return in_flight_; }
   uint32_t open_connections() const { return open_; }
 
@@ -97,13 +101,20 @@ class ClientPool {
     std::string request;  // kept to send it again (see above)
     bool resent;
   };
+  struct Lane {
+    std::vector<uint32_t> closed;     // slots free to open
+    std::vector<uint32_t> available;  // open connections with room for a request, newest last
+    std::deque<Pending> queue;
+    uint32_t connecting = 0;
+  };
   struct Connection {
     int fd = -1;
+    uint32_t lane = 0;
     State state = State::kClosed;
     uint8_t ops = 0;  // SQEs whose completion has not arrived yet
     bool recv_armed = false;
     bool sending = false;
-    bool available = false;  // listed in available_
+    bool available = false;  // listed in its lane's available
     bool dirty = false;      // listed in dirty_
     bool proven = false;     // has answered or sat idle: a close there may be an idle timeout
     std::vector<InFlight> in_flight;
@@ -119,6 +130,7 @@ class ClientPool {
   void arm_send(uint32_t index);
   void flush(uint32_t index);
   void dispatch(uint64_t now_ns);
+  void dispatch(Lane& lane, uint64_t now_ns);
   void handle(const io_uring_cqe& cqe);
   void on_connect(uint32_t index, int res);
   void on_recv(uint32_t index, int res);
@@ -129,7 +141,7 @@ class ClientPool {
   // closed once every SQE on it has completed.
   void shut(uint32_t index, Failure failure);
   void finish_closing(uint32_t index);
-  void connect_failed();
+  void connect_failed(Lane& lane);
   void fail(uint64_t tag, Failure failure, uint64_t now_ns);
 
   Options options_;
@@ -138,13 +150,11 @@ class ClientPool {
   io_uring ring_{};
   bool ring_ready_ = false;
   std::vector<Connection> connections_;
-  std::vector<uint32_t> closed_;     // slots free to open
-  std::vector<uint32_t> available_;  // open connections with room for a request, newest last
-  std::vector<uint32_t> dirty_;      // connections with output to flush
-  std::deque<Pending> queue_;
+  std::vector<Lane> lanes_;
+  std::vector<uint32_t> dirty_;  // connections with output to flush
   size_t in_flight_ = 0;
   uint32_t open_ = 0;
-  uint32_t connecting_ = 0;
+  uint32_t connecting_ = 0;  // in every lane
   uint64_t connect_failures_ = 0;
 };
 

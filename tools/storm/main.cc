@@ -7,9 +7,11 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "tools/storm/mono_clock.h"
 #include "tools/storm/options.h"
+#include "tools/storm/poll_sessions.h"
 #include "tools/storm/report.h"
 #include "tools/storm/run.h"
 
@@ -59,8 +61,19 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  std::vector<PollSession> poll_sessions;
+  if (options.poll_rate > 0) {
+    if (std::string bad = read_poll_sessions(options.poll_sessions_path, &poll_sessions);
+        !bad.empty()) {
+      std::fprintf(stderr, "storm: --poll-sessions %s\n", bad.c_str());
+      return 2;
+    }
+  }
+
   ClientPool::Options pool;
-  pool.connections = options.connections;
+  // The players' lane (none when no launch is offered), then the steady polls' own.
+  pool.lanes = {options.schedule ? options.connections : 0};
+  if (options.poll_rate > 0) pool.lanes.push_back(options.poll_connections);
   pool.pipeline = options.pipeline;
   pool.timeout_ns = seconds_to_ns(options.timeout_s);
   if (std::string failed = resolve(options, &pool); !failed.empty()) {
@@ -69,7 +82,7 @@ int main(int argc, char** argv) {
   }
   raise_descriptor_limit();
 
-  StormRun run(options, pool);
+  StormRun run(options, pool, poll_sessions);
   if (std::string failed = run.start(); !failed.empty()) {
     std::fprintf(stderr, "storm: cannot start: %s\n", failed.c_str());
     return 2;
@@ -83,6 +96,12 @@ int main(int argc, char** argv) {
   report.target = options.host + ":" + options.port;
   report.schedule = options.schedule_text;
   report.run_id = options.run_id;
+  if (options.poll_rate > 0) {
+    char text[128];
+    std::snprintf(text, sizeof text, "%g/s over %zu sessions, %u connections", options.poll_rate,
+                  poll_sessions.size(), options.poll_connections);
+    report.steady_polls = text;
+  }
   report.times = run.run(g_signals);
   report.stats = &run.stats();
   report.accounting = &run.accounting();

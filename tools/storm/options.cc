@@ -32,18 +32,38 @@ std::string default_run_id() {
   return id;
 }
 
+// The steady poll load's flags, checked once all flags are read.
+std::string check_steady_polls(const StormOptions& o) {
+  if (o.poll_sessions_path.empty() != (o.poll_rate == 0)) {
+    return "--poll-sessions and --poll-rate go together";
+  }
+  if (o.poll_rate == 0) return {};
+  if (o.duration_s <= 0) return "--poll-rate needs --duration";
+  if (o.poll_connections == 0) return "--poll-connections must be at least 1";
+  return {};
+}
+
 // Everything a flag can set, checked once all flags are read.
 std::string check(StormOptions* o, bool have_launches, uint64_t burst) {
-  if (o->operator_key.empty()) return "--operator-key is required";
-  if (!o->schedule) return "one of --rate, --ramp or --burst is required";
-  if (burst > 0) {
-    if (have_launches && o->launches != burst) return "--burst N sets the launch count itself";
-    o->launches = burst;
+  if (!o->schedule) {
+    // No launches: a steady poll load alone.
+    if (o->poll_rate == 0 && o->poll_sessions_path.empty()) {
+      return "one of --rate, --ramp or --burst is required (or --poll-rate alone)";
+    }
+    if (have_launches) return "--launches needs --rate, --ramp or --burst";
+    o->schedule_text = "no launches";
+  } else {
+    if (o->operator_key.empty()) return "--operator-key is required";
+    if (burst > 0) {
+      if (have_launches && o->launches != burst) return "--burst N sets the launch count itself";
+      o->launches = burst;
+    }
+    if (o->launches == 0 && o->duration_s <= 0) {
+      if (o->schedule->ramp_seconds() <= 0) return "give --launches or --duration";
+      o->duration_s = o->schedule->ramp_seconds();
+    }
   }
-  if (o->launches == 0 && o->duration_s <= 0) {
-    if (o->schedule->ramp_seconds() <= 0) return "give --launches or --duration";
-    o->duration_s = o->schedule->ramp_seconds();
-  }
+  if (std::string why = check_steady_polls(*o); !why.empty()) return why;
   if (o->connections == 0) return "--connections must be at least 1";
   if (o->pipeline == 0) return "--pipeline must be at least 1";
   if (o->poll_interval_s <= 0 || o->keepalive_interval_s <= 0) return "intervals must be > 0";
@@ -56,17 +76,21 @@ std::string check(StormOptions* o, bool have_launches, uint64_t burst) {
 
 std::string usage() {
   return R"(usage: storm --operator-key KEY (--rate R | --ramp FROM:TO:SECONDS | --burst N) [flags]
+       storm --poll-sessions FILE --poll-rate R --duration SECONDS [flags]
 
 An open-loop launch-storm generator for ringside: simulated players launch a game, poll its
-status until it runs, keep it alive, and stop it, while storm measures every call.
+status until it runs, keep it alive, and stop it, while storm measures every call. Beside
+them, or alone (no launch flags), storm can keep a steady status-poll load on sessions that
+already exist.
 
-arrivals (one of):
+arrivals (one of, unless a steady poll load runs alone):
   --rate R                  launches per second: "200", "200/s", "600/min", "3600/h"
   --ramp FROM:TO:SECONDS    rate rising (or falling) linearly, then staying at TO
   --burst N                 N launches all due at once
 run length:
   --launches N              launches to offer in all
-  --duration SECONDS        offer launches for this long (with --ramp alone: the ramp's length)
+  --duration SECONDS        offer launches (and steady polls) for this long (with --ramp
+                            alone: the ramp's length)
   --grace SECONDS           after the last launch, wait this long at most for the flows still
                             under way (default 120)
 target:
@@ -78,8 +102,14 @@ players:
   --poll-interval SECONDS   between status polls (default 2)
   --keepalive-interval SECONDS  between keepalives while playing (default 30)
   --play-time SECONDS       from running to stop (default 10)
+steady status polls (both or neither; need --duration):
+  --poll-sessions FILE      "TOKEN SESSION_ID" lines (bench/seed_sessions writes them)
+  --poll-rate R             GET session-status at this rate, same syntax as --rate, cycling
+                            through the sessions; each due at its slot (open loop); any
+                            answer but 200 is an error in the status (steady) row
+  --poll-connections N      connections of their own for these polls (default 64)
 client:
-  --connections N           keep-alive connections (default 256)
+  --connections N           keep-alive connections for the players (default 256)
   --pipeline N              requests in flight per connection (default 1: like a browser)
   --timeout SECONDS         per request, from its write to its answer (default 30)
 output:
@@ -87,8 +117,8 @@ output:
   --quiet                   no progress line on stderr
   --help
 
-exit status: 0 when every accepted launch is accounted for, 1 when some is lost or a session
-id was handed out twice, 2 when storm could not run.
+exit status: 0 when every accepted launch is accounted for (steady polls play no part), 1 when
+some is lost or a session id was handed out twice, 2 when storm could not run.
 )";
 }
 
@@ -171,6 +201,15 @@ std::string parse_options(int argc, char** argv, StormOptions* o, bool* help) {
       if (!parse_count(value, &o->pipeline)) return bad;
     } else if (flag == "--timeout") {
       if (!parse_seconds(value, &o->timeout_s)) return bad;
+    } else if (flag == "--poll-sessions") {
+      if (value.empty()) return bad;
+      o->poll_sessions_path = std::string(value);
+    } else if (flag == "--poll-rate") {
+      auto rate = parse_launch_rate(value);
+      if (!rate) return bad;
+      o->poll_rate = *rate;
+    } else if (flag == "--poll-connections") {
+      if (!parse_count(value, &o->poll_connections)) return bad;
     } else if (flag == "--json") {
       if (value.empty()) return bad;
       o->json_path = std::string(value);

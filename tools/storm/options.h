@@ -13,11 +13,11 @@ struct StormOptions {
   std::string port = "8080";
   std::string operator_key;
   std::string game = "garden-of-forking-paths";
-  std::string run_id;  // default: derived from the clock and the pid
-  std::optional<ArrivalSchedule> schedule;
-  std::string schedule_text;  // as the report describes it: "rate 100/s", ...
-  uint64_t launches = 0;      // 0: no limit (then --duration bounds the run)
-  double duration_s = 0;      // 0: no limit (then --launches bounds the run)
+  std::string run_id;                       // default: derived from the clock and the pid
+  std::optional<ArrivalSchedule> schedule;  // unset: no launches (a steady poll load alone)
+  std::string schedule_text;                // as the report describes it: "rate 100/s", ...
+  uint64_t launches = 0;                    // 0: no limit (then --duration bounds the run)
+  double duration_s = 0;                    // 0: no limit (then --launches bounds the run)
   uint32_t connections = 256;
   uint32_t pipeline = 1;
   double poll_interval_s = 2;
@@ -25,6 +25,10 @@ struct StormOptions {
   double play_time_s = 10;
   double timeout_s = 30;
   double grace_s = 120;
+  // The steady status-poll load (see steady_polls.h): off while poll_rate is 0.
+  std::string poll_sessions_path;
+  double poll_rate = 0;  // polls per second
+  uint32_t poll_connections = 64;
   std::string json_path;
   bool progress = true;
 };

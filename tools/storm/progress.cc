@@ -32,15 +32,17 @@ std::string top_errors(const RunStats& stats) {
 void write_progress_line(FILE* out, const ProgressSample& sample, const RunStats& stats) {
   std::string errors = std::to_string(stats.error_total);
   if (stats.error_total > 0) errors += " (" + top_errors(stats) + ")";
+  std::string steady;
+  if (sample.steady_polls) steady = " poll-queued " + std::to_string(sample.steady_queued);
   std::fprintf(out,
                "[%5.0fs] launched %llu (%.0f/s) accepted %llu starting %llu playing %llu "
-               "stopped %llu errors %s | %.0f req/s in-flight %zu queued %zu conns %u\n",
+               "stopped %llu errors %s | %.0f req/s in-flight %zu queued %zu%s conns %u\n",
                sample.elapsed_s, static_cast<unsigned long long>(stats.launched),
                sample.launch_rate, static_cast<unsigned long long>(stats.accepted),
                static_cast<unsigned long long>(stats.starting),
                static_cast<unsigned long long>(stats.playing),
                static_cast<unsigned long long>(stats.stopped), errors.c_str(), sample.request_rate,
-               sample.in_flight, sample.queued, sample.open_connections);
+               sample.in_flight, sample.queued, steady.c_str(), sample.open_connections);
   std::fflush(out);
 }
 

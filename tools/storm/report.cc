@@ -50,6 +50,16 @@ void write_latency_json(JsonWriter& json, const Histogram& h) {
   json.end_object();
 }
 
+void write_endpoint_json(JsonWriter& json, const EndpointStats& s) {
+  json.begin_object();
+  json.key("sent").value(s.sent);
+  json.key("ok").value(s.ok);
+  json.key("errors").value(s.failed);
+  json.key("latencyMs");
+  write_latency_json(json, s.latency);
+  json.end_object();
+}
+
 }  // namespace
 
 void write_text_report(FILE* out, const ReportInput& in) {
@@ -62,18 +72,29 @@ void write_text_report(FILE* out, const ReportInput& in) {
   if (t.offered_s > 0) {
     std::fprintf(out, " (%.1f/s)", static_cast<double>(t.launches_offered) / t.offered_s);
   }
-  std::fprintf(out, "; run took %.1f s%s%s\n\n", t.elapsed_s, t.interrupted ? "; INTERRUPTED" : "",
+  std::fprintf(out, "; run took %.1f s%s%s\n", t.elapsed_s, t.interrupted ? "; INTERRUPTED" : "",
                t.cut_short ? "; grace period over with flows still under way" : "");
+  if (!in.steady_polls.empty()) {
+    std::fprintf(out, "steady status polls offered %llu: %s\n",
+                 static_cast<unsigned long long>(t.steady_polls_offered), in.steady_polls.c_str());
+  }
+  std::fprintf(out, "\n");
 
   std::fprintf(out, "%-16s %9s %9s %9s %10s %10s %10s %10s %10s  (ms from intended send)\n",
                "endpoint", "sent", "answered", "errors", "p50", "p90", "p99", "p99.9", "max");
-  for (size_t e = 0; e < kEndpointCount; ++e) {
+  // A steady poll load alone has no players: their rows would be all zeros.
+  const bool players = in.steady_polls.empty() || t.launches_offered > 0;
+  for (size_t e = 0; e < kEndpointCount && players; ++e) {
     const EndpointStats& s = stats.endpoints[e];
     const std::string name(endpoint_name(static_cast<Endpoint>(e)));
     write_latency_row(out, name.c_str(), &s, s.latency);
   }
+  if (!in.steady_polls.empty()) {
+    const std::string name(kSteadyStatusName);
+    write_latency_row(out, name.c_str(), &stats.steady_status, stats.steady_status.latency);
+  }
   std::fprintf(out, "\n");
-  write_latency_row(out, "time-to-running", nullptr, stats.time_to_running);
+  if (players) write_latency_row(out, "time-to-running", nullptr, stats.time_to_running);
   write_latency_row(out, "generator-lag", nullptr, stats.generator_lag);
 
   const uint64_t lag_p99 = stats.generator_lag.percentile(99);
@@ -137,15 +158,18 @@ std::string write_json_report(const std::string& path, const ReportInput& in) {
   json.key("endpoints").begin_object();
   for (size_t e = 0; e < kEndpointCount; ++e) {
     const EndpointStats& s = stats.endpoints[e];
-    json.key(endpoint_name(static_cast<Endpoint>(e))).begin_object();
-    json.key("sent").value(s.sent);
-    json.key("ok").value(s.ok);
-    json.key("errors").value(s.failed);
-    json.key("latencyMs");
-    write_latency_json(json, s.latency);
-    json.end_object();
+    json.key(endpoint_name(static_cast<Endpoint>(e)));
+    write_endpoint_json(json, s);
   }
   json.end_object();
+  if (!in.steady_polls.empty()) {
+    json.key("steadyPolls").begin_object();
+    json.key("schedule").value(in.steady_polls);
+    json.key("offered").value(t.steady_polls_offered);
+    json.key("status");
+    write_endpoint_json(json, stats.steady_status);
+    json.end_object();
+  }
   json.key("timeToRunningMs");
   write_latency_json(json, stats.time_to_running);
   json.key("generatorLagMs");

@@ -37,6 +37,8 @@ class Scenario {
   Scenario(ScenarioOptions options, ClientPool& pool, RunStats& stats,
            LaunchAccounting& accounting);
 
+  // Room for `players` players, so that their table does not grow mid-run.
+  void reserve(uint64_t players) { players_.reserve(players); }
   // A new player begins; its operator launch is due at `intended_ns`.
   void arrive(uint64_t intended_ns);
   // The answer (or failure) for the request of player `tag`: hand to ClientPool's callback.

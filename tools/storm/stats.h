@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "tools/storm/endpoints.h"
 #include "tools/storm/histogram.h"
@@ -19,13 +20,18 @@ struct EndpointStats {
   uint64_t failed = 0;  // any other status, or no answer at all (see errors)
 };
 
+// The row of the steady status polls (--poll-rate), apart from the players' own polls.
+inline constexpr std::string_view kSteadyStatusName = "status (steady)";
+
 struct RunStats {
   std::array<EndpointStats, kEndpointCount> endpoints;
+  // The steady status polls; any answer but 200 is an error. Not part of the players' flows.
+  EndpointStats steady_status;
   // From the launch request's intended send time to the arrival of the first status answer
   // that said "running" (so it includes up to one poll interval of waiting).
   Histogram time_to_running;
-  // How late storm itself acted on a due launch or player timer: large values mean storm,
-  // not the server, was the bottleneck.
+  // How late storm itself acted on a due launch, player timer or steady poll: large values
+  // mean storm, not the server, was the bottleneck.
   Histogram generator_lag;
   // "<endpoint> <status> <error code>" or "<endpoint> <transport failure>" -> count; a session
   // that ended in error counts as "session error <code>".

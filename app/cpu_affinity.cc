@@ -25,4 +25,10 @@ int pin_current_thread(const std::vector<int>& cpus, uint32_t index) {
   return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0 ? cpu : -1;
 }
 
+void name_current_thread(const char* name) {
+  char cut[16] = {};
+  for (size_t i = 0; i + 1 < sizeof cut && name[i] != '\0'; ++i) cut[i] = name[i];
+  pthread_setname_np(pthread_self(), cut);
+}
+
 }  // namespace ringside

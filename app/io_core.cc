@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 
+#include "app/cpu_affinity.h"
 #include "app/make_backend.h"
 #include "app/messages.h"
 #include "app/placement.h"
@@ -167,6 +168,7 @@ class IoCore {
 }  // namespace
 
 void run_io_core(Runtime& runtime) {
+  name_current_thread("ringside-io");
   IoCore core(runtime);
   core.run();
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <string>
 
 #include "api/api.h"
 #include "app/cpu_affinity.h"
@@ -163,6 +164,7 @@ class Shard {
 
 void run_shard(Runtime& runtime, uint32_t index, const std::vector<int>& cpus) {
   pin_current_thread(cpus, index);
+  name_current_thread(("ringside-s" + std::to_string(index)).c_str());
   Shard shard(runtime, index);
   shard.run();
 }

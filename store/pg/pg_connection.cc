@@ -1,5 +1,10 @@
 #include "store/pg/pg_connection.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cstring>
 #include <random>
 #include <utility>
 
@@ -16,6 +21,35 @@ constexpr const char* kEnsureDurableCommits =
     "WHERE current_setting('synchronous_commit') = 'off'";
 
 constexpr uint64_t kUnsent = PgConnection::kNoDeadline;
+
+// How often the loop asks whether a host-name lookup is done (rounded up to the timer tick).
+constexpr uint64_t kLookupPollMs = 5;
+
+// The host to look up before connecting: the URL's host when it is one name. Empty when libpq
+// would resolve nothing (no host, hostaddr given, an IP address, a Unix-socket directory or
+// abstract socket) and for a list of hosts, which is left to libpq.
+std::string host_to_resolve(const std::string& url) {
+  PQconninfoOption* parsed = PQconninfoParse(url.c_str(), nullptr);
+  if (!parsed) return "";
+  std::string host;
+  std::string hostaddr;
+  for (const PQconninfoOption* o = parsed; o->keyword; ++o) {
+    if (!o->val) continue;
+    if (std::strcmp(o->keyword, "host") == 0) host = o->val;
+    if (std::strcmp(o->keyword, "hostaddr") == 0) hostaddr = o->val;
+  }
+  PQconninfoFree(parsed);
+  if (!hostaddr.empty() || host.empty() || host[0] == '/' || host[0] == '@' ||
+      host.find(',') != std::string::npos) {
+    return "";
+  }
+  unsigned char address[sizeof(in6_addr)];
+  if (inet_pton(AF_INET, host.c_str(), address) == 1 ||
+      inet_pton(AF_INET6, host.c_str(), address) == 1) {
+    return "";
+  }
+  return host;
+}
 
 // libpq's messages end with a newline and may span lines; logs and /readyz want one line.
 std::string one_line(std::string_view text) {
@@ -66,14 +100,10 @@ PgConnection::PgConnection(Options options)
       backoff_(options_.backoff_initial_ms, options_.backoff_max_ms, std::random_device{}()) {
   // Later keywords win, so everything the URL sets overrides these defaults. TCP keepalives
   // notice a vanished server within about 25 s even when nothing is in flight.
-  keywords_ = {"application_name",
-               "keepalives",
-               "keepalives_idle",
-               "keepalives_interval",
-               "keepalives_count",
-               "dbname",
-               nullptr};
-  values_ = {"ringside", "1", "10", "5", "3", options_.url.c_str(), nullptr};
+  keywords_ = {"application_name",    "keepalives",       "keepalives_idle",
+               "keepalives_interval", "keepalives_count", "dbname"};
+  values_ = {"ringside", "1", "10", "5", "3", options_.url.c_str()};
+  lookup_host_ = host_to_resolve(options_.url);
 }
 
 PgConnection::~PgConnection() {
@@ -105,11 +135,58 @@ void PgConnection::set_state(State state, std::string_view why) {
 
 void PgConnection::connect(uint64_t now_ms) {
   set_state(State::kConnecting, "");
-  conn_ = PQconnectStartParams(keywords_.data(), values_.data(), /*expand_dbname=*/1);
+  connect_deadline_ms_ = now_ms + options_.connect_timeout_ms;
+  if (lookup_host_.empty()) {
+    start_libpq(now_ms);
+    return;
+  }
+  resolver_.start(lookup_host_);
+  looking_up_ = true;
+  lookup_check_ms_ = now_ms + kLookupPollMs;
+}
+
+void PgConnection::check_lookup(uint64_t now_ms) {
+  switch (resolver_.poll()) {
+    case PgResolver::Status::kDone:
+      break;
+    case PgResolver::Status::kFailed:
+      log_warn("postgres_host_lookup_failed").kv("host", lookup_host_).kv("why", resolver_.error());
+      drop_connection(now_ms,
+                      "could not resolve host \"" + lookup_host_ + "\": " + resolver_.error());
+      return;
+    default:
+      lookup_check_ms_ = now_ms + kLookupPollMs;
+      return;
+  }
+  looking_up_ = false;
+  resolved_hosts_.clear();
+  resolved_addresses_.clear();
+  for (const std::string& address : resolver_.addresses()) {
+    if (!resolved_addresses_.empty()) {
+      resolved_hosts_.push_back(',');
+      resolved_addresses_.push_back(',');
+    }
+    resolved_hosts_.append(lookup_host_);
+    resolved_addresses_.append(address);
+  }
+  start_libpq(now_ms);
+}
+
+void PgConnection::start_libpq(uint64_t now_ms) {
+  // Later keywords win: host and hostaddr override the URL's. libpq tries the addresses in
+  // order, as it would those of its own lookup; one port in the URL applies to all of them.
+  std::vector<const char*> keywords = keywords_;
+  std::vector<const char*> values = values_;
+  if (!lookup_host_.empty()) {
+    keywords.insert(keywords.end(), {"host", "hostaddr"});
+    values.insert(values.end(), {resolved_hosts_.c_str(), resolved_addresses_.c_str()});
+  }
+  keywords.push_back(nullptr);
+  values.push_back(nullptr);
+  conn_ = PQconnectStartParams(keywords.data(), values.data(), /*expand_dbname=*/1);
   ++fd_generation_;
   connected_ = false;
   connect_poll_ = PGRES_POLLING_WRITING;  // libpq: start as if PQconnectPoll asked to write
-  connect_deadline_ms_ = now_ms + options_.connect_timeout_ms;
   if (!conn_) {
     drop_connection(now_ms, "out of memory");
   } else if (PQstatus(conn_) == CONNECTION_BAD) {
@@ -352,6 +429,8 @@ void PgConnection::deliver(Batch& batch) {
 }
 
 void PgConnection::drop_connection(uint64_t now_ms, const std::string& why) {
+  if (looking_up_) resolver_.cancel();
+  looking_up_ = false;
   if (conn_) PQfinish(conn_);
   conn_ = nullptr;
   ++fd_generation_;
@@ -382,7 +461,7 @@ uint64_t PgConnection::next_deadline_ms() const {
     case State::kDown:
       return started_ ? retry_at_ms_ : kNoDeadline;
     case State::kConnecting:
-      return connect_deadline_ms_;
+      return looking_up_ ? std::min(lookup_check_ms_, connect_deadline_ms_) : connect_deadline_ms_;
     case State::kReady:
       if (options_.batch_timeout_ms == 0 || in_flight_.empty() ||
           in_flight_.front().sent_ms == kUnsent) {
@@ -404,8 +483,16 @@ void PgConnection::on_timer(uint64_t now_ms) {
       connect(now_ms);
       break;
     case State::kConnecting:
-      drop_connection(now_ms, "connecting took longer than " +
-                                  std::to_string(options_.connect_timeout_ms) + " ms");
+      if (looking_up_ && now_ms < connect_deadline_ms_) {
+        check_lookup(now_ms);
+      } else if (looking_up_) {
+        log_warn("postgres_host_lookup_failed").kv("host", lookup_host_).kv("why", "timed out");
+        drop_connection(now_ms, "resolving host \"" + lookup_host_ + "\" took longer than " +
+                                    std::to_string(options_.connect_timeout_ms) + " ms");
+      } else {
+        drop_connection(now_ms, "connecting took longer than " +
+                                    std::to_string(options_.connect_timeout_ms) + " ms");
+      }
       break;
     case State::kReady:
       drop_connection(now_ms, "no answer from the database in " +

@@ -25,6 +25,12 @@
 // on_timer() at next_deadline_ms(); call flush() after building batches (and whenever
 // convenient: it is cheap). fd() changes across reconnects (fd_generation() tells).
 //
+// Host names. libpq would resolve the URL's host with a blocking getaddrinfo(); when the host
+// is one name (not an IP address, not a socket directory, not a list), each attempt looks it
+// up first with PgResolver, off the loop, and hands libpq the addresses as `hostaddr` (host
+// stays as given, for TLS verification and .pgpass). A lookup that fails is a failed attempt.
+// Lists of hosts (`host=a,b`) are left to libpq, which resolves them blocking.
+//
 // Statements in Options::prepared are prepared on every connection before it reports ready;
 // execute(i, ...) runs the i-th one. Not thread-safe: one thread owns it.
 #include <libpq-fe.h>
@@ -40,6 +46,7 @@
 
 #include "store/pg/pg_backoff.h"
 #include "store/pg/pg_params.h"
+#include "store/pg/pg_resolver.h"
 #include "store/pg/pg_result.h"
 
 namespace ringside {
@@ -137,6 +144,9 @@ class PgConnection {
 
   void set_state(State state, std::string_view why);
   void connect(uint64_t now_ms);
+  // Hands the URL (and the addresses looked up, if any) to libpq.
+  void start_libpq(uint64_t now_ms);
+  void check_lookup(uint64_t now_ms);
   void advance_connect(uint64_t now_ms);
   void on_connected(uint64_t now_ms);
   void read_results(uint64_t now_ms);
@@ -151,6 +161,12 @@ class PgConnection {
   Options options_;
   std::vector<const char*> keywords_;
   std::vector<const char*> values_;
+  std::string lookup_host_;  // the host name to resolve before each attempt; empty: none
+  PgResolver resolver_;
+  bool looking_up_ = false;
+  uint64_t lookup_check_ms_ = 0;
+  std::string resolved_hosts_;      // lookup_host_ once per address, comma-separated
+  std::string resolved_addresses_;  // the addresses, comma-separated
   PGconn* conn_ = nullptr;
   State state_ = State::kDown;
   PostgresPollingStatusType connect_poll_ = PGRES_POLLING_WRITING;

@@ -651,6 +651,14 @@ void PlayerApi::answer_stop_waiters(const GameSession& s) {
   }
 }
 
+void PlayerApi::refuse_stop_waiters(const Id128& session) {
+  auto found = stop_waiters_.find(session);
+  if (found == stop_waiters_.end()) return;
+  const std::vector<ReplyTarget> waiters = std::move(found->second);
+  stop_waiters_.erase(found);
+  for (const ReplyTarget& t : waiters) answer_unavailable(t, kRouteStop);
+}
+
 bool PlayerApi::on_message(uint16_t kind, const void* payload, uint32_t len) {
   switch (kind) {
     case kMsgSessionPhase: {

@@ -108,6 +108,8 @@ class PlayerApi {
   void answer(const PendingWrite& pending);
   void answer_unavailable(ReplyTarget target, uint16_t route);
   void answer_stop_waiters(const GameSession& s);
+  // Answers the session's waiting stop requests 503.
+  void refuse_stop_waiters(const Id128& session);
   static void on_lazy_write_timer(TimerNode* node);
   Runtime& runtime_;
   Reactor& reactor_;

@@ -85,18 +85,18 @@ void PlayerApi::on_store_result(uint64_t seq, WriteOutcome outcome) {
       GameSession* s = sessions_.find(p.session);
       if (outcome == WriteOutcome::kDelayed) {
         // Still retried; the stop is answered 503 now and again until it commits.
-        if (auto found = stop_waiters_.find(p.session); found != stop_waiters_.end()) {
-          const std::vector<ReplyTarget> waiters = std::move(found->second);
-          stop_waiters_.erase(found);
-          for (const ReplyTarget& t : waiters) answer_unavailable(t, kRouteStop);
-        }
+        refuse_stop_waiters(p.session);
         return;
       }
       if (auto u = uncommitted_ends_.find(p.session);
           u != uncommitted_ends_.end() && u->second == seq) {
         uncommitted_ends_.erase(u);
       }
-      if (s) answer_stop_waiters(*s);
+      if (s) {
+        answer_stop_waiters(*s);
+      } else {
+        refuse_stop_waiters(p.session);  // forgotten meanwhile: its player's history was full
+      }
       break;
     }
   }

@@ -24,6 +24,19 @@ constexpr size_t kRecvChunk = size_t{16} * 1024;
 
 }  // namespace
 
+std::string error_key(std::string_view endpoint, const ClientResult& result,
+                      std::string_view code) {
+  std::string key(endpoint);
+  key += ' ';
+  if (result.failure != Failure::kNone) {
+    key += failure_name(result.failure);
+  } else {
+    key += std::to_string(result.response.status);
+    if (!code.empty()) key.append(" ").append(code);
+  }
+  return key;
+}
+
 const char* failure_name(Failure failure) {
   switch (failure) {
     case Failure::kNone:

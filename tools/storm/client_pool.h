@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/byte_buffer.h"
@@ -50,6 +51,10 @@ struct ClientResult {
   HttpResponseHead response;  // valid when failure is kNone; body valid during the callback only
   uint64_t done_ns = 0;       // when the answer (or the failure) arrived
 };
+
+// What a failed request counts under in the error table: "ENDPOINT FAILURE" when no answer
+// came, else "ENDPOINT STATUS" and the answer's error code, if it has one.
+std::string error_key(std::string_view endpoint, const ClientResult& result, std::string_view code);
 
 class ClientPool {
  public:

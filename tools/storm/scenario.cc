@@ -114,16 +114,8 @@ void Scenario::finish(uint32_t n) {
 }
 
 void Scenario::count_error(Endpoint endpoint, const ClientResult& result, std::string_view code) {
-  std::string key(endpoint_name(endpoint));
-  key += ' ';
-  if (result.failure != Failure::kNone) {
-    key += failure_name(result.failure);
-  } else {
-    key += std::to_string(result.response.status);
-    if (!code.empty()) key.append(" ").append(code);
-  }
   ++stats_.endpoints[static_cast<size_t>(endpoint)].failed;
-  ++stats_.errors[key];
+  ++stats_.errors[error_key(endpoint_name(endpoint), result, code)];
   ++stats_.error_total;
 }
 

@@ -51,16 +51,8 @@ void SteadyPolls::on_result(uint64_t tag, const ClientResult& result) {
     }
     code = reader_.read(result.response.body).error_code;
   }
-  std::string key(kSteadyStatusName);
-  key += ' ';
-  if (result.failure != Failure::kNone) {
-    key += failure_name(result.failure);
-  } else {
-    key += std::to_string(result.response.status);
-    if (!code.empty()) key.append(" ").append(code);
-  }
   ++row.failed;
-  ++stats_.errors[key];
+  ++stats_.errors[error_key(kSteadyStatusName, result, code)];
   ++stats_.error_total;
 }
 

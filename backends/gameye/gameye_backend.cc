@@ -542,8 +542,9 @@ void GameyeBackend::reconcile(const std::vector<ListedSession>* listed) {
   recovering_.clear();
   std::unordered_map<std::string_view, const ListedSession*> by_label;
   if (listed != nullptr) {
+    // Live ones are adopted, unreachable ones too: the liveness check judges those.
     for (const ListedSession& l : *listed) {
-      if (!gameye_status_serving(l.status)) continue;
+      if (!gameye_status_live(l.status)) continue;
       by_label.emplace(l.session_label, &l);
     }
   } else {
@@ -678,7 +679,10 @@ void GameyeBackend::lose_vanished(uint64_t listing, const std::vector<ListedSess
     // way, or one that came to run since, waits for the next listing.
     if (s.state != State::kRunning || s.running_since_listing >= listing) continue;
     const auto by = by_id.find(s.uuid);
-    if (by != by_id.end() && gameye_status_serving(by->second->status)) continue;
+    if (by != by_id.end() && gameye_status_serving(by->second->status)) {
+      s.doubtful_listings = 0;
+      continue;
+    }
     const auto labelled = serving_by_label.find(s.id_text);
     if (labelled != serving_by_label.end()) {
       // It runs under another id than believed (adopted unverified): take Gameye's.
@@ -687,9 +691,19 @@ void GameyeBackend::lose_vanished(uint64_t listing, const std::vector<ListedSess
           .kv("was", s.uuid)
           .kv("gameye_id", labelled->second->id);
       s.uuid = labelled->second->id;
+      s.doubtful_listings = 0;
       continue;
     }
-    lost.push_back({id, by == by_id.end() ? std::string() : by->second->status});
+    const std::string status = by == by_id.end() ? std::string() : by->second->status;
+    if ((status.empty() || gameye_status_live(status)) &&
+        ++s.doubtful_listings < kDoubtsBeforeLost) {
+      log_warn("gameye_session_doubtful")
+          .kv("session", s.id_text)
+          .kv("gameye_id", s.uuid)
+          .kv("status", status.empty() ? std::string_view("absent") : std::string_view(status));
+      continue;
+    }
+    lost.push_back({id, status});
   }
   for (const Lost& l : lost) {
     Session* s = find(l.id);

@@ -120,7 +120,13 @@ class GameyeBackend final : public Backend {
     uint32_t deletes = 0;
     // listings_sent_ when it became running: only listings asked for later may judge it.
     uint64_t running_since_listing = 0;
+    // Listings in a row that showed it unreachable or did not list it (kDoubtsBeforeLost).
+    uint8_t doubtful_listings = 0;
   };
+  // A running session Gameye shows unreachable, or does not list, is lost only when this many
+  // listings in a row say so: a machine's short blip, or a listing that missed a session,
+  // must not end a game. Exited or dead in one listing is lost at once: Gameye says it ended.
+  static constexpr uint8_t kDoubtsBeforeLost = 2;
 
   // What the one listing under way is for.
   enum class Listing : uint8_t { kNone, kRecovery, kLiveness };

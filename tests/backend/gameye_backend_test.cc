@@ -418,9 +418,10 @@ TEST_F(GameyeBackendTest, RunningSessionsThatDieAreLostWithinTheInterval) {
     return events_.lost(dead.id) && events_.lost(exited.id) && events_.lost(vanished.id) &&
            events_.lost(unreachable.id);
   }));
-  // One interval to the next check, plus the listing's own time (generous on a busy machine).
+  // Dead and exited: the next check. Vanished and unreachable: two checks in a row
+  // (kDoubtsBeforeLost). Plus the listings' own time (generous on a busy machine).
   EXPECT_LT(std::chrono::steady_clock::now() - died,
-            std::chrono::milliseconds(o.liveness_ms + 700));
+            std::chrono::milliseconds(2 * o.liveness_ms + 700));
   for (const TestSession* s : {&dead, &exited, &vanished, &unreachable}) {
     EXPECT_EQ(events_.lost(s->id), SessionError::kContainerLost) << s->text;
     EXPECT_EQ(events_.count(RecordedEvent::kLost, s->id), 1u);
@@ -454,10 +455,38 @@ TEST_F(GameyeBackendTest, FailedListingsLoseNothing) {
   EXPECT_FALSE(events_.lost(s.id));
   EXPECT_EQ(backend->session_count(), 1u);
   EXPECT_EQ(listings("200"), 0u);
-  // The first listing that comes judges it.
+  // The first two listings that come judge it (a failed one breaks no run of doubts: it
+  // says nothing).
   ASSERT_TRUE(driver_.run_until([&] { return events_.lost(s.id).has_value(); }));
   EXPECT_EQ(events_.lost(s.id), SessionError::kContainerLost);
-  EXPECT_GE(listings("200"), 1u);
+  EXPECT_GE(listings("200"), 2u);
+}
+
+TEST_F(GameyeBackendTest, ASessionUnreachableForOneListingIsNotLost) {
+  ASSERT_TRUE(start_standin());
+  GameyeOptions o = options();
+  o.liveness_ms = 300;
+  auto backend = make(o);
+  TestSession s;
+  ASSERT_TRUE(run(*backend, s));
+  const uint64_t before = listings("200");
+  ASSERT_EQ(befall(s.uuid(), "server_unreachable"), 204);
+  // One listing sees its machine unreachable; then the machine is back.
+  ASSERT_TRUE(eventually([&] { return listings("200") == before + 1; }));
+  ASSERT_EQ(befall(s.uuid(), "running"), 204);
+  ASSERT_TRUE(eventually([&] { return listings("200") >= before + 3; }));
+  EXPECT_FALSE(events_.lost(s.id));
+  EXPECT_EQ(backend->session_count(), 1u);
+  EXPECT_EQ(status_at_gameye(s), "running");
+  // A blip later is again one doubt, not the second of a run.
+  const uint64_t later = listings("200");
+  ASSERT_EQ(befall(s.uuid(), "server_unreachable"), 204);
+  ASSERT_TRUE(eventually([&] { return listings("200") == later + 1; }));
+  ASSERT_EQ(befall(s.uuid(), "running"), 204);
+  ASSERT_TRUE(eventually([&] { return listings("200") >= later + 2; }));
+  EXPECT_FALSE(events_.lost(s.id));
+  backend->stop(s.id);
+  ASSERT_TRUE(driver_.run_until([&] { return events_.stopped(s.id).has_value(); }));
 }
 
 TEST_F(GameyeBackendTest, SessionLaunchedDuringAListingIsNotJudgedByIt) {

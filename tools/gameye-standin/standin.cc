@@ -374,11 +374,16 @@ void Standin::stop(const Request& request, std::string_view id, Reply& reply) {
 void Standin::befall(const Request& request, std::string_view id, std::string_view outcome,
                      Reply& reply) {
   Session* s = sessions_.find(id);
-  if (!s || s->state != SessionState::kRunning) {
+  // "running": an unreachable session's machine is back.
+  const SessionState from =
+      outcome == "running" ? SessionState::kUnreachable : SessionState::kRunning;
+  if (!s || s->state != from) {
     render_error(reply, s ? kAlreadyTerminated : kUnknownSession, request.path);
     return;
   }
-  if (outcome == "exited") {
+  if (outcome == "running") {
+    s->state = SessionState::kRunning;
+  } else if (outcome == "exited") {
     s->state = SessionState::kStopped;
   } else if (outcome == "dead") {
     s->state = SessionState::kFailed;
@@ -387,7 +392,7 @@ void Standin::befall(const Request& request, std::string_view id, std::string_vi
   } else if (outcome == "vanished") {
     s->state = SessionState::kVanished;
   } else {
-    const Violation bad{"outcome", "is not exited, dead, server_unreachable or vanished"};
+    const Violation bad{"outcome", "is not exited, dead, server_unreachable, vanished or running"};
     render_error(reply, kInvalidRequest, request.path, {&bad, 1});
     return;
   }

@@ -61,11 +61,7 @@ TEST(PgHostLookupTest, UnresolvableHostFailsRetriesAndNeverStallsTheLoop) {
   });
 
   MessageBus bus(1, 1 << 16);
-  Reactor::Options reactor_options;
-  reactor_options.sq_entries = 256;
-  reactor_options.cq_entries = 1024;
-  reactor_options.timer_tick_ms = 10;
-  Reactor reactor(bus, 0, reactor_options);
+  Reactor reactor(bus, 0, pgtest::test_reactor_options());
   PgPoller poller(reactor, conn);
 
   Ticker ticker;

@@ -104,6 +104,14 @@ PgConnection::Options test_options(const std::string& url) {
   return options;
 }
 
+Reactor::Options test_reactor_options() {
+  Reactor::Options options;
+  options.sq_entries = 256;
+  options.cq_entries = 1024;
+  options.timer_tick_ms = 10;
+  return options;
+}
+
 PgLoop::PgLoop(PgConnection::Options options) : conn_(std::move(options)) {
   conn_.set_state_handler([this](PgConnection::State state, std::string_view why) {
     states.push_back(state);
@@ -118,11 +126,7 @@ bool PgLoop::start(uint64_t timeout_ms) {
 bool PgLoop::run_until(const std::function<bool()>& done, uint64_t timeout_ms) {
   if (done()) return true;
   MessageBus bus(1, 1 << 16);
-  Reactor::Options options;
-  options.sq_entries = 256;
-  options.cq_entries = 1024;
-  options.timer_tick_ms = 10;
-  Reactor reactor(bus, 0, options);
+  Reactor reactor(bus, 0, test_reactor_options());
   PgPoller poller(reactor, conn_);
   if (!started_) {
     started_ = true;

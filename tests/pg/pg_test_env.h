@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/reactor.h"
 #include "store/pg/pg_connection.h"
 
 namespace ringside::pgtest {
@@ -77,6 +78,8 @@ class PgLoop {
 
 // Options with quick reconnects, for tests.
 PgConnection::Options test_options(const std::string& url);
+// A small reactor with 10 ms timer ticks, for a test's own loop.
+Reactor::Options test_reactor_options();
 
 // The outcome of one batch, filled in by its callback.
 struct BatchOutcome {

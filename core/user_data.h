@@ -32,6 +32,7 @@ enum CompletionKind : uint8_t {
   kSendCompletion,
   kBackendCompletion,  // I/O core: backend clients (later)
   kStoreCompletion,    // I/O core: database socket (later)
+  kFileCompletion,     // I/O core: file work done on a helper thread (backends/file_worker.h)
   kCompletionKindCount,
 };
 

@@ -178,6 +178,17 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
     put(out, "\n");
   }
 
+  const BackendMetrics& bm = runtime.backend_metrics;
+  put(out, "# HELP ringside_saves_failed_total Stops whose save data was not kept, by reason.\n");
+  put(out, "# TYPE ringside_saves_failed_total counter\n");
+  for (size_t e = 1; e < kSaveErrorCount; ++e) {
+    put(out, "ringside_saves_failed_total{reason=\"");
+    put(out, save_error_code(static_cast<SaveError>(e)));
+    put(out, "\"} ");
+    put(out, bm.saves_failed[e].get());
+    put(out, "\n");
+  }
+
   put(out, "# HELP ringside_bad_requests_total Malformed or over-limit requests.\n");
   put(out, "# TYPE ringside_bad_requests_total counter\n");
   uint64_t bad = 0;

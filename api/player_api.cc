@@ -595,6 +595,7 @@ void PlayerApi::render_status_fields(JsonWriter& w, const GameSession& s) {
     w.key("error").begin_object().key("code").value(error_code(s.error));
     w.key("message").value(error_message(s.error)).end_object();
   }
+  render_save_error(w, s);
 }
 
 void PlayerApi::render_stop_result(const GameSession& s, Reply& reply) {
@@ -602,7 +603,16 @@ void PlayerApi::render_stop_result(const GameSession& s, Reply& reply) {
   w.begin_object().key("status").value(status_name(s.status));
   w.key("duration").value(s.duration_ms(s.ended_ms) / 1000);
   w.key("cpuSeconds").value(s.cpu_seconds).key("peakMemoryMb").value(s.peak_memory_mb);
+  render_save_error(w, s);
   w.end_object();
+}
+
+// A stop that could not keep the save data still ends `stopped`, with its figures; this says
+// what happened to the save (the slot keeps the previous one).
+void PlayerApi::render_save_error(JsonWriter& w, const GameSession& s) {
+  if (s.save_error == SaveError::kNone) return;
+  w.key("saveError").begin_object().key("code").value(save_error_code(s.save_error));
+  w.key("message").value(save_error_message(s.save_error)).end_object();
 }
 
 // ---- updates from the I/O core -------------------------------------------------------------

@@ -94,6 +94,7 @@ class PlayerApi {
   void finish(GameSession& s, SessionStatus status, SessionError error,
               const SessionFigures& figures);
   void render_stop_result(const GameSession& s, Reply& reply);
+  static void render_save_error(JsonWriter& w, const GameSession& s);
   void render_status_fields(JsonWriter& w, const GameSession& s);
   void render_session_id(JsonWriter& w, const GameSession& s);
   static void on_idle(void* ctx, uint32_t session);

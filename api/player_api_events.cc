@@ -23,6 +23,7 @@ void PlayerApi::finish(GameSession& s, SessionStatus status, SessionError error,
       slot->updated_ms = reactor_.clock().unix_ms;
     }
   }
+  s.save_error = figures.save_error;
   sessions_.end(s, status, reason, error, figures.cpu_seconds, figures.peak_memory_mb);
   session_urls_.erase(s.id);
   restored_stopping_.erase(s.id);

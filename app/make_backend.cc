@@ -52,11 +52,12 @@ GameyeOptions gameye_options(const Config& config) {
 
 }  // namespace
 
-std::unique_ptr<Backend> make_backend(const Runtime& runtime, Reactor& reactor, TimerWheel& timers,
+std::unique_ptr<Backend> make_backend(Runtime& runtime, Reactor& reactor, TimerWheel& timers,
                                       std::function<uint64_t()> now_ms, BackendEvents& events) {
   if (runtime.config.backend == "docker") {
     return std::make_unique<DockerBackend>(docker_fleet(runtime.config),
-                                           docker_options(runtime.config), reactor, events);
+                                           docker_options(runtime.config), reactor, events,
+                                           runtime.backend_metrics);
   }
   if (runtime.config.backend == "gameye") {
     auto http = std::make_unique<HttpClient>(reactor);

@@ -13,6 +13,7 @@
 #include "app/config.h"
 #include "app/placement_metrics.h"
 #include "backends/backend.h"
+#include "backends/backend_metrics.h"
 #include "core/message_bus.h"
 #include "http/http_metrics.h"
 #include "store/durable/loaded_state.h"
@@ -54,6 +55,7 @@ struct Runtime {
   std::unique_ptr<HttpMetrics[]> metrics;
   std::unique_ptr<PlayerMetrics[]> player_metrics;
   PlacementMetrics placement_metrics;  // written by the I/O core
+  BackendMetrics backend_metrics;      // written by the I/O core's backend
   // One listening socket per shard, all opened before any shard starts; shard i owns [i].
   std::vector<int> listen_fds;
   // Every thread creates its ring, publishes the ring fd, then waits here before it may

@@ -88,4 +88,33 @@ std::string_view end_reason_name(EndReason r) {
   return "";
 }
 
+std::string_view save_error_code(SaveError e) {
+  switch (e) {
+    case SaveError::kNone:
+      return "";
+    case SaveError::kTooLarge:
+      return "save_too_large";
+    case SaveError::kRejected:
+      return "save_rejected";
+    case SaveError::kFailed:
+      return "save_failed";
+  }
+  return "";
+}
+
+std::string_view save_error_message(SaveError e) {
+  switch (e) {
+    case SaveError::kNone:
+      return "";
+    case SaveError::kTooLarge:
+      return "The save data is over 64 MiB and was not kept; the slot has its previous save.";
+    case SaveError::kRejected:
+      return "The save data held links or paths outside the save directory and was not kept; "
+             "the slot has its previous save.";
+    case SaveError::kFailed:
+      return "The save data could not be copied out and stored; the slot has its previous save.";
+  }
+  return "";
+}
+
 }  // namespace ringside

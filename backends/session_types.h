@@ -1,5 +1,6 @@
 #pragma once
 // Words the shards, the I/O core and every backend share about a game session.
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -21,6 +22,16 @@ enum class SessionError : uint8_t {
   kBackendUnavailable,  // the backend refused us (misconfigured, unauthorised)
 };
 
+// Why a stop could not keep the session's save data. The session still ends `stopped` with
+// its figures; its slot keeps the save it had before (nothing half-written replaces it).
+enum class SaveError : uint8_t {
+  kNone,
+  kTooLarge,  // over the save size limit (64 MiB)
+  kRejected,  // not a plain tar of files and directories inside the save directory
+  kFailed,    // not copied out of the container, or not written to disk
+};
+inline constexpr size_t kSaveErrorCount = 4;
+
 // How a session ended (history `endReason`).
 enum class EndReason : uint8_t { kNone, kStopped, kIdleTimeout, kError };
 
@@ -29,12 +40,15 @@ std::string_view phase_name(StartPhase p);
 std::string_view error_code(SessionError e);
 std::string_view error_message(SessionError e);
 std::string_view end_reason_name(EndReason r);
+std::string_view save_error_code(SaveError e);
+std::string_view save_error_message(SaveError e);
 
 // What a stop measured. NaN means the backend could not tell (never a made-up zero).
 struct SessionFigures {
   double cpu_seconds = 0;
   double peak_memory_mb = 0;
-  uint64_t save_bytes = 0;  // size of the save data persisted to the slot
+  uint64_t save_bytes = 0;                  // size of the save data persisted to the slot
+  SaveError save_error = SaveError::kNone;  // the save data was not persisted, and why
 };
 
 }  // namespace ringside

@@ -89,6 +89,7 @@ uint32_t SessionStore::restore(uint32_t player, const LoadedSession& loaded) {
   s.last_keepalive_ms = loaded.last_keepalive_ms;
   s.cpu_seconds = loaded.cpu_seconds;
   s.peak_memory_mb = loaded.peak_memory_mb;
+  s.save_error = SaveError::kNone;  // kept in memory only: not in the durable state
   by_id_.insert(s.id, index);
   ++by_status_[static_cast<int>(s.status)];
   Player& p = players_[player];

@@ -61,6 +61,7 @@ struct GameSession : TimerNode {  // the node is its idle-reclaim timer
   int64_t last_keepalive_ms = 0;
   double cpu_seconds = 0;
   double peak_memory_mb = 0;
+  SaveError save_error = SaveError::kNone;  // a stop that could not keep the save data
 
   bool active() const {
     return status == SessionStatus::kStarting || status == SessionStatus::kRunning ||

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 
@@ -35,11 +36,13 @@ std::string why(const HttpResponse& r) {
 }  // namespace
 
 DockerBackend::DockerBackend(std::vector<DockerEngine> engines, DockerOptions options,
-                             Reactor& reactor, BackendEvents& events)
+                             Reactor& reactor, BackendEvents& events, BackendMetrics& metrics)
     : options_(std::move(options)),
       reactor_(reactor),
       timers_(reactor.timers()),
       events_(events),
+      metrics_(metrics),
+      files_(reactor),
       client_(reactor) {
   orphan_timer_.backend = this;
   orphan_timer_.on_fire = &DockerBackend::on_orphan_timer;
@@ -153,6 +156,14 @@ void DockerBackend::stop(const Id128& session) {
       }
       return;
     case Step::kRunning:
+      if (!engines_[s->engine]->up) {
+        // Every call would fail or time out: the lost-engine outcome, without the wait.
+        log_warn("docker_stop_engine_down")
+            .kv("session", s->id_text)
+            .kv("server", servers_[s->engine].name);
+        report_later(*s, End::kLost, SessionError::kServerLost);
+        return;
+      }
       collect_stats(*s);
       return;
     case Step::kRemove:
@@ -166,6 +177,7 @@ void DockerBackend::stop(const Id128& session) {
     case Step::kStats:
     case Step::kStopContainer:
     case Step::kGetSave:
+    case Step::kStoreSave:
       return;
   }
 }
@@ -283,28 +295,58 @@ void DockerBackend::on_created(Session& s, HttpResponse&& r) {
   fail(s, start_error(r), "create", &r);
 }
 
+// What the helper thread made of the slot's file for a start.
+struct DockerBackend::LoadedSave {
+  std::string path;
+  std::optional<std::string> file;
+  std::string read_error;
+  RebasedTar rebased;
+};
+
+// What the helper thread made of the archive a stop copied out.
+struct DockerBackend::StoredSave {
+  RebasedTar checked;
+  bool written = false;
+  std::string write_error;
+};
+
 void DockerBackend::put_save(Session& s) {
   if (s.fresh_slot) return start_container(s);
-  const std::string path = save_file_path(options_.save_root, s.slot);
-  std::string error;
-  std::optional<std::string> tar = read_save(path, &error);
-  if (!tar) {
+  s.step = Step::kPutSave;
+  auto loaded = std::make_shared<LoadedSave>();
+  loaded->path = save_file_path(options_.save_root, s.slot);
+  files_.post(
+      [loaded, top = base_name(s.save_dir)] {
+        loaded->file = read_save(loaded->path, &loaded->read_error);
+        if (loaded->file) loaded->rebased = rebase_tar(*loaded->file, top);
+      },
+      [this, id = s.id, loaded] {
+        if (Session* found = find(id)) on_save_loaded(*found, *loaded);
+      });
+}
+
+void DockerBackend::on_save_loaded(Session& s, LoadedSave& loaded) {
+  if (s.stop_requested) return abandon(s);
+  if (!loaded.file) {
     // The store knows the slot but its data never reached this disk (another backend, a save
     // that failed): the game starts without it rather than not at all.
-    log_warn("docker_save_missing").kv("session", s.id_text).kv("path", path).kv("error", error);
+    log_warn("docker_save_missing")
+        .kv("session", s.id_text)
+        .kv("path", loaded.path)
+        .kv("error", loaded.read_error);
     return start_container(s);
   }
-  std::optional<std::string> rebased = rebase_tar(*tar, base_name(s.save_dir), &error);
-  if (!rebased) {
+  if (loaded.rebased.error != SaveError::kNone) {
     log_error("docker_save_unreadable")
         .kv("session", s.id_text)
-        .kv("path", path)
-        .kv("error", error);
+        .kv("path", loaded.path)
+        .kv("reason", save_error_code(loaded.rebased.error))
+        .kv("error", loaded.rebased.detail);
     return fail(s, SessionError::kStartFailed, "save", nullptr);
   }
   call(s, Step::kPutSave,
        docker_api::put_archive(endpoint(s), s.container, parent_dir(s.save_dir),
-                               std::move(*rebased)),
+                               std::move(loaded.rebased.tar)),
        &DockerBackend::on_save_put);
 }
 
@@ -387,6 +429,7 @@ void DockerBackend::collect_stats(Session& s) {
 }
 
 void DockerBackend::on_stats(Session& s, HttpResponse&& r) {
+  if (engine_gone(s, r)) return lose_stopping(s, "stats");
   std::optional<docker_api::StatsFigures> f;
   if (r.status == 200) f = docker_api::parse_stats(r.body);
   if (!f) log_warn("docker_stats_failed").kv("session", s.id_text).kv("error", why(r));
@@ -398,6 +441,7 @@ void DockerBackend::on_stats(Session& s, HttpResponse&& r) {
 }
 
 void DockerBackend::on_container_stopped(Session& s, HttpResponse&& r) {
+  if (engine_gone(s, r)) return lose_stopping(s, "stop");
   // The save is still copied out of a container that would not stop.
   if (r.status != 204 && r.status != 304) {
     log_warn("docker_stop_failed").kv("session", s.id_text).kv("error", why(r));
@@ -407,24 +451,68 @@ void DockerBackend::on_container_stopped(Session& s, HttpResponse&& r) {
 }
 
 void DockerBackend::on_save_got(Session& s, HttpResponse&& r) {
-  if (r.status == 200) {
-    store_save(s, r.body);
+  if (engine_gone(s, r)) return lose_stopping(s, "get_save");
+  if (r.status == 200) return store_save(s, std::move(r.body));
+  if (r.too_large) {
+    save_failed(s, SaveError::kTooLarge, "the archive is over the limit");
   } else {
-    log_error("docker_save_lost").kv("session", s.id_text).kv("error", why(r));
+    save_failed(s, SaveError::kFailed, why(r));
   }
   remove_and_end(s, End::kStopped, SessionError::kNone);
 }
 
-void DockerBackend::store_save(Session& s, std::string_view tar) {
-  const std::string path = save_file_path(options_.save_root, s.slot);
-  std::string error;
+void DockerBackend::store_save(Session& s, std::string&& tar) {
+  s.step = Step::kStoreSave;
+  auto stored = std::make_shared<StoredSave>();
   // Read through once: what is stored is known to be a tar the next start can put back.
-  std::optional<std::string> checked = rebase_tar(tar, base_name(s.save_dir), &error);
-  if (!checked || !write_save(path, *checked, &error)) {
-    log_error("docker_save_lost").kv("session", s.id_text).kv("path", path).kv("error", error);
-    return;
+  files_.post(
+      [stored, tar = std::move(tar), top = base_name(s.save_dir),
+       path = save_file_path(options_.save_root, s.slot)] {
+        stored->checked = rebase_tar(tar, top);
+        if (stored->checked.error == SaveError::kNone) {
+          stored->written = write_save(path, stored->checked.tar, &stored->write_error);
+        }
+      },
+      [this, id = s.id, stored] {
+        if (Session* found = find(id)) on_save_stored(*found, *stored);
+      });
+}
+
+void DockerBackend::on_save_stored(Session& s, const StoredSave& stored) {
+  if (stored.checked.error != SaveError::kNone) {
+    save_failed(s, stored.checked.error, stored.checked.detail);
+  } else if (!stored.written) {
+    save_failed(s, SaveError::kFailed, stored.write_error);
+  } else {
+    s.figures.save_bytes = stored.checked.tar.size();
   }
-  s.figures.save_bytes = checked->size();
+  remove_and_end(s, End::kStopped, SessionError::kNone);
+}
+
+void DockerBackend::save_failed(Session& s, SaveError error, std::string_view detail) {
+  s.figures.save_error = error;
+  metrics_.saves_failed[static_cast<size_t>(error)].add();
+  log_error("docker_save_failed")
+      .kv("session", s.id_text)
+      .kv("server", servers_[s.engine].name)
+      .kv("reason", save_error_code(error))
+      .kv("detail", detail);
+}
+
+bool DockerBackend::engine_gone(const Session& s, const HttpResponse& r) const {
+  // Refused (or cut off): nobody listens any more. A timeout counts once a ping said so too.
+  // An answer cut at the size limit came from an engine that is there.
+  return r.status == 0 && !r.too_large && (!r.timed_out || !engines_[s.engine]->up);
+}
+
+void DockerBackend::lose_stopping(Session& s, std::string_view step) {
+  log_warn("docker_stop_engine_lost")
+      .kv("session", s.id_text)
+      .kv("server", servers_[s.engine].name)
+      .kv("step", step);
+  s.end = End::kLost;
+  s.error = SessionError::kServerLost;
+  report(s);
 }
 
 void DockerBackend::remove_and_end(Session& s, End end, SessionError error) {

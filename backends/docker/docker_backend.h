@@ -7,7 +7,10 @@
 // and CPU limits) -> put the slot's save data in -> start -> running (after the image's
 // HEALTHCHECK says healthy, when it has one). Stop: stats (CPU seconds, peak memory), stop with
 // a grace period, copy the save directory out to the save root, remove. A stop before running
-// removes whatever was created and reports zero figures, as the simulated fleet does.
+// removes whatever was created and reports zero figures, as the simulated fleet does. A stop
+// on an engine that is down (or that stops answering during the stop) ends the session lost
+// (kServerLost) at once instead of waiting out every call. Save files are read, checked and
+// written on a helper thread (FileWorker), never on the I/O core's loop.
 //
 // Every final event comes from an HTTP answer or a timer, never from inside start(), stop() or
 // recover(). Engines are pinged; one that stops answering is reported down at once and its
@@ -25,8 +28,10 @@
 #include <vector>
 
 #include "backends/backend.h"
+#include "backends/backend_metrics.h"
 #include "backends/docker/docker_api.h"
 #include "backends/docker/docker_fleet.h"
+#include "backends/file_worker.h"
 #include "backends/http/http_client.h"
 #include "core/reactor.h"
 #include "core/timer_wheel.h"
@@ -50,8 +55,9 @@ struct DockerOptions {
 class DockerBackend final : public Backend {
  public:
   // Lists every engine's images and containers at once; runs on `reactor`'s timers and clock.
+  // `metrics` must outlive the backend.
   DockerBackend(std::vector<DockerEngine> engines, DockerOptions options, Reactor& reactor,
-                BackendEvents& events);
+                BackendEvents& events, BackendMetrics& metrics);
   // Cancels what is under way; leaves containers running (a restart adopts them).
   ~DockerBackend() override;
   DockerBackend(const DockerBackend&) = delete;
@@ -74,15 +80,16 @@ class DockerBackend final : public Backend {
   enum class Step : uint8_t {
     kPull,
     kCreate,
-    kPutSave,
+    kPutSave,  // the slot's file read and checked (helper thread), then the PUT
     kStart,
     kHealth,
     kRunning,
     kStats,
     kStopContainer,
     kGetSave,
-    kRemove,  // then report `end`
-    kReport,  // nothing left to do on the engine: report `end` from the timer
+    kStoreSave,  // the save checked and written (helper thread)
+    kRemove,     // then report `end`
+    kReport,     // nothing left to do on the engine: report `end` from the timer
   };
   enum class End : uint8_t { kStopped, kStartFailed, kLost };
 
@@ -162,7 +169,11 @@ class DockerBackend final : public Backend {
   void on_pull_done(const std::string& key, HttpResponse&& r);
   void create(Session& s);
   void on_created(Session& s, HttpResponse&& r);
+  struct LoadedSave;
+  struct StoredSave;
+  // The slot's file is read and checked on the helper thread, then PUT into the container.
   void put_save(Session& s);
+  void on_save_loaded(Session& s, LoadedSave& loaded);
   void on_save_put(Session& s, HttpResponse&& r);
   void start_container(Session& s);
   void on_started(Session& s, HttpResponse&& r);
@@ -178,7 +189,13 @@ class DockerBackend final : public Backend {
   void on_stats(Session& s, HttpResponse&& r);
   void on_container_stopped(Session& s, HttpResponse&& r);
   void on_save_got(Session& s, HttpResponse&& r);
-  void store_save(Session& s, std::string_view tar);
+  // Checked and written on the helper thread, then the container is removed.
+  void store_save(Session& s, std::string&& tar);
+  void on_save_stored(Session& s, const StoredSave& stored);
+  void save_failed(Session& s, SaveError error, std::string_view detail);
+  // A stop step got no answer from an engine that is gone: the session ends lost, now.
+  bool engine_gone(const Session& s, const HttpResponse& r) const;
+  void lose_stopping(Session& s, std::string_view step);
   // Removes the container if there is one, then reports `end`.
   void remove_and_end(Session& s, End end, SessionError error);
   void on_removed(Session& s, HttpResponse&& r);
@@ -203,6 +220,8 @@ class DockerBackend final : public Backend {
   void arm_orphan_timer();
   void remove_orphans();
   void lose_sessions(Engine& e);
+  // Sessions stopping on `e` when it went down: their calls cannot succeed any more.
+  void lose_stops(Engine& e);
   bool owned(std::string_view session_label) const;
   static void on_ping_timer(TimerNode* node);
   static void on_lost_timer(TimerNode* node);
@@ -213,6 +232,7 @@ class DockerBackend final : public Backend {
   Reactor& reactor_;
   TimerWheel& timers_;
   BackendEvents& events_;
+  BackendMetrics& metrics_;
   std::vector<std::unique_ptr<Engine>> engines_;
   std::unordered_map<Id128, std::unique_ptr<Session>, Id128Hasher> sessions_;
   std::unordered_map<std::string, Pull> pulls_;  // by engine index + '\n' + image
@@ -223,6 +243,7 @@ class DockerBackend final : public Backend {
   BackendTimer orphan_timer_;
   std::unordered_set<HttpClient::RequestId> in_flight_;
   uint64_t pulls_started_ = 0;
+  FileWorker files_;
   // Last: destroyed first, so no answer arrives into a half-destroyed backend.
   HttpClient client_;
 };

@@ -36,6 +36,22 @@ void DockerBackend::engine_down(Engine& e) {
   e.down_since_ms = reactor_.now_ms();
   timers_.arm(&e.lost_timer, e.down_since_ms + options_.lost_timeout_ms);
   events_.on_server_health(e.index, false);
+  lose_stops(e);
+}
+
+void DockerBackend::lose_stops(Engine& e) {
+  std::vector<Id128> stopping;
+  for (const auto& [id, s] : sessions_) {
+    if (s->engine == e.index &&
+        (s->step == Step::kStats || s->step == Step::kStopContainer || s->step == Step::kGetSave)) {
+      stopping.push_back(id);
+    }
+  }
+  // A stop already holding the save (kStoreSave) or removing the container goes on: its
+  // save is kept, and a container left behind is an orphan once the engine is back.
+  for (const Id128& id : stopping) {
+    if (Session* s = find(id)) lose_stopping(*s, "engine_down");
+  }
 }
 
 void DockerBackend::engine_back(Engine& e) {

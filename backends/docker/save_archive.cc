@@ -28,15 +28,127 @@ la_ssize_t append_to_string(archive*, void* out, const void* buf, size_t len) {
 }
 
 // "save/a/b" with top "game" -> "game/a/b"; "./save/" -> "game/". Empty when nothing is left.
+// The path is already known to be relative and without "..".
 std::string rebase_path(std::string_view path, std::string_view top) {
   while (path.starts_with("./")) path.remove_prefix(2);
-  while (path.starts_with('/')) path.remove_prefix(1);
   if (path.empty() || path == ".") return {};
   const size_t slash = path.find('/');
   std::string out(top);
   if (slash != std::string_view::npos) out += path.substr(slash);
   return out;
 }
+
+// Relative, and no component climbs out: what the engine extracts stays in the save directory.
+bool safe_path(std::string_view path) {
+  if (path.starts_with('/')) return false;
+  while (!path.empty()) {
+    const size_t slash = path.find('/');
+    if (path.substr(0, slash) == "..") return false;
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return true;
+}
+
+std::string archive_words(archive* a, std::string_view fallback) {
+  const char* words = archive_error_string(a);
+  return words != nullptr ? std::string(words) : std::string(fallback);
+}
+
+// Reads `tar` entry by entry into a new tar, checking each one; the first problem ends it.
+class Rebaser {
+ public:
+  Rebaser(std::string_view tar, std::string_view top, size_t max_bytes)
+      : tar_(tar), top_(top), max_bytes_(max_bytes) {}
+
+  RebasedTar run() {
+    copy_all();
+    if (result_.error != SaveError::kNone) result_.tar.clear();
+    return std::move(result_);
+  }
+
+ private:
+  bool copy_all() {
+    std::unique_ptr<archive, ArchiveReadCloser> in(archive_read_new());
+    archive_read_support_format_tar(in.get());
+    if (archive_read_open_memory(in.get(), tar_.data(), tar_.size()) != ARCHIVE_OK) {
+      return fail(SaveError::kRejected, archive_words(in.get(), "not a tar"));
+    }
+    std::unique_ptr<archive, ArchiveWriteCloser> out(archive_write_new());
+    archive_write_set_format_pax_restricted(out.get());
+    archive_write_set_bytes_in_last_block(out.get(), 1);
+    if (archive_write_open(out.get(), &result_.tar, nullptr, append_to_string, nullptr) !=
+        ARCHIVE_OK) {
+      return fail(SaveError::kFailed, "cannot write a tar");
+    }
+    archive_entry* entry = nullptr;
+    int rc;
+    while ((rc = archive_read_next_header(in.get(), &entry)) == ARCHIVE_OK) {
+      if (!copy_entry(in.get(), out.get(), entry)) return false;
+    }
+    if (rc != ARCHIVE_EOF) return fail(SaveError::kRejected, archive_words(in.get(), "bad tar"));
+    if (archive_write_close(out.get()) != ARCHIVE_OK) {
+      return fail(SaveError::kFailed, "cannot finish the tar");
+    }
+    if (result_.tar.size() > max_bytes_) return fail(SaveError::kTooLarge, "the archive");
+    return true;
+  }
+
+  bool copy_entry(archive* in, archive* out, archive_entry* entry) {
+    const char* name = archive_entry_pathname(entry);
+    if (name == nullptr) return fail(SaveError::kRejected, "an entry without a name");
+    const mode_t type = archive_entry_filetype(entry);
+    const bool dir = type == AE_IFDIR;
+    if ((type != AE_IFREG && !dir) || archive_entry_hardlink(entry) != nullptr ||
+        archive_entry_symlink(entry) != nullptr) {
+      return fail(SaveError::kRejected, std::string("not a file or directory: ") + name);
+    }
+    if (!safe_path(name)) {
+      return fail(SaveError::kRejected, std::string("a path outside the save: ") + name);
+    }
+    const std::string path = rebase_path(name, top_);
+    if (path.empty()) return true;  // "./": the directory itself, made by its children
+    const la_int64_t size = dir ? 0 : archive_entry_size(entry);
+    // A size the archive cannot hold is forged (or a sparse file's, blown up on reading).
+    if (size < 0 || static_cast<uint64_t>(size) > tar_.size()) {
+      return fail(SaveError::kRejected, std::string("an entry larger than the archive: ") + name);
+    }
+    content_bytes_ += static_cast<uint64_t>(size);
+    if (content_bytes_ > max_bytes_) {
+      return fail(SaveError::kTooLarge, std::string("contents over the limit at ") + name);
+    }
+    archive_entry_set_pathname(entry, path.c_str());
+    archive_entry_set_perm(entry, archive_entry_perm(entry) & 0777);
+    if (archive_write_header(out, entry) != ARCHIVE_OK) {
+      return fail(SaveError::kFailed, archive_words(out, "tar write"));
+    }
+    char buf[65536];
+    for (la_int64_t left = size; left > 0;) {
+      const la_ssize_t n = archive_read_data(in, buf, sizeof buf);
+      if (n <= 0) {
+        return fail(SaveError::kRejected,
+                    std::string(name) + ": " + archive_words(in, "truncated"));
+      }
+      if (archive_write_data(out, buf, static_cast<size_t>(n)) != n) {
+        return fail(SaveError::kFailed, archive_words(out, "tar write"));
+      }
+      left -= n;
+    }
+    return true;
+  }
+
+  // Records the first problem; false, for `return fail(...)`.
+  bool fail(SaveError error, std::string detail) {
+    result_.error = error;
+    result_.detail = std::move(detail);
+    return false;
+  }
+
+  std::string_view tar_, top_;
+  size_t max_bytes_;
+  uint64_t content_bytes_ = 0;
+  RebasedTar result_;
+};
 
 }  // namespace
 
@@ -65,57 +177,8 @@ std::string base_name(std::string_view path) {
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
-std::optional<std::string> rebase_tar(std::string_view tar, std::string_view top,
-                                      std::string* error) {
-  std::unique_ptr<archive, ArchiveReadCloser> in(archive_read_new());
-  archive_read_support_format_tar(in.get());
-  if (archive_read_open_memory(in.get(), tar.data(), tar.size()) != ARCHIVE_OK) {
-    *error = archive_error_string(in.get()) ? archive_error_string(in.get()) : "not a tar";
-    return std::nullopt;
-  }
-  std::string out;
-  std::unique_ptr<archive, ArchiveWriteCloser> w(archive_write_new());
-  archive_write_set_format_pax_restricted(w.get());
-  archive_write_set_bytes_in_last_block(w.get(), 1);
-  if (archive_write_open(w.get(), &out, nullptr, append_to_string, nullptr) != ARCHIVE_OK) {
-    *error = "cannot write a tar";
-    return std::nullopt;
-  }
-  std::string data;
-  archive_entry* entry = nullptr;
-  int rc;
-  while ((rc = archive_read_next_header(in.get(), &entry)) == ARCHIVE_OK) {
-    const char* name = archive_entry_pathname(entry);
-    const std::string path = rebase_path(name ? name : "", top);
-    if (path.empty()) continue;
-    archive_entry_set_pathname(entry, path.c_str());
-    if (const char* link = archive_entry_hardlink(entry)) {
-      archive_entry_set_hardlink(entry, rebase_path(link, top).c_str());
-    }
-    data.resize(static_cast<size_t>(std::max<la_int64_t>(archive_entry_size(entry), 0)));
-    for (size_t got = 0; got < data.size();) {
-      const la_ssize_t n = archive_read_data(in.get(), data.data() + got, data.size() - got);
-      if (n <= 0) {
-        *error = "truncated tar entry";
-        return std::nullopt;
-      }
-      got += static_cast<size_t>(n);
-    }
-    if (archive_write_header(w.get(), entry) != ARCHIVE_OK ||
-        (!data.empty() && archive_write_data(w.get(), data.data(), data.size()) < 0)) {
-      *error = archive_error_string(w.get()) ? archive_error_string(w.get()) : "tar write";
-      return std::nullopt;
-    }
-  }
-  if (rc != ARCHIVE_EOF) {
-    *error = archive_error_string(in.get()) ? archive_error_string(in.get()) : "bad tar";
-    return std::nullopt;
-  }
-  if (archive_write_close(w.get()) != ARCHIVE_OK) {
-    *error = "cannot finish the tar";
-    return std::nullopt;
-  }
-  return out;
+RebasedTar rebase_tar(std::string_view tar, std::string_view top, size_t max_bytes) {
+  return Rebaser(tar, top, max_bytes).run();
 }
 
 std::optional<std::string> read_save(const std::string& path, std::string* error) {

@@ -5,10 +5,17 @@
 // name). It goes back with `PUT /containers/{id}/archive?path=<parent of save_dir>`, its top
 // entry renamed to the save directory's name (a game may move its save directory between
 // versions). Tar reading and writing via libarchive.
+//
+// The tar comes from the game's container, so it is not trusted: only regular files and
+// directories, with relative paths that stay inside the save directory, are kept; a link, a
+// device, an absolute path, `..`, a size the archive does not hold, or more than the size limit
+// rejects the whole save (the slot keeps its previous one).
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "backends/session_types.h"
 #include "store/ids.h"
 
 namespace ringside {
@@ -19,10 +26,20 @@ std::string save_file_path(std::string_view save_root, const Id128& slot);
 std::string parent_dir(std::string_view path);
 std::string base_name(std::string_view path);
 
-// A copy of `tar` with the first path component of every entry replaced by `top`. Nullopt (and
-// *error set) when `tar` is not a readable tar archive or has an entry without a name.
-std::optional<std::string> rebase_tar(std::string_view tar, std::string_view top,
-                                      std::string* error);
+// The largest save kept: the archive as the engine sends it and the file contents in it.
+inline constexpr size_t kMaxSaveBytes = size_t{64} << 20;
+
+struct RebasedTar {
+  std::string tar;  // when error is kNone
+  SaveError error = SaveError::kNone;
+  std::string detail;  // what was wrong, for the log (an entry's name, libarchive's words)
+};
+
+// A copy of `tar` with the first path component of every entry replaced by `top`, file
+// permissions without setuid, setgid and sticky bits. kRejected when `tar` is not a readable
+// tar or holds anything but regular files and directories under relative paths without `..`;
+// kTooLarge when its contents or the copy exceed `max_bytes`.
+RebasedTar rebase_tar(std::string_view tar, std::string_view top, size_t max_bytes = kMaxSaveBytes);
 
 // The whole file; nullopt when it does not exist or cannot be read (*error says which).
 std::optional<std::string> read_save(const std::string& path, std::string* error);

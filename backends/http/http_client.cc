@@ -241,7 +241,10 @@ int HttpClient::Impl::on_timer(CURLM*, long timeout_ms, void* userp) {
 size_t HttpClient::Impl::on_body(char* data, size_t size, size_t count, void* userp) {
   auto* r = static_cast<Request*>(userp);
   // Over the limit: a short count makes curl abort the transfer (CURLE_WRITE_ERROR).
-  if (r->response.body.size() + size * count > r->request.max_body_bytes) return 0;
+  if (r->response.body.size() + size * count > r->request.max_body_bytes) {
+    r->response.too_large = true;
+    return 0;
+  }
   r->response.body.append(data, size * count);
   return size * count;
 }

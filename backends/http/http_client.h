@@ -37,6 +37,7 @@ struct HttpResponse {
   std::string content_type;
   std::string error;  // empty on an HTTP answer; else what went wrong, without secrets
   bool timed_out = false;
+  bool too_large = false;  // cut off at the request's max_body_bytes (status 0)
 };
 
 class HttpClient {

@@ -1,17 +1,11 @@
-// The Docker backend's pure parts: Engine API requests and answers, the fleet configuration,
-// and the save archives (tar through libarchive).
-#include <archive.h>
-#include <archive_entry.h>
+// The Docker backend's pure parts: Engine API requests and answers, the fleet configuration.
+// The save archives are in save_archive_test.cc.
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <filesystem>
-#include <map>
 
-#include "backend/support/tar_files.h"
 #include "backends/docker/docker_api.h"
 #include "backends/docker/docker_fleet.h"
-#include "backends/docker/save_archive.h"
 
 namespace ringside {
 namespace {
@@ -183,52 +177,6 @@ TEST(DockerFleet, FromAList) {
   EXPECT_EQ((*fleet)[1].info.url_base, "http://h2");
   EXPECT_EQ((*fleet)[1].info.slots, 5u);
   EXPECT_FALSE(load_docker_fleet("", "", defaults, &error));
-}
-
-TEST(SaveArchive, PathsAndNames) {
-  EXPECT_EQ(save_file_path("/var/saves", Id128{0x1, 0xabc}),
-            "/var/saves/0000000000000001"
-            "0000000000000abc.tar");
-  EXPECT_EQ(parent_dir("/save"), "/");
-  EXPECT_EQ(parent_dir("/home/game/save/"), "/home/game");
-  EXPECT_EQ(base_name("/home/game/save/"), "save");
-  EXPECT_EQ(base_name("/save"), "save");
-}
-
-TEST(SaveArchive, RebaseRenamesTheTopDirectoryAndKeepsContents) {
-  const std::string tar = make_tar({{"save/", ""},
-                                    {"save/progress.txt", "tick 41 0\n"},
-                                    {"save/sub/", ""},
-                                    {"save/sub/b", "bb"}});
-  std::string error;
-  auto same = rebase_tar(tar, "save", &error);
-  ASSERT_TRUE(same) << error;
-  EXPECT_EQ(tar_entries(*same),
-            (std::map<std::string, std::string>{{"save/", "<dir>"},
-                                                {"save/progress.txt", "tick 41 0\n"},
-                                                {"save/sub/", "<dir>"},
-                                                {"save/sub/b", "bb"}}));
-  auto moved = rebase_tar(tar, "data", &error);
-  ASSERT_TRUE(moved) << error;
-  EXPECT_EQ(tar_entries(*moved).at("data/progress.txt"), "tick 41 0\n");
-  EXPECT_EQ(tar_entries(*moved).count("save/progress.txt"), 0u);
-  EXPECT_FALSE(rebase_tar("definitely not a tar archive, far too short", "save", &error));
-  EXPECT_FALSE(error.empty());
-}
-
-TEST(SaveArchive, WriteThenRead) {
-  const std::string dir = testing::TempDir() + "/ringside-save-test";
-  std::filesystem::remove_all(dir);
-  const std::string path = save_file_path(dir + "/nested", Id128{7, 9});
-  std::string error;
-  EXPECT_FALSE(read_save(path, &error));
-  ASSERT_TRUE(write_save(path, "first", &error)) << error;
-  ASSERT_TRUE(write_save(path, "second", &error)) << error;
-  auto back = read_save(path, &error);
-  ASSERT_TRUE(back) << error;
-  EXPECT_EQ(*back, "second");
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

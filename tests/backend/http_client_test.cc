@@ -292,11 +292,13 @@ TEST_F(HttpClientTest, AnAnswerOverTheBodyLimitIsAnError) {
   EXPECT_EQ(cut.response.status, 0);
   EXPECT_FALSE(cut.response.error.empty());
   EXPECT_TRUE(cut.response.body.empty());
+  EXPECT_TRUE(cut.response.too_large);  // the Docker backend tells save_too_large by it
 
   Outcome whole;
   client_.send(get("/_standin/stats"), whole.callback());
   ASSERT_TRUE(run_until([&] { return whole.done(); }));
   EXPECT_EQ(whole.response.status, 200) << whole.response.error;
+  EXPECT_FALSE(whole.response.too_large);
 }
 
 TEST_F(HttpClientTest, ACancelledRequestIsNeverAnswered) {

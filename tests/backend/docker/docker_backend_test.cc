@@ -135,7 +135,8 @@ class DockerBackendTest : public testing::Test {
   }
 
   void make_backend() {
-    backend_ = std::make_unique<DockerBackend>(engines(), options(), driver_.reactor(), events_);
+    backend_ =
+        std::make_unique<DockerBackend>(engines(), options(), driver_.reactor(), events_, metrics_);
   }
 
   // Ids of the containers with a ringside.session label on an engine, running or not.
@@ -191,6 +192,26 @@ class DockerBackendTest : public testing::Test {
     return tar_entries(a.body)["save/progress.txt"];
   }
 
+  pid_t dockerd_pid(uint32_t server) const {
+    std::ifstream pidfile(env_dir_ + "/d" + std::to_string(server + 1) + "/dockerd.pid");
+    pid_t pid = 0;
+    pidfile >> pid;
+    return pid;
+  }
+
+  // Fills the running container's save directory with `tar` (as its game would).
+  void put_in_save(uint32_t server, const std::string& container, const std::string& tar) {
+    Answer put =
+        engine_call(sockets_[server], "PUT", "/containers/" + container + "/archive?path=%2Fsave",
+                    tar, "application/x-tar");
+    ASSERT_EQ(put.status, 200) << put.body;
+  }
+
+  // Stopped or lost: the session's end, whichever came.
+  bool ended(const Launch& l) const {
+    return events_.stopped(l.id).has_value() || events_.lost(l.id).has_value();
+  }
+
   std::string env_dir_;
   std::map<std::string, std::string> vars_;
   std::string image_;
@@ -198,6 +219,7 @@ class DockerBackendTest : public testing::Test {
   std::string save_root_;
   ReactorDriver driver_;
   RecordingEvents events_;
+  BackendMetrics metrics_;
   std::unique_ptr<DockerBackend> backend_;
 };
 
@@ -391,9 +413,7 @@ TEST_F(DockerBackendTest, AnEngineUnreachableAtRecoveryLosesItsSessionsOnlyAfter
   ASSERT_TRUE(wait_running(l)) << events_.describe();
   backend_.reset();  // as after kill -9 of ringside
   events_.events.clear();
-  std::ifstream pidfile(env_dir_ + "/d2/dockerd.pid");
-  pid_t pid = 0;
-  pidfile >> pid;
+  const pid_t pid = dockerd_pid(1);
   ASSERT_GT(pid, 0);
   ASSERT_EQ(kill(pid, SIGKILL), 0);  // and its engine is gone while it restarts
 
@@ -420,9 +440,7 @@ TEST_F(DockerBackendTest, AKilledEngineIsReportedDownAndItsSessionsLostAfterTheT
   Launch l, late;
   start(l, 1);
   ASSERT_TRUE(wait_running(l)) << events_.describe();
-  std::ifstream pidfile(env_dir_ + "/d2/dockerd.pid");
-  pid_t pid = 0;
-  pidfile >> pid;
+  const pid_t pid = dockerd_pid(1);
   ASSERT_GT(pid, 0);
   ASSERT_EQ(kill(pid, SIGKILL), 0);
 
@@ -438,6 +456,91 @@ TEST_F(DockerBackendTest, AKilledEngineIsReportedDownAndItsSessionsLostAfterTheT
   EXPECT_EQ(events_.lost(l.id), SessionError::kServerLost);
   EXPECT_EQ(backend_->session_count(), 0u);
   // The next test's SetUp rebuilds the environment (docker-env up sees it unhealthy).
+}
+
+// The game filled its save directory past the limit: the stop still ends `stopped` with its
+// figures, says why the save was not kept (the player sees saveError), counts it for /metrics,
+// and leaves the slot's previous save as it was.
+TEST_F(DockerBackendTest, ASaveOverTheLimitIsNotKeptAndTheStopSaysWhy) {
+  make_backend();
+  Launch l;
+  std::string error;
+  const std::string path = save_file_path(save_root_, l.slot);
+  const std::string previous = make_tar({{"save/progress.txt", "tick 41 0\n"}});
+  ASSERT_TRUE(write_save(path, previous, &error)) << error;
+  start(l, 0, /*fresh=*/false);
+  ASSERT_TRUE(wait_running(l)) << events_.describe();
+  const std::string container = backend_->container_of(l.id);
+  put_in_save(0, container, make_tar({{"world.bin", std::string(kMaxSaveBytes + 1, 'w')}}));
+
+  std::optional<SessionFigures> figures = stop_and_wait(l);
+  ASSERT_TRUE(figures) << events_.describe();
+  EXPECT_EQ(figures->save_error, SaveError::kTooLarge);
+  EXPECT_EQ(figures->save_bytes, 0u);
+  EXPECT_GT(figures->cpu_seconds, 0);
+  EXPECT_EQ(metrics_.saves_failed[static_cast<size_t>(SaveError::kTooLarge)].get(), 1u);
+  EXPECT_EQ(read_save(path, &error), previous);
+  EXPECT_EQ(engine_call(sockets_[0], "GET", "/containers/" + container + "/json").status, 404);
+}
+
+// A symlink in the save directory (it would point anywhere in the next container): the save is
+// refused, the previous one kept.
+TEST_F(DockerBackendTest, ASaveHoldingALinkIsRejected) {
+  make_backend();
+  Launch l;
+  start(l, 0);
+  ASSERT_TRUE(wait_running(l)) << events_.describe();
+  const std::string container = backend_->container_of(l.id);
+  put_in_save(0, container, raw_tar_entry("passwd", '2', 0, "", "/etc/passwd") + raw_tar_end());
+
+  std::optional<SessionFigures> figures = stop_and_wait(l);
+  ASSERT_TRUE(figures) << events_.describe();
+  EXPECT_EQ(figures->save_error, SaveError::kRejected);
+  EXPECT_EQ(figures->save_bytes, 0u);
+  EXPECT_EQ(metrics_.saves_failed[static_cast<size_t>(SaveError::kRejected)].get(), 1u);
+  std::string error;
+  EXPECT_FALSE(read_save(save_file_path(save_root_, l.slot), &error));  // a fresh slot stays empty
+}
+
+// The engine's dockerd is killed and the player stops at once, before any ping noticed: the
+// stop's first call is refused, and the session ends lost with its engine, in seconds, instead
+// of walking stop, save and remove against an engine that is gone.
+TEST_F(DockerBackendTest, AStopOnAKilledEngineEndsLostWithinSeconds) {
+  make_backend();
+  Launch l;
+  start(l, 1);
+  ASSERT_TRUE(wait_running(l)) << events_.describe();
+  const pid_t pid = dockerd_pid(1);
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  const auto asked = std::chrono::steady_clock::now();
+  backend_->stop(l.id);
+  ASSERT_TRUE(driver_.run_until([&] { return ended(l); }, 5s)) << events_.describe();
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 5s);
+  EXPECT_EQ(events_.lost(l.id), SessionError::kServerLost);
+  EXPECT_FALSE(events_.stopped(l.id));
+  EXPECT_EQ(backend_->session_count(), 0u);
+  // The next test's SetUp rebuilds the environment (docker-env up sees it unhealthy).
+}
+
+// A hung engine (dockerd stopped: connections accepted, never answered) would hold every stop
+// call until its timeout, minutes in all. Once a ping finds it down, the stop ends lost.
+TEST_F(DockerBackendTest, AStopOnAHungEngineEndsLostOnceItIsFoundDown) {
+  make_backend();
+  Launch l;
+  start(l, 1);
+  ASSERT_TRUE(wait_running(l)) << events_.describe();
+  const pid_t pid = dockerd_pid(1);
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(kill(pid, SIGSTOP), 0);
+  const auto asked = std::chrono::steady_clock::now();
+  backend_->stop(l.id);
+  const bool done = driver_.run_until([&] { return ended(l); }, 8s);
+  kill(pid, SIGKILL);  // the next test's SetUp rebuilds the environment
+  ASSERT_TRUE(done) << events_.describe();
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 8s);
+  EXPECT_EQ(events_.lost(l.id), SessionError::kServerLost);
+  EXPECT_EQ(events_.server_up(1), false);
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 #include <archive_entry.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <sstream>
 
 namespace ringside {
@@ -50,6 +53,53 @@ std::map<std::string, std::string> tar_entries(const std::string& tar) {
   archive_read_free(a);
   return out;
 }
+
+std::string raw_tar_entry(std::string_view name, char type, uint64_t declared_size,
+                          std::string_view data, std::string_view link, unsigned mode) {
+  std::string h(512, '\0');
+  std::memcpy(&h[0], name.data(), std::min<size_t>(name.size(), 100));
+  if (mode == 0) mode = type == '5' ? 0755u : 0644u;
+  std::snprintf(&h[100], 8, "%07o", mode & 07777u);
+  std::snprintf(&h[108], 8, "%07o", 0u);
+  std::snprintf(&h[116], 8, "%07o", 0u);
+  if (declared_size < (uint64_t{1} << 33)) {
+    std::snprintf(&h[124], 12, "%011llo", static_cast<unsigned long long>(declared_size));
+  } else {  // base-256: a high bit, then the number big-endian
+    h[124] = static_cast<char>(0x80);
+    for (int i = 0; i < 8; ++i) h[135 - i] = static_cast<char>(declared_size >> (8 * i));
+  }
+  std::snprintf(&h[136], 12, "%011o", 0u);
+  std::memset(&h[148], ' ', 8);
+  h[156] = type;
+  std::memcpy(&h[157], link.data(), std::min<size_t>(link.size(), 100));
+  std::memcpy(&h[257],
+              "ustar\0"
+              "00",
+              8);
+  unsigned sum = 0;
+  for (char c : h) sum += static_cast<unsigned char>(c);
+  std::snprintf(&h[148], 8, "%06o", sum);
+  h[155] = ' ';
+  std::string out = h;
+  out.append(data);
+  out.append((512 - data.size() % 512) % 512, '\0');
+  return out;
+}
+
+std::map<std::string, unsigned> tar_modes(const std::string& tar) {
+  std::map<std::string, unsigned> out;
+  archive* a = archive_read_new();
+  archive_read_support_format_tar(a);
+  EXPECT_EQ(archive_read_open_memory(a, tar.data(), tar.size()), ARCHIVE_OK);
+  archive_entry* e;
+  while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+    out[archive_entry_pathname(e)] = archive_entry_perm(e);
+  }
+  archive_read_free(a);
+  return out;
+}
+
+std::string raw_tar_end() { return std::string(1024, '\0'); }
 
 // The last tick number in a progress.txt.
 int last_tick(const std::string& progress) {

@@ -1,0 +1,14 @@
+#pragma once
+// What the backends count for /metrics. Written by the I/O core only (relaxed stores); /metrics
+// on any shard reads them (api/metrics_text.cc).
+#include "backends/session_types.h"
+#include "http/http_metrics.h"
+
+namespace ringside {
+
+struct BackendMetrics {
+  // Stops whose save data was not kept, by SaveError (index 0, kNone, stays 0).
+  Counter saves_failed[kSaveErrorCount];
+};
+
+}  // namespace ringside

@@ -188,6 +188,12 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
     put(out, bm.saves_failed[e].get());
     put(out, "\n");
   }
+  put(out,
+      "# HELP ringside_gameye_deletes_owed Gameye sessions whose DELETE failed and is sent "
+      "again until Gameye confirms.\n");
+  put(out, "# TYPE ringside_gameye_deletes_owed gauge\nringside_gameye_deletes_owed ");
+  put(out, bm.gameye_deletes_owed.get());
+  put(out, "\n");
 
   put(out, "# HELP ringside_bad_requests_total Malformed or over-limit requests.\n");
   put(out, "# TYPE ringside_bad_requests_total counter\n");

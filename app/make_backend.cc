@@ -63,7 +63,8 @@ std::unique_ptr<Backend> make_backend(Runtime& runtime, Reactor& reactor, TimerW
     auto http = std::make_unique<HttpClient>(reactor);
     HttpClient& client = *http;
     return std::make_unique<GameyeBackend>(runtime.servers, gameye_options(runtime.config), client,
-                                           timers, std::move(now_ms), events, std::move(http));
+                                           timers, std::move(now_ms), events,
+                                           runtime.backend_metrics, std::move(http));
   }
   if (runtime.config.backend == "sim") {
     return std::make_unique<SimBackend>(runtime.servers,

@@ -9,6 +9,8 @@ namespace ringside {
 struct BackendMetrics {
   // Stops whose save data was not kept, by SaveError (index 0, kNone, stays 0).
   Counter saves_failed[kSaveErrorCount];
+  // Gauge: Gameye sessions whose DELETE failed and is owed (sent again until Gameye confirms).
+  Counter gameye_deletes_owed;
 };
 
 }  // namespace ringside

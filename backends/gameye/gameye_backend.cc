@@ -30,7 +30,8 @@ bool deleted(long status) {
 
 GameyeBackend::GameyeBackend(std::vector<GameServerInfo> servers, GameyeOptions options,
                              HttpClient& http, TimerWheel& timers, Clock now_ms,
-                             BackendEvents& events, std::unique_ptr<HttpClient> owned_http)
+                             BackendEvents& events, BackendMetrics& metrics,
+                             std::unique_ptr<HttpClient> owned_http)
     : servers_(std::move(servers)),
       options_(std::move(options)),
       owned_http_(std::move(owned_http)),
@@ -38,6 +39,7 @@ GameyeBackend::GameyeBackend(std::vector<GameServerInfo> servers, GameyeOptions 
       timers_(timers),
       now_ms_(std::move(now_ms)),
       events_(events),
+      metrics_(metrics),
       down_(servers_.size(), 0),
       rng_(options_.seed) {
   while (!options_.base_url.empty() && options_.base_url.back() == '/') {
@@ -342,10 +344,9 @@ void GameyeBackend::on_delete_answer(Session& s, const HttpResponse& response) {
         .kv("session", s.id_text)
         .kv("gameye_id", s.uuid)
         .kv("status", static_cast<int64_t>(status))
-        .kv("error", response.error)
-        .kv("delete_owed", options_.liveness_ms > 0 ? 1 : 0);
-    // The player's session ends here; the liveness check sends the DELETE again while Gameye
-    // lists the session live.
+        .kv("error", response.error);
+    // The player's session ends here (they asked to stop; they must not wait on Gameye); the
+    // DELETE stays owed, counted in /metrics, and is sent again until Gameye confirms.
     owe_delete(s.uuid);
     s.gone = true;
   }
@@ -477,9 +478,7 @@ void GameyeBackend::delete_detached(const std::string& uuid, std::string_view wh
 
 void GameyeBackend::on_detached_answer(const std::string& uuid, const HttpResponse& response) {
   if (deleted(response.status)) {
-    if (owed_.erase(uuid) != 0) {
-      log_info("gameye_delete_settled").kv("gameye_id", uuid).kv("by", "delete");
-    }
+    settle_delete(uuid, "delete");
     return;
   }
   log_warn("gameye_cleanup_failed")

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "backends/backend.h"
+#include "backends/backend_metrics.h"
 #include "backends/gameye/gameye_api.h"
 #include "backends/http/http_client.h"
 #include "core/timer_wheel.h"
@@ -48,16 +49,19 @@ struct GameyeOptions {
   uint32_t retry_cap_ms = 8'000;       // longest backoff
   uint32_t probe_ms = 30'000;          // how often a location down after 401 is probed
   uint32_t liveness_ms = 30'000;       // how often the fleet's listing is checked; 0: never
-  uint64_t seed = 1;                   // of the jitter
+  // With liveness_ms 0: how often the listing is read while DELETEs are owed (only for them).
+  uint32_t owed_check_ms = 30'000;
+  uint64_t seed = 1;  // of the jitter
 };
 
 class GameyeBackend final : public Backend {
  public:
   using Clock = std::function<uint64_t()>;  // ms, the clock `timers` is advanced with
 
-  // `http` must outlive the backend; `owned_http`, when given, is it and is kept alive here.
+  // `http` and `metrics` must outlive the backend; `owned_http`, when given, is `http` and is
+  // kept alive here.
   GameyeBackend(std::vector<GameServerInfo> servers, GameyeOptions options, HttpClient& http,
-                TimerWheel& timers, Clock now_ms, BackendEvents& events,
+                TimerWheel& timers, Clock now_ms, BackendEvents& events, BackendMetrics& metrics,
                 std::unique_ptr<HttpClient> owned_http = nullptr);
   ~GameyeBackend() override;
   GameyeBackend(const GameyeBackend&) = delete;
@@ -77,7 +81,7 @@ class GameyeBackend final : public Backend {
   // Where a running session's game listens (Gameye's host and first host port).
   std::optional<Endpoint> endpoint(const Id128& session) const;
   // Gameye sessions whose DELETE failed past its retries and that the liveness check still
-  // looks after.
+  // looks after (also BackendMetrics::gameye_deletes_owed).
   size_t owed_delete_count() const { return owed_.size(); }
 
  private:
@@ -168,6 +172,8 @@ class GameyeBackend final : public Backend {
   void lose_vanished(uint64_t listing, const std::vector<ListedSession>& listed);
   // Remembers a DELETE that failed for good, for the liveness check to send again.
   void owe_delete(const std::string& uuid);
+  // Forgets an owed DELETE Gameye confirmed (`by`: how); false when none was owed.
+  bool settle_delete(const std::string& uuid, std::string_view by);
   // Backs off before `call` again; false when the retries are used up.
   bool retry_later(Session& s, Call call);
   // A failed start (420, or a 409 that turned out dead): once more under the next id.
@@ -203,6 +209,7 @@ class GameyeBackend final : public Backend {
   TimerWheel& timers_;
   Clock now_ms_;
   BackendEvents& events_;
+  BackendMetrics& metrics_;
   std::unordered_map<Id128, std::unique_ptr<Session>, Id128Hasher> sessions_;
   std::vector<uint8_t> down_;  // by server: marked down after a 401
   OwnerTimer probe_timer_;

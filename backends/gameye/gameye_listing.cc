@@ -20,7 +20,20 @@ constexpr uint32_t kMaxOwedResends = 10;
 }  // namespace
 
 void GameyeBackend::owe_delete(const std::string& uuid) {
-  if (options_.liveness_ms > 0) owed_.try_emplace(uuid);
+  if (!owed_.try_emplace(uuid).second) return;
+  metrics_.gameye_deletes_owed.set(owed_.size());
+  log_warn("gameye_delete_owed").kv("gameye_id", uuid).kv("owed", uint64_t{owed_.size()});
+  arm_liveness();  // with the periodic check off, one is armed for the owed DELETEs
+}
+
+bool GameyeBackend::settle_delete(const std::string& uuid, std::string_view by) {
+  if (owed_.erase(uuid) == 0) return false;
+  metrics_.gameye_deletes_owed.set(owed_.size());
+  log_info("gameye_delete_settled")
+      .kv("gameye_id", uuid)
+      .kv("by", by)
+      .kv("owed", uint64_t{owed_.size()});
+  return true;
 }
 
 void GameyeBackend::send_listing() {
@@ -52,7 +65,6 @@ void GameyeBackend::on_listing(uint64_t listing, const HttpResponse& response) {
     }
   }
   listing_for_ = Listing::kNone;
-  arm_liveness();
   if (purpose == Listing::kRecovery) {
     reconcile(listed ? &*listed : nullptr);
   } else if (listed) {
@@ -63,6 +75,7 @@ void GameyeBackend::on_listing(uint64_t listing, const HttpResponse& response) {
         .kv("status", static_cast<int64_t>(response.status))
         .kv("error", response.error);
   }
+  arm_liveness();  // after the check: one that settled the last owed DELETE may need no more
 }
 
 void GameyeBackend::reconcile(const std::vector<ListedSession>* listed) {
@@ -115,9 +128,10 @@ void GameyeBackend::reconcile(const std::vector<ListedSession>* listed) {
 }
 
 void GameyeBackend::arm_liveness() {
-  if (options_.liveness_ms > 0 && !liveness_timer_.armed()) {
-    timers_.arm(&liveness_timer_, now_ms_() + options_.liveness_ms);
-  }
+  const uint32_t every = options_.liveness_ms > 0 ? options_.liveness_ms
+                         : owed_.empty()          ? 0
+                                                  : options_.owed_check_ms;
+  if (every > 0 && !liveness_timer_.armed()) timers_.arm(&liveness_timer_, now_ms_() + every);
 }
 
 void GameyeBackend::list_for_liveness() {
@@ -135,6 +149,7 @@ void GameyeBackend::list_for_liveness() {
 
 void GameyeBackend::check_liveness(uint64_t listing, const std::vector<ListedSession>& listed) {
   settle_owed(listed);
+  if (options_.liveness_ms == 0) return;  // a listing for the owed DELETEs only
   // Before lose_vanished(): a lost session that Gameye still lists live is deleted as lost.
   delete_orphans(listed);
   lose_vanished(listing, listed);
@@ -149,10 +164,9 @@ void GameyeBackend::settle_owed(const std::vector<ListedSession>& listed) {
     OwedDelete& owed = it->second;
     const auto l = by_id.find(uuid);
     if (l == by_id.end() || !gameye_status_live(l->second->status)) {
-      log_info("gameye_delete_settled")
-          .kv("gameye_id", uuid)
-          .kv("by", l == by_id.end() ? std::string_view("absent") : l->second->status);
-      it = owed_.erase(it);
+      const std::string settled = uuid;  // erased by settle_delete()
+      ++it;
+      settle_delete(settled, l == by_id.end() ? std::string_view("absent") : l->second->status);
       continue;
     }
     if (!owed.abandoned && detached_.count(uuid) == 0) {

@@ -96,7 +96,7 @@ class GameyeBackendTest : public ::testing::Test {
     Reactor& reactor = driver_.reactor();
     return std::make_unique<GameyeBackend>(
         std::move(servers), std::move(o), http_, reactor.timers(),
-        [&reactor] { return reactor.now_ms(); }, events_);
+        [&reactor] { return reactor.now_ms(); }, events_, metrics_);
   }
 
   // run_until() for conditions that ask the stand-in: get() turns the loop itself, and
@@ -176,6 +176,7 @@ class GameyeBackendTest : public ::testing::Test {
   ReactorDriver driver_;
   HttpClient http_{driver_.reactor()};
   RecordingEvents events_;
+  BackendMetrics metrics_;
   simdjson::dom::parser parser_;
   std::string body_;
 };
@@ -537,13 +538,16 @@ TEST_F(GameyeBackendTest, OwedDeleteIsSentAgainUntilGameyeShowsItGone) {
   ASSERT_TRUE(run(*backend, s));
   backend->stop(s.id);
   ASSERT_TRUE(driver_.run_until([&] { return events_.stopped(s.id).has_value(); }));
-  // Reported stopped (the player is done with it), but Gameye still runs it: owed.
+  // Reported stopped (the player is done with it), but Gameye still runs it: owed, and
+  // counted for /metrics.
   EXPECT_EQ(deletes("503"), 2u);
   EXPECT_EQ(backend->owed_delete_count(), 1u);
+  EXPECT_EQ(metrics_.gameye_deletes_owed.get(), 1u);
   EXPECT_EQ(sessions("running"), 1u);
   // The checks send it again (the first resend meets the third 503) until it is gone.
   ASSERT_TRUE(
       eventually([&] { return sessions("running") == 0 && backend->owed_delete_count() == 0; }));
+  EXPECT_EQ(metrics_.gameye_deletes_owed.get(), 0u);
   EXPECT_EQ(deletes("503"), 3u);
   EXPECT_EQ(deletes("204"), 1u);
   EXPECT_EQ(status_at_gameye(s), "exited");
@@ -551,19 +555,30 @@ TEST_F(GameyeBackendTest, OwedDeleteIsSentAgainUntilGameyeShowsItGone) {
   EXPECT_FALSE(events_.lost(s.id));
 }
 
-TEST_F(GameyeBackendTest, WithoutLivenessChecksNothingIsOwed) {
-  ASSERT_TRUE(start_standin({"--delete-unavailable-first", "2"}));
+// With the periodic check off, a failed DELETE is owed all the same: the listing is read for
+// it alone (every owed_check_ms) until Gameye confirms, and no more once the debt is settled.
+TEST_F(GameyeBackendTest, WithoutLivenessChecksAnOwedDeleteIsStillSentUntilConfirmed) {
+  ASSERT_TRUE(start_standin({"--delete-unavailable-first", "3"}));
   GameyeOptions o = options();
   o.liveness_ms = 0;
+  o.owed_check_ms = 200;
   o.retries = 1;
   auto backend = make(o);
   TestSession s;
   ASSERT_TRUE(run(*backend, s));
   backend->stop(s.id);
   ASSERT_TRUE(driver_.run_until([&] { return events_.stopped(s.id).has_value(); }));
-  EXPECT_EQ(backend->owed_delete_count(), 0u);
-  driver_.run_for(std::chrono::milliseconds(200));
-  EXPECT_EQ(listings("200"), 0u);
+  EXPECT_EQ(backend->owed_delete_count(), 1u);
+  EXPECT_EQ(metrics_.gameye_deletes_owed.get(), 1u);
+  EXPECT_EQ(sessions("running"), 1u);
+  ASSERT_TRUE(
+      eventually([&] { return sessions("running") == 0 && backend->owed_delete_count() == 0; }));
+  EXPECT_EQ(deletes("204"), 1u);
+  EXPECT_EQ(metrics_.gameye_deletes_owed.get(), 0u);
+  driver_.run_for(std::chrono::milliseconds(300));  // a check armed before it settled
+  const size_t listed = listings("200");
+  driver_.run_for(std::chrono::milliseconds(600));
+  EXPECT_EQ(listings("200"), listed);  // nothing owed: no more listings
 }
 
 TEST_F(GameyeBackendTest, LivenessCheckDeletesOrphansOfItsFleetOnly) {

@@ -38,9 +38,13 @@ class GameyeBackendProcessTest : public ServerTest {
     std::filesystem::remove(token_file_);
   }
 
-  // The stand-in knows kToken; ringside is given `token` through a file.
-  ::testing::AssertionResult start(std::string_view token, std::vector<std::string> extra = {}) {
-    if (auto ok = standin_.start({"--token", std::string(kToken)}); !ok) return ok;
+  // The stand-in knows kToken (and takes `standin_extra`); ringside is given `token` through a
+  // file.
+  ::testing::AssertionResult start(std::string_view token, std::vector<std::string> extra = {},
+                                   std::vector<std::string> standin_extra = {}) {
+    std::vector<std::string> standin_args = {"--token", std::string(kToken)};
+    standin_args.insert(standin_args.end(), standin_extra.begin(), standin_extra.end());
+    if (auto ok = standin_.start(standin_args); !ok) return ok;
     std::ofstream(token_file_) << token << "\n";
     std::vector<std::string> args = {"--shards",
                                      "1",
@@ -143,6 +147,32 @@ TEST_F(GameyeBackendProcessTest, ContainerThatDiesEndsTheSessionInContainerLost)
   EXPECT_EQ(now["error"]["code"].str(), "container_lost") << now.text();
   EXPECT_NE(server_.log().find("event=gameye_session_lost"), std::string::npos);
   EXPECT_FALSE(api_->launch_running(token, game_body(kGame)).empty());
+  EXPECT_TRUE(token_hidden());
+}
+
+// Gameye fails the DELETEs for a while: the player's stop is answered (stopped), and the
+// DELETE is owed where the operator sees it (/metrics, the log) until Gameye takes it.
+TEST_F(GameyeBackendProcessTest, AFailingDeleteIsOwedInMetricsUntilGameyeConfirms) {
+  // ringside's stop: a DELETE and one retry (--gameye-retries 1), both refused; the first
+  // resend too; the next one goes through.
+  ASSERT_TRUE(
+      start(kToken, {"--gameye-liveness-interval", "1"}, {"--delete-unavailable-first", "3"}));
+  const std::string token = api_->token_for("player-1", kGame);
+  const std::string session = api_->launch_running(token, game_body(kGame));
+  ASSERT_FALSE(session.empty());
+  const Json stopped = api_->stop_ok(token, session);
+  EXPECT_EQ(stopped["status"].str(), "stopped") << stopped.text();
+  EXPECT_EQ(metric_value(api_->metrics()->body, "ringside_gameye_deletes_owed"), 1.0);
+  EXPECT_NE(server_.log().find("event=gameye_delete_owed"), std::string::npos);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::optional<double> owed;
+  do {
+    owed = metric_value(api_->metrics()->body, "ringside_gameye_deletes_owed");
+    if (owed == 0.0) break;
+    usleep(100'000);
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(owed, 0.0);
+  EXPECT_NE(server_.log().find("event=gameye_delete_settled"), std::string::npos);
   EXPECT_TRUE(token_hidden());
 }
 

@@ -216,12 +216,7 @@ void HttpServer::on_recv(void* ctx, const io_uring_cqe& cqe) {
     self->buffers_.give_back(bid);
   } else if (cqe.res == 0) {
     c->peer_closed = true;
-    if (!c->active() || c->phase == Phase::kHeaders || c->phase == Phase::kBody ||
-        (c->phase == Phase::kIdle && !c->output_pending())) {
-      self->start_close(*c, false);
-    } else {
-      c->close_after_send = true;  // answer what was asked, then close
-    }
+    self->close_when_answered(*c);
   } else if (cqe.res != -ENOBUFS && cqe.res != -ECANCELED) {
     self->start_close(*c, false);
   }
@@ -336,7 +331,7 @@ size_t HttpServer::parse(Connection& c, const char* region, size_t len, size_t f
 
 void HttpServer::answer(Connection& c, const Request& request, const Reply& reply,
                         bool keep_alive) {
-  const bool close = !keep_alive || reply.close_connection() || draining_ || c.peer_closed;
+  const bool close = !keep_alive || reply.close_connection() || draining_;
   write_response(c.next, date_line(), reply.status(), reply.content_type(), reply.extra_headers(),
                  reply.body_view(), close, request.http_minor == 0 && !close);
   metrics_.record(reply.route(), reply.status(), reactor_.now_us() - request.received_us);
@@ -368,9 +363,28 @@ void HttpServer::complete(ConnRef ref, const Reply& reply) {
   Request request;
   request.http_minor = c.pending_http_minor;
   request.received_us = c.pending_received_us;
-  answer(c, request, reply, c.pending_keep_alive);
+  // A client that half-closed with nothing pipelined gets "Connection: close" right here.
+  answer(c, request, reply, c.pending_keep_alive && !(c.peer_closed && c.in.empty()));
   // Requests pipelined behind the one just answered.
   if (c.active() && !c.close_after_send && !c.in.empty()) parse_buffered(c);
+  if (c.peer_closed) close_when_answered(c);
+}
+
+// The client half-closed (or closed): every request it sent completely is still answered, in
+// order, and the connection closes after the last answer. A partial message can never complete
+// now and is dropped.
+void HttpServer::close_when_answered(Connection& c) {
+  if (!c.active()) {
+    start_close(c, false);
+    return;
+  }
+  if (c.phase == Phase::kAwaitingReply) return;  // complete() comes back here
+  if (!c.output_pending()) {
+    start_close(c, false);
+    return;
+  }
+  c.phase = Phase::kIdle;
+  c.close_after_send = true;
 }
 
 // ---- sending ---------------------------------------------------------------------------

@@ -85,6 +85,7 @@ class HttpServer {
   void answer(Connection& c, const Request& request, const Reply& reply, bool keep_alive);
   void answer_error(Connection& c, uint16_t status, std::string_view code,
                     std::string_view message);
+  void close_when_answered(Connection& c);
   void queue_flush(Connection& c);
   void send_next(Connection& c);
   void update_deadline(Connection& c);

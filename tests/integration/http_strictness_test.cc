@@ -101,5 +101,36 @@ TEST_F(HttpStrictnessTest, ContinueIsStillSentToHttp11) {
   EXPECT_TRUE(is_error(client.read_response(3000), 405, "method_not_allowed"));
 }
 
+// /readyz is answered by another thread; what the client pipelined behind it, and its
+// half-close, must not make the server forget the requests that were already complete.
+TEST_F(HttpStrictnessTest, PipelinedRequestsBeforeHalfCloseAreAllAnsweredInOrder) {
+  HttpClient client;
+  ASSERT_TRUE(client.connect(port())) << client.error();
+  ASSERT_TRUE(client.send_raw(make_request("GET", "/readyz") + make_request("GET", "/healthz") +
+                              make_request("GET", "/readyz") + make_request("GET", "/healthz")))
+      << client.error();
+  ASSERT_EQ(::shutdown(client.fd(), SHUT_WR), 0);
+  for (int i = 0; i < 2; ++i) {
+    auto ready = client.read_response(3000);
+    ASSERT_TRUE(has_status(ready, 200)) << i << ": " << client.error();
+    EXPECT_EQ(json_bool_field(ready->body, "ready"), true) << describe(*ready);
+    EXPECT_TRUE(is_healthy(client.read_response(3000))) << i << ": " << client.error();
+  }
+  EXPECT_TRUE(client.closed_by_peer(3000)) << "the connection stayed open after the last answer";
+}
+
+// A request still partial at the half-close can never complete; the complete one before it is
+// answered all the same.
+TEST_F(HttpStrictnessTest, CompleteRequestBeforeAPartialOneIsAnsweredAfterHalfClose) {
+  for (int round = 0; round < 20; ++round) {
+    HttpClient client;
+    ASSERT_TRUE(client.connect(port())) << client.error();
+    ASSERT_TRUE(client.send_raw(make_request("GET", "/healthz") + "GET /heal")) << client.error();
+    ASSERT_EQ(::shutdown(client.fd(), SHUT_WR), 0);
+    EXPECT_TRUE(is_healthy(client.read_response(3000))) << round << ": " << client.error();
+    EXPECT_TRUE(client.closed_by_peer(3000)) << round;
+  }
+}
+
 }  // namespace
 }  // namespace ringside::itest

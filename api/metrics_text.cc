@@ -103,6 +103,12 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
                 "gauge", &HttpMetrics::open_connections);
   put_per_shard(out, runtime, "ringside_accepted_connections_total",
                 "Connections accepted, per shard.", "counter", &HttpMetrics::accepted_connections);
+  put_per_shard(out, runtime, "ringside_connection_buffer_bytes",
+                "Bytes held by connection buffers, per shard.", "gauge",
+                &HttpMetrics::buffered_bytes);
+  put_per_shard(out, runtime, "ringside_connection_buffer_cuts_total",
+                "Connections cut to keep a shard within --connection-buffer-budget.", "counter",
+                &HttpMetrics::buffer_cuts);
   const char* status_names[] = {"starting", "running", "stopping", "stopped", "error"};
   put(out, "# HELP ringside_sessions Game sessions in memory, by status.\n");
   put(out, "# TYPE ringside_sessions gauge\n");

@@ -143,6 +143,9 @@ const std::vector<Flag>& flags() {
        seconds_field(&Config::drain_timeout_s)},
       {"max-output-backlog", "BYTES", "unsent answers after which a client is cut off (4194304)",
        uint_field(&Config::max_output_backlog, uint64_t{1} << 40)},
+      {"connection-buffer-budget", "BYTES",
+       "per shard: buffered bytes past which the largest holders are cut (268435456)",
+       uint_field(&Config::connection_buffer_budget, uint64_t{1} << 40)},
       {"backend", "NAME", "game backend: sim (default), gameye, docker",
        [](Config& c, std::string_view v) {
          if (v != "sim" && v != "gameye" && v != "docker") return false;

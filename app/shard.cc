@@ -24,6 +24,7 @@ HttpServerOptions http_options(const Config& c) {
   o.body_timeout_ms = static_cast<uint32_t>(c.body_timeout_s * 1000);
   o.keepalive_timeout_ms = static_cast<uint32_t>(c.keepalive_timeout_s * 1000);
   o.max_output_backlog = c.max_output_backlog;
+  o.buffer_budget = c.connection_buffer_budget;
   return o;
 }
 

@@ -61,6 +61,10 @@ void RequestParser::reset_message() {
   host_headers_ = 0;
 }
 
+void RequestParser::release_idle_memory() {
+  if (!in_message_ && body_copy_.capacity() > kRetainedBufferBytes) body_copy_.release();
+}
+
 void RequestParser::fail(uint16_t status, std::string_view code, std::string_view message) {
   error_status_ = status;
   error_code_ = code;

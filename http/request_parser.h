@@ -45,6 +45,10 @@ class RequestParser {
   }
 
   const Request& request() const { return request_; }
+  // Memory held for chunked bodies; release_idle_memory() frees it between messages when it
+  // is larger than kRetainedBufferBytes (the last request's body view then dangles).
+  size_t held_bytes() const { return body_copy_.capacity(); }
+  void release_idle_memory();
   bool expects_continue() const { return expect_continue_; }
 
   // After kError: the status to answer with, the error code and a sentence.

@@ -197,7 +197,13 @@ int RequestParser::on_header_value_complete(llhttp_t* p) {
 int RequestParser::on_headers_complete(llhttp_t* p) {
   RequestParser& self = of(p);
   self.headers_complete_ = true;
-  if (p->http_major == 1 && p->http_minor == 1) {
+  if (p->http_major != 1) {
+    // llhttp takes an HTTP/0.9 request line ("GET /", no headers: what follows is parsed as
+    // the next request) and "HTTP/2.0" with HTTP/1 framing; RFC 9110 §15.6.6.
+    self.fail(505, "http_version_not_supported", "Only HTTP/1.0 and HTTP/1.1 are served.");
+    return HPE_USER;
+  }
+  if (p->http_minor == 1) {
     if (self.host_headers_ == 0) {
       // RFC 9112 §3.2.
       self.fail(400, "invalid_request", "An HTTP/1.1 request needs a Host header.");

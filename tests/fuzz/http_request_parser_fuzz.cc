@@ -76,7 +76,7 @@ class Connection {
       check(used <= len - pos);
       pos += used;
       if (status == RequestParser::Status::kError) {
-        check(parser_.error_status() >= 400 && parser_.error_status() < 500);
+        check(parser_.error_status() >= 400 && parser_.error_status() <= 505);
         check(!parser_.error_message().empty());
         error_ = parser_.error_status();
         done_ = true;

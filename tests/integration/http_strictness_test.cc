@@ -63,6 +63,15 @@ TEST_F(HttpStrictnessTest, HostWithPortOrIpv6LiteralIsServed) {
   }
 }
 
+// "GET /" alone is an HTTP/0.9 request line to llhttp, and the header lines after it would be
+// parsed as the next request; "HTTP/2.0" over HTTP/1 framing is no HTTP/2 client.
+TEST_F(HttpStrictnessTest, RequestLinesOfOtherVersionsAre505) {
+  expect_rejected_without_harm(port(), "GET /healthz\r\nHost: x\r\n\r\n", 505,
+                               "http_version_not_supported");
+  expect_rejected_without_harm(port(), "GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n", 505,
+                               "http_version_not_supported");
+}
+
 TEST_F(HttpStrictnessTest, ChunkDataNotFollowedByCrlfIs400) {
   // "XY" where the CRLF after the chunk's 3 bytes belongs.
   expect_rejected(

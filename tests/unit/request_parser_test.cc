@@ -223,6 +223,11 @@ TEST(RequestParserTest, Http10NeedsNoHostButMayNotHaveTwo) {
   expect_error("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", 400, "invalid_request");
 }
 
+TEST(RequestParserTest, VersionsOtherThanHttp1Are505) {
+  expect_error("GET /\r\nHost: x\r\n\r\n", 505, "http_version_not_supported");
+  expect_error("GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505, "http_version_not_supported");
+}
+
 TEST(RequestParserTest, Http10ExpectationIsIgnored) {
   RequestParser p;
   Parsed r = feed(p, "POST /x HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");

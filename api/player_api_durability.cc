@@ -65,6 +65,9 @@ void PlayerApi::on_store_result(uint64_t seq, WriteOutcome outcome) {
       // placement has not heard of it, its idle timeout is minutes away): still starting.
       GameSession* s = sessions_.find(p.session);
       if (committed && s && s->status == SessionStatus::kStarting) {
+        const uint64_t now = reactor_.now_ms();
+        player_launches_.take(sessions_.player(s->player).launch_bucket, now);
+        shard_budget_.take(now);
         place(*s);
         metrics_.launches_accepted.add();
         answer(p);

@@ -134,7 +134,6 @@ void PlayerApi::restore(ShardState& state) {
     }
     if (loaded.status == SessionStatus::kStopping) restored_stopping_.insert(loaded.id);
   }
-  state = ShardState{};
 }
 
 void PlayerApi::flush_lazy_writes() {

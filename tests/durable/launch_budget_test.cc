@@ -1,7 +1,8 @@
 // Launch budgets are spent when a launch commits: a launch the database refuses (its write
-// stuck behind a lock until the batch times out, then 503 unavailable) costs neither the
-// player's bucket nor the shard's share of the global budget, so the same launch retried once
-// the database is back is accepted instead of 429. What commits is still spent.
+// queued behind a batch stuck on a lock until the writer's wait bound, then 503 unavailable)
+// costs neither the player's bucket nor the shard's share of the global budget, so the same
+// launch retried once the database is back is accepted instead of 429. What commits is still
+// spent.
 #include <chrono>
 #include <optional>
 #include <string>

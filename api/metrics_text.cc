@@ -103,6 +103,12 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
                 "gauge", &HttpMetrics::open_connections);
   put_per_shard(out, runtime, "ringside_accepted_connections_total",
                 "Connections accepted, per shard.", "counter", &HttpMetrics::accepted_connections);
+  put_per_shard(out, runtime, "ringside_connection_buffer_bytes",
+                "Bytes held by connection buffers, per shard.", "gauge",
+                &HttpMetrics::buffered_bytes);
+  put_per_shard(out, runtime, "ringside_connection_buffer_cuts_total",
+                "Connections cut to keep a shard within --connection-buffer-budget.", "counter",
+                &HttpMetrics::buffer_cuts);
   const char* status_names[] = {"starting", "running", "stopping", "stopped", "error"};
   put(out, "# HELP ringside_sessions Game sessions in memory, by status.\n");
   put(out, "# TYPE ringside_sessions gauge\n");
@@ -177,6 +183,15 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
     put(out, pm.server_up[i].get());
     put(out, "\n");
   }
+
+  const StoreMetrics& sm = runtime.store_metrics;
+  put(out, "# HELP ringside_retention_swept_total Rows the retention sweep deleted.\n");
+  put(out, "# TYPE ringside_retention_swept_total counter\n");
+  put(out, "ringside_retention_swept_total{table=\"sessions\"} ");
+  put(out, sm.sessions_swept.get());
+  put(out, "\nringside_retention_swept_total{table=\"token_sessions\"} ");
+  put(out, sm.tokens_swept.get());
+  put(out, "\n");
 
   const BackendMetrics& bm = runtime.backend_metrics;
   put(out, "# HELP ringside_saves_failed_total Stops whose save data was not kept, by reason.\n");

@@ -143,6 +143,9 @@ const std::vector<Flag>& flags() {
        seconds_field(&Config::drain_timeout_s)},
       {"max-output-backlog", "BYTES", "unsent answers after which a client is cut off (4194304)",
        uint_field(&Config::max_output_backlog, uint64_t{1} << 40)},
+      {"connection-buffer-budget", "BYTES",
+       "per shard: buffered bytes past which the largest holders are cut (268435456)",
+       uint_field(&Config::connection_buffer_budget, uint64_t{1} << 40)},
       {"backend", "NAME", "game backend: sim (default), gameye, docker",
        [](Config& c, std::string_view v) {
          if (v != "sim" && v != "gameye" && v != "docker") return false;
@@ -253,6 +256,11 @@ const std::vector<Flag>& flags() {
        "the secret tokens are derived with; created if missing (with --database-url: "
        "ringside-token.secret)",
        string_field(&Config::token_secret_file)},
+      {"retention-sweep-interval", "SECONDS",
+       "with --database-url, one small sweep this often deletes ended sessions beyond each "
+       "player's newest 100 and token sessions an hour past expiry; active sessions, save "
+       "slots and live tokens are kept (1)",
+       seconds_field(&Config::retention_sweep_interval_s)},
       {"uring-fallbacks", nullptr,
        "use the fallback of every optional io_uring feature (for testing)",
        [](Config& c, std::string_view) {

@@ -20,6 +20,7 @@ struct Config {
   double keepalive_timeout_s = 75;
   double drain_timeout_s = 30;
   uint64_t max_output_backlog = 4 << 20;
+  uint64_t connection_buffer_budget = uint64_t{256} << 20;  // per shard
   bool uring_fallbacks = false;  // force the fallback of every optional io_uring feature
 
   // Durable state (store/durable): empty keeps everything in memory only.
@@ -28,6 +29,8 @@ struct Config {
   // file (not in the database). Empty: a new random secret per process, or with a database,
   // ringside-token.secret in the working directory.
   std::string token_secret_file;
+  // Seconds between retention sweeps (store/durable/retention_sweep.h, docs/retention.md).
+  double retention_sweep_interval_s = 1;
 
   // Sessions API.
   std::string backend = "sim";

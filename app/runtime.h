@@ -12,6 +12,7 @@
 #include "app/catalog.h"
 #include "app/config.h"
 #include "app/placement_metrics.h"
+#include "app/store_metrics.h"
 #include "backends/backend.h"
 #include "backends/backend_metrics.h"
 #include "core/message_bus.h"
@@ -55,6 +56,7 @@ struct Runtime {
   std::unique_ptr<HttpMetrics[]> metrics;
   std::unique_ptr<PlayerMetrics[]> player_metrics;
   PlacementMetrics placement_metrics;  // written by the I/O core
+  StoreMetrics store_metrics;          // written by the I/O core
   BackendMetrics backend_metrics;      // written by the I/O core's backend
   // One listening socket per shard, all opened before any shard starts; shard i owns [i].
   std::vector<int> listen_fds;

@@ -39,6 +39,8 @@ struct alignas(64) HttpMetrics {
   Counter open_connections;
   Counter accepted_connections;
   Counter bad_requests;
+  Counter buffered_bytes;  // capacity of the connections' buffers (docs/http.md)
+  Counter buffer_cuts;     // connections closed to bring buffered_bytes under the budget
 
   void record(uint16_t route, uint16_t status, uint64_t latency_us) {
     size_t r = route < kMaxRoutes ? route : kMaxRoutes - 1;

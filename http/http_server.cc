@@ -39,6 +39,7 @@ struct HttpServer::Connection : TimerNode {
   ByteBuffer out;        // the bytes of the send in flight
   size_t out_sent = 0;
   ByteBuffer next;  // answers gathered while a send is in flight
+  size_t held = 0;  // capacity of the buffers above and the parser's, as counted by the shard
 
   bool active() const { return phase != Phase::kLingering && phase != Phase::kClosing; }
   bool output_pending() const { return send_in_flight || !next.empty(); }
@@ -216,12 +217,7 @@ void HttpServer::on_recv(void* ctx, const io_uring_cqe& cqe) {
     self->buffers_.give_back(bid);
   } else if (cqe.res == 0) {
     c->peer_closed = true;
-    if (!c->active() || c->phase == Phase::kHeaders || c->phase == Phase::kBody ||
-        (c->phase == Phase::kIdle && !c->output_pending())) {
-      self->start_close(*c, false);
-    } else {
-      c->close_after_send = true;  // answer what was asked, then close
-    }
+    self->close_when_answered(*c);
   } else if (cqe.res != -ENOBUFS && cqe.res != -ECANCELED) {
     self->start_close(*c, false);
   }
@@ -233,6 +229,7 @@ void HttpServer::on_recv(void* ctx, const io_uring_cqe& cqe) {
     self->rearm_list_.push_back(c->index);
   }
   self->maybe_free(*c);
+  if (c->fd >= 0) self->account(*c);
 }
 
 void HttpServer::feed(Connection& c, const char* data, size_t len) {
@@ -336,7 +333,7 @@ size_t HttpServer::parse(Connection& c, const char* region, size_t len, size_t f
 
 void HttpServer::answer(Connection& c, const Request& request, const Reply& reply,
                         bool keep_alive) {
-  const bool close = !keep_alive || reply.close_connection() || draining_ || c.peer_closed;
+  const bool close = !keep_alive || reply.close_connection() || draining_;
   write_response(c.next, date_line(), reply.status(), reply.content_type(), reply.extra_headers(),
                  reply.body_view(), close, request.http_minor == 0 && !close);
   metrics_.record(reply.route(), reply.status(), reactor_.now_us() - request.received_us);
@@ -368,9 +365,29 @@ void HttpServer::complete(ConnRef ref, const Reply& reply) {
   Request request;
   request.http_minor = c.pending_http_minor;
   request.received_us = c.pending_received_us;
-  answer(c, request, reply, c.pending_keep_alive);
+  // A client that half-closed with nothing pipelined gets "Connection: close" right here.
+  answer(c, request, reply, c.pending_keep_alive && !(c.peer_closed && c.in.empty()));
   // Requests pipelined behind the one just answered.
   if (c.active() && !c.close_after_send && !c.in.empty()) parse_buffered(c);
+  if (c.peer_closed) close_when_answered(c);
+  if (c.fd >= 0) account(c);
+}
+
+// The client half-closed (or closed): every request it sent completely is still answered, in
+// order, and the connection closes after the last answer. A partial message can never complete
+// now and is dropped.
+void HttpServer::close_when_answered(Connection& c) {
+  if (!c.active()) {
+    start_close(c, false);
+    return;
+  }
+  if (c.phase == Phase::kAwaitingReply) return;  // complete() comes back here
+  if (!c.output_pending()) {
+    start_close(c, false);
+    return;
+  }
+  c.phase = Phase::kIdle;
+  c.close_after_send = true;
 }
 
 // ---- sending ---------------------------------------------------------------------------
@@ -417,6 +434,7 @@ void HttpServer::on_send(void* ctx, const io_uring_cqe& cqe) {
   } else if (c->close_after_send && c->phase != Phase::kAwaitingReply) {
     self->start_close(*c, true);
   }
+  if (c->fd >= 0) self->account(*c);
 }
 
 void HttpServer::on_batch_end(void* ctx) {
@@ -438,6 +456,51 @@ void HttpServer::on_batch_end(void* ctx) {
     }
   }
   self->rearm_list_.clear();
+}
+
+// ---- memory -----------------------------------------------------------------------------
+
+// After each event on a connection: frees its emptied buffers that grew past
+// kRetainedBufferBytes, updates the shard's count of buffered bytes, and enforces the budget.
+void HttpServer::account(Connection& c) {
+  if (c.in.empty() && c.in.capacity() > kRetainedBufferBytes) c.in.release();
+  if (c.next.empty() && c.next.capacity() > kRetainedBufferBytes) c.next.release();
+  if (!c.send_in_flight && c.out.empty() && c.out.capacity() > kRetainedBufferBytes) {
+    c.out.release();
+  }
+  c.parser.release_idle_memory();
+  const size_t held =
+      c.in.capacity() + c.out.capacity() + c.next.capacity() + c.parser.held_bytes();
+  held_bytes_ = held_bytes_ - c.held + held;
+  c.held = held;
+  metrics_.buffered_bytes.set(held_bytes_);
+  if (held_bytes_ > options_.buffer_budget) enforce_budget();
+}
+
+// Over the budget: cut the connection holding the most, then the next, until what the
+// others hold fits. Connections already closing count as freed (their memory goes back when
+// their last operation completes). Rare, so a scan of the slots is fine.
+void HttpServer::enforce_budget() {
+  for (;;) {
+    size_t closing = 0;
+    Connection* largest = nullptr;
+    for (Connection* c : connections_) {
+      if (c->fd < 0) continue;
+      if (c->phase == Phase::kClosing) {
+        closing += c->held;
+      } else if (!largest || c->held > largest->held) {
+        largest = c;
+      }
+    }
+    if (!largest || held_bytes_ - closing <= options_.buffer_budget) return;
+    log_warn("connection_buffer_cut")
+        .kv("shard", reactor_.self())
+        .kv("bytes", largest->held)
+        .kv("shard_bytes", held_bytes_ - closing)
+        .kv("budget", options_.buffer_budget);
+    metrics_.buffer_cuts.add();
+    start_close(*largest, false);
+  }
 }
 
 // ---- timeouts --------------------------------------------------------------------------
@@ -493,6 +556,7 @@ void HttpServer::on_timer(TimerNode* node) {
   }
   if (c.phase == Phase::kHeaders || c.phase == Phase::kBody) {
     self.answer_error(c, 408, "request_timeout", "The request did not arrive in time.");
+    self.account(c);
   } else {
     self.start_close(c, false);
     self.maybe_free(c);
@@ -535,13 +599,17 @@ void HttpServer::maybe_free(Connection& c) {
   io_uring_sqe_set_data64(sqe, pack_user_data(kIgnoredCompletion, 0, 0));
   c.fd = -1;
   c.generation = (c.generation + 1) & 0xFFFFFFu;
-  c.in.clear();
+  // A free slot holds no memory: after a storm, thousands of slots may stay unused.
+  c.in.release();
   c.in_parsed = 0;
-  c.out.clear();
+  c.out.release();
   c.out_sent = 0;
-  c.next.clear();
+  c.next.release();
   c.parser.~RequestParser();
   new (&c.parser) RequestParser();
+  held_bytes_ -= c.held;
+  c.held = 0;
+  metrics_.buffered_bytes.set(held_bytes_);
   free_slots_.push_back(c.index);
   --open_;
   metrics_.open_connections.set(open_);

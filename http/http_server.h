@@ -39,7 +39,9 @@ struct HttpServerOptions {
   uint32_t keepalive_timeout_ms = 75000;
   uint32_t linger_ms = 2000;            // reading-and-discarding after our FIN before closing
   size_t max_output_backlog = 4 << 20;  // bytes waiting to be sent before a client is cut off
-  uint32_t recv_buffer_count = 1024;    // provided buffers (power of two)
+  // Bytes all connections' buffers may hold; past it the largest holders are cut.
+  size_t buffer_budget = size_t{256} << 20;
+  uint32_t recv_buffer_count = 1024;  // provided buffers (power of two)
   uint32_t recv_buffer_size = 4096;
 };
 
@@ -85,8 +87,11 @@ class HttpServer {
   void answer(Connection& c, const Request& request, const Reply& reply, bool keep_alive);
   void answer_error(Connection& c, uint16_t status, std::string_view code,
                     std::string_view message);
+  void close_when_answered(Connection& c);
   void queue_flush(Connection& c);
   void send_next(Connection& c);
+  void account(Connection& c);
+  void enforce_budget();
   void update_deadline(Connection& c);
   void start_close(Connection& c, bool graceful);
   void maybe_free(Connection& c);
@@ -110,6 +115,7 @@ class HttpServer {
   } accept_retry_;
   bool draining_ = false;
   size_t open_ = 0;
+  size_t held_bytes_ = 0;  // sum of Connection::held
   int64_t date_second_ = -1;
   char date_line_[40] = {};
 };

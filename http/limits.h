@@ -8,4 +8,8 @@ inline constexpr size_t kMaxHeaderBytes = size_t{8} * 1024;  // request line + h
 inline constexpr size_t kMaxUriBytes = size_t{4} * 1024;     // request target -> 414
 inline constexpr size_t kMaxBodyBytes = size_t{64} * 1024;   // body -> 413
 
+// A connection buffer that is emptied while larger than this is freed; smaller ones are kept
+// and reused, so status polls and keep-alives do not allocate (docs/http.md).
+inline constexpr size_t kRetainedBufferBytes = size_t{8} * 1024;
+
 }  // namespace ringside

@@ -73,6 +73,8 @@ std::string_view status_reason(uint16_t status) {
       return "Internal Server Error";
     case 503:
       return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
     default:
       return "Unknown";
   }

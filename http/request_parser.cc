@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <cstring>
+
 #include "http/limits.h"
 
 namespace ringside {
@@ -9,6 +11,20 @@ namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2): letters, digits, the
+// unreserved and sub-delims marks, '%' of pct-encoding, and ':' '[' ']' of ports and IPv6
+// literals. Anything else (a space, a '/', a '@') makes the field value invalid.
+bool valid_host(std::string_view v) {
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  for (char ch : v) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') continue;
+    if (c >= '0' && c <= '9') continue;
+    if (!std::memchr("-._~!$&'()*+,;=%:[]", c, 19)) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -38,9 +54,15 @@ void RequestParser::reset_message() {
   url_ = field_ = value_ = authorization_ = body_span_ = {};
   body_copy_.clear();
   body_copied_ = false;
+  field_end_ = 0;
   current_header_ = Header::kOther;
   headers_complete_ = false;
   expect_continue_ = false;
+  host_headers_ = 0;
+}
+
+void RequestParser::release_idle_memory() {
+  if (!in_message_ && body_copy_.capacity() > kRetainedBufferBytes) body_copy_.release();
 }
 
 void RequestParser::fail(uint16_t status, std::string_view code, std::string_view message) {
@@ -120,16 +142,40 @@ int RequestParser::on_header_field_complete(llhttp_t* p) {
     self.current_header_ = Header::kAuthorization;
   } else if (iequals(name, "expect")) {
     self.current_header_ = Header::kExpect;
+  } else if (iequals(name, "host")) {
+    self.current_header_ = Header::kHost;
+    if (++self.host_headers_ > 1) {
+      // RFC 9112 §3.2: more than one Host is a 400 whatever the version.
+      self.fail(400, "invalid_request", "The request has more than one Host header.");
+      return HPE_USER;
+    }
   } else {
     self.current_header_ = Header::kOther;
   }
+  self.field_end_ = self.field_.off + self.field_.len;
   self.field_ = {};
   self.value_ = {};
   return 0;
 }
 
+// Between a header's name and the first byte of its value only ":" and blanks may stand.
+// A line break there, or a value that does not continue where its last piece ended, is an
+// obs-fold (a value continued on the next line), which llhttp joins silently.
+bool RequestParser::starts_on_field_line(const char* at) const {
+  const char* name_end = base_ + field_end_;
+  return std::memchr(name_end, '\n', static_cast<size_t>(at - name_end)) == nullptr;
+}
+
 int RequestParser::on_header_value(llhttp_t* p, const char* at, size_t len) {
+  if (len == 0) return 0;  // an empty value is reported at the start of the next line
   RequestParser& self = of(p);
+  const Span& v = self.value_;
+  if (v.len ? at != self.base_ + v.off + v.len : !self.starts_on_field_line(at)) {
+    // RFC 9112 §5.2: a server may reject obs-fold with 400; joining it is how
+    // "Transfer-Encoding:\r\n chunked" would reach us as chunked when a proxy saw no body.
+    self.fail(400, "invalid_request", "A header value is folded over several lines.");
+    return HPE_USER;
+  }
   self.extend(self.value_, at, len);
   return self.check_header_size(at, len);
 }
@@ -140,6 +186,9 @@ int RequestParser::on_header_value_complete(llhttp_t* p) {
     self.authorization_ = self.value_;
   } else if (self.current_header_ == Header::kExpect) {
     self.expect_continue_ = iequals(self.view(self.value_), "100-continue");
+  } else if (self.current_header_ == Header::kHost && !valid_host(self.view(self.value_))) {
+    self.fail(400, "invalid_request", "The Host header is not a valid host[:port].");
+    return HPE_USER;
   }
   self.value_ = {};
   return 0;
@@ -148,6 +197,23 @@ int RequestParser::on_header_value_complete(llhttp_t* p) {
 int RequestParser::on_headers_complete(llhttp_t* p) {
   RequestParser& self = of(p);
   self.headers_complete_ = true;
+  if (p->http_major != 1) {
+    // llhttp takes an HTTP/0.9 request line ("GET /", no headers: what follows is parsed as
+    // the next request) and "HTTP/2.0" with HTTP/1 framing; RFC 9110 §15.6.6.
+    self.fail(505, "http_version_not_supported", "Only HTTP/1.0 and HTTP/1.1 are served.");
+    return HPE_USER;
+  }
+  if (p->http_minor == 1) {
+    if (self.host_headers_ == 0) {
+      // RFC 9112 §3.2.
+      self.fail(400, "invalid_request", "An HTTP/1.1 request needs a Host header.");
+      return HPE_USER;
+    }
+  } else {
+    // RFC 9110 §10.1.1: an HTTP/1.0 client cannot know interim answers; it would take
+    // "100 Continue" for the final one.
+    self.expect_continue_ = false;
+  }
   if ((p->flags & F_CONTENT_LENGTH) && p->content_length > kMaxBodyBytes) {
     self.fail(413, "payload_too_large", "The request body exceeds 64 KiB.");
     return HPE_USER;

@@ -6,6 +6,10 @@
 // Spans are kept as offsets from the message's first byte, so the caller may move a partial
 // message (from a kernel-provided buffer into the connection's own buffer) between calls:
 // it tells the parser where the message now starts with rebase().
+//
+// llhttp is built in its strict mode (no space before the colon, CRLF after chunk data, ASCII
+// request targets); the RFC 9112 rules it does not enforce even then are checked here: one
+// Host in HTTP/1.1, no obs-fold, no "100 Continue" for HTTP/1.0 (docs/http.md).
 #include <llhttp.h>
 
 #include <cstddef>
@@ -41,6 +45,10 @@ class RequestParser {
   }
 
   const Request& request() const { return request_; }
+  // Memory held for chunked bodies; release_idle_memory() frees it between messages when it
+  // is larger than kRetainedBufferBytes (the last request's body view then dangles).
+  size_t held_bytes() const { return body_copy_.capacity(); }
+  void release_idle_memory();
   bool expects_continue() const { return expect_continue_; }
 
   // After kError: the status to answer with, the error code and a sentence.
@@ -55,7 +63,7 @@ class RequestParser {
     uint32_t off = 0;
     uint32_t len = 0;
   };
-  enum class Header : uint8_t { kOther, kAuthorization, kExpect };
+  enum class Header : uint8_t { kOther, kAuthorization, kExpect, kHost };
 
   static int on_message_begin(llhttp_t* p);
   static int on_method(llhttp_t* p, const char* at, size_t len);
@@ -72,17 +80,20 @@ class RequestParser {
   void extend(Span& s, const char* at, size_t len);
   std::string_view view(const Span& s) const { return {base_ + s.off, s.len}; }
   int check_header_size(const char* at, size_t len);
+  bool starts_on_field_line(const char* at) const;
   void reset_message();
 
   llhttp_t parser_{};
   const char* base_ = nullptr;
   Span url_, field_, value_, authorization_, body_span_;
-  ByteBuffer body_copy_;  // chunked bodies only: their pieces are not contiguous
+  uint32_t field_end_ = 0;  // offset just past the current header's name
+  ByteBuffer body_copy_;    // chunked bodies only: their pieces are not contiguous
   bool body_copied_ = false;
   Header current_header_ = Header::kOther;
   bool in_message_ = false;
   bool headers_complete_ = false;
   bool expect_continue_ = false;
+  uint8_t host_headers_ = 0;
   Request request_;
   uint16_t error_status_ = 0;
   std::string_view error_code_;

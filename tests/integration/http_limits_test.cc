@@ -1,10 +1,7 @@
 // Size limits, malformed requests, the connection cap and the output backlog: every bad
 // client gets its answer and its connection closed, and nobody else notices.
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <sys/socket.h>
 
-#include <cerrno>
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -22,23 +19,8 @@ class HttpLimitsTest : public ServerTest {
  protected:
   void SetUp() override { ASSERT_TRUE(server_.start({"--shards", "2"})); }
 
-  // A connection opened (and served) before the bad one sends `bad`; the bad one must get
-  // `status` with error `code` and be closed, and the first must still be served afterwards.
   void expect_rejected_without_harm(std::string_view bad, int status, std::string_view code) {
-    HttpClient bystander;
-    ASSERT_TRUE(bystander.connect(port())) << bystander.error();
-    ASSERT_TRUE(is_healthy(bystander.request("GET", "/healthz"))) << bystander.error();
-
-    HttpClient offender;
-    ASSERT_TRUE(offender.connect(port())) << offender.error();
-    ASSERT_TRUE(offender.send_raw(bad)) << offender.error();
-    auto r = offender.read_response(3000);
-    ASSERT_TRUE(r) << offender.error();
-    EXPECT_TRUE(is_error(r, status, code));
-    EXPECT_TRUE(iequals(r->header("Connection"), "close")) << describe(*r);
-    EXPECT_TRUE(offender.closed_by_peer(3000)) << "the connection stayed open";
-
-    EXPECT_TRUE(is_healthy(bystander.request("GET", "/healthz"))) << bystander.error();
+    itest::expect_rejected_without_harm(port(), bad, status, code);
   }
 
   // Sends `request` on a fresh connection and returns the answer.
@@ -156,23 +138,7 @@ TEST_F(HttpConnectionLimitsTest, ClientThatNeverReadsIsCutOffAtTheOutputBacklog)
   for (int i = 0; i < kBatchRequests; ++i) batch += "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 
   auto deadline = Clock::now() + std::chrono::seconds(10);
-  bool cut_off = false;
-  for (int sent_batches = 0; sent_batches < kBatches && !cut_off && Clock::now() < deadline;) {
-    std::string_view rest = batch;
-    while (!rest.empty() && Clock::now() < deadline) {
-      ssize_t n = ::send(flood.fd(), rest.data(), rest.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n > 0) {
-        rest.remove_prefix(static_cast<size_t>(n));
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-        pollfd p{flood.fd(), POLLOUT, 0};
-        ::poll(&p, 1, 100);
-      } else {
-        cut_off = true;  // EPIPE or ECONNRESET: the server closed the connection
-        break;
-      }
-    }
-    if (rest.empty()) ++sent_batches;
-  }
+  send_without_reading(flood, batch, kBatches, deadline);
   // Only now read: what the server sent before it cut the connection, then the close itself.
   int left_ms = static_cast<int>(std::max<int64_t>(
       0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count()));

@@ -27,7 +27,7 @@ TEST(RequestParserTest, ParsesOneRequestAndStopsRightAfterIt) {
   const std::string one =
       "GET /api/game/session-status?sessionId=s1 HTTP/1.1\r\nHost: x\r\n"
       "Authorization: Bearer tok\r\n\r\n";
-  const std::string wire = one + "GET /healthz HTTP/1.1\r\n\r\n";
+  const std::string wire = one + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
   Parsed r = feed(p, wire);
   ASSERT_EQ(r.status, RequestParser::Status::kComplete);
   EXPECT_EQ(r.consumed, one.size());
@@ -47,7 +47,8 @@ TEST(RequestParserTest, ParsesOneRequestAndStopsRightAfterIt) {
 TEST(RequestParserTest, SixteenPipelinedRequestsComeOutInOrder) {
   RequestParser p;
   std::string wire;
-  for (int i = 0; i < 16; ++i) wire += "GET /r" + std::to_string(i) + " HTTP/1.1\r\n\r\n";
+  for (int i = 0; i < 16; ++i)
+    wire += "GET /r" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n";
   std::string_view rest = wire;
   for (int i = 0; i < 16; ++i) {
     Parsed r = feed(p, rest);
@@ -63,7 +64,7 @@ TEST(RequestParserTest, SixteenPipelinedRequestsComeOutInOrder) {
 TEST(RequestParserTest, PartialMessageSurvivesBeingMoved) {
   RequestParser p;
   const std::string wire =
-      "POST /api/game/keepalive HTTP/1.1\r\nAuthorization: Bearer abc\r\n"
+      "POST /api/game/keepalive HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer abc\r\n"
       "Content-Length: 17\r\n\r\n{\"sessionId\":\"x\"}";
   std::string first(wire.substr(0, 30));
   Parsed r = feed(p, first);
@@ -85,7 +86,7 @@ TEST(RequestParserTest, PartialMessageSurvivesBeingMoved) {
 TEST(RequestParserTest, ChunkedBodyIsGathered) {
   RequestParser p;
   Parsed r = feed(p,
-                  "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                   "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
   ASSERT_EQ(r.status, RequestParser::Status::kComplete);
   EXPECT_EQ(p.request().body, "hello world");
@@ -101,14 +102,15 @@ TEST(RequestParserTest, Http10ClosesUnlessAskedToKeepAlive) {
             RequestParser::Status::kComplete);
   EXPECT_TRUE(b.request().keep_alive);
   RequestParser c;
-  ASSERT_EQ(feed(c, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n").status,
+  ASSERT_EQ(feed(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status,
             RequestParser::Status::kComplete);
   EXPECT_FALSE(c.request().keep_alive);
 }
 
 TEST(RequestParserTest, ExpectContinueIsSeen) {
   RequestParser p;
-  Parsed r = feed(p, "POST /x HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
+  Parsed r =
+      feed(p, "POST /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
   EXPECT_EQ(r.status, RequestParser::Status::kNeedMore);
   EXPECT_TRUE(p.headers_complete());
   EXPECT_TRUE(p.expects_continue());
@@ -124,22 +126,24 @@ void expect_error(std::string_view wire, uint16_t status, std::string_view code)
 }
 
 TEST(RequestParserTest, LongTargetIs414) {
-  expect_error("GET /" + std::string(kMaxUriBytes, 'a') + " HTTP/1.1\r\n\r\n", 414, "uri_too_long");
+  expect_error("GET /" + std::string(kMaxUriBytes, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414,
+               "uri_too_long");
 }
 
 TEST(RequestParserTest, LongHeaderBlockIs431) {
-  expect_error("GET / HTTP/1.1\r\nX-Big: " + std::string(kMaxHeaderBytes, 'b') + "\r\n\r\n", 431,
-               "headers_too_large");
+  expect_error(
+      "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(kMaxHeaderBytes, 'b') + "\r\n\r\n", 431,
+      "headers_too_large");
 }
 
 TEST(RequestParserTest, DeclaredBodyOverTheLimitIs413BeforeItArrives) {
-  expect_error(
-      "POST / HTTP/1.1\r\nContent-Length: " + std::to_string(kMaxBodyBytes + 1) + "\r\n\r\n", 413,
-      "payload_too_large");
+  expect_error("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                   std::to_string(kMaxBodyBytes + 1) + "\r\n\r\n",
+               413, "payload_too_large");
 }
 
 TEST(RequestParserTest, ChunkedBodyOverTheLimitIs413) {
-  std::string wire = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::string wire = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
   const std::string chunk(4096, 'c');
   for (size_t sent = 0; sent <= kMaxBodyBytes; sent += chunk.size())
     wire += "1000\r\n" + chunk + "\r\n";
@@ -147,22 +151,89 @@ TEST(RequestParserTest, ChunkedBodyOverTheLimitIs413) {
 }
 
 TEST(RequestParserTest, SmugglingShapesAre400) {
-  expect_error("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
-               "invalid_request");
-  expect_error("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400,
-               "invalid_request");
-  expect_error("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n", 400,
+  expect_error(
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
+      "invalid_request");
+  expect_error("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+               400, "invalid_request");
+  expect_error("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n", 400,
                "invalid_request");
   expect_error("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 400, "invalid_request");
 }
 
 TEST(RequestParserTest, ExactlyTheBodyLimitIsAccepted) {
   RequestParser p;
-  std::string wire = "POST / HTTP/1.1\r\nContent-Length: " + std::to_string(kMaxBodyBytes) +
-                     "\r\n\r\n" + std::string(kMaxBodyBytes, 'x');
+  std::string wire =
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(kMaxBodyBytes) +
+      "\r\n\r\n" + std::string(kMaxBodyBytes, 'x');
   Parsed r = feed(p, wire);
   ASSERT_EQ(r.status, RequestParser::Status::kComplete);
   EXPECT_EQ(p.request().body.size(), kMaxBodyBytes);
+}
+
+// RFC 9112 rules that llhttp, even in strict mode, leaves to us, and those strict mode adds.
+TEST(RequestParserTest, SpaceBeforeTheColonIs400) {
+  expect_error("GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For : 1.2.3.4\r\n\r\n", 400,
+               "invalid_request");
+}
+
+TEST(RequestParserTest, ChunkDataMustEndWithCrlf) {
+  expect_error(
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcXY0\r\n\r\n", 400,
+      "invalid_request");
+}
+
+TEST(RequestParserTest, ObsFoldIs400) {
+  expect_error("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n chunked\r\n\r\n", 400,
+               "invalid_request");
+  expect_error("GET / HTTP/1.1\r\nHost: x\r\nX-A: one\r\n\ttwo\r\n\r\n", 400, "invalid_request");
+}
+
+// A value cut by a receive boundary (its pieces adjacent once moved) is not a fold.
+TEST(RequestParserTest, ValueSplitAcrossReceivesIsNotAFold) {
+  const std::string wire = "GET / HTTP/1.1\r\nHost: x\r\nUser-Agent: a long agent\r\n\r\n";
+  for (size_t cut = 1; cut < wire.size(); ++cut) {
+    RequestParser p;
+    std::string moved = wire.substr(0, cut);
+    Parsed r = feed(p, moved);
+    ASSERT_EQ(r.status, RequestParser::Status::kNeedMore) << cut;
+    moved += wire.substr(cut);
+    p.rebase(moved.data());
+    r = feed(p, std::string_view(moved).substr(cut));
+    EXPECT_EQ(r.status, RequestParser::Status::kComplete) << cut;
+  }
+}
+
+TEST(RequestParserTest, Http11NeedsExactlyOneValidHost) {
+  expect_error("GET / HTTP/1.1\r\n\r\n", 400, "invalid_request");
+  expect_error("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "invalid_request");
+  expect_error("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400, "invalid_request");
+  expect_error("GET / HTTP/1.1\r\nHost: a@b\r\n\r\n", 400, "invalid_request");
+  for (std::string_view host : {"x", "play.example.com:8443", "[::1]:80", "127.0.0.1  ", ""}) {
+    RequestParser p;
+    EXPECT_EQ(feed(p, "GET / HTTP/1.1\r\nHost: " + std::string(host) + "\r\n\r\n").status,
+              RequestParser::Status::kComplete)
+        << host;
+  }
+}
+
+TEST(RequestParserTest, Http10NeedsNoHostButMayNotHaveTwo) {
+  RequestParser p;
+  EXPECT_EQ(feed(p, "GET / HTTP/1.0\r\n\r\n").status, RequestParser::Status::kComplete);
+  expect_error("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", 400, "invalid_request");
+}
+
+TEST(RequestParserTest, VersionsOtherThanHttp1Are505) {
+  expect_error("GET /\r\nHost: x\r\n\r\n", 505, "http_version_not_supported");
+  expect_error("GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505, "http_version_not_supported");
+}
+
+TEST(RequestParserTest, Http10ExpectationIsIgnored) {
+  RequestParser p;
+  Parsed r = feed(p, "POST /x HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
+  EXPECT_EQ(r.status, RequestParser::Status::kNeedMore);
+  EXPECT_TRUE(p.headers_complete());
+  EXPECT_FALSE(p.expects_continue());
 }
 
 }  // namespace

@@ -374,22 +374,32 @@ GameSession* PlayerApi::session_from_body(const PlayerCall& call, const AuthCont
 // than the caches, so both lookups are started before either is read: their cache misses
 // overlap instead of queueing. Answers as the other routes do (401, then 400, then 404).
 void PlayerApi::session_status(const PlayerCall& call, Reply& reply) {
-  std::optional<QueryValue> param = find_query_param(call.query, "sessionId", query_scratch_);
-  const bool has_param = param && param->ok && !param->value.empty();
-  std::optional<ParsedId> id;
-  if (has_param) id = parse_id(param->value, IdKind::kSession);
-  if (id && id->shard != shard_) id.reset();
   TokenHash hash;
   if (!call.token.empty()) {
     hash = hash_token(call.token);
     tokens_.prefetch(hash);
   }
-  if (id) sessions_.prefetch(id->bits);
+  // Nothing is decoded before the token is known. An id needs no decoding, so a query without
+  // escapes is read now, to start the session's lookup while the token's is under way.
+  const bool plain = call.query.find_first_of("%+") == std::string_view::npos;
+  std::optional<QueryValue> param;
+  std::optional<ParsedId> id;
+  if (plain) {
+    param = find_query_param(call.query, "sessionId", query_scratch_);  // a view into the query
+    if (param) id = parse_id(param->value, IdKind::kSession);
+    if (id && id->shard == shard_) sessions_.prefetch(id->bits);
+  }
 
   AuthContext auth;
   if (!authenticate(call, reply, &auth, &hash)) return;
-  if (!has_param) return bad_request(reply, "Query parameter 'sessionId' is required.");
-  GameSession* s = id ? sessions_.find(id->bits, auth.player) : nullptr;
+  if (!plain) {
+    param = query_param(call.query, "sessionId");
+    if (param && param->ok) id = parse_id(param->value, IdKind::kSession);
+  }
+  if (!param || !param->ok || param->value.empty()) {
+    return bad_request(reply, "Query parameter 'sessionId' is required.");
+  }
+  GameSession* s = id && id->shard == shard_ ? sessions_.find(id->bits, auth.player) : nullptr;
   if (!s) return not_found(reply, "No such session.");
   JsonWriter w(reply.body());
   w.begin_object();
@@ -482,7 +492,7 @@ void PlayerApi::current(const AuthContext& auth, Reply& reply) {
 
 void PlayerApi::history(const PlayerCall& call, const AuthContext& auth, Reply& reply) {
   uint64_t limit = 10;
-  if (std::optional<QueryValue> q = find_query_param(call.query, "limit", query_scratch_)) {
+  if (std::optional<QueryValue> q = query_param(call.query, "limit")) {
     std::string_view v = q->value;
     auto r = std::from_chars(v.data(), v.data() + v.size(), limit);
     if (!q->ok || v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size() || limit < 1 ||
@@ -534,7 +544,7 @@ void PlayerApi::details(const PlayerCall& call, const AuthContext& auth, Reply& 
 
 void PlayerApi::save_slots(const PlayerCall& call, const AuthContext& auth, Reply& reply) {
   uint16_t game = auth.game_scope;
-  if (std::optional<QueryValue> q = find_query_param(call.query, "gameSlug", query_scratch_)) {
+  if (std::optional<QueryValue> q = query_param(call.query, "gameSlug")) {
     int g = q->ok ? runtime_.catalog.find(q->value) : -1;
     if (g < 0) return not_found(reply, "No game with that slug.");
     if (auth.game_scope != kAnyGame && static_cast<uint16_t>(g) != auth.game_scope) {
@@ -555,6 +565,13 @@ void PlayerApi::save_slots(const PlayerCall& call, const AuthContext& auth, Repl
     w.key("sizeBytes").value(slot.size_bytes).end_object();
   }
   w.end_array().end_object();
+}
+
+// ---- inputs ------------------------------------------------------------------------------
+
+std::optional<QueryValue> PlayerApi::query_param(std::string_view query, std::string_view name) {
+  query_scratch_.clear();
+  return find_query_param(query, name, query_scratch_);
 }
 
 // ---- rendering ---------------------------------------------------------------------------

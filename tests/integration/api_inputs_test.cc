@@ -28,6 +28,26 @@ class ApiInputsTest : public SessionsTest {
   }
 };
 
+TEST_F(ApiInputsTest, UnknownFieldsOfAnyValidJsonTypeAreIgnored) {
+  auto r = api().operator_launch(
+      R"({"playerId":"alice","big":123456789012345678901234567890,"neg":-98765432109876543210,)"
+      R"("huge":1e400,"tiny":-2.5e-400,"deep":{"a":[18446744073709551616]}})");
+  ASSERT_TRUE(has_status(r, 200));
+  const std::string token = json_of(r)["sessionToken"].str();
+  const std::string session = api().launch_accepted(
+      token, R"({"gameSlug":"tlon-uqbar","n":123456789012345678901234567890})");
+  ASSERT_FALSE(session.empty());
+  EXPECT_TRUE(has_status(
+      api().send("POST", "/api/game/keepalive",
+                 R"({"sessionId":")" + session + R"(","t":99999999999999999999999})", token),
+      200));
+  // Still refused: numbers that are not JSON.
+  EXPECT_TRUE(is_error(api().operator_launch(R"({"playerId":"alice","big":0123})"), 400,
+                       "invalid_request"));
+  EXPECT_TRUE(
+      is_error(api().operator_launch(R"({"playerId":"alice","big":1.})"), 400, "invalid_request"));
+}
+
 // An unknown token with a query that decodes into thousands of bytes: before the fix, the
 // owner decoded the query before looking at the token, into a scratch buffer never cleared,
 // so every such request grew the process for good.

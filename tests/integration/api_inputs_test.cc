@@ -28,6 +28,97 @@ class ApiInputsTest : public SessionsTest {
   }
 };
 
+// 400 invalid_request whose message names `field`.
+::testing::AssertionResult is_refusal_naming(const std::optional<HttpResponse>& r,
+                                             std::string_view field) {
+  ::testing::AssertionResult error = is_error(r, 400, "invalid_request");
+  if (!error) return error;
+  std::string quoted_field = "'";
+  quoted_field.append(field);
+  quoted_field.push_back('\'');
+  if (json_of(r)["message"].str().find(quoted_field) == std::string::npos) {
+    return ::testing::AssertionFailure()
+           << "the message does not name '" << field << "': " << r->body;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// `text` as a JSON string (no escaping: the tests write their escapes themselves).
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  out.append(text);
+  out.push_back('"');
+  return out;
+}
+
+std::string launch_body(std::string_view player_json) {
+  return R"({"playerId":)" + std::string(player_json) + "}";
+}
+
+TEST_F(ApiInputsTest, PlayerIdsWithControlCharactersOrTooLongAreRefused) {
+  for (std::string player : {
+           std::string(R"("alice\u0000evil")"),  // stored as "alice" by a text parameter
+           std::string(R"("\u0000")"),
+           std::string(R"("alice\n")"),
+           std::string(R"("tab\there")"),
+           std::string(R"("del\u007f")"),
+           std::string(R"("c1\u0085")"),
+           json_string(std::string(129, 'p')),
+       }) {
+    EXPECT_TRUE(is_refusal_naming(api().operator_launch(launch_body(player)), "playerId"))
+        << player;
+  }
+}
+
+TEST_F(ApiInputsTest, PlayerIdsOfPrintableTextAreAccepted) {
+  for (std::string player : {
+           std::string(R"("alice")"),
+           std::string(R"("Joueur \u00e9l\u00e8ve #7")"),
+           std::string(R"("user@example.test")"),
+           std::string(R"("\u2603 snow")"),
+           json_string(std::string(128, 'p')),
+       }) {
+    EXPECT_TRUE(has_status(api().operator_launch(launch_body(player)), 200)) << player;
+  }
+}
+
+TEST_F(ApiInputsTest, MalformedSlugsAreRefusedNamingTheField) {
+  EXPECT_TRUE(is_refusal_naming(
+      api().operator_launch(R"({"playerId":"alice","gameSlug":"Tlon-Uqbar"})"), "gameSlug"));
+  EXPECT_TRUE(is_refusal_naming(
+      api().operator_launch(R"({"playerId":"alice","gameSlug":"tlon\u0000uqbar"})"), "gameSlug"));
+  EXPECT_TRUE(is_refusal_naming(api().operator_launch(R"({"playerId":"alice","gameSlug":)" +
+                                                      json_string(std::string(65, 'a')) + "}"),
+                                "gameSlug"));
+  const std::string token = api().token_for("alice");
+  ASSERT_FALSE(token.empty());
+  EXPECT_TRUE(is_refusal_naming(api().launch(token, R"({"gameSlug":"../etc"})"), "gameSlug"));
+  EXPECT_TRUE(is_refusal_naming(api().save_slots(token, "gameSlug=a%00b"), "gameSlug"));
+  EXPECT_TRUE(is_refusal_naming(api().save_slots(token, "gameSlug=%zz"), "gameSlug"));
+  EXPECT_TRUE(is_refusal_naming(api().game(token, "NOT-A-SLUG"), "slug"));
+  // Well-formed but unknown is still 404.
+  EXPECT_TRUE(is_error(api().game(token, "pong"), 404, "not_found"));
+  EXPECT_TRUE(is_error(api().launch(token, R"({"gameSlug":"pong"})"), 404, "not_found"));
+  EXPECT_TRUE(is_error(api().save_slots(token, "gameSlug=pong"), 404, "not_found"));
+}
+
+TEST_F(ApiInputsTest, LobbyUrlsMustBeHttpWithoutControlCharacters) {
+  for (std::string lobby : {
+           std::string("javascript:alert(1)"),
+           std::string("ftp://lobby.example.test/"),
+           std::string("https://lobby.example.test/\\u0000x"),
+           std::string("https://lobby.example.test/\\r\\nSet-Cookie: a=b"),
+           "https://lobby.example.test/" + std::string(2030, 'a'),
+       }) {
+    EXPECT_TRUE(is_refusal_naming(
+        api().operator_launch(R"({"playerId":"alice","lobbyUrl":")" + lobby + "\"}"), "lobbyUrl"))
+        << lobby;
+  }
+  EXPECT_TRUE(has_status(
+      api().operator_launch(R"({"playerId":"alice","lobbyUrl":"HTTP://lobby.example.test/r?a=1"})"),
+      200));
+}
+
 TEST_F(ApiInputsTest, UnknownFieldsOfAnyValidJsonTypeAreIgnored) {
   auto r = api().operator_launch(
       R"({"playerId":"alice","big":123456789012345678901234567890,"neg":-98765432109876543210,)"

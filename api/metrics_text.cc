@@ -178,6 +178,15 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
     put(out, "\n");
   }
 
+  const StoreMetrics& sm = runtime.store_metrics;
+  put(out, "# HELP ringside_retention_swept_total Rows the retention sweep deleted.\n");
+  put(out, "# TYPE ringside_retention_swept_total counter\n");
+  put(out, "ringside_retention_swept_total{table=\"sessions\"} ");
+  put(out, sm.sessions_swept.get());
+  put(out, "\nringside_retention_swept_total{table=\"token_sessions\"} ");
+  put(out, sm.tokens_swept.get());
+  put(out, "\n");
+
   put(out, "# HELP ringside_bad_requests_total Malformed or over-limit requests.\n");
   put(out, "# TYPE ringside_bad_requests_total counter\n");
   uint64_t bad = 0;

@@ -279,17 +279,22 @@ bool PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, ReplyTar
     unavailable(reply);
     return true;
   }
+  // The budgets are spent when the launch is accepted for good: at once in memory, on commit
+  // with a database (on_store_result), so a launch the database refuses costs nothing. Until
+  // then the shard's launches in flight hold their place in its budget; the player's bucket
+  // needs no such count, as the player's in-flight launch is its one active session.
   const uint64_t now = reactor_.now_ms();
-  if (!player_launches_.try_take(player.launch_bucket, now)) {
+  if (!player_launches_.can_take(player.launch_bucket, now)) {
     metrics_.launches_rate_limited.add();
     reply.error(429, "rate_limited", "Too many launches for this player.");
     retry_after(reply, player_launches_.retry_after_seconds(player.launch_bucket, now));
     return true;
   }
-  if (!shard_budget_.try_take(now)) {
+  const double in_flight = static_cast<double>(uncommitted_launches_.size());
+  if (!shard_budget_.can_take(now, in_flight + 1)) {
     metrics_.launches_rate_limited.add();
     reply.error(429, "rate_limited", "Too many launches right now.");
-    retry_after(reply, shard_budget_.retry_after_seconds(now));
+    retry_after(reply, shard_budget_.retry_after_seconds(now, in_flight + 1));
     return true;
   }
 
@@ -318,6 +323,8 @@ bool PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, ReplyTar
     defer(writes_->launch(player, s, made_slot ? slot : nullptr), std::move(pending), reply);
     return false;
   }
+  player_launches_.take(player.launch_bucket, now);
+  shard_budget_.take(now);
   place(s);
   metrics_.launches_accepted.add();
   return true;

@@ -39,7 +39,7 @@ class PlayerApi {
 
   // Returns true when `reply` holds the answer; false when it will go to `target` later.
   bool handle(const PlayerCall& call, ReplyTarget target, Reply& reply);
-  // Takes this shard's part of the state read back from the database, before serving.
+  // Takes a batch of this shard's state read back from the database, before serving.
   void restore(ShardState& state);
   // Sends the lazy writes (keepalive times, token expiry) now: every 5 s, and on drain.
   void flush_lazy_writes();

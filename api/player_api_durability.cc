@@ -65,6 +65,9 @@ void PlayerApi::on_store_result(uint64_t seq, WriteOutcome outcome) {
       // placement has not heard of it, its idle timeout is minutes away): still starting.
       GameSession* s = sessions_.find(p.session);
       if (committed && s && s->status == SessionStatus::kStarting) {
+        const uint64_t now = reactor_.now_ms();
+        player_launches_.take(sessions_.player(s->player).launch_bucket, now);
+        shard_budget_.take(now);
         place(*s);
         metrics_.launches_accepted.add();
         answer(p);
@@ -131,7 +134,6 @@ void PlayerApi::restore(ShardState& state) {
     }
     if (loaded.status == SessionStatus::kStopping) restored_stopping_.insert(loaded.id);
   }
-  state = ShardState{};
 }
 
 void PlayerApi::flush_lazy_writes() {

@@ -255,6 +255,11 @@ const std::vector<Flag>& flags() {
        "the secret tokens are derived with; created if missing (with --database-url: "
        "ringside-token.secret)",
        string_field(&Config::token_secret_file)},
+      {"retention-sweep-interval", "SECONDS",
+       "with --database-url, one small sweep this often deletes ended sessions beyond each "
+       "player's newest 100 and token sessions an hour past expiry; active sessions, save "
+       "slots and live tokens are kept (1)",
+       seconds_field(&Config::retention_sweep_interval_s)},
       {"uring-fallbacks", nullptr,
        "use the fallback of every optional io_uring feature (for testing)",
        [](Config& c, std::string_view) {

@@ -28,6 +28,8 @@ struct Config {
   // file (not in the database). Empty: a new random secret per process, or with a database,
   // ringside-token.secret in the working directory.
   std::string token_secret_file;
+  // Seconds between retention sweeps (store/durable/retention_sweep.h, docs/retention.md).
+  double retention_sweep_interval_s = 1;
 
   // Sessions API.
   std::string backend = "sim";

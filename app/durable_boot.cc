@@ -45,19 +45,28 @@ bool boot_durable_state(const Config& config, const Catalog& catalog,
   if (!load_state(config.database_url, catalog, servers, config.shards, state.get(), error)) {
     return false;
   }
-  size_t players = 0, tokens = 0, sessions = 0;
-  for (const ShardState& s : state->shards) {
-    players += s.players.size();
-    tokens += s.tokens.size();
-    sessions += s.sessions.size();
-  }
   log_info("state_loaded")
-      .kv("players", players)
-      .kv("tokens", tokens)
-      .kv("sessions", sessions)
       .kv("active", state->active.size())
+      .kv("profiles", state->profiles.size())
       .kv("skipped", state->rows_skipped);
   *loaded = std::move(state);
+  return true;
+}
+
+bool load_shard_state(const Runtime& runtime, uint32_t index,
+                      const std::function<void(ShardState&)>& restore, std::string* error) {
+  ShardLoadCounts n;
+  if (!stream_shard_state(runtime.config.database_url, runtime.catalog, runtime.servers,
+                          runtime.shard_count(), index, restore, &n, error)) {
+    return false;
+  }
+  log_info("shard_state_loaded")
+      .kv("shard", index)
+      .kv("players", n.players)
+      .kv("tokens", n.tokens)
+      .kv("slots", n.slots)
+      .kv("sessions", n.sessions)
+      .kv("skipped", n.skipped);
   return true;
 }
 

@@ -12,6 +12,7 @@
 #include "app/placement.h"
 #include "core/log.h"
 #include "core/reactor.h"
+#include "store/durable/retention_sweep.h"
 #include "store/durable/statements.h"
 #include "store/durable/store_writer.h"
 #include "store/pg/pg_poller.h"
@@ -58,9 +59,10 @@ class IoCore {
     return [this] { return reactor_.now_ms(); };
   }
 
-  // The PostgreSQL connection, the group-commit writer on it, and the poller driving it
-  // (constructed in that order: the writer's batch-end hook must run before the poller's
-  // flush). Game profiles are written back as they change.
+  // The PostgreSQL connection, the group-commit writer on it, the retention sweep beside it,
+  // and the poller driving it (constructed in that order: the writer's and the sweep's
+  // batch-end hooks must run before the poller's flush). Game profiles are written back as
+  // they change.
   void open_store() {
     PgConnection::Options o;
     o.url = runtime_.config.database_url;
@@ -76,6 +78,15 @@ class IoCore {
     pg_->set_state_handler([this](PgConnection::State state, std::string_view why) {
       writer_->on_connection_state(state, why);
     });
+    sweep_ = std::make_unique<RetentionSweep>(
+        reactor_, *pg_, *writer_,
+        static_cast<uint64_t>(runtime_.config.retention_sweep_interval_s * 1000),
+        [](void* ctx, const RetentionSweep::Swept& swept) {
+          StoreMetrics& m = static_cast<Runtime*>(ctx)->store_metrics;
+          m.sessions_swept.add(swept.sessions);
+          m.tokens_swept.add(swept.tokens);
+        },
+        &runtime_);
     poller_ = std::make_unique<PgPoller>(reactor_, *pg_);
     poller_->start();
     placement_.set_profile_listener([this](uint32_t game, const ResourceProfile& p) {
@@ -159,6 +170,7 @@ class IoCore {
   std::unique_ptr<Backend> backend_;  // reports to placement_, so destroyed before it
   std::unique_ptr<PgConnection> pg_;
   std::unique_ptr<StoreWriter> writer_;
+  std::unique_ptr<RetentionSweep> sweep_;
   std::unique_ptr<PgPoller> poller_;
   WriteIntentBuilder profile_intent_;
   uint32_t drained_ = 0;

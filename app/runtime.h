@@ -12,6 +12,7 @@
 #include "app/catalog.h"
 #include "app/config.h"
 #include "app/placement_metrics.h"
+#include "app/store_metrics.h"
 #include "backends/backend.h"
 #include "core/message_bus.h"
 #include "http/http_metrics.h"
@@ -54,6 +55,7 @@ struct Runtime {
   std::unique_ptr<HttpMetrics[]> metrics;
   std::unique_ptr<PlayerMetrics[]> player_metrics;
   PlacementMetrics placement_metrics;  // written by the I/O core
+  StoreMetrics store_metrics;          // written by the I/O core
   // One listening socket per shard, all opened before any shard starts; shard i owns [i].
   std::vector<int> listen_fds;
   // Every thread creates its ring, publishes the ring fd, then waits here before it may

@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "app/cpu_affinity.h"
+#include "app/durable_boot.h"
 #include "app/messages.h"
 #include "core/log.h"
 #include "core/reactor.h"
@@ -36,7 +37,7 @@ class Shard {
         api_(runtime, reactor_),
         http_(reactor_, http_options(runtime.config), api_, runtime.metrics[index]) {
     api_.attach(&http_);
-    if (runtime.loaded) api_.players().restore(runtime.loaded->shards[index]);
+    if (runtime.loaded) restore_from_database(runtime, index);
     reactor_.set_message_handler(&Shard::on_message, this);
     reactor_.add_batch_end_hook(&Shard::on_batch_end, this);
     drain_deadline_.shard = this;
@@ -61,6 +62,16 @@ class Shard {
   }
 
  private:
+  // This shard's rows from the database, restored batch by batch as they are read.
+  void restore_from_database(const Runtime& runtime, uint32_t index) {
+    std::string error;
+    if (!load_shard_state(
+            runtime, index, [this](ShardState& batch) { api_.players().restore(batch); }, &error)) {
+      log_error("database_unusable").kv("shard", index).kv("error", error);
+      _exit(1);
+    }
+  }
+
   static Reactor::Options reactor_options(const Config& c) {
     Reactor::Options o;
     o.minimal_uring = c.uring_fallbacks;

@@ -29,11 +29,18 @@ uint64_t TokenBucketPolicy::cost_ns(double n) const {
 }
 
 bool TokenBucketPolicy::try_take(TokenBucketState& state, uint64_t now_ms, double n) const {
-  const uint64_t now = now_ms * kNsPerMs;
-  const uint64_t full_at = std::max(state.full_at_ns, now) + cost_ns(n);
-  if (full_at - now > capacity_ns_) return false;
-  state.full_at_ns = full_at;
+  if (!can_take(state, now_ms, n)) return false;
+  take(state, now_ms, n);
   return true;
+}
+
+bool TokenBucketPolicy::can_take(const TokenBucketState& state, uint64_t now_ms, double n) const {
+  const uint64_t now = now_ms * kNsPerMs;
+  return std::max(state.full_at_ns, now) + cost_ns(n) - now <= capacity_ns_;
+}
+
+void TokenBucketPolicy::take(TokenBucketState& state, uint64_t now_ms, double n) const {
+  state.full_at_ns = std::max(state.full_at_ns, now_ms * kNsPerMs) + cost_ns(n);
 }
 
 uint32_t TokenBucketPolicy::retry_after_seconds(const TokenBucketState& state, uint64_t now_ms,

@@ -41,6 +41,13 @@ class TokenBucketPolicy {
   // now_ms is a monotonic clock in milliseconds, never earlier than a previous call's.
   bool try_take(TokenBucketState& state, uint64_t now_ms, double n = 1) const;
 
+  // Spending on commit: can_take says whether a take of n would succeed now, without taking;
+  // take then spends n whatever the bucket holds (what can_take checked earlier, since tokens
+  // only come back with time). A caller that checks for its in-flight takes plus one, and
+  // spends only those that go through, never overspends and pays nothing for a failure.
+  bool can_take(const TokenBucketState& state, uint64_t now_ms, double n = 1) const;
+  void take(TokenBucketState& state, uint64_t now_ms, double n = 1) const;
+
   // Whole seconds (rounded up, at least 1, for Retry-After) until n tokens are available.
   // For n > burst, which never succeeds, the seconds until the bucket is full.
   uint32_t retry_after_seconds(const TokenBucketState& state, uint64_t now_ms, double n = 1) const;
@@ -62,6 +69,8 @@ class TokenBucket {
   TokenBucket(TokenBucketPolicy policy, uint64_t now_ms);  // starts full
 
   bool try_take(uint64_t now_ms, double n = 1) { return policy_.try_take(state_, now_ms, n); }
+  bool can_take(uint64_t now_ms, double n = 1) const { return policy_.can_take(state_, now_ms, n); }
+  void take(uint64_t now_ms, double n = 1) { policy_.take(state_, now_ms, n); }
   uint32_t retry_after_seconds(uint64_t now_ms, double n = 1) const {
     return policy_.retry_after_seconds(state_, now_ms, n);
   }

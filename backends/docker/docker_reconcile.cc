@@ -101,8 +101,9 @@ void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, HttpResponse&
     if (s->engine != e.index || s->step != Step::kRunning || s->running_since_ms >= sent_ms) {
       continue;
     }
+    const std::string& container = s->container;  // clang 14 cannot capture a binding
     const auto it = std::find_if(listed->begin(), listed->end(),
-                                 [&](const auto& c) { return c.id == s->container; });
+                                 [&](const auto& c) { return c.id == container; });
     if (it == listed->end() || !it->running) vanished.push_back(id);
   }
   for (const Id128& id : vanished) {

@@ -1,6 +1,7 @@
 #pragma once
-// What ringside reads back from PostgreSQL at start (state_loader.h), split by owning shard.
-// Each shard takes its own part before it serves; the I/O core takes the sessions to recover.
+// What ringside reads back from PostgreSQL at start (state_loader.h): each shard's rows, a
+// batch at a time (ShardState), which the shard takes before it serves; and for the I/O core
+// the sessions to recover and the game profiles (LoadedState).
 #include <array>
 #include <cstdint>
 #include <string>
@@ -52,6 +53,7 @@ struct LoadedSession {
   double peak_memory_mb = 0;
 };
 
+// One batch of a shard's rows.
 struct ShardState {
   std::vector<std::string> players;
   std::vector<LoadedToken> tokens;
@@ -75,10 +77,9 @@ struct ActiveSession {
 };
 
 struct LoadedState {
-  std::vector<ShardState> shards;
   std::vector<ActiveSession> active;  // starting, running or stopping
   std::vector<LoadedProfile> profiles;
-  size_t rows_skipped = 0;  // rows naming a game no longer in the catalog, or a bad id
+  size_t rows_skipped = 0;  // active sessions naming a game no longer in the catalog, or a bad id
 };
 
 // Seeds travel as 16 bytes, hi then lo, big-endian.

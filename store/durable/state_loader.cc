@@ -121,6 +121,140 @@ bool check_shard_count(PGconn* conn, uint32_t shards, std::string* error) {
   return true;
 }
 
+// Turns result rows into Loaded* rows: false for a row that cannot be used (a bad id, a shard
+// out of range, a game no longer in the catalog), which is skipped and counted.
+class RowReader {
+ public:
+  RowReader(const Catalog& catalog, const std::vector<GameServerInfo>& servers,
+            uint32_t shard_count)
+      : catalog_(catalog), servers_(servers), shard_count_(shard_count) {}
+
+  bool shard(const PGresult* r, int row, int col, uint32_t* shard) const {
+    const int64_t s = integer(r, row, col);
+    if (s < 0 || s >= static_cast<int64_t>(shard_count_)) return false;
+    *shard = static_cast<uint32_t>(s);
+    return true;
+  }
+
+  bool game(const PGresult* r, int row, int col, uint16_t* game) const {
+    if (null_at(r, row, col)) {
+      *game = kAnyGame;
+      return true;
+    }
+    const int g = catalog_.find(text(r, row, col));
+    if (g < 0) return false;
+    *game = static_cast<uint16_t>(g);
+    return true;
+  }
+
+  // Columns of kTokenColumns.
+  bool token(const PGresult* r, int i, LoadedToken* t) const {
+    if (!game(r, i, 2, &t->game) || !seed_from_hex(text(r, i, 0), &t->seed) ||
+        !hex_bytes(text(r, i, 4), t->current.bytes.data(), t->current.bytes.size())) {
+      return false;
+    }
+    t->player_id = text(r, i, 1);
+    t->generation = static_cast<uint32_t>(integer(r, i, 3));
+    t->has_previous = !null_at(r, i, 5) &&
+                      hex_bytes(text(r, i, 5), t->previous.bytes.data(), t->previous.bytes.size());
+    t->previous_dead_ms = t->has_previous ? integer(r, i, 6) : 0;
+    t->expires_ms = integer(r, i, 7);
+    return true;
+  }
+
+  // Columns of kSlotColumns.
+  bool slot(const PGresult* r, int i, LoadedSlot* s) const {
+    std::optional<ParsedId> id = parse_id(text(r, i, 0), IdKind::kSaveSlot);
+    if (!id || !game(r, i, 2, &s->game) || s->game == kAnyGame) return false;
+    s->id = id->bits;
+    s->player_id = text(r, i, 1);
+    s->created_ms = integer(r, i, 3);
+    s->updated_ms = integer(r, i, 4);
+    s->size_bytes = static_cast<uint64_t>(integer(r, i, 5));
+    return true;
+  }
+
+  // Columns of kSessionColumns; *owner is the session's shard.
+  bool session(const PGresult* r, int i, LoadedSession* s, uint32_t* owner) const {
+    std::optional<ParsedId> id = parse_id(text(r, i, 0), IdKind::kSession);
+    if (!id || !shard(r, i, 2, owner) || id->shard != *owner || !game(r, i, 3, &s->game) ||
+        s->game == kAnyGame) {
+      return false;
+    }
+    s->id = id->bits;
+    s->player_id = text(r, i, 1);
+    if (!null_at(r, i, 4)) {
+      if (std::optional<ParsedId> slot = parse_id(text(r, i, 4), IdKind::kSaveSlot)) {
+        s->slot = slot->bits;
+      }
+    }
+    s->status =
+        enum_named(text(r, i, 5), SessionStatus::kError, status_name, SessionStatus::kError);
+    if (!null_at(r, i, 6)) {
+      s->phase = enum_named(text(r, i, 6), StartPhase::kCreating, phase_name, StartPhase::kQueued);
+    }
+    if (!null_at(r, i, 7)) {
+      for (uint32_t k = 0; k < servers_.size(); ++k) {
+        if (servers_[k].name == text(r, i, 7)) {
+          s->server = k;
+          s->has_server = true;
+        }
+      }
+    }
+    s->started_ms = integer(r, i, 8);
+    s->last_keepalive_ms = integer(r, i, 9);
+    s->ended_ms = null_at(r, i, 10) ? 0 : integer(r, i, 10);
+    if (!null_at(r, i, 11)) {
+      s->end_reason =
+          enum_named(text(r, i, 11), EndReason::kError, end_reason_name, EndReason::kNone);
+    }
+    if (!null_at(r, i, 12)) {
+      s->error = enum_named(text(r, i, 12), SessionError::kBackendUnavailable, error_code,
+                            SessionError::kStartFailed);
+    }
+    s->cpu_seconds = number_or_nan(r, i, 13);
+    s->peak_memory_mb = number_or_nan(r, i, 14);
+    if (!null_at(r, i, 15)) s->server_url = text(r, i, 15);
+    return true;
+  }
+
+ private:
+  const Catalog& catalog_;
+  const std::vector<GameServerInfo>& servers_;
+  uint32_t shard_count_;
+};
+
+constexpr const char* kTokenColumns =
+    "encode(seed, 'hex'), player_id, game_slug, generation, encode(token_hash, 'hex'),"
+    " encode(previous_hash, 'hex'), " RS_MS("previous_dead_at") ", " RS_MS("expires_at");
+constexpr const char* kSlotColumns =
+    "id, player_id, game_slug, " RS_MS("created_at") ", " RS_MS("updated_at") ", size_bytes";
+constexpr const char* kSessionColumns =
+    "id, player_id, shard, game_slug, save_slot_id, status, phase, server,"
+    " " RS_MS("started_at") ", " RS_MS("last_keepalive_at") ", " RS_MS("ended_at") ","
+    " end_reason, error_code, cpu_seconds, peak_memory_mb, server_url";
+constexpr const char* kActive = "status IN ('starting', 'running', 'stopping')";
+
+// Runs `query` through a cursor in the open transaction, calling row(result, index) for every
+// row, kLoadBatchRows per fetch, and batch_done() after each fetch.
+bool stream(PGconn* conn, const std::string& query,
+            const std::function<void(const PGresult*, int)>& row,
+            const std::function<void()>& batch_done, std::string* error) {
+  if (!run(conn, ("DECLARE rows_cursor NO SCROLL CURSOR FOR " + query).c_str(), error)) {
+    return false;
+  }
+  const std::string fetch = "FETCH " + std::to_string(kLoadBatchRows) + " FROM rows_cursor";
+  for (;;) {
+    Result batch = run(conn, fetch.c_str(), error);
+    if (!batch) return false;
+    const int n = PQntuples(batch.get());
+    for (int i = 0; i < n; ++i) row(batch.get(), i);
+    batch_done();
+    if (n < kLoadBatchRows) break;
+  }
+  return static_cast<bool>(run(conn, "CLOSE rows_cursor", error));
+}
+
 }  // namespace
 
 std::array<uint8_t, 16> id128_bytes(const Id128& id) {
@@ -138,145 +272,23 @@ bool load_state(const std::string& url, const Catalog& catalog,
   Conn conn = connect(url, error);
   if (!conn) return false;
   if (!check_shard_count(conn.get(), shard_count, error)) return false;
-  out->shards.assign(shard_count, ShardState{});
-  auto shard_of = [&](const PGresult* r, int row, int col, uint32_t* shard) {
-    const int64_t s = integer(r, row, col);
-    if (s < 0 || s >= static_cast<int64_t>(shard_count)) return false;
-    *shard = static_cast<uint32_t>(s);
-    return true;
-  };
-  auto game_of = [&](const PGresult* r, int row, int col, uint16_t* game) {
-    if (null_at(r, row, col)) {
-      *game = kAnyGame;
-      return true;
-    }
-    const int g = catalog.find(text(r, row, col));
-    if (g < 0) return false;
-    *game = static_cast<uint16_t>(g);
-    return true;
-  };
+  const RowReader rows(catalog, servers, shard_count);
 
-  Result players = run(conn.get(), "SELECT id, shard FROM players", error);
-  if (!players) return false;
-  for (int i = 0; i < PQntuples(players.get()); ++i) {
-    uint32_t shard;
-    if (!shard_of(players.get(), i, 1, &shard)) {
+  // As many as are running: the partial index sessions_active_by_shard holds just these.
+  Result active =
+      run(conn.get(),
+          (std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE " + kActive).c_str(),
+          error);
+  if (!active) return false;
+  for (int i = 0; i < PQntuples(active.get()); ++i) {
+    ActiveSession a;
+    uint32_t owner;
+    if (!rows.session(active.get(), i, &a.session, &owner)) {
       ++out->rows_skipped;
       continue;
     }
-    out->shards[shard].players.emplace_back(text(players.get(), i, 0));
-  }
-
-  Result tokens = run(conn.get(),
-                      "SELECT encode(seed, 'hex'), player_id, shard, game_slug, generation,"
-                      " encode(token_hash, 'hex'), encode(previous_hash, 'hex'),"
-                      " " RS_MS("previous_dead_at") ", " RS_MS(
-                          "expires_at") " FROM token_sessions WHERE expires_at > now()",
-                      error);
-  if (!tokens) return false;
-  for (int i = 0; i < PQntuples(tokens.get()); ++i) {
-    const PGresult* r = tokens.get();
-    LoadedToken t;
-    uint32_t shard;
-    if (!shard_of(r, i, 2, &shard) || !game_of(r, i, 3, &t.game) ||
-        !seed_from_hex(text(r, i, 0), &t.seed) ||
-        !hex_bytes(text(r, i, 5), t.current.bytes.data(), t.current.bytes.size())) {
-      ++out->rows_skipped;
-      continue;
-    }
-    t.player_id = text(r, i, 1);
-    t.generation = static_cast<uint32_t>(integer(r, i, 4));
-    t.has_previous = !null_at(r, i, 6) &&
-                     hex_bytes(text(r, i, 6), t.previous.bytes.data(), t.previous.bytes.size());
-    t.previous_dead_ms = t.has_previous ? integer(r, i, 7) : 0;
-    t.expires_ms = integer(r, i, 8);
-    out->shards[shard].tokens.push_back(std::move(t));
-  }
-
-  Result slots = run(conn.get(),
-                     "SELECT id, player_id, shard, game_slug, " RS_MS("created_at") ", " RS_MS(
-                         "updated_at") ", size_bytes FROM save_slots ORDER BY created_at",
-                     error);
-  if (!slots) return false;
-  for (int i = 0; i < PQntuples(slots.get()); ++i) {
-    const PGresult* r = slots.get();
-    LoadedSlot s;
-    uint32_t shard;
-    std::optional<ParsedId> id = parse_id(text(r, i, 0), IdKind::kSaveSlot);
-    if (!id || !shard_of(r, i, 2, &shard) || !game_of(r, i, 3, &s.game) || s.game == kAnyGame) {
-      ++out->rows_skipped;
-      continue;
-    }
-    s.id = id->bits;
-    s.player_id = text(r, i, 1);
-    s.created_ms = integer(r, i, 4);
-    s.updated_ms = integer(r, i, 5);
-    s.size_bytes = static_cast<uint64_t>(integer(r, i, 6));
-    out->shards[shard].slots.push_back(std::move(s));
-  }
-
-  // Every active session, and the newest ended ones of each player (the history kept).
-  Result sessions = run(
-      conn.get(),
-      "SELECT id, player_id, shard, game_slug, save_slot_id, status, phase, server,"
-      " " RS_MS("started_at") ", " RS_MS("last_keepalive_at") ", " RS_MS("ended_at") ","
-      " end_reason, error_code, cpu_seconds, peak_memory_mb, server_url FROM ("
-      "  SELECT *, row_number() OVER (PARTITION BY player_id ORDER BY ended_at DESC) AS newest"
-      "  FROM sessions WHERE ended_at IS NOT NULL) s WHERE newest <= $1"
-      " UNION ALL SELECT id, player_id, shard, game_slug, save_slot_id, status, phase, server,"
-      " " RS_MS("started_at") ", " RS_MS("last_keepalive_at") ", NULL, end_reason, error_code,"
-      " cpu_seconds, peak_memory_mb, server_url FROM sessions WHERE ended_at IS NULL"
-      " ORDER BY 11 ASC NULLS LAST",
-      error, {std::to_string(kHistoryKept)});
-  if (!sessions) return false;
-  for (int i = 0; i < PQntuples(sessions.get()); ++i) {
-    const PGresult* r = sessions.get();
-    LoadedSession s;
-    uint32_t shard;
-    std::optional<ParsedId> id = parse_id(text(r, i, 0), IdKind::kSession);
-    if (!id || !shard_of(r, i, 2, &shard) || id->shard != shard || !game_of(r, i, 3, &s.game) ||
-        s.game == kAnyGame) {
-      ++out->rows_skipped;
-      continue;
-    }
-    s.id = id->bits;
-    s.player_id = text(r, i, 1);
-    if (!null_at(r, i, 4)) {
-      if (std::optional<ParsedId> slot = parse_id(text(r, i, 4), IdKind::kSaveSlot)) {
-        s.slot = slot->bits;
-      }
-    }
-    s.status = enum_named(text(r, i, 5), SessionStatus::kError, status_name, SessionStatus::kError);
-    if (!null_at(r, i, 6)) {
-      s.phase = enum_named(text(r, i, 6), StartPhase::kCreating, phase_name, StartPhase::kQueued);
-    }
-    if (!null_at(r, i, 7)) {
-      for (uint32_t k = 0; k < servers.size(); ++k) {
-        if (servers[k].name == text(r, i, 7)) {
-          s.server = k;
-          s.has_server = true;
-        }
-      }
-    }
-    s.started_ms = integer(r, i, 8);
-    s.last_keepalive_ms = integer(r, i, 9);
-    s.ended_ms = null_at(r, i, 10) ? 0 : integer(r, i, 10);
-    if (!null_at(r, i, 11)) {
-      s.end_reason =
-          enum_named(text(r, i, 11), EndReason::kError, end_reason_name, EndReason::kNone);
-    }
-    if (!null_at(r, i, 12)) {
-      s.error = enum_named(text(r, i, 12), SessionError::kBackendUnavailable, error_code,
-                           SessionError::kStartFailed);
-    }
-    s.cpu_seconds = number_or_nan(r, i, 13);
-    s.peak_memory_mb = number_or_nan(r, i, 14);
-    if (!null_at(r, i, 15)) s.server_url = text(r, i, 15);
-    if (s.status == SessionStatus::kStarting || s.status == SessionStatus::kRunning ||
-        s.status == SessionStatus::kStopping) {
-      out->active.push_back({s, static_cast<uint16_t>(shard)});
-    }
-    out->shards[shard].sessions.push_back(std::move(s));
+    a.owner_shard = static_cast<uint16_t>(owner);
+    out->active.push_back(std::move(a));
   }
 
   Result profiles = run(conn.get(),
@@ -287,7 +299,7 @@ bool load_state(const std::string& url, const Catalog& catalog,
   for (int i = 0; i < PQntuples(profiles.get()); ++i) {
     const PGresult* r = profiles.get();
     LoadedProfile p;
-    if (!game_of(r, i, 0, &p.game) || p.game == kAnyGame) continue;
+    if (!rows.game(r, i, 0, &p.game) || p.game == kAnyGame) continue;
     p.cpu_cores = number_or_nan(r, i, 1);
     p.memory_mb = number_or_nan(r, i, 2);
     p.cpu_samples = static_cast<uint32_t>(integer(r, i, 3));
@@ -295,6 +307,92 @@ bool load_state(const std::string& url, const Catalog& catalog,
     out->profiles.push_back(p);
   }
   return true;
+}
+
+bool stream_shard_state(const std::string& url, const Catalog& catalog,
+                        const std::vector<GameServerInfo>& servers, uint32_t shard_count,
+                        uint32_t shard, const std::function<void(ShardState&)>& take,
+                        ShardLoadCounts* counts, std::string* error) {
+  Conn conn = connect(url, error);
+  if (!conn) return false;
+  // One snapshot for every table of the shard.
+  if (!run(conn.get(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", error)) return false;
+  const RowReader rows(catalog, servers, shard_count);
+  const std::string mine = " WHERE shard = " + std::to_string(shard);
+  ShardState batch;
+  auto hand_over = [&] {
+    take(batch);
+    batch.players.clear();
+    batch.tokens.clear();
+    batch.slots.clear();
+    batch.sessions.clear();
+  };
+
+  if (!stream(
+          conn.get(), "SELECT id FROM players" + mine,
+          [&](const PGresult* r, int i) {
+            batch.players.emplace_back(text(r, i, 0));
+            ++counts->players;
+          },
+          hand_over, error)) {
+    return false;
+  }
+  if (!stream(
+          conn.get(),
+          std::string("SELECT ") + kTokenColumns + " FROM token_sessions" + mine +
+              " AND expires_at > now()",
+          [&](const PGresult* r, int i) {
+            LoadedToken t;
+            if (!rows.token(r, i, &t)) {
+              ++counts->skipped;
+              return;
+            }
+            batch.tokens.push_back(std::move(t));
+            ++counts->tokens;
+          },
+          hand_over, error)) {
+    return false;
+  }
+  if (!stream(
+          conn.get(),
+          std::string("SELECT ") + kSlotColumns + " FROM save_slots" + mine +
+              " ORDER BY created_at",
+          [&](const PGresult* r, int i) {
+            LoadedSlot s;
+            if (!rows.slot(r, i, &s)) {
+              ++counts->skipped;
+              return;
+            }
+            batch.slots.push_back(std::move(s));
+            ++counts->slots;
+          },
+          hand_over, error)) {
+    return false;
+  }
+  // The newest ended sessions of each player (the history kept), oldest first, then the
+  // active ones.
+  if (!stream(
+          conn.get(),
+          std::string("SELECT ") + kSessionColumns +
+              " FROM (SELECT *, row_number() OVER (PARTITION BY player_id"
+              " ORDER BY ended_at DESC, id DESC) AS newest FROM sessions" +
+              mine + " AND ended_at IS NOT NULL) s WHERE newest <= " +
+              std::to_string(kHistoryKept) + " UNION ALL SELECT " + kSessionColumns +
+              " FROM sessions" + mine + " AND " + kActive + " ORDER BY 11 ASC NULLS LAST",
+          [&](const PGresult* r, int i) {
+            LoadedSession s;
+            uint32_t owner;
+            if (!rows.session(r, i, &s, &owner) || owner != shard) {
+              ++counts->skipped;
+              return;
+            }
+            batch.sessions.push_back(std::move(s));
+            ++counts->sessions;
+          },
+          hand_over, error)) {
+    return false;
+  }
+  return static_cast<bool>(run(conn.get(), "COMMIT", error));
 }
 
 bool store_catalog(const std::string& url, const Catalog& catalog, std::string* error) {

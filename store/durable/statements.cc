@@ -55,6 +55,55 @@ constexpr const char* kSql[kStatementCount] = {
     " WHERE player_id = $2 AND ended_at IS NULL AND id <> $1",
     // kStmtDropEmptySlot
     "DELETE FROM save_slots WHERE id = $1 AND size_bytes = 0",
+    // kStmtSweepRetention. Marks in `settings`: the last ended session walked ("<epoch µs>
+    // <id>"), the last token seed walked (hex; empty: start over). Sessions that ended in the
+    // last minute are left for the next walk, so an end committed late is not skipped.
+    "WITH marks AS ("
+    "  SELECT COALESCE((SELECT value FROM settings WHERE key = 'retention_history_mark'), '')"
+    "    AS history,"
+    "  COALESCE((SELECT value FROM settings WHERE key = 'retention_tokens_mark'), '') AS tokens),"
+    " after AS ("
+    "  SELECT CASE WHEN history = '' THEN '-infinity'::timestamptz ELSE 'epoch'::timestamptz"
+    "    + split_part(history, ' ', 1)::bigint * interval '1 microsecond' END AS at,"
+    "  split_part(history, ' ', 2) AS id, decode(tokens, 'hex') AS seed FROM marks),"
+    // Marks as scalar subqueries, so they bound the index scans instead of filtering them.
+    " ended AS ("
+    "  SELECT ended_at, id, player_id FROM sessions"
+    "  WHERE ended_at IS NOT NULL AND ended_at < now() - interval '1 minute'"
+    "    AND (ended_at, id) > ((SELECT at FROM after), (SELECT id FROM after))"
+    "  ORDER BY ended_at, id LIMIT $1),"
+    // Per player walked past: the newest ended session beyond the kept ones, if any.
+    " edges AS ("
+    "  SELECT p.player_id, e.ended_at, e.id FROM (SELECT DISTINCT player_id FROM ended) p"
+    "  CROSS JOIN LATERAL (SELECT ended_at, id FROM sessions"
+    "    WHERE player_id = p.player_id AND ended_at IS NOT NULL"
+    "    ORDER BY ended_at DESC, id DESC OFFSET $2 LIMIT 1) e),"
+    " beyond AS ("
+    "  SELECT b.id FROM edges e CROSS JOIN LATERAL (SELECT id FROM sessions"
+    "    WHERE player_id = e.player_id AND ended_at <= e.ended_at"
+    "      AND (ended_at, id) <= (e.ended_at, e.id)"
+    "    ORDER BY ended_at LIMIT $1) b LIMIT $1),"
+    " swept_sessions AS (DELETE FROM sessions WHERE id IN (SELECT id FROM beyond) RETURNING 1),"
+    " walked AS ("
+    "  SELECT seed FROM token_sessions WHERE seed > (SELECT seed FROM after)"
+    "  ORDER BY seed LIMIT $1),"
+    " swept_tokens AS ("
+    "  DELETE FROM token_sessions t USING walked w WHERE t.seed = w.seed"
+    "    AND t.expires_at < now() - $3::bigint * interval '1 millisecond'"
+    "    AND (t.previous_dead_at IS NULL"
+    "      OR t.previous_dead_at < now() - $3::bigint * interval '1 millisecond')"
+    "  RETURNING 1),"
+    " marked AS ("
+    "  INSERT INTO settings (key, value)"
+    "  SELECT 'retention_history_mark',"
+    "    (extract(epoch from ended_at) * 1000000)::bigint::text || ' ' || id"
+    "    FROM (SELECT ended_at, id FROM ended ORDER BY ended_at DESC, id DESC LIMIT 1) last"
+    "  UNION ALL SELECT 'retention_tokens_mark', COALESCE((SELECT encode(seed, 'hex') FROM walked"
+    "    ORDER BY seed DESC LIMIT 1), '')"
+    "  ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+    "    WHERE settings.value <> EXCLUDED.value RETURNING 1)"
+    " SELECT (SELECT count(*) FROM swept_sessions), (SELECT count(*) FROM swept_tokens),"
+    " (SELECT count(*) FROM marked)",
 };
 
 }  // namespace

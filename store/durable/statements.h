@@ -40,6 +40,10 @@ enum StatementId : uint8_t {
   kStmtEndStaleActive,
   // $1 slot id: a slot made by a launch that was undone, if nothing was saved in it
   kStmtDropEmptySlot,
+  // The retention sweep (retention_sweep.h), one batch of each: $1 rows looked at per table,
+  // $2 ended sessions kept per player, $3 how long (ms) a token session is kept after it
+  // expired. Returns the sessions and the token sessions deleted.
+  kStmtSweepRetention,
   kStatementCount,
 };
 

@@ -31,6 +31,39 @@ TEST(TokenBucket, RefusedTakesCostNothing) {
   EXPECT_TRUE(bucket.try_take(1000));
 }
 
+// Spending on commit: launches in flight are checked for (can_take of in-flight + 1) and
+// spent only when they commit; a failed one leaves the bucket as if it never was.
+TEST(TokenBucket, CanTakeLooksWithoutTaking) {
+  TokenBucket bucket(kThreePerMinute, 3, 0);
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(bucket.can_take(0));
+  EXPECT_TRUE(bucket.can_take(0, 3));
+  EXPECT_FALSE(bucket.can_take(0, 4));
+  bucket.take(0);
+  EXPECT_FALSE(bucket.can_take(0, 3));
+  EXPECT_TRUE(bucket.can_take(0, 2));
+}
+
+TEST(TokenBucket, InFlightTakesHoldTheirPlaceUntilSpent) {
+  TokenBucket bucket(Rate{1}, 2, 0);
+  // Two launches in flight: a third does not fit.
+  ASSERT_TRUE(bucket.can_take(0, 1));
+  ASSERT_TRUE(bucket.can_take(0, 2));
+  EXPECT_FALSE(bucket.can_take(0, 3));
+  // One commits late (spent at its commit time), the other fails (never spent).
+  bucket.take(500);
+  EXPECT_TRUE(bucket.can_take(500, 1));
+  EXPECT_FALSE(bucket.can_take(500, 2));
+  EXPECT_TRUE(bucket.can_take(1500, 2));
+}
+
+TEST(TokenBucket, TakeGoesIntoDebtAndRefillsFromIt) {
+  TokenBucket bucket(Rate{1}, 1, 0);
+  bucket.take(0);
+  bucket.take(0);  // checked earlier: spent even though the bucket is empty now
+  EXPECT_FALSE(bucket.can_take(1000));
+  EXPECT_TRUE(bucket.can_take(2000));
+}
+
 TEST(TokenBucket, IdleTimeFillsNoMoreThanTheBurst) {
   TokenBucket bucket(kThreePerMinute, 3, 0);
   ASSERT_TRUE(bucket.try_take(0));

@@ -1,0 +1,109 @@
+// The retention sweep on the group-commit connection, against a real server: it runs while the
+// writer is idle and holds back while a write batch is in flight, so it never queues behind a
+// write that is waiting (a write that arrives while a sweep runs waits for that one small
+// statement). What the sweep deletes is checked end to end in tests/durable/retention_test.cc.
+#include "store/durable/retention_sweep.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "core/message_bus.h"
+#include "store/durable/statements.h"
+#include "store/durable/write_intent.h"
+#include "store/pg/migrations.h"
+#include "store/pg/pg_poller.h"
+#include "tests/pg/pg_test_env.h"
+
+namespace ringside::pgtest {
+namespace {
+
+class RetentionSweepTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    MigrationReport report;
+    std::string error;
+    ASSERT_TRUE(apply_migrations(db_.url(), embedded_migrations(), &report, &error)) << error;
+  }
+
+  // Runs the loop until done() holds after an iteration, or timeout_ms passes.
+  bool run_until(const std::function<bool()>& done, uint64_t timeout_ms) {
+    struct Context {
+      Reactor* reactor;
+      const std::function<bool()>* done;
+    } context{&reactor_, &done};
+    auto hook = [](void* ctx) {
+      auto* c = static_cast<Context*>(ctx);
+      if ((*c->done)()) c->reactor->stop();
+    };
+    reactor_.add_batch_end_hook(hook, &context);
+    struct Deadline : TimerNode {
+      Reactor* reactor = nullptr;
+    } deadline;
+    deadline.reactor = &reactor_;
+    deadline.on_fire = [](TimerNode* node) { static_cast<Deadline*>(node)->reactor->stop(); };
+    reactor_.timers().arm(&deadline, reactor_.now_ms() + timeout_ms);
+    reactor_.run();
+    reactor_.timers().cancel(&deadline);
+    reactor_.remove_batch_end_hook(hook, &context);
+    return done();
+  }
+
+  ScratchDatabase db_;
+  MessageBus bus_{1, 1 << 16};
+  Reactor reactor_{bus_, 0, test_reactor_options()};
+};
+
+TEST_F(RetentionSweepTest, HoldsBackWhileAWriteBatchIsInFlight) {
+  PgConnection::Options options = test_options(db_.url());
+  options.prepared = durable_statements();
+  PgConnection conn(std::move(options));
+  StoreWriter writer(reactor_, conn, 0, StoreWriter::Kinds{1, 2});
+  conn.set_state_handler([&](PgConnection::State state, std::string_view why) {
+    writer.on_connection_state(state, why);
+  });
+  int sweeps = 0;
+  RetentionSweep sweep(
+      reactor_, conn, writer, 20,
+      [](void* ctx, const RetentionSweep::Swept&) { ++*static_cast<int*>(ctx); }, &sweeps);
+  PgPoller poller(reactor_, conn);
+  poller.start();
+
+  // Idle: a sweep every interval.
+  ASSERT_TRUE(run_until([&] { return sweeps >= 3; }, 10000));
+
+  // A write stuck in flight (its table locked): no sweep goes out behind it.
+  Admin locker(db_.url());
+  locker.exec("BEGIN");
+  locker.exec("LOCK TABLE game_profiles IN ACCESS EXCLUSIVE MODE");
+  WriteIntentBuilder intent;
+  intent.begin(0, WriteClass::kBackground);
+  intent.statement(kStmtUpsertProfile)
+      .text("some-game")
+      .number(1)
+      .number(512)
+      .integer(1)
+      .integer(1);
+  writer.submit_own(intent.bytes());
+  ASSERT_TRUE(run_until([&] { return conn.pending_batches() >= 1 && !writer.idle(); }, 2000));
+  run_until([] { return false; }, 100);  // a sweep sent before the write has finished by now
+  const int before = sweeps;
+  size_t most_in_flight = 0;
+  run_until(
+      [&] {
+        most_in_flight = std::max(most_in_flight, conn.pending_batches());
+        return false;
+      },
+      500);  // 25 intervals
+  EXPECT_EQ(1u, most_in_flight) << "the sweep must not queue behind a write in flight";
+  EXPECT_EQ(before, sweeps);
+
+  // The write commits, and the sweeps resume.
+  locker.exec("COMMIT");
+  EXPECT_TRUE(run_until([&] { return writer.idle() && sweeps > before + 2; }, 5000));
+  EXPECT_EQ(1u, writer.intents_committed());
+}
+
+}  // namespace
+}  // namespace ringside::pgtest

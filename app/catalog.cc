@@ -2,10 +2,10 @@
 
 #include <simdjson.h>
 
-#include "api/identifiers.h"
-
 #include <fstream>
 #include <sstream>
+
+#include "api/identifiers.h"
 
 namespace ringside {
 namespace {

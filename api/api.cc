@@ -6,6 +6,7 @@
 
 #include "api/forward.h"
 #include "api/metrics_text.h"
+#include "api/request_bodies.h"
 #include "api/routes.h"
 #include "http/json_writer.h"
 #include "store/ids.h"
@@ -88,12 +89,11 @@ int Api::owner_of(const Request& request, const PlayerCall& call, Reply& reply) 
       reply.error(403, "forbidden", "The operator key is wrong.");
       return -1;
     }
-    BodyField fields[] = {{"playerId"}};
-    // A body that does not name a player is refused by the handler, on any shard: this one.
-    if (!body_parser_.parse(call.body, fields).empty() || !fields[0].present) {
+    OperatorLaunchBody body;
+    // A body the handler refuses is refused on any shard: this one.
+    if (!read_operator_launch(body_parser_, call.body, &body).empty())
       return static_cast<int>(self);
-    }
-    return shard_of_player(fields[0].text, static_cast<uint16_t>(runtime_.shard_count()));
+    return shard_of_player(body.player_id, static_cast<uint16_t>(runtime_.shard_count()));
   }
   std::optional<uint16_t> owner = shard_of_id(token, IdKind::kToken);
   if (!owner || *owner >= runtime_.shard_count()) {

@@ -8,6 +8,9 @@
 // time, which for a baseline x86-64 build is the scalar fallback; the DOM parser validates
 // the whole document and picks the SIMD kernel at run time. For bodies of a few dozen bytes
 // the full parse costs nothing worth saving.
+//
+// No field is a number. Unknown fields of every valid JSON type are ignored, numbers too big
+// for simdjson's DOM (past 64-bit integers and doubles) included: see blank_numbers().
 #include <simdjson.h>
 
 #include <span>

@@ -3,7 +3,9 @@
 #include <charconv>
 #include <cstring>
 
+#include "api/identifiers.h"
 #include "api/player_api_helpers.h"
+#include "api/request_bodies.h"
 #include "api/routes.h"
 #include "app/messages.h"
 #include "http/query.h"
@@ -12,7 +14,6 @@
 namespace ringside {
 namespace {
 
-constexpr size_t kMaxPlayerIdBytes = 256;
 // Bounds the save-slots answer too (it must fit one cross-shard message).
 constexpr size_t kMaxSaveSlots = 100;
 
@@ -114,19 +115,14 @@ bool PlayerApi::authenticate(const PlayerCall& call, Reply& reply, AuthContext* 
 // ---- tokens and catalog ------------------------------------------------------------------
 
 bool PlayerApi::operator_launch(const PlayerCall& call, ReplyTarget target, Reply& reply) {
-  BodyField fields[] = {{"playerId"}, {"gameSlug"}, {"lobbyUrl"}};
-  if (std::string_view err = body_parser_.parse(call.body, fields); !err.empty()) {
+  OperatorLaunchBody body;
+  if (std::string_view err = read_operator_launch(body_parser_, call.body, &body); !err.empty()) {
     bad_request(reply, err);
     return true;
   }
-  const BodyField &player_id = fields[0], &slug = fields[1], &lobby = fields[2];
-  if (!player_id.present || player_id.text.empty() || player_id.text.size() > kMaxPlayerIdBytes) {
-    bad_request(reply, "Field 'playerId' must be a non-empty string of at most 256 bytes.");
-    return true;
-  }
   uint16_t game = kAnyGame;
-  if (slug.present) {
-    int g = runtime_.catalog.find(slug.text);
+  if (body.game_slug) {
+    int g = runtime_.catalog.find(*body.game_slug);
     if (g < 0) {
       not_found(reply, "No game with that slug.");
       return true;
@@ -137,7 +133,7 @@ bool PlayerApi::operator_launch(const PlayerCall& call, ReplyTarget target, Repl
     unavailable(reply);
     return true;
   }
-  uint32_t player = sessions_.find_or_add_player(player_id.text);
+  uint32_t player = sessions_.find_or_add_player(body.player_id);
   TokenGrant grant = tokens_.grant(player, game);
   std::string_view token(grant.token, kIdTextLength);
 
@@ -149,16 +145,16 @@ bool PlayerApi::operator_launch(const PlayerCall& call, ReplyTarget target, Repl
   url.clear();
   url.append(runtime_.config.iframe_base);
   url.push_back('/');
-  if (slug.present) append_url_encoded(url, slug.text);
+  if (body.game_slug) append_url_encoded(url, *body.game_slug);
   url.append("?sessionToken=");
   url.append(token);
-  if (slug.present) {
+  if (body.game_slug) {
     url.append("&id=");
-    append_url_encoded(url, slug.text);
+    append_url_encoded(url, *body.game_slug);
   }
-  if (lobby.present) {
+  if (body.lobby_url) {
     url.append("&lobbyUrl=");
-    append_url_encoded(url, lobby.text);
+    append_url_encoded(url, *body.lobby_url);
   }
   w.key("launchUrl").value(url.view()).end_object();
   if (!durable()) return true;
@@ -206,6 +202,7 @@ void PlayerApi::games(Reply& reply) {
 }
 
 void PlayerApi::game(const PlayerCall& call, Reply& reply) {
+  if (!is_valid_slug(call.param)) return bad_request(reply, kBadSlugPath);
   int index = runtime_.catalog.find(call.param);
   if (index < 0) return not_found(reply, "No game with that slug.");
   const Game& g = runtime_.catalog.games()[static_cast<size_t>(index)];
@@ -218,17 +215,14 @@ void PlayerApi::game(const PlayerCall& call, Reply& reply) {
 
 bool PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, ReplyTarget target,
                        Reply& reply) {
-  BodyField fields[] = {{"gameSlug"}, {"saveSlotId"}, {"fresh", BodyField::Type::kBool}};
-  if (std::string_view err = body_parser_.parse(call.body, fields); !err.empty()) {
-    {
-      bad_request(reply, err);
-      return true;
-    }
+  LaunchBody body;
+  if (std::string_view err = read_launch(body_parser_, call.body, &body); !err.empty()) {
+    bad_request(reply, err);
+    return true;
   }
-  const BodyField &slug = fields[0], &slot_field = fields[1], &fresh = fields[2];
   uint16_t game;
-  if (slug.present) {
-    int g = runtime_.catalog.find(slug.text);
+  if (body.game_slug) {
+    int g = runtime_.catalog.find(*body.game_slug);
     if (auth.game_scope != kAnyGame && (g < 0 || static_cast<uint16_t>(g) != auth.game_scope)) {
       reply.error(403, "forbidden", "This token is scoped to another game.");
       return true;
@@ -246,8 +240,8 @@ bool PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, ReplyTar
       return true;
     }
   }
-  const bool want_fresh = fresh.present && fresh.flag;
-  if (slot_field.present && want_fresh) {
+  const bool want_fresh = body.fresh;
+  if (body.save_slot_id && want_fresh) {
     {
       bad_request(reply, "Give either 'saveSlotId' or 'fresh', not both.");
       return true;
@@ -256,8 +250,8 @@ bool PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, ReplyTar
 
   Player& player = sessions_.player(auth.player);
   SaveSlot* slot = nullptr;
-  if (slot_field.present) {
-    std::optional<ParsedId> id = parse_id(slot_field.text, IdKind::kSaveSlot);
+  if (body.save_slot_id) {
+    std::optional<ParsedId> id = parse_id(*body.save_slot_id, IdKind::kSaveSlot);
     if (id) slot = sessions_.find_slot(player, id->bits);
     if (!slot || slot->game != game) {
       not_found(reply, "No such save slot of this game.");
@@ -363,16 +357,12 @@ GameSession* PlayerApi::session_by_text(std::string_view text, const AuthContext
 
 GameSession* PlayerApi::session_from_body(const PlayerCall& call, const AuthContext& auth,
                                           Reply& reply) {
-  BodyField fields[] = {{"sessionId"}};
-  if (std::string_view err = body_parser_.parse(call.body, fields); !err.empty()) {
+  SessionBody body;
+  if (std::string_view err = read_session_body(body_parser_, call.body, &body); !err.empty()) {
     bad_request(reply, err);
     return nullptr;
   }
-  if (!fields[0].present) {
-    bad_request(reply, "Field 'sessionId' is required.");
-    return nullptr;
-  }
-  GameSession* s = session_by_text(fields[0].text, auth);
+  GameSession* s = session_by_text(body.session_id, auth);
   if (!s) not_found(reply, "No such session.");
   return s;
 }
@@ -381,22 +371,32 @@ GameSession* PlayerApi::session_from_body(const PlayerCall& call, const AuthCont
 // than the caches, so both lookups are started before either is read: their cache misses
 // overlap instead of queueing. Answers as the other routes do (401, then 400, then 404).
 void PlayerApi::session_status(const PlayerCall& call, Reply& reply) {
-  std::optional<QueryValue> param = find_query_param(call.query, "sessionId", query_scratch_);
-  const bool has_param = param && param->ok && !param->value.empty();
-  std::optional<ParsedId> id;
-  if (has_param) id = parse_id(param->value, IdKind::kSession);
-  if (id && id->shard != shard_) id.reset();
   TokenHash hash;
   if (!call.token.empty()) {
     hash = hash_token(call.token);
     tokens_.prefetch(hash);
   }
-  if (id) sessions_.prefetch(id->bits);
+  // Nothing is decoded before the token is known. An id needs no decoding, so a query without
+  // escapes is read now, to start the session's lookup while the token's is under way.
+  const bool plain = call.query.find_first_of("%+") == std::string_view::npos;
+  std::optional<QueryValue> param;
+  std::optional<ParsedId> id;
+  if (plain) {
+    param = find_query_param(call.query, "sessionId", query_scratch_);  // a view into the query
+    if (param) id = parse_id(param->value, IdKind::kSession);
+    if (id && id->shard == shard_) sessions_.prefetch(id->bits);
+  }
 
   AuthContext auth;
   if (!authenticate(call, reply, &auth, &hash)) return;
-  if (!has_param) return bad_request(reply, "Query parameter 'sessionId' is required.");
-  GameSession* s = id ? sessions_.find(id->bits, auth.player) : nullptr;
+  if (!plain) {
+    param = query_param(call.query, "sessionId");
+    if (param && param->ok) id = parse_id(param->value, IdKind::kSession);
+  }
+  if (!param || !param->ok || param->value.empty()) {
+    return bad_request(reply, "Query parameter 'sessionId' is required.");
+  }
+  GameSession* s = id && id->shard == shard_ ? sessions_.find(id->bits, auth.player) : nullptr;
   if (!s) return not_found(reply, "No such session.");
   JsonWriter w(reply.body());
   w.begin_object();
@@ -489,7 +489,7 @@ void PlayerApi::current(const AuthContext& auth, Reply& reply) {
 
 void PlayerApi::history(const PlayerCall& call, const AuthContext& auth, Reply& reply) {
   uint64_t limit = 10;
-  if (std::optional<QueryValue> q = find_query_param(call.query, "limit", query_scratch_)) {
+  if (std::optional<QueryValue> q = query_param(call.query, "limit")) {
     std::string_view v = q->value;
     auto r = std::from_chars(v.data(), v.data() + v.size(), limit);
     if (!q->ok || v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size() || limit < 1 ||
@@ -541,8 +541,9 @@ void PlayerApi::details(const PlayerCall& call, const AuthContext& auth, Reply& 
 
 void PlayerApi::save_slots(const PlayerCall& call, const AuthContext& auth, Reply& reply) {
   uint16_t game = auth.game_scope;
-  if (std::optional<QueryValue> q = find_query_param(call.query, "gameSlug", query_scratch_)) {
-    int g = q->ok ? runtime_.catalog.find(q->value) : -1;
+  if (std::optional<QueryValue> q = query_param(call.query, "gameSlug")) {
+    if (!q->ok || !is_valid_slug(q->value)) return bad_request(reply, kBadGameSlugQuery);
+    int g = runtime_.catalog.find(q->value);
     if (g < 0) return not_found(reply, "No game with that slug.");
     if (auth.game_scope != kAnyGame && static_cast<uint16_t>(g) != auth.game_scope) {
       reply.error(403, "forbidden", "This token is scoped to another game.");
@@ -562,6 +563,13 @@ void PlayerApi::save_slots(const PlayerCall& call, const AuthContext& auth, Repl
     w.key("sizeBytes").value(slot.size_bytes).end_object();
   }
   w.end_array().end_object();
+}
+
+// ---- inputs ------------------------------------------------------------------------------
+
+std::optional<QueryValue> PlayerApi::query_param(std::string_view query, std::string_view name) {
+  query_scratch_.clear();
+  return find_query_param(query, name, query_scratch_);
 }
 
 // ---- rendering ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@
 #include "app/runtime.h"
 #include "core/reactor.h"
 #include "http/json_writer.h"
+#include "http/query.h"
 #include "sched/token_bucket.h"
 #include "store/durable/loaded_state.h"
 #include "store/durable/store_writer.h"
@@ -86,6 +87,9 @@ class PlayerApi {
   void details(const PlayerCall& call, const AuthContext& auth, Reply& reply);
   void save_slots(const PlayerCall& call, const AuthContext& auth, Reply& reply);
 
+  // The parameter `name` of a query, decoded into query_scratch_ (emptied first: it never
+  // holds more than one value, at most the 4 KiB request-target limit).
+  std::optional<QueryValue> query_param(std::string_view query, std::string_view name);
   // The session named by a body's or query's sessionId, if it is this player's.
   GameSession* session_from_body(const PlayerCall& call, const AuthContext& auth, Reply& reply);
   GameSession* session_by_text(std::string_view text, const AuthContext& auth);

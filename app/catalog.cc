@@ -5,7 +5,25 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/identifiers.h"
+
 namespace ringside {
+namespace {
+
+bool is_text(std::string_view s, size_t max_bytes) {
+  return !s.empty() && s.size() <= max_bytes && is_printable_utf8(s);
+}
+
+// A slug for an error message: at most 64 bytes, control characters and the rest as '?'.
+std::string printable(std::string_view s) {
+  std::string out(s.substr(0, kMaxSlugBytes));
+  for (char& c : out) {
+    if (c < 0x20 || c > 0x7E) c = '?';
+  }
+  return out;
+}
+
+}  // namespace
 
 Catalog Catalog::demo() {
   Catalog c;
@@ -32,6 +50,11 @@ std::optional<Catalog> Catalog::parse(std::string_view json, std::string* error)
     *error = "catalog needs a \"games\" array";
     return std::nullopt;
   }
+  if (games.size() > kMaxGames) {
+    *error = "catalog has " + std::to_string(games.size()) + " games; at most " +
+             std::to_string(kMaxGames) + " games are allowed";
+    return std::nullopt;
+  }
   Catalog c;
   for (simdjson::dom::element g : games) {
     Game game;
@@ -42,9 +65,14 @@ std::optional<Catalog> Catalog::parse(std::string_view json, std::string* error)
       *error = "each game needs slug, title, image (strings) and sizeMb (integer)";
       return std::nullopt;
     }
-    if (slug.empty() || slug.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_.") !=
-                            std::string_view::npos) {
-      *error = "game slug '" + std::string(slug) + "' must be lowercase letters, digits, -_.";
+    if (!is_valid_slug(slug)) {
+      *error = "game slug '" + printable(slug) + "' must be " + std::string(kSlugRule);
+      return std::nullopt;
+    }
+    if (!is_text(title, kMaxTitleBytes) || !is_text(image, kMaxImageBytes)) {
+      *error = "game '" + std::string(slug) + "': title and image must be 1 to " +
+               std::to_string(kMaxTitleBytes) + " and 1 to " + std::to_string(kMaxImageBytes) +
+               " bytes of UTF-8 without control characters";
       return std::nullopt;
     }
     if (c.find(slug) >= 0) {
@@ -63,8 +91,9 @@ std::optional<Catalog> Catalog::parse(std::string_view json, std::string* error)
     }
     std::string_view save_dir;
     if (g["saveDir"].get_string().get(save_dir) == simdjson::SUCCESS) {
-      if (save_dir.size() < 2 || save_dir.front() != '/') {
-        *error = "game '" + game.slug + "': saveDir must be an absolute path";
+      if (save_dir.size() < 2 || save_dir.front() != '/' || !is_text(save_dir, kMaxSaveDirBytes)) {
+        *error = "game '" + game.slug + "': saveDir must be an absolute path of at most " +
+                 std::to_string(kMaxSaveDirBytes) + " bytes";
         return std::nullopt;
       }
       game.save_dir = save_dir;

@@ -21,8 +21,16 @@ struct Game {
 
 class Catalog {
  public:
+  // Bounds on what a catalog may hold, checked at load: every answer made of it (the listing
+  // is the largest) stays a size the API can carry, and indices fit a uint16_t.
+  static constexpr size_t kMaxGames = 1000;
+  static constexpr size_t kMaxTitleBytes = 256;
+  static constexpr size_t kMaxImageBytes = 512;
+  static constexpr size_t kMaxSaveDirBytes = 256;
+
   static Catalog demo();
   // {"games": [{"slug", "title", "image", "sizeMb", "cpuCores"?, "memoryMb"?, "saveDir"?}]}
+  // with the bounds above and slugs as api/identifiers.h has them.
   static std::optional<Catalog> parse(std::string_view json, std::string* error);
   static std::optional<Catalog> load(const std::string& path, std::string* error);
 

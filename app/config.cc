@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "app/config_file.h"
 #include "sched/rate.h"
 
 #include <charconv>
@@ -130,7 +131,8 @@ const std::vector<Flag>& flags() {
        uint_field(&Config::shards, 1024)},
       {"log-level", "LEVEL", "debug, info, warn or error (default info)",
        [](Config& c, std::string_view v) { return parse_log_level(v, &c.log_level); }},
-      {"config", "FILE", "read `key = value` lines first; flags override them", nullptr},
+      {"config", "FILE", "read `key = value` lines first (see below); flags override them",
+       nullptr},
       {"max-connections", "N", "open connections per shard; accepting pauses beyond (100000)",
        uint_field(&Config::max_connections, 10000000)},
       {"header-timeout", "SECONDS", "time for a request line and headers to arrive (10)",
@@ -279,13 +281,6 @@ const Flag* find_flag(std::string_view name) {
   return nullptr;
 }
 
-std::string trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(" \t\r");
-  return std::string(s.substr(b, e - b + 1));
-}
-
 std::string apply(Config* config, std::string_view name, std::string_view value,
                   const std::string& where) {
   const Flag* f = find_flag(name);
@@ -297,20 +292,13 @@ std::string apply(Config* config, std::string_view name, std::string_view value,
 }
 
 std::string load_file(const std::string& path, Config* config) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) return "cannot read config file " + path;
-  std::string line;
-  int line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    std::string t = trim(line.substr(0, line.find('#')));
-    if (t.empty()) continue;
-    size_t eq = t.find('=');
-    if (eq == std::string::npos) {
-      return path + ":" + std::to_string(line_no) + ": expected `key = value`";
-    }
-    std::string err = apply(config, trim(t.substr(0, eq)), trim(t.substr(eq + 1)),
-                            path + ":" + std::to_string(line_no));
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<ConfigEntry> entries;
+  if (std::string err = read_config_text(text, path, &entries); !err.empty()) return err;
+  for (const ConfigEntry& e : entries) {
+    std::string err = apply(config, e.key, e.value, path + ":" + std::to_string(e.line));
     if (!err.empty()) return err;
   }
   return {};
@@ -325,6 +313,12 @@ std::string usage() {
     if (left.size() < 32) left.resize(32, ' ');
     out += left + " " + f.help + "\n";
   }
+  out +=
+      "\nconfig file (--config): one `key = value` per line, keys as the flags above without\n"
+      "the dashes. `#` starts a comment at the start of a line or after a blank (so\n"
+      "`operator-key = s3cret#tail` keeps the whole key). A value in double quotes holds\n"
+      "anything, with \\\" for a quote and \\\\ for a backslash: `database-url = "
+      "\"postgres://...\"`.\n";
   return out;
 }
 

@@ -135,10 +135,11 @@ class IoCore {
         r.ref = q.ref;
         r.ready = true;
         if (self->pg_ && !self->pg_->ready()) {
+          // What is down, not where it lives: libpq's text names hosts, ports and users, and
+          // /readyz answers anyone. The store writer logs it once per outage.
           r.ready = false;
-          snprintf(
-              r.reason, sizeof r.reason, "database: %s",
-              self->pg_->last_error().empty() ? "connecting" : self->pg_->last_error().c_str());
+          snprintf(r.reason, sizeof r.reason, "database: %s",
+                   self->pg_->last_error().empty() ? "connecting" : "unavailable");
         } else if (self->servers_up() == 0) {
           r.ready = false;
           snprintf(r.reason, sizeof r.reason, "no game server is up (%s backend)",

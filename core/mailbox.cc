@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <new>
 
 #include "core/user_data.h"
 
@@ -11,28 +13,40 @@ namespace ringside {
 Mailbox::Mailbox(MessageBus& bus, uint32_t self)
     : bus_(bus), self_(self), overflow_(bus.thread_count()), doorbell_due_(bus.thread_count()) {}
 
+Mailbox::~Mailbox() {
+  // Messages that never left: free what they own.
+  for (const ByteBuffer& o : overflow_) {
+    for (size_t off = 0; off < o.size();) {
+      const auto* h = reinterpret_cast<const MessageHeader*>(o.data() + off);
+      release_message(h);
+      off += message_record_bytes(*h);
+    }
+  }
+}
+
 void* Mailbox::begin(uint32_t to, uint16_t kind, uint32_t len) {
+  SpscRing& ring = bus_.ring(self_, to);
+  MessageHeader header{kind, 0, len};
+  if (sizeof(MessageHeader) + size_t{len} > ring.max_message()) header.flags = kMessageOutOfLine;
   pending_to_ = to;
-  pending_len_ = len;
-  const uint32_t total = static_cast<uint32_t>(sizeof(MessageHeader)) + len;
+  pending_record_ = message_record_bytes(header);
   void* slot = nullptr;
   // Order matters: once anything waits in overflow, later messages queue behind it.
-  if (overflow_[to].empty()) slot = bus_.ring(self_, to).try_reserve(total);
+  if (overflow_[to].empty()) slot = ring.try_reserve(pending_record_);
   pending_in_overflow_ = (slot == nullptr);
-  if (pending_in_overflow_) {
-    ByteBuffer& o = overflow_[to];
-    slot = o.prepare(total);
-  }
-  auto* h = static_cast<MessageHeader*>(slot);
-  h->kind = kind;
-  h->reserved = 0;
-  h->len = len;
-  return static_cast<char*>(slot) + sizeof(MessageHeader);
+  if (pending_in_overflow_) slot = overflow_[to].prepare(pending_record_);
+  std::memcpy(slot, &header, sizeof header);
+  char* payload = static_cast<char*>(slot) + sizeof(MessageHeader);
+  if (!(header.flags & kMessageOutOfLine)) return payload;
+  char* block = static_cast<char*>(std::malloc(len));
+  if (!block) throw std::bad_alloc();
+  std::memcpy(payload, &block, sizeof block);
+  return block;
 }
 
 void Mailbox::commit() {
   if (pending_in_overflow_) {
-    overflow_[pending_to_].commit(sizeof(MessageHeader) + pending_len_);
+    overflow_[pending_to_].commit(pending_record_);
   } else {
     bus_.ring(self_, pending_to_).commit();
   }
@@ -46,7 +60,7 @@ bool Mailbox::try_move_overflow(uint32_t to) {
   size_t off = 0;
   while (off < o.size()) {
     const auto* h = reinterpret_cast<const MessageHeader*>(o.data() + off);
-    const uint32_t total = static_cast<uint32_t>(sizeof(MessageHeader)) + h->len;
+    const uint32_t total = message_record_bytes(*h);
     void* slot = r.try_reserve(total);
     if (!slot) break;
     std::memcpy(slot, h, total);

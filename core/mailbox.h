@@ -17,11 +17,15 @@ namespace ringside {
 class Mailbox {
  public:
   Mailbox(MessageBus& bus, uint32_t self);
+  ~Mailbox();
+  Mailbox(const Mailbox&) = delete;
+  Mailbox& operator=(const Mailbox&) = delete;
 
   uint32_t self() const { return self_; }
   uint32_t thread_count() const { return bus_.thread_count(); }
 
   // Returns `len` writable bytes for the payload of a message to `to`; call commit() next.
+  // Any length: one longer than the ring holds goes out of line (message_bus.h).
   void* begin(uint32_t to, uint16_t kind, uint32_t len);
   void commit();
 
@@ -62,7 +66,7 @@ class Mailbox {
   std::vector<uint8_t> doorbell_due_;  // per destination
   uint32_t pending_to_ = 0;
   bool pending_in_overflow_ = false;
-  uint32_t pending_len_ = 0;
+  uint32_t pending_record_ = 0;  // bytes of the pending message in the ring
   uint64_t sent_ = 0;
 };
 
@@ -79,7 +83,8 @@ size_t Mailbox::drain(F&& handler, size_t budget) {
       SpscRing::Message m;
       if (!r.peek(m)) continue;
       const auto* h = static_cast<const MessageHeader*>(m.data);
-      handler(from, h->kind, static_cast<const char*>(m.data) + sizeof(MessageHeader), h->len);
+      handler(from, h->kind, static_cast<const void*>(message_payload(h)), h->len);
+      release_message(h);
       r.pop();
       ++handled;
       progress = true;

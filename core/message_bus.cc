@@ -24,6 +24,14 @@ MessageBus::MessageBus(uint32_t thread_count, size_t ring_bytes)
 
 MessageBus::~MessageBus() {
   for (uint32_t i = 0; i < n_; ++i) close(inboxes_[i].eventfd);
+  // Messages never delivered (the threads have stopped): free what they own.
+  for (const std::unique_ptr<SpscRing>& r : rings_) {
+    SpscRing::Message m;
+    while (r && r->peek(m)) {
+      release_message(static_cast<const MessageHeader*>(m.data));
+      r->pop();
+    }
+  }
 }
 
 }  // namespace ringside

@@ -11,6 +11,8 @@
 // wake-up, and no doorbell at all while the target is busy.
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -21,9 +23,36 @@ namespace ringside {
 // Every message starts with this header; `len` counts the payload that follows it.
 struct MessageHeader {
   uint16_t kind;
-  uint16_t reserved;
+  uint16_t flags;
   uint32_t len;
 };
+
+// A message longer than a ring can ever hold (SpscRing::max_message()) travels out of line:
+// its payload is a heap block, and the ring carries only the header and the block's address.
+// The block belongs to the message: the receiver frees it once handled, and whatever is never
+// delivered is freed with the bus (or the sender's mailbox). Any size thus fits, in order, and
+// nothing queued behind it waits for room that can never come.
+inline constexpr uint16_t kMessageOutOfLine = 1;
+
+// The bytes a message takes in a ring: the header and its inline payload.
+inline uint32_t message_record_bytes(const MessageHeader& h) {
+  const uint32_t inline_len = (h.flags & kMessageOutOfLine) ? sizeof(void*) : h.len;
+  return static_cast<uint32_t>(sizeof(MessageHeader)) + inline_len;
+}
+
+// The payload of the message whose header is `h`, wherever it is.
+inline const char* message_payload(const MessageHeader* h) {
+  const char* inline_payload = reinterpret_cast<const char*>(h + 1);
+  if (!(h->flags & kMessageOutOfLine)) return inline_payload;
+  const char* block;
+  std::memcpy(&block, inline_payload, sizeof block);
+  return block;
+}
+
+// Frees the out-of-line block of a message that was handled or will never be.
+inline void release_message(const MessageHeader* h) {
+  if (h->flags & kMessageOutOfLine) std::free(const_cast<char*>(message_payload(h)));
+}
 
 class MessageBus {
  public:

@@ -219,6 +219,14 @@ TEST_F(OutageTest, ReadyzSaysWhyWhileTheDatabaseIsUnreachable) {
   ASSERT_TRUE(down);
   EXPECT_EQ(503, down->status) << down->body;
   EXPECT_NE(std::string::npos, down->body.find("database")) << down->body;
+  // What is down, not where it lives: libpq's text (host, port, user) goes to the log, once.
+  EXPECT_EQ("database: unavailable", json_of(down)["message"].str()) << down->body;
+  EXPECT_EQ(std::string::npos, down->body.find("127.0.0.1")) << down->body;
+  EXPECT_EQ(std::string::npos, down->body.find("connection")) << down->body;
+  const std::string log = server().log();
+  const size_t logged = log.find("event=store_unavailable");
+  EXPECT_NE(std::string::npos, logged) << log;
+  EXPECT_EQ(std::string::npos, log.find("event=store_unavailable", logged + 1)) << log;
   EXPECT_FALSE(down->header("Retry-After").empty());
   auto launch = api().operator_launch("{\"playerId\":\"readyz-other\"}");
   ASSERT_TRUE(launch);

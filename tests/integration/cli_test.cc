@@ -141,6 +141,34 @@ TEST_F(CliTest, ConfigFileIsHonouredAndTheCommandLineWins) {
   EXPECT_TRUE(has_field(line, "addr=127.0.0.1:" + std::to_string(port()))) << line;
 }
 
+// docs/configuration.md: `#` starts a comment only at the start of a line or after
+// whitespace, and a double-quoted value holds anything (`\"` and `\\` escaped): a secret is
+// never cut short.
+TEST_F(CliTest, ConfigValuesKeepTheirHashesAndQuotedValuesHoldAnything) {
+  std::string path = write_config(
+      "operator-key = s3cret#tail   # the key, then a comment\n"
+      "   # an indented comment\n"
+      "iframe-base = \"https://play.example.test/a b #c \\\"q\\\" \\\\\"  # quoted\n");
+  ASSERT_TRUE(server_.start({"--config", path}));
+  HttpClient client;
+  ASSERT_TRUE(client.connect(port())) << client.error();
+  auto r = client.request("POST", "/operator/launch", R"({"playerId":"alice"})",
+                          {{"Authorization", "Bearer s3cret#tail"}});
+  ASSERT_TRUE(has_status(r, 200)) << client.error();
+  EXPECT_NE(r->body.find(R"("launchUrl":"https://play.example.test/a b #c \"q\" \\/?)"),
+            std::string::npos)
+      << r->body;
+}
+
+TEST_F(CliTest, AnUnterminatedQuoteInTheConfigFileIsRefusedNamingTheLine) {
+  std::string path = write_config("shards = 1\noperator-key = \"s3cret\\\"\n");
+  CompletedRun run = run_server_binary({"--config", path});
+  EXPECT_EQ(run.exit_status, 2);
+  EXPECT_NE(run.output.find(path + ":2:"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("quote"), std::string::npos) << run.output;
+  EXPECT_EQ(run.output.find("s3cret"), std::string::npos) << "a secret was printed";
+}
+
 TEST_F(CliTest, LogIsOneKeyValueLinePerEventStartingWithListening) {
   ASSERT_TRUE(server_.start({"--shards", "2"}));
   HttpClient client;

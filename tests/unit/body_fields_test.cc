@@ -150,6 +150,46 @@ TEST_F(BodyFieldsTest, RefusesMalformedValuesOfUnknownFields) {
   }
 }
 
+// Numbers past what a 64-bit integer or a double holds are valid JSON: a body carrying one in
+// a field nobody reads is read like any other (issue #13, item 7).
+TEST_F(BodyFieldsTest, IgnoresUnknownNumbersOfAnySize) {
+  for (std::string_view number : {
+           "123456789012345678901234567890",
+           "18446744073709551616",  // 2^64
+           "-9223372036854775809",  // below INT64_MIN
+           "-98765432109876543210987654321",
+           "1e400",
+           "-1.5E+999",
+           "2.5e-400",
+           "0.000000000000000000000000000000000000000000000000001",
+           "123456789012345678901234567890.123456789e-5",
+       }) {
+    const std::string body = R"({"big": )" + std::string(number) +
+                             R"(, "gameSlug": "doom", "more": [)" + std::string(number) +
+                             R"(, {"n": )" + std::string(number) + R"(}], "fresh": true})";
+    ASSERT_EQ(parse(body), kOk) << body;
+    EXPECT_EQ(fields_.slug().text, "doom") << body;
+    EXPECT_TRUE(fields_.fresh().flag) << body;
+  }
+  // Strings that look like numbers are left as they are.
+  ASSERT_EQ(
+      parse(R"({"big": 123456789012345678901234567890, "gameSlug": "12345678901234567890123"})"),
+      kOk);
+  EXPECT_EQ(fields_.slug().text, "12345678901234567890123");
+}
+
+TEST_F(BodyFieldsTest, StillRefusesNumbersThatAreNotJson) {
+  for (std::string_view number :
+       {"0123456789012345678901234567890", "1.", ".5", "+1", "1e", "1e+", "--1",
+        "123456789012345678901234567890x", "0x10", "123456789012345678901234567890 1"}) {
+    const std::string body = R"({"big": )" + std::string(number) + R"(, "gameSlug": "doom"})";
+    EXPECT_FALSE(parse(body).empty()) << body;
+  }
+  // A big number where a string or a flag is expected is the wrong type.
+  EXPECT_EQ(parse(R"({"gameSlug": 123456789012345678901234567890})"),
+            "Field 'gameSlug' must be a string.");
+}
+
 TEST_F(BodyFieldsTest, RefusesABrokenEscapeInAKnownField) {
   EXPECT_FALSE(parse(R"({"gameSlug": "do\qom"})").empty());
   EXPECT_FALSE(parse(R"({"gameSlug": "\ud800"})").empty());  // a lone surrogate

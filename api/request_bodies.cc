@@ -1,0 +1,44 @@
+#include "api/request_bodies.h"
+
+#include "api/identifiers.h"
+
+namespace ringside {
+namespace {
+
+std::optional<std::string_view> text_if_present(const BodyField& f) {
+  if (!f.present) return std::nullopt;
+  return f.text;
+}
+
+}  // namespace
+
+std::string_view read_operator_launch(BodyParser& parser, std::string_view body,
+                                      OperatorLaunchBody* out) {
+  BodyField fields[] = {{"playerId"}, {"gameSlug"}, {"lobbyUrl"}};
+  if (std::string_view err = parser.parse(body, fields); !err.empty()) return err;
+  const BodyField &player_id = fields[0], &slug = fields[1], &lobby = fields[2];
+  if (!player_id.present || !is_valid_player_id(player_id.text)) return kBadPlayerIdField;
+  if (slug.present && !is_valid_slug(slug.text)) return kBadGameSlugField;
+  if (lobby.present && !is_valid_lobby_url(lobby.text)) return kBadLobbyUrlField;
+  *out = {player_id.text, text_if_present(slug), text_if_present(lobby)};
+  return {};
+}
+
+std::string_view read_launch(BodyParser& parser, std::string_view body, LaunchBody* out) {
+  BodyField fields[] = {{"gameSlug"}, {"saveSlotId"}, {"fresh", BodyField::Type::kBool}};
+  if (std::string_view err = parser.parse(body, fields); !err.empty()) return err;
+  const BodyField &slug = fields[0], &slot = fields[1], &fresh = fields[2];
+  if (slug.present && !is_valid_slug(slug.text)) return kBadGameSlugField;
+  *out = {text_if_present(slug), text_if_present(slot), fresh.present && fresh.flag};
+  return {};
+}
+
+std::string_view read_session_body(BodyParser& parser, std::string_view body, SessionBody* out) {
+  BodyField fields[] = {{"sessionId"}};
+  if (std::string_view err = parser.parse(body, fields); !err.empty()) return err;
+  if (!fields[0].present) return "Field 'sessionId' is required.";
+  out->session_id = fields[0].text;
+  return {};
+}
+
+}  // namespace ringside

@@ -8,14 +8,14 @@
 
 namespace ringside {
 
-inline constexpr size_t kMaxPlayerIdBytes = 128;
+inline constexpr size_t kMaxPlayerIdBytes = 256;
 inline constexpr size_t kMaxSlugBytes = 64;
 inline constexpr size_t kMaxLobbyUrlBytes = 2048;
 
 // True for valid UTF-8 without control characters (C0, DEL, C1).
 bool is_printable_utf8(std::string_view s);
 
-// 1 to 128 bytes of printable UTF-8 (spaces included).
+// 1 to 256 bytes of printable UTF-8 (spaces included).
 bool is_valid_player_id(std::string_view s);
 
 // 1 to 64 bytes of [a-z0-9._-], starting with a letter or digit: every slug a catalog may hold
@@ -31,7 +31,7 @@ inline constexpr std::string_view kSlugRule =
 
 // What a 400 says when one is not.
 inline constexpr std::string_view kBadPlayerIdField =
-    "Field 'playerId' must be 1 to 128 bytes of UTF-8 text without control characters.";
+    "Field 'playerId' must be 1 to 256 bytes of UTF-8 text without control characters.";
 inline constexpr std::string_view kBadGameSlugField =
     "Field 'gameSlug' must be 1 to 64 lowercase letters, digits, '-', '_' or '.', starting "
     "with a letter or digit.";

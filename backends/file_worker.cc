@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/log.h"
 #include "core/user_data.h"
 
 namespace ringside {
@@ -51,7 +52,13 @@ void FileWorker::run_jobs() {
     Job job = std::move(queued_.front());
     queued_.pop_front();
     lock.unlock();
-    job.work();
+    try {
+      job.work();
+    } catch (const std::exception& e) {
+      // A job handles its own failures; one that escapes must not end the process from this
+      // thread. Its completion still runs, with whatever the job left.
+      log_error("file_job_failed").kv("error", e.what());
+    }
     lock.lock();
     done_.push_back(std::move(job.done));
     const uint64_t one = 1;

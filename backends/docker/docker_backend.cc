@@ -318,7 +318,12 @@ void DockerBackend::put_save(Session& s) {
   files_.post(
       [loaded, top = base_name(s.save_dir)] {
         loaded->file = read_save(loaded->path, &loaded->read_error);
-        if (loaded->file) loaded->rebased = rebase_tar(*loaded->file, top);
+        if (!loaded->file) return;
+        try {
+          loaded->rebased = rebase_tar(*loaded->file, top);
+        } catch (const std::exception& e) {  // out of memory for a big save: fail this start only
+          loaded->rebased = RebasedTar{{}, SaveError::kFailed, e.what()};
+        }
       },
       [this, id = s.id, loaded] {
         if (Session* found = find(id)) on_save_loaded(*found, *loaded);
@@ -468,7 +473,11 @@ void DockerBackend::store_save(Session& s, std::string&& tar) {
   files_.post(
       [stored, tar = std::move(tar), top = base_name(s.save_dir),
        path = save_file_path(options_.save_root, s.slot)] {
-        stored->checked = rebase_tar(tar, top);
+        try {
+          stored->checked = rebase_tar(tar, top);
+        } catch (const std::exception& e) {  // out of memory for a big save: lose this save only
+          stored->checked = RebasedTar{{}, SaveError::kFailed, e.what()};
+        }
         if (stored->checked.error == SaveError::kNone) {
           stored->written = write_save(path, stored->checked.tar, &stored->write_error);
         }

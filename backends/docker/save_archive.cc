@@ -37,6 +37,12 @@ std::string rebase_path(std::string_view path, std::string_view top) {
   return out;
 }
 
+// "./save/a" -> "save".
+std::string_view top_component(std::string_view path) {
+  while (path.starts_with("./")) path.remove_prefix(2);
+  return path.substr(0, path.find('/'));
+}
+
 // Relative, and no component climbs out: what the engine extracts stays in the save directory.
 bool safe_path(std::string_view path) {
   if (path.starts_with('/')) return false;
@@ -107,6 +113,13 @@ class Rebaser {
     }
     const std::string path = rebase_path(name, top_);
     if (path.empty()) return true;  // "./": the directory itself, made by its children
+    // One tree, rooted at the save directory: the engine's archive of a directory. A file in
+    // its place, or a second top-level name, would not extract back into a directory.
+    const std::string_view first = top_component(name);
+    if (top_name_.empty()) top_name_ = first;
+    if (first != top_name_ || (path == top_ && !dir)) {
+      return fail(SaveError::kRejected, std::string("not one directory tree: ") + name);
+    }
     const la_int64_t size = dir ? 0 : archive_entry_size(entry);
     // A size the archive cannot hold is forged (or a sparse file's, blown up on reading).
     if (size < 0 || static_cast<uint64_t>(size) > tar_.size()) {
@@ -146,6 +159,7 @@ class Rebaser {
   std::string_view tar_, top_;
   size_t max_bytes_;
   uint64_t content_bytes_ = 0;
+  std::string top_name_;  // the first entry's top-level name; every entry shares it
   RebasedTar result_;
 };
 

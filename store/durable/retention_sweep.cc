@@ -20,13 +20,14 @@ uint64_t count_at(const PgResult& result, int column) {
 
 RetentionSweep::RetentionSweep(Reactor& reactor, PgConnection& connection,
                                const StoreWriter& writer, uint64_t interval_ms, Listener listener,
-                               void* listener_ctx)
+                               void* listener_ctx, uint64_t settle_after_reconnect_ms)
     : reactor_(reactor),
       connection_(connection),
       writer_(writer),
       interval_ms_(interval_ms),
       listener_(listener),
-      listener_ctx_(listener_ctx) {
+      listener_ctx_(listener_ctx),
+      settle_ms_(settle_after_reconnect_ms) {
   timer_.sweep = this;
   timer_.on_fire = &RetentionSweep::on_timer;
   reactor_.timers().arm(&timer_, reactor_.now_ms() + interval_ms_);
@@ -41,8 +42,24 @@ void RetentionSweep::on_timer(TimerNode* node) { static_cast<Timer*>(node)->swee
 // a quiet connection, and waits (due) through busy iterations and outages.
 void RetentionSweep::on_batch_end(void* ctx) {
   auto* self = static_cast<RetentionSweep*>(ctx);
-  if (!self->due_ || self->in_flight_ || !self->writer_.idle() || !self->connection_.ready() ||
+  if (!self->connection_.ready()) {
+    self->reconnecting_ = self->was_ready_;
+    return;
+  }
+  const uint64_t now = self->reactor_.now_ms();
+  self->was_ready_ = true;
+  if (self->reconnecting_) {
+    self->reconnecting_ = false;
+    self->settled_at_ms_ = now + self->settle_ms_;
+  }
+  if (!self->due_ || self->in_flight_ || !self->writer_.idle() ||
       self->connection_.pending_batches() != 0) {
+    return;
+  }
+  if (now < self->settled_at_ms_) {
+    // Come back when settled: the timer makes the loop go round then.
+    self->due_ = false;
+    self->reactor_.timers().arm(&self->timer_, self->settled_at_ms_);
     return;
   }
   self->send();

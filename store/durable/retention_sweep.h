@@ -21,6 +21,11 @@ class RetentionSweep {
  public:
   static constexpr uint32_t kRowsPerSweep = 256;          // looked at per table and statement
   static constexpr uint64_t kTokenKeptAfterMs = 3600000;  // after expiry and grace
+  // A token's expires_at in the database lags its use while the database is away (shards keep
+  // the times and send them lazily once it is back): after a reconnect, no sweep until the
+  // connection has been up this long, several lazy-write intervals, so an outage longer than
+  // the token TTL does not make live tokens look dead.
+  static constexpr uint64_t kSettleAfterReconnectMs = 30000;
 
   struct Swept {
     uint64_t sessions = 0;
@@ -32,7 +37,8 @@ class RetentionSweep {
   // Registers a batch-end hook: construct after the StoreWriter (its hook decides first
   // whether a write batch goes out) and before the connection's PgPoller (which flushes).
   RetentionSweep(Reactor& reactor, PgConnection& connection, const StoreWriter& writer,
-                 uint64_t interval_ms, Listener listener, void* listener_ctx);
+                 uint64_t interval_ms, Listener listener, void* listener_ctx,
+                 uint64_t settle_after_reconnect_ms = kSettleAfterReconnectMs);
   ~RetentionSweep();
   RetentionSweep(const RetentionSweep&) = delete;
   RetentionSweep& operator=(const RetentionSweep&) = delete;
@@ -56,6 +62,10 @@ class RetentionSweep {
   PgParams params_;
   Swept pending_;     // counted by the statement, reported once its batch commits
   bool due_ = false;  // the interval passed; waiting for an idle moment
+  uint64_t settle_ms_;
+  bool was_ready_ = false;     // the connection has been ready once
+  bool reconnecting_ = false;  // it was lost after that, and is not back yet
+  uint64_t settled_at_ms_ = 0;
   bool in_flight_ = false;
 };
 

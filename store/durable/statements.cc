@@ -98,6 +98,8 @@ constexpr const char* kSql[kStatementCount] = {
     "  SELECT 'retention_history_mark',"
     "    (extract(epoch from ended_at) * 1000000)::bigint::text || ' ' || id"
     "    FROM (SELECT ended_at, id FROM ended ORDER BY ended_at DESC, id DESC LIMIT 1) last"
+    // A full `beyond` may have left some walked player over the kept count: walk again.
+    "    WHERE (SELECT count(*) FROM beyond) < $1"
     "  UNION ALL SELECT 'retention_tokens_mark', COALESCE((SELECT encode(seed, 'hex') FROM walked"
     "    ORDER BY seed DESC LIMIT 1), '')"
     "  ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"

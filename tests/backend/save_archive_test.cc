@@ -74,6 +74,22 @@ TEST(SaveArchive, LinksAndPathsOutsideTheSaveAreRejected) {
   }
 }
 
+// The save must come back as one directory tree: a file where the game's save directory was
+// (the game replaced it), or a second top-level name, would not extract into the directory
+// the next start puts it in.
+TEST(SaveArchive, AnythingButOneDirectoryTreeIsRejected) {
+  const std::map<std::string, std::string> not_a_tree = {
+      {"a file for the directory", raw_tar_entry("save", '0', 2, "ok") + raw_tar_end()},
+      {"two top-level names", raw_tar_entry("save/a", '0', 1, "a") +
+                                  raw_tar_entry("other/b", '0', 1, "b") + raw_tar_end()},
+  };
+  for (const auto& [what, tar] : not_a_tree) {
+    RebasedTar r = rebase_tar(tar, "save");
+    EXPECT_EQ(r.error, SaveError::kRejected) << what;
+    EXPECT_TRUE(r.tar.empty()) << what;
+  }
+}
+
 // A header claiming more data than the archive holds: libarchive's error, not an exception
 // (an allocation of the claimed size used to throw, and nothing caught it).
 TEST(SaveArchive, AForgedEntrySizeIsRejectedWithoutThrowing) {

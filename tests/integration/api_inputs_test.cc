@@ -63,7 +63,7 @@ TEST_F(ApiInputsTest, PlayerIdsWithControlCharactersOrTooLongAreRefused) {
            std::string(R"("tab\there")"),
            std::string(R"("del\u007f")"),
            std::string(R"("c1\u0085")"),
-           json_string(std::string(129, 'p')),
+           json_string(std::string(257, 'p')),
        }) {
     EXPECT_TRUE(is_refusal_naming(api().operator_launch(launch_body(player)), "playerId"))
         << player;
@@ -76,7 +76,7 @@ TEST_F(ApiInputsTest, PlayerIdsOfPrintableTextAreAccepted) {
            std::string(R"("Joueur \u00e9l\u00e8ve #7")"),
            std::string(R"("user@example.test")"),
            std::string(R"("\u2603 snow")"),
-           json_string(std::string(128, 'p')),
+           json_string(std::string(256, 'p')),
        }) {
     EXPECT_TRUE(has_status(api().operator_launch(launch_body(player)), 200)) << player;
   }

@@ -105,5 +105,41 @@ TEST_F(RetentionSweepTest, HoldsBackWhileAWriteBatchIsInFlight) {
   EXPECT_EQ(1u, writer.intents_committed());
 }
 
+TEST_F(RetentionSweepTest, WaitsAfterAReconnectForTheShardsLazyWrites) {
+  PgConnection::Options options = test_options(db_.url());
+  options.prepared = durable_statements();
+  PgConnection conn(std::move(options));
+  StoreWriter writer(reactor_, conn, 0, StoreWriter::Kinds{1, 2});
+  conn.set_state_handler([&](PgConnection::State state, std::string_view why) {
+    writer.on_connection_state(state, why);
+  });
+  int sweeps = 0;
+  constexpr uint64_t kSettleMs = 2000;
+  RetentionSweep sweep(
+      reactor_, conn, writer, 20,
+      [](void* ctx, const RetentionSweep::Swept&) { ++*static_cast<int*>(ctx); }, &sweeps,
+      kSettleMs);
+  PgPoller poller(reactor_, conn);
+  poller.start();
+
+  // At start the database's times are current: sweeps at once.
+  ASSERT_TRUE(run_until([&] { return sweeps >= 2; }, 10000));
+
+  // The connection is cut and comes back: the times in the database are as old as the outage
+  // until the shards' lazy writes land, so no sweep for the settle time.
+  Admin admin(db_.url());
+  admin.exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+      "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  ASSERT_TRUE(run_until([&] { return !conn.ready(); }, 5000));
+  ASSERT_TRUE(run_until([&] { return conn.ready(); }, 10000));
+  const int at_reconnect = sweeps;
+  run_until([] { return false; }, kSettleMs / 2);
+  EXPECT_EQ(at_reconnect, sweeps) << "a sweep went out before the lazy writes could land";
+
+  // Then the sweeps resume.
+  EXPECT_TRUE(run_until([&] { return sweeps > at_reconnect + 1; }, 3 * kSettleMs));
+}
+
 }  // namespace
 }  // namespace ringside::pgtest

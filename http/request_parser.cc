@@ -22,7 +22,7 @@ bool valid_host(std::string_view v) {
     const auto c = static_cast<unsigned char>(ch);
     if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') continue;
     if (c >= '0' && c <= '9') continue;
-    if (!std::memchr("-._~!$&'()*+,;=%:[]", c, 19)) return false;
+    if (std::string_view("-._~!$&'()*+,;=%:[]").find(ch) == std::string_view::npos) return false;
   }
   return true;
 }

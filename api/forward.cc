@@ -29,6 +29,7 @@ struct ForwardReplyHeader {
 constexpr std::string_view kTextContentType = "text/plain; version=0.0.4";
 
 char* put(char* p, std::string_view s) {
+  if (s.empty()) return p;  // an empty view's data() may be null, which memcpy may not take
   std::memcpy(p, s.data(), s.size());
   return p + s.size();
 }

@@ -3,12 +3,26 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdlib>
 #include <new>
 
 #include "core/user_data.h"
 
 namespace ringside {
+namespace {
+
+// Records in an overflow buffer are padded to the header's alignment, so that each header
+// (and an out-of-line block's address after it) is read where it is aligned.
+constexpr uint32_t kOverflowAlign = 8;
+static_assert(kOverflowAlign >= alignof(MessageHeader) && kOverflowAlign >= alignof(void*));
+
+uint32_t padded(uint32_t record_bytes) {
+  return (record_bytes + kOverflowAlign - 1) & ~(kOverflowAlign - 1);
+}
+uint32_t overflow_record_bytes(const MessageHeader& h) { return padded(message_record_bytes(h)); }
+
+}  // namespace
 
 Mailbox::Mailbox(MessageBus& bus, uint32_t self)
     : bus_(bus), self_(self), overflow_(bus.thread_count()), doorbell_due_(bus.thread_count()) {}
@@ -19,7 +33,7 @@ Mailbox::~Mailbox() {
     for (size_t off = 0; off < o.size();) {
       const auto* h = reinterpret_cast<const MessageHeader*>(o.data() + off);
       release_message(h);
-      off += message_record_bytes(*h);
+      off += overflow_record_bytes(*h);
     }
   }
 }
@@ -34,7 +48,7 @@ void* Mailbox::begin(uint32_t to, uint16_t kind, uint32_t len) {
   // Order matters: once anything waits in overflow, later messages queue behind it.
   if (overflow_[to].empty()) slot = ring.try_reserve(pending_record_);
   pending_in_overflow_ = (slot == nullptr);
-  if (pending_in_overflow_) slot = overflow_[to].prepare(pending_record_);
+  if (pending_in_overflow_) slot = overflow_[to].prepare(padded(pending_record_));
   std::memcpy(slot, &header, sizeof header);
   char* payload = static_cast<char*>(slot) + sizeof(MessageHeader);
   if (!(header.flags & kMessageOutOfLine)) return payload;
@@ -46,7 +60,7 @@ void* Mailbox::begin(uint32_t to, uint16_t kind, uint32_t len) {
 
 void Mailbox::commit() {
   if (pending_in_overflow_) {
-    overflow_[pending_to_].commit(pending_record_);
+    overflow_[pending_to_].commit(padded(pending_record_));
   } else {
     bus_.ring(self_, pending_to_).commit();
   }
@@ -65,7 +79,7 @@ bool Mailbox::try_move_overflow(uint32_t to) {
     if (!slot) break;
     std::memcpy(slot, h, total);
     r.commit();
-    off += total;
+    off += padded(total);
   }
   o.consume(off);
   return off > 0;

@@ -30,7 +30,8 @@ class Mailbox {
   void commit();
 
   void send(uint32_t to, uint16_t kind, const void* payload, uint32_t len) {
-    std::memcpy(begin(to, kind, len), payload, len);
+    void* slot = begin(to, kind, len);
+    if (len != 0) std::memcpy(slot, payload, len);  // an empty payload may be a null pointer
     commit();
   }
   template <class T>

@@ -158,8 +158,10 @@ TEST_F(ApiInputsTest, EncodedQueriesWithAnUnknownTokenCostNoMemory) {
     ASSERT_TRUE(has_status(r, 401)) << "request " << i;
   }
   const long after = rss_kib();
-  // 10 000 × 4 000 decoded bytes would be 40 MB.
-  EXPECT_LT(after - before, 4 * 1024) << "RSS grew from " << before << " to " << after << " KiB";
+  // 10 000 × 4 000 decoded bytes would be 40 MB (the unfixed server grew by 57 MB). The bound
+  // leaves room for an allocator that holds freed blocks a while (AddressSanitizer's
+  // quarantine: 5 MB here).
+  EXPECT_LT(after - before, 16 * 1024) << "RSS grew from " << before << " to " << after << " KiB";
 }
 
 }  // namespace

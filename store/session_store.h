@@ -56,12 +56,12 @@ struct GameSession : TimerNode {  // the node is its idle-reclaim timer
   SessionError error = SessionError::kNone;
   EndReason end_reason = EndReason::kNone;
   bool kept_alive = false;  // since the last take_kept_alive()
+  SaveError save_error = SaveError::kNone;  // a stop that could not keep the save data
   int64_t started_ms = 0;
   int64_t ended_ms = 0;
   int64_t last_keepalive_ms = 0;
   double cpu_seconds = 0;
   double peak_memory_mb = 0;
-  SaveError save_error = SaveError::kNone;  // a stop that could not keep the save data
 
   bool active() const {
     return status == SessionStatus::kStarting || status == SessionStatus::kRunning ||

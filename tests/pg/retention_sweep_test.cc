@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <string>
 
 #include "core/message_bus.h"
 #include "store/durable/statements.h"
@@ -18,6 +19,33 @@
 
 namespace ringside::pgtest {
 namespace {
+
+// The sweep among the I/O core's parts: the group-commit connection, its writer, the poller
+// that drives them, and a count of the sweeps committed.
+struct SweepRig {
+  SweepRig(Reactor& reactor, const std::string& url, uint64_t settle_ms)
+      : conn(options(url)),
+        writer(reactor, conn, 0, StoreWriter::Kinds{1, 2}),
+        sweep(reactor, conn, writer, 20, &count, &sweeps, settle_ms),
+        poller(reactor, conn) {
+    conn.set_state_handler([this](PgConnection::State state, std::string_view why) {
+      writer.on_connection_state(state, why);
+    });
+    poller.start();
+  }
+  static PgConnection::Options options(const std::string& url) {
+    PgConnection::Options o = test_options(url);
+    o.prepared = durable_statements();
+    return o;
+  }
+  static void count(void* ctx, const RetentionSweep::Swept&) { ++*static_cast<int*>(ctx); }
+
+  int sweeps = 0;
+  PgConnection conn;
+  StoreWriter writer;
+  RetentionSweep sweep;
+  PgPoller poller;
+};
 
 class RetentionSweepTest : public ::testing::Test {
  protected:
@@ -56,19 +84,10 @@ class RetentionSweepTest : public ::testing::Test {
 };
 
 TEST_F(RetentionSweepTest, HoldsBackWhileAWriteBatchIsInFlight) {
-  PgConnection::Options options = test_options(db_.url());
-  options.prepared = durable_statements();
-  PgConnection conn(std::move(options));
-  StoreWriter writer(reactor_, conn, 0, StoreWriter::Kinds{1, 2});
-  conn.set_state_handler([&](PgConnection::State state, std::string_view why) {
-    writer.on_connection_state(state, why);
-  });
-  int sweeps = 0;
-  RetentionSweep sweep(
-      reactor_, conn, writer, 20,
-      [](void* ctx, const RetentionSweep::Swept&) { ++*static_cast<int*>(ctx); }, &sweeps);
-  PgPoller poller(reactor_, conn);
-  poller.start();
+  SweepRig rig(reactor_, db_.url(), RetentionSweep::kSettleAfterReconnectMs);
+  PgConnection& conn = rig.conn;
+  StoreWriter& writer = rig.writer;
+  int& sweeps = rig.sweeps;
 
   // Idle: a sweep every interval.
   ASSERT_TRUE(run_until([&] { return sweeps >= 3; }, 10000));
@@ -106,21 +125,10 @@ TEST_F(RetentionSweepTest, HoldsBackWhileAWriteBatchIsInFlight) {
 }
 
 TEST_F(RetentionSweepTest, WaitsAfterAReconnectForTheShardsLazyWrites) {
-  PgConnection::Options options = test_options(db_.url());
-  options.prepared = durable_statements();
-  PgConnection conn(std::move(options));
-  StoreWriter writer(reactor_, conn, 0, StoreWriter::Kinds{1, 2});
-  conn.set_state_handler([&](PgConnection::State state, std::string_view why) {
-    writer.on_connection_state(state, why);
-  });
-  int sweeps = 0;
   constexpr uint64_t kSettleMs = 2000;
-  RetentionSweep sweep(
-      reactor_, conn, writer, 20,
-      [](void* ctx, const RetentionSweep::Swept&) { ++*static_cast<int*>(ctx); }, &sweeps,
-      kSettleMs);
-  PgPoller poller(reactor_, conn);
-  poller.start();
+  SweepRig rig(reactor_, db_.url(), kSettleMs);
+  PgConnection& conn = rig.conn;
+  int& sweeps = rig.sweeps;
 
   // At start the database's times are current: sweeps at once.
   ASSERT_TRUE(run_until([&] { return sweeps >= 2; }, 10000));

@@ -1,7 +1,5 @@
 #include "http/request_parser.h"
 
-#include <strings.h>
-
 #include <array>
 
 #include "http/limits.h"
@@ -9,8 +7,16 @@
 namespace ringside {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+// Compares with a lower-case ASCII word, folding only the letters' case. Inline rather than
+// strncasecmp: it runs for every header of every request.
+bool equals_lower(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+    if (c != lower[i]) return false;
+  }
+  return true;
 }
 
 // Host = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2): letters, digits, the
@@ -29,10 +35,10 @@ constexpr std::array<bool, 256> kHostByte = [] {
 
 bool valid_host(std::string_view v) {
   while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  for (char ch : v) {
-    if (!kHostByte[static_cast<unsigned char>(ch)]) return false;
-  }
-  return true;
+  // No early exit: one predictable loop costs less than a branch per byte.
+  bool valid = true;
+  for (char ch : v) valid &= kHostByte[static_cast<unsigned char>(ch)];
+  return valid;
 }
 
 }  // namespace
@@ -146,11 +152,11 @@ int RequestParser::on_header_field(llhttp_t* p, const char* at, size_t len) {
 int RequestParser::on_header_field_complete(llhttp_t* p) {
   RequestParser& self = of(p);
   std::string_view name = self.view(self.field_);
-  if (iequals(name, "authorization")) {
+  if (equals_lower(name, "authorization")) {
     self.current_header_ = Header::kAuthorization;
-  } else if (iequals(name, "expect")) {
+  } else if (equals_lower(name, "expect")) {
     self.current_header_ = Header::kExpect;
-  } else if (iequals(name, "host")) {
+  } else if (equals_lower(name, "host")) {
     self.current_header_ = Header::kHost;
     if (++self.host_headers_ > 1) {
       // RFC 9112 §3.2: more than one Host is a 400 whatever the version.
@@ -196,7 +202,7 @@ int RequestParser::on_header_value_complete(llhttp_t* p) {
   if (self.current_header_ == Header::kAuthorization) {
     self.authorization_ = self.value_;
   } else if (self.current_header_ == Header::kExpect) {
-    self.expect_continue_ = iequals(self.view(self.value_), "100-continue");
+    self.expect_continue_ = equals_lower(self.view(self.value_), "100-continue");
   } else if (self.current_header_ == Header::kHost && !valid_host(self.view(self.value_))) {
     self.fail(400, "invalid_request", "The Host header is not a valid host[:port].");
     return HPE_USER;

@@ -217,6 +217,19 @@ TEST(RequestParserTest, Http11NeedsExactlyOneValidHost) {
   }
 }
 
+// Field names are case-insensitive (RFC 9110 §5.1), and so is the 100-continue expectation.
+TEST(RequestParserTest, HeaderNamesMatchInAnyCase) {
+  expect_error("GET / HTTP/1.1\r\nHost: a\r\nHOST: a\r\n\r\n", 400, "invalid_request");
+  expect_error("GET / HTTP/1.1\r\nhOsT: a b\r\n\r\n", 400, "invalid_request");
+  RequestParser p;
+  ASSERT_EQ(feed(p, "GET / HTTP/1.1\r\nhost: x\r\nAUTHORIZATION: Bearer t\r\n\r\n").status,
+            RequestParser::Status::kComplete);
+  EXPECT_EQ(p.request().authorization, "Bearer t");
+  RequestParser q;
+  feed(q, "POST /x HTTP/1.1\r\nHost: x\r\nEXPECT: 100-Continue\r\nContent-Length: 3\r\n\r\n");
+  EXPECT_TRUE(q.expects_continue());
+}
+
 TEST(RequestParserTest, Http10NeedsNoHostButMayNotHaveTwo) {
   RequestParser p;
   EXPECT_EQ(feed(p, "GET / HTTP/1.0\r\n\r\n").status, RequestParser::Status::kComplete);

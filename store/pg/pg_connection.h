@@ -176,7 +176,6 @@ class PgConnection {
   bool batch_open_ = false;
   std::optional<std::string> send_failure_;  // a send failed while building: drop at next drive
   uint32_t fd_generation_ = 0;
-  int last_fd_ = -1;
   uint64_t connect_deadline_ms_ = 0;
   uint64_t retry_at_ms_ = 0;
   PgBackoff backoff_;

@@ -19,7 +19,8 @@
 // at once, and a labelled container no session owns (an orphan) is removed once it has been
 // seen for orphan_grace. Containers are also listed by label, the safety net: at start-up,
 // when an engine comes back or its stream opens again, every reconcile interval and on
-// recover(), with the same rules.
+// recover(), with the same rules. recover() adopts a running container, also one whose start
+// the restart cut short (after its HEALTHCHECK says healthy, as a start does).
 #include <cstdint>
 #include <functional>
 #include <memory>

@@ -198,10 +198,19 @@ void DockerBackend::recover_engine(Engine& e,
       s.step = Step::kRunning;
       s.running_since_ms = reactor_.now_ms();
       events_.on_running(s.id);
+    } else if (c != listed->end() && c->running) {
+      // A start the restart cut short after its container started: it goes on from the
+      // health check, as the start would have.
+      log_info("docker_adopted_start")
+          .kv("session", s.id_text)
+          .kv("server", servers_[e.index].name);
+      s.start_deadline_ms = reactor_.now_ms() + options_.start_timeout_ms;
+      check_health(s);
     } else if (r.was_running) {
       remove_and_end(s, End::kLost, SessionError::kContainerLost);
     } else {
-      remove_and_end(s, End::kStartFailed, SessionError::kStartFailed);  // cut short
+      // Cut short before its container ran (or it exited): what it left is removed.
+      remove_and_end(s, End::kStartFailed, SessionError::kStartFailed);
     }
   }
 }

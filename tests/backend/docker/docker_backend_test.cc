@@ -458,6 +458,61 @@ TEST_F(DockerBackendTest, AfterARestartRecoverAdoptsRunningContainersAndSettlesT
   EXPECT_TRUE(session_containers(sockets_[1]).empty());
 }
 
+// ringside died (kill -9) during a launch, after the container started: the store says
+// `starting`. The new backend adopts the container that runs (running, the same container,
+// and a stop works on it) instead of failing the start and removing it.
+TEST_F(DockerBackendTest, RecoverAdoptsAStartCutShortWhoseContainerRuns) {
+  make_backend();
+  Launch l;
+  start(l, 1);
+  ASSERT_TRUE(wait_running(l)) << events_.describe();
+  const std::string container = backend_->container_of(l.id);
+  backend_.reset();
+  events_.events.clear();
+
+  make_backend();
+  backend_->recover({recovered(l, 1, /*was_running=*/false)});
+  ASSERT_TRUE(driver_.run_until([&] { return events_.settled(l.id); }, 20s)) << events_.describe();
+  EXPECT_TRUE(events_.has_running(l.id)) << events_.describe();
+  EXPECT_EQ(backend_->container_of(l.id), container);
+  EXPECT_TRUE(container_exists(1, container));
+
+  std::optional<SessionFigures> figures = stop_and_wait(l);
+  ASSERT_TRUE(figures) << events_.describe();
+  EXPECT_GT(figures->cpu_seconds, 0);
+  EXPECT_GT(figures->save_bytes, 0u);
+  EXPECT_FALSE(container_exists(1, container));
+}
+
+// The same with an image that has a HEALTHCHECK, still `starting` at the restart: running
+// only once healthy, as a start would have been. A start cut short before its container ran
+// (created, never started) still fails, and its container is removed.
+TEST_F(DockerBackendTest, RecoverWaitsForHealthyAndFailsAStartThatNeverRan) {
+  Launch starting, never_ran;
+  const std::string health =
+      ",\"Healthcheck\":{\"Test\":[\"CMD\",\"test\",\"-f\",\"/save/ready\"],"
+      "\"Interval\":200000000,\"Timeout\":1000000000,\"StartPeriod\":60000000000}";
+  const std::string container = create_labelled(1, starting.text, /*start_it=*/true, health);
+  const std::string created = create_labelled(1, never_ran.text, /*start_it=*/false);
+
+  make_backend();
+  backend_->recover({recovered(starting, 1, false), recovered(never_ran, 1, false)});
+  ASSERT_TRUE(driver_.run_until([&] { return events_.settled(never_ran.id); }, 10s))
+      << events_.describe();
+  EXPECT_EQ(events_.start_failed(never_ran.id), SessionError::kStartFailed);
+  EXPECT_FALSE(container_exists(1, created));
+
+  driver_.run_for(1s);  // health checks keep failing: still starting
+  EXPECT_FALSE(events_.settled(starting.id)) << events_.describe();
+  put_in_save(1, container, make_tar({{"ready", ""}}));
+  ASSERT_TRUE(driver_.run_until([&] { return events_.settled(starting.id); }, 10s))
+      << events_.describe();
+  EXPECT_TRUE(events_.has_running(starting.id)) << events_.describe();
+  EXPECT_EQ(backend_->container_of(starting.id), container);
+  ASSERT_TRUE(stop_and_wait(starting)) << events_.describe();
+  EXPECT_FALSE(container_exists(1, container));
+}
+
 TEST_F(DockerBackendTest, AnOrphanContainerWithRingsideLabelsIsRemoved) {
   const std::string orphan_session = id_to_string(IdKind::kSession, 0, random_id128());
   create_labelled(0, orphan_session, /*start_it=*/false);

@@ -89,8 +89,8 @@ class Backend {
   // on_running (adopted: still up; stop() works on it from now on; for a start that was cut
   // short, once its game is up, as the start would have), on_lost(kContainerLost) (gone), or
   // on_start_failed(kStartFailed) for a start cut short that left nothing running (whatever
-  // it left behind is removed). What runs with ringside's labels but is not in the list is an orphan,
-  // removed after the backend's grace period.
+  // it left behind is removed). What runs with ringside's labels but is not in the list is an
+  // orphan, removed after the backend's grace period.
   virtual void recover(std::vector<RecoveredSession> sessions) = 0;
 };
 

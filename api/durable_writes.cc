@@ -82,7 +82,10 @@ void DurableWrites::session_status(const GameSession& s, const std::string* own_
   intent_.statement(kStmtUpdateSession).text(id_to_string(IdKind::kSession, shard_, s.id));
   intent_.text(status_name(s.status));
   intent_.text_or_null(phase_name(s.phase), s.status == SessionStatus::kStarting);
-  const bool placed = s.status == SessionStatus::kRunning && s.server < servers_.size();
+  const bool placed =
+      (s.status == SessionStatus::kRunning ||
+       (s.status == SessionStatus::kStarting && s.phase == StartPhase::kCreating)) &&
+      s.server < servers_.size();
   intent_.text_or_null(placed ? std::string_view(servers_[s.server].name) : "", placed);
   if (s.active()) {
     intent_.null().null().null().null().null();

@@ -71,6 +71,11 @@ bool PlayerApi::on_message(uint16_t kind, const void* payload, uint32_t len) {
       std::memcpy(&m, payload, sizeof m);
       if (GameSession* s = sessions_.find(m.session); s && s->status == SessionStatus::kStarting) {
         s->phase = m.phase;
+        s->server = m.server;
+        // Recorded with its server before a container exists: after a crash, recovery finds
+        // the container this start made (docs/docker-backend.md, "Engines, listings,
+        // recovery").
+        if (durable() && m.phase == StartPhase::kCreating) writes_->status(*s);
       }
       return true;
     }

@@ -66,6 +66,7 @@ struct StopSession {
 struct SessionPhaseUpdate {
   Id128 session;
   StartPhase phase;
+  uint32_t server;  // where it was placed
 };
 
 struct SessionRunning {

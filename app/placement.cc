@@ -70,7 +70,9 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
   std::vector<RecoveredSession> adopt;
   for (const ActiveSession& a : active) {
     const LoadedSession& s = a.session;
-    if (s.status == SessionStatus::kStarting || !s.has_server || s.game >= game_image_.size()) {
+    // A start cut short is the backend's to judge once its server is known (recorded when
+    // the start reached kCreating): it may have left a game that runs.
+    if (!s.has_server || s.game >= game_image_.size()) {
       const SessionError error = s.status == SessionStatus::kStarting ? SessionError::kStartFailed
                                                                       : SessionError::kServerLost;
       mailbox_.send(a.owner_shard, kMsgSessionFailed, SessionFailed{s.id, error});
@@ -81,7 +83,7 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
     l.server = s.server;
     l.reserved =
         scheduler_.adopt(l.index, game_image_[s.game], profiles_[s.game], s.server).reserved;
-    l.ran = true;
+    l.ran = s.status != SessionStatus::kStarting;
     l.recovering = true;
     l.running_since_ms = now_ms_();
 
@@ -95,7 +97,7 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
     r.save_dir = game.save_dir;
     r.save_slot = s.slot;
     r.server = s.server;
-    r.was_running = true;
+    r.was_running = s.status != SessionStatus::kStarting;
     adopt.push_back(std::move(r));
   }
   log_info("sessions_recovering")
@@ -212,7 +214,7 @@ void SessionPlacement::stop(uint32_t from, const void* payload, uint32_t len) {
 void SessionPlacement::on_phase(const Id128& session, StartPhase phase) {
   Launch* l = find(session);
   if (l == nullptr || l->state != State::kStarting) return;
-  mailbox_.send(l->owner_shard, kMsgSessionPhase, SessionPhaseUpdate{session, phase});
+  mailbox_.send(l->owner_shard, kMsgSessionPhase, SessionPhaseUpdate{session, phase, l->server});
 }
 
 void SessionPlacement::on_session_url(const Id128& session, std::string_view server_url) {

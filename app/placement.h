@@ -47,8 +47,9 @@ class SessionPlacement final : public BackendEvents {
   void attach(Backend& backend);
 
   // After a restart, once, before any message: the sessions the store says are active.
-  // Starting ones are failed (their start was cut short; kStartFailed); running and stopping
-  // ones are reserved on their server and handed to the backend to adopt or report lost.
+  // Those with a server (running, stopping, and starting ones that got as far as kCreating)
+  // are reserved on it and handed to the backend, which adopts them or reports them lost or,
+  // for a start cut short, failed; the others are failed (kStartFailed when starting).
   void recover(const std::vector<ActiveSession>& active);
   // Profiles read back from the database at start.
   void restore_profiles(const std::vector<LoadedProfile>& profiles);

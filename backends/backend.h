@@ -86,10 +86,11 @@ class Backend {
   virtual void stop(const Id128& session) = 0;
   // After a restart, once, before any start(): the sessions the store knows were starting or
   // running. The backend looks at what its servers really run and reports every one of them:
-  // on_running (adopted: still up; stop() works on it from now on), on_lost(kContainerLost)
-  // (gone), or on_start_failed(kStartFailed) for a start that was cut short (whatever it left
-  // behind is removed). What runs with ringside's labels but is not in the list is an orphan,
-  // removed after the backend's grace period.
+  // on_running (adopted: still up; stop() works on it from now on; for a start that was cut
+  // short, once its game is up, as the start would have), on_lost(kContainerLost) (gone), or
+  // on_start_failed(kStartFailed) for a start cut short that left nothing running (whatever
+  // it left behind is removed). What runs with ringside's labels but is not in the list is an
+  // orphan, removed after the backend's grace period.
   virtual void recover(std::vector<RecoveredSession> sessions) = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -186,6 +187,13 @@ HttpRequest list_session_containers(const Endpoint& e) {
   return request(e, "GET", "/containers/json?all=true&filters=" + url_encode(filters));
 }
 
+HttpRequest session_container_events(const Endpoint& e) {
+  const std::string filters = "{\"type\":[\"container\"],\"label\":[\"" +
+                              std::string(kSessionLabel) +
+                              "\"],\"event\":[\"create\",\"start\",\"die\",\"oom\",\"destroy\"]}";
+  return request(e, "GET", "/events?filters=" + url_encode(filters));
+}
+
 std::optional<std::vector<std::string>> parse_image_tags(std::string_view body) {
   std::optional<simdjson::dom::element> root = parse_json(body);
   simdjson::dom::array images;
@@ -288,6 +296,43 @@ std::optional<std::vector<ListedContainer>> parse_container_list(std::string_vie
     out.push_back(std::move(item));
   }
   return out;
+}
+
+std::optional<ContainerEvent> parse_container_event(std::string_view line) {
+  std::optional<simdjson::dom::element> root = parse_json(line);
+  std::string_view type, action, id, session;
+  simdjson::dom::object attributes;
+  if (!root || (*root)["Type"].get_string().get(type) != simdjson::SUCCESS || type != "container" ||
+      (*root)["Action"].get_string().get(action) != simdjson::SUCCESS ||
+      (*root)["Actor"]["ID"].get_string().get(id) != simdjson::SUCCESS || id.empty() ||
+      (*root)["Actor"]["Attributes"].get_object().get(attributes) != simdjson::SUCCESS ||
+      attributes[kSessionLabel].get_string().get(session) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  ContainerEvent event;
+  if (action == "create") {
+    event.action = ContainerAction::kCreate;
+  } else if (action == "start") {
+    event.action = ContainerAction::kStart;
+  } else if (action == "die") {
+    event.action = ContainerAction::kDie;
+    std::string_view code;
+    int value = 0;
+    if (attributes["exitCode"].get_string().get(code) == simdjson::SUCCESS &&
+        std::from_chars(code.data(), code.data() + code.size(), value).ec == std::errc() &&
+        value >= 0) {
+      event.exit_code = value;
+    }
+  } else if (action == "oom") {
+    event.action = ContainerAction::kOom;
+  } else if (action == "destroy") {
+    event.action = ContainerAction::kDestroy;
+  } else {
+    return std::nullopt;
+  }
+  event.id = std::string(id);
+  event.session = std::string(session);
+  return event;
 }
 
 std::string error_message(std::string_view body) {

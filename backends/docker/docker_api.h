@@ -56,6 +56,9 @@ HttpRequest get_archive(const Endpoint& e, std::string_view id, std::string_view
 HttpRequest remove_container(const Endpoint& e, std::string_view id);
 // Every container carrying kSessionLabel, running or not.
 HttpRequest list_session_containers(const Endpoint& e);
+// GET /events, for HttpClient::stream(): from now on, one JSON line per create, start, die,
+// oom or destroy of a container carrying kSessionLabel.
+HttpRequest session_container_events(const Endpoint& e);
 
 // GET /images/json: every RepoTag of every image. Nullopt on a malformed answer.
 std::optional<std::vector<std::string>> parse_image_tags(std::string_view body);
@@ -90,6 +93,17 @@ struct ListedContainer {
   bool running = false;
 };
 std::optional<std::vector<ListedContainer>> parse_container_list(std::string_view body);
+
+enum class ContainerAction : uint8_t { kCreate, kStart, kDie, kOom, kDestroy };
+struct ContainerEvent {
+  ContainerAction action = ContainerAction::kCreate;
+  std::string id;
+  std::string session;  // the ringside.session label
+  int exit_code = -1;   // kDie: the main process's exit status (137: SIGKILL), else -1
+};
+// One line of the /events stream; nullopt for anything else (another kind of event, another
+// action, no ringside.session label, malformed).
+std::optional<ContainerEvent> parse_container_event(std::string_view line);
 
 // The "message" of an engine's error answer, else the body's start.
 std::string error_message(std::string_view body);

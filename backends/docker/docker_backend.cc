@@ -58,12 +58,15 @@ DockerBackend::DockerBackend(std::vector<DockerEngine> engines, DockerOptions op
     e->ping_timer.on_fire = &DockerBackend::on_ping_timer;
     e->lost_timer.engine = e.get();
     e->lost_timer.on_fire = &DockerBackend::on_lost_timer;
+    e->events_timer.engine = e.get();
+    e->events_timer.on_fire = &DockerBackend::on_events_timer;
     servers_.push_back(std::move(d.info));
     engines_.push_back(std::move(e));
   }
   for (const std::unique_ptr<Engine>& e : engines_) {
     list_images(*e);
     list_containers(*e);
+    follow_events(*e);
     ping(*e);
   }
 }
@@ -73,6 +76,7 @@ DockerBackend::~DockerBackend() {
   for (const std::unique_ptr<Engine>& e : engines_) {
     timers_.cancel(&e->ping_timer);
     timers_.cancel(&e->lost_timer);
+    stop_following(*e);
   }
   timers_.cancel(&orphan_timer_);
   for (HttpClient::RequestId id : in_flight_) client_.cancel(id);

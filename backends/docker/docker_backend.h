@@ -14,10 +14,13 @@
 //
 // Every final event comes from an HTTP answer or a timer, never from inside start(), stop() or
 // recover(). Engines are pinged; one that stops answering is reported down at once and its
-// running sessions lost only after lost_timeout. Containers are listed by label at start-up,
-// when an engine comes back, every reconcile interval and on recover(): running sessions whose
-// container vanished are lost (kContainerLost), and labelled containers no session owns
-// (orphans) are removed once they have been seen for orphan_grace.
+// running sessions lost only after lost_timeout. Each engine's event stream is followed while
+// it is up: a running session's container that dies without a stop is lost (kContainerLost)
+// at once, and a labelled container no session owns (an orphan) is removed once it has been
+// seen for orphan_grace. Containers are also listed by label, the safety net: at start-up,
+// when an engine comes back or its stream opens again, every reconcile interval and on
+// recover(), with the same rules. recover() adopts a running container, also one whose start
+// the restart cut short (after its HEALTHCHECK says healthy, as a start does).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -144,6 +147,12 @@ class DockerBackend final : public Backend {
     uint64_t down_since_ms = 0;
     EngineTimer ping_timer;
     EngineTimer lost_timer;
+    // Its event stream (docker_events.cc), open while the engine is up.
+    HttpClient::RequestId events = 0;
+    std::string event_line;          // the start of a line not complete yet
+    uint32_t events_backoff_ms = 0;  // before the next reconnect; 0 once one opened
+    bool list_again = false;         // the listing in flight was asked for before it opened
+    EngineTimer events_timer;        // the reconnect
   };
 
   struct Orphan {
@@ -216,7 +225,7 @@ class DockerBackend final : public Backend {
   // recover()'s sessions on `e`, against its listing (null: the engine did not answer).
   void recover_engine(Engine& e, const std::vector<docker_api::ListedContainer>* listed);
   Session& add_recovered(const RecoveredSession& r);
-  void note_orphan(Engine& e, const docker_api::ListedContainer& c);
+  void note_orphan(Engine& e, std::string_view container, std::string_view session);
   void arm_orphan_timer();
   void remove_orphans();
   void lose_sessions(Engine& e);
@@ -226,6 +235,15 @@ class DockerBackend final : public Backend {
   static void on_ping_timer(TimerNode* node);
   static void on_lost_timer(TimerNode* node);
   static void on_orphan_timer(TimerNode* node);
+
+  // Each engine's event stream (docker_events.cc).
+  void follow_events(Engine& e);
+  void stop_following(Engine& e);
+  void on_events_open(Engine& e);
+  void on_events_data(Engine& e, std::string_view data);
+  void on_events_end(Engine& e, HttpResponse&& r);
+  void on_container_event(Engine& e, const docker_api::ContainerEvent& event);
+  static void on_events_timer(TimerNode* node);
 
   std::vector<GameServerInfo> servers_;
   DockerOptions options_;

@@ -36,6 +36,7 @@ void DockerBackend::engine_down(Engine& e) {
   e.down_since_ms = reactor_.now_ms();
   timers_.arm(&e.lost_timer, e.down_since_ms + options_.lost_timeout_ms);
   events_.on_server_health(e.index, false);
+  stop_following(e);
   lose_stops(e);
 }
 
@@ -64,6 +65,7 @@ void DockerBackend::engine_back(Engine& e) {
   // It may have restarted empty: what it holds and runs is looked at again.
   list_images(e);
   list_containers(e);
+  follow_events(e);
 }
 
 void DockerBackend::list_images(Engine& e) {
@@ -89,6 +91,7 @@ void DockerBackend::list_containers(Engine& e) {
       send(docker_api::list_session_containers(e.endpoint), [this, &e, sent](HttpResponse&& r) {
         e.listing = 0;
         on_container_list(e, sent, std::move(r));
+        if (std::exchange(e.list_again, false)) list_containers(e);
       });
 }
 
@@ -132,7 +135,7 @@ void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, HttpResponse&
   }
 
   for (const docker_api::ListedContainer& c : *listed) {
-    if (!owned(c.session)) note_orphan(e, c);
+    if (!owned(c.session)) note_orphan(e, c.id, c.session);
   }
   arm_orphan_timer();
 }
@@ -195,10 +198,19 @@ void DockerBackend::recover_engine(Engine& e,
       s.step = Step::kRunning;
       s.running_since_ms = reactor_.now_ms();
       events_.on_running(s.id);
+    } else if (c != listed->end() && c->running) {
+      // A start the restart cut short after its container started: it goes on from the
+      // health check, as the start would have.
+      log_info("docker_adopted_start")
+          .kv("session", s.id_text)
+          .kv("server", servers_[e.index].name);
+      s.start_deadline_ms = reactor_.now_ms() + options_.start_timeout_ms;
+      check_health(s);
     } else if (r.was_running) {
       remove_and_end(s, End::kLost, SessionError::kContainerLost);
     } else {
-      remove_and_end(s, End::kStartFailed, SessionError::kStartFailed);  // cut short
+      // Cut short before its container ran (or it exited): what it left is removed.
+      remove_and_end(s, End::kStartFailed, SessionError::kStartFailed);
     }
   }
 }
@@ -209,16 +221,16 @@ bool DockerBackend::owned(std::string_view session_label) const {
   return id && sessions_.contains(id->bits);
 }
 
-void DockerBackend::note_orphan(Engine& e, const docker_api::ListedContainer& c) {
+void DockerBackend::note_orphan(Engine& e, std::string_view container, std::string_view session) {
   Orphan o;
   o.engine = e.index;
-  o.session = c.session;
+  o.session = std::string(session);
   o.remove_at_ms = reactor_.now_ms() + options_.orphan_grace_ms;
-  if (orphans_.try_emplace(c.id, std::move(o)).second) {
+  if (orphans_.try_emplace(std::string(container), std::move(o)).second) {
     log_info("docker_orphan_found")
         .kv("server", servers_[e.index].name)
-        .kv("container", std::string_view(c.id).substr(0, 12))
-        .kv("session", c.session);
+        .kv("container", container.substr(0, 12))
+        .kv("session", session);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -50,13 +51,21 @@ unsigned poll_events(int what) {
 
 struct HttpClient::Impl {
   struct Request {
+    Impl* impl = nullptr;
     RequestId id = 0;
     CURL* easy = nullptr;
     curl_slist* headers = nullptr;
     HttpRequest request;  // owns the body curl sends from
     HttpResponse response;
-    Callback done;
+    Callback done;  // a stream's on_end
     char error[CURL_ERROR_SIZE] = {};
+    // Streams only. What curl handed over is kept here until curl's call returns (curl's
+    // functions must not be called from its callbacks, and ours may call them).
+    StreamCallbacks stream;
+    bool body_streams = false;  // a 2xx came: the body goes to on_data
+    bool open_pending = false;
+    bool queued = false;  // in to_deliver
+    std::string pending;
   };
   // One socket curl asked us to watch.
   struct Slot {
@@ -70,12 +79,17 @@ struct HttpClient::Impl {
   explicit Impl(Reactor& r);
   ~Impl();
 
+  // A request set up from `request`, not yet handed to curl.
+  std::unique_ptr<Request> prepare(HttpRequest request);
+  RequestId submit(std::unique_ptr<Request> owned);
   RequestId send(HttpRequest request, Callback done);
+  RequestId stream(HttpRequest request, StreamCallbacks callbacks);
   void cancel(RequestId id);
 
   static int on_socket(CURL* easy, curl_socket_t fd, int what, void* userp, void* socketp);
   static int on_timer(CURLM* multi, long timeout_ms, void* userp);
   static size_t on_body(char* data, size_t size, size_t count, void* userp);
+  static size_t on_header(char* data, size_t size, size_t count, void* userp);
   static void on_completion(void* ctx, const io_uring_cqe& cqe);
   static void on_batch_end(void* ctx);
 
@@ -86,6 +100,9 @@ struct HttpClient::Impl {
   void arm_timer();
   void act_on_timeouts();
   void socket_action(curl_socket_t fd, int mask);
+  void queue_delivery(Request& r);
+  // Hands what streams received to their callbacks.
+  void deliver_streams();
   // Hands every finished transfer to its callback.
   void finish_done();
   void release(Request& r);
@@ -97,7 +114,8 @@ struct HttpClient::Impl {
 
   std::vector<Slot> slots;
   std::vector<uint32_t> free_slots;
-  std::vector<uint32_t> to_arm;  // slots whose poll may need arming at the batch end
+  std::vector<uint32_t> to_arm;       // slots whose poll may need arming at the batch end
+  std::vector<RequestId> to_deliver;  // streams that received something during curl's call
 
   // curl's timer: when curl wants to be called next (reactor ms), and the IORING_OP_TIMEOUT
   // armed for it. One timeout in flight; a nearer deadline replaces it, a later one waits.
@@ -143,12 +161,12 @@ HttpClient::Impl::~Impl() {
   reactor.set_completion_handler(kBackendCompletion, nullptr, nullptr);
 }
 
-HttpClient::RequestId HttpClient::Impl::send(HttpRequest request, Callback done) {
+std::unique_ptr<HttpClient::Impl::Request> HttpClient::Impl::prepare(HttpRequest request) {
   auto owned = std::make_unique<Request>();
   Request& r = *owned;
+  r.impl = this;
   r.id = next_id++;
   r.request = std::move(request);
-  r.done = std::move(done);
   r.easy = curl_easy_init();
   if (!r.easy) throw std::runtime_error("curl_easy_init failed");
   const HttpRequest& q = r.request;
@@ -181,13 +199,35 @@ HttpClient::RequestId HttpClient::Impl::send(HttpRequest request, Callback done)
   // No "Expect: 100-continue" round trip before large bodies (tar archives).
   if (!q.body.empty()) r.headers = curl_slist_append(r.headers, "Expect:");
   if (r.headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, r.headers);
+  return owned;
+}
 
-  RequestId id = r.id;
+HttpClient::RequestId HttpClient::Impl::submit(std::unique_ptr<Request> owned) {
+  CURL* e = owned->easy;
+  RequestId id = owned->id;
   requests.emplace(id, std::move(owned));
   // curl sets a 0 ms timer here; the batch end (or the wake-up armed below) acts on it.
   curl_multi_add_handle(multi, e);
   arm_timer();
   return id;
+}
+
+HttpClient::RequestId HttpClient::Impl::send(HttpRequest request, Callback done) {
+  std::unique_ptr<Request> r = prepare(std::move(request));
+  r->done = std::move(done);
+  return submit(std::move(r));
+}
+
+HttpClient::RequestId HttpClient::Impl::stream(HttpRequest request, StreamCallbacks callbacks) {
+  std::unique_ptr<Request> r = prepare(std::move(request));
+  r->done = std::move(callbacks.on_end);
+  r->stream = std::move(callbacks);
+  CURL* e = r->easy;
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 0L);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r->request.timeout_ms));
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::on_header);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, r.get());
+  return submit(std::move(r));
 }
 
 void HttpClient::Impl::cancel(RequestId id) {
@@ -240,12 +280,33 @@ int HttpClient::Impl::on_timer(CURLM*, long timeout_ms, void* userp) {
 
 size_t HttpClient::Impl::on_body(char* data, size_t size, size_t count, void* userp) {
   auto* r = static_cast<Request*>(userp);
+  if (r->body_streams) {
+    r->pending.append(data, size * count);
+    r->impl->queue_delivery(*r);
+    return size * count;
+  }
   // Over the limit: a short count makes curl abort the transfer (CURLE_WRITE_ERROR).
   if (r->response.body.size() + size * count > r->request.max_body_bytes) {
     r->response.too_large = true;
     return 0;
   }
   r->response.body.append(data, size * count);
+  return size * count;
+}
+
+size_t HttpClient::Impl::on_header(char* data, size_t size, size_t count, void* userp) {
+  auto* r = static_cast<Request*>(userp);
+  const std::string_view line(data, size * count);
+  // The blank line ends a header block; a 1xx block is followed by the real one.
+  if ((line == "\r\n" || line == "\n") && !r->body_streams) {
+    long status = 0;
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200 && status < 300) {
+      r->body_streams = true;
+      r->open_pending = true;
+      r->impl->queue_delivery(*r);
+    }
+  }
   return size * count;
 }
 
@@ -335,7 +396,33 @@ void HttpClient::Impl::act_on_timeouts() {
 void HttpClient::Impl::socket_action(curl_socket_t fd, int mask) {
   int running = 0;
   curl_multi_socket_action(multi, fd, mask, &running);
+  deliver_streams();
   finish_done();
+}
+
+void HttpClient::Impl::queue_delivery(Request& r) {
+  if (r.queued) return;
+  r.queued = true;
+  to_deliver.push_back(r.id);
+}
+
+void HttpClient::Impl::deliver_streams() {
+  std::vector<RequestId> ids;
+  ids.swap(to_deliver);
+  // Looked up one by one: a callback may cancel any stream, its own included.
+  for (RequestId id : ids) {
+    auto it = requests.find(id);
+    if (it == requests.end()) continue;
+    it->second->queued = false;
+    if (std::exchange(it->second->open_pending, false)) {
+      if (it->second->stream.on_open) it->second->stream.on_open();
+      it = requests.find(id);
+      if (it == requests.end()) continue;
+    }
+    std::string data;
+    data.swap(it->second->pending);
+    if (!data.empty() && it->second->stream.on_data) it->second->stream.on_data(data);
+  }
 }
 
 void HttpClient::Impl::finish_done() {
@@ -414,6 +501,10 @@ HttpClient::~HttpClient() = default;
 
 HttpClient::RequestId HttpClient::send(HttpRequest request, Callback done) {
   return impl_->send(std::move(request), std::move(done));
+}
+
+HttpClient::RequestId HttpClient::stream(HttpRequest request, StreamCallbacks callbacks) {
+  return impl_->stream(std::move(request), std::move(callbacks));
 }
 
 void HttpClient::cancel(RequestId id) { impl_->cancel(id); }

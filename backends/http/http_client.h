@@ -5,6 +5,10 @@
 // request ends in exactly one call of its callback, on the reactor's thread, never from inside
 // send() itself.
 //
+// A stream (stream()) is a long-lived request whose answer is handed over as it arrives
+// (Docker's GET /events): no overall timeout, no body limit, ended by the server, a broken
+// connection or cancel().
+//
 // Why libcurl: one maintained client that speaks HTTP/1.1 over unix sockets (Docker's
 // default), TCP and TLS (Gameye), with connection reuse, timeouts and proxies done right.
 #include <cstddef>
@@ -12,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/reactor.h"
@@ -45,6 +50,17 @@ class HttpClient {
   using Callback = std::function<void(HttpResponse&& response)>;
   using RequestId = uint64_t;
 
+  struct StreamCallbacks {
+    // A 2xx status line and its headers came: the stream is open.
+    std::function<void()> on_open;
+    // A piece of a 2xx answer's body, as it arrived (any size, not split at lines).
+    std::function<void(std::string_view data)> on_data;
+    // Once, when the stream is over: the server ended it (status set; the body is empty for a
+    // 2xx, else the error answer, up to max_body_bytes), or it never opened or broke
+    // (status 0, see `error`). Never after cancel().
+    Callback on_end;
+  };
+
   // Registers the kBackendCompletion handler and a batch-end hook on `reactor`; construct on
   // its thread. Destroy it on that thread, between runs of the loop or after the last, never
   // from inside a callback; it removes its hook. Requests still in flight are abandoned
@@ -56,7 +72,12 @@ class HttpClient {
 
   // Starts a request; `done` runs once, later, with its outcome.
   RequestId send(HttpRequest request, Callback done);
-  // Abandons a request: its callback never runs. Unknown or finished ids are ignored.
+  // Starts a stream: `request.timeout_ms` bounds the connect only, max_body_bytes only an
+  // answer that is not a 2xx. Its callbacks run later, never from inside stream() or a curl
+  // callback, so each may cancel or send requests.
+  RequestId stream(HttpRequest request, StreamCallbacks callbacks);
+  // Abandons a request or a stream: none of its callbacks runs any more. Unknown or finished
+  // ids are ignored.
   void cancel(RequestId id);
   size_t in_flight() const;
 

@@ -53,10 +53,15 @@ void SimBackend::start(const StartSpec& spec) {
 }
 
 // A simulated fleet outlives ringside's restarts: every session still running on a server
-// that is up is adopted, running from now. Reported at once (placement expects the reports
-// of recover() from inside it or later; nothing is mid-start here).
+// that is up is adopted, running from now. A start cut short is failed: it ran in this
+// process. Reported at once (placement expects the reports of recover() from inside it or
+// later; nothing is mid-start here).
 void SimBackend::recover(std::vector<RecoveredSession> sessions) {
   for (const RecoveredSession& r : sessions) {
+    if (!r.was_running) {
+      events_.on_start_failed(r.session, SessionError::kStartFailed);
+      continue;
+    }
     if (r.server >= state_.size() || !state_[r.server].up || find(r.session) != nullptr) {
       events_.on_lost(r.session, SessionError::kServerLost);
       continue;

@@ -142,6 +142,47 @@ TEST(DockerApi, ContainerListByLabel) {
   EXPECT_EQ(api::error_message(R"({"message":"No such container: x"})"), "No such container: x");
 }
 
+TEST(DockerApi, EventsAreFollowedForSessionContainersOnly) {
+  api::Endpoint e{"/run/d.sock", "http://docker/v1.41"};
+  HttpRequest r = api::session_container_events(e);
+  EXPECT_EQ(r.method, "GET");
+  EXPECT_EQ(r.unix_socket, "/run/d.sock");
+  // filters={"type":["container"],"label":["ringside.session"],
+  //          "event":["create","start","die","oom","destroy"]}
+  EXPECT_EQ(r.url,
+            "http://docker/v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22label%"
+            "22%3A%5B%22ringside.session%22%5D%2C%22event%22%3A%5B%22create%22%2C%22start%22%2C%"
+            "22die%22%2C%22oom%22%2C%22destroy%22%5D%7D");
+}
+
+TEST(DockerApi, ContainerEventsAsTheEngineSendsThem) {
+  auto die = api::parse_container_event(
+      R"({"status":"die","id":"c1","from":"img","Type":"container","Action":"die",)"
+      R"("Actor":{"ID":"c1","Attributes":{"exitCode":"137","image":"img","name":"ringside-x",)"
+      R"("ringside.session":"s1"}},"scope":"local","time":1700000000,"timeNano":1})");
+  ASSERT_TRUE(die);
+  EXPECT_EQ(die->action, api::ContainerAction::kDie);
+  EXPECT_EQ(die->id, "c1");
+  EXPECT_EQ(die->session, "s1");
+  EXPECT_EQ(die->exit_code, 137);
+  auto start = api::parse_container_event(
+      R"({"Type":"container","Action":"start","Actor":{"ID":"c2","Attributes":)"
+      R"({"ringside.session":"s2"}}})");
+  ASSERT_TRUE(start);
+  EXPECT_EQ(start->action, api::ContainerAction::kStart);
+  EXPECT_EQ(start->exit_code, -1);
+  // Not for us: other actions, other types, no label, not JSON.
+  EXPECT_FALSE(api::parse_container_event(
+      R"({"Type":"container","Action":"exec_create: sh","Actor":{"ID":"c2","Attributes":)"
+      R"({"ringside.session":"s2"}}})"));
+  EXPECT_FALSE(api::parse_container_event(
+      R"({"Type":"network","Action":"create","Actor":{"ID":"n","Attributes":)"
+      R"({"ringside.session":"s2"}}})"));
+  EXPECT_FALSE(api::parse_container_event(
+      R"({"Type":"container","Action":"die","Actor":{"ID":"c3","Attributes":{}}})"));
+  EXPECT_FALSE(api::parse_container_event("{\"Type\":"));
+}
+
 TEST(DockerFleet, FromJsonWithDefaults) {
   GameServerInfo defaults;
   defaults.cpu_millicores = 4000;

@@ -4,8 +4,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
@@ -16,6 +18,8 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "backend/support/reactor_driver.h"
 #include "backend/support/recording_events.h"
@@ -199,12 +203,90 @@ class DockerBackendTest : public testing::Test {
     return pid;
   }
 
+  // Kills the engine's dockerd (SIGKILL: its containers run on under containerd) and starts it
+  // again as tools/docker-env did, with the same command line; true once it answers a ping.
+  bool restart_dockerd(uint32_t server) {
+    const pid_t old_pid = dockerd_pid(server);
+    std::ifstream cmdline("/proc/" + std::to_string(old_pid) + "/cmdline");
+    std::vector<std::string> args;
+    for (std::string arg; std::getline(cmdline, arg, '\0');) args.push_back(arg);
+    if (old_pid <= 0 || args.empty() || kill(old_pid, SIGKILL) != 0) return false;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (kill(old_pid, 0) == 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(10ms);
+    }
+    const std::string dir = env_dir_ + "/d" + std::to_string(server + 1);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      setsid();
+      const int log = open((dir + "/dockerd.log").c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
+      const int null = open("/dev/null", O_RDONLY);
+      dup2(null, 0);
+      dup2(log, 1);
+      dup2(log, 2);
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execvp(argv[0], argv.data());
+      _exit(127);
+    }
+    std::ofstream(dir + "/dockerd.pid") << pid << "\n";
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (engine_call(sockets_[server], "GET", "/_ping").status == 200) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
   // Fills the running container's save directory with `tar` (as its game would).
   void put_in_save(uint32_t server, const std::string& container, const std::string& tar) {
     Answer put =
         engine_call(sockets_[server], "PUT", "/containers/" + container + "/archive?path=%2Fsave",
                     tar, "application/x-tar");
     ASSERT_EQ(put.status, 200) << put.body;
+  }
+
+  // A container on `server` labelled as ringside labels a session's, made from outside (a
+  // stranger, or what a start cut short left behind). `extra` goes into the create body.
+  std::string create_labelled(uint32_t server, const std::string& session, bool start_it,
+                              const std::string& extra = "") {
+    pull_image(server);
+    Answer created =
+        engine_call(sockets_[server], "POST", "/containers/create",
+                    "{\"Image\":\"" + image_ + "\",\"Labels\":{\"ringside.session\":\"" + session +
+                        "\"}" + extra + "}",
+                    "application/json");
+    EXPECT_EQ(created.status, 201) << created.body;
+    const size_t at = created.body.find("\"Id\":\"") + 6;
+    const std::string id = created.body.substr(at, created.body.find('"', at) - at);
+    if (start_it) {
+      EXPECT_EQ(engine_call(sockets_[server], "POST", "/containers/" + id + "/start").status, 204);
+    }
+    return id;
+  }
+
+  void pull_image(uint32_t server) {
+    Answer pulled = engine_call(sockets_[server], "POST",
+                                "/images/create?fromImage=" + image_.substr(0, image_.rfind(':')) +
+                                    "&tag=" + image_.substr(image_.rfind(':') + 1));
+    ASSERT_EQ(pulled.status, 200);
+  }
+
+  bool container_exists(uint32_t server, const std::string& id) {
+    return engine_call(sockets_[server], "GET", "/containers/" + id + "/json").status == 200;
+  }
+
+  RecoveredSession recovered(const Launch& l, uint32_t server, bool was_running) const {
+    RecoveredSession r;
+    r.session = l.id;
+    r.session_id_text = l.text;
+    r.player_id = "p-test";
+    r.game_slug = "test-game";
+    r.save_dir = "/save";
+    r.save_slot = l.slot;
+    r.server = server;
+    r.was_running = was_running;
+    return r;
   }
 
   // Stopped or lost: the session's end, whichever came.
@@ -353,20 +435,8 @@ TEST_F(DockerBackendTest, AfterARestartRecoverAdoptsRunningContainersAndSettlesT
   events_.events.clear();
 
   make_backend();
-  std::vector<RecoveredSession> known;
-  for (auto [l, was_running] : {std::pair{&running, true}, {&gone, true}, {&cut_short, false}}) {
-    RecoveredSession r;
-    r.session = l->id;
-    r.session_id_text = l->text;
-    r.player_id = "p-test";
-    r.game_slug = "test-game";
-    r.save_dir = "/save";
-    r.save_slot = l->slot;
-    r.server = 1;
-    r.was_running = was_running;
-    known.push_back(r);
-  }
-  backend_->recover(known);
+  backend_->recover(
+      {recovered(running, 1, true), recovered(gone, 1, true), recovered(cut_short, 1, false)});
   EXPECT_TRUE(events_.events.empty());  // nothing from inside recover()
   ASSERT_TRUE(driver_.run_until(
       [&] {
@@ -388,22 +458,169 @@ TEST_F(DockerBackendTest, AfterARestartRecoverAdoptsRunningContainersAndSettlesT
   EXPECT_TRUE(session_containers(sockets_[1]).empty());
 }
 
+// ringside died (kill -9) during a launch, after the container started: the store says
+// `starting`. The new backend adopts the container that runs (running, the same container,
+// and a stop works on it) instead of failing the start and removing it.
+TEST_F(DockerBackendTest, RecoverAdoptsAStartCutShortWhoseContainerRuns) {
+  make_backend();
+  Launch l;
+  start(l, 1);
+  ASSERT_TRUE(wait_running(l)) << events_.describe();
+  const std::string container = backend_->container_of(l.id);
+  backend_.reset();
+  events_.events.clear();
+
+  make_backend();
+  backend_->recover({recovered(l, 1, /*was_running=*/false)});
+  ASSERT_TRUE(driver_.run_until([&] { return events_.settled(l.id); }, 20s)) << events_.describe();
+  EXPECT_TRUE(events_.has_running(l.id)) << events_.describe();
+  EXPECT_EQ(backend_->container_of(l.id), container);
+  EXPECT_TRUE(container_exists(1, container));
+
+  std::optional<SessionFigures> figures = stop_and_wait(l);
+  ASSERT_TRUE(figures) << events_.describe();
+  EXPECT_GT(figures->cpu_seconds, 0);
+  EXPECT_GT(figures->save_bytes, 0u);
+  EXPECT_FALSE(container_exists(1, container));
+}
+
+// The same with an image that has a HEALTHCHECK, still `starting` at the restart: running
+// only once healthy, as a start would have been. A start cut short before its container ran
+// (created, never started) still fails, and its container is removed.
+TEST_F(DockerBackendTest, RecoverWaitsForHealthyAndFailsAStartThatNeverRan) {
+  Launch starting, never_ran;
+  const std::string health =
+      ",\"Healthcheck\":{\"Test\":[\"CMD\",\"test\",\"-f\",\"/save/ready\"],"
+      "\"Interval\":200000000,\"Timeout\":1000000000,\"StartPeriod\":60000000000}";
+  const std::string container = create_labelled(1, starting.text, /*start_it=*/true, health);
+  const std::string created = create_labelled(1, never_ran.text, /*start_it=*/false);
+
+  make_backend();
+  backend_->recover({recovered(starting, 1, false), recovered(never_ran, 1, false)});
+  ASSERT_TRUE(driver_.run_until([&] { return events_.settled(never_ran.id); }, 10s))
+      << events_.describe();
+  EXPECT_EQ(events_.start_failed(never_ran.id), SessionError::kStartFailed);
+  EXPECT_FALSE(container_exists(1, created));
+
+  driver_.run_for(1s);  // health checks keep failing: still starting
+  EXPECT_FALSE(events_.settled(starting.id)) << events_.describe();
+  put_in_save(1, container, make_tar({{"ready", ""}}));
+  ASSERT_TRUE(driver_.run_until([&] { return events_.settled(starting.id); }, 10s))
+      << events_.describe();
+  EXPECT_TRUE(events_.has_running(starting.id)) << events_.describe();
+  EXPECT_EQ(backend_->container_of(starting.id), container);
+  ASSERT_TRUE(stop_and_wait(starting)) << events_.describe();
+  EXPECT_FALSE(container_exists(1, container));
+}
+
 TEST_F(DockerBackendTest, AnOrphanContainerWithRingsideLabelsIsRemoved) {
   const std::string orphan_session = id_to_string(IdKind::kSession, 0, random_id128());
-  Answer created = engine_call(sockets_[0], "POST",
-                               "/images/create?fromImage=" + image_.substr(0, image_.rfind(':')) +
-                                   "&tag=" + image_.substr(image_.rfind(':') + 1));
-  ASSERT_EQ(created.status, 200);
-  created = engine_call(
-      sockets_[0], "POST", "/containers/create?name=ringside-orphan",
-      "{\"Image\":\"" + image_ + "\",\"Labels\":{\"ringside.session\":\"" + orphan_session + "\"}}",
-      "application/json");
-  ASSERT_EQ(created.status, 201) << created.body;
+  create_labelled(0, orphan_session, /*start_it=*/false);
   ASSERT_EQ(session_containers(sockets_[0]).size(), 1u);
 
   make_backend();
   driver_.run_for(1500ms);  // the start-up listing finds it; removed after 500 ms
   EXPECT_TRUE(session_containers(sockets_[0]).empty());
+}
+
+// A labelled container that appears while ringside runs belongs to no session: its `start`
+// event makes it an orphan at once, removed after the grace (500 ms here), not at the next
+// 30 s listing.
+TEST_F(DockerBackendTest, AStrangerContainerIsRemovedSoonAfterTheGraceNotAtTheNextListing) {
+  const std::string first = create_labelled(0, id_to_string(IdKind::kSession, 0, random_id128()),
+                                            /*start_it=*/true);
+  make_backend();
+  // The start-up listing removes the first one: listed, and the event stream open, by then.
+  ASSERT_TRUE(driver_.run_until([&] { return !container_exists(0, first); }, 10s));
+
+  const std::string stranger =
+      create_labelled(0, id_to_string(IdKind::kSession, 0, random_id128()), /*start_it=*/true);
+  const auto made = std::chrono::steady_clock::now();
+  ASSERT_TRUE(driver_.run_until([&] { return !container_exists(0, stranger); }, 10s))
+      << "the stranger is still on the engine after 10 s";
+  EXPECT_LT(std::chrono::steady_clock::now() - made, 2s);  // the grace, and a listing never
+}
+
+// Someone kills a running session's container on the engine: the session is lost
+// (container_lost) within a second, from the container's `die` event, and the dead
+// container is removed; not at the next 30 s listing.
+TEST_F(DockerBackendTest, AContainerKilledFromOutsideIsLostWithinASecond) {
+  make_backend();
+  Launch l;
+  start(l, 0);
+  ASSERT_TRUE(wait_running(l)) << events_.describe();
+  const std::string container = backend_->container_of(l.id);
+  ASSERT_EQ(engine_call(sockets_[0], "POST", "/containers/" + container + "/kill").status, 204);
+  const auto killed = std::chrono::steady_clock::now();
+  ASSERT_TRUE(driver_.run_until([&] { return events_.lost(l.id).has_value(); }, 1s))
+      << "not lost within 1 s of the kill\n"
+      << events_.describe();
+  EXPECT_LT(std::chrono::steady_clock::now() - killed, 1s);
+  EXPECT_EQ(events_.lost(l.id), SessionError::kContainerLost);
+  EXPECT_FALSE(container_exists(0, container));
+  EXPECT_EQ(backend_->session_count(), 0u);
+}
+
+// The kernel's OOM killer kills a process in a session's container (a helper over the memory
+// limit, not the game): the engine sends `oom`, the game runs on, and so does the session.
+TEST_F(DockerBackendTest, AnOomKillThatLeavesTheGameRunningIsNoLoss) {
+  make_backend();
+  Launch l;
+  start(l, 0);  // 64 MB limit
+  ASSERT_TRUE(wait_running(l)) << events_.describe();
+  const std::string container = backend_->container_of(l.id);
+  Answer exec =
+      engine_call(sockets_[0], "POST", "/containers/" + container + "/exec",
+                  R"j({"AttachStdout":true,"AttachStderr":true,)j"
+                  R"j("Cmd":["sh","-c","x=$(head -c 200000000 /dev/zero | tr '\\0' a)"]})j",
+                  "application/json");
+  ASSERT_EQ(exec.status, 201) << exec.body;
+  const std::string exec_id = exec.body.substr(7, exec.body.find('"', 7) - 7);
+  // Attached: answers once the command is over (killed).
+  engine_call(sockets_[0], "POST", "/exec/" + exec_id + "/start", R"({"Detach":false})",
+              "application/json");
+  Answer inspected = engine_call(sockets_[0], "GET", "/exec/" + exec_id + "/json");
+  ASSERT_NE(inspected.body.find("\"ExitCode\":137"), std::string::npos) << inspected.body;
+
+  driver_.run_for(1s);  // the `oom` event is in
+  EXPECT_FALSE(events_.lost(l.id)) << events_.describe();
+  ASSERT_TRUE(stop_and_wait(l)) << events_.describe();
+}
+
+// The `die` that ringside's own stop causes is no loss: the stop ends `stopped`, with its
+// figures and its save.
+TEST_F(DockerBackendTest, TheDieOfItsOwnStopIsNoLoss) {
+  make_backend();
+  Launch l;
+  start(l, 0);
+  ASSERT_TRUE(wait_running(l)) << events_.describe();
+  driver_.run_for(1500ms);  // a tick or two saved
+  std::optional<SessionFigures> figures = stop_and_wait(l);
+  ASSERT_TRUE(figures) << events_.describe();
+  EXPECT_GT(figures->save_bytes, 0u);
+  EXPECT_FALSE(events_.lost(l.id));
+  EXPECT_EQ(events_.count(RecordedEvent::kStopped, l.id), 1u);
+}
+
+// The engine's dockerd dies and comes back between two pings (pings 60 s apart here), so the
+// engine is never found down: the event stream breaks, and the running session's container
+// is shut down by the new dockerd (no live-restore) before anyone could hear its `die`. The
+// stream reconnects, and the listing right after it finds the container exited: lost.
+TEST_F(DockerBackendTest, AfterTheStreamReconnectsAListingFindsWhatItMissed) {
+  DockerOptions o = options();
+  o.ping_interval_ms = 60'000;
+  backend_ = std::make_unique<DockerBackend>(engines(), o, driver_.reactor(), events_, metrics_);
+  Launch l;
+  start(l, 1);
+  ASSERT_TRUE(wait_running(l)) << events_.describe();
+
+  ASSERT_TRUE(restart_dockerd(1));
+  const auto back = std::chrono::steady_clock::now();
+  ASSERT_TRUE(driver_.run_until([&] { return events_.lost(l.id).has_value(); }, 15s))
+      << events_.describe();
+  EXPECT_LT(std::chrono::steady_clock::now() - back, 10s);  // reconnects back off up to 8 s
+  EXPECT_EQ(events_.lost(l.id), SessionError::kContainerLost);
+  EXPECT_EQ(events_.server_up(1), std::nullopt);  // never found down
 }
 
 TEST_F(DockerBackendTest, AnEngineUnreachableAtRecoveryLosesItsSessionsOnlyAfterTheTimeout) {
@@ -418,16 +635,7 @@ TEST_F(DockerBackendTest, AnEngineUnreachableAtRecoveryLosesItsSessionsOnlyAfter
   ASSERT_EQ(kill(pid, SIGKILL), 0);  // and its engine is gone while it restarts
 
   make_backend();
-  RecoveredSession r;
-  r.session = l.id;
-  r.session_id_text = l.text;
-  r.player_id = "p-test";
-  r.game_slug = "test-game";
-  r.save_dir = "/save";
-  r.save_slot = l.slot;
-  r.server = 1;
-  r.was_running = true;
-  backend_->recover({r});
+  backend_->recover({recovered(l, 1, true)});
   driver_.run_for(500ms);  // half the lost timeout: a failed listing alone loses nothing
   EXPECT_FALSE(events_.settled(l.id)) << events_.describe();
   ASSERT_TRUE(driver_.run_until([&] { return events_.settled(l.id); }, 5s)) << events_.describe();

@@ -71,10 +71,29 @@ void DockerE2eTest::SetUp() {
   ASSERT_NE(mkdtemp(work), nullptr);
   work_dir_ = work;
   save_root_ = work_dir_ + "/saves";
+  write_catalog(image_);
+}
+
+void DockerE2eTest::write_catalog(const std::string& image) {
   std::ofstream catalog(work_dir_ + "/catalog.json");
   catalog << "{\"games\":[{\"slug\":\"" << kGame << "\",\"title\":\"Test Game\",\"image\":\""
-          << image_ << "\",\"sizeMb\":2,\"cpuCores\":0.5,\"memoryMb\":64,\"saveDir\":\""
-          << save_dir_ << "\"}]}\n";
+          << image << "\",\"sizeMb\":2,\"cpuCores\":0.5,\"memoryMb\":64,\"saveDir\":\"" << save_dir_
+          << "\"}]}\n";
+}
+
+std::string DockerE2eTest::image_with_healthcheck(const std::string& check) {
+  std::string name = image_;
+  name.insert(name.rfind(':'), "-healthcheck");
+  const std::string dockerfile = "FROM " + image_ + "\nHEALTHCHECK " + check + "\n";
+  // The classic builder: BuildKit is not set up on these engines.
+  const CommandResult built =
+      run_command("printf '%s' " + shell_quoted(dockerfile) + " | DOCKER_BUILDKIT=0 " + kDockerCli +
+                  " -H " + shell_quoted(sockets_[0]) + " build -q -t " + shell_quoted(name) + " -");
+  EXPECT_EQ(built.exit_code, 0) << built.output;
+  const CommandResult pushed = docker(0, "push " + shell_quoted(name));
+  EXPECT_EQ(pushed.exit_code, 0) << pushed.output;
+  docker(0, "rmi -f " + shell_quoted(name) + " " + shell_quoted(image_));
+  return name;
 }
 
 void DockerE2eTest::TearDown() {

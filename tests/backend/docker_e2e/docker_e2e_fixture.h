@@ -68,6 +68,11 @@ class DockerE2eTest : public ::testing::Test {
 
   size_t engine_count() const { return sockets_.size(); }
   const std::string& image() const { return image_; }
+  // The game image with a HEALTHCHECK added (`check`: a command line), built on the first
+  // engine and pushed to the environment's registry; its name. Removed from the engine.
+  std::string image_with_healthcheck(const std::string& check);
+  // The test's catalog names `image` for its game from now on (before start()).
+  void write_catalog(const std::string& image);
 
  private:
   void remove_ringside_containers() const;

@@ -1,0 +1,140 @@
+// Each engine's event stream (GET /events, create/start/die/oom/destroy of containers with a
+// ringside.session label), followed while the engine is up: what the listings would find
+// every reconcile interval, seen as it happens. A container of a running session that dies
+// without a stop -> the session lost; a labelled container no session owns -> an orphan. The
+// listings stay as the safety net, and one runs each time the stream opens (whatever happened
+// while it was closed is in it). The stream's end says nothing about the engine's health: the
+// pings decide that, and an engine found down has its stream closed until it is back.
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "backends/docker/docker_backend.h"
+#include "core/log.h"
+
+namespace ringside {
+namespace {
+
+// Reconnects after a stream ended: from this, doubling, up to the cap.
+constexpr uint32_t kFirstBackoffMs = 250;
+constexpr uint32_t kMaxBackoffMs = 8'000;
+// An event is well under a kilobyte (its container's labels included); a "line" this long is
+// not one, and the stream is dropped rather than buffered without end.
+constexpr size_t kMaxEventLine = 1 << 20;
+
+}  // namespace
+
+void DockerBackend::follow_events(Engine& e) {
+  if (e.events != 0 || !e.up) return;
+  timers_.cancel(&e.events_timer);
+  HttpClient::StreamCallbacks callbacks;
+  callbacks.on_open = [this, &e] { on_events_open(e); };
+  callbacks.on_data = [this, &e](std::string_view data) { on_events_data(e, data); };
+  callbacks.on_end = [this, &e](HttpResponse&& r) {
+    e.events = 0;
+    on_events_end(e, std::move(r));
+  };
+  e.events = client_.stream(docker_api::session_container_events(e.endpoint), std::move(callbacks));
+}
+
+void DockerBackend::stop_following(Engine& e) {
+  timers_.cancel(&e.events_timer);
+  if (e.events != 0) client_.cancel(e.events);
+  e.events = 0;
+  e.event_line.clear();
+  e.events_backoff_ms = 0;
+}
+
+void DockerBackend::on_events_open(Engine& e) {
+  e.events_backoff_ms = 0;
+  log_info("docker_events_open").kv("server", servers_[e.index].name);
+  // A listing asked for before the stream opened may miss what happened in between.
+  if (e.listing != 0) {
+    e.list_again = true;
+  } else {
+    list_containers(e);
+  }
+}
+
+void DockerBackend::on_events_data(Engine& e, std::string_view data) {
+  std::string buffer = std::move(e.event_line);
+  buffer.append(data);
+  size_t start = 0;
+  for (size_t end; (end = buffer.find('\n', start)) != std::string::npos; start = end + 1) {
+    const std::string_view line(buffer.data() + start, end - start);
+    if (std::optional<docker_api::ContainerEvent> event = docker_api::parse_container_event(line)) {
+      on_container_event(e, *event);
+    }
+  }
+  buffer.erase(0, start);
+  if (buffer.size() > kMaxEventLine) {
+    log_warn("docker_events_line_too_long").kv("server", servers_[e.index].name);
+    stop_following(e);
+    timers_.arm(&e.events_timer, reactor_.now_ms() + kMaxBackoffMs);
+    return;
+  }
+  e.event_line = std::move(buffer);
+}
+
+void DockerBackend::on_events_end(Engine& e, HttpResponse&& r) {
+  e.event_line.clear();
+  e.events_backoff_ms =
+      e.events_backoff_ms == 0 ? kFirstBackoffMs : std::min(e.events_backoff_ms * 2, kMaxBackoffMs);
+  log_warn("docker_events_ended")
+      .kv("server", servers_[e.index].name)
+      .kv("error", r.status == 0 ? r.error
+                                 : "HTTP " + std::to_string(r.status) + ": " +
+                                       docker_api::error_message(r.body))
+      .kv("retry_ms", e.events_backoff_ms);
+  // An engine found down is followed again once it is back (engine_back).
+  if (e.up) timers_.arm(&e.events_timer, reactor_.now_ms() + e.events_backoff_ms);
+}
+
+void DockerBackend::on_container_event(Engine& e, const docker_api::ContainerEvent& event) {
+  using docker_api::ContainerAction;
+  Session* s = nullptr;
+  if (std::optional<ParsedId> id = parse_id(event.session, IdKind::kSession)) {
+    s = find(id->bits);
+    // A container carrying a session's label is that session's only if it is the one it made.
+    if (s != nullptr && s->container != event.id) s = nullptr;
+  }
+  switch (event.action) {
+    case ContainerAction::kCreate:
+    case ContainerAction::kStart:
+      if (!owned(event.session)) {
+        note_orphan(e, event.id, event.session);
+        arm_orphan_timer();
+      }
+      return;
+    case ContainerAction::kOom:
+      // Logged only: the kernel killed a process of the container, maybe not the game; if it
+      // was the game, a `die` follows.
+      if (s != nullptr) {
+        log_warn("docker_container_oom")
+            .kv("session", s->id_text)
+            .kv("server", servers_[e.index].name);
+      }
+      return;
+    case ContainerAction::kDie:
+      // Only a running session's: a stop's own `die` comes in a stop step, a start's is seen by
+      // its inspect.
+      if (s == nullptr || s->step != Step::kRunning) return;
+      log_warn("docker_container_lost")
+          .kv("session", s->id_text)
+          .kv("server", servers_[e.index].name)
+          .kv("exit_code", event.exit_code);
+      remove_and_end(*s, End::kLost, SessionError::kContainerLost);
+      return;
+    case ContainerAction::kDestroy:
+      // Gone already: nothing left to remove.
+      if (orphans_.erase(event.id) != 0) arm_orphan_timer();
+      return;
+  }
+}
+
+void DockerBackend::on_events_timer(TimerNode* node) {
+  Engine& e = *static_cast<EngineTimer*>(node)->engine;
+  e.backend->follow_events(e);
+}
+
+}  // namespace ringside

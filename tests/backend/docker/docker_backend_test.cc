@@ -103,7 +103,8 @@ class DockerBackendTest : public testing::Test {
       }
       engine_call(socket, "DELETE", "/images/" + image_ + "?force=true");
     }
-    save_root_ = testing::TempDir() + "/ringside-docker-saves";
+    // Per process: two build directories may run these tests at once.
+    save_root_ = testing::TempDir() + "/ringside-docker-saves-" + std::to_string(getpid());
     std::filesystem::remove_all(save_root_);
   }
 

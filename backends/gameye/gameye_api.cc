@@ -102,7 +102,6 @@ std::string launch_body(const LaunchFields& f) {
   w.key("restart").value(false);
   w.key("labels");
   write_pairs(w, f.labels);
-  w.key("enableMetrics").value(true);
   w.end_object();
   return std::string(out.view());
 }

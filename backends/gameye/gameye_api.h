@@ -1,7 +1,7 @@
 #pragma once
 // Gameye's session API as the Gameye backend speaks it, without any I/O: the launch body
-// (seed 002), the session id ringside derives for Gameye, what each answer means, the parsing
-// of answers and listings, and the retry delays. See docs/gameye-backend.md.
+// (SessionRun, seed 002), the session id ringside derives for Gameye, what each answer means, the
+// parsing of answers and listings, and the retry delays. See docs/gameye-backend.md.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,7 +40,9 @@ struct LaunchFields {
 };
 
 // The JSON body of POST /session: id, location, image, version, env, args ([]), restart
-// (false: ringside decides about relaunches), labels, enableMetrics (true).
+// (false: ringside decides about relaunches), labels. Only properties of Gameye's SessionRun
+// schema (OpenAPI 1.2.1, additionalProperties: false), in its types, and every field seed 002
+// requires: a validating Gameye refuses anything else with 422 (docs/gameye-backend.md).
 std::string launch_body(const LaunchFields& fields);
 
 // What one answer to POST /session means for the session.

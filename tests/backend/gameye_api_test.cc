@@ -6,6 +6,9 @@
 
 #include <set>
 #include <string>
+#include <vector>
+
+#include "tools/gameye-standin/session_request.h"
 
 namespace ringside {
 namespace {
@@ -34,7 +37,10 @@ TEST(GameyeApi, ImageTagIsSplitOffAfterTheLastSlash) {
   EXPECT_EQ(split_image_tag("nginx").second, "");
 }
 
-TEST(GameyeApi, LaunchBodyHasEveryFieldOfSeed002) {
+// Gameye's SessionRun schema (OpenAPI 1.2.1) has additionalProperties: false and types every
+// property; seed 002 requires id, location, image, env, args and restart. The stand-in's
+// validator holds a body to both, as a validating Gameye would (422 otherwise).
+TEST(GameyeApi, LaunchBodyIsValidAgainstSessionRunAndSeed002) {
   LaunchFields f;
   f.id = "01234567-89ab-4def-bedc-ba9876543210";
   f.location = "europe";
@@ -43,9 +49,17 @@ TEST(GameyeApi, LaunchBodyHasEveryFieldOfSeed002) {
   f.env = {{"RINGSIDE_SAVE_SLOT", "v00abc"}};
   f.labels = {{kSessionLabel, "s00xyz"}, {kGameLabel, "tlon \"uqbar\""}};
   const std::string body = launch_body(f);
+  gameye_standin::SessionRequest accepted;
+  const std::vector<gameye_standin::Violation> violations =
+      gameye_standin::parse_session_request(body, &accepted);
+  for (const gameye_standin::Violation& v : violations) {
+    ADD_FAILURE() << v.field << " " << v.description << " in " << body;
+  }
   simdjson::dom::parser parser;
-  simdjson::dom::element root;
+  simdjson::dom::object root;
   ASSERT_EQ(parser.parse(body).get(root), simdjson::SUCCESS) << body;
+  EXPECT_EQ(root.size(), 8u) << body;  // id location image version env args restart labels
+  EXPECT_EQ(root["enableMetrics"].error(), simdjson::NO_SUCH_FIELD) << body;
   EXPECT_EQ(std::string_view(root["id"]), f.id);
   EXPECT_EQ(std::string_view(root["location"]), "europe");
   EXPECT_EQ(std::string_view(root["image"]), "game");
@@ -55,10 +69,10 @@ TEST(GameyeApi, LaunchBodyHasEveryFieldOfSeed002) {
   EXPECT_FALSE(bool(root["restart"]));
   EXPECT_EQ(std::string_view(root["labels"]["ringside.session"]), "s00xyz");
   EXPECT_EQ(std::string_view(root["labels"]["ringside.game"]), "tlon \"uqbar\"");
-  EXPECT_TRUE(bool(root["enableMetrics"]));
 
   f.version = {};
   EXPECT_EQ(launch_body(f).find("\"version\""), std::string::npos);
+  EXPECT_TRUE(gameye_standin::parse_session_request(launch_body(f), &accepted).empty());
 }
 
 TEST(GameyeApi, EveryStatusHasItsMeaning) {

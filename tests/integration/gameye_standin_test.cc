@@ -219,6 +219,14 @@ TEST_F(GameyeStandinTest, RefusesMalformedBodiesNamingTheField) {
       {replaced(R"("mode":"duel")", R"("mode":1)"), "labels"},
       {replaced(R"("restart":false)", R"("restart":false,"enable_metrics":true)"),
        "enable_metrics"},
+      // Seed 002 lists enableMetrics (typed string); SessionRun 1.2.1 does not, and it allows
+      // no additional properties: refused in either type.
+      {replaced(R"("restart":false)", R"("restart":false,"enableMetrics":true)"), "enableMetrics"},
+      {replaced(R"("restart":false)", R"("restart":false,"enableMetrics":"true")"),
+       "enableMetrics"},
+      // SessionRun: env values and args items have minLength 1.
+      {replaced(R"({"RINGSIDE_SESSION":"s1"})", R"({"RINGSIDE_SESSION":""})"), "env"},
+      {replaced(R"(["--max-players=8"])", R"(["--max-players=8", ""])"), "args"},
   };
   for (const Case& c : cases) {
     std::optional<HttpResponse> r = call("POST", "/session", c.body);
@@ -233,8 +241,7 @@ TEST_F(GameyeStandinTest, RefusesMalformedBodiesNamingTheField) {
   // The optional fields Gameye documents are taken.
   EXPECT_TRUE(has_status(
       call("POST", "/session",
-           replaced(R"("restart":false)",
-                    R"("restart":false,"version":"v2","enableMetrics":true,"ttl":"1h")")),
+           replaced(R"("restart":false)", R"("restart":false,"version":"v2","ttl":"1h")")),
       200));
   EXPECT_EQ(listed().at(0)["tag"].str(), "v2");
   EXPECT_EQ(sessions("live"), 1);

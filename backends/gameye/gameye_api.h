@@ -72,8 +72,10 @@ std::string first_violation(std::string_view body);
 // One session of GET /session ({"sessions": [...]}) or GET /session/{id} (the object alone).
 struct ListedSession {
   std::string id;
-  std::string status;         // Gameye's SessionStatus: created, running, exited, dead, ...
-  std::string session_label;  // its ringside.session label, "" when it has none
+  std::string status;  // Gameye's SessionStatus: created, running, exited, dead, ...
+  // Its ringside.session label, "" when it has none. Read from `labels` as the flat map the
+  // launch sent, or from the JSON text under `labels.tags`, the shape of Gameye's examples.
+  std::string session_label;
   Endpoint endpoint;
 };
 std::optional<std::vector<ListedSession>> parse_session_list(std::string_view body);

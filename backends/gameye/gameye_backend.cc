@@ -300,13 +300,22 @@ void GameyeBackend::on_describe_answer(Session& s, const HttpResponse& response)
     finish_failed(s, SessionError::kStartFailed);
     return;
   }
-  if (described->session_label != s.id_text) {
-    log_error("gameye_id_conflict").kv("session", s.id_text).kv("gameye_id", s.uuid);
+  // The id is ringside's by construction (the session's 128 random bits): a 409 on it is this
+  // session's own launch, heard again. Only labels naming another session say otherwise; labels
+  // in a shape not read here (session_label "") do not.
+  if (!described->session_label.empty() && described->session_label != s.id_text) {
+    log_error("gameye_id_conflict")
+        .kv("session", s.id_text)
+        .kv("gameye_id", s.uuid)
+        .kv("labelled", described->session_label);
     finish_failed(s, SessionError::kStartFailed);
     return;
   }
   if (described->status == "running") {
-    log_info("gameye_launch_found").kv("session", s.id_text).kv("gameye_id", s.uuid);
+    log_info("gameye_launch_found")
+        .kv("session", s.id_text)
+        .kv("gameye_id", s.uuid)
+        .kv("label", described->session_label.empty() ? "unread" : "matches");
     mark_running(s, described->endpoint);
   } else if (!gameye_status_live(described->status)) {
     failed_start(s);

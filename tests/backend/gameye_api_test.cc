@@ -128,6 +128,29 @@ TEST(GameyeApi, ParsesTheLaunchAnswerAndListings) {
   EXPECT_EQ(first_violation(R"({"statusCode":422})"), "");
 }
 
+// Gameye's own examples (legacy listing, SessionListEntry and DescribedSession in OpenAPI
+// 1.2.1) show labels as {"env": "<JSON text>", "tags": "<JSON text of the labels>"}; SessionRun
+// and the stand-in's flat shape show the map sent. The ringside.session label is read from both.
+TEST(GameyeApi, SessionLabelIsReadFromEitherLabelShape) {
+  const auto list = parse_session_list(
+      R"({"sessions":[{"id":"a","status":"running","labels":{"env":"{\"GAMEYE_HOST\":\"h\"}",)"
+      R"("tags":"{\"ringside.fleet\":\"f\",\"ringside.session\":\"s1\"}"}},)"
+      R"({"id":"b","status":"running","labels":{"ringside.session":"s2"}},)"
+      R"({"id":"c","status":"running","labels":{"env":"{}","tags":"not json"}},)"
+      R"({"id":"d","status":"running","labels":{"tags":"{\"other\":\"x\"}"}}]})");
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 4u);
+  EXPECT_EQ((*list)[0].session_label, "s1");
+  EXPECT_EQ((*list)[1].session_label, "s2");
+  EXPECT_EQ((*list)[2].session_label, "");
+  EXPECT_EQ((*list)[3].session_label, "");
+  const auto one = parse_described_session(
+      R"({"id":"a","status":"created","labels":{"env":"{}","tags":"{\"ringside.session\":\"s9\"}"},)"
+      R"("players":{"joined":[],"joinedCount":0}})");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->session_label, "s9");
+}
+
 TEST(GameyeApi, FleetListingAsksForEveryStatusAndEncodesTheFilter) {
   EXPECT_EQ(fleet_listing_path("prod eu"),
             "/session?all=true&filter%5Bringside.fleet%5D=prod%20eu");

@@ -171,6 +171,17 @@ class GameyeBackendTest : public ::testing::Test {
     return ::testing::AssertionSuccess();
   }
   uint64_t launches_of(const std::string& uuid) { return stat("launchesById", uuid); }
+  // The labels a launch sent, as Gameye shows them in either shape (--label-shape): the JSON
+  // text under "tags", parsed (tagged), or the map itself (flat).
+  simdjson::dom::element labels_of(simdjson::dom::element session) {
+    std::string_view tags;
+    if (session["labels"]["tags"].get(tags) != simdjson::SUCCESS) return session["labels"];
+    simdjson::dom::element labels;
+    if (tags_parser_.parse(std::string(tags)).get(labels) != simdjson::SUCCESS) {
+      ADD_FAILURE() << tags;
+    }
+    return labels;
+  }
 
   itest::GameyeStandinProcess standin_;
   ReactorDriver driver_;
@@ -178,6 +189,7 @@ class GameyeBackendTest : public ::testing::Test {
   RecordingEvents events_;
   BackendMetrics metrics_;
   simdjson::dom::parser parser_;
+  simdjson::dom::parser tags_parser_;
   std::string body_;
 };
 
@@ -202,10 +214,12 @@ TEST_F(GameyeBackendTest, LaunchRunsWithItsLabelsAndStopDeletesIt) {
   EXPECT_EQ(std::string_view(listed["location"]), "europe");
   EXPECT_EQ(std::string_view(listed["image"]), "nginx");
   EXPECT_EQ(std::string_view(listed["tag"]), "1.27");
-  EXPECT_EQ(std::string_view(listed["labels"]["ringside.session"]), s.text);
-  EXPECT_EQ(std::string_view(listed["labels"]["ringside.player"]), "player-1");
-  EXPECT_EQ(std::string_view(listed["labels"]["ringside.game"]), "tlon-uqbar");
-  EXPECT_EQ(std::string_view(listed["labels"]["ringside.fleet"]), "ringside");
+  simdjson::dom::element labels = labels_of(listed);
+  EXPECT_EQ(std::string_view(labels["ringside.session"]), s.text);
+  EXPECT_EQ(std::string_view(labels["ringside.player"]), "player-1");
+  EXPECT_EQ(std::string_view(labels["ringside.game"]), "tlon-uqbar");
+  EXPECT_EQ(std::string_view(labels["ringside.fleet"]), "ringside");
+  EXPECT_EQ(posts("422"), 0u);  // the body holds to SessionRun
 
   backend->stop(s.id);
   EXPECT_FALSE(events_.stopped(s.id));  // never from inside stop()
@@ -600,6 +614,95 @@ TEST_F(GameyeBackendTest, LivenessCheckDeletesOrphansOfItsFleetOnly) {
   EXPECT_EQ(status_at_gameye(foreign), "running");
   EXPECT_EQ(status_at_gameye(own), "running");
   EXPECT_EQ(deletes("204"), 1u);
+}
+
+// Gameye shows labels in two shapes (docs/gameye-backend.md): every reader of them — the
+// 409 lookup, recovery, the liveness check — must take both. ---------------------------------
+
+class GameyeLabelShapeTest : public GameyeBackendTest,
+                             public ::testing::WithParamInterface<std::string> {
+ protected:
+  ::testing::AssertionResult start_standin(std::initializer_list<std::string> extra = {}) {
+    std::vector<std::string> args = {"--token",        std::string(kToken), "--locations",
+                                     "europe,us-east", "--label-shape",     GetParam()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return standin_.start(args);
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Shapes, GameyeLabelShapeTest, ::testing::Values("tagged", "flat"));
+
+// A POST whose answer is lost started the session: the retry's 409 is this session's own
+// launch, found by GET /session/{id}. Before both shapes were read, the tagged one ended the
+// launch start_failed (gameye_id_conflict) and left the session running for the liveness
+// check to delete as an orphan.
+TEST_P(GameyeLabelShapeTest, RetryAfterATimeoutFindsItsOwnStartedSession) {
+  ASSERT_TRUE(start_standin({"--hang-first", "1"}));
+  GameyeOptions o = options();
+  o.timeout_ms = 300;
+  o.liveness_ms = 100;
+  auto backend = make(o);
+  TestSession s;
+  backend->start(s.spec());
+  ASSERT_TRUE(settle(s));
+  EXPECT_TRUE(events_.has_running(s.id)) << events_.describe();
+  EXPECT_EQ(posts("409"), 1u);
+  ASSERT_TRUE(backend->endpoint(s.id));
+  // Later checks keep it: neither lost nor taken for an orphan.
+  const uint64_t checked = listings("200");
+  ASSERT_TRUE(eventually([&] { return listings("200") >= checked + 2; }));
+  EXPECT_FALSE(events_.lost(s.id));
+  EXPECT_EQ(deletes("204") + deletes("404") + deletes("409"), 0u);
+  EXPECT_EQ(status_at_gameye(s), "running");
+}
+
+// After a restart the sessions of the store are found in the fleet's listing by their label.
+TEST_P(GameyeLabelShapeTest, RecoveryAdoptsItsSessionsByLabel) {
+  ASSERT_TRUE(start_standin());
+  TestSession kept;
+  {
+    auto before = make(options());
+    ASSERT_TRUE(run(*before, kept));
+  }
+  auto after = make(options());
+  after->recover({kept.recovered(true)});
+  ASSERT_TRUE(
+      driver_.run_until([&] { return events_.count(RecordedEvent::kRunning, kept.id) == 2; }));
+  EXPECT_FALSE(events_.lost(kept.id));
+  ASSERT_TRUE(after->endpoint(kept.id));
+  EXPECT_GE(after->endpoint(kept.id)->port, 20000);
+  // Not an orphan either: still running, never deleted.
+  EXPECT_EQ(deletes("204"), 0u);
+  EXPECT_EQ(status_at_gameye(kept), "running");
+}
+
+// Adopted unverified (the listing failed at recovery) under its first id while it really runs
+// under the next (its first start failed): the liveness check finds it by its label and takes
+// Gameye's id, instead of losing it and deleting it as an orphan.
+TEST_P(GameyeLabelShapeTest, LivenessFindsASessionUnderAnotherIdByItsLabel) {
+  ASSERT_TRUE(start_standin({"--fail-first", "1", "--list-unavailable-first", "2"}));
+  TestSession s;
+  {
+    auto before = make(options());
+    ASSERT_TRUE(run(*before, s));
+  }
+  ASSERT_EQ(status_at_gameye(s), "dead");  // attempt 0 failed; it runs as attempt 1
+  GameyeOptions o = options();
+  o.retries = 1;  // the recovery listing and its retry fail: adopted unverified
+  o.liveness_ms = 100;
+  auto after = make(o);
+  after->recover({s.recovered(true)});
+  ASSERT_TRUE(driver_.run_until([&] { return events_.count(RecordedEvent::kRunning, s.id) == 2; }));
+  const uint64_t checked = listings("200");
+  ASSERT_TRUE(eventually([&] { return listings("200") >= checked + 3; }));
+  EXPECT_FALSE(events_.lost(s.id)) << events_.describe();
+  EXPECT_EQ(deletes("204"), 0u);
+  simdjson::dom::element attempt1 = get("/session/" + s.uuid(1));
+  EXPECT_EQ(std::string_view(attempt1["status"]), "running");
+  // The stop reaches the session Gameye runs.
+  after->stop(s.id);
+  ASSERT_TRUE(driver_.run_until([&] { return events_.stopped(s.id).has_value(); }));
+  EXPECT_EQ(std::string_view(get("/session/" + s.uuid(1))["status"]), "exited");
 }
 
 }  // namespace

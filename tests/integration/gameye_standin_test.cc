@@ -160,8 +160,15 @@ TEST_F(GameyeStandinTest, ListsRunningSessionsWithTheirLabelsAndFilters) {
   EXPECT_EQ(first["tag"].str(), "latest");
   EXPECT_EQ(first["location"].str(), "europe");
   EXPECT_EQ(first["status"].str(), "running");
-  EXPECT_EQ(first["labels"]["game"].str(), "tlon-uqbar");
-  EXPECT_EQ(first["labels"]["mode"].str(), "duel");
+  // Labels as in Gameye's own examples: JSON text under "tags" (the launch's labels) and "env"
+  // (the container's environment).
+  const Json tags = Json::parse(first["labels"]["tags"].str());
+  EXPECT_EQ(tags["game"].str(), "tlon-uqbar") << first.text();
+  EXPECT_EQ(tags["mode"].str(), "duel");
+  const Json env = Json::parse(first["labels"]["env"].str());
+  EXPECT_EQ(env["RINGSIDE_SESSION"].str(), "s1") << first.text();
+  EXPECT_EQ(env["GAMEYE_SESSION_ID"].str(), kId);
+  EXPECT_EQ(env["GAMEYE_HOST"].str(), "127.0.0.1");
   EXPECT_TRUE(first["port"]["80/tcp"].is_number()) << first.text();
   EXPECT_TRUE(first["created"].is_number()) << first.text();
 
@@ -178,8 +185,21 @@ TEST_F(GameyeStandinTest, ListsRunningSessionsWithTheirLabelsAndFilters) {
 
   std::optional<HttpResponse> one = call("GET", "/session/" + std::string(kOtherId));
   ASSERT_TRUE(has_status(one, 200));
-  EXPECT_EQ(Json::parse(one->body)["labels"]["mode"].str(), "solo");
+  EXPECT_EQ(Json::parse(Json::parse(one->body)["labels"]["tags"].str())["mode"].str(), "solo");
   EXPECT_TRUE(is_gameye_error(call("GET", "/session/" + nth_id(9)), 404, "RESOURCE_NOT_FOUND"));
+}
+
+TEST_F(GameyeStandinTest, FlatLabelShapeShowsTheLabelsAsSent) {
+  ASSERT_TRUE(start({"--label-shape", "flat"}));
+  ASSERT_TRUE(has_status(launch(kId), 200));
+  const Json all = listed("filter[mode]=duel");
+  ASSERT_EQ(all.size(), 1u) << all.text();
+  EXPECT_EQ(all.at(0)["labels"]["game"].str(), "tlon-uqbar") << all.text();
+  EXPECT_EQ(all.at(0)["labels"]["mode"].str(), "duel");
+  EXPECT_FALSE(all.at(0)["labels"]["tags"].exists());
+  std::optional<HttpResponse> one = call("GET", "/session/" + std::string(kId));
+  ASSERT_TRUE(has_status(one, 200));
+  EXPECT_EQ(Json::parse(one->body)["labels"]["mode"].str(), "duel");
 }
 
 TEST_F(GameyeStandinTest, RefusesAnIdUsedBefore) {

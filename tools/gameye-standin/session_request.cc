@@ -50,6 +50,17 @@ bool is_string_array(element value, size_t min_length) {
 
 std::string_view text_of(element value) { return std::string_view(value.get_string().value()); }
 
+// The fields of an object of strings (checked by is_string_map()).
+Labels pairs_of(element value) {
+  Labels pairs;
+  simdjson::dom::object object;
+  if (value.get(object) != simdjson::SUCCESS) return pairs;
+  for (auto field : object) {
+    pairs.emplace_back(std::string(field.key), std::string(text_of(field.value)));
+  }
+  return pairs;
+}
+
 // Checks one known field and copies what the stand-in keeps into *out.
 void check_field(std::string_view key, element value, SessionRequest* out,
                  std::vector<Violation>* violations) {
@@ -64,18 +75,14 @@ void check_field(std::string_view key, element value, SessionRequest* out,
     (key == "location" ? out->location : out->image) = text_of(value);
   } else if (key == "env") {
     if (!is_string_map(value, 1)) return refuse("must be an object of non-empty strings");
+    out->env = pairs_of(value);
   } else if (key == "args") {
     if (!is_string_array(value, 1)) return refuse("must be an array of non-empty strings");
   } else if (key == "restart") {
     if (!value.is_bool()) return refuse("must be a boolean");
   } else if (key == "labels") {
-    simdjson::dom::object labels;
-    if (!is_string_map(value, 0) || value.get(labels) != simdjson::SUCCESS) {
-      return refuse("must be an object of strings");
-    }
-    for (auto label : labels) {
-      out->labels.emplace_back(std::string(label.key), std::string(text_of(label.value)));
-    }
+    if (!is_string_map(value, 0)) return refuse("must be an object of strings");
+    out->labels = pairs_of(value);
   } else if (key == "version" || key == "ttl") {
     if (!value.is_string()) return refuse("must be a string");
     if (key == "version") out->version = text_of(value);

@@ -20,13 +20,14 @@ struct Violation {
   std::string description;
 };
 
-// What the stand-in keeps of an accepted body. env and args are checked, not kept: no
-// container runs here.
+// What the stand-in keeps of an accepted body. args are checked, not kept: no container runs
+// here; env is kept to be shown in the session's labels (their tagged shape).
 struct SessionRequest {
   std::string id;
   std::string location;
   std::string image;
   std::string version;  // "" when not given
+  Labels env;
   Labels labels;
 };
 

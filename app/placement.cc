@@ -226,6 +226,29 @@ void SessionPlacement::on_session_url(const Id128& session, std::string_view ser
   mailbox_.commit();
 }
 
+void SessionPlacement::on_relocated(const Id128& session, uint32_t server) {
+  Launch* l = find(session);
+  if (l == nullptr || l->state == State::kQueued || l->state == State::kEnded ||
+      server >= scheduler_.server_count() || l->server == server) {
+    return;
+  }
+  // Held where it is now, whether or not it fits: the backend chose it for having room.
+  const uint32_t from = std::exchange(l->server, server);
+  const Reservation held = l->reserved;
+  l->reserved =
+      scheduler_.adopt(l->index, game_image_[l->game], profiles_[l->game], server).reserved;
+  log_info("session_relocated")
+      .kv("session", id_to_string(IdKind::kSession, l->owner_shard, session))
+      .kv("server", scheduler_.server(server).name)
+      .kv("from", from == kNoServer ? std::string_view("none")
+                                    : std::string_view(scheduler_.server(from).name));
+  if (from == kNoServer) return;
+  std::vector<Placement> placed;
+  scheduler_.release(from, held, placed);
+  start_placed(placed);
+  publish_queue();
+}
+
 void SessionPlacement::on_running(const Id128& session) {
   Launch* l = find(session);
   if (l == nullptr || (l->state != State::kStarting && l->state != State::kStopping)) return;

@@ -70,6 +70,7 @@ class SessionPlacement final : public BackendEvents {
 
   void on_phase(const Id128& session, StartPhase phase) override;
   void on_session_url(const Id128& session, std::string_view server_url) override;
+  void on_relocated(const Id128& session, uint32_t server) override;
   void on_running(const Id128& session) override;
   void on_start_failed(const Id128& session, SessionError error) override;
   void on_stopped(const Id128& session, const SessionFigures& figures) override;

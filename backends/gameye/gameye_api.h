@@ -21,9 +21,9 @@ inline constexpr std::string_view kGameLabel = "ringside.game";
 
 // The Gameye session id of a ringside session: its 128 random bits as an RFC 9562 UUID, with
 // the version (4) and variant (10) bits set. `attempt` is 0 for the first launch; a start that
-// failed (420) burns its id at Gameye, so its one retry uses attempt 1, which flips bits of
-// the last byte. Deterministic: a retry after a timeout, or a restarted ringside, names the
-// same session.
+// failed (420) burns its id at Gameye, so the next attempt (in another location) uses the next
+// number, XORed into the last byte: attempts below 256 give distinct ids. Deterministic: a
+// retry after a timeout, or a restarted ringside, names the same session.
 std::string gameye_session_uuid(const Id128& session, uint32_t attempt);
 
 // "registry/name:tag" -> {"registry/name", "tag"}; no tag -> {image, ""}. A ':' before the

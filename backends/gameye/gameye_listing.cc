@@ -185,8 +185,8 @@ void GameyeBackend::settle_owed(const std::vector<ListedSession>& listed) {
 void GameyeBackend::delete_orphans(const std::vector<ListedSession>& listed) {
   // Every session this process launched is in sessions_ from start(), before its POST is
   // sent, until it ends; so one launched after the listing was asked for, or whose POST has
-  // not been answered, is known here by its Gameye id — or, for an id changed since (attempt
-  // 1, an unverified adoption), by its ringside.session label.
+  // not been answered, is known here by its Gameye id — or, for an id changed since (a later
+  // attempt after a 420, an unverified adoption), by its ringside.session label.
   std::unordered_set<std::string_view> known_ids;
   std::unordered_set<std::string_view> known_sessions;
   for (const auto& [id, s] : sessions_) {

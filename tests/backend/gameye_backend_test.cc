@@ -84,13 +84,14 @@ class GameyeBackendTest : public ::testing::Test {
     return o;
   }
 
-  std::unique_ptr<GameyeBackend> make(GameyeOptions o) {
+  // One server per location, each with `slots` (--gameye-slots-per-location).
+  std::unique_ptr<GameyeBackend> make(GameyeOptions o, uint32_t slots = 10) {
     std::vector<GameServerInfo> servers;
     for (const std::string& location : o.locations) {
       GameServerInfo s;
       s.name = location;
       s.url_base = o.base_url;
-      s.slots = 10;
+      s.slots = slots;
       servers.push_back(s);
     }
     Reactor& reactor = driver_.reactor();
@@ -171,6 +172,18 @@ class GameyeBackendTest : public ::testing::Test {
     return ::testing::AssertionSuccess();
   }
   uint64_t launches_of(const std::string& uuid) { return stat("launchesById", uuid); }
+  // Where Gameye has (or had) the session of this id, and its status there.
+  std::string location_at_gameye(const std::string& uuid) {
+    std::string_view location;
+    return get("/session/" + uuid)["location"].get(location) == simdjson::SUCCESS
+               ? std::string(location)
+               : std::string();
+  }
+  std::string status_of(const std::string& uuid) {
+    std::string_view status;
+    return get("/session/" + uuid)["status"].get(status) == simdjson::SUCCESS ? std::string(status)
+                                                                              : std::string();
+  }
   // The labels a launch sent, as Gameye shows them in either shape (--label-shape): the JSON
   // text under "tags", parsed (tagged), or the map itself (flat).
   simdjson::dom::element labels_of(simdjson::dom::element session) {
@@ -270,29 +283,88 @@ TEST_F(GameyeBackendTest, RefusedRequestFailsWithoutRetry) {
   EXPECT_EQ(posts("422"), 1u);
 }
 
-TEST_F(GameyeBackendTest, FailedStartIsRetriedOnceUnderTheNextId) {
-  ASSERT_TRUE(start_standin({"--fail-first", "1"}));
+// 420: "can not be started in the provided location currently". The next attempt goes to the
+// next location, under the next id (Gameye never reuses one); placement hears of the move.
+TEST_F(GameyeBackendTest, FailedStartMovesToTheNextLocationUnderTheNextId) {
+  ASSERT_TRUE(start_standin({"--full-locations", "europe"}));
   auto backend = make(options());
   TestSession s;
-  backend->start(s.spec());
+  backend->start(s.spec());  // placed in europe
   ASSERT_TRUE(settle(s));
-  EXPECT_TRUE(events_.has_running(s.id));
+  EXPECT_TRUE(events_.has_running(s.id)) << events_.describe();
+  EXPECT_EQ(events_.relocations(s.id), std::vector<uint32_t>{1});  // us-east
   EXPECT_EQ(posts("420"), 1u);
   EXPECT_EQ(posts("200"), 1u);
-  EXPECT_EQ(launches_of(s.uuid(0)), 1u);
-  EXPECT_EQ(launches_of(s.uuid(1)), 1u);
-  EXPECT_EQ(sessions("running"), 1u);
+  EXPECT_EQ(location_at_gameye(s.uuid(0)), "europe");
+  EXPECT_EQ(status_of(s.uuid(0)), "dead");
+  EXPECT_EQ(location_at_gameye(s.uuid(1)), "us-east");
+  EXPECT_EQ(status_of(s.uuid(1)), "running");
+  EXPECT_EQ(sessions("live"), 1u);
+  // It stops where it runs.
+  backend->stop(s.id);
+  ASSERT_TRUE(driver_.run_until([&] { return events_.stopped(s.id).has_value(); }));
+  EXPECT_EQ(status_of(s.uuid(1)), "exited");
 }
 
-TEST_F(GameyeBackendTest, StartThatFailsTwiceIsStartFailed) {
-  ASSERT_TRUE(start_standin({"--failure-rate", "1"}));
-  auto backend = make(options());
+// A location holding as many of ringside's sessions as its slots is passed over: the
+// scheduler would not place there either.
+TEST_F(GameyeBackendTest, FailedStartPassesOverALocationWithoutRoom) {
+  ASSERT_TRUE(start_standin({"--locations", "europe,us-east,asia", "--full-locations", "europe"}));
+  GameyeOptions o = options();
+  o.locations = {"europe", "us-east", "asia"};
+  auto backend = make(o, /*slots=*/1);
+  TestSession in_us_east, s;
+  StartSpec first = in_us_east.spec();
+  first.server = 1;
+  backend->start(first);
+  ASSERT_TRUE(settle(in_us_east));
+  ASSERT_TRUE(events_.has_running(in_us_east.id));
+  backend->start(s.spec());  // europe refuses; us-east is full
+  ASSERT_TRUE(settle(s));
+  EXPECT_TRUE(events_.has_running(s.id)) << events_.describe();
+  EXPECT_EQ(events_.relocations(s.id), std::vector<uint32_t>{2});
+  EXPECT_EQ(location_at_gameye(s.uuid(1)), "asia");
+  EXPECT_EQ(posts("200"), 2u);
+  EXPECT_EQ(posts("420"), 1u);
+}
+
+// Each location is asked once, in configured order after the refusing one (wrapping around):
+// when all refuse, the player sees no_servers ("No game server can take the session now").
+TEST_F(GameyeBackendTest, WhenEveryLocationRefusesTheLaunchEndsNoServers) {
+  ASSERT_TRUE(start_standin(
+      {"--locations", "europe,us-east,asia", "--full-locations", "europe,us-east,asia"}));
+  GameyeOptions o = options();
+  o.locations = {"europe", "us-east", "asia"};
+  auto backend = make(o);
+  TestSession s;
+  StartSpec spec = s.spec();
+  spec.server = 1;  // placed in us-east
+  backend->start(spec);
+  ASSERT_TRUE(settle(s));
+  EXPECT_EQ(events_.start_failed(s.id), SessionError::kNoServers);
+  EXPECT_EQ(events_.relocations(s.id), (std::vector<uint32_t>{2, 0}));
+  EXPECT_EQ(posts("420"), 3u);
+  EXPECT_EQ(location_at_gameye(s.uuid(0)), "us-east");
+  EXPECT_EQ(location_at_gameye(s.uuid(1)), "asia");
+  EXPECT_EQ(location_at_gameye(s.uuid(2)), "europe");
+  EXPECT_EQ(launches_of(s.uuid(3)), 0u);
+  EXPECT_EQ(sessions("live"), 0u);
+  EXPECT_EQ(backend->session_count(), 0u);
+}
+
+// With one location there is nowhere else to go: the launch ends at the first 420.
+TEST_F(GameyeBackendTest, WithOneLocationAFailedStartEndsTheLaunch) {
+  ASSERT_TRUE(start_standin({"--full-locations", "europe"}));
+  GameyeOptions o = options();
+  o.locations = {"europe"};
+  auto backend = make(o);
   TestSession s;
   backend->start(s.spec());
   ASSERT_TRUE(settle(s));
-  EXPECT_EQ(events_.start_failed(s.id), SessionError::kStartFailed);
-  EXPECT_EQ(posts("420"), 2u);
-  EXPECT_EQ(sessions("live"), 0u);
+  EXPECT_EQ(events_.start_failed(s.id), SessionError::kNoServers);
+  EXPECT_EQ(posts("420"), 1u);
+  EXPECT_TRUE(events_.relocations(s.id).empty());
+  EXPECT_EQ(launches_of(s.uuid(1)), 0u);
 }
 
 TEST_F(GameyeBackendTest, ServerErrorsAreRetriedUnderTheSameId) {

@@ -325,6 +325,15 @@ TEST_F(GameyeStandinTest, SessionIsStartingDuringTheDelayAndDeleteCancelsIt) {
   EXPECT_EQ(count("POST /session", "420"), 1);
 }
 
+TEST_F(GameyeStandinTest, FullLocationFailsEveryStartThereOnly) {
+  ASSERT_TRUE(start({"--full-locations", "europe"}));
+  EXPECT_TRUE(is_gameye_error(launch(kId), 420, "CAPACITY_UNAVAILABLE"));
+  EXPECT_TRUE(is_gameye_error(launch(kId), 409, "CONFLICT"));  // the failed id stays taken
+  EXPECT_TRUE(has_status(call("POST", "/session", launch_body(kOtherId, "nginx", "us-east")), 200));
+  EXPECT_EQ(sessions("failed"), 1);
+  EXPECT_EQ(sessions("running"), 1);
+}
+
 TEST_F(GameyeStandinTest, FailureRateOneFailsEveryStart) {
   ASSERT_TRUE(start({"--failure-rate", "1"}));
   EXPECT_TRUE(is_gameye_error(launch(kId), 420, "CAPACITY_UNAVAILABLE"));

@@ -73,6 +73,8 @@ DELETE /session/{id}) for tests; see tools/gameye-standin/README.md.
                            flat (the map the launch sent)
   --images A,B,...         images that exist; others get 404 (default: every image)
   --locations A,B,...      locations that exist; others get 404 (default: every location)
+  --full-locations A,B,... locations that cannot start a session now: every accepted launch
+                           there fails to start, 420 (its id taken)
   --help                   this text
 )";
 }
@@ -133,6 +135,8 @@ std::string parse_options(int argc, char** argv, StandinOptions* options, bool* 
       options->images = split_list(value);
     } else if (flag == "--locations") {
       options->locations = split_list(value);
+    } else if (flag == "--full-locations") {
+      options->full_locations = split_list(value);
     } else {
       return "unknown flag " + std::string(flag) + " (see --help)";
     }

@@ -33,6 +33,8 @@ struct StandinOptions {
   LabelShape label_shape = LabelShape::kTagged;
   std::vector<std::string> images;     // empty: every image exists
   std::vector<std::string> locations;  // empty: every location exists
+  // Locations that cannot start a session now: every accepted launch there fails (420).
+  std::vector<std::string> full_locations;
 };
 
 // Parses argv (argv[0] skipped) into *options. On --help sets *help and returns "".

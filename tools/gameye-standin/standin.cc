@@ -231,6 +231,9 @@ bool Standin::create(const Request& request, ConnRef ref, Reply& reply) {
     --hang_left_;
     hangs = true;
   }
+  // Gameye's 420: "can not be started in the provided location currently".
+  const std::vector<std::string>& full = options_.full_locations;
+  if (std::find(full.begin(), full.end(), body.location) != full.end()) fails = true;
   Session& session = sessions_.add(std::move(body), reactor_.clock().unix_ms);
   log_info("session_launched").kv("id", session.id).kv("hangs", hangs ? "yes" : "no");
   if (hangs) stats_.count_hung(kEndpoints[kCreate]);

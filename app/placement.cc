@@ -70,18 +70,24 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
   std::vector<RecoveredSession> adopt;
   for (const ActiveSession& a : active) {
     const LoadedSession& s = a.session;
-    if (s.status == SessionStatus::kStarting || !s.has_server || s.game >= game_image_.size()) {
-      const SessionError error = s.status == SessionStatus::kStarting ? SessionError::kStartFailed
-                                                                      : SessionError::kServerLost;
+    const bool starting = s.status == SessionStatus::kStarting;
+    // A start cut short may have left a game that runs: the backend's to judge, when it can
+    // find the session without the server the store does not know for starts.
+    const bool judged_by_backend =
+        s.has_server || (starting && backend_->recovers_unplaced_starts());
+    if (!judged_by_backend || s.game >= game_image_.size()) {
+      const SessionError error = starting ? SessionError::kStartFailed : SessionError::kServerLost;
       mailbox_.send(a.owner_shard, kMsgSessionFailed, SessionFailed{s.id, error});
       continue;
     }
     Launch& l = add_launch(s.id, s.slot, s.player_id, s.game, a.owner_shard);
     l.state = State::kStarting;  // until the backend reports it running (adopted) or lost
-    l.server = s.server;
-    l.reserved =
-        scheduler_.adopt(l.index, game_image_[s.game], profiles_[s.game], s.server).reserved;
-    l.ran = true;
+    if (s.has_server) {
+      l.server = s.server;
+      l.reserved =
+          scheduler_.adopt(l.index, game_image_[s.game], profiles_[s.game], s.server).reserved;
+    }  // else reserved where on_relocated says it runs
+    l.ran = !starting;
     l.recovering = true;
     l.running_since_ms = now_ms_();
 
@@ -94,8 +100,8 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
     r.game_slug = game.slug;
     r.save_dir = game.save_dir;
     r.save_slot = s.slot;
-    r.server = s.server;
-    r.was_running = true;
+    r.server = s.has_server ? s.server : kUnknownServer;
+    r.was_running = !starting;
     adopt.push_back(std::move(r));
   }
   log_info("sessions_recovering")

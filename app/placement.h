@@ -47,8 +47,10 @@ class SessionPlacement final : public BackendEvents {
   void attach(Backend& backend);
 
   // After a restart, once, before any message: the sessions the store says are active.
-  // Starting ones are failed (their start was cut short; kStartFailed); running and stopping
-  // ones are reserved on their server and handed to the backend to adopt or report lost.
+  // Those with a server (running, stopping) are reserved on it and handed to the backend to
+  // adopt or report lost. Starting ones (their start was cut short) have no server in the
+  // store: handed to a backend that recovers_unplaced_starts() (reserved once it reports
+  // where they run, on_relocated), failed with kStartFailed otherwise.
   void recover(const std::vector<ActiveSession>& active);
   // Profiles read back from the database at start.
   void restore_profiles(const std::vector<LoadedProfile>& profiles);

@@ -38,6 +38,9 @@ struct StartSpec {
   uint32_t memory_mb = 0;
 };
 
+// RecoveredSession::server of a start cut short before the store knew where it was placed.
+inline constexpr uint32_t kUnknownServer = UINT32_MAX;
+
 // A session the store says was starting or running when ringside last stopped.
 struct RecoveredSession {
   Id128 session;
@@ -47,7 +50,7 @@ struct RecoveredSession {
   std::string game_slug;
   std::string save_dir;
   Id128 save_slot;
-  uint32_t server = 0;  // where it was placed
+  uint32_t server = 0;  // where it was placed, or kUnknownServer
   bool was_running = false;
 };
 
@@ -99,6 +102,11 @@ class Backend {
   // behind is removed). What runs with ringside's labels but is not in the list is an orphan,
   // removed after the backend's grace period.
   virtual void recover(std::vector<RecoveredSession> sessions) = 0;
+  // Whether recover() may be given starts cut short whose server the store does not know
+  // (server kUnknownServer): the backend finds where they run, reports it with on_relocated
+  // before on_running, and fails those it cannot find. Gameye can (its listing shows sessions
+  // by label, location included); other backends get such starts failed by placement.
+  virtual bool recovers_unplaced_starts() const { return false; }
 };
 
 }  // namespace ringside

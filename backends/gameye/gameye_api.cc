@@ -64,6 +64,7 @@ std::optional<ListedSession> listed_from(element value, simdjson::dom::parser& t
   s.id = std::string(string_at(o, "id"));
   if (s.id.empty()) return std::nullopt;
   s.status = std::string(string_at(o, "status"));
+  s.location = std::string(string_at(o, "location"));
   object labels;
   if (o["labels"].get(labels) == simdjson::SUCCESS) {
     s.session_label = session_label_of(labels, tags_parser);

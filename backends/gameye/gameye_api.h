@@ -72,7 +72,8 @@ std::string first_violation(std::string_view body);
 // One session of GET /session ({"sessions": [...]}) or GET /session/{id} (the object alone).
 struct ListedSession {
   std::string id;
-  std::string status;  // Gameye's SessionStatus: created, running, exited, dead, ...
+  std::string status;    // Gameye's SessionStatus: created, running, exited, dead, ...
+  std::string location;  // where it runs
   // Its ringside.session label, "" when it has none. Read from `labels` as the flat map the
   // launch sent, or from the JSON text under `labels.tags`, the shape of Gameye's examples.
   std::string session_label;

@@ -377,7 +377,8 @@ bool GameyeBackend::retry_later(Session& s, Call call) {
 
 void GameyeBackend::failed_start(Session& s, SessionError if_none_left) {
   const uint32_t refused_in = s.server;
-  const uint32_t next = s.attempt + 1 < kMaxStartAttempts ? next_location(s) : kNoLocation;
+  const uint32_t next =
+      s.relaunchable && s.attempt + 1 < kMaxStartAttempts ? next_location(s) : kNoLocation;
   if (next == kNoLocation) {
     log_warn("gameye_start_failed")
         .kv("session", s.id_text)

@@ -77,6 +77,8 @@ class GameyeBackend final : public Backend {
   void start(const StartSpec& spec) override;
   void stop(const Id128& session) override;
   void recover(std::vector<RecoveredSession> sessions) override;
+  // The fleet's listing shows every session with its labels and location.
+  bool recovers_unplaced_starts() const override { return true; }
 
   // Sessions started (or adopted) and not yet ended.
   size_t session_count() const { return sessions_.size(); }
@@ -115,6 +117,9 @@ class GameyeBackend final : public Backend {
     Call next = Call::kLaunch;                 // kWaiting: what the timer sends
     uint32_t retries = 0;                      // transient failures of this launch (or stop) so far
     SessionError error = SessionError::kNone;  // kFailing
+    // False for a start adopted by recover(): no StartSpec (image, save slot) to launch it
+    // again from, so a failed start ends it.
+    bool relaunchable = true;
     Endpoint endpoint;
     // In-flight requests (0: none). A stop may overlap its DELETE with the launch's POST.
     HttpClient::RequestId request = 0;
@@ -164,8 +169,14 @@ class GameyeBackend final : public Backend {
   void send_listing();
   void on_listing(uint64_t listing, const HttpResponse& response);
   // Reports every session recover() was given, from what Gameye lists (or, when it could not
-  // be asked, adopts them all).
+  // be asked, adopts the running ones and fails the starts).
   void reconcile(const std::vector<ListedSession>* listed);
+  // Takes a recovered session into the table on `server`: running, or — a start cut short
+  // that Gameye still starts (`listed` not running) — looked at until it runs, as after a 409.
+  // `listed` is null when unverified.
+  void adopt(const RecoveredSession& r, uint32_t server, const ListedSession* listed);
+  // The server of a location, kNoLocation when it is not configured.
+  uint32_t server_named(std::string_view location) const;
   // The periodic check: asks for the listing unless one is under way or the token is refused.
   void list_for_liveness();
   void arm_liveness();

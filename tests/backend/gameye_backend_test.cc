@@ -43,6 +43,7 @@ struct TestSession {
     s.server = 0;
     return s;
   }
+  // As placement hands it to recover(): a start cut short has no server in the store.
   RecoveredSession recovered(bool was_running) const {
     RecoveredSession r;
     r.session = id;
@@ -50,6 +51,7 @@ struct TestSession {
     r.player_id = "player-1";
     r.game_slug = "tlon-uqbar";
     r.save_dir = "/save";
+    r.server = was_running ? 0 : kUnknownServer;
     r.was_running = was_running;
     return r;
   }
@@ -746,6 +748,51 @@ TEST_P(GameyeLabelShapeTest, RecoveryAdoptsItsSessionsByLabel) {
   // Not an orphan either: still running, never deleted.
   EXPECT_EQ(deletes("204"), 0u);
   EXPECT_EQ(status_at_gameye(kept), "running");
+}
+
+// Launches in flight when ringside died (its store says starting, with no server): those
+// Gameye runs, or still starts, are adopted where Gameye has them, by their labels; the rest
+// fail. Nothing is deleted as an orphan.
+TEST_P(GameyeLabelShapeTest, RecoveryAdoptsStartsCutShortThatGameyeRunsOrStillStarts) {
+  // Every start takes 2 s; the first POST is never answered (its session starts all the same).
+  ASSERT_TRUE(start_standin({"--hang-first", "1", "--start-delay-ms", "2000"}));
+  TestSession ran, starting, never_sent;
+  {
+    GameyeOptions patient = options();
+    patient.timeout_ms = 60'000;  // no retry (409) finds the hung launch's session
+    auto before = make(patient);
+    StartSpec in_us_east = ran.spec();
+    in_us_east.server = 1;
+    before->start(in_us_east);
+    ASSERT_TRUE(eventually([&] { return sessions("running") == 1; }));
+    before->start(starting.spec());
+    ASSERT_TRUE(eventually([&] { return sessions("starting") == 1; }));
+    EXPECT_FALSE(events_.settled(ran.id));
+    EXPECT_FALSE(events_.settled(starting.id));
+  }  // ringside dies with both launches in flight
+  auto after = make(options());
+  after->recover({ran.recovered(false), starting.recovered(false), never_sent.recovered(false)});
+  ASSERT_TRUE(driver_.run_until([&] { return events_.has_running(ran.id); }));
+  // Found running in us-east: placement hears where, then that it runs.
+  EXPECT_EQ(events_.relocations(ran.id), std::vector<uint32_t>{1});
+  ASSERT_TRUE(after->endpoint(ran.id));
+  EXPECT_GE(after->endpoint(ran.id)->port, 20000);
+  // Still starting at Gameye (listed "created"): not running yet, but not given up.
+  EXPECT_FALSE(events_.settled(starting.id));
+  EXPECT_EQ(events_.relocations(starting.id), std::vector<uint32_t>{0});
+  EXPECT_EQ(events_.start_failed(never_sent.id), SessionError::kStartFailed);
+  ASSERT_TRUE(driver_.run_until([&] { return events_.settled(starting.id); }));
+  EXPECT_TRUE(events_.has_running(starting.id)) << events_.describe();
+  EXPECT_EQ(events_.count(RecordedEvent::kRunning, starting.id), 1u);
+  ASSERT_TRUE(after->endpoint(starting.id));
+  EXPECT_EQ(status_at_gameye(ran), "running");
+  EXPECT_EQ(status_at_gameye(starting), "running");
+  EXPECT_EQ(deletes("204") + deletes("404") + deletes("409"), 0u);
+  EXPECT_EQ(after->session_count(), 2u);
+  // Adopted starts stop as any session.
+  after->stop(starting.id);
+  ASSERT_TRUE(driver_.run_until([&] { return events_.stopped(starting.id).has_value(); }));
+  EXPECT_EQ(status_at_gameye(starting), "exited");
 }
 
 // Adopted unverified (the listing failed at recovery) under its first id while it really runs

@@ -70,20 +70,24 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
   std::vector<RecoveredSession> adopt;
   for (const ActiveSession& a : active) {
     const LoadedSession& s = a.session;
-    // A start cut short is the backend's to judge once its server is known (recorded when
-    // the start reached kCreating): it may have left a game that runs.
-    if (!s.has_server || s.game >= game_image_.size()) {
-      const SessionError error = s.status == SessionStatus::kStarting ? SessionError::kStartFailed
-                                                                      : SessionError::kServerLost;
+    const bool starting = s.status == SessionStatus::kStarting;
+    // A start cut short may have left a game that runs: the backend's to judge, where the
+    // store knows its server (recorded at kCreating) or the backend can find it without one.
+    const bool judged_by_backend =
+        s.has_server || (starting && backend_->recovers_unplaced_starts());
+    if (!judged_by_backend || s.game >= game_image_.size()) {
+      const SessionError error = starting ? SessionError::kStartFailed : SessionError::kServerLost;
       mailbox_.send(a.owner_shard, kMsgSessionFailed, SessionFailed{s.id, error});
       continue;
     }
     Launch& l = add_launch(s.id, s.slot, s.player_id, s.game, a.owner_shard);
     l.state = State::kStarting;  // until the backend reports it running (adopted) or lost
-    l.server = s.server;
-    l.reserved =
-        scheduler_.adopt(l.index, game_image_[s.game], profiles_[s.game], s.server).reserved;
-    l.ran = s.status != SessionStatus::kStarting;
+    if (s.has_server) {
+      l.server = s.server;
+      l.reserved =
+          scheduler_.adopt(l.index, game_image_[s.game], profiles_[s.game], s.server).reserved;
+    }  // else reserved where on_relocated says it runs
+    l.ran = !starting;
     l.recovering = true;
     l.running_since_ms = now_ms_();
 
@@ -96,8 +100,8 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
     r.game_slug = game.slug;
     r.save_dir = game.save_dir;
     r.save_slot = s.slot;
-    r.server = s.server;
-    r.was_running = s.status != SessionStatus::kStarting;
+    r.server = s.has_server ? s.server : kUnknownServer;
+    r.was_running = !starting;
     adopt.push_back(std::move(r));
   }
   log_info("sessions_recovering")
@@ -226,6 +230,29 @@ void SessionPlacement::on_session_url(const Id128& session, std::string_view ser
   std::memcpy(p, &m, sizeof m);
   std::memcpy(p + sizeof m, server_url.data(), server_url.size());
   mailbox_.commit();
+}
+
+void SessionPlacement::on_relocated(const Id128& session, uint32_t server) {
+  Launch* l = find(session);
+  if (l == nullptr || l->state == State::kQueued || l->state == State::kEnded ||
+      server >= scheduler_.server_count() || l->server == server) {
+    return;
+  }
+  // Held where it is now, whether or not it fits: the backend chose it for having room.
+  const uint32_t from = std::exchange(l->server, server);
+  const Reservation held = l->reserved;
+  l->reserved =
+      scheduler_.adopt(l->index, game_image_[l->game], profiles_[l->game], server).reserved;
+  log_info("session_relocated")
+      .kv("session", id_to_string(IdKind::kSession, l->owner_shard, session))
+      .kv("server", scheduler_.server(server).name)
+      .kv("from", from == kNoServer ? std::string_view("none")
+                                    : std::string_view(scheduler_.server(from).name));
+  if (from == kNoServer) return;
+  std::vector<Placement> placed;
+  scheduler_.release(from, held, placed);
+  start_placed(placed);
+  publish_queue();
 }
 
 void SessionPlacement::on_running(const Id128& session) {

@@ -48,8 +48,10 @@ class SessionPlacement final : public BackendEvents {
 
   // After a restart, once, before any message: the sessions the store says are active.
   // Those with a server (running, stopping, and starting ones that got as far as kCreating)
-  // are reserved on it and handed to the backend, which adopts them or reports them lost or,
-  // for a start cut short, failed; the others are failed (kStartFailed when starting).
+  // are reserved on it and handed to the backend, which adopts them, reports them lost or,
+  // for a start cut short, failed. Starting ones without a server go to a backend that
+  // recovers_unplaced_starts() (reserved once it reports where they run, on_relocated); the
+  // others are failed (kStartFailed when starting, else kServerLost).
   void recover(const std::vector<ActiveSession>& active);
   // Profiles read back from the database at start.
   void restore_profiles(const std::vector<LoadedProfile>& profiles);
@@ -71,6 +73,7 @@ class SessionPlacement final : public BackendEvents {
 
   void on_phase(const Id128& session, StartPhase phase) override;
   void on_session_url(const Id128& session, std::string_view server_url) override;
+  void on_relocated(const Id128& session, uint32_t server) override;
   void on_running(const Id128& session) override;
   void on_start_failed(const Id128& session, SessionError error) override;
   void on_stopped(const Id128& session, const SessionFigures& figures) override;

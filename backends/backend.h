@@ -29,14 +29,17 @@ struct StartSpec {
   std::string_view player_id;
   std::string_view game_slug;
   std::string_view image;
-  std::string_view save_dir;    // where the game keeps its save data inside the container
-  Id128 save_slot;              // the slot whose save data goes in
-  bool fresh_slot = false;      // the slot is new: nothing to copy in
-  uint32_t server = 0;          // chosen by the scheduler
+  std::string_view save_dir;  // where the game keeps its save data inside the container
+  Id128 save_slot;            // the slot whose save data goes in
+  bool fresh_slot = false;    // the slot is new: nothing to copy in
+  uint32_t server = 0;        // chosen by the scheduler
   // Resource limits (ceilings): the game's declared figures, or its profile when larger.
   uint32_t cpu_millicores = 0;
   uint32_t memory_mb = 0;
 };
+
+// RecoveredSession::server of a start cut short before the store knew where it was placed.
+inline constexpr uint32_t kUnknownServer = UINT32_MAX;
 
 // A session the store says was starting or running when ringside last stopped.
 struct RecoveredSession {
@@ -47,7 +50,7 @@ struct RecoveredSession {
   std::string game_slug;
   std::string save_dir;
   Id128 save_slot;
-  uint32_t server = 0;  // where it was placed
+  uint32_t server = 0;  // where it was placed, or kUnknownServer
   bool was_running = false;
 };
 
@@ -60,6 +63,14 @@ class BackendEvents {
   virtual void on_session_url(const Id128& session, std::string_view server_url) {
     (void)session;
     (void)server_url;
+  }
+  // The session is started (or found running) on `server`, not where placement put it: a
+  // start moved to another server after the first refused it (Gameye's 420), or a session
+  // recover() was given without a server found on one. Placement moves its reservation there;
+  // on_running and the rest follow as for any session.
+  virtual void on_relocated(const Id128& session, uint32_t server) {
+    (void)session;
+    (void)server;
   }
   virtual void on_running(const Id128& session) = 0;
   virtual void on_start_failed(const Id128& session, SessionError error) = 0;
@@ -92,6 +103,11 @@ class Backend {
   // it left behind is removed). What runs with ringside's labels but is not in the list is an
   // orphan, removed after the backend's grace period.
   virtual void recover(std::vector<RecoveredSession> sessions) = 0;
+  // Whether recover() may be given starts cut short whose server the store does not know
+  // (server kUnknownServer): the backend finds where they run, reports it with on_relocated
+  // before on_running, and fails those it cannot find. Gameye can (its listing shows sessions
+  // by label, location included); other backends get such starts failed by placement.
+  virtual bool recovers_unplaced_starts() const { return false; }
 };
 
 }  // namespace ringside

@@ -40,16 +40,34 @@ Endpoint endpoint_of(object o) {
   return e;
 }
 
-std::optional<ListedSession> listed_from(element value) {
+// The ringside.session label of a listed or described session, in either shape Gameye shows
+// labels in: the flat map the launch sent (SessionRun's `labels`), or, as in every example of
+// Gameye's own (legacy listing, SessionListEntry and DescribedSession in OpenAPI 1.2.1),
+// {"env": "<JSON text>", "tags": "<JSON text of the launch's labels>"}. `tags_parser` parses
+// that inner text (the outer document's parser must keep its strings).
+std::string session_label_of(object labels, simdjson::dom::parser& tags_parser) {
+  std::string_view label;
+  if (labels[kSessionLabel].get(label) == simdjson::SUCCESS) return std::string(label);
+  std::string_view tags;
+  object user_labels;
+  if (labels["tags"].get(tags) != simdjson::SUCCESS ||
+      tags_parser.parse(tags.data(), tags.size()).get(user_labels) != simdjson::SUCCESS) {
+    return {};
+  }
+  return std::string(string_at(user_labels, kSessionLabel));
+}
+
+std::optional<ListedSession> listed_from(element value, simdjson::dom::parser& tags_parser) {
   object o;
   if (value.get(o) != simdjson::SUCCESS) return std::nullopt;
   ListedSession s;
   s.id = std::string(string_at(o, "id"));
   if (s.id.empty()) return std::nullopt;
   s.status = std::string(string_at(o, "status"));
+  s.location = std::string(string_at(o, "location"));
   object labels;
   if (o["labels"].get(labels) == simdjson::SUCCESS) {
-    s.session_label = std::string(string_at(labels, kSessionLabel));
+    s.session_label = session_label_of(labels, tags_parser);
   }
   s.endpoint = endpoint_of(o);
   return s;
@@ -102,7 +120,6 @@ std::string launch_body(const LaunchFields& f) {
   w.key("restart").value(false);
   w.key("labels");
   write_pairs(w, f.labels);
-  w.key("enableMetrics").value(true);
   w.end_object();
   return std::string(out.view());
 }
@@ -157,8 +174,9 @@ std::optional<std::vector<ListedSession>> parse_session_list(std::string_view bo
     return std::nullopt;
   }
   std::vector<ListedSession> out;
+  simdjson::dom::parser tags_parser;
   for (element s : sessions) {
-    std::optional<ListedSession> listed = listed_from(s);
+    std::optional<ListedSession> listed = listed_from(s, tags_parser);
     if (!listed) return std::nullopt;
     out.push_back(std::move(*listed));
   }
@@ -169,7 +187,8 @@ std::optional<ListedSession> parse_described_session(std::string_view body) {
   simdjson::dom::parser parser;
   element root;
   if (parser.parse(body.data(), body.size()).get(root) != simdjson::SUCCESS) return std::nullopt;
-  return listed_from(root);
+  simdjson::dom::parser tags_parser;
+  return listed_from(root, tags_parser);
 }
 
 bool gameye_status_live(std::string_view status) { return status != "exited" && status != "dead"; }

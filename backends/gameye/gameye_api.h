@@ -1,7 +1,7 @@
 #pragma once
 // Gameye's session API as the Gameye backend speaks it, without any I/O: the launch body
-// (seed 002), the session id ringside derives for Gameye, what each answer means, the parsing
-// of answers and listings, and the retry delays. See docs/gameye-backend.md.
+// (SessionRun, seed 002), the session id ringside derives for Gameye, what each answer means, the
+// parsing of answers and listings, and the retry delays. See docs/gameye-backend.md.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,9 +21,9 @@ inline constexpr std::string_view kGameLabel = "ringside.game";
 
 // The Gameye session id of a ringside session: its 128 random bits as an RFC 9562 UUID, with
 // the version (4) and variant (10) bits set. `attempt` is 0 for the first launch; a start that
-// failed (420) burns its id at Gameye, so its one retry uses attempt 1, which flips bits of
-// the last byte. Deterministic: a retry after a timeout, or a restarted ringside, names the
-// same session.
+// failed (420) burns its id at Gameye, so the next attempt (in another location) uses the next
+// number, XORed into the last byte: attempts below 256 give distinct ids. Deterministic: a
+// retry after a timeout, or a restarted ringside, names the same session.
 std::string gameye_session_uuid(const Id128& session, uint32_t attempt);
 
 // "registry/name:tag" -> {"registry/name", "tag"}; no tag -> {image, ""}. A ':' before the
@@ -40,7 +40,9 @@ struct LaunchFields {
 };
 
 // The JSON body of POST /session: id, location, image, version, env, args ([]), restart
-// (false: ringside decides about relaunches), labels, enableMetrics (true).
+// (false: ringside decides about relaunches), labels. Only properties of Gameye's SessionRun
+// schema (OpenAPI 1.2.1, additionalProperties: false), in its types, and every field seed 002
+// requires: a validating Gameye refuses anything else with 422 (docs/gameye-backend.md).
 std::string launch_body(const LaunchFields& fields);
 
 // What one answer to POST /session means for the session.
@@ -70,8 +72,11 @@ std::string first_violation(std::string_view body);
 // One session of GET /session ({"sessions": [...]}) or GET /session/{id} (the object alone).
 struct ListedSession {
   std::string id;
-  std::string status;         // Gameye's SessionStatus: created, running, exited, dead, ...
-  std::string session_label;  // its ringside.session label, "" when it has none
+  std::string status;    // Gameye's SessionStatus: created, running, exited, dead, ...
+  std::string location;  // where it runs
+  // Its ringside.session label, "" when it has none. Read from `labels` as the flat map the
+  // launch sent, or from the JSON text under `labels.tags`, the shape of Gameye's examples.
+  std::string session_label;
   Endpoint endpoint;
 };
 std::optional<std::vector<ListedSession>> parse_session_list(std::string_view body);

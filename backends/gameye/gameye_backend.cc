@@ -87,6 +87,7 @@ void GameyeBackend::start(const StartSpec& spec) {
   s.save_slot = id_to_string(IdKind::kSaveSlot, spec.owner_shard, spec.save_slot);
   s.fresh_slot = spec.fresh_slot;
   s.server = spec.server;
+  s.first_server = spec.server;
   s.uuid = gameye_session_uuid(s.id, 0);
   if (spec.server >= servers_.size()) {
     fail_later(s, SessionError::kServerLost);
@@ -252,7 +253,9 @@ void GameyeBackend::on_launch_answer(Session& s, const HttpResponse& response) {
       send_describe(s);
       return;
     case LaunchAnswer::kFailed:
-      failed_start(s);
+      // "Cannot be started in the provided location currently": capacity, as the player sees
+      // it once no location is left.
+      failed_start(s, SessionError::kNoServers);
       return;
     case LaunchAnswer::kRefused:
       log_error("gameye_launch_refused")
@@ -300,16 +303,25 @@ void GameyeBackend::on_describe_answer(Session& s, const HttpResponse& response)
     finish_failed(s, SessionError::kStartFailed);
     return;
   }
-  if (described->session_label != s.id_text) {
-    log_error("gameye_id_conflict").kv("session", s.id_text).kv("gameye_id", s.uuid);
+  // The id is ringside's by construction (the session's 128 random bits): a 409 on it is this
+  // session's own launch, heard again. Only labels naming another session say otherwise; labels
+  // in a shape not read here (session_label "") do not.
+  if (!described->session_label.empty() && described->session_label != s.id_text) {
+    log_error("gameye_id_conflict")
+        .kv("session", s.id_text)
+        .kv("gameye_id", s.uuid)
+        .kv("labelled", described->session_label);
     finish_failed(s, SessionError::kStartFailed);
     return;
   }
   if (described->status == "running") {
-    log_info("gameye_launch_found").kv("session", s.id_text).kv("gameye_id", s.uuid);
+    log_info("gameye_launch_found")
+        .kv("session", s.id_text)
+        .kv("gameye_id", s.uuid)
+        .kv("label", described->session_label.empty() ? "unread" : "matches");
     mark_running(s, described->endpoint);
   } else if (!gameye_status_live(described->status)) {
-    failed_start(s);
+    failed_start(s, SessionError::kStartFailed);
   } else if (s.retries < kMaxStartPolls) {
     ++s.retries;  // still starting at Gameye: look again after a while
     s.state = State::kWaiting;
@@ -363,22 +375,51 @@ bool GameyeBackend::retry_later(Session& s, Call call) {
   return true;
 }
 
-void GameyeBackend::failed_start(Session& s) {
-  if (s.retried_failed_start) {
-    log_warn("gameye_start_failed").kv("session", s.id_text).kv("gameye_id", s.uuid);
-    finish_failed(s, SessionError::kStartFailed);
+void GameyeBackend::failed_start(Session& s, SessionError if_none_left) {
+  const uint32_t refused_in = s.server;
+  const uint32_t next =
+      s.relaunchable && s.attempt + 1 < kMaxStartAttempts ? next_location(s) : kNoLocation;
+  if (next == kNoLocation) {
+    log_warn("gameye_start_failed")
+        .kv("session", s.id_text)
+        .kv("gameye_id", s.uuid)
+        .kv("location", servers_[refused_in].name)
+        .kv("attempts", s.attempt + 1);
+    finish_failed(s, if_none_left);
     return;
   }
-  // Gameye never reuses an id, not even a failed one: the retry goes under the next.
-  s.retried_failed_start = true;
-  s.attempt = 1;
+  // Gameye never reuses an id, not even a failed one: the next attempt goes under the next.
+  s.server = next;
+  s.attempt += 1;
   s.uuid = gameye_session_uuid(s.id, s.attempt);
   s.retries = 0;
-  log_info("gameye_start_failed_retry").kv("session", s.id_text).kv("gameye_id", s.uuid);
+  log_info("gameye_start_failed_retry")
+      .kv("session", s.id_text)
+      .kv("gameye_id", s.uuid)
+      .kv("refused_in", servers_[refused_in].name)
+      .kv("location", servers_[next].name);
   s.state = State::kWaiting;
   s.next = Call::kLaunch;
   timers_.arm(&s,
               now_ms_() + retry_delay_ms(1, options_.retry_base_ms, options_.retry_cap_ms, rng_()));
+  events_.on_relocated(s.id, next);  // last: placement may start queued launches from here
+}
+
+uint32_t GameyeBackend::next_location(const Session& s) const {
+  const auto count = static_cast<uint32_t>(servers_.size());
+  for (uint32_t step = 1; step < count; ++step) {
+    const uint32_t server = (s.server + step) % count;
+    if (server == s.first_server) break;
+    if (has_room(server)) return server;
+  }
+  return kNoLocation;
+}
+
+bool GameyeBackend::has_room(uint32_t server) const {
+  if (down_[server]) return false;
+  size_t here = 0;
+  for (const auto& [id, s] : sessions_) here += s->server == server ? 1 : 0;
+  return here < servers_[server].slots;
 }
 
 void GameyeBackend::unauthorized(uint32_t server, std::string_view during) {

@@ -6,8 +6,10 @@
 // A launch is POST /session under a UUID derived from ringside's session id, so a retry after
 // a timeout (or a ringside restart) names the same Gameye session: 409 then means "ours
 // already", confirmed with GET /session/{id}. Timeouts, 429 and 5xx are retried with
-// exponential backoff and jitter under the same id, a failed start (420) once under the next
-// id; 401 marks the location down (probed until the token works); 404 and 422 end the launch.
+// exponential backoff and jitter under the same id; a failed start (420: the location cannot
+// take it now) moves, under the next id, to the next location with room that has not refused
+// it (reported through on_relocated), and ends no_servers when none is left; 401 marks the
+// location down (probed until the token works); 404 and 422 end the launch.
 // A stop is DELETE /session/{id} (404 is fine), also while a launch is under way: a POST still
 // in flight is let finish and the DELETE repeated if it may have started the session after
 // the first DELETE. Gameye's public API offers no per-session CPU or memory figures, so a stop
@@ -75,6 +77,8 @@ class GameyeBackend final : public Backend {
   void start(const StartSpec& spec) override;
   void stop(const Id128& session) override;
   void recover(std::vector<RecoveredSession> sessions) override;
+  // The fleet's listing shows every session with its labels and location.
+  bool recovers_unplaced_starts() const override { return true; }
 
   // Sessions started (or adopted) and not yet ended.
   size_t session_count() const { return sessions_.size(); }
@@ -105,14 +109,17 @@ class GameyeBackend final : public Backend {
     std::string save_dir;
     std::string save_slot;
     bool fresh_slot = false;
-    uint32_t server = 0;
-    uint32_t attempt = 0;  // of the Gameye id: 1 after a failed start
-    std::string uuid;      // gameye_session_uuid(id, attempt)
+    uint32_t server = 0;        // where it is launched now
+    uint32_t first_server = 0;  // where placement put it: failed starts move on from there
+    uint32_t attempt = 0;       // of the Gameye id: one more after each failed start
+    std::string uuid;           // gameye_session_uuid(id, attempt)
     State state = State::kLaunching;
-    Call next = Call::kLaunch;  // kWaiting: what the timer sends
-    uint32_t retries = 0;       // transient failures of this launch (or stop) so far
-    bool retried_failed_start = false;
+    Call next = Call::kLaunch;                 // kWaiting: what the timer sends
+    uint32_t retries = 0;                      // transient failures of this launch (or stop) so far
     SessionError error = SessionError::kNone;  // kFailing
+    // False for a start adopted by recover(): no StartSpec (image, save slot) to launch it
+    // again from, so a failed start ends it.
+    bool relaunchable = true;
     Endpoint endpoint;
     // In-flight requests (0: none). A stop may overlap its DELETE with the launch's POST.
     HttpClient::RequestId request = 0;
@@ -131,6 +138,10 @@ class GameyeBackend final : public Backend {
   // listings in a row say so: a machine's short blip, or a listing that missed a session,
   // must not end a game. Exited or dead in one listing is lost at once: Gameye says it ended.
   static constexpr uint8_t kDoubtsBeforeLost = 2;
+  // A launch tries at most this many locations (Gameye ids: attempts 0 to 7); each costs a
+  // backoff and a POST, and the player waits.
+  static constexpr uint32_t kMaxStartAttempts = 8;
+  static constexpr uint32_t kNoLocation = UINT32_MAX;
 
   // What the one listing under way is for.
   enum class Listing : uint8_t { kNone, kRecovery, kLiveness };
@@ -158,8 +169,14 @@ class GameyeBackend final : public Backend {
   void send_listing();
   void on_listing(uint64_t listing, const HttpResponse& response);
   // Reports every session recover() was given, from what Gameye lists (or, when it could not
-  // be asked, adopts them all).
+  // be asked, adopts the running ones and fails the starts).
   void reconcile(const std::vector<ListedSession>* listed);
+  // Takes a recovered session into the table on `server`: running, or — a start cut short
+  // that Gameye still starts (`listed` not running) — looked at until it runs, as after a 409.
+  // `listed` is null when unverified.
+  void adopt(const RecoveredSession& r, uint32_t server, const ListedSession* listed);
+  // The server of a location, kNoLocation when it is not configured.
+  uint32_t server_named(std::string_view location) const;
   // The periodic check: asks for the listing unless one is under way or the token is refused.
   void list_for_liveness();
   void arm_liveness();
@@ -176,8 +193,15 @@ class GameyeBackend final : public Backend {
   bool settle_delete(const std::string& uuid, std::string_view by);
   // Backs off before `call` again; false when the retries are used up.
   bool retry_later(Session& s, Call call);
-  // A failed start (420, or a 409 that turned out dead): once more under the next id.
-  void failed_start(Session& s);
+  // A failed start (420, or a 409 that turned out dead): the next attempt, under the next id,
+  // in next_location(); with none left the launch ends with `if_none_left`.
+  void failed_start(Session& s, SessionError if_none_left);
+  // The first location after s.server, in configured order and wrapping around, that has room,
+  // stopping short of s.first_server (each is tried once); kNoLocation when none.
+  uint32_t next_location(const Session& s) const;
+  // Up (no 401) and holding fewer sessions under way here than its slots: the count the
+  // scheduler places by (--gameye-slots-per-location).
+  bool has_room(uint32_t server) const;
   void unauthorized(uint32_t server, std::string_view during);
   void mark_running(Session& s, const Endpoint& endpoint);
   // on_session_url (http://host:port of the session) when known, then on_running.

@@ -93,8 +93,15 @@ void GameyeBackend::reconcile(const std::vector<ListedSession>* listed) {
   }
   for (const RecoveredSession& r : known) {
     const auto it = by_label.find(r.session_id_text);
-    const bool live = listed == nullptr || it != by_label.end();
-    if (!live || r.server >= servers_.size()) {
+    const ListedSession* l = it == by_label.end() ? nullptr : it->second;
+    // Unverified, a running session is adopted where the store placed it; a start cut short
+    // is not (it may never have reached Gameye, and the store does not know where it went).
+    const bool live = listed == nullptr ? r.was_running : l != nullptr;
+    // Where it runs: the listing says (the store has no server for a start cut short, and a
+    // 420 may have moved a start), else where the store placed it.
+    uint32_t server = l != nullptr ? server_named(l->location) : kNoLocation;
+    if (server == kNoLocation && r.server < servers_.size()) server = r.server;
+    if (!live || server == kNoLocation) {
       log_info("gameye_recover_gone")
           .kv("session", r.session_id_text)
           .kv("was_running", r.was_running ? 1 : 0);
@@ -105,26 +112,54 @@ void GameyeBackend::reconcile(const std::vector<ListedSession>* listed) {
       }
       continue;
     }
-    auto owned = std::make_unique<Session>();
-    Session& s = *owned;
-    s.backend = this;
-    s.on_fire = &GameyeBackend::on_session_timer;
-    s.id = r.session;
-    s.id_text = r.session_id_text;
-    s.player = r.player_id;
-    s.game = r.game_slug;
-    s.save_dir = r.save_dir;
-    s.server = r.server;
-    // Unverified (no listing): the first id is the one it most likely runs under.
-    s.uuid = listed == nullptr ? gameye_session_uuid(r.session, 0) : it->second->id;
-    if (listed != nullptr) s.endpoint = it->second->endpoint;
-    sessions_.emplace(r.session, std::move(owned));
-    s.state = State::kRunning;
-    s.running_since_listing = listings_sent_;
-    log_info("gameye_recover_adopted").kv("session", s.id_text).kv("gameye_id", s.uuid);
-    report_running(s);
+    if (server != r.server) events_.on_relocated(r.session, server);
+    adopt(r, server, l);
   }
   if (listed != nullptr) delete_orphans(*listed);
+}
+
+void GameyeBackend::adopt(const RecoveredSession& r, uint32_t server, const ListedSession* listed) {
+  auto owned = std::make_unique<Session>();
+  Session& s = *owned;
+  s.backend = this;
+  s.on_fire = &GameyeBackend::on_session_timer;
+  s.id = r.session;
+  s.id_text = r.session_id_text;
+  s.player = r.player_id;
+  s.game = r.game_slug;
+  s.save_dir = r.save_dir;
+  s.server = server;
+  s.first_server = server;
+  s.relaunchable = false;
+  // Unverified (no listing): the first id is the one it most likely runs under.
+  s.uuid = listed == nullptr ? gameye_session_uuid(r.session, 0) : listed->id;
+  if (listed != nullptr) s.endpoint = listed->endpoint;
+  sessions_.emplace(r.session, std::move(owned));
+  if (!r.was_running && listed != nullptr && listed->status != "running") {
+    // A start cut short that Gameye is still starting: it runs when Gameye says so.
+    log_info("gameye_recover_starting")
+        .kv("session", s.id_text)
+        .kv("gameye_id", s.uuid)
+        .kv("status", listed->status);
+    s.state = State::kWaiting;
+    s.next = Call::kDescribe;
+    timers_.arm(&s, now_ms_());
+    return;
+  }
+  s.state = State::kRunning;
+  s.running_since_listing = listings_sent_;
+  log_info("gameye_recover_adopted")
+      .kv("session", s.id_text)
+      .kv("gameye_id", s.uuid)
+      .kv("was_running", r.was_running ? 1 : 0);
+  report_running(s);
+}
+
+uint32_t GameyeBackend::server_named(std::string_view location) const {
+  for (uint32_t i = 0; i < servers_.size(); ++i) {
+    if (servers_[i].name == location) return i;
+  }
+  return kNoLocation;
 }
 
 void GameyeBackend::arm_liveness() {
@@ -185,8 +220,8 @@ void GameyeBackend::settle_owed(const std::vector<ListedSession>& listed) {
 void GameyeBackend::delete_orphans(const std::vector<ListedSession>& listed) {
   // Every session this process launched is in sessions_ from start(), before its POST is
   // sent, until it ends; so one launched after the listing was asked for, or whose POST has
-  // not been answered, is known here by its Gameye id — or, for an id changed since (attempt
-  // 1, an unverified adoption), by its ringside.session label.
+  // not been answered, is known here by its Gameye id — or, for an id changed since (a later
+  // attempt after a 420, an unverified adoption), by its ringside.session label.
   std::unordered_set<std::string_view> known_ids;
   std::unordered_set<std::string_view> known_sessions;
   for (const auto& [id, s] : sessions_) {

@@ -6,6 +6,9 @@
 
 #include <set>
 #include <string>
+#include <vector>
+
+#include "tools/gameye-standin/session_request.h"
 
 namespace ringside {
 namespace {
@@ -34,7 +37,10 @@ TEST(GameyeApi, ImageTagIsSplitOffAfterTheLastSlash) {
   EXPECT_EQ(split_image_tag("nginx").second, "");
 }
 
-TEST(GameyeApi, LaunchBodyHasEveryFieldOfSeed002) {
+// Gameye's SessionRun schema (OpenAPI 1.2.1) has additionalProperties: false and types every
+// property; seed 002 requires id, location, image, env, args and restart. The stand-in's
+// validator holds a body to both, as a validating Gameye would (422 otherwise).
+TEST(GameyeApi, LaunchBodyIsValidAgainstSessionRunAndSeed002) {
   LaunchFields f;
   f.id = "01234567-89ab-4def-bedc-ba9876543210";
   f.location = "europe";
@@ -43,9 +49,17 @@ TEST(GameyeApi, LaunchBodyHasEveryFieldOfSeed002) {
   f.env = {{"RINGSIDE_SAVE_SLOT", "v00abc"}};
   f.labels = {{kSessionLabel, "s00xyz"}, {kGameLabel, "tlon \"uqbar\""}};
   const std::string body = launch_body(f);
+  gameye_standin::SessionRequest accepted;
+  const std::vector<gameye_standin::Violation> violations =
+      gameye_standin::parse_session_request(body, &accepted);
+  for (const gameye_standin::Violation& v : violations) {
+    ADD_FAILURE() << v.field << " " << v.description << " in " << body;
+  }
   simdjson::dom::parser parser;
-  simdjson::dom::element root;
+  simdjson::dom::object root;
   ASSERT_EQ(parser.parse(body).get(root), simdjson::SUCCESS) << body;
+  EXPECT_EQ(root.size(), 8u) << body;  // id location image version env args restart labels
+  EXPECT_EQ(root["enableMetrics"].error(), simdjson::NO_SUCH_FIELD) << body;
   EXPECT_EQ(std::string_view(root["id"]), f.id);
   EXPECT_EQ(std::string_view(root["location"]), "europe");
   EXPECT_EQ(std::string_view(root["image"]), "game");
@@ -55,10 +69,10 @@ TEST(GameyeApi, LaunchBodyHasEveryFieldOfSeed002) {
   EXPECT_FALSE(bool(root["restart"]));
   EXPECT_EQ(std::string_view(root["labels"]["ringside.session"]), "s00xyz");
   EXPECT_EQ(std::string_view(root["labels"]["ringside.game"]), "tlon \"uqbar\"");
-  EXPECT_TRUE(bool(root["enableMetrics"]));
 
   f.version = {};
   EXPECT_EQ(launch_body(f).find("\"version\""), std::string::npos);
+  EXPECT_TRUE(gameye_standin::parse_session_request(launch_body(f), &accepted).empty());
 }
 
 TEST(GameyeApi, EveryStatusHasItsMeaning) {
@@ -112,6 +126,29 @@ TEST(GameyeApi, ParsesTheLaunchAnswerAndListings) {
   EXPECT_EQ(one->status, "created");
   EXPECT_EQ(first_violation(R"({"violations":[{"field":"args","description":"x"}]})"), "args");
   EXPECT_EQ(first_violation(R"({"statusCode":422})"), "");
+}
+
+// Gameye's own examples (legacy listing, SessionListEntry and DescribedSession in OpenAPI
+// 1.2.1) show labels as {"env": "<JSON text>", "tags": "<JSON text of the labels>"}; SessionRun
+// and the stand-in's flat shape show the map sent. The ringside.session label is read from both.
+TEST(GameyeApi, SessionLabelIsReadFromEitherLabelShape) {
+  const auto list = parse_session_list(
+      R"({"sessions":[{"id":"a","status":"running","labels":{"env":"{\"GAMEYE_HOST\":\"h\"}",)"
+      R"("tags":"{\"ringside.fleet\":\"f\",\"ringside.session\":\"s1\"}"}},)"
+      R"({"id":"b","status":"running","labels":{"ringside.session":"s2"}},)"
+      R"({"id":"c","status":"running","labels":{"env":"{}","tags":"not json"}},)"
+      R"({"id":"d","status":"running","labels":{"tags":"{\"other\":\"x\"}"}}]})");
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 4u);
+  EXPECT_EQ((*list)[0].session_label, "s1");
+  EXPECT_EQ((*list)[1].session_label, "s2");
+  EXPECT_EQ((*list)[2].session_label, "");
+  EXPECT_EQ((*list)[3].session_label, "");
+  const auto one = parse_described_session(
+      R"({"id":"a","status":"created","labels":{"env":"{}","tags":"{\"ringside.session\":\"s9\"}"},)"
+      R"("players":{"joined":[],"joinedCount":0}})");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->session_label, "s9");
 }
 
 TEST(GameyeApi, FleetListingAsksForEveryStatusAndEncodesTheFilter) {

@@ -1,7 +1,8 @@
 // Every JSON answer parser of backends/gameye/gameye_api.h on any bytes, as Gameye (or a proxy
 // in front of it) could send them. Invariants: nothing crashes; a launch answer has a host; a
 // violation's field is a piece of the body; a listed or described status is live whenever it
-// is serving.
+// is serving; a session label, read from either label shape (the flat map, or the JSON text
+// under "tags"), is no longer than the body.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -21,6 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (ringside::gameye_status_serving(s.status) && !ringside::gameye_status_live(s.status)) {
         abort();
       }
+      if (s.session_label.size() > body.size()) abort();
     }
   }
   if (auto one = ringside::parse_described_session(body)) {
@@ -28,6 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         !ringside::gameye_status_live(one->status)) {
       abort();
     }
+    if (one->session_label.size() > body.size()) abort();
   }
   return 0;
 }

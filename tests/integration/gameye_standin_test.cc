@@ -160,8 +160,15 @@ TEST_F(GameyeStandinTest, ListsRunningSessionsWithTheirLabelsAndFilters) {
   EXPECT_EQ(first["tag"].str(), "latest");
   EXPECT_EQ(first["location"].str(), "europe");
   EXPECT_EQ(first["status"].str(), "running");
-  EXPECT_EQ(first["labels"]["game"].str(), "tlon-uqbar");
-  EXPECT_EQ(first["labels"]["mode"].str(), "duel");
+  // Labels as in Gameye's own examples: JSON text under "tags" (the launch's labels) and "env"
+  // (the container's environment).
+  const Json tags = Json::parse(first["labels"]["tags"].str());
+  EXPECT_EQ(tags["game"].str(), "tlon-uqbar") << first.text();
+  EXPECT_EQ(tags["mode"].str(), "duel");
+  const Json env = Json::parse(first["labels"]["env"].str());
+  EXPECT_EQ(env["RINGSIDE_SESSION"].str(), "s1") << first.text();
+  EXPECT_EQ(env["GAMEYE_SESSION_ID"].str(), kId);
+  EXPECT_EQ(env["GAMEYE_HOST"].str(), "127.0.0.1");
   EXPECT_TRUE(first["port"]["80/tcp"].is_number()) << first.text();
   EXPECT_TRUE(first["created"].is_number()) << first.text();
 
@@ -178,8 +185,21 @@ TEST_F(GameyeStandinTest, ListsRunningSessionsWithTheirLabelsAndFilters) {
 
   std::optional<HttpResponse> one = call("GET", "/session/" + std::string(kOtherId));
   ASSERT_TRUE(has_status(one, 200));
-  EXPECT_EQ(Json::parse(one->body)["labels"]["mode"].str(), "solo");
+  EXPECT_EQ(Json::parse(Json::parse(one->body)["labels"]["tags"].str())["mode"].str(), "solo");
   EXPECT_TRUE(is_gameye_error(call("GET", "/session/" + nth_id(9)), 404, "RESOURCE_NOT_FOUND"));
+}
+
+TEST_F(GameyeStandinTest, FlatLabelShapeShowsTheLabelsAsSent) {
+  ASSERT_TRUE(start({"--label-shape", "flat"}));
+  ASSERT_TRUE(has_status(launch(kId), 200));
+  const Json all = listed("filter[mode]=duel");
+  ASSERT_EQ(all.size(), 1u) << all.text();
+  EXPECT_EQ(all.at(0)["labels"]["game"].str(), "tlon-uqbar") << all.text();
+  EXPECT_EQ(all.at(0)["labels"]["mode"].str(), "duel");
+  EXPECT_FALSE(all.at(0)["labels"]["tags"].exists());
+  std::optional<HttpResponse> one = call("GET", "/session/" + std::string(kId));
+  ASSERT_TRUE(has_status(one, 200));
+  EXPECT_EQ(Json::parse(one->body)["labels"]["mode"].str(), "duel");
 }
 
 TEST_F(GameyeStandinTest, RefusesAnIdUsedBefore) {
@@ -219,6 +239,14 @@ TEST_F(GameyeStandinTest, RefusesMalformedBodiesNamingTheField) {
       {replaced(R"("mode":"duel")", R"("mode":1)"), "labels"},
       {replaced(R"("restart":false)", R"("restart":false,"enable_metrics":true)"),
        "enable_metrics"},
+      // Seed 002 lists enableMetrics (typed string); SessionRun 1.2.1 does not, and it allows
+      // no additional properties: refused in either type.
+      {replaced(R"("restart":false)", R"("restart":false,"enableMetrics":true)"), "enableMetrics"},
+      {replaced(R"("restart":false)", R"("restart":false,"enableMetrics":"true")"),
+       "enableMetrics"},
+      // SessionRun: env values and args items have minLength 1.
+      {replaced(R"({"RINGSIDE_SESSION":"s1"})", R"({"RINGSIDE_SESSION":""})"), "env"},
+      {replaced(R"(["--max-players=8"])", R"(["--max-players=8", ""])"), "args"},
   };
   for (const Case& c : cases) {
     std::optional<HttpResponse> r = call("POST", "/session", c.body);
@@ -233,8 +261,7 @@ TEST_F(GameyeStandinTest, RefusesMalformedBodiesNamingTheField) {
   // The optional fields Gameye documents are taken.
   EXPECT_TRUE(has_status(
       call("POST", "/session",
-           replaced(R"("restart":false)",
-                    R"("restart":false,"version":"v2","enableMetrics":true,"ttl":"1h")")),
+           replaced(R"("restart":false)", R"("restart":false,"version":"v2","ttl":"1h")")),
       200));
   EXPECT_EQ(listed().at(0)["tag"].str(), "v2");
   EXPECT_EQ(sessions("live"), 1);
@@ -296,6 +323,15 @@ TEST_F(GameyeStandinTest, SessionIsStartingDuringTheDelayAndDeleteCancelsIt) {
   EXPECT_TRUE(is_gameye_error(client_.read_response(), 420, "CAPACITY_UNAVAILABLE"));
   EXPECT_EQ(sessions("live"), 0);
   EXPECT_EQ(count("POST /session", "420"), 1);
+}
+
+TEST_F(GameyeStandinTest, FullLocationFailsEveryStartThereOnly) {
+  ASSERT_TRUE(start({"--full-locations", "europe"}));
+  EXPECT_TRUE(is_gameye_error(launch(kId), 420, "CAPACITY_UNAVAILABLE"));
+  EXPECT_TRUE(is_gameye_error(launch(kId), 409, "CONFLICT"));  // the failed id stays taken
+  EXPECT_TRUE(has_status(call("POST", "/session", launch_body(kOtherId, "nginx", "us-east")), 200));
+  EXPECT_EQ(sessions("failed"), 1);
+  EXPECT_EQ(sessions("running"), 1);
 }
 
 TEST_F(GameyeStandinTest, FailureRateOneFailsEveryStart) {

@@ -36,15 +36,19 @@ Catalog test_catalog() {
   return c ? std::move(*c) : Catalog::demo();
 }
 
-// One server with room for two sessions.
-std::vector<GameServerInfo> test_fleet() {
-  GameServerInfo s;
-  s.name = "gs01";
-  s.url_base = "https://gs01.test";
-  s.cpu_millicores = 8000;
-  s.memory_mb = 16000;
-  s.slots = 2;
-  return {s};
+// `count` servers (gs01, gs02, ...), each with room for two sessions.
+std::vector<GameServerInfo> test_fleet(uint32_t count = 1) {
+  std::vector<GameServerInfo> fleet;
+  for (uint32_t i = 1; i <= count; ++i) {
+    GameServerInfo s;
+    s.name = "gs0" + std::to_string(i);
+    s.url_base = "https://" + s.name + ".test";
+    s.cpu_millicores = 8000;
+    s.memory_mb = 16000;
+    s.slots = 2;
+    fleet.push_back(s);
+  }
+  return fleet;
 }
 
 Config test_config() {
@@ -83,7 +87,10 @@ struct Sent {
 
 class PlacementTest : public ::testing::Test {
  protected:
-  PlacementTest() { use_backend(sim_options()); }
+  explicit PlacementTest(std::vector<GameServerInfo> fleet = test_fleet())
+      : runtime_{test_config(), test_catalog(), std::move(fleet)} {
+    use_backend(sim_options());
+  }
 
   void use_backend(SimOptions o) {
     sim_ = std::make_unique<SimBackend>(
@@ -137,7 +144,9 @@ class PlacementTest : public ::testing::Test {
     ASSERT_EQ(got.back().kind, kMsgSessionRunning);
   }
 
-  const ServerState& server() const { return placement_.scheduler().server(0); }
+  const ServerState& server(uint32_t index = 0) const {
+    return placement_.scheduler().server(index);
+  }
 
   void expect_nothing_reserved() const {
     EXPECT_EQ(server().cpu_reserved_millicores, 0u);
@@ -147,7 +156,7 @@ class PlacementTest : public ::testing::Test {
 
   uint64_t now_ = 500'000;
   TimerWheel wheel_{10, 64, now_};
-  Runtime runtime_{test_config(), test_catalog(), test_fleet()};
+  Runtime runtime_;
   Mailbox io_{runtime_.bus, 1};
   Mailbox shard_{runtime_.bus, kShard};
   SessionPlacement placement_{runtime_, io_, wheel_, [this] { return now_; }};
@@ -439,6 +448,39 @@ TEST_F(PlacementTest, EndedSessionIsForgottenAfterRetention) {
   const std::vector<Sent> got = received();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_TRUE(std::isnan(got[0].as<SessionStopped>().figures.cpu_seconds));
+}
+
+class TwoServerPlacementTest : public PlacementTest {
+ protected:
+  TwoServerPlacementTest() : PlacementTest(test_fleet(2)) {}
+};
+
+// A backend that starts a session elsewhere than placed (Gameye, after a location's 420) says
+// so: the reservation moves with it, and the shard learns the server it runs on.
+TEST_F(TwoServerPlacementTest, RelocatedStartHoldsItsNewServerAndRunsThere) {
+  place(1);  // both empty: the lowest index, gs01
+  ASSERT_EQ(server(0).slots_used, 1u);
+  placement_.on_relocated(session_id(1), 1);
+  EXPECT_EQ(server(0).slots_used, 0u);
+  EXPECT_EQ(server(0).cpu_reserved_millicores, 0u);
+  EXPECT_EQ(server(1).slots_used, 1u);
+  EXPECT_EQ(server(1).cpu_reserved_millicores, 1000u);
+  received();
+  advance(kStartMs);
+  std::vector<Sent> got = received();
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_EQ(got[0].kind, kMsgSessionRunning);
+  EXPECT_EQ(got[0].as<SessionRunning>().server, 1u);
+
+  stop(1);
+  advance(0);
+  got = received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].kind, kMsgSessionStopped);
+  for (uint32_t i : {0u, 1u}) {
+    EXPECT_EQ(server(i).slots_used, 0u);
+    EXPECT_EQ(server(i).cpu_reserved_millicores, 0u);
+  }
 }
 
 }  // namespace

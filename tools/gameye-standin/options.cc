@@ -67,8 +67,14 @@ DELETE /session/{id}) for tests; see tools/gameye-standin/README.md.
                            answer the first N listings (GET /session) 503
   --list-delay-ms MS       answer listings this long after they arrived, with the sessions
                            as they were on arrival (default 0)
+  --label-shape tagged|flat
+                           how listings show labels: tagged (default, as Gameye's examples:
+                           {"env": "<JSON text>", "tags": "<JSON text of the labels>"}) or
+                           flat (the map the launch sent)
   --images A,B,...         images that exist; others get 404 (default: every image)
   --locations A,B,...      locations that exist; others get 404 (default: every location)
+  --full-locations A,B,... locations that cannot start a session now: every accepted launch
+                           there fails to start, 420 (its id taken)
   --help                   this text
 )";
 }
@@ -117,10 +123,20 @@ std::string parse_options(int argc, char** argv, StandinOptions* options, bool* 
       if (!parse_integer(value, &options->list_unavailable_first)) return bad;
     } else if (flag == "--list-delay-ms") {
       if (!parse_integer(value, &options->list_delay_ms)) return bad;
+    } else if (flag == "--label-shape") {
+      if (value == "tagged") {
+        options->label_shape = LabelShape::kTagged;
+      } else if (value == "flat") {
+        options->label_shape = LabelShape::kFlat;
+      } else {
+        return bad + " (want tagged or flat)";
+      }
     } else if (flag == "--images") {
       options->images = split_list(value);
     } else if (flag == "--locations") {
       options->locations = split_list(value);
+    } else if (flag == "--full-locations") {
+      options->full_locations = split_list(value);
     } else {
       return "unknown flag " + std::string(flag) + " (see --help)";
     }

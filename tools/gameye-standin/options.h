@@ -6,6 +6,8 @@
 
 namespace ringside::gameye_standin {
 
+enum class LabelShape : uint8_t { kTagged, kFlat };
+
 struct StandinOptions {
   std::string host;  // as given in --listen, brackets of an IPv6 address removed
   uint16_t port = 0;
@@ -25,8 +27,14 @@ struct StandinOptions {
   uint32_t list_unavailable_first = 0;
   // Listings are answered this long after they arrived, with the sessions as they were then.
   uint32_t list_delay_ms = 0;
+  // How sessions show their labels: kTagged, as every example of Gameye's own (
+  // {"env": "<JSON text>", "tags": "<JSON text of the launch's labels>"}), or kFlat, the map
+  // the launch sent (the shape of SessionRun's `labels`).
+  LabelShape label_shape = LabelShape::kTagged;
   std::vector<std::string> images;     // empty: every image exists
   std::vector<std::string> locations;  // empty: every location exists
+  // Locations that cannot start a session now: every accepted launch there fails (420).
+  std::vector<std::string> full_locations;
 };
 
 // Parses argv (argv[0] skipped) into *options. On --help sets *help and returns "".

@@ -10,9 +10,10 @@ namespace {
 
 using simdjson::dom::element;
 
-constexpr std::array<std::string_view, 10> kKnownFields = {
-    "id",      "location", "image",   "env",           "args",
-    "restart", "labels",   "version", "enableMetrics", "ttl"};
+// SessionRun's properties (OpenAPI 1.2.1); it has additionalProperties: false.
+constexpr std::array<std::string_view, 9> kKnownFields = {
+    "id", "location", "image", "env", "args", "restart", "labels", "version", "ttl"};
+// Seed 002's required fields (SessionRun requires only location and image).
 constexpr std::array<std::string_view, 6> kRequiredFields = {"id",  "location", "image",
                                                              "env", "args",     "restart"};
 
@@ -23,25 +24,42 @@ bool is_known(std::string_view key) {
   return false;
 }
 
-bool is_string_map(element value) {
+// A string, and a non-empty one when `min_length` is 1 (SessionRun's minLength).
+bool is_string(element value, size_t min_length) {
+  std::string_view text;
+  return value.get(text) == simdjson::SUCCESS && text.size() >= min_length;
+}
+
+bool is_string_map(element value, size_t min_length) {
   simdjson::dom::object object;
   if (value.get(object) != simdjson::SUCCESS) return false;
   for (auto field : object) {
-    if (!field.value.is_string()) return false;
+    if (!is_string(field.value, min_length)) return false;
   }
   return true;
 }
 
-bool is_string_array(element value) {
+bool is_string_array(element value, size_t min_length) {
   simdjson::dom::array array;
   if (value.get(array) != simdjson::SUCCESS) return false;
   for (element item : array) {
-    if (!item.is_string()) return false;
+    if (!is_string(item, min_length)) return false;
   }
   return true;
 }
 
 std::string_view text_of(element value) { return std::string_view(value.get_string().value()); }
+
+// The fields of an object of strings (checked by is_string_map()).
+Labels pairs_of(element value) {
+  Labels pairs;
+  simdjson::dom::object object;
+  if (value.get(object) != simdjson::SUCCESS) return pairs;
+  for (auto field : object) {
+    pairs.emplace_back(std::string(field.key), std::string(text_of(field.value)));
+  }
+  return pairs;
+}
 
 // Checks one known field and copies what the stand-in keeps into *out.
 void check_field(std::string_view key, element value, SessionRequest* out,
@@ -56,25 +74,18 @@ void check_field(std::string_view key, element value, SessionRequest* out,
     if (!value.is_string() || text_of(value).empty()) return refuse("must be a non-empty string");
     (key == "location" ? out->location : out->image) = text_of(value);
   } else if (key == "env") {
-    if (!is_string_map(value)) return refuse("must be an object of strings");
+    if (!is_string_map(value, 1)) return refuse("must be an object of non-empty strings");
+    out->env = pairs_of(value);
   } else if (key == "args") {
-    if (!is_string_array(value)) return refuse("must be an array of strings");
+    if (!is_string_array(value, 1)) return refuse("must be an array of non-empty strings");
   } else if (key == "restart") {
     if (!value.is_bool()) return refuse("must be a boolean");
   } else if (key == "labels") {
-    simdjson::dom::object labels;
-    if (!is_string_map(value) || value.get(labels) != simdjson::SUCCESS) {
-      return refuse("must be an object of strings");
-    }
-    for (auto label : labels) {
-      out->labels.emplace_back(std::string(label.key), std::string(text_of(label.value)));
-    }
+    if (!is_string_map(value, 0)) return refuse("must be an object of strings");
+    out->labels = pairs_of(value);
   } else if (key == "version" || key == "ttl") {
     if (!value.is_string()) return refuse("must be a string");
     if (key == "version") out->version = text_of(value);
-  } else if (key == "enableMetrics") {
-    // Seed 002 types it "string" yet describes a switch: both are taken.
-    if (!value.is_string() && !value.is_bool()) return refuse("must be a boolean or a string");
   }
 }
 

@@ -1,7 +1,10 @@
 #pragma once
-// The body of POST /session as Gameye's "launch a session" documents it (seed 002): id (a
-// UUID), location, image, env (object), args (array of strings) and restart (boolean) are
-// required; labels, version, enableMetrics and ttl are optional; any other field is refused.
+// The body of POST /session, held to both of Gameye's descriptions of it: the properties and
+// types of SessionRun in its OpenAPI description 1.2.1 (additionalProperties: false, so a
+// field it does not list, enableMetrics included, is refused), and the required fields of
+// seed 002 ("launch a session"): id (a UUID), location, image, env (object of non-empty
+// strings), args (array of non-empty strings) and restart (boolean); labels (object of
+// strings), version and ttl are optional.
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,13 +20,14 @@ struct Violation {
   std::string description;
 };
 
-// What the stand-in keeps of an accepted body. env and args are checked, not kept: no
-// container runs here.
+// What the stand-in keeps of an accepted body. args are checked, not kept: no container runs
+// here; env is kept to be shown in the session's labels (their tagged shape).
 struct SessionRequest {
   std::string id;
   std::string location;
   std::string image;
   std::string version;  // "" when not given
+  Labels env;
   Labels labels;
 };
 

@@ -32,6 +32,7 @@ Session& SessionTable::add(SessionRequest&& request, int64_t created_ms) {
   s.image = std::move(request.image);
   s.tag = request.version.empty() ? "latest" : std::move(request.version);
   s.location = std::move(request.location);
+  s.env = std::move(request.env);
   s.labels = std::move(request.labels);
   s.host_port = static_cast<uint16_t>(kFirstHostPort + (sessions_.size() - 1) % kHostPortCount);
   s.created_ms = created_ms;

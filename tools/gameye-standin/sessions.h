@@ -31,6 +31,7 @@ struct Session {
   std::string image;
   std::string tag;  // the requested version, or "latest"
   std::string location;
+  Labels env;
   Labels labels;
   uint16_t host_port = 0;
   int64_t created_ms = 0;  // Unix time in milliseconds

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "core/byte_buffer.h"
 #include "core/log.h"
 #include "http/json_writer.h"
 #include "tools/gameye-standin/query_params.h"
@@ -31,14 +32,38 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-void write_labels(JsonWriter& w, const Labels& labels) {
+void write_map(JsonWriter& w, const Labels& pairs) {
   w.begin_object();
-  for (const auto& [key, value] : labels) w.key(key).value(std::string_view(value));
+  for (const auto& [key, value] : pairs) w.key(key).value(std::string_view(value));
+  w.end_object();
+}
+
+// `pairs` as the JSON text of an object.
+std::string json_text(const Labels& pairs) {
+  ByteBuffer text;
+  JsonWriter w(text);
+  write_map(w, pairs);
+  return std::string(text.view());
+}
+
+// A session's `labels`. Tagged, as in Gameye's own examples: {"env": the container's
+// environment as JSON text (the launch's env and the GAMEYE_SESSION_ID and GAMEYE_HOST of the
+// examples), "tags": the launch's labels as JSON text}. Flat: the launch's labels as sent.
+void write_labels(JsonWriter& w, const Session& s, std::string_view host, LabelShape shape) {
+  if (shape == LabelShape::kFlat) {
+    write_map(w, s.labels);
+    return;
+  }
+  Labels env = s.env;
+  env.emplace_back("GAMEYE_SESSION_ID", s.id);
+  env.emplace_back("GAMEYE_HOST", host);
+  w.begin_object().key("env").value(json_text(env)).key("tags").value(json_text(s.labels));
   w.end_object();
 }
 
 // A session as GET /session lists it (SessionListEntry in Gameye's OpenAPI description).
-void write_session_fields(JsonWriter& w, const Session& s, std::string_view host) {
+void write_session_fields(JsonWriter& w, const Session& s, std::string_view host,
+                          LabelShape shape) {
   const std::string port_key = std::to_string(kContainerPort) + "/tcp";
   w.key("id")
       .value(std::string_view(s.id))
@@ -60,7 +85,7 @@ void write_session_fields(JsonWriter& w, const Session& s, std::string_view host
       .key("status")
       .value(gameye_status(s.state))
       .key("labels");
-  write_labels(w, s.labels);
+  write_labels(w, s, host, shape);
 }
 
 struct ListFilter {
@@ -206,6 +231,9 @@ bool Standin::create(const Request& request, ConnRef ref, Reply& reply) {
     --hang_left_;
     hangs = true;
   }
+  // Gameye's 420: "can not be started in the provided location currently".
+  const std::vector<std::string>& full = options_.full_locations;
+  if (std::find(full.begin(), full.end(), body.location) != full.end()) fails = true;
   Session& session = sessions_.add(std::move(body), reactor_.clock().unix_ms);
   log_info("session_launched").kv("id", session.id).kv("hangs", hangs ? "yes" : "no");
   if (hangs) stats_.count_hung(kEndpoints[kCreate]);
@@ -300,7 +328,7 @@ bool Standin::list(const Request& request, ConnRef ref, Reply& reply) {
   for (const Session& s : sessions_.all()) {
     if (!filter->matches(s)) continue;
     w.begin_object();
-    write_session_fields(w, s, options_.host);
+    write_session_fields(w, s, options_.host, options_.label_shape);
     w.end_object();
   }
   w.end_array().end_object();
@@ -337,7 +365,7 @@ void Standin::describe(const Request& request, std::string_view id, Reply& reply
   }
   JsonWriter w(reply.body());
   w.begin_object();
-  write_session_fields(w, *s, options_.host);
+  write_session_fields(w, *s, options_.host, options_.label_shape);
   w.key("players").begin_object().key("joined").begin_array().end_array();
   w.key("joinedCount").value(0).end_object();
   w.end_object();

@@ -9,6 +9,8 @@ std::string_view kind_name(RecordedEvent::Kind kind) {
   switch (kind) {
     case RecordedEvent::kPhase:
       return "phase";
+    case RecordedEvent::kRelocated:
+      return "relocated";
     case RecordedEvent::kRunning:
       return "running";
     case RecordedEvent::kStartFailed:
@@ -26,6 +28,12 @@ std::string_view kind_name(RecordedEvent::Kind kind) {
 void RecordingEvents::on_phase(const Id128& session, StartPhase phase) {
   RecordedEvent e{RecordedEvent::kPhase, session};
   e.phase = phase;
+  events.push_back(e);
+}
+
+void RecordingEvents::on_relocated(const Id128& session, uint32_t server) {
+  RecordedEvent e{RecordedEvent::kRelocated, session};
+  e.server = server;
   events.push_back(e);
 }
 
@@ -101,11 +109,19 @@ std::optional<SessionFigures> RecordingEvents::stopped(const Id128& session) con
 bool RecordingEvents::settled(const Id128& session) const {
   for (const RecordedEvent& e : events) {
     if (e.session == session && e.kind != RecordedEvent::kPhase &&
-        e.kind != RecordedEvent::kHealth) {
+        e.kind != RecordedEvent::kRelocated && e.kind != RecordedEvent::kHealth) {
       return true;
     }
   }
   return false;
+}
+
+std::vector<uint32_t> RecordingEvents::relocations(const Id128& session) const {
+  std::vector<uint32_t> servers;
+  for (const RecordedEvent& e : events) {
+    if (e.kind == RecordedEvent::kRelocated && e.session == session) servers.push_back(e.server);
+  }
+  return servers;
 }
 
 std::optional<bool> RecordingEvents::server_up(uint32_t server) const {
@@ -137,6 +153,11 @@ std::string RecordingEvents::describe() const {
                       static_cast<unsigned long long>(e.session.hi),
                       static_cast<unsigned long long>(e.session.lo),
                       static_cast<int>(phase_name(e.phase).size()), phase_name(e.phase).data());
+        break;
+      case RecordedEvent::kRelocated:
+        std::snprintf(line, sizeof line, "relocated session=%016llx%016llx server=%u\n",
+                      static_cast<unsigned long long>(e.session.hi),
+                      static_cast<unsigned long long>(e.session.lo), e.server);
         break;
       case RecordedEvent::kStopped:
         std::snprintf(line, sizeof line,

@@ -11,13 +11,13 @@
 namespace ringside {
 
 struct RecordedEvent {
-  enum Kind { kPhase, kRunning, kStartFailed, kStopped, kLost, kHealth };
+  enum Kind { kPhase, kRelocated, kRunning, kStartFailed, kStopped, kLost, kHealth };
   Kind kind;
   Id128 session;                             // not for kHealth
   StartPhase phase = StartPhase::kQueued;    // kPhase
   SessionError error = SessionError::kNone;  // kStartFailed, kLost
   SessionFigures figures;                    // kStopped
-  uint32_t server = 0;                       // kHealth
+  uint32_t server = 0;                       // kHealth, kRelocated
   bool up = false;                           // kHealth
 };
 
@@ -25,6 +25,7 @@ std::string_view kind_name(RecordedEvent::Kind kind);
 
 struct RecordingEvents : BackendEvents {
   void on_phase(const Id128& session, StartPhase phase) override;
+  void on_relocated(const Id128& session, uint32_t server) override;
   void on_running(const Id128& session) override;
   void on_start_failed(const Id128& session, SessionError error) override;
   void on_stopped(const Id128& session, const SessionFigures& figures) override;
@@ -42,6 +43,8 @@ struct RecordingEvents : BackendEvents {
   std::optional<SessionFigures> stopped(const Id128& session) const;
   // Whether the session got its final word: running, start failed, stopped or lost.
   bool settled(const Id128& session) const;
+  // The servers on_relocated named for `session`, in order.
+  std::vector<uint32_t> relocations(const Id128& session) const;
   // The last health report for `server`, if any.
   std::optional<bool> server_up(uint32_t server) const;
   // The events of one session, in order.

@@ -19,6 +19,7 @@ namespace {
 constexpr uint32_t kPullMs = 1000;
 constexpr uint32_t kStartMs = 200;
 constexpr uint32_t kQueueTimeoutMs = 30'000;
+constexpr uint64_t kTenMinutesMs = 600'000;  // a sample of full weight
 constexpr uint32_t kShard = 0;  // thread 0 plays the owner shard; thread 1 is the I/O core
 constexpr uint32_t kAlpha = 0;  // games by catalog index
 constexpr uint32_t kBeta = 1;
@@ -193,7 +194,7 @@ TEST_F(PlacementTest, PlacedLaunchReportsPhasesThenRunning) {
 TEST_F(PlacementTest, StopOfRunningSessionReturnsFiguresCapacityAndUpdatesProfile) {
   EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 1.0);  // the catalog's figure
   place_running(1);
-  advance(10'000);
+  advance(kTenMinutesMs);
   stop(1);
   EXPECT_TRUE(received().empty());  // the backend reports later
   advance(0);
@@ -203,7 +204,7 @@ TEST_F(PlacementTest, StopOfRunningSessionReturnsFiguresCapacityAndUpdatesProfil
   ASSERT_EQ(got[0].kind, kMsgSessionStopped);
   const SessionStopped s = got[0].as<SessionStopped>();
   EXPECT_EQ(s.session, session_id(1));
-  EXPECT_DOUBLE_EQ(s.figures.cpu_seconds, 5.0);
+  EXPECT_DOUBLE_EQ(s.figures.cpu_seconds, 300.0);
   EXPECT_DOUBLE_EQ(s.figures.peak_memory_mb, 768);
   expect_nothing_reserved();
   EXPECT_EQ(placement_.active(), 0u);
@@ -436,6 +437,82 @@ TEST_F(PlacementTest, LostServerFailsItsSessionsAndTakesNoMore) {
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].as<SessionPhaseUpdate>().session, session_id(2));
   EXPECT_EQ(got[0].as<SessionPhaseUpdate>().phase, StartPhase::kPulling);
+}
+
+TEST_F(PlacementTest, AStopRightAfterRunningTeachesTheProfileNothing) {
+  place_running(1);
+  advance(20);
+  stop(1);
+  advance(0);
+  ASSERT_EQ(received().size(), 1u);
+  const ResourceProfile& p = placement_.profile(kAlpha);
+  EXPECT_EQ(p.cpu_samples, 0u);
+  EXPECT_EQ(p.memory_samples, 0u);
+  EXPECT_DOUBLE_EQ(p.cpu_cores, 1.0);
+  EXPECT_DOUBLE_EQ(p.memory_mb, 1000);
+}
+
+TEST_F(PlacementTest, AGameLearntLargerThanEveryServerStaysPlaceable) {
+  SimOptions o = sim_options();
+  o.session_cpu_cores = 10;  // more than the 8-core server holds
+  use_backend(o);
+  std::vector<ResourceProfile> persisted;
+  placement_.set_profile_listener(
+      [&](uint32_t, const ResourceProfile& p) { persisted.push_back(p); });
+  place_running(1);
+  advance(kTenMinutesMs);
+  stop(1);
+  advance(0);
+  received();
+  EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 8.0);  // the largest server
+  ASSERT_EQ(persisted.size(), 1u);
+  EXPECT_DOUBLE_EQ(persisted[0].cpu_cores, 8.0);
+
+  place(2);
+  EXPECT_EQ(placement_.metrics().rejected.get(), 0u);
+  EXPECT_EQ(server().cpu_reserved_millicores, 8000u);
+}
+
+TEST_F(PlacementTest, AProfileReadBackLargerThanEveryServerIsBoundedAndPlaceable) {
+  std::vector<ResourceProfile> persisted;
+  placement_.set_profile_listener(
+      [&](uint32_t, const ResourceProfile& p) { persisted.push_back(p); });
+  LoadedProfile poisoned;  // ~10 cores from a quick stop, written by an older version
+  poisoned.game = kAlpha;
+  poisoned.cpu_cores = 10.4;
+  poisoned.memory_mb = 20'000;
+  poisoned.cpu_samples = 1;
+  poisoned.memory_samples = 1;
+  placement_.restore_profiles({poisoned});
+  EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 8.0);
+  EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).memory_mb, 16'000);
+  ASSERT_EQ(persisted.size(), 1u);  // the bounded profile replaces the stored one
+  EXPECT_DOUBLE_EQ(persisted[0].cpu_cores, 8.0);
+
+  place(1);
+  EXPECT_EQ(placement_.metrics().rejected.get(), 0u);
+  EXPECT_EQ(server().slots_used, 1u);
+  EXPECT_EQ(server().cpu_reserved_millicores, 8000u);
+}
+
+TEST_F(PlacementTest, AnAdoptedSessionsStopTeachesTheProfileNothing) {
+  // Its CPU figure covers time before the restart; the running time here does not.
+  ActiveSession a;
+  a.session.id = session_id(1);
+  a.session.player_id = "player-1";
+  a.session.game = kAlpha;
+  a.session.server = 0;
+  a.session.has_server = true;
+  a.session.status = SessionStatus::kRunning;
+  a.owner_shard = kShard;
+  placement_.recover({a});
+  ASSERT_EQ(received().back().kind, kMsgSessionRunning);
+  advance(kTenMinutesMs);
+  stop(1);
+  advance(0);
+  ASSERT_EQ(received().back().kind, kMsgSessionStopped);
+  EXPECT_EQ(placement_.profile(kAlpha).cpu_samples, 0u);
+  EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 1.0);
 }
 
 TEST_F(PlacementTest, EndedSessionIsForgottenAfterRetention) {

@@ -207,6 +207,11 @@ std::string DockerE2eTest::saved_progress() const {
   return tar.output;
 }
 
+int DockerE2eTest::engine_cpus() const {
+  const CommandResult info = docker(0, "info --format '{{.NCPU}}'");
+  return info.exit_code == 0 ? std::atoi(info.output.c_str()) : 0;
+}
+
 int DockerE2eTest::dockerd_pid(size_t engine) const {
   std::ifstream pidfile(env_dir_ + "/d" + std::to_string(engine + 1) + "/dockerd.pid");
   int pid = 0;

@@ -61,6 +61,8 @@ class DockerE2eTest : public ::testing::Test {
   std::optional<Container> container_of(const std::string& session) const;
   // The label of a container, as the engine has it.
   std::string label(const Container& c, const std::string& name) const;
+  // The CPUs of this machine, as engine 0 reports them (NCPU of GET /info).
+  int engine_cpus() const;
   // The game's /save/progress.txt in the only save file under the save root ("" if none).
   std::string saved_progress() const;
   // The pid of an engine's dockerd (tools/docker-env's pid file).

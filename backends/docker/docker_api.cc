@@ -165,7 +165,7 @@ HttpRequest inspect_container(const Endpoint& e, std::string_view id) {
 }
 
 HttpRequest container_stats(const Endpoint& e, std::string_view id) {
-  return request(e, "GET", container_path(id, "/stats?stream=false"));
+  return request(e, "GET", container_path(id, "/stats?stream=false&one-shot=true"));
 }
 
 HttpRequest stop_container(const Endpoint& e, std::string_view id, uint32_t grace_s) {

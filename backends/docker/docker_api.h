@@ -49,6 +49,8 @@ HttpRequest put_archive(const Endpoint& e, std::string_view id, std::string_view
                         std::string tar);
 HttpRequest start_container(const Endpoint& e, std::string_view id);
 HttpRequest inspect_container(const Endpoint& e, std::string_view id);
+// One sample (one-shot, API 1.41): answered at the engine's next stats collection, at once on
+// an engine that collected none in the last second, instead of after two collections.
 HttpRequest container_stats(const Endpoint& e, std::string_view id);
 HttpRequest stop_container(const Endpoint& e, std::string_view id, uint32_t grace_s);
 HttpRequest get_archive(const Endpoint& e, std::string_view id, std::string_view path);
@@ -79,8 +81,9 @@ struct ContainerState {
 };
 std::optional<ContainerState> parse_inspect(std::string_view body);
 
-// GET /containers/{id}/stats?stream=false. cpu_seconds from cpu_stats.cpu_usage.total_usage;
-// peak_memory_mb from memory_stats.max_usage, which only cgroup v1 has: NaN on cgroup v2.
+// GET /containers/{id}/stats?stream=false&one-shot=true. cpu_seconds from
+// cpu_stats.cpu_usage.total_usage; peak_memory_mb from memory_stats.max_usage, which only cgroup v1
+// has: NaN on cgroup v2.
 struct StatsFigures {
   double cpu_seconds = 0;
   double peak_memory_mb = 0;

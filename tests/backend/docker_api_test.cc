@@ -62,6 +62,9 @@ TEST(DockerApi, ContainerCalls) {
   EXPECT_EQ(api::get_archive(e, "abc", "/save").url,
             "http://h:1/v1.41/containers/abc/archive?path=%2Fsave");
   EXPECT_EQ(api::remove_container(e, "abc").method, "DELETE");
+  // One sample: the engine would otherwise wait for a second collection.
+  EXPECT_EQ(api::container_stats(e, "abc").url,
+            "http://h:1/v1.41/containers/abc/stats?stream=false&one-shot=true");
   EXPECT_EQ(api::list_session_containers(e).url,
             "http://h:1/v1.41/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ringside."
             "session%22%5D%7D");

@@ -452,6 +452,18 @@ TEST_F(PlacementTest, AStopRightAfterRunningTeachesTheProfileNothing) {
   EXPECT_DOUBLE_EQ(p.memory_mb, 1000);
 }
 
+TEST_F(PlacementTest, TheProfileLearnsOverTheWindowTheBackendMeasuredTheCpuIn) {
+  place_running(1);
+  advance(20);
+  stop(1);
+  // The backend read the CPU at its own moment: 30 s of CPU over 30 s of running, though the
+  // stop came 20 ms after running here.
+  SessionFigures figures{30.0, 768, 0, SaveError::kNone, /*cpu_window_ms=*/30'000};
+  placement_.on_stopped(session_id(1), figures);
+  EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 1.0);
+  EXPECT_EQ(placement_.profile(kAlpha).cpu_samples, 1u);
+}
+
 TEST_F(PlacementTest, AGameLearntLargerThanEveryServerStaysPlaceable) {
   SimOptions o = sim_options();
   o.session_cpu_cores = 10;  // more than the 8-core server holds

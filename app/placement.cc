@@ -328,6 +328,19 @@ void SessionPlacement::on_server_health(uint32_t server, bool up) {
   publish_queue();
 }
 
+void SessionPlacement::on_server_capacity(uint32_t server, uint32_t cpu_millicores,
+                                          uint32_t memory_mb) {
+  if (server >= scheduler_.server_count()) return;
+  const GameServerInfo& declared = runtime_.servers[server];
+  scheduler_.set_capacity(server, std::min(cpu_millicores, declared.cpu_millicores),
+                          std::min(memory_mb, declared.memory_mb));
+  bound_profiles();
+  std::vector<Placement> placed;  // it may have more room than it had
+  scheduler_.drain_queue(placed);
+  start_placed(placed);
+  publish_queue();
+}
+
 ProfileBound SessionPlacement::profile_bound() const {
   const Reservation most = scheduler_.largest_capacity();
   return {most.cpu_millicores / 1000.0, static_cast<double>(most.memory_mb)};

@@ -91,6 +91,13 @@ uint32_t Scheduler::add_server(ServerState server) {
 
 void Scheduler::set_server_up(uint32_t index, bool up) { servers_.at(index).up = up; }
 
+void Scheduler::set_capacity(uint32_t index, uint32_t cpu_millicores, uint32_t memory_mb) {
+  ServerState& s = servers_.at(index);
+  s.cpu_capacity_millicores = cpu_millicores;
+  s.memory_capacity_mb = memory_mb;
+  for (Waiting& w : queue_) fit(w.demand);
+}
+
 Reservation Scheduler::largest_capacity() const {
   Reservation most;
   for (const ServerState& s : servers_) {

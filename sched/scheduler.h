@@ -80,6 +80,9 @@ class Scheduler {
   // A down server takes no placements; its sessions are the caller's to release. Bringing a
   // server up does not place anything by itself: call drain_queue() after.
   void set_server_up(uint32_t index, bool up);
+  // A server's CPU and memory capacity changed (what it really has became known). Queued
+  // requests are fitted again (see submit); nothing is placed: call drain_queue() after.
+  void set_capacity(uint32_t index, uint32_t cpu_millicores, uint32_t memory_mb);
   // The largest CPU and the largest memory capacity among the servers that take sessions,
   // each on its own: the most any one session could be given.
   Reservation largest_capacity() const;

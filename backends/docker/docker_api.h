@@ -41,6 +41,7 @@ std::string normalize_image(std::string_view image);
 std::string url_encode(std::string_view s);
 
 HttpRequest ping(const Endpoint& e, uint32_t timeout_ms);
+HttpRequest info(const Endpoint& e);
 HttpRequest list_images(const Endpoint& e);
 HttpRequest pull_image(const Endpoint& e, std::string_view image, uint32_t timeout_ms);
 std::string create_body(const ContainerSpec& spec);
@@ -80,6 +81,13 @@ struct ContainerState {
   Health health = Health::kNone;  // kNone: the image has no HEALTHCHECK
 };
 std::optional<ContainerState> parse_inspect(std::string_view body);
+
+// GET /info: the engine's machine as its containers see it.
+struct EngineCapacity {
+  uint32_t cpu_millicores = 0;  // NCPU x 1000
+  uint32_t memory_mb = 0;       // MemTotal >> 20
+};
+std::optional<EngineCapacity> parse_info(std::string_view body);
 
 // GET /containers/{id}/stats?stream=false&one-shot=true. cpu_seconds from
 // cpu_stats.cpu_usage.total_usage; peak_memory_mb from memory_stats.max_usage, which only cgroup v1

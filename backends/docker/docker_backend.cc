@@ -273,8 +273,7 @@ void DockerBackend::create(Session& s) {
   spec.session_id_text = s.id_text;
   spec.player_id = s.player;
   spec.game_slug = s.game;
-  spec.cpu_millicores = s.cpu_millicores;
-  spec.memory_mb = s.memory_mb;
+  bound_limits(s, spec);
   call(s, Step::kCreate, docker_api::create_container(endpoint(s), spec),
        &DockerBackend::on_created);
 }

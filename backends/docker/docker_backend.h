@@ -21,7 +21,9 @@
 // seen for orphan_grace. Containers are also listed by label, the safety net: at start-up,
 // when an engine comes back or its stream opens again, every reconcile interval and on
 // recover(), with the same rules. recover() adopts a running container, also one whose start
-// the restart cut short (after its HEALTHCHECK says healthy, as a start does).
+// the restart cut short (after its HEALTHCHECK says healthy, as a start does). Each engine's
+// real CPUs and memory (GET /info) are read when it is first reached and whenever it comes
+// back: no limit is asked above them (docker_capacity.cc).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -145,8 +147,11 @@ class DockerBackend final : public Backend {
     uint32_t index = 0;
     docker_api::Endpoint endpoint;
     bool up = true;  // until a ping fails
+    // What the engine's machine has (GET /info), 0 until known; read again when it is back.
+    docker_api::EngineCapacity capacity;
+    bool capacity_current = false;  // read since it was last reached
     std::unordered_set<std::string> images;
-    HttpClient::RequestId ping = 0, listing = 0, image_listing = 0;
+    HttpClient::RequestId ping = 0, listing = 0, image_listing = 0, info = 0;
     uint64_t last_listing_ms = 0;
     uint64_t down_since_ms = 0;
     EngineTimer ping_timer;
@@ -220,6 +225,13 @@ class DockerBackend final : public Backend {
   // Drops the session (its call and timer cancelled); reports nothing.
   void forget(Session& s);
   static void on_session_timer(TimerNode* node);
+
+  // The engine's real capacity (docker_capacity.cc): read, reported to placement, and the
+  // bound on every container's limits.
+  void read_capacity(Engine& e);
+  void on_capacity(Engine& e, const HttpResponse& r);
+  // `spec`'s CPU and memory limits cut to what the session's engine has, when known.
+  void bound_limits(const Session& s, docker_api::ContainerSpec& spec) const;
 
   // Engines, listings, recovery (docker_reconcile.cc).
   void ping(Engine& e);

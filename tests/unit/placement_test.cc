@@ -507,6 +507,26 @@ TEST_F(PlacementTest, AProfileReadBackLargerThanEveryServerIsBoundedAndPlaceable
   EXPECT_EQ(server().cpu_reserved_millicores, 8000u);
 }
 
+TEST_F(PlacementTest, AServerSmallerThanDeclaredBoundsReservationsAndProfiles) {
+  SimOptions o = sim_options();
+  o.session_cpu_cores = 4;
+  use_backend(o);
+  place_running(1);
+  advance(kTenMinutesMs);
+  stop(1);
+  advance(0);
+  received();
+  ASSERT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 4.0);
+
+  // The machine has 2 cores and 64 GB; the fleet declared 8 cores and 16 GB.
+  placement_.on_server_capacity(0, 2000, 64'000);
+  EXPECT_EQ(server().cpu_capacity_millicores, 2000u);
+  EXPECT_EQ(server().memory_capacity_mb, 16'000u);
+  EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 2.0);
+  place(2);
+  EXPECT_EQ(server().cpu_reserved_millicores, 2000u);
+}
+
 TEST_F(PlacementTest, AnAdoptedSessionsStopTeachesTheProfileNothing) {
   // Its CPU figure covers time before the restart; the running time here does not.
   ActiveSession a;

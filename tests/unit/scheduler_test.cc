@@ -225,6 +225,22 @@ TEST(Scheduler, LargestCapacityIsEachFiguresMaximumOverServersThatTakeSessions) 
   EXPECT_EQ(most.memory_mb, 64000u);
 }
 
+TEST(Scheduler, ASmallerCapacityFitsTheQueuedRequestsAgain) {
+  Scheduler sched(4);
+  sched.add_server(make_server("a", 4, 16000, 8));
+  Placement first{}, p{};
+  ASSERT_EQ(sched.submit(request(1, 4, 100), &first), Outcome::kPlaced);
+  ASSERT_EQ(sched.submit(request(2, 4, 100), &p), Outcome::kQueued);
+  // The server turns out to have 2 cores: the queued request would fit nowhere any more.
+  sched.set_capacity(0, 2000, 16000);
+  EXPECT_EQ(sched.server(0).cpu_capacity_millicores, 2000u);
+  std::vector<Placement> placed;
+  sched.release(first.server, first.reserved, placed);
+  ASSERT_EQ(placed.size(), 1u);
+  EXPECT_EQ(placed[0].request_id, 2u);
+  EXPECT_EQ(placed[0].reserved.cpu_millicores, 2000u);
+}
+
 TEST(Scheduler, CancelRemovesOnlyQueuedRequests) {
   Scheduler sched(4);
   sched.add_server(make_server("a", 2, 16000, 8));

@@ -415,7 +415,11 @@ void DockerBackend::on_cpu_at_running(Session& s, HttpResponse&& r) {
   if (error == SessionError::kServerLost) return fail(s, error, "stats", &r);
   std::optional<docker_api::StatsFigures> f;
   if (r.status == 200) f = docker_api::parse_stats(r.body);
-  if (f && std::isfinite(f->cpu_seconds)) {
+  // Empty stats: it exited since the inspect (whose `die` event the start leaves to it).
+  if (f && std::isnan(f->cpu_seconds)) {
+    return fail(s, SessionError::kStartFailed, "exited", nullptr);
+  }
+  if (f) {
     s.cpu_at_running = f->cpu_seconds;
   } else {  // it runs all the same; its stop then reports the CPU of its start-up too
     log_warn("docker_stats_failed").kv("session", s.id_text).kv("error", why(r));

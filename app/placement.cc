@@ -89,7 +89,7 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
     }  // else reserved where on_relocated says it runs
     l.ran = !starting;
     l.recovering = true;
-    l.adopted = true;
+    l.adopted = l.ran;  // a start adopted goes through the start's own CPU read
     l.running_since_ms = now_ms_();
 
     const Game& game = runtime_.catalog.games()[s.game];

@@ -113,8 +113,8 @@ class SessionPlacement final : public BackendEvents {
     // the backend may not know the session before it has looked.
     bool recovering = false;
     bool stop_after_recovery = false;
-    // Adopted after a restart: its CPU figure covers time before running_since_ms, so it
-    // teaches the profile nothing.
+    // Running before a restart and adopted: its CPU figure covers time before
+    // running_since_ms, so it teaches the profile nothing.
     bool adopted = false;
   };
 

@@ -72,6 +72,33 @@ SimOptions sim_options() {
 
 Id128 session_id(uint64_t n) { return {0xabc, n}; }
 
+// Session n of alpha on the server, as the store had it at a restart.
+ActiveSession recovered(uint64_t n, SessionStatus status) {
+  ActiveSession a;
+  a.session.id = session_id(n);
+  a.session.player_id = "player-1";
+  a.session.game = kAlpha;
+  a.session.server = 0;
+  a.session.has_server = true;
+  a.session.status = status;
+  a.owner_shard = kShard;
+  return a;
+}
+
+// A backend that does nothing by itself: the test reports its events to placement.
+class SilentBackend final : public Backend {
+ public:
+  std::string_view name() const override { return "silent"; }
+  const std::vector<GameServerInfo>& servers() const override { return servers_; }
+  bool has_image(uint32_t, std::string_view) const override { return false; }
+  void start(const StartSpec&) override {}
+  void stop(const Id128&) override {}
+  void recover(std::vector<RecoveredSession>) override {}
+
+ private:
+  std::vector<GameServerInfo> servers_;
+};
+
 // A message the I/O core sent to the shard.
 struct Sent {
   uint16_t kind;
@@ -529,15 +556,7 @@ TEST_F(PlacementTest, AServerSmallerThanDeclaredBoundsReservationsAndProfiles) {
 
 TEST_F(PlacementTest, AnAdoptedSessionsStopTeachesTheProfileNothing) {
   // Its CPU figure covers time before the restart; the running time here does not.
-  ActiveSession a;
-  a.session.id = session_id(1);
-  a.session.player_id = "player-1";
-  a.session.game = kAlpha;
-  a.session.server = 0;
-  a.session.has_server = true;
-  a.session.status = SessionStatus::kRunning;
-  a.owner_shard = kShard;
-  placement_.recover({a});
+  placement_.recover({recovered(1, SessionStatus::kRunning)});
   ASSERT_EQ(received().back().kind, kMsgSessionRunning);
   advance(kTenMinutesMs);
   stop(1);
@@ -545,6 +564,21 @@ TEST_F(PlacementTest, AnAdoptedSessionsStopTeachesTheProfileNothing) {
   ASSERT_EQ(received().back().kind, kMsgSessionStopped);
   EXPECT_EQ(placement_.profile(kAlpha).cpu_samples, 0u);
   EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 1.0);
+}
+
+TEST_F(PlacementTest, AStartAdoptedAfterARestartTeachesLikeAnyStart) {
+  // A launch in flight at the restart whose container runs: the backend finishes its start,
+  // CPU read and all, so its window is as good as any other.
+  SilentBackend backend;
+  placement_.attach(backend);
+  placement_.recover({recovered(1, SessionStatus::kStarting)});
+  placement_.on_running(session_id(1));
+  ASSERT_EQ(received().back().kind, kMsgSessionRunning);
+  advance(kTenMinutesMs);
+  stop(1);
+  placement_.on_stopped(session_id(1), SessionFigures{300.0, 768, 0, SaveError::kNone, 600'000});
+  EXPECT_EQ(placement_.profile(kAlpha).cpu_samples, 1u);
+  EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 0.5);
 }
 
 TEST_F(PlacementTest, EndedSessionIsForgottenAfterRetention) {

@@ -96,6 +96,12 @@ void DurableWrites::session_status(const GameSession& s, const std::string* own_
     intent_.number(s.cpu_seconds).number(s.peak_memory_mb);
   }
   intent_.text_or_null(own_url ? std::string_view(*own_url) : "", own_url != nullptr);
+  // Never before its start (CHECK running_at >= started_at), whatever the wall clock did.
+  if (s.running_ms != 0) {
+    intent_.integer(std::max(s.running_ms, s.started_ms));
+  } else {
+    intent_.null();
+  }
 }
 
 uint64_t DurableWrites::status(const GameSession& s, const std::string* own_url) {

@@ -92,6 +92,7 @@ bool PlayerApi::on_message(uint16_t kind, const void* payload, uint32_t len) {
       }
       if (s->status == SessionStatus::kStarting) {
         sessions_.set_status(*s, SessionStatus::kRunning);
+        s->running_ms = reactor_.clock().unix_ms;  // the billed time starts
         s->server = m.server;
         if (durable()) {
           auto url = session_urls_.find(s->id);

@@ -89,6 +89,7 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
     }  // else reserved where on_relocated says it runs
     l.ran = !starting;
     l.recovering = true;
+    l.adopted = l.ran;  // a start adopted goes through the start's own CPU read
     l.running_since_ms = now_ms_();
 
     const Game& game = runtime_.catalog.games()[s.game];
@@ -120,6 +121,7 @@ void SessionPlacement::restore_profiles(const std::vector<LoadedProfile>& profil
     r.cpu_samples = p.cpu_samples;
     r.memory_samples = p.memory_samples;
   }
+  bound_profiles();
 }
 
 bool SessionPlacement::on_message(uint32_t from, uint16_t kind, const void* payload, uint32_t len) {
@@ -286,14 +288,23 @@ void SessionPlacement::on_start_failed(const Id128& session, SessionError error)
 void SessionPlacement::on_stopped(const Id128& session, const SessionFigures& figures) {
   Launch* l = find(session);
   if (l == nullptr || l->state == State::kQueued || l->state == State::kEnded) return;
-  if (l->ran) {
-    const uint64_t end = l->state == State::kStopping ? l->stop_requested_ms : now_ms_();
-    const double seconds = static_cast<double>(end - l->running_since_ms) / 1000.0;
-    update(profiles_[l->game], figures.cpu_seconds, seconds, figures.peak_memory_mb);
-    if (on_profile_) on_profile_(l->game, profiles_[l->game]);
-  }
+  if (l->ran && !l->adopted) learn(*l, figures);
   end_stopped(*l, figures);
   release(*l);
+}
+
+void SessionPlacement::learn(const Launch& launch, const SessionFigures& figures) {
+  // The window the CPU figure covers: from running to the stop request, unless the backend
+  // measured it up to another moment.
+  const uint64_t end = launch.state == State::kStopping ? launch.stop_requested_ms : now_ms_();
+  const uint64_t window_ms =
+      figures.cpu_window_ms != 0 ? figures.cpu_window_ms : end - launch.running_since_ms;
+  ProfileSample sample;
+  sample.cpu_seconds = figures.cpu_seconds;
+  sample.running_seconds = static_cast<double>(window_ms) / 1000.0;
+  sample.peak_memory_mb = figures.peak_memory_mb;
+  ResourceProfile& profile = profiles_[launch.game];
+  if (update(profile, sample, profile_bound()) && on_profile_) on_profile_(launch.game, profile);
 }
 
 void SessionPlacement::on_lost(const Id128& session, SessionError error) {
@@ -315,6 +326,31 @@ void SessionPlacement::on_server_health(uint32_t server, bool up) {
   scheduler_.drain_queue(placed);
   start_placed(placed);
   publish_queue();
+}
+
+void SessionPlacement::on_server_capacity(uint32_t server, uint32_t cpu_millicores,
+                                          uint32_t memory_mb) {
+  if (server >= scheduler_.server_count()) return;
+  const GameServerInfo& declared = runtime_.servers[server];
+  scheduler_.set_capacity(server, std::min(cpu_millicores, declared.cpu_millicores),
+                          std::min(memory_mb, declared.memory_mb));
+  bound_profiles();
+  std::vector<Placement> placed;  // it may have more room than it had
+  scheduler_.drain_queue(placed);
+  start_placed(placed);
+  publish_queue();
+}
+
+ProfileBound SessionPlacement::profile_bound() const {
+  const Reservation most = scheduler_.largest_capacity();
+  return {most.cpu_millicores / 1000.0, static_cast<double>(most.memory_mb)};
+}
+
+void SessionPlacement::bound_profiles() {
+  const ProfileBound most = profile_bound();
+  for (uint32_t game = 0; game < profiles_.size(); ++game) {
+    if (bound(profiles_[game], most) && on_profile_) on_profile_(game, profiles_[game]);
+  }
 }
 
 SessionPlacement::Launch& SessionPlacement::add_launch(const Id128& session, const Id128& save_slot,

@@ -3,7 +3,8 @@
 // kMsgStopSession into scheduler decisions and backend calls, and the backend's events into
 // kMsgSessionPhase / Running / Failed / Stopped to the session's owner shard. It owns the
 // Scheduler (the fleet's capacity and image caches), each game's ResourceProfile (EMA of the
-// figures of its stopped sessions) and the launch queue timeout.
+// figures of its stopped sessions, learnt over the time from running to the stop and bounded
+// by the largest server) and the launch queue timeout.
 //
 // Every session it was asked to place gets exactly one final message, Failed or Stopped.
 // A stop that arrives after that is answered with Stopped again, carrying the figures kept
@@ -53,7 +54,8 @@ class SessionPlacement final : public BackendEvents {
   // recovers_unplaced_starts() (reserved once it reports where they run, on_relocated); the
   // others are failed (kStartFailed when starting, else kServerLost).
   void recover(const std::vector<ActiveSession>& active);
-  // Profiles read back from the database at start.
+  // Profiles read back from the database at start, bounded as learnt ones are (a profile
+  // written by an older version may be larger than every server).
   void restore_profiles(const std::vector<LoadedProfile>& profiles);
   // Called after a game's profile took a new sample (to persist it).
   using ProfileListener = std::function<void(uint32_t game, const ResourceProfile& profile)>;
@@ -79,6 +81,9 @@ class SessionPlacement final : public BackendEvents {
   void on_stopped(const Id128& session, const SessionFigures& figures) override;
   void on_lost(const Id128& session, SessionError error) override;
   void on_server_health(uint32_t server, bool up) override;
+  // What the server really has: its capacity becomes the smaller of this and what the fleet
+  // declares, and the learnt profiles are bounded by it.
+  void on_server_capacity(uint32_t server, uint32_t cpu_millicores, uint32_t memory_mb) override;
 
  private:
   static constexpr uint32_t kNoServer = UINT32_MAX;
@@ -108,6 +113,9 @@ class SessionPlacement final : public BackendEvents {
     // the backend may not know the session before it has looked.
     bool recovering = false;
     bool stop_after_recovery = false;
+    // Running before a restart and adopted: its CPU figure covers time before
+    // running_since_ms, so it teaches the profile nothing.
+    bool adopted = false;
   };
 
   void place(const void* payload, uint32_t len);
@@ -131,6 +139,12 @@ class SessionPlacement final : public BackendEvents {
   void sync_image(uint32_t server, uint32_t image_id);
   // launches_accepted and the queue gauge, after anything that may change the queue.
   void publish_queue();
+  // What the largest server can hold: the most a learnt figure may be.
+  ProfileBound profile_bound() const;
+  // Bounds every game's learnt figures, persisting those that changed.
+  void bound_profiles();
+  // Folds an ended session's figures into its game's profile (persisted when it learnt).
+  void learn(const Launch& launch, const SessionFigures& figures);
 
   static void on_timer(TimerNode* node);
 

@@ -79,6 +79,13 @@ class BackendEvents {
   // A running session was lost without a stop (server or container gone).
   virtual void on_lost(const Id128& session, SessionError error) = 0;
   virtual void on_server_health(uint32_t server, bool up) = 0;
+  // What a server really has, from a backend that can ask (Docker's /info), when it is first
+  // reached and whenever it comes back. Nothing beyond it is ever reserved or asked for.
+  virtual void on_server_capacity(uint32_t server, uint32_t cpu_millicores, uint32_t memory_mb) {
+    (void)server;
+    (void)cpu_millicores;
+    (void)memory_mb;
+  }
 };
 
 class Backend {

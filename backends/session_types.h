@@ -45,10 +45,13 @@ std::string_view save_error_message(SaveError e);
 
 // What a stop measured. NaN means the backend could not tell (never a made-up zero).
 struct SessionFigures {
-  double cpu_seconds = 0;
+  double cpu_seconds = 0;  // used while running
   double peak_memory_mb = 0;
   uint64_t save_bytes = 0;                  // size of the save data persisted to the slot
   SaveError save_error = SaveError::kNone;  // the save data was not persisted, and why
+  // The running time cpu_seconds covers, when the backend measured it at another moment than
+  // the stop request (Docker: at the engine's next stats tick). 0: running to the stop request.
+  uint32_t cpu_window_ms = 0;
 };
 
 }  // namespace ringside

@@ -34,6 +34,11 @@ void count_pass(uint32_t& bypassed) {
   if (bypassed < std::numeric_limits<uint32_t>::max()) ++bypassed;
 }
 
+// How much of `wanted` is left in `kept` (1: all of it).
+double kept_fraction(uint32_t kept, uint32_t wanted) {
+  return wanted == 0 ? 1.0 : static_cast<double>(kept) / static_cast<double>(wanted);
+}
+
 uint32_t give_back(uint32_t reserved, uint32_t amount) {
   assert(amount <= reserved && "released more than was reserved");
   return reserved - std::min(reserved, amount);
@@ -86,6 +91,43 @@ uint32_t Scheduler::add_server(ServerState server) {
 
 void Scheduler::set_server_up(uint32_t index, bool up) { servers_.at(index).up = up; }
 
+void Scheduler::set_capacity(uint32_t index, uint32_t cpu_millicores, uint32_t memory_mb) {
+  ServerState& s = servers_.at(index);
+  s.cpu_capacity_millicores = cpu_millicores;
+  s.memory_capacity_mb = memory_mb;
+  for (Waiting& w : queue_) fit(w.demand);
+}
+
+Reservation Scheduler::largest_capacity() const {
+  Reservation most;
+  for (const ServerState& s : servers_) {
+    if (s.slot_capacity == 0) continue;
+    most.cpu_millicores = std::max(most.cpu_millicores, s.cpu_capacity_millicores);
+    most.memory_mb = std::max(most.memory_mb, s.memory_capacity_mb);
+  }
+  return most;
+}
+
+bool Scheduler::fit(Reservation& demand) const {
+  Reservation best;
+  double best_kept = -1;
+  for (const ServerState& s : servers_) {
+    if (s.slot_capacity == 0) continue;
+    if (s.could_hold(demand)) return true;
+    const Reservation cut{std::min(demand.cpu_millicores, s.cpu_capacity_millicores),
+                          std::min(demand.memory_mb, s.memory_capacity_mb)};
+    const double kept = std::min(kept_fraction(cut.cpu_millicores, demand.cpu_millicores),
+                                 kept_fraction(cut.memory_mb, demand.memory_mb));
+    if (kept > best_kept) {
+      best = cut;
+      best_kept = kept;
+    }
+  }
+  if (best_kept < 0) return false;
+  demand = best;
+  return true;
+}
+
 uint32_t Scheduler::choose(const std::vector<uint32_t>& candidates, uint32_t image_id,
                            Reservation demand) const {
   uint32_t best = kNone;
@@ -108,8 +150,8 @@ uint32_t Scheduler::choose(const std::vector<uint32_t>& candidates, uint32_t ima
 }
 
 Scheduler::Outcome Scheduler::submit(const PlacementRequest& request, Placement* placed) {
-  const Reservation demand = reservation_for(request.profile);
-  if (!any_server_could_hold(demand, /*up_only=*/false)) return Outcome::kRejected;
+  Reservation demand = reservation_for(request.profile);
+  if (!fit(demand)) return Outcome::kRejected;
 
   const bool held = std::any_of(queue_.begin(), queue_.end(),
                                 [this](const Waiting& w) { return holds_queue(w); });
@@ -178,7 +220,9 @@ void Scheduler::collect_open_servers() {
 
 Placement Scheduler::adopt(uint64_t request_id, uint32_t image_id, const ResourceProfile& profile,
                            uint32_t server) {
-  return place(request_id, image_id, reservation_for(profile), server);
+  Reservation demand = reservation_for(profile);
+  fit(demand);
+  return place(request_id, image_id, demand, server);
 }
 
 Placement Scheduler::place(uint64_t request_id, uint32_t image_id, Reservation demand,
@@ -190,14 +234,13 @@ Placement Scheduler::place(uint64_t request_id, uint32_t image_id, Reservation d
   return {request_id, index, s.has_image(image_id), demand};
 }
 
-bool Scheduler::any_server_could_hold(Reservation demand, bool up_only) const {
-  return std::any_of(servers_.begin(), servers_.end(), [&](const ServerState& s) {
-    return (s.up || !up_only) && s.could_hold(demand);
-  });
+bool Scheduler::any_up_server_could_hold(Reservation demand) const {
+  return std::any_of(servers_.begin(), servers_.end(),
+                     [&](const ServerState& s) { return s.up && s.could_hold(demand); });
 }
 
 bool Scheduler::holds_queue(const Waiting& waiting) const {
-  return waiting.bypassed >= max_bypass_ && any_server_could_hold(waiting.demand, true);
+  return waiting.bypassed >= max_bypass_ && any_up_server_could_hold(waiting.demand);
 }
 
 }  // namespace ringside

@@ -80,13 +80,23 @@ class Scheduler {
   // A down server takes no placements; its sessions are the caller's to release. Bringing a
   // server up does not place anything by itself: call drain_queue() after.
   void set_server_up(uint32_t index, bool up);
+  // A server's CPU and memory capacity changed (what it really has became known). Queued
+  // requests are fitted again (see submit); nothing is placed: call drain_queue() after.
+  void set_capacity(uint32_t index, uint32_t cpu_millicores, uint32_t memory_mb);
+  // The largest CPU and the largest memory capacity among the servers that take sessions,
+  // each on its own: the most any one session could be given.
+  Reservation largest_capacity() const;
 
   enum class Outcome { kPlaced, kQueued, kRejected };
 
   // kPlaced: *placed is filled in and the server's capacity reserved. kQueued: no server fits
   // now (or the queue is held for an older request that was passed too often, see
-  // drain_queue) and the queue has room. kRejected: the queue is full, or no server, even empty and
-  // up, could ever hold the request.
+  // drain_queue) and the queue has room. kRejected: the queue is full, or there is no server
+  // that takes sessions.
+  //
+  // A profile larger than every server is not refused: the demand is cut, figure by figure,
+  // to what the server that keeps the most of it could hold empty. A game is never made
+  // unplaceable by its size, declared or learnt; it gets a whole server at most.
   //
   // Choice: among the servers that are up and fit, those that have the image come first;
   // among those, the one left with the most free room after the placement — the largest
@@ -141,7 +151,9 @@ class Scheduler {
   // request; placements during the pass only shrink the real list, and choose() re-checks.
   void collect_open_servers();
   Placement place(uint64_t request_id, uint32_t image_id, Reservation demand, uint32_t index);
-  bool any_server_could_hold(Reservation demand, bool up_only) const;
+  // Cuts `demand` as submit() says; false when no server takes sessions at all.
+  bool fit(Reservation& demand) const;
+  bool any_up_server_could_hold(Reservation demand) const;
   // Whether this waiting request stops everything queued behind it.
   bool holds_queue(const Waiting& waiting) const;
 

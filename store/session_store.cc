@@ -85,6 +85,7 @@ uint32_t SessionStore::restore(uint32_t player, const LoadedSession& loaded) {
   s.error = loaded.error;
   s.end_reason = loaded.end_reason;
   s.started_ms = loaded.started_ms;
+  s.running_ms = loaded.running_ms;
   s.ended_ms = loaded.ended_ms;
   s.last_keepalive_ms = loaded.last_keepalive_ms;
   s.cpu_seconds = loaded.cpu_seconds;

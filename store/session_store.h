@@ -55,9 +55,10 @@ struct GameSession : TimerNode {  // the node is its idle-reclaim timer
   StartPhase phase = StartPhase::kQueued;
   SessionError error = SessionError::kNone;
   EndReason end_reason = EndReason::kNone;
-  bool kept_alive = false;  // since the last take_kept_alive()
+  bool kept_alive = false;                  // since the last take_kept_alive()
   SaveError save_error = SaveError::kNone;  // a stop that could not keep the save data
-  int64_t started_ms = 0;
+  int64_t started_ms = 0;                   // the launch
+  int64_t running_ms = 0;                   // when it became running; 0: it never ran
   int64_t ended_ms = 0;
   int64_t last_keepalive_ms = 0;
   double cpu_seconds = 0;
@@ -67,7 +68,13 @@ struct GameSession : TimerNode {  // the node is its idle-reclaim timer
     return status == SessionStatus::kStarting || status == SessionStatus::kRunning ||
            status == SessionStatus::kStopping;
   }
-  int64_t duration_ms(int64_t now_ms) const { return (ended_ms ? ended_ms : now_ms) - started_ms; }
+  // The time it was running, from `running` to its end (or now): what a player is billed
+  // for. Queueing, the pull and the start are not play (docs/decisions.md).
+  int64_t duration_ms(int64_t now_ms) const {
+    if (running_ms == 0) return 0;
+    const int64_t end = ended_ms ? ended_ms : now_ms;
+    return end > running_ms ? end - running_ms : 0;  // a wall clock stepped back: nothing
+  }
 };
 
 class SessionStore {

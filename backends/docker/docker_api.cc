@@ -101,6 +101,8 @@ HttpRequest ping(const Endpoint& e, uint32_t timeout_ms) {
   return r;
 }
 
+HttpRequest info(const Endpoint& e) { return request(e, "GET", "/info"); }
+
 HttpRequest list_images(const Endpoint& e) { return request(e, "GET", "/images/json"); }
 
 HttpRequest pull_image(const Endpoint& e, std::string_view image, uint32_t timeout_ms) {
@@ -165,7 +167,7 @@ HttpRequest inspect_container(const Endpoint& e, std::string_view id) {
 }
 
 HttpRequest container_stats(const Endpoint& e, std::string_view id) {
-  return request(e, "GET", container_path(id, "/stats?stream=false"));
+  return request(e, "GET", container_path(id, "/stats?stream=false&one-shot=true"));
 }
 
 HttpRequest stop_container(const Endpoint& e, std::string_view id, uint32_t grace_s) {
@@ -257,6 +259,20 @@ std::optional<ContainerState> parse_inspect(std::string_view body) {
                                          : Health::kNone;  // "none": no check to wait for
   }
   return out;
+}
+
+std::optional<EngineCapacity> parse_info(std::string_view body) {
+  std::optional<simdjson::dom::element> root = parse_json(body);
+  uint64_t cpus = 0, memory_bytes = 0;
+  if (!root || (*root)["NCPU"].get_uint64().get(cpus) != simdjson::SUCCESS ||
+      (*root)["MemTotal"].get_uint64().get(memory_bytes) != simdjson::SUCCESS || cpus == 0 ||
+      (memory_bytes >> 20) == 0) {
+    return std::nullopt;
+  }
+  EngineCapacity c;
+  c.cpu_millicores = static_cast<uint32_t>(std::min<uint64_t>(cpus * 1000, UINT32_MAX));
+  c.memory_mb = static_cast<uint32_t>(std::min<uint64_t>(memory_bytes >> 20, UINT32_MAX));
+  return c;
 }
 
 std::optional<StatsFigures> parse_stats(std::string_view body) {

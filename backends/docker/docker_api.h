@@ -41,6 +41,7 @@ std::string normalize_image(std::string_view image);
 std::string url_encode(std::string_view s);
 
 HttpRequest ping(const Endpoint& e, uint32_t timeout_ms);
+HttpRequest info(const Endpoint& e);
 HttpRequest list_images(const Endpoint& e);
 HttpRequest pull_image(const Endpoint& e, std::string_view image, uint32_t timeout_ms);
 std::string create_body(const ContainerSpec& spec);
@@ -49,6 +50,8 @@ HttpRequest put_archive(const Endpoint& e, std::string_view id, std::string_view
                         std::string tar);
 HttpRequest start_container(const Endpoint& e, std::string_view id);
 HttpRequest inspect_container(const Endpoint& e, std::string_view id);
+// One sample (one-shot, API 1.41): answered at the engine's next stats collection, at once on
+// an engine that collected none in the last second, instead of after two collections.
 HttpRequest container_stats(const Endpoint& e, std::string_view id);
 HttpRequest stop_container(const Endpoint& e, std::string_view id, uint32_t grace_s);
 HttpRequest get_archive(const Endpoint& e, std::string_view id, std::string_view path);
@@ -79,8 +82,16 @@ struct ContainerState {
 };
 std::optional<ContainerState> parse_inspect(std::string_view body);
 
-// GET /containers/{id}/stats?stream=false. cpu_seconds from cpu_stats.cpu_usage.total_usage;
-// peak_memory_mb from memory_stats.max_usage, which only cgroup v1 has: NaN on cgroup v2.
+// GET /info: the engine's machine as its containers see it.
+struct EngineCapacity {
+  uint32_t cpu_millicores = 0;  // NCPU x 1000
+  uint32_t memory_mb = 0;       // MemTotal >> 20
+};
+std::optional<EngineCapacity> parse_info(std::string_view body);
+
+// GET /containers/{id}/stats?stream=false&one-shot=true. cpu_seconds from
+// cpu_stats.cpu_usage.total_usage; peak_memory_mb from memory_stats.max_usage, which only cgroup v1
+// has: NaN on cgroup v2.
 struct StatsFigures {
   double cpu_seconds = 0;
   double peak_memory_mb = 0;

@@ -2,6 +2,7 @@
 // path (stats, stop, save out, remove). Engines and listings are in docker_reconcile.cc.
 #include "backends/docker/docker_backend.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -272,8 +273,7 @@ void DockerBackend::create(Session& s) {
   spec.session_id_text = s.id_text;
   spec.player_id = s.player;
   spec.game_slug = s.game;
-  spec.cpu_millicores = s.cpu_millicores;
-  spec.memory_mb = s.memory_mb;
+  bound_limits(s, spec);
   call(s, Step::kCreate, docker_api::create_container(endpoint(s), spec),
        &DockerBackend::on_created);
 }
@@ -391,7 +391,7 @@ void DockerBackend::on_inspected(Session& s, HttpResponse&& r) {
   switch (state->health) {
     case Health::kNone:
     case Health::kHealthy:
-      return became_running(s);
+      return read_cpu_at_running(s);
     case Health::kUnhealthy:
       return fail(s, SessionError::kStartFailed, "unhealthy", nullptr);
     case Health::kStarting:
@@ -401,6 +401,30 @@ void DockerBackend::on_inspected(Session& s, HttpResponse&& r) {
       timers_.arm(&s.timer, reactor_.now_ms() + options_.health_poll_ms);
       return;
   }
+}
+
+void DockerBackend::read_cpu_at_running(Session& s) {
+  // Still the start (a stop now abandons it): once known, `running` is reported.
+  call(s, Step::kHealth, docker_api::container_stats(endpoint(s), s.container),
+       &DockerBackend::on_cpu_at_running);
+}
+
+void DockerBackend::on_cpu_at_running(Session& s, HttpResponse&& r) {
+  if (s.stop_requested) return abandon(s);
+  const SessionError error = start_error(r);
+  if (error == SessionError::kServerLost) return fail(s, error, "stats", &r);
+  std::optional<docker_api::StatsFigures> f;
+  if (r.status == 200) f = docker_api::parse_stats(r.body);
+  // Empty stats: it exited since the inspect (whose `die` event the start leaves to it).
+  if (f && std::isnan(f->cpu_seconds)) {
+    return fail(s, SessionError::kStartFailed, "exited", nullptr);
+  }
+  if (f) {
+    s.cpu_at_running = f->cpu_seconds;
+  } else {  // it runs all the same; its stop then reports the CPU of its start-up too
+    log_warn("docker_stats_failed").kv("session", s.id_text).kv("error", why(r));
+  }
+  became_running(s);
 }
 
 void DockerBackend::became_running(Session& s) {
@@ -442,7 +466,13 @@ void DockerBackend::on_stats(Session& s, HttpResponse&& r) {
   std::optional<docker_api::StatsFigures> f;
   if (r.status == 200) f = docker_api::parse_stats(r.body);
   if (!f) log_warn("docker_stats_failed").kv("session", s.id_text).kv("error", why(r));
-  s.figures.cpu_seconds = f ? f->cpu_seconds : kUnknown;
+  // Only what it used while running: start-up is the platform's, not the player's or game's.
+  const double used = f ? f->cpu_seconds - s.cpu_at_running : kUnknown;
+  s.figures.cpu_seconds = used < 0 ? 0 : used;  // NaN stays unknown
+  // Read at the engine's stats tick, up to a second after the stop was asked for: that is the
+  // end of the window the CPU covers.
+  s.figures.cpu_window_ms =
+      static_cast<uint32_t>(std::min<uint64_t>(reactor_.now_ms() - s.running_since_ms, UINT32_MAX));
   s.figures.peak_memory_mb = f ? f->peak_memory_mb : kUnknown;
   call(s, Step::kStopContainer,
        docker_api::stop_container(endpoint(s), s.container, options_.stop_grace_s),

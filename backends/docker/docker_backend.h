@@ -5,7 +5,8 @@
 // A session goes: pull (only when the engine lacks the image; one pull per engine and image,
 // shared by every launch waiting for it) -> create (labels ringside.session/player/game, memory
 // and CPU limits) -> put the slot's save data in -> start -> running (after the image's
-// HEALTHCHECK says healthy, when it has one). Stop: stats (CPU seconds, peak memory), stop with
+// HEALTHCHECK says healthy, when it has one, and its CPU so far is read, so that the stop
+// reports only what it used while running). Stop: stats (CPU seconds, peak memory), stop with
 // a grace period, copy the save directory out to the save root, remove. A stop before running
 // removes whatever was created and reports zero figures, as the simulated fleet does. A stop
 // on an engine that is down (or that stops answering during the stop) ends the session lost
@@ -20,7 +21,9 @@
 // seen for orphan_grace. Containers are also listed by label, the safety net: at start-up,
 // when an engine comes back or its stream opens again, every reconcile interval and on
 // recover(), with the same rules. recover() adopts a running container, also one whose start
-// the restart cut short (after its HEALTHCHECK says healthy, as a start does).
+// the restart cut short (after its HEALTHCHECK says healthy, as a start does). Each engine's
+// real CPUs and memory (GET /info) are read when it is first reached and whenever it comes
+// back: no limit is asked above them (docker_capacity.cc).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -85,7 +88,7 @@ class DockerBackend final : public Backend {
     kCreate,
     kPutSave,  // the slot's file read and checked (helper thread), then the PUT
     kStart,
-    kHealth,
+    kHealth,  // inspected until healthy, then its CPU so far read
     kRunning,
     kStats,
     kStopContainer,
@@ -123,6 +126,9 @@ class DockerBackend final : public Backend {
     HttpClient::RequestId request = 0;  // the step's call in flight, 0 when none
     SessionTimer timer;                 // health polls, deferred reports
     uint64_t running_since_ms = 0;
+    // CPU seconds the container had used when it became running (start-up), taken off the
+    // stop's figure. 0 when not known (adopted after a restart, or the engine did not say).
+    double cpu_at_running = 0;
     uint64_t start_deadline_ms = 0;
     End end = End::kStopped;
     SessionError error = SessionError::kNone;
@@ -141,8 +147,11 @@ class DockerBackend final : public Backend {
     uint32_t index = 0;
     docker_api::Endpoint endpoint;
     bool up = true;  // until a ping fails
+    // What the engine's machine has (GET /info), 0 until known; read again when it is back.
+    docker_api::EngineCapacity capacity;
+    bool capacity_current = false;  // read since it was last reached
     std::unordered_set<std::string> images;
-    HttpClient::RequestId ping = 0, listing = 0, image_listing = 0;
+    HttpClient::RequestId ping = 0, listing = 0, image_listing = 0, info = 0;
     uint64_t last_listing_ms = 0;
     uint64_t down_since_ms = 0;
     EngineTimer ping_timer;
@@ -188,6 +197,9 @@ class DockerBackend final : public Backend {
   void on_started(Session& s, HttpResponse&& r);
   void check_health(Session& s);
   void on_inspected(Session& s, HttpResponse&& r);
+  // The container's CPU so far (its start-up), the start of its running window; then running.
+  void read_cpu_at_running(Session& s);
+  void on_cpu_at_running(Session& s, HttpResponse&& r);
   void became_running(Session& s);
   // A start step failed: remove what was created, then on_start_failed(error).
   void fail(Session& s, SessionError error, std::string_view step, const HttpResponse* r);
@@ -213,6 +225,13 @@ class DockerBackend final : public Backend {
   // Drops the session (its call and timer cancelled); reports nothing.
   void forget(Session& s);
   static void on_session_timer(TimerNode* node);
+
+  // The engine's real capacity (docker_capacity.cc): read, reported to placement, and the
+  // bound on every container's limits.
+  void read_capacity(Engine& e);
+  void on_capacity(Engine& e, const HttpResponse& r);
+  // `spec`'s CPU and memory limits cut to what the session's engine has, when known.
+  void bound_limits(const Session& s, docker_api::ContainerSpec& spec) const;
 
   // Engines, listings, recovery (docker_reconcile.cc).
   void ping(Engine& e);

@@ -26,6 +26,7 @@ void DockerBackend::on_ping(Engine& e, const HttpResponse& r) {
         .kv("error", r.status == 0 ? r.error : "HTTP " + std::to_string(r.status));
     engine_down(e);
   }
+  if (e.up) read_capacity(e);  // first reached, or back: what its machine has
   const uint64_t now = reactor_.now_ms();
   if (e.up && now - e.last_listing_ms >= options_.reconcile_interval_ms) list_containers(e);
   timers_.arm(&e.ping_timer, now + options_.ping_interval_ms);
@@ -57,6 +58,7 @@ void DockerBackend::lose_stops(Engine& e) {
 
 void DockerBackend::engine_back(Engine& e) {
   e.up = true;
+  e.capacity_current = false;  // it may be another machine now
   timers_.cancel(&e.lost_timer);
   log_info("docker_engine_up")
       .kv("server", servers_[e.index].name)

@@ -47,6 +47,7 @@ struct LoadedSession {
   SessionError error = SessionError::kNone;
   EndReason end_reason = EndReason::kNone;
   int64_t started_ms = 0;
+  int64_t running_ms = 0;  // 0: it never ran
   int64_t ended_ms = 0;
   int64_t last_keepalive_ms = 0;
   double cpu_seconds = 0;

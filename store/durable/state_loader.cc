@@ -215,6 +215,7 @@ class RowReader {
     s->cpu_seconds = number_or_nan(r, i, 13);
     s->peak_memory_mb = number_or_nan(r, i, 14);
     if (!null_at(r, i, 15)) s->server_url = text(r, i, 15);
+    s->running_ms = null_at(r, i, 16) ? 0 : integer(r, i, 16);
     return true;
   }
 
@@ -232,7 +233,10 @@ constexpr const char* kSlotColumns =
 constexpr const char* kSessionColumns =
     "id, player_id, shard, game_slug, save_slot_id, status, phase, server,"
     " " RS_MS("started_at") ", " RS_MS("last_keepalive_at") ", " RS_MS("ended_at") ","
-    " end_reason, error_code, cpu_seconds, peak_memory_mb, server_url";
+    " end_reason, error_code, cpu_seconds, peak_memory_mb, server_url,"
+    // Rows from before 0004 have no running_at: those that ran (they have a server) count
+    // from their launch, as they were billed then.
+    " " RS_MS("COALESCE(running_at, CASE WHEN server IS NOT NULL THEN started_at END)");
 constexpr const char* kActive = "status IN ('starting', 'running', 'stopping')";
 
 // Runs `query` through a cursor in the open transaction, calling row(result, index) for every

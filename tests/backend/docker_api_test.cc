@@ -62,6 +62,10 @@ TEST(DockerApi, ContainerCalls) {
   EXPECT_EQ(api::get_archive(e, "abc", "/save").url,
             "http://h:1/v1.41/containers/abc/archive?path=%2Fsave");
   EXPECT_EQ(api::remove_container(e, "abc").method, "DELETE");
+  // One sample: the engine would otherwise wait for a second collection.
+  EXPECT_EQ(api::container_stats(e, "abc").url,
+            "http://h:1/v1.41/containers/abc/stats?stream=false&one-shot=true");
+  EXPECT_EQ(api::info(e).url, "http://h:1/v1.41/info");
   EXPECT_EQ(api::list_session_containers(e).url,
             "http://h:1/v1.41/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ringside."
             "session%22%5D%7D");
@@ -125,6 +129,17 @@ TEST(DockerApi, StatsOnCgroupV2HaveNoPeak) {
   EXPECT_DOUBLE_EQ(f->cpu_seconds, 0.5);
   EXPECT_TRUE(std::isnan(f->peak_memory_mb));
   EXPECT_FALSE(api::parse_stats(R"({"memory_stats":{}})"));
+}
+
+TEST(DockerApi, InfoGivesTheMachinesCpusAndMemory) {
+  auto c = api::parse_info(R"({"ID":"x","NCPU":2,"MemTotal":25275875328,"Name":"d1"})");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->cpu_millicores, 2000u);
+  EXPECT_EQ(c->memory_mb, 24104u);  // 25 275 875 328 bytes, whole MiB
+  EXPECT_FALSE(api::parse_info(R"({"NCPU":0,"MemTotal":1048576})"));
+  EXPECT_FALSE(api::parse_info(R"({"NCPU":2})"));
+  EXPECT_FALSE(api::parse_info(R"({"NCPU":"2","MemTotal":1048576})"));
+  EXPECT_FALSE(api::parse_info("not json"));
 }
 
 TEST(DockerApi, ContainerListByLabel) {

@@ -1,7 +1,8 @@
 // Every JSON answer parser of backends/docker/docker_api.h on any bytes, as an engine (or
 // whatever answers on its socket) could send them. Invariants: nothing crashes, and what the
 // parsers return keeps their promises (no untagged image, a created id is never empty, CPU
-// seconds are positive or unknown, a peak is not negative, an event names its container).
+// seconds are positive or unknown, a peak is not negative, an event names its container, an
+// engine has CPUs and memory).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -30,6 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!std::isnan(f->cpu_seconds) && !(f->cpu_seconds > 0)) abort();
     if (!std::isnan(f->peak_memory_mb) && f->peak_memory_mb < 0) abort();
   }
+  if (auto c = api::parse_info(body); c && (c->cpu_millicores == 0 || c->memory_mb == 0)) abort();
   (void)api::parse_container_list(body);
   if (auto event = api::parse_container_event(body); event && event->id.empty()) abort();
   const std::string message = api::error_message(body);

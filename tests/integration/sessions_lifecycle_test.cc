@@ -85,6 +85,25 @@ TEST_F(SessionsLifecycleTest, StopAnswersTheFiguresAndTheSameAgain) {
   EXPECT_EQ(json_of(api().status(token, id))["status"].str(), "stopped");
 }
 
+TEST_F(SessionsLifecycleTest, DurationCountsFromRunningNotFromTheLaunch) {
+  // A pull of 2.5 s before it runs: not play, not billed (docs/decisions.md: Sessions).
+  ASSERT_TRUE(start({"--sim-cached-images", "none", "--sim-pull-ms", "2500"}));
+  const std::string token = api().token_for("alice");
+  const std::string id = api().launch_running(token, game_body(kGame));
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(json_of(api().details(token, id))["duration"].integer(), 0);
+
+  Json stopped = api().stop_ok(token, id);
+  EXPECT_EQ(stopped["duration"].integer(), 0) << stopped.text();
+  Json history = json_of(api().history(token));
+  ASSERT_EQ(history.size(), 1u) << history.text();
+  EXPECT_EQ(history.at(0)["duration"].integer(), 0) << history.text();
+  // Launch to end took the pull and more: the times shown still say when it began and ended.
+  const time_t started = *parse_rfc3339_utc(history.at(0)["startedAt"].str());
+  const time_t ended = *parse_rfc3339_utc(history.at(0)["endedAt"].str());
+  EXPECT_GE(ended - started, 2) << history.text();
+}
+
 TEST_F(SessionsLifecycleTest, StopWhileStartingCancelsAndFreesTheCapacity) {
   ASSERT_TRUE(start({"--sim-cached-images", "none", "--sim-pull-ms", "1500", "--sim-servers", "1",
                      "--sim-slots-per-server", "1"}));
@@ -100,10 +119,10 @@ TEST_F(SessionsLifecycleTest, StopWhileStartingCancelsAndFreesTheCapacity) {
   ASSERT_TRUE(has_status(r, 200));
   Json stopped = json_of(r);
   EXPECT_EQ(stopped["status"].str(), "stopped") << describe(*r);
-  // Cancelled before it ran: true zeros (docs/decisions.md: Unknown figures).
+  // Cancelled before it ran: true zeros (docs/decisions.md: Unknown figures), no time played.
   EXPECT_EQ(stopped["cpuSeconds"].number(), 0.0) << describe(*r);
   EXPECT_EQ(stopped["peakMemoryMb"].number(), 0.0) << describe(*r);
-  EXPECT_TRUE(stopped["duration"].integer()) << describe(*r);
+  EXPECT_EQ(stopped["duration"].integer(), 0) << describe(*r);
 
   // Past the time its pull would have taken, it still never ran.
   for (int i = 0; i < 20; ++i) {

@@ -214,6 +214,11 @@ TEST_F(InitialSchema, RejectsInconsistentRows) {
   EXPECT_EQ(sqlstate_of("INSERT INTO catalog (slug, title, image, size_mb) VALUES "
                         "('Bad Slug', 't', 'i', 1)"),
             "23514");
+  admin_.exec(session("s2", "running", "NULL"));
+  EXPECT_EQ(sqlstate_of("UPDATE sessions SET running_at = '2025-03-09T09:59:59Z' WHERE id = "
+                        "'s2'"),
+            "23514");  // running before its launch (0004)
+  admin_.exec("UPDATE sessions SET running_at = '2025-03-09T10:00:05Z' WHERE id = 's2'");
 }
 
 }  // namespace

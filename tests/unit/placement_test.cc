@@ -19,6 +19,7 @@ namespace {
 constexpr uint32_t kPullMs = 1000;
 constexpr uint32_t kStartMs = 200;
 constexpr uint32_t kQueueTimeoutMs = 30'000;
+constexpr uint64_t kTenMinutesMs = 600'000;  // a sample of full weight
 constexpr uint32_t kShard = 0;  // thread 0 plays the owner shard; thread 1 is the I/O core
 constexpr uint32_t kAlpha = 0;  // games by catalog index
 constexpr uint32_t kBeta = 1;
@@ -70,6 +71,33 @@ SimOptions sim_options() {
 }
 
 Id128 session_id(uint64_t n) { return {0xabc, n}; }
+
+// Session n of alpha on the server, as the store had it at a restart.
+ActiveSession recovered(uint64_t n, SessionStatus status) {
+  ActiveSession a;
+  a.session.id = session_id(n);
+  a.session.player_id = "player-1";
+  a.session.game = kAlpha;
+  a.session.server = 0;
+  a.session.has_server = true;
+  a.session.status = status;
+  a.owner_shard = kShard;
+  return a;
+}
+
+// A backend that does nothing by itself: the test reports its events to placement.
+class SilentBackend final : public Backend {
+ public:
+  std::string_view name() const override { return "silent"; }
+  const std::vector<GameServerInfo>& servers() const override { return servers_; }
+  bool has_image(uint32_t, std::string_view) const override { return false; }
+  void start(const StartSpec&) override {}
+  void stop(const Id128&) override {}
+  void recover(std::vector<RecoveredSession>) override {}
+
+ private:
+  std::vector<GameServerInfo> servers_;
+};
 
 // A message the I/O core sent to the shard.
 struct Sent {
@@ -193,7 +221,7 @@ TEST_F(PlacementTest, PlacedLaunchReportsPhasesThenRunning) {
 TEST_F(PlacementTest, StopOfRunningSessionReturnsFiguresCapacityAndUpdatesProfile) {
   EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 1.0);  // the catalog's figure
   place_running(1);
-  advance(10'000);
+  advance(kTenMinutesMs);
   stop(1);
   EXPECT_TRUE(received().empty());  // the backend reports later
   advance(0);
@@ -203,7 +231,7 @@ TEST_F(PlacementTest, StopOfRunningSessionReturnsFiguresCapacityAndUpdatesProfil
   ASSERT_EQ(got[0].kind, kMsgSessionStopped);
   const SessionStopped s = got[0].as<SessionStopped>();
   EXPECT_EQ(s.session, session_id(1));
-  EXPECT_DOUBLE_EQ(s.figures.cpu_seconds, 5.0);
+  EXPECT_DOUBLE_EQ(s.figures.cpu_seconds, 300.0);
   EXPECT_DOUBLE_EQ(s.figures.peak_memory_mb, 768);
   expect_nothing_reserved();
   EXPECT_EQ(placement_.active(), 0u);
@@ -436,6 +464,121 @@ TEST_F(PlacementTest, LostServerFailsItsSessionsAndTakesNoMore) {
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].as<SessionPhaseUpdate>().session, session_id(2));
   EXPECT_EQ(got[0].as<SessionPhaseUpdate>().phase, StartPhase::kPulling);
+}
+
+TEST_F(PlacementTest, AStopRightAfterRunningTeachesTheProfileNothing) {
+  place_running(1);
+  advance(20);
+  stop(1);
+  advance(0);
+  ASSERT_EQ(received().size(), 1u);
+  const ResourceProfile& p = placement_.profile(kAlpha);
+  EXPECT_EQ(p.cpu_samples, 0u);
+  EXPECT_EQ(p.memory_samples, 0u);
+  EXPECT_DOUBLE_EQ(p.cpu_cores, 1.0);
+  EXPECT_DOUBLE_EQ(p.memory_mb, 1000);
+}
+
+TEST_F(PlacementTest, TheProfileLearnsOverTheWindowTheBackendMeasuredTheCpuIn) {
+  place_running(1);
+  advance(20);
+  stop(1);
+  // The backend read the CPU at its own moment: 30 s of CPU over 30 s of running, though the
+  // stop came 20 ms after running here.
+  SessionFigures figures{30.0, 768, 0, SaveError::kNone, /*cpu_window_ms=*/30'000};
+  placement_.on_stopped(session_id(1), figures);
+  EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 1.0);
+  EXPECT_EQ(placement_.profile(kAlpha).cpu_samples, 1u);
+}
+
+TEST_F(PlacementTest, AGameLearntLargerThanEveryServerStaysPlaceable) {
+  SimOptions o = sim_options();
+  o.session_cpu_cores = 10;  // more than the 8-core server holds
+  use_backend(o);
+  std::vector<ResourceProfile> persisted;
+  placement_.set_profile_listener(
+      [&](uint32_t, const ResourceProfile& p) { persisted.push_back(p); });
+  place_running(1);
+  advance(kTenMinutesMs);
+  stop(1);
+  advance(0);
+  received();
+  EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 8.0);  // the largest server
+  ASSERT_EQ(persisted.size(), 1u);
+  EXPECT_DOUBLE_EQ(persisted[0].cpu_cores, 8.0);
+
+  place(2);
+  EXPECT_EQ(placement_.metrics().rejected.get(), 0u);
+  EXPECT_EQ(server().cpu_reserved_millicores, 8000u);
+}
+
+TEST_F(PlacementTest, AProfileReadBackLargerThanEveryServerIsBoundedAndPlaceable) {
+  std::vector<ResourceProfile> persisted;
+  placement_.set_profile_listener(
+      [&](uint32_t, const ResourceProfile& p) { persisted.push_back(p); });
+  LoadedProfile poisoned;  // ~10 cores from a quick stop, written by an older version
+  poisoned.game = kAlpha;
+  poisoned.cpu_cores = 10.4;
+  poisoned.memory_mb = 20'000;
+  poisoned.cpu_samples = 1;
+  poisoned.memory_samples = 1;
+  placement_.restore_profiles({poisoned});
+  EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 8.0);
+  EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).memory_mb, 16'000);
+  ASSERT_EQ(persisted.size(), 1u);  // the bounded profile replaces the stored one
+  EXPECT_DOUBLE_EQ(persisted[0].cpu_cores, 8.0);
+
+  place(1);
+  EXPECT_EQ(placement_.metrics().rejected.get(), 0u);
+  EXPECT_EQ(server().slots_used, 1u);
+  EXPECT_EQ(server().cpu_reserved_millicores, 8000u);
+}
+
+TEST_F(PlacementTest, AServerSmallerThanDeclaredBoundsReservationsAndProfiles) {
+  SimOptions o = sim_options();
+  o.session_cpu_cores = 4;
+  use_backend(o);
+  place_running(1);
+  advance(kTenMinutesMs);
+  stop(1);
+  advance(0);
+  received();
+  ASSERT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 4.0);
+
+  // The machine has 2 cores and 64 GB; the fleet declared 8 cores and 16 GB.
+  placement_.on_server_capacity(0, 2000, 64'000);
+  EXPECT_EQ(server().cpu_capacity_millicores, 2000u);
+  EXPECT_EQ(server().memory_capacity_mb, 16'000u);
+  EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 2.0);
+  place(2);
+  EXPECT_EQ(server().cpu_reserved_millicores, 2000u);
+}
+
+TEST_F(PlacementTest, AnAdoptedSessionsStopTeachesTheProfileNothing) {
+  // Its CPU figure covers time before the restart; the running time here does not.
+  placement_.recover({recovered(1, SessionStatus::kRunning)});
+  ASSERT_EQ(received().back().kind, kMsgSessionRunning);
+  advance(kTenMinutesMs);
+  stop(1);
+  advance(0);
+  ASSERT_EQ(received().back().kind, kMsgSessionStopped);
+  EXPECT_EQ(placement_.profile(kAlpha).cpu_samples, 0u);
+  EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 1.0);
+}
+
+TEST_F(PlacementTest, AStartAdoptedAfterARestartTeachesLikeAnyStart) {
+  // A launch in flight at the restart whose container runs: the backend finishes its start,
+  // CPU read and all, so its window is as good as any other.
+  SilentBackend backend;
+  placement_.attach(backend);
+  placement_.recover({recovered(1, SessionStatus::kStarting)});
+  placement_.on_running(session_id(1));
+  ASSERT_EQ(received().back().kind, kMsgSessionRunning);
+  advance(kTenMinutesMs);
+  stop(1);
+  placement_.on_stopped(session_id(1), SessionFigures{300.0, 768, 0, SaveError::kNone, 600'000});
+  EXPECT_EQ(placement_.profile(kAlpha).cpu_samples, 1u);
+  EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 0.5);
 }
 
 TEST_F(PlacementTest, EndedSessionIsForgottenAfterRetention) {

@@ -186,14 +186,59 @@ TEST(Scheduler, AFullQueueRejects) {
   EXPECT_EQ(sched.queued(), 2u);
 }
 
-TEST(Scheduler, RejectsWhatNoServerCouldEverHold) {
+TEST(Scheduler, RejectsOnlyWhenNoServerTakesSessions) {
   Scheduler sched(4);
   Placement p{};
   EXPECT_EQ(sched.submit(request(1, 1, 100), &p), Outcome::kRejected);  // no servers at all
-  sched.add_server(make_server("a", 8, 16000, 8));
-  EXPECT_EQ(sched.submit(request(2, 9, 100), &p), Outcome::kRejected);
-  EXPECT_EQ(sched.submit(request(3, 1, 16001), &p), Outcome::kRejected);
+  sched.add_server(make_server("no slots", 8, 16000, 0));
+  EXPECT_EQ(sched.submit(request(2, 1, 100), &p), Outcome::kRejected);
   EXPECT_EQ(sched.queued(), 0u);
+}
+
+TEST(Scheduler, ADemandLargerThanEveryServerGetsTheServerThatKeepsMostOfIt) {
+  Scheduler sched(4);
+  sched.add_server(make_server("cpu", 8, 4000, 8));
+  sched.add_server(make_server("memory", 2, 64000, 8));
+  Placement p{};
+  // 16 cores and 8 GB: "cpu" keeps half of it (8 of 16 cores, 4 of 8 GB), "memory" an eighth.
+  ASSERT_EQ(sched.submit(request(1, 16, 8000), &p), Outcome::kPlaced);
+  EXPECT_EQ(p.server, 0u);
+  EXPECT_EQ(p.reserved.cpu_millicores, 8000u);
+  EXPECT_EQ(p.reserved.memory_mb, 4000u);
+  // 9 cores, 100 MB: over every server's CPU, held whole by none; "cpu" keeps 8/9 of it.
+  ASSERT_EQ(sched.submit(request(2, 9, 100), &p), Outcome::kQueued);  // "cpu" is full now
+  std::vector<Placement> placed;
+  sched.release(0, {8000, 4000}, placed);
+  ASSERT_EQ(placed.size(), 1u);
+  EXPECT_EQ(placed[0].server, 0u);
+  EXPECT_EQ(placed[0].reserved.cpu_millicores, 8000u);
+  EXPECT_EQ(placed[0].reserved.memory_mb, 100u);
+}
+
+TEST(Scheduler, LargestCapacityIsEachFiguresMaximumOverServersThatTakeSessions) {
+  Scheduler sched(4);
+  sched.add_server(make_server("a", 8, 4000, 8));
+  sched.add_server(make_server("b", 2, 64000, 8));
+  sched.add_server(make_server("no slots", 64, 512000, 0));
+  const Reservation most = sched.largest_capacity();
+  EXPECT_EQ(most.cpu_millicores, 8000u);
+  EXPECT_EQ(most.memory_mb, 64000u);
+}
+
+TEST(Scheduler, ASmallerCapacityFitsTheQueuedRequestsAgain) {
+  Scheduler sched(4);
+  sched.add_server(make_server("a", 4, 16000, 8));
+  Placement first{}, p{};
+  ASSERT_EQ(sched.submit(request(1, 4, 100), &first), Outcome::kPlaced);
+  ASSERT_EQ(sched.submit(request(2, 4, 100), &p), Outcome::kQueued);
+  // The server turns out to have 2 cores: the queued request would fit nowhere any more.
+  sched.set_capacity(0, 2000, 16000);
+  EXPECT_EQ(sched.server(0).cpu_capacity_millicores, 2000u);
+  std::vector<Placement> placed;
+  sched.release(first.server, first.reserved, placed);
+  ASSERT_EQ(placed.size(), 1u);
+  EXPECT_EQ(placed[0].request_id, 2u);
+  EXPECT_EQ(placed[0].reserved.cpu_millicores, 2000u);
 }
 
 TEST(Scheduler, CancelRemovesOnlyQueuedRequests) {

@@ -146,7 +146,9 @@ TEST_F(SessionStoreTest, SessionsOfDifferentPlayersAreDistinct) {
 
 TEST_F(SessionStoreTest, EndMovesTheSessionToHistoryWithItsFigures) {
   const uint32_t index = store_.create(alice_, kGameA, random_id128());
+  advance(4'000);  // queued, pulled, started: not played
   store_.set_status(store_.session(index), SessionStatus::kRunning);
+  store_.session(index).running_ms = clock_.unix_ms;
   advance(90'000);
   store_.end(store_.session(index), SessionStatus::kStopped, EndReason::kIdleTimeout,
              SessionError::kNone, 12.5, 345.0);
@@ -178,6 +180,20 @@ TEST_F(SessionStoreTest, EndRecordsTheErrorOfAFailedSession) {
   EXPECT_EQ(s.end_reason, EndReason::kError);
   EXPECT_EQ(s.error, SessionError::kPullFailed);
   EXPECT_EQ(store_.player(alice_).active, kNoSession);
+}
+
+TEST_F(SessionStoreTest, DurationIsTheRunningTimeAndZeroForASessionThatNeverRan) {
+  GameSession s;
+  s.started_ms = 1'000'000;
+  EXPECT_EQ(s.duration_ms(1'050'000), 0);  // starting: nothing played yet
+  s.running_ms = 1'020'000;
+  EXPECT_EQ(s.duration_ms(1'050'000), 30'000);  // running: so far
+  s.ended_ms = 1'080'000;
+  EXPECT_EQ(s.duration_ms(9'999'999), 60'000);
+  s.running_ms = 0;  // stopped before it ran
+  EXPECT_EQ(s.duration_ms(9'999'999), 0);
+  s.running_ms = 1'090'000;  // the wall clock stepped back between running and the end
+  EXPECT_EQ(s.duration_ms(9'999'999), 0);
 }
 
 TEST_F(SessionStoreTest, EndingAnOlderSessionKeepsTheActiveOne) {

@@ -74,11 +74,24 @@ void DockerE2eTest::SetUp() {
   write_catalog(image_);
 }
 
-void DockerE2eTest::write_catalog(const std::string& image) {
+void DockerE2eTest::write_catalog(const std::string& image, double cpu_cores) {
   std::ofstream catalog(work_dir_ + "/catalog.json");
   catalog << "{\"games\":[{\"slug\":\"" << kGame << "\",\"title\":\"Test Game\",\"image\":\""
-          << image << "\",\"sizeMb\":2,\"cpuCores\":0.5,\"memoryMb\":64,\"saveDir\":\"" << save_dir_
-          << "\"}]}\n";
+          << image << "\",\"sizeMb\":2,\"cpuCores\":" << cpu_cores
+          << ",\"memoryMb\":64,\"saveDir\":\"" << save_dir_ << "\"}]}\n";
+}
+
+std::string DockerE2eTest::write_fleet(uint32_t cpu_millicores) const {
+  const std::string path = work_dir_ + "/fleet.json";
+  std::ofstream fleet(path);
+  fleet << "[";
+  for (size_t e = 0; e < engine_count(); ++e) {
+    fleet << (e ? "," : "") << "{\"name\":\"docker" << e + 1 << "\",\"engine\":\"" << sockets_[e]
+          << "\",\"urlBase\":\"http://127.0.0.1\",\"cpuMillicores\":" << cpu_millicores
+          << ",\"memoryMb\":2048,\"slots\":8}";
+  }
+  fleet << "]\n";
+  return path;
 }
 
 std::string DockerE2eTest::image_with_healthcheck(const std::string& check) {
@@ -182,11 +195,18 @@ std::optional<Container> DockerE2eTest::container_of(const std::string& session)
 }
 
 std::string DockerE2eTest::label(const Container& c, const std::string& name) const {
-  CommandResult inspect =
-      docker(c.engine, "inspect --format " +
-                           shell_quoted("{{index .Config.Labels \"" + name + "\"}}") + " " + c.id);
+  return inspect(c, "{{index .Config.Labels \"" + name + "\"}}");
+}
+
+std::string DockerE2eTest::inspect(const Container& c, const std::string& format) const {
+  CommandResult inspect = docker(c.engine, "inspect --format " + shell_quoted(format) + " " + c.id);
   while (!inspect.output.empty() && inspect.output.back() == '\n') inspect.output.pop_back();
   return inspect.output;
+}
+
+int DockerE2eTest::engine_cpus() const {
+  const CommandResult info = docker(0, "info --format '{{.NCPU}}'");
+  return info.exit_code == 0 ? std::atoi(info.output.c_str()) : 0;
 }
 
 std::string DockerE2eTest::saved_progress() const {

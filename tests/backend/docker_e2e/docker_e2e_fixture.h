@@ -61,6 +61,13 @@ class DockerE2eTest : public ::testing::Test {
   std::optional<Container> container_of(const std::string& session) const;
   // The label of a container, as the engine has it.
   std::string label(const Container& c, const std::string& name) const;
+  // `docker inspect --format FORMAT` of a container, without the trailing newline.
+  std::string inspect(const Container& c, const std::string& format) const;
+  // The CPUs of this machine, as engine 0 reports them (NCPU of GET /info).
+  int engine_cpus() const;
+  // A --docker-fleet file naming both engines (docker1, docker2) with `cpu_millicores` each;
+  // returns its path.
+  std::string write_fleet(uint32_t cpu_millicores) const;
   // The game's /save/progress.txt in the only save file under the save root ("" if none).
   std::string saved_progress() const;
   // The pid of an engine's dockerd (tools/docker-env's pid file).
@@ -71,8 +78,9 @@ class DockerE2eTest : public ::testing::Test {
   // The game image with a HEALTHCHECK added (`check`: a command line), built on the first
   // engine and pushed to the environment's registry; its name. Removed from the engine.
   std::string image_with_healthcheck(const std::string& check);
-  // The test's catalog names `image` for its game from now on (before start()).
-  void write_catalog(const std::string& image);
+  // The test's catalog names `image` for its game, declaring `cpu_cores` of it, from now on
+  // (before start()).
+  void write_catalog(const std::string& image, double cpu_cores = 0.5);
 
  private:
   void remove_ringside_containers() const;

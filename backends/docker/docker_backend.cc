@@ -161,6 +161,7 @@ void DockerBackend::stop(const Id128& session) {
       }
       return;
     case Step::kRunning:
+      // A CPU baseline still asked for is abandoned (by the next call): the figure is the total.
       if (!engines_[s->engine]->up) {
         // Every call would fail or time out: the lost-engine outcome, without the wait.
         log_warn("docker_stop_engine_down")
@@ -252,6 +253,7 @@ void DockerBackend::on_pull_done(const std::string& key, HttpResponse&& r) {
 }
 
 void DockerBackend::call(Session& s, Step step, HttpRequest request, Answer on_answer) {
+  cancel_call(s);  // one call per session: only a running session's CPU baseline can be left
   s.step = step;
   s.request = send(std::move(request), [this, id = s.id, on_answer](HttpResponse&& r) {
     Session* found = find(id);
@@ -391,7 +393,7 @@ void DockerBackend::on_inspected(Session& s, HttpResponse&& r) {
   switch (state->health) {
     case Health::kNone:
     case Health::kHealthy:
-      return read_cpu_at_running(s);
+      return became_running(s);
     case Health::kUnhealthy:
       return fail(s, SessionError::kStartFailed, "unhealthy", nullptr);
     case Health::kStarting:
@@ -403,30 +405,6 @@ void DockerBackend::on_inspected(Session& s, HttpResponse&& r) {
   }
 }
 
-void DockerBackend::read_cpu_at_running(Session& s) {
-  // Still the start (a stop now abandons it): once known, `running` is reported.
-  call(s, Step::kHealth, docker_api::container_stats(endpoint(s), s.container),
-       &DockerBackend::on_cpu_at_running);
-}
-
-void DockerBackend::on_cpu_at_running(Session& s, HttpResponse&& r) {
-  if (s.stop_requested) return abandon(s);
-  const SessionError error = start_error(r);
-  if (error == SessionError::kServerLost) return fail(s, error, "stats", &r);
-  std::optional<docker_api::StatsFigures> f;
-  if (r.status == 200) f = docker_api::parse_stats(r.body);
-  // Empty stats: it exited since the inspect (whose `die` event the start leaves to it).
-  if (f && std::isnan(f->cpu_seconds)) {
-    return fail(s, SessionError::kStartFailed, "exited", nullptr);
-  }
-  if (f) {
-    s.cpu_at_running = f->cpu_seconds;
-  } else {  // it runs all the same; its stop then reports the CPU of its start-up too
-    log_warn("docker_stats_failed").kv("session", s.id_text).kv("error", why(r));
-  }
-  became_running(s);
-}
-
 void DockerBackend::became_running(Session& s) {
   s.step = Step::kRunning;
   s.running_since_ms = reactor_.now_ms();
@@ -434,7 +412,34 @@ void DockerBackend::became_running(Session& s) {
       .kv("session", s.id_text)
       .kv("server", servers_[s.engine].name)
       .kv("container", std::string_view(s.container).substr(0, 12));
-  events_.on_running(s.id);
+  read_cpu_baseline(s);
+  events_.on_running(s.id);  // may stop it at once (adopted, and stopped meanwhile)
+}
+
+// Read after `running` is reported, so the player never waits for the engine's stats tick
+// (up to a second); the running window the stop's CPU figure covers starts at its answer.
+void DockerBackend::read_cpu_baseline(Session& s) {
+  call(s, Step::kRunning, docker_api::container_stats(endpoint(s), s.container),
+       &DockerBackend::on_cpu_baseline);
+}
+
+void DockerBackend::on_cpu_baseline(Session& s, HttpResponse&& r) {
+  std::optional<docker_api::StatsFigures> f;
+  if (r.status == 200) f = docker_api::parse_stats(r.body);
+  // Not said, or empty (it exited: its `die` event ends it): the stop reports the whole total.
+  if (!f || std::isnan(f->cpu_seconds)) {
+    log_warn("docker_stats_failed").kv("session", s.id_text).kv("error", why(r));
+    return;
+  }
+  s.cpu_baseline = f->cpu_seconds;
+  s.baseline_ms = reactor_.now_ms();
+}
+
+void DockerBackend::cancel_call(Session& s) {
+  if (s.request == 0) return;
+  client_.cancel(s.request);
+  in_flight_.erase(s.request);
+  s.request = 0;
 }
 
 void DockerBackend::fail(Session& s, SessionError error, std::string_view step,
@@ -467,12 +472,13 @@ void DockerBackend::on_stats(Session& s, HttpResponse&& r) {
   if (r.status == 200) f = docker_api::parse_stats(r.body);
   if (!f) log_warn("docker_stats_failed").kv("session", s.id_text).kv("error", why(r));
   // Only what it used while running: start-up is the platform's, not the player's or game's.
-  const double used = f ? f->cpu_seconds - s.cpu_at_running : kUnknown;
+  // The window ends at this read (the engine's stats tick, up to a second after the stop was
+  // asked for) and starts at the baseline's, or at `running` when there was none.
+  const double used = f ? f->cpu_seconds - s.cpu_baseline : kUnknown;
   s.figures.cpu_seconds = used < 0 ? 0 : used;  // NaN stays unknown
-  // Read at the engine's stats tick, up to a second after the stop was asked for: that is the
-  // end of the window the CPU covers.
+  const uint64_t since = s.baseline_ms != 0 ? s.baseline_ms : s.running_since_ms;
   s.figures.cpu_window_ms =
-      static_cast<uint32_t>(std::min<uint64_t>(reactor_.now_ms() - s.running_since_ms, UINT32_MAX));
+      static_cast<uint32_t>(std::min<uint64_t>(reactor_.now_ms() - since, UINT32_MAX));
   s.figures.peak_memory_mb = f ? f->peak_memory_mb : kUnknown;
   call(s, Step::kStopContainer,
        docker_api::stop_container(endpoint(s), s.container, options_.stop_grace_s),
@@ -602,10 +608,7 @@ void DockerBackend::report(Session& s) {
 
 void DockerBackend::forget(Session& s) {
   timers_.cancel(&s.timer);
-  if (s.request != 0) {
-    client_.cancel(s.request);
-    in_flight_.erase(s.request);
-  }
+  cancel_call(s);
   if (s.step == Step::kPull) forget_pull(s);
   const Id128 id = s.id;
   sessions_.erase(id);  // destroys s

@@ -5,8 +5,8 @@
 // A session goes: pull (only when the engine lacks the image; one pull per engine and image,
 // shared by every launch waiting for it) -> create (labels ringside.session/player/game, memory
 // and CPU limits) -> put the slot's save data in -> start -> running (after the image's
-// HEALTHCHECK says healthy, when it has one, and its CPU so far is read, so that the stop
-// reports only what it used while running). Stop: stats (CPU seconds, peak memory), stop with
+// HEALTHCHECK says healthy, when it has one; its CPU so far is read just after, so that the
+// stop reports only what it used while running). Stop: stats (CPU seconds, peak memory), stop with
 // a grace period, copy the save directory out to the save root, remove. A stop before running
 // removes whatever was created and reports zero figures, as the simulated fleet does. A stop
 // on an engine that is down (or that stops answering during the stop) ends the session lost
@@ -88,7 +88,7 @@ class DockerBackend final : public Backend {
     kCreate,
     kPutSave,  // the slot's file read and checked (helper thread), then the PUT
     kStart,
-    kHealth,  // inspected until healthy, then its CPU so far read
+    kHealth,  // inspected until healthy
     kRunning,
     kStats,
     kStopContainer,
@@ -126,9 +126,11 @@ class DockerBackend final : public Backend {
     HttpClient::RequestId request = 0;  // the step's call in flight, 0 when none
     SessionTimer timer;                 // health polls, deferred reports
     uint64_t running_since_ms = 0;
-    // CPU seconds the container had used when it became running (start-up), taken off the
-    // stop's figure. 0 when not known (adopted after a restart, or the engine did not say).
-    double cpu_at_running = 0;
+    // CPU seconds the container had used just after it became running (its start-up), taken
+    // off the stop's figure, and when that was read. 0 when not known (adopted after a
+    // restart, stopped before the answer, or the engine did not say).
+    double cpu_baseline = 0;
+    uint64_t baseline_ms = 0;
     uint64_t start_deadline_ms = 0;
     End end = End::kStopped;
     SessionError error = SessionError::kNone;
@@ -197,10 +199,12 @@ class DockerBackend final : public Backend {
   void on_started(Session& s, HttpResponse&& r);
   void check_health(Session& s);
   void on_inspected(Session& s, HttpResponse&& r);
-  // The container's CPU so far (its start-up), the start of its running window; then running.
-  void read_cpu_at_running(Session& s);
-  void on_cpu_at_running(Session& s, HttpResponse&& r);
+  // Reports running, then reads the container's CPU so far (its start-up): the start of the
+  // window its stop's CPU figure covers.
   void became_running(Session& s);
+  void read_cpu_baseline(Session& s);
+  void on_cpu_baseline(Session& s, HttpResponse&& r);
+  void cancel_call(Session& s);  // abandons the session's call in flight, if any
   // A start step failed: remove what was created, then on_start_failed(error).
   void fail(Session& s, SessionError error, std::string_view step, const HttpResponse* r);
   // A stop came while a start step ran: remove what was created, then on_stopped (zeros).

@@ -295,10 +295,10 @@ void SessionPlacement::on_stopped(const Id128& session, const SessionFigures& fi
 
 void SessionPlacement::learn(const Launch& launch, const SessionFigures& figures) {
   // The window the CPU figure covers: from running to the stop request, unless the backend
-  // measured it up to another moment.
+  // measured it up to another moment. Running reported after the stop request: no window.
   const uint64_t end = launch.state == State::kStopping ? launch.stop_requested_ms : now_ms_();
-  const uint64_t window_ms =
-      figures.cpu_window_ms != 0 ? figures.cpu_window_ms : end - launch.running_since_ms;
+  const uint64_t running_ms = end > launch.running_since_ms ? end - launch.running_since_ms : 0;
+  const uint64_t window_ms = figures.cpu_window_ms != 0 ? figures.cpu_window_ms : running_ms;
   ProfileSample sample;
   sample.cpu_seconds = figures.cpu_seconds;
   sample.running_seconds = static_cast<double>(window_ms) / 1000.0;

@@ -41,6 +41,7 @@ GameyeBackend::GameyeBackend(std::vector<GameServerInfo> servers, GameyeOptions 
       events_(events),
       metrics_(metrics),
       down_(servers_.size(), 0),
+      cooling_(servers_.size()),
       rng_(options_.seed) {
   while (!options_.base_url.empty() && options_.base_url.back() == '/') {
     options_.base_url.pop_back();
@@ -51,6 +52,11 @@ GameyeBackend::GameyeBackend(std::vector<GameServerInfo> servers, GameyeOptions 
   listing_timer_.on_fire = &GameyeBackend::on_listing_timer;
   liveness_timer_.backend = this;
   liveness_timer_.on_fire = &GameyeBackend::on_liveness_timer;
+  for (uint32_t i = 0; i < cooling_.size(); ++i) {
+    cooling_[i].backend = this;
+    cooling_[i].server = i;
+    cooling_[i].on_fire = &GameyeBackend::on_cooled;
+  }
   arm_liveness();
 }
 
@@ -66,6 +72,7 @@ GameyeBackend::~GameyeBackend() {
   timers_.cancel(&probe_timer_);
   timers_.cancel(&listing_timer_);
   timers_.cancel(&liveness_timer_);
+  for (CoolDown& c : cooling_) timers_.cancel(&c);
 }
 
 void GameyeBackend::start(const StartSpec& spec) {
@@ -254,7 +261,9 @@ void GameyeBackend::on_launch_answer(Session& s, const HttpResponse& response) {
       return;
     case LaunchAnswer::kFailed:
       // "Cannot be started in the provided location currently": capacity, as the player sees
-      // it once no location is left.
+      // it once no location is left. Down first, so that the slot this launch leaves there
+      // is not handed straight to the next launch in the queue.
+      cool_down(s.server);
       failed_start(s, SessionError::kNoServers);
       return;
     case LaunchAnswer::kRefused:
@@ -416,7 +425,7 @@ uint32_t GameyeBackend::next_location(const Session& s) const {
 }
 
 bool GameyeBackend::has_room(uint32_t server) const {
-  if (down_[server]) return false;
+  if (!reported_up(server)) return false;
   size_t here = 0;
   for (const auto& [id, s] : sessions_) here += s->server == server ? 1 : 0;
   return here < servers_[server].slots;
@@ -431,11 +440,20 @@ void GameyeBackend::unauthorized(uint32_t server, std::string_view during) {
       .kv("during", during)
       .kv("hint", "check --gameye-token-file");
   for (uint32_t i = 0; i < servers_.size(); ++i) {
-    if (down_[i]) continue;
+    const bool was_up = reported_up(i);
     down_[i] = 1;
-    events_.on_server_health(i, false);
+    if (was_up) events_.on_server_health(i, false);
   }
   arm_probe();
+}
+
+void GameyeBackend::cool_down(uint32_t server) {
+  const bool was_up = reported_up(server);
+  timers_.arm(&cooling_[server], now_ms_() + options_.refused_cooldown_ms);
+  log_info("gameye_location_cooling")
+      .kv("location", servers_[server].name)
+      .kv("for_ms", options_.refused_cooldown_ms);
+  if (was_up) events_.on_server_health(server, false);
 }
 
 void GameyeBackend::mark_running(Session& s, const Endpoint& endpoint) {
@@ -544,7 +562,7 @@ void GameyeBackend::probe() {
                                   for (uint32_t i = 0; i < servers_.size(); ++i) {
                                     if (!down_[i]) continue;
                                     down_[i] = 0;
-                                    events_.on_server_health(i, true);
+                                    if (reported_up(i)) events_.on_server_health(i, true);
                                   }
                                   return;
                                 }
@@ -576,6 +594,13 @@ void GameyeBackend::on_session_timer(TimerNode* node) {
     default:
       return;
   }
+}
+
+void GameyeBackend::on_cooled(TimerNode* node) {
+  const CoolDown& c = *static_cast<CoolDown*>(node);
+  GameyeBackend& self = *c.backend;
+  log_info("gameye_location_cooled").kv("location", self.servers_[c.server].name);
+  if (self.reported_up(c.server)) self.events_.on_server_health(c.server, true);
 }
 
 void GameyeBackend::on_probe_timer(TimerNode* node) {

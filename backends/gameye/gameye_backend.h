@@ -8,8 +8,10 @@
 // already", confirmed with GET /session/{id}. Timeouts, 429 and 5xx are retried with
 // exponential backoff and jitter under the same id; a failed start (420: the location cannot
 // take it now) moves, under the next id, to the next location with room that has not refused
-// it (reported through on_relocated), and ends no_servers when none is left; 401 marks the
-// location down (probed until the token works); 404 and 422 end the launch.
+// it (reported through on_relocated), and ends no_servers when none is left. A location that
+// answered 420 cools down for refused_cooldown_ms: reported down (on_server_health), so
+// placement sends it nothing, and passed over by failed starts. 401 marks the location down
+// (probed until the token works); 404 and 422 end the launch.
 // A stop is DELETE /session/{id} (404 is fine), also while a launch is under way: a POST still
 // in flight is let finish and the DELETE repeated if it may have started the session after
 // the first DELETE. Gameye's public API offers no per-session CPU or memory figures, so a stop
@@ -53,6 +55,8 @@ struct GameyeOptions {
   uint32_t liveness_ms = 30'000;       // how often the fleet's listing is checked; 0: never
   // With liveness_ms 0: how often the listing is read while DELETEs are owed (only for them).
   uint32_t owed_check_ms = 30'000;
+  // How long a location that answered 420 takes no launch (docs/gameye-backend.md).
+  uint32_t refused_cooldown_ms = 15'000;
   uint64_t seed = 1;  // of the jitter
 };
 
@@ -155,6 +159,11 @@ class GameyeBackend final : public Backend {
   struct OwnerTimer : TimerNode {
     GameyeBackend* backend = nullptr;
   };
+  // Armed while its location cools down after a 420.
+  struct CoolDown : TimerNode {
+    GameyeBackend* backend = nullptr;
+    uint32_t server = 0;
+  };
 
   Session* find(const Id128& id);
   HttpRequest request(std::string_view method, std::string path, std::string body = {}) const;
@@ -199,9 +208,14 @@ class GameyeBackend final : public Backend {
   // The first location after s.server, in configured order and wrapping around, that has room,
   // stopping short of s.first_server (each is tried once); kNoLocation when none.
   uint32_t next_location(const Session& s) const;
-  // Up (no 401) and holding fewer sessions under way here than its slots: the count the
-  // scheduler places by (--gameye-slots-per-location).
+  // Reported up (no 401, not cooling down) and holding fewer sessions under way here than its
+  // slots: the count the scheduler places by (--gameye-slots-per-location).
   bool has_room(uint32_t server) const;
+  // What placement was last told of the location: up unless a 401 or a 420's cool-down holds.
+  bool reported_up(uint32_t server) const { return !down_[server] && !cooling_[server].armed(); }
+  // A 420 from `server`: down to placement for refused_cooldown_ms (again from now when it
+  // already cools down).
+  void cool_down(uint32_t server);
   void unauthorized(uint32_t server, std::string_view during);
   void mark_running(Session& s, const Endpoint& endpoint);
   // on_session_url (http://host:port of the session) when known, then on_running.
@@ -225,6 +239,7 @@ class GameyeBackend final : public Backend {
   static void on_probe_timer(TimerNode* node);
   static void on_listing_timer(TimerNode* node);
   static void on_liveness_timer(TimerNode* node);
+  static void on_cooled(TimerNode* node);
 
   std::vector<GameServerInfo> servers_;
   GameyeOptions options_;
@@ -235,7 +250,8 @@ class GameyeBackend final : public Backend {
   BackendEvents& events_;
   BackendMetrics& metrics_;
   std::unordered_map<Id128, std::unique_ptr<Session>, Id128Hasher> sessions_;
-  std::vector<uint8_t> down_;  // by server: marked down after a 401
+  std::vector<uint8_t> down_;      // by server: marked down after a 401
+  std::vector<CoolDown> cooling_;  // by server; sized once (the wheel holds their addresses)
   OwnerTimer probe_timer_;
   HttpClient::RequestId probe_request_ = 0;
   // recover(): the sessions to report once the listing is in.

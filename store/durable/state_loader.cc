@@ -233,10 +233,7 @@ constexpr const char* kSlotColumns =
 constexpr const char* kSessionColumns =
     "id, player_id, shard, game_slug, save_slot_id, status, phase, server,"
     " " RS_MS("started_at") ", " RS_MS("last_keepalive_at") ", " RS_MS("ended_at") ","
-    " end_reason, error_code, cpu_seconds, peak_memory_mb, server_url,"
-    // Rows from before 0004 have no running_at: those that ran (they have a server) count
-    // from their launch, as they were billed then.
-    " " RS_MS("COALESCE(running_at, CASE WHEN server IS NOT NULL THEN started_at END)");
+    " end_reason, error_code, cpu_seconds, peak_memory_mb, server_url, " RS_MS("running_at");
 constexpr const char* kActive = "status IN ('starting', 'running', 'stopping')";
 
 // Runs `query` through a cursor in the open transaction, calling row(result, index) for every

@@ -123,6 +123,34 @@ TEST(Migrations, UnreachableDatabaseIsAnError) {
   EXPECT_NE(error.find("no_such_database"), std::string::npos) << error;
 }
 
+// Rows written before 0004 recorded a server only for a session that ran, billed from its
+// launch: 0004 gives those running_at = started_at, so the loader reads running_at alone.
+TEST(Migrations, RunningAtIsBackfilledForRowsThatRanBefore0004) {
+  ScratchDatabase db;
+  MigrationReport report;
+  std::string error;
+  const auto all = embedded_migrations();
+  ASSERT_EQ(all[3].name, "0004_running_at");
+  ASSERT_TRUE(apply_migrations(db.url(), all.first(3), &report, &error)) << error;
+  Admin admin(db.url());
+  admin.exec("INSERT INTO players (id, shard) VALUES ('alice', 0), ('bob', 0)");
+  // id, player, status, server, ended_at, end_reason
+  for (const char* row :
+       {"'ran', 'alice', 'stopped', 'sim-0', '2025-03-09T11:00:00Z', 'stopped'",
+        "'never-ran', 'alice', 'stopped', NULL, '2025-03-09T11:00:00Z', 'stopped'",
+        "'runs', 'alice', 'running', 'sim-1', NULL, NULL",
+        "'queued', 'bob', 'starting', NULL, NULL, NULL"}) {
+    admin.exec(
+        std::string("INSERT INTO sessions (id, player_id, status, server, ended_at, "
+                    "end_reason, shard, game_slug, started_at, last_keepalive_at) VALUES (") +
+        row + ", 0, 'tlon-uqbar', '2025-03-09T10:00:00Z', '2025-03-09T10:00:00Z')");
+  }
+  ASSERT_TRUE(apply_migrations(db.url(), all, &report, &error)) << error;
+  EXPECT_EQ(admin.value("SELECT string_agg(id || '=' || COALESCE(to_char(running_at AT TIME ZONE "
+                        "'UTC', 'HH24:MI'), '-'), ',' ORDER BY id) FROM sessions"),
+            "never-ran=-,queued=-,ran=10:00,runs=10:00");
+}
+
 // The schema holds the rules the in-memory stores hold, for a second node or a bug.
 class InitialSchema : public ::testing::Test {
  protected:

@@ -491,6 +491,23 @@ TEST_F(PlacementTest, TheProfileLearnsOverTheWindowTheBackendMeasuredTheCpuIn) {
   EXPECT_EQ(placement_.profile(kAlpha).cpu_samples, 1u);
 }
 
+TEST_F(PlacementTest, AStartStoppedBeforeItRanTeachesNothingWhenItRunsAfterTheStop) {
+  // The stop is asked while the start is under way; the backend reports running afterwards,
+  // then figures without a window of its own. It ran for no time before the stop: no sample,
+  // and the next launch of the game reserves what the catalog declares.
+  SilentBackend backend;
+  placement_.attach(backend);
+  place(1);
+  stop(1);
+  advance(kTenMinutesMs);
+  placement_.on_running(session_id(1));
+  placement_.on_stopped(session_id(1), SessionFigures{30.0, 768, 0, SaveError::kNone, 0});
+  EXPECT_EQ(placement_.profile(kAlpha).cpu_samples, 0u);
+  EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 1.0);
+  place(2);
+  EXPECT_EQ(server().cpu_reserved_millicores, 1000u);
+}
+
 TEST_F(PlacementTest, AGameLearntLargerThanEveryServerStaysPlaceable) {
   SimOptions o = sim_options();
   o.session_cpu_cores = 10;  // more than the 8-core server holds

@@ -328,6 +328,19 @@ void SessionPlacement::on_server_health(uint32_t server, bool up) {
   publish_queue();
 }
 
+void SessionPlacement::on_server_refusing(uint32_t server, bool refusing) {
+  if (server >= scheduler_.server_count()) return;
+  log_info("game_server_refusing")
+      .kv("server", scheduler_.server(server).name)
+      .kv("refusing", refusing ? 1 : 0);
+  scheduler_.set_server_refusing(server, refusing);
+  if (refusing) return;
+  std::vector<Placement> placed;
+  scheduler_.drain_queue(placed);
+  start_placed(placed);
+  publish_queue();
+}
+
 void SessionPlacement::on_server_capacity(uint32_t server, uint32_t cpu_millicores,
                                           uint32_t memory_mb) {
   if (server >= scheduler_.server_count()) return;

@@ -81,6 +81,7 @@ class SessionPlacement final : public BackendEvents {
   void on_stopped(const Id128& session, const SessionFigures& figures) override;
   void on_lost(const Id128& session, SessionError error) override;
   void on_server_health(uint32_t server, bool up) override;
+  void on_server_refusing(uint32_t server, bool refusing) override;
   // What the server really has: its capacity becomes the smaller of this and what the fleet
   // declares, and the learnt profiles are bounded by it.
   void on_server_capacity(uint32_t server, uint32_t cpu_millicores, uint32_t memory_mb) override;

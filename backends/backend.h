@@ -79,6 +79,13 @@ class BackendEvents {
   // A running session was lost without a stop (server or container gone).
   virtual void on_lost(const Id128& session, SessionError error) = 0;
   virtual void on_server_health(uint32_t server, bool up) = 0;
+  // Up, but taking no new launch for now (a Gameye location that answered 420 cools down):
+  // placement passes it over until told otherwise. Not a health change: readiness and
+  // ringside_game_server_up stay as they are, and its sessions are not affected.
+  virtual void on_server_refusing(uint32_t server, bool refusing) {
+    (void)server;
+    (void)refusing;
+  }
   // What a server really has, from a backend that can ask (Docker's /info), when it is first
   // reached and whenever it comes back. Nothing beyond it is ever reserved or asked for.
   virtual void on_server_capacity(uint32_t server, uint32_t cpu_millicores, uint32_t memory_mb) {

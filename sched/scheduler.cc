@@ -91,6 +91,10 @@ uint32_t Scheduler::add_server(ServerState server) {
 
 void Scheduler::set_server_up(uint32_t index, bool up) { servers_.at(index).up = up; }
 
+void Scheduler::set_server_refusing(uint32_t index, bool refusing) {
+  servers_.at(index).refusing = refusing;
+}
+
 void Scheduler::set_capacity(uint32_t index, uint32_t cpu_millicores, uint32_t memory_mb) {
   ServerState& s = servers_.at(index);
   s.cpu_capacity_millicores = cpu_millicores;
@@ -135,7 +139,7 @@ uint32_t Scheduler::choose(const std::vector<uint32_t>& candidates, uint32_t ima
   double best_room = -1;
   for (const uint32_t i : candidates) {
     const ServerState& s = servers_[i];
-    if (!s.up || !s.fits(demand)) continue;
+    if (!s.takes_launches() || !s.fits(demand)) continue;
     const bool cached = s.has_image(image_id);
     if (best != kNone && best_cached && !cached) continue;
     const double room = room_after(s, demand);
@@ -214,7 +218,7 @@ void Scheduler::collect_open_servers() {
   open_servers_.clear();
   for (uint32_t i = 0; i < servers_.size(); ++i) {
     const ServerState& s = servers_[i];
-    if (s.up && s.slots_used < s.slot_capacity) open_servers_.push_back(i);
+    if (s.takes_launches() && s.slots_used < s.slot_capacity) open_servers_.push_back(i);
   }
 }
 

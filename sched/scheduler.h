@@ -34,6 +34,9 @@ struct ServerState {
   uint32_t memory_reserved_mb = 0;
   uint32_t slots_used = 0;
   bool up = true;
+  bool refusing = false;  // up, but its backend takes no launch there for now
+
+  bool takes_launches() const { return up && !refusing; }
 
   // Whether a session of this size fits in what is free now (up or not).
   bool fits(Reservation demand) const;
@@ -80,6 +83,7 @@ class Scheduler {
   // A down server takes no placements; its sessions are the caller's to release. Bringing a
   // server up does not place anything by itself: call drain_queue() after.
   void set_server_up(uint32_t index, bool up);
+  void set_server_refusing(uint32_t index, bool refusing);
   // A server's CPU and memory capacity changed (what it really has became known). Queued
   // requests are fitted again (see submit); nothing is placed: call drain_queue() after.
   void set_capacity(uint32_t index, uint32_t cpu_millicores, uint32_t memory_mb);

@@ -425,7 +425,7 @@ uint32_t GameyeBackend::next_location(const Session& s) const {
 }
 
 bool GameyeBackend::has_room(uint32_t server) const {
-  if (!reported_up(server)) return false;
+  if (down_[server] || cooling_[server].armed()) return false;
   size_t here = 0;
   for (const auto& [id, s] : sessions_) here += s->server == server ? 1 : 0;
   return here < servers_[server].slots;
@@ -440,20 +440,20 @@ void GameyeBackend::unauthorized(uint32_t server, std::string_view during) {
       .kv("during", during)
       .kv("hint", "check --gameye-token-file");
   for (uint32_t i = 0; i < servers_.size(); ++i) {
-    const bool was_up = reported_up(i);
+    if (down_[i]) continue;
     down_[i] = 1;
-    if (was_up) events_.on_server_health(i, false);
+    events_.on_server_health(i, false);
   }
   arm_probe();
 }
 
 void GameyeBackend::cool_down(uint32_t server) {
-  const bool was_up = reported_up(server);
+  const bool was_cooling = cooling_[server].armed();
   timers_.arm(&cooling_[server], now_ms_() + options_.refused_cooldown_ms);
   log_info("gameye_location_cooling")
       .kv("location", servers_[server].name)
       .kv("for_ms", options_.refused_cooldown_ms);
-  if (was_up) events_.on_server_health(server, false);
+  if (!was_cooling) events_.on_server_refusing(server, true);
 }
 
 void GameyeBackend::mark_running(Session& s, const Endpoint& endpoint) {
@@ -562,7 +562,7 @@ void GameyeBackend::probe() {
                                   for (uint32_t i = 0; i < servers_.size(); ++i) {
                                     if (!down_[i]) continue;
                                     down_[i] = 0;
-                                    if (reported_up(i)) events_.on_server_health(i, true);
+                                    events_.on_server_health(i, true);
                                   }
                                   return;
                                 }
@@ -600,7 +600,7 @@ void GameyeBackend::on_cooled(TimerNode* node) {
   const CoolDown& c = *static_cast<CoolDown*>(node);
   GameyeBackend& self = *c.backend;
   log_info("gameye_location_cooled").kv("location", self.servers_[c.server].name);
-  if (self.reported_up(c.server)) self.events_.on_server_health(c.server, true);
+  self.events_.on_server_refusing(c.server, false);
 }
 
 void GameyeBackend::on_probe_timer(TimerNode* node) {

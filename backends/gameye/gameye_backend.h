@@ -208,13 +208,11 @@ class GameyeBackend final : public Backend {
   // The first location after s.server, in configured order and wrapping around, that has room,
   // stopping short of s.first_server (each is tried once); kNoLocation when none.
   uint32_t next_location(const Session& s) const;
-  // Reported up (no 401, not cooling down) and holding fewer sessions under way here than its
-  // slots: the count the scheduler places by (--gameye-slots-per-location).
+  // Up (no 401), not cooling down, and holding fewer sessions under way here than its slots:
+  // the count the scheduler places by (--gameye-slots-per-location).
   bool has_room(uint32_t server) const;
-  // What placement was last told of the location: up unless a 401 or a 420's cool-down holds.
-  bool reported_up(uint32_t server) const { return !down_[server] && !cooling_[server].armed(); }
-  // A 420 from `server`: down to placement for refused_cooldown_ms (again from now when it
-  // already cools down).
+  // A 420 from `server`: refusing to placement for refused_cooldown_ms (again from now when it
+  // already cools down). Up all the same: a capacity answer is not an outage.
   void cool_down(uint32_t server);
   void unauthorized(uint32_t server, std::string_view during);
   void mark_running(Session& s, const Endpoint& endpoint);

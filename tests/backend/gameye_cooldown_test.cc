@@ -1,8 +1,8 @@
-// A location that answered 420 cools down (GameyeOptions::refused_cooldown_ms): it is down
-// to placement, so launches go elsewhere or wait in the queue instead of each meeting the same
-// 420, a backoff and a move in turn, and failed starts pass it over; afterwards it takes
-// launches again. Against the stand-in, with placement in front of the backend as in
-// ringside.
+// A location that answered 420 cools down (GameyeOptions::refused_cooldown_ms): it refuses
+// launches as far as placement is concerned (up all the same), so launches go elsewhere or wait in
+// the queue instead of each meeting the same 420, a backoff and a move in turn, and failed starts
+// pass it over; afterwards it takes launches again. Against the stand-in, with placement in front
+// of the backend as in ringside.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -89,6 +89,9 @@ class GameyeCoolDownTest : public GameyeBackendTest {
     return running_.count(s.id) != 0;
   }
 
+  bool takes_launches(uint32_t server) const {
+    return placement_->scheduler().server(server).takes_launches();
+  }
   bool up(uint32_t server) const { return placement_->scheduler().server(server).up; }
 
   std::unique_ptr<Runtime> runtime_;
@@ -108,7 +111,8 @@ TEST_F(GameyeCoolDownTest, ALocationThatRefusedTakesNoLaunchUntilItsCoolDownEnds
   ASSERT_TRUE(driver_.run_until([&] { return runs(first); }));
   EXPECT_EQ(location_at_gameye(first.uuid(0)), "europe");
   EXPECT_EQ(location_at_gameye(first.uuid(1)), "us-east");
-  EXPECT_FALSE(up(0));
+  EXPECT_FALSE(takes_launches(0));
+  EXPECT_TRUE(up(0));  // refusing is not down: /readyz and ringside_game_server_up unmoved
 
   // Europe is the emptier location, but it just refused: the next launch goes to us-east.
   launch(second);
@@ -125,7 +129,7 @@ TEST_F(GameyeCoolDownTest, ALocationThatRefusedTakesNoLaunchUntilItsCoolDownEnds
   EXPECT_GE(std::chrono::steady_clock::now() - launched, std::chrono::milliseconds(kCoolDownMs));
   EXPECT_EQ(location_at_gameye(third.uuid(0)), "europe");
   EXPECT_EQ(status_of(third.uuid(0)), "running");
-  EXPECT_TRUE(up(0));
+  EXPECT_TRUE(takes_launches(0));
   EXPECT_EQ(posts("420"), 1u);
   EXPECT_EQ(posts("200"), 3u);
 }
@@ -145,8 +149,8 @@ TEST_F(GameyeBackendTest, AFailedStartPassesOverALocationCoolingDown) {
   backend->start(first);  // us-east refuses (--fail-first), asia is full: it runs in europe
   ASSERT_TRUE(settle(cooled));
   ASSERT_TRUE(events_.has_running(cooled.id)) << events_.describe();
-  EXPECT_EQ(events_.server_up(1), false);
-  EXPECT_EQ(events_.server_up(2), false);
+  EXPECT_EQ(events_.server_refusing(1), true);
+  EXPECT_EQ(events_.server_refusing(2), true);
   StartSpec in_asia = s.spec();
   in_asia.server = 2;
   backend->start(in_asia);  // asia refuses; europe has no room; us-east cools down
@@ -154,12 +158,15 @@ TEST_F(GameyeBackendTest, AFailedStartPassesOverALocationCoolingDown) {
   EXPECT_EQ(events_.start_failed(s.id), SessionError::kNoServers);
   EXPECT_TRUE(events_.relocations(s.id).empty());
   EXPECT_EQ(launches_of(s.uuid(1)), 0u);
-  // Once cooled down, both are reported up again.
-  ASSERT_TRUE(driver_.run_until([&] { return events_.server_up(1) == true; },
+  // Once cooled down, both take launches again.
+  ASSERT_TRUE(driver_.run_until([&] { return events_.server_refusing(1) == false; },
                                 std::chrono::milliseconds(kCoolDownMs + 2000)));
-  ASSERT_TRUE(driver_.run_until([&] { return events_.server_up(2) == true; },
+  ASSERT_TRUE(driver_.run_until([&] { return events_.server_refusing(2) == false; },
                                 std::chrono::milliseconds(kCoolDownMs + 2000)));
-  EXPECT_EQ(events_.server_up(0), std::nullopt);  // europe never refused
+  EXPECT_EQ(events_.server_refusing(0), std::nullopt);  // europe never refused
+  // A capacity answer is not an outage: no location was ever reported down (readiness and
+  // ringside_game_server_up follow health only).
+  for (uint32_t server : {0u, 1u, 2u}) EXPECT_EQ(events_.server_up(server), std::nullopt);
 }
 
 }  // namespace

@@ -21,6 +21,8 @@ std::string_view kind_name(RecordedEvent::Kind kind) {
       return "lost";
     case RecordedEvent::kHealth:
       return "health";
+    case RecordedEvent::kRefusing:
+      return "refusing";
   }
   return "?";
 }
@@ -63,6 +65,13 @@ void RecordingEvents::on_server_health(uint32_t server, bool up) {
   RecordedEvent e{RecordedEvent::kHealth, {}};
   e.server = server;
   e.up = up;
+  events.push_back(e);
+}
+
+void RecordingEvents::on_server_refusing(uint32_t server, bool refusing) {
+  RecordedEvent e{RecordedEvent::kRefusing, {}};
+  e.server = server;
+  e.up = !refusing;
   events.push_back(e);
 }
 
@@ -109,7 +118,8 @@ std::optional<SessionFigures> RecordingEvents::stopped(const Id128& session) con
 bool RecordingEvents::settled(const Id128& session) const {
   for (const RecordedEvent& e : events) {
     if (e.session == session && e.kind != RecordedEvent::kPhase &&
-        e.kind != RecordedEvent::kRelocated && e.kind != RecordedEvent::kHealth) {
+        e.kind != RecordedEvent::kRelocated && e.kind != RecordedEvent::kHealth &&
+        e.kind != RecordedEvent::kRefusing) {
       return true;
     }
   }
@@ -132,10 +142,19 @@ std::optional<bool> RecordingEvents::server_up(uint32_t server) const {
   return up;
 }
 
+std::optional<bool> RecordingEvents::server_refusing(uint32_t server) const {
+  std::optional<bool> refusing;
+  for (const RecordedEvent& e : events) {
+    if (e.kind == RecordedEvent::kRefusing && e.server == server) refusing = !e.up;
+  }
+  return refusing;
+}
+
 std::vector<RecordedEvent> RecordingEvents::of(const Id128& session) const {
   std::vector<RecordedEvent> out;
   for (const RecordedEvent& e : events) {
-    if (e.kind != RecordedEvent::kHealth && e.session == session) out.push_back(e);
+    const bool of_a_server = e.kind == RecordedEvent::kHealth || e.kind == RecordedEvent::kRefusing;
+    if (!of_a_server && e.session == session) out.push_back(e);
   }
   return out;
 }
@@ -147,6 +166,9 @@ std::string RecordingEvents::describe() const {
     switch (e.kind) {
       case RecordedEvent::kHealth:
         std::snprintf(line, sizeof line, "health server=%u up=%d\n", e.server, e.up);
+        break;
+      case RecordedEvent::kRefusing:
+        std::snprintf(line, sizeof line, "refusing server=%u refusing=%d\n", e.server, !e.up);
         break;
       case RecordedEvent::kPhase:
         std::snprintf(line, sizeof line, "phase session=%016llx%016llx phase=%.*s\n",

@@ -11,14 +11,14 @@
 namespace ringside {
 
 struct RecordedEvent {
-  enum Kind { kPhase, kRelocated, kRunning, kStartFailed, kStopped, kLost, kHealth };
+  enum Kind { kPhase, kRelocated, kRunning, kStartFailed, kStopped, kLost, kHealth, kRefusing };
   Kind kind;
   Id128 session;                             // not for kHealth
   StartPhase phase = StartPhase::kQueued;    // kPhase
   SessionError error = SessionError::kNone;  // kStartFailed, kLost
   SessionFigures figures;                    // kStopped
-  uint32_t server = 0;                       // kHealth, kRelocated
-  bool up = false;                           // kHealth
+  uint32_t server = 0;                       // kHealth, kRefusing, kRelocated
+  bool up = false;                           // kHealth; kRefusing: false while it refuses
 };
 
 std::string_view kind_name(RecordedEvent::Kind kind);
@@ -31,6 +31,7 @@ struct RecordingEvents : BackendEvents {
   void on_stopped(const Id128& session, const SessionFigures& figures) override;
   void on_lost(const Id128& session, SessionError error) override;
   void on_server_health(uint32_t server, bool up) override;
+  void on_server_refusing(uint32_t server, bool refusing) override;
 
   // How many events of `kind` were recorded for `session`.
   size_t count(RecordedEvent::Kind kind, const Id128& session) const;
@@ -47,6 +48,8 @@ struct RecordingEvents : BackendEvents {
   std::vector<uint32_t> relocations(const Id128& session) const;
   // The last health report for `server`, if any.
   std::optional<bool> server_up(uint32_t server) const;
+  // Whether the last on_server_refusing for `server` said it refuses launches, if any came.
+  std::optional<bool> server_refusing(uint32_t server) const;
   // The events of one session, in order.
   std::vector<RecordedEvent> of(const Id128& session) const;
   // One line per event, for failure messages.

@@ -161,12 +161,14 @@ void DockerBackend::stop(const Id128& session) {
       }
       return;
     case Step::kRunning:
-      // A CPU baseline still asked for is abandoned (by the next call): the figure is the total.
+      // A CPU baseline still asked for is abandoned: here, or by the stats call that replaces
+      // it (the figure is then the whole total).
       if (!engines_[s->engine]->up) {
         // Every call would fail or time out: the lost-engine outcome, without the wait.
         log_warn("docker_stop_engine_down")
             .kv("session", s->id_text)
             .kv("server", servers_[s->engine].name);
+        cancel_call(*s);
         report_later(*s, End::kLost, SessionError::kServerLost);
         return;
       }

@@ -428,10 +428,19 @@ void DockerBackend::read_cpu_baseline(Session& s) {
 void DockerBackend::on_cpu_baseline(Session& s, HttpResponse&& r) {
   std::optional<docker_api::StatsFigures> f;
   if (r.status == 200) f = docker_api::parse_stats(r.body);
-  // Not said, or empty (it exited: its `die` event ends it): the stop reports the whole total.
-  if (!f || std::isnan(f->cpu_seconds)) {
+  if (!f) {  // not said: the stop reports the whole total
     log_warn("docker_stats_failed").kv("session", s.id_text).kv("error", why(r));
     return;
+  }
+  if (std::isnan(f->cpu_seconds)) {
+    // Empty: the container is not running any more. Its `die` may have come while the start
+    // was still inspecting it (a start's is left to its inspect, which had just seen it up):
+    // nothing else would end the session before the next listing.
+    log_warn("docker_container_lost")
+        .kv("session", s.id_text)
+        .kv("server", servers_[s.engine].name)
+        .kv("seen_by", "cpu_baseline");
+    return remove_and_end(s, End::kLost, SessionError::kContainerLost);
   }
   s.cpu_baseline = f->cpu_seconds;
   s.baseline_ms = reactor_.now_ms();

@@ -116,8 +116,8 @@ void DockerBackend::on_container_event(Engine& e, const docker_api::ContainerEve
       }
       return;
     case ContainerAction::kDie:
-      // Only a running session's: a stop's own `die` comes in a stop step, a start's is seen by
-      // its inspect.
+      // Only a running session's: a stop's own `die` comes in a stop step; a start's is seen by
+      // its inspect, or by the empty CPU baseline read after `running` (docker_backend.cc).
       if (s == nullptr || s->step != Step::kRunning) return;
       log_warn("docker_container_lost")
           .kv("session", s->id_text)

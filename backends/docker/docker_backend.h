@@ -160,10 +160,12 @@ class DockerBackend final : public Backend {
     EngineTimer lost_timer;
     // Its event stream (docker_events.cc), open while the engine is up.
     HttpClient::RequestId events = 0;
-    std::string event_line;          // the start of a line not complete yet
-    uint32_t events_backoff_ms = 0;  // before the next reconnect; 0 once one opened
-    bool list_again = false;         // the listing in flight was asked for before it opened
-    EngineTimer events_timer;        // the reconnect
+    std::string event_line;  // the start of a line not complete yet
+    // Before the next reconnect; back to 0 once a stream proved itself (docker_events.cc).
+    uint32_t events_backoff_ms = 0;
+    uint64_t events_opened_ms = 0;  // when the stream in flight opened; 0 while it has not
+    bool list_again = false;        // the listing in flight was asked for before it opened
+    EngineTimer events_timer;       // the reconnect
   };
 
   struct Orphan {

@@ -123,5 +123,39 @@ TEST_F(DockerScriptedTest, ASessionWhoseCpuBaselineIsEmptyIsLost) {
   EXPECT_EQ(backend_->session_count(), 1u);
 }
 
+// An engine (or a socket proxy in front of it) that answers /events 200 and ends the stream at
+// once: the reconnects back off (250 ms, doubling), each with its container listing, instead
+// of both every 250 ms for ever. A stream that delivered an event did its job: the next
+// reconnect is quick again.
+TEST_F(DockerScriptedTest, AnEventStreamThatEndsAsSoonAsItOpensBacksOff) {
+  make_backend([](const Call& c) {
+    if (c.method == "GET" && c.target.starts_with("/events")) {
+      return Reply{200, "", Reply::Body::kStreamEnded};
+    }
+    return FakeDockerEngine::healthy(c);
+  });
+  driver_.run_for(3s);
+  // Opened at 0, 0.25, 0.75 and 1.75 s (the next at 3.75): every 250 ms would be twelve.
+  EXPECT_GE(engine_->count("GET", "/events"), 3u);
+  EXPECT_LE(engine_->count("GET", "/events"), 5u);
+  EXPECT_LE(engine_->count("GET", "/containers/json"), 6u);
+}
+
+TEST_F(DockerScriptedTest, AnEventStreamThatDeliveredAnEventReconnectsQuickly) {
+  const std::string event =
+      R"({"Type":"container","Action":"destroy","Actor":{"ID":"c1","Attributes":)"
+      R"({"ringside.session":"s-gone"}}})"
+      "\n";
+  make_backend([&](const Call& c) {
+    if (c.method == "GET" && c.target.starts_with("/events")) {
+      return Reply{200, event, Reply::Body::kStreamEnded};
+    }
+    return FakeDockerEngine::healthy(c);
+  });
+  driver_.run_for(4s);
+  // Every 250 ms or so (sixteen on an idle machine); backing off would give five.
+  EXPECT_GE(engine_->count("GET", "/events"), 7u);
+}
+
 }  // namespace
 }  // namespace ringside

@@ -69,6 +69,7 @@ DockerBackend::DockerBackend(std::vector<DockerEngine> engines, DockerOptions op
     list_containers(*e);
     follow_events(*e);
     ping(*e);
+    read_capacity(*e);  // before the first launch's create, which waits for it
   }
 }
 
@@ -149,6 +150,9 @@ void DockerBackend::stop(const Id128& session) {
     case Step::kPull:
       forget_pull(*s);
       report_later(*s, End::kStopped, SessionError::kNone);
+      return;
+    case Step::kCapacity:  // nothing created, nothing in flight
+      abandon(*s);
       return;
     case Step::kCreate:
     case Step::kPutSave:
@@ -270,6 +274,15 @@ void DockerBackend::create(Session& s) {
   s.step = Step::kCreate;
   events_.on_phase(s.id, StartPhase::kCreating);
   if (s.stop_requested) return abandon(s);
+  // Its limits are bounded by what the engine has: known in a moment, or given up on.
+  if (engines_[s.engine]->info != 0) {
+    s.step = Step::kCapacity;
+    return;
+  }
+  send_create(s);
+}
+
+void DockerBackend::send_create(Session& s) {
   const std::string name = "ringside-" + s.id_text;
   docker_api::ContainerSpec spec;
   spec.name = name;

@@ -26,7 +26,7 @@ void DockerBackend::on_ping(Engine& e, const HttpResponse& r) {
         .kv("error", r.status == 0 ? r.error : "HTTP " + std::to_string(r.status));
     engine_down(e);
   }
-  if (e.up) read_capacity(e);  // first reached, or back: what its machine has
+  if (e.up) read_capacity(e);  // not answered yet, or back: what its machine has
   const uint64_t now = reactor_.now_ms();
   if (e.up && now - e.last_listing_ms >= options_.reconcile_interval_ms) list_containers(e);
   timers_.arm(&e.ping_timer, now + options_.ping_interval_ms);
@@ -282,6 +282,7 @@ void DockerBackend::lose_sessions(Engine& e) {
         events_.on_lost(id, SessionError::kServerLost);
         break;
       case Step::kPull:
+      case Step::kCapacity:
       case Step::kCreate:
       case Step::kPutSave:
       case Step::kStart:

@@ -86,6 +86,14 @@ class DockerScriptedTest : public testing::Test {
     return c.target.find(l.text) != std::string::npos && c.target.find(what) != std::string::npos;
   }
 
+  // The body of the create call for `l`'s container.
+  std::string created_body(const Launch& l) const {
+    for (const Call& c : engine_->calls()) {
+      if (c.method == "POST" && about(c, l, "/containers/create")) return c.body;
+    }
+    return "(not created)";
+  }
+
   std::string save_root_ =
       testing::TempDir() + "/ringside-scripted-saves-" + std::to_string(getpid());
   ReactorDriver driver_;
@@ -155,6 +163,38 @@ TEST_F(DockerScriptedTest, AnEventStreamThatDeliveredAnEventReconnectsQuickly) {
   driver_.run_for(4s);
   // Every 250 ms or so (sixteen on an idle machine); backing off would give five.
   EXPECT_GE(engine_->count("GET", "/events"), 7u);
+}
+
+// A launch right at start-up, before the engine said what it has (its /info held back here):
+// the container is created only once /info answered, within its 2 CPUs, never with the 8
+// cores the game declares (the engine would refuse them).
+TEST_F(DockerScriptedTest, ALaunchBeforeTheEnginesInfoAnswersGetsLimitsWithinIt) {
+  make_backend([](const Call& c) {
+    Reply r = FakeDockerEngine::healthy(c);
+    if (c.method == "GET" && c.target.starts_with("/info")) r.delay_ms = 500;
+    return r;
+  });
+  Launch l;
+  start(l, /*cpu_millicores=*/8000);
+  ASSERT_TRUE(driver_.run_until([&] { return events_.settled(l.id); }, 5s)) << events_.describe();
+  EXPECT_TRUE(events_.has_running(l.id)) << events_.describe();
+  const std::string body = created_body(l);
+  EXPECT_NE(body.find("\"NanoCpus\":2000000000"), std::string::npos) << body;
+}
+
+// An engine whose /info fails: the launch is not held for ever, it goes on with the game's
+// own figures (nothing better is known).
+TEST_F(DockerScriptedTest, ALaunchGoesOnWithItsOwnLimitsWhenTheEnginesInfoFails) {
+  make_backend([](const Call& c) {
+    if (c.method == "GET" && c.target.starts_with("/info")) return Reply{500, "{}"};
+    return FakeDockerEngine::healthy(c);
+  });
+  Launch l;
+  start(l, /*cpu_millicores=*/8000);
+  ASSERT_TRUE(driver_.run_until([&] { return events_.settled(l.id); }, 5s)) << events_.describe();
+  EXPECT_TRUE(events_.has_running(l.id)) << events_.describe();
+  const std::string body = created_body(l);
+  EXPECT_NE(body.find("\"NanoCpus\":8000000000"), std::string::npos) << body;
 }
 
 }  // namespace

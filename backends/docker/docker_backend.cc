@@ -15,6 +15,7 @@
 namespace ringside {
 namespace {
 
+using docker_api::describe_failure;
 using docker_api::Health;
 
 constexpr double kUnknown = std::numeric_limits<double>::quiet_NaN();
@@ -27,11 +28,6 @@ std::string pull_key(uint32_t engine, std::string_view image) {
 // mid-call: the server is lost. Timeouts and error statuses are the start's own failure.
 SessionError start_error(const HttpResponse& r) {
   return r.status == 0 && !r.timed_out ? SessionError::kServerLost : SessionError::kStartFailed;
-}
-
-std::string why(const HttpResponse& r) {
-  if (r.status == 0) return r.error.empty() ? "no answer" : r.error;
-  return "HTTP " + std::to_string(r.status) + ": " + docker_api::error_message(r.body);
 }
 
 }  // namespace
@@ -234,7 +230,7 @@ void DockerBackend::on_pull_done(const std::string& key, HttpResponse&& r) {
                                                         : SessionError::kPullFailed;
     }
   } else {
-    message = why(r);
+    message = describe_failure(r);
     error = r.status == 404 ? SessionError::kImageNotFound : SessionError::kPullFailed;
   }
   if (error == SessionError::kNone) {
@@ -442,7 +438,7 @@ void DockerBackend::on_cpu_baseline(Session& s, HttpResponse&& r) {
   std::optional<docker_api::StatsFigures> f;
   if (r.status == 200) f = docker_api::parse_stats(r.body);
   if (!f) {  // not said: the stop reports the whole total
-    log_warn("docker_stats_failed").kv("session", s.id_text).kv("error", why(r));
+    log_warn("docker_stats_failed").kv("session", s.id_text).kv("error", describe_failure(r));
     return;
   }
   if (std::isnan(f->cpu_seconds)) {
@@ -473,7 +469,7 @@ void DockerBackend::fail(Session& s, SessionError error, std::string_view step,
       .kv("server", servers_[s.engine].name)
       .kv("step", step)
       .kv("error", error_code(error))
-      .kv("detail", r != nullptr ? why(*r) : std::string());
+      .kv("detail", r != nullptr ? describe_failure(*r) : std::string());
   if (s.stop_requested) return abandon(s);
   remove_and_end(s, End::kStartFailed, error);
 }
@@ -494,7 +490,7 @@ void DockerBackend::on_stats(Session& s, HttpResponse&& r) {
   if (engine_gone(s, r)) return lose_stopping(s, "stats");
   std::optional<docker_api::StatsFigures> f;
   if (r.status == 200) f = docker_api::parse_stats(r.body);
-  if (!f) log_warn("docker_stats_failed").kv("session", s.id_text).kv("error", why(r));
+  if (!f) log_warn("docker_stats_failed").kv("session", s.id_text).kv("error", describe_failure(r));
   // Only what it used while running: start-up is the platform's, not the player's or game's.
   // The window ends at this read (the engine's stats tick, up to a second after the stop was
   // asked for) and starts at the baseline's, or at `running` when there was none.
@@ -513,7 +509,7 @@ void DockerBackend::on_container_stopped(Session& s, HttpResponse&& r) {
   if (engine_gone(s, r)) return lose_stopping(s, "stop");
   // The save is still copied out of a container that would not stop.
   if (r.status != 204 && r.status != 304) {
-    log_warn("docker_stop_failed").kv("session", s.id_text).kv("error", why(r));
+    log_warn("docker_stop_failed").kv("session", s.id_text).kv("error", describe_failure(r));
   }
   call(s, Step::kGetSave, docker_api::get_archive(endpoint(s), s.container, s.save_dir),
        &DockerBackend::on_save_got);
@@ -525,7 +521,7 @@ void DockerBackend::on_save_got(Session& s, HttpResponse&& r) {
   if (r.too_large) {
     save_failed(s, SaveError::kTooLarge, "the archive is over the limit");
   } else {
-    save_failed(s, SaveError::kFailed, why(r));
+    save_failed(s, SaveError::kFailed, describe_failure(r));
   }
   remove_and_end(s, End::kStopped, SessionError::kNone);
 }
@@ -599,7 +595,7 @@ void DockerBackend::remove_and_end(Session& s, End end, SessionError error) {
 void DockerBackend::on_removed(Session& s, HttpResponse&& r) {
   if (r.status != 204 && r.status != 404) {
     // Left behind: the next listing finds it an orphan and removes it.
-    log_warn("docker_remove_failed").kv("session", s.id_text).kv("error", why(r));
+    log_warn("docker_remove_failed").kv("session", s.id_text).kv("error", describe_failure(r));
   }
   report(s);
 }

@@ -31,7 +31,9 @@ void DockerBackend::on_capacity(Engine& e, const HttpResponse& r) {
   if (r.status == 200) c = docker_api::parse_info(r.body);
   const GameServerInfo& declared = servers_[e.index];
   if (!c) {  // asked again after the next ping
-    log_warn("docker_engine_info_failed").kv("server", declared.name);
+    log_warn("docker_engine_info_failed")
+        .kv("server", declared.name)
+        .kv("error", docker_api::describe_failure(r));
   } else {
     e.capacity = *c;
     e.capacity_current = true;

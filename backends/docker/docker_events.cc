@@ -90,9 +90,7 @@ void DockerBackend::on_events_end(Engine& e, HttpResponse&& r) {
       e.events_backoff_ms == 0 ? kFirstBackoffMs : std::min(e.events_backoff_ms * 2, kMaxBackoffMs);
   log_warn("docker_events_ended")
       .kv("server", servers_[e.index].name)
-      .kv("error", r.status == 0 ? r.error
-                                 : "HTTP " + std::to_string(r.status) + ": " +
-                                       docker_api::error_message(r.body))
+      .kv("error", docker_api::describe_failure(r))
       .kv("retry_ms", e.events_backoff_ms);
   // An engine found down is followed again once it is back (engine_back).
   if (e.up) timers_.arm(&e.events_timer, reactor_.now_ms() + e.events_backoff_ms);

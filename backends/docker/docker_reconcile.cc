@@ -23,7 +23,7 @@ void DockerBackend::on_ping(Engine& e, const HttpResponse& r) {
   if (!answered && e.up) {
     log_warn("docker_engine_down")
         .kv("server", servers_[e.index].name)
-        .kv("error", r.status == 0 ? r.error : "HTTP " + std::to_string(r.status));
+        .kv("error", docker_api::describe_failure(r));
     engine_down(e);
   }
   if (e.up) read_capacity(e);  // not answered yet, or back: what its machine has

@@ -404,7 +404,7 @@ void DockerBackend::on_inspected(Session& s, HttpResponse&& r) {
   switch (state->health) {
     case Health::kNone:
     case Health::kHealthy:
-      return became_running(s);
+      return became_running(s, /*read_baseline=*/true);
     case Health::kUnhealthy:
       return fail(s, SessionError::kStartFailed, "unhealthy", nullptr);
     case Health::kStarting:
@@ -416,15 +416,17 @@ void DockerBackend::on_inspected(Session& s, HttpResponse&& r) {
   }
 }
 
-void DockerBackend::became_running(Session& s) {
+void DockerBackend::became_running(Session& s, bool read_baseline) {
   s.step = Step::kRunning;
   s.running_since_ms = reactor_.now_ms();
   log_info("docker_running")
       .kv("session", s.id_text)
       .kv("server", servers_[s.engine].name)
       .kv("container", std::string_view(s.container).substr(0, 12));
-  read_cpu_baseline(s);
-  events_.on_running(s.id);  // may stop it at once (adopted, and stopped meanwhile)
+  // Asked before on_running, which may stop the session at once (adopted, and stopped
+  // meanwhile): the stop's first call then abandons the read.
+  if (read_baseline) read_cpu_baseline(s);
+  events_.on_running(s.id);
 }
 
 // Read after `running` is reported, so the player never waits for the engine's stats tick

@@ -205,9 +205,11 @@ class DockerBackend final : public Backend {
   void on_started(Session& s, HttpResponse&& r);
   void check_health(Session& s);
   void on_inspected(Session& s, HttpResponse&& r);
-  // Reports running, then reads the container's CPU so far (its start-up): the start of the
-  // window its stop's CPU figure covers.
-  void became_running(Session& s);
+  // Reports running (docker_running, on_running). A start's session reads the container's CPU
+  // so far (its start-up) too: the start of the window its stop's CPU figure covers. One
+  // adopted running after a restart does not: its total covers time before the restart, and
+  // placement does not learn from it.
+  void became_running(Session& s, bool read_baseline);
   void read_cpu_baseline(Session& s);
   void on_cpu_baseline(Session& s, HttpResponse&& r);
   void cancel_call(Session& s);  // abandons the session's call in flight, if any

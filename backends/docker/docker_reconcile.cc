@@ -197,9 +197,7 @@ void DockerBackend::recover_engine(Engine& e,
     if (c != listed->end()) s.container = c->id;
     if (c != listed->end() && c->running && r.was_running) {
       log_info("docker_adopted").kv("session", s.id_text).kv("server", servers_[e.index].name);
-      s.step = Step::kRunning;
-      s.running_since_ms = reactor_.now_ms();
-      events_.on_running(s.id);
+      became_running(s, /*read_baseline=*/false);
     } else if (c != listed->end() && c->running) {
       // A start the restart cut short after its container started: it goes on from the
       // health check, as the start would have.

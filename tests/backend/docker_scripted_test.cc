@@ -197,5 +197,33 @@ TEST_F(DockerScriptedTest, ALaunchGoesOnWithItsOwnLimitsWhenTheEnginesInfoFails)
   EXPECT_NE(body.find("\"NanoCpus\":8000000000"), std::string::npos) << body;
 }
 
+// A session adopted running after a restart is reported running like a start's, but reads
+// no CPU baseline: its container's total covers time before the restart, and placement does
+// not learn from it.
+TEST_F(DockerScriptedTest, ASessionAdoptedRunningReadsNoCpuBaseline) {
+  Launch l;
+  make_backend([&](const Call& c) {
+    if (c.method == "GET" && c.target.starts_with("/containers/json")) {
+      return Reply{200, R"([{"Id":"c-adopted","Labels":{"ringside.session":")" + l.text +
+                            R"("},"State":"running"}])"};
+    }
+    return FakeDockerEngine::healthy(c);
+  });
+  RecoveredSession r;
+  r.session = l.id;
+  r.session_id_text = l.text;
+  r.player_id = "p-test";
+  r.game_slug = "test-game";
+  r.save_dir = "/save";
+  r.server = 0;
+  r.was_running = true;
+  backend_->recover({r});
+  ASSERT_TRUE(driver_.run_until([&] { return events_.settled(l.id); }, 5s)) << events_.describe();
+  EXPECT_TRUE(events_.has_running(l.id)) << events_.describe();
+  EXPECT_EQ(backend_->container_of(l.id), "c-adopted");
+  driver_.run_for(200ms);
+  EXPECT_EQ(engine_->count("GET", "/containers/c-adopted/stats"), 0u);
+}
+
 }  // namespace
 }  // namespace ringside

@@ -360,4 +360,9 @@ std::string error_message(std::string_view body) {
   return std::string(body.substr(0, 200));
 }
 
+std::string describe_failure(const HttpResponse& r) {
+  if (r.status == 0) return r.error.empty() ? "no answer" : r.error;
+  return "HTTP " + std::to_string(r.status) + ": " + error_message(r.body);
+}
+
 }  // namespace ringside::docker_api

@@ -118,5 +118,8 @@ std::optional<ContainerEvent> parse_container_event(std::string_view line);
 
 // The "message" of an engine's error answer, else the body's start.
 std::string error_message(std::string_view body);
+// What went wrong with a call, for a log line: why no answer came (curl's words), or the
+// status and the engine's message.
+std::string describe_failure(const HttpResponse& r);
 
 }  // namespace ringside::docker_api

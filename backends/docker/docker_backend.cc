@@ -15,6 +15,7 @@
 namespace ringside {
 namespace {
 
+using docker_api::describe_failure;
 using docker_api::Health;
 
 constexpr double kUnknown = std::numeric_limits<double>::quiet_NaN();
@@ -27,11 +28,6 @@ std::string pull_key(uint32_t engine, std::string_view image) {
 // mid-call: the server is lost. Timeouts and error statuses are the start's own failure.
 SessionError start_error(const HttpResponse& r) {
   return r.status == 0 && !r.timed_out ? SessionError::kServerLost : SessionError::kStartFailed;
-}
-
-std::string why(const HttpResponse& r) {
-  if (r.status == 0) return r.error.empty() ? "no answer" : r.error;
-  return "HTTP " + std::to_string(r.status) + ": " + docker_api::error_message(r.body);
 }
 
 }  // namespace
@@ -69,6 +65,7 @@ DockerBackend::DockerBackend(std::vector<DockerEngine> engines, DockerOptions op
     list_containers(*e);
     follow_events(*e);
     ping(*e);
+    read_capacity(*e);  // before the first launch's create, which waits for it
   }
 }
 
@@ -150,6 +147,9 @@ void DockerBackend::stop(const Id128& session) {
       forget_pull(*s);
       report_later(*s, End::kStopped, SessionError::kNone);
       return;
+    case Step::kCapacity:  // nothing created, nothing in flight
+      abandon(*s);
+      return;
     case Step::kCreate:
     case Step::kPutSave:
     case Step::kStart:
@@ -161,12 +161,14 @@ void DockerBackend::stop(const Id128& session) {
       }
       return;
     case Step::kRunning:
-      // A CPU baseline still asked for is abandoned (by the next call): the figure is the total.
+      // A CPU baseline still asked for is abandoned: here, or by the stats call that replaces
+      // it (the figure is then the whole total).
       if (!engines_[s->engine]->up) {
         // Every call would fail or time out: the lost-engine outcome, without the wait.
         log_warn("docker_stop_engine_down")
             .kv("session", s->id_text)
             .kv("server", servers_[s->engine].name);
+        cancel_call(*s);
         report_later(*s, End::kLost, SessionError::kServerLost);
         return;
       }
@@ -228,7 +230,7 @@ void DockerBackend::on_pull_done(const std::string& key, HttpResponse&& r) {
                                                         : SessionError::kPullFailed;
     }
   } else {
-    message = why(r);
+    message = describe_failure(r);
     error = r.status == 404 ? SessionError::kImageNotFound : SessionError::kPullFailed;
   }
   if (error == SessionError::kNone) {
@@ -268,6 +270,15 @@ void DockerBackend::create(Session& s) {
   s.step = Step::kCreate;
   events_.on_phase(s.id, StartPhase::kCreating);
   if (s.stop_requested) return abandon(s);
+  // Its limits are bounded by what the engine has: known in a moment, or given up on.
+  if (engines_[s.engine]->info != 0) {
+    s.step = Step::kCapacity;
+    return;
+  }
+  send_create(s);
+}
+
+void DockerBackend::send_create(Session& s) {
   const std::string name = "ringside-" + s.id_text;
   docker_api::ContainerSpec spec;
   spec.name = name;
@@ -393,7 +404,7 @@ void DockerBackend::on_inspected(Session& s, HttpResponse&& r) {
   switch (state->health) {
     case Health::kNone:
     case Health::kHealthy:
-      return became_running(s);
+      return became_running(s, /*read_baseline=*/true);
     case Health::kUnhealthy:
       return fail(s, SessionError::kStartFailed, "unhealthy", nullptr);
     case Health::kStarting:
@@ -405,15 +416,17 @@ void DockerBackend::on_inspected(Session& s, HttpResponse&& r) {
   }
 }
 
-void DockerBackend::became_running(Session& s) {
+void DockerBackend::became_running(Session& s, bool read_baseline) {
   s.step = Step::kRunning;
   s.running_since_ms = reactor_.now_ms();
   log_info("docker_running")
       .kv("session", s.id_text)
       .kv("server", servers_[s.engine].name)
       .kv("container", std::string_view(s.container).substr(0, 12));
-  read_cpu_baseline(s);
-  events_.on_running(s.id);  // may stop it at once (adopted, and stopped meanwhile)
+  // Asked before on_running, which may stop the session at once (adopted, and stopped
+  // meanwhile): the stop's first call then abandons the read.
+  if (read_baseline) read_cpu_baseline(s);
+  events_.on_running(s.id);
 }
 
 // Read after `running` is reported, so the player never waits for the engine's stats tick
@@ -426,10 +439,19 @@ void DockerBackend::read_cpu_baseline(Session& s) {
 void DockerBackend::on_cpu_baseline(Session& s, HttpResponse&& r) {
   std::optional<docker_api::StatsFigures> f;
   if (r.status == 200) f = docker_api::parse_stats(r.body);
-  // Not said, or empty (it exited: its `die` event ends it): the stop reports the whole total.
-  if (!f || std::isnan(f->cpu_seconds)) {
-    log_warn("docker_stats_failed").kv("session", s.id_text).kv("error", why(r));
+  if (!f) {  // not said: the stop reports the whole total
+    log_warn("docker_stats_failed").kv("session", s.id_text).kv("error", describe_failure(r));
     return;
+  }
+  if (std::isnan(f->cpu_seconds)) {
+    // Empty: the container is not running any more. Its `die` may have come while the start
+    // was still inspecting it (a start's is left to its inspect, which had just seen it up):
+    // nothing else would end the session before the next listing.
+    log_warn("docker_container_lost")
+        .kv("session", s.id_text)
+        .kv("server", servers_[s.engine].name)
+        .kv("seen_by", "cpu_baseline");
+    return remove_and_end(s, End::kLost, SessionError::kContainerLost);
   }
   s.cpu_baseline = f->cpu_seconds;
   s.baseline_ms = reactor_.now_ms();
@@ -449,7 +471,7 @@ void DockerBackend::fail(Session& s, SessionError error, std::string_view step,
       .kv("server", servers_[s.engine].name)
       .kv("step", step)
       .kv("error", error_code(error))
-      .kv("detail", r != nullptr ? why(*r) : std::string());
+      .kv("detail", r != nullptr ? describe_failure(*r) : std::string());
   if (s.stop_requested) return abandon(s);
   remove_and_end(s, End::kStartFailed, error);
 }
@@ -470,7 +492,7 @@ void DockerBackend::on_stats(Session& s, HttpResponse&& r) {
   if (engine_gone(s, r)) return lose_stopping(s, "stats");
   std::optional<docker_api::StatsFigures> f;
   if (r.status == 200) f = docker_api::parse_stats(r.body);
-  if (!f) log_warn("docker_stats_failed").kv("session", s.id_text).kv("error", why(r));
+  if (!f) log_warn("docker_stats_failed").kv("session", s.id_text).kv("error", describe_failure(r));
   // Only what it used while running: start-up is the platform's, not the player's or game's.
   // The window ends at this read (the engine's stats tick, up to a second after the stop was
   // asked for) and starts at the baseline's, or at `running` when there was none.
@@ -489,7 +511,7 @@ void DockerBackend::on_container_stopped(Session& s, HttpResponse&& r) {
   if (engine_gone(s, r)) return lose_stopping(s, "stop");
   // The save is still copied out of a container that would not stop.
   if (r.status != 204 && r.status != 304) {
-    log_warn("docker_stop_failed").kv("session", s.id_text).kv("error", why(r));
+    log_warn("docker_stop_failed").kv("session", s.id_text).kv("error", describe_failure(r));
   }
   call(s, Step::kGetSave, docker_api::get_archive(endpoint(s), s.container, s.save_dir),
        &DockerBackend::on_save_got);
@@ -501,7 +523,7 @@ void DockerBackend::on_save_got(Session& s, HttpResponse&& r) {
   if (r.too_large) {
     save_failed(s, SaveError::kTooLarge, "the archive is over the limit");
   } else {
-    save_failed(s, SaveError::kFailed, why(r));
+    save_failed(s, SaveError::kFailed, describe_failure(r));
   }
   remove_and_end(s, End::kStopped, SessionError::kNone);
 }
@@ -575,7 +597,7 @@ void DockerBackend::remove_and_end(Session& s, End end, SessionError error) {
 void DockerBackend::on_removed(Session& s, HttpResponse&& r) {
   if (r.status != 204 && r.status != 404) {
     // Left behind: the next listing finds it an orphan and removes it.
-    log_warn("docker_remove_failed").kv("session", s.id_text).kv("error", why(r));
+    log_warn("docker_remove_failed").kv("session", s.id_text).kv("error", describe_failure(r));
   }
   report(s);
 }

@@ -22,8 +22,8 @@
 // when an engine comes back or its stream opens again, every reconcile interval and on
 // recover(), with the same rules. recover() adopts a running container, also one whose start
 // the restart cut short (after its HEALTHCHECK says healthy, as a start does). Each engine's
-// real CPUs and memory (GET /info) are read when it is first reached and whenever it comes
-// back: no limit is asked above them (docker_capacity.cc).
+// real CPUs and memory (GET /info) are read at start-up and whenever it comes back: no limit is
+// asked above them, and a create waits while that read is on its way (docker_capacity.cc).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -85,6 +85,7 @@ class DockerBackend final : public Backend {
  private:
   enum class Step : uint8_t {
     kPull,
+    kCapacity,  // its engine's /info on its way: created once it answers (docker_capacity.cc)
     kCreate,
     kPutSave,  // the slot's file read and checked (helper thread), then the PUT
     kStart,
@@ -160,10 +161,12 @@ class DockerBackend final : public Backend {
     EngineTimer lost_timer;
     // Its event stream (docker_events.cc), open while the engine is up.
     HttpClient::RequestId events = 0;
-    std::string event_line;          // the start of a line not complete yet
-    uint32_t events_backoff_ms = 0;  // before the next reconnect; 0 once one opened
-    bool list_again = false;         // the listing in flight was asked for before it opened
-    EngineTimer events_timer;        // the reconnect
+    std::string event_line;  // the start of a line not complete yet
+    // Before the next reconnect; back to 0 once a stream proved itself (docker_events.cc).
+    uint32_t events_backoff_ms = 0;
+    uint64_t events_opened_ms = 0;  // when the stream in flight opened; 0 while it has not
+    bool list_again = false;        // the listing in flight was asked for before it opened
+    EngineTimer events_timer;       // the reconnect
   };
 
   struct Orphan {
@@ -187,7 +190,10 @@ class DockerBackend final : public Backend {
   // Leaves its pull, which goes on (the image is cached for the next launch).
   void forget_pull(Session& s);
   void on_pull_done(const std::string& key, HttpResponse&& r);
+  // Reports `creating`, then creates the container: at once, or once its engine's /info,
+  // on its way, answered (kCapacity).
   void create(Session& s);
+  void send_create(Session& s);
   void on_created(Session& s, HttpResponse&& r);
   struct LoadedSave;
   struct StoredSave;
@@ -199,9 +205,11 @@ class DockerBackend final : public Backend {
   void on_started(Session& s, HttpResponse&& r);
   void check_health(Session& s);
   void on_inspected(Session& s, HttpResponse&& r);
-  // Reports running, then reads the container's CPU so far (its start-up): the start of the
-  // window its stop's CPU figure covers.
-  void became_running(Session& s);
+  // Reports running (docker_running, on_running). A start's session reads the container's CPU
+  // so far (its start-up) too: the start of the window its stop's CPU figure covers. One
+  // adopted running after a restart does not: its total covers time before the restart, and
+  // placement does not learn from it.
+  void became_running(Session& s, bool read_baseline);
   void read_cpu_baseline(Session& s);
   void on_cpu_baseline(Session& s, HttpResponse&& r);
   void cancel_call(Session& s);  // abandons the session's call in flight, if any
@@ -231,10 +239,12 @@ class DockerBackend final : public Backend {
   static void on_session_timer(TimerNode* node);
 
   // The engine's real capacity (docker_capacity.cc): read, reported to placement, and the
-  // bound on every container's limits.
+  // bound on every container's limits. The creates held for the answer go on after it, also
+  // when it failed.
   void read_capacity(Engine& e);
   void on_capacity(Engine& e, const HttpResponse& r);
-  // `spec`'s CPU and memory limits cut to what the session's engine has, when known.
+  // `spec`'s CPU and memory limits cut to what the session's engine has; the game's own
+  // figures (logged) when that was never known.
   void bound_limits(const Session& s, docker_api::ContainerSpec& spec) const;
 
   // Engines, listings, recovery (docker_reconcile.cc).

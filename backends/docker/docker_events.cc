@@ -15,9 +15,13 @@
 namespace ringside {
 namespace {
 
-// Reconnects after a stream ended: from this, doubling, up to the cap.
+// Reconnects after a stream ended: from this, doubling, up to the cap. Back to the first
+// only once a stream proved itself: it delivered an event, or stayed open this long. An
+// engine (or a proxy in front of it) that answers 200 and closes at once would otherwise get
+// a reconnect and a whole container listing every 250 ms.
 constexpr uint32_t kFirstBackoffMs = 250;
 constexpr uint32_t kMaxBackoffMs = 8'000;
+constexpr uint64_t kSteadyStreamMs = 30'000;
 // An event is well under a kilobyte (its container's labels included); a "line" this long is
 // not one, and the stream is dropped rather than buffered without end.
 constexpr size_t kMaxEventLine = 1 << 20;
@@ -43,10 +47,11 @@ void DockerBackend::stop_following(Engine& e) {
   e.events = 0;
   e.event_line.clear();
   e.events_backoff_ms = 0;
+  e.events_opened_ms = 0;
 }
 
 void DockerBackend::on_events_open(Engine& e) {
-  e.events_backoff_ms = 0;
+  e.events_opened_ms = reactor_.now_ms();
   log_info("docker_events_open").kv("server", servers_[e.index].name);
   // A listing asked for before the stream opened may miss what happened in between.
   if (e.listing != 0) {
@@ -63,6 +68,7 @@ void DockerBackend::on_events_data(Engine& e, std::string_view data) {
   for (size_t end; (end = buffer.find('\n', start)) != std::string::npos; start = end + 1) {
     const std::string_view line(buffer.data() + start, end - start);
     if (std::optional<docker_api::ContainerEvent> event = docker_api::parse_container_event(line)) {
+      e.events_backoff_ms = 0;
       on_container_event(e, *event);
     }
   }
@@ -78,13 +84,13 @@ void DockerBackend::on_events_data(Engine& e, std::string_view data) {
 
 void DockerBackend::on_events_end(Engine& e, HttpResponse&& r) {
   e.event_line.clear();
+  const uint64_t opened = std::exchange(e.events_opened_ms, 0);
+  if (opened != 0 && reactor_.now_ms() - opened >= kSteadyStreamMs) e.events_backoff_ms = 0;
   e.events_backoff_ms =
       e.events_backoff_ms == 0 ? kFirstBackoffMs : std::min(e.events_backoff_ms * 2, kMaxBackoffMs);
   log_warn("docker_events_ended")
       .kv("server", servers_[e.index].name)
-      .kv("error", r.status == 0 ? r.error
-                                 : "HTTP " + std::to_string(r.status) + ": " +
-                                       docker_api::error_message(r.body))
+      .kv("error", docker_api::describe_failure(r))
       .kv("retry_ms", e.events_backoff_ms);
   // An engine found down is followed again once it is back (engine_back).
   if (e.up) timers_.arm(&e.events_timer, reactor_.now_ms() + e.events_backoff_ms);
@@ -116,8 +122,8 @@ void DockerBackend::on_container_event(Engine& e, const docker_api::ContainerEve
       }
       return;
     case ContainerAction::kDie:
-      // Only a running session's: a stop's own `die` comes in a stop step, a start's is seen by
-      // its inspect.
+      // Only a running session's: a stop's own `die` comes in a stop step; a start's is seen by
+      // its inspect, or by the empty CPU baseline read after `running` (docker_backend.cc).
       if (s == nullptr || s->step != Step::kRunning) return;
       log_warn("docker_container_lost")
           .kv("session", s->id_text)

@@ -23,10 +23,10 @@ void DockerBackend::on_ping(Engine& e, const HttpResponse& r) {
   if (!answered && e.up) {
     log_warn("docker_engine_down")
         .kv("server", servers_[e.index].name)
-        .kv("error", r.status == 0 ? r.error : "HTTP " + std::to_string(r.status));
+        .kv("error", docker_api::describe_failure(r));
     engine_down(e);
   }
-  if (e.up) read_capacity(e);  // first reached, or back: what its machine has
+  if (e.up) read_capacity(e);  // not answered yet, or back: what its machine has
   const uint64_t now = reactor_.now_ms();
   if (e.up && now - e.last_listing_ms >= options_.reconcile_interval_ms) list_containers(e);
   timers_.arm(&e.ping_timer, now + options_.ping_interval_ms);
@@ -197,9 +197,7 @@ void DockerBackend::recover_engine(Engine& e,
     if (c != listed->end()) s.container = c->id;
     if (c != listed->end() && c->running && r.was_running) {
       log_info("docker_adopted").kv("session", s.id_text).kv("server", servers_[e.index].name);
-      s.step = Step::kRunning;
-      s.running_since_ms = reactor_.now_ms();
-      events_.on_running(s.id);
+      became_running(s, /*read_baseline=*/false);
     } else if (c != listed->end() && c->running) {
       // A start the restart cut short after its container started: it goes on from the
       // health check, as the start would have.
@@ -282,6 +280,7 @@ void DockerBackend::lose_sessions(Engine& e) {
         events_.on_lost(id, SessionError::kServerLost);
         break;
       case Step::kPull:
+      case Step::kCapacity:
       case Step::kCreate:
       case Step::kPutSave:
       case Step::kStart:

@@ -103,6 +103,11 @@ struct HttpClient::Impl {
   void queue_delivery(Request& r);
   // Hands what streams received to their callbacks.
   void deliver_streams();
+  // Runs one of stream `id`'s callbacks moved out of its request: the callback may cancel its
+  // own stream, which destroys the request (and would destroy the callback while it runs).
+  // Puts it back afterwards; returns whether the stream is still there.
+  template <typename Fn, typename... Args>
+  bool run_stream_callback(RequestId id, Fn StreamCallbacks::*which, Args&&... args);
   // Hands every finished transfer to its callback.
   void finish_done();
   void release(Request& r);
@@ -406,6 +411,17 @@ void HttpClient::Impl::queue_delivery(Request& r) {
   to_deliver.push_back(r.id);
 }
 
+template <typename Fn, typename... Args>
+bool HttpClient::Impl::run_stream_callback(RequestId id, Fn StreamCallbacks::*which,
+                                           Args&&... args) {
+  Fn callback = std::move(requests.at(id)->stream.*which);
+  if (callback) callback(std::forward<Args>(args)...);
+  const auto it = requests.find(id);
+  if (it == requests.end()) return false;
+  it->second->stream.*which = std::move(callback);
+  return true;
+}
+
 void HttpClient::Impl::deliver_streams() {
   std::vector<RequestId> ids;
   ids.swap(to_deliver);
@@ -413,15 +429,15 @@ void HttpClient::Impl::deliver_streams() {
   for (RequestId id : ids) {
     auto it = requests.find(id);
     if (it == requests.end()) continue;
-    it->second->queued = false;
-    if (std::exchange(it->second->open_pending, false)) {
-      if (it->second->stream.on_open) it->second->stream.on_open();
-      it = requests.find(id);
-      if (it == requests.end()) continue;
+    Request& r = *it->second;  // stays put while the stream exists
+    r.queued = false;
+    if (std::exchange(r.open_pending, false) &&
+        !run_stream_callback(id, &StreamCallbacks::on_open)) {
+      continue;
     }
     std::string data;
-    data.swap(it->second->pending);
-    if (!data.empty() && it->second->stream.on_data) it->second->stream.on_data(data);
+    data.swap(r.pending);
+    if (!data.empty()) run_stream_callback(id, &StreamCallbacks::on_data, std::string_view(data));
   }
 }
 

@@ -74,7 +74,7 @@ class HttpClient {
   RequestId send(HttpRequest request, Callback done);
   // Starts a stream: `request.timeout_ms` bounds the connect only, max_body_bytes only an
   // answer that is not a 2xx. Its callbacks run later, never from inside stream() or a curl
-  // callback, so each may cancel or send requests.
+  // callback, so each may cancel (its own stream included) or send requests.
   RequestId stream(HttpRequest request, StreamCallbacks callbacks);
   // Abandons a request or a stream: none of its callbacks runs any more. Unknown or finished
   // ids are ignored.

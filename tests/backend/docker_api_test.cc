@@ -157,6 +157,17 @@ TEST(DockerApi, ContainerListByLabel) {
   EXPECT_EQ(api::error_message(R"({"message":"No such container: x"})"), "No such container: x");
 }
 
+TEST(DockerApi, AFailedCallIsDescribedByCurlsWordsOrTheEnginesMessage) {
+  HttpResponse refused;
+  refused.error = "Couldn't connect to server";
+  EXPECT_EQ(api::describe_failure(refused), "Couldn't connect to server");
+  EXPECT_EQ(api::describe_failure(HttpResponse{}), "no answer");
+  HttpResponse gone;
+  gone.status = 404;
+  gone.body = R"({"message":"No such container: x"})";
+  EXPECT_EQ(api::describe_failure(gone), "HTTP 404: No such container: x");
+}
+
 TEST(DockerApi, EventsAreFollowedForSessionContainersOnly) {
   api::Endpoint e{"/run/d.sock", "http://docker/v1.41"};
   HttpRequest r = api::session_container_events(e);

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "backend/support/reactor_driver.h"
@@ -265,6 +266,56 @@ TEST_F(HttpStreamTest, AStreamCancelledFromItsOwnCallbackHearsNothingMore) {
   driver_.run_for(milliseconds(300));
   EXPECT_EQ(seen.data, "first\n");
   EXPECT_EQ(seen.pieces, 1);
+  EXPECT_EQ(seen.ended, 0);
+}
+
+// A callback that cancels its own stream (the Docker backend does, on an over-long line) must
+// not be destroyed while it runs: what it captured is still there after the cancel. Told by a
+// weak pointer the closure does not hold (the closure itself may be gone when it looks).
+std::weak_ptr<int> g_captured;
+bool g_captured_after_cancel = false;
+
+HttpClient::StreamCallbacks cancelling_itself(HttpClient& client, HttpClient::RequestId& id,
+                                              bool on_open, Seen& seen) {
+  HttpClient::StreamCallbacks c = seen.callbacks();
+  auto captured = std::make_shared<int>(1);
+  g_captured = captured;
+  g_captured_after_cancel = false;
+  auto cancel = [&client, &id, captured] {
+    client.cancel(id);
+    g_captured_after_cancel = !g_captured.expired();
+  };
+  if (on_open) {
+    c.on_open = cancel;
+  } else {
+    c.on_data = [cancel](std::string_view) { cancel(); };
+  }
+  return c;
+}
+
+TEST_F(HttpStreamTest, OnDataThatCancelsItsOwnStreamRunsToItsEnd) {
+  Seen seen;
+  HttpClient::RequestId id = 0;
+  id = client_.stream(events(1000, 1 << 20), cancelling_itself(client_, id, false, seen));
+  server_.open();
+  server_.chunk("{\"Action\":\"die\"}\n");
+  ASSERT_TRUE(run_until([&] { return client_.in_flight() == 0; }));
+  EXPECT_TRUE(g_captured_after_cancel);
+  EXPECT_TRUE(g_captured.expired());  // and released once it returned
+  EXPECT_EQ(seen.ended, 0);
+}
+
+TEST_F(HttpStreamTest, OnOpenThatCancelsItsOwnStreamRunsToItsEnd) {
+  Seen seen;
+  HttpClient::RequestId id = 0;
+  id = client_.stream(events(1000, 1 << 20), cancelling_itself(client_, id, true, seen));
+  server_.open();
+  server_.chunk("{}\n");
+  ASSERT_TRUE(run_until([&] { return client_.in_flight() == 0; }));
+  EXPECT_TRUE(g_captured_after_cancel);
+  EXPECT_TRUE(g_captured.expired());
+  driver_.run_for(milliseconds(200));
+  EXPECT_EQ(seen.pieces, 0);  // the chunk came after the cancel: not handed over
   EXPECT_EQ(seen.ended, 0);
 }
 

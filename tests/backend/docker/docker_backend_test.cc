@@ -11,6 +11,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -290,6 +292,17 @@ class DockerBackendTest : public testing::Test {
     return r;
   }
 
+  // The time since `since`, in ms: printed (the figure to quote) and recorded in the test's
+  // XML report as `name`.
+  int64_t measured_ms(const char* name, std::chrono::steady_clock::time_point since) {
+    const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - since)
+                           .count();
+    std::printf("measured %s=%lld\n", name, static_cast<long long>(ms));
+    RecordProperty(name, std::to_string(ms));
+    return ms;
+  }
+
   // Stopped or lost: the session's end, whichever came.
   bool ended(const Launch& l) const {
     return events_.stopped(l.id).has_value() || events_.lost(l.id).has_value();
@@ -526,7 +539,7 @@ TEST_F(DockerBackendTest, AnOrphanContainerWithRingsideLabelsIsRemoved) {
 
 // A labelled container that appears while ringside runs belongs to no session: its `start`
 // event makes it an orphan at once, removed after the grace (500 ms here), not at the next
-// 30 s listing.
+// 30 s listing. Within a second on an idle machine; the bound leaves room for a loaded one.
 TEST_F(DockerBackendTest, AStrangerContainerIsRemovedSoonAfterTheGraceNotAtTheNextListing) {
   const std::string first = create_labelled(0, id_to_string(IdKind::kSession, 0, random_id128()),
                                             /*start_it=*/true);
@@ -539,13 +552,14 @@ TEST_F(DockerBackendTest, AStrangerContainerIsRemovedSoonAfterTheGraceNotAtTheNe
   const auto made = std::chrono::steady_clock::now();
   ASSERT_TRUE(driver_.run_until([&] { return !container_exists(0, stranger); }, 10s))
       << "the stranger is still on the engine after 10 s";
-  EXPECT_LT(std::chrono::steady_clock::now() - made, 2s);  // the grace, and a listing never
+  EXPECT_LT(measured_ms("stranger_removed_after_ms", made), 5000);  // the grace, never a listing
 }
 
 // Someone kills a running session's container on the engine: the session is lost
-// (container_lost) within a second, from the container's `die` event, and the dead
-// container is removed; not at the next 30 s listing.
-TEST_F(DockerBackendTest, AContainerKilledFromOutsideIsLostWithinASecond) {
+// (container_lost) from the container's `die` event, and the dead container is removed; not
+// at the next 30 s listing. Within a second on an idle machine; the bound leaves room for a
+// loaded one.
+TEST_F(DockerBackendTest, AContainerKilledFromOutsideIsLostLongBeforeTheNextListing) {
   make_backend();
   Launch l;
   start(l, 0);
@@ -553,10 +567,10 @@ TEST_F(DockerBackendTest, AContainerKilledFromOutsideIsLostWithinASecond) {
   const std::string container = backend_->container_of(l.id);
   ASSERT_EQ(engine_call(sockets_[0], "POST", "/containers/" + container + "/kill").status, 204);
   const auto killed = std::chrono::steady_clock::now();
-  ASSERT_TRUE(driver_.run_until([&] { return events_.lost(l.id).has_value(); }, 1s))
-      << "not lost within 1 s of the kill\n"
+  ASSERT_TRUE(driver_.run_until([&] { return events_.lost(l.id).has_value(); }, 5s))
+      << "not lost within 5 s of the kill\n"
       << events_.describe();
-  EXPECT_LT(std::chrono::steady_clock::now() - killed, 1s);
+  EXPECT_LT(measured_ms("lost_after_ms", killed), 5000);
   EXPECT_EQ(events_.lost(l.id), SessionError::kContainerLost);
   EXPECT_FALSE(container_exists(0, container));
   EXPECT_EQ(backend_->session_count(), 0u);

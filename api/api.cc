@@ -8,8 +8,8 @@
 #include "api/metrics_text.h"
 #include "api/request_bodies.h"
 #include "api/routes.h"
-#include "http/json_writer.h"
-#include "store/ids.h"
+#include "core/json_writer.h"
+#include "model/ids.h"
 
 namespace ringside {
 namespace {

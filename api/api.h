@@ -4,11 +4,11 @@
 // another, by message — answering when the reply comes back.
 #include "api/body_fields.h"
 #include "api/player_api.h"
-#include "app/messages.h"
-#include "app/runtime.h"
 #include "core/reactor.h"
 #include "http/http_server.h"
 #include "http/router.h"
+#include "model/messages.h"
+#include "model/runtime.h"
 
 namespace ringside {
 

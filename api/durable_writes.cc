@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
-#include "app/messages.h"
-#include "store/durable/loaded_state.h"
+#include "model/loaded_state.h"
+#include "model/messages.h"
 
 namespace ringside {
 namespace {

@@ -7,9 +7,9 @@
 #include <string_view>
 #include <vector>
 
-#include "app/catalog.h"
-#include "backends/backend.h"
 #include "core/mailbox.h"
+#include "model/backend.h"
+#include "model/catalog.h"
 #include "store/durable/write_intent.h"
 #include "store/session_store.h"
 #include "store/token_store.h"

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "app/messages.h"
+#include "model/messages.h"
 
 namespace ringside {
 namespace {

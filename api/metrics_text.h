@@ -1,8 +1,8 @@
 #pragma once
 // /metrics in the Prometheus text format (version 0.0.4), summed over shards where a figure
 // is process-wide and labelled by shard where it is per core.
-#include "app/runtime.h"
 #include "core/byte_buffer.h"
+#include "model/runtime.h"
 
 namespace ringside {
 

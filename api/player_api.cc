@@ -3,13 +3,13 @@
 #include <charconv>
 #include <cstring>
 
-#include "api/identifiers.h"
 #include "api/player_api_helpers.h"
 #include "api/request_bodies.h"
 #include "api/routes.h"
-#include "app/messages.h"
 #include "http/query.h"
-#include "store/token_hash.h"
+#include "model/identifiers.h"
+#include "model/messages.h"
+#include "model/token_hash.h"
 
 namespace ringside {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "api/player_api.h"
 #include "api/routes.h"
-#include "app/messages.h"
+#include "model/messages.h"
 
 namespace ringside {
 

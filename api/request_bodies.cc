@@ -1,6 +1,6 @@
 #include "api/request_bodies.h"
 
-#include "api/identifiers.h"
+#include "model/identifiers.h"
 
 namespace ringside {
 namespace {

@@ -1,7 +1,7 @@
 #pragma once
 // The JSON body of each route that takes one, read and checked. A reader fills its struct and
 // returns an empty view, or returns the sentence of a 400 invalid_request (valid until the
-// parser's next use). What a reader accepts meets api/identifiers.h; views point into the
+// parser's next use). What a reader accepts meets model/identifiers.h; views point into the
 // parser's copy of the body, valid until its next use.
 #include <optional>
 #include <string_view>

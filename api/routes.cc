@@ -1,6 +1,6 @@
 #include "api/routes.h"
 
-#include "http/http_metrics.h"
+#include "model/metrics/http_metrics.h"
 
 namespace ringside {
 

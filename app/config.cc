@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "app/config_file.h"
-#include "sched/rate.h"
+#include "model/rate.h"
 
 #include <charconv>
 #include <cmath>

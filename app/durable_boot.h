@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "app/catalog.h"
-#include "app/config.h"
-#include "app/runtime.h"
-#include "backends/backend.h"
-#include "store/durable/loaded_state.h"
-#include "store/token_minter.h"
+#include "model/backend.h"
+#include "model/catalog.h"
+#include "model/config.h"
+#include "model/loaded_state.h"
+#include "model/runtime.h"
+#include "model/token_minter.h"
 
 namespace ringside {
 

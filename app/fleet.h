@@ -2,9 +2,9 @@
 // The game servers of the configured backend, fixed at start-up.
 #include <vector>
 
-#include "app/config.h"
-#include "backends/backend.h"
 #include "backends/docker/docker_fleet.h"
+#include "model/backend.h"
+#include "model/config.h"
 
 namespace ringside {
 

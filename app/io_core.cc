@@ -8,10 +8,10 @@
 
 #include "app/cpu_affinity.h"
 #include "app/make_backend.h"
-#include "app/messages.h"
-#include "app/placement.h"
 #include "core/log.h"
 #include "core/reactor.h"
+#include "model/messages.h"
+#include "sched/session_placement.h"
 #include "store/durable/retention_sweep.h"
 #include "store/durable/statements.h"
 #include "store/durable/store_writer.h"

@@ -1,7 +1,7 @@
 #pragma once
 // The I/O core: one thread for what is slow or global (backend clients, placement, the
 // database). Shards reach it only by message. It also coordinates the end of a drain.
-#include "app/runtime.h"
+#include "model/runtime.h"
 
 namespace ringside {
 

@@ -9,17 +9,17 @@
 #include <thread>
 #include <vector>
 
-#include "app/catalog.h"
 #include "app/config.h"
 #include "app/cpu_affinity.h"
 #include "app/durable_boot.h"
 #include "app/fleet.h"
 #include "app/io_core.h"
-#include "app/runtime.h"
 #include "app/shard.h"
 #include "core/log.h"
 #include "http/listen_socket.h"
-#include "store/ids.h"
+#include "model/catalog.h"
+#include "model/ids.h"
+#include "model/runtime.h"
 
 using namespace ringside;
 

@@ -7,7 +7,7 @@
 #include "backends/docker/docker_backend.h"
 #include "backends/gameye/gameye_backend.h"
 #include "backends/sim/sim_backend.h"
-#include "store/ids.h"
+#include "model/ids.h"
 
 namespace ringside {
 namespace {

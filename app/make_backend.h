@@ -4,10 +4,10 @@
 #include <functional>
 #include <memory>
 
-#include "app/runtime.h"
-#include "backends/backend.h"
 #include "core/reactor.h"
 #include "core/timer_wheel.h"
+#include "model/backend.h"
+#include "model/runtime.h"
 
 namespace ringside {
 

@@ -10,10 +10,10 @@
 #include "api/api.h"
 #include "app/cpu_affinity.h"
 #include "app/durable_boot.h"
-#include "app/messages.h"
 #include "core/log.h"
 #include "core/reactor.h"
 #include "http/http_server.h"
+#include "model/messages.h"
 
 namespace ringside {
 namespace {

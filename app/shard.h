@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "app/runtime.h"
+#include "model/runtime.h"
 
 namespace ringside {
 

@@ -12,16 +12,12 @@
 
 #include "core/provided_buffers.h"
 #include "core/reactor.h"
-#include "http/http_metrics.h"
 #include "http/reply.h"
 #include "http/request.h"
+#include "model/conn_ref.h"
+#include "model/metrics/http_metrics.h"
 
 namespace ringside {
-
-struct ConnRef {
-  uint32_t index = 0;
-  uint32_t generation = 0;
-};
 
 class RequestHandler {
  public:

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "http/json_writer.h"
+#include "core/json_writer.h"
 
 namespace ringside {
 

@@ -7,26 +7,19 @@
 #include <string_view>
 #include <vector>
 
-#include "backends/session_types.h"
 #include "core/clock.h"
 #include "core/timer_wheel.h"
-#include "http/http_server.h"
-#include "sched/token_bucket.h"
-#include "store/durable/loaded_state.h"
-#include "store/flat_map.h"
-#include "store/ids.h"
-#include "store/slab.h"
+#include "model/flat_map.h"
+#include "model/ids.h"
+#include "model/loaded_state.h"
+#include "model/session_types.h"
+#include "model/slab.h"
+#include "model/token_bucket.h"
 
 namespace ringside {
 
 inline constexpr uint32_t kNoSession = 0xFFFFFFFF;
 inline constexpr size_t kHistoryKept = 100;  // per player, the most the history API returns
-
-// Where the answer to a request must go: a connection on some shard.
-struct ReplyTarget {
-  uint32_t shard;
-  ConnRef ref;
-};
 
 struct SaveSlot {
   Id128 id;

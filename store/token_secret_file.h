@@ -5,7 +5,7 @@
 // of the database alone must not let anyone mint tokens.
 #include <string>
 
-#include "store/token_minter.h"
+#include "model/token_minter.h"
 
 namespace ringside {
 

@@ -8,10 +8,10 @@
 
 #include "core/clock.h"
 #include "core/timer_wheel.h"
-#include "store/flat_map.h"
-#include "store/slab.h"
-#include "store/token_hash.h"
-#include "store/token_minter.h"
+#include "model/flat_map.h"
+#include "model/slab.h"
+#include "model/token_hash.h"
+#include "model/token_minter.h"
 
 namespace ringside {
 

@@ -8,7 +8,7 @@
 #include <limits>
 
 #include "core/byte_buffer.h"
-#include "http/json_writer.h"
+#include "core/json_writer.h"
 
 namespace ringside::docker_api {
 namespace {

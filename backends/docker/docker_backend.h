@@ -33,14 +33,14 @@
 #include <unordered_set>
 #include <vector>
 
-#include "backends/backend.h"
-#include "backends/backend_metrics.h"
 #include "backends/docker/docker_api.h"
 #include "backends/docker/docker_fleet.h"
 #include "backends/file_worker.h"
 #include "backends/http/http_client.h"
 #include "core/reactor.h"
 #include "core/timer_wheel.h"
+#include "model/backend.h"
+#include "model/metrics/backend_metrics.h"
 
 namespace ringside {
 

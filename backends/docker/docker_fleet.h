@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "backends/backend.h"
+#include "model/backend.h"
 
 namespace ringside {
 

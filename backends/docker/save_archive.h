@@ -15,8 +15,8 @@
 #include <string>
 #include <string_view>
 
-#include "backends/session_types.h"
-#include "store/ids.h"
+#include "model/ids.h"
+#include "model/session_types.h"
 
 namespace ringside {
 

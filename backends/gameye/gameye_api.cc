@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "core/byte_buffer.h"
-#include "http/json_writer.h"
+#include "core/json_writer.h"
 
 namespace ringside {
 namespace {

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "store/ids.h"
+#include "model/ids.h"
 
 namespace ringside {
 

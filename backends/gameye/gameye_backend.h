@@ -34,11 +34,11 @@
 #include <unordered_set>
 #include <vector>
 
-#include "backends/backend.h"
-#include "backends/backend_metrics.h"
 #include "backends/gameye/gameye_api.h"
 #include "backends/http/http_client.h"
 #include "core/timer_wheel.h"
+#include "model/backend.h"
+#include "model/metrics/backend_metrics.h"
 
 namespace ringside {
 

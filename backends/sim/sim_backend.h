@@ -19,10 +19,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "backends/backend.h"
 #include "core/timer_wheel.h"
-#include "store/flat_map.h"
-#include "store/slab.h"
+#include "model/backend.h"
+#include "model/flat_map.h"
+#include "model/slab.h"
 
 namespace ringside {
 

@@ -3,7 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include "core/byte_buffer.h"
-#include "http/json_writer.h"
+#include "core/json_writer.h"
 
 namespace ringside {
 namespace {

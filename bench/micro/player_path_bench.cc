@@ -14,12 +14,12 @@
 
 #include "core/byte_buffer.h"
 #include "core/clock.h"
+#include "core/json_writer.h"
 #include "core/timer_wheel.h"
-#include "http/json_writer.h"
-#include "store/ids.h"
+#include "model/ids.h"
+#include "model/token_hash.h"
+#include "model/token_minter.h"
 #include "store/session_store.h"
-#include "store/token_hash.h"
-#include "store/token_minter.h"
 #include "store/token_store.h"
 
 namespace ringside {

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/token_bucket.h"
 #include "sched/scheduler.h"
-#include "sched/token_bucket.h"
 
 namespace ringside {
 namespace {

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "store/flat_map.h"
-#include "store/ids.h"
-#include "store/token_hash.h"
+#include "model/flat_map.h"
+#include "model/ids.h"
+#include "model/token_hash.h"
 
 namespace ringside {
 namespace {

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "app/catalog.h"
-#include "backends/backend.h"
-#include "store/durable/loaded_state.h"
+#include "model/backend.h"
+#include "model/catalog.h"
+#include "model/loaded_state.h"
 
 namespace ringside {
 

@@ -48,7 +48,7 @@ class StoreWriter {
   // Pause before resending a batch a transient server error failed.
   static constexpr uint64_t kTransientRetryMs = 500;
 
-  // Message kinds are the caller's (app/messages.h), so this part does not depend on app/.
+  // Message kinds are the caller's (model/messages.h), so this part does not depend on app/.
   struct Kinds {
     uint16_t result;
     uint16_t availability;

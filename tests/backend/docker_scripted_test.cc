@@ -14,7 +14,7 @@
 #include "backend/support/reactor_driver.h"
 #include "backend/support/recording_events.h"
 #include "backends/docker/docker_backend.h"
-#include "store/ids.h"
+#include "model/ids.h"
 
 namespace ringside {
 namespace {

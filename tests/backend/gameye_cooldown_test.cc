@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "app/fleet.h"
-#include "app/messages.h"
-#include "app/placement.h"
-#include "app/runtime.h"
 #include "backend/gameye_fixture.h"
 #include "core/mailbox.h"
+#include "model/messages.h"
+#include "model/runtime.h"
+#include "sched/session_placement.h"
 
 namespace ringside::gameye_test {
 namespace {

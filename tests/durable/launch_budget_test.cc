@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "durable/durable_fixture.h"
-#include "store/ids.h"
+#include "model/ids.h"
 
 namespace ringside::durable {
 namespace {

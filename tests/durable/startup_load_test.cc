@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "durable/durable_fixture.h"
-#include "store/ids.h"
+#include "model/ids.h"
 
 namespace ringside::durable {
 namespace {
@@ -68,7 +68,7 @@ class StartupLoadTest : public DurableTest {
         " FROM players p, generate_series(1, " +
         std::to_string(kPerPlayer) + ") n WHERE p.id LIKE 'bulk-%'");
     // Session ids: 's', the shard in two base32 chars, 25 random chars, a last char whose two
-    // low bits are zero (store/ids.h).
+    // low bits are zero (model/ids.h).
     db().exec(
         "INSERT INTO sessions (id, player_id, shard, game_slug, status, started_at,"
         " last_keepalive_at, ended_at, end_reason)"

@@ -1,6 +1,6 @@
 // The JSON body readers of every route that takes a body (api/request_bodies.h) on arbitrary
 // bytes: nothing crashes, and each reader either accepts, with fields that meet the rules of
-// api/identifiers.h, or refuses with a sentence for the 400.
+// model/identifiers.h, or refuses with a sentence for the 400.
 #include <simdjson.h>
 
 #include <cstddef>
@@ -9,8 +9,8 @@
 #include <string_view>
 
 #include "api/body_fields.h"
-#include "api/identifiers.h"
 #include "api/request_bodies.h"
+#include "model/identifiers.h"
 
 namespace {
 

@@ -17,7 +17,7 @@
 namespace ringside::itest {
 namespace {
 
-constexpr int kMaxGames = 1000;  // app/catalog.h
+constexpr int kMaxGames = 1000;  // model/catalog.h
 
 // {"games": [...]} with `count` games whose titles and images are as long as allowed.
 std::string catalog_json(int count, size_t title_bytes = 256, size_t image_bytes = 512) {

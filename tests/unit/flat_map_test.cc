@@ -1,4 +1,4 @@
-#include "store/flat_map.h"
+#include "model/flat_map.h"
 
 #include <gtest/gtest.h>
 
@@ -6,8 +6,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "store/ids.h"
-#include "store/token_hash.h"
+#include "model/ids.h"
+#include "model/token_hash.h"
 
 namespace ringside {
 namespace {

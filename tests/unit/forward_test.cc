@@ -7,13 +7,13 @@
 #include <string_view>
 #include <vector>
 
-#include "app/messages.h"
-#include "app/runtime.h"
 #include "core/byte_buffer.h"
 #include "core/mailbox.h"
 #include "core/message_bus.h"
 #include "http/limits.h"
 #include "http/reply.h"
+#include "model/messages.h"
+#include "model/runtime.h"
 
 namespace ringside {
 namespace {

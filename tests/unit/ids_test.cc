@@ -1,4 +1,4 @@
-#include "store/ids.h"
+#include "model/ids.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>

@@ -1,4 +1,4 @@
-#include "http/json_writer.h"
+#include "core/json_writer.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>

@@ -1,4 +1,4 @@
-#include "app/placement.h"
+#include "sched/session_placement.h"
 
 #include <gtest/gtest.h>
 
@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "app/messages.h"
 #include "backends/sim/sim_backend.h"
+#include "model/messages.h"
 
 namespace ringside {
 namespace {

@@ -1,4 +1,4 @@
-#include "sched/rate.h"
+#include "model/rate.h"
 
 #include <gtest/gtest.h>
 

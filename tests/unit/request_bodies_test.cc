@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "api/identifiers.h"
+#include "model/identifiers.h"
 
 namespace ringside {
 namespace {

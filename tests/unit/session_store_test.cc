@@ -8,7 +8,7 @@
 
 #include "core/clock.h"
 #include "core/timer_wheel.h"
-#include "store/ids.h"
+#include "model/ids.h"
 
 namespace ringside {
 namespace {

@@ -1,4 +1,4 @@
-#include "store/slab.h"
+#include "model/slab.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "sched/token_bucket.h"
+#include "model/token_bucket.h"
 
 #include <gtest/gtest.h>
 

@@ -12,9 +12,9 @@
 
 #include "core/clock.h"
 #include "core/timer_wheel.h"
-#include "store/ids.h"
-#include "store/token_hash.h"
-#include "store/token_minter.h"
+#include "model/ids.h"
+#include "model/token_hash.h"
+#include "model/token_minter.h"
 
 namespace ringside {
 namespace {

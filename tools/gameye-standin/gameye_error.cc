@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "http/json_writer.h"
+#include "core/json_writer.h"
 
 namespace ringside::gameye_standin {
 

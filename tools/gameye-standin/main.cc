@@ -7,9 +7,9 @@
 #include "core/log.h"
 #include "core/message_bus.h"
 #include "core/reactor.h"
-#include "http/http_metrics.h"
 #include "http/http_server.h"
 #include "http/listen_socket.h"
+#include "model/metrics/http_metrics.h"
 #include "tools/gameye-standin/options.h"
 #include "tools/gameye-standin/standin.h"
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "http/json_writer.h"
+#include "core/json_writer.h"
 
 namespace ringside::gameye_standin {
 

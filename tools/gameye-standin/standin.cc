@@ -6,8 +6,8 @@
 #include <string>
 
 #include "core/byte_buffer.h"
+#include "core/json_writer.h"
 #include "core/log.h"
-#include "http/json_writer.h"
 #include "tools/gameye-standin/query_params.h"
 
 namespace ringside::gameye_standin {

@@ -5,7 +5,7 @@
 #include <limits>
 #include <string>
 
-#include "sched/rate.h"
+#include "model/rate.h"
 
 namespace ringside::storm {
 namespace {

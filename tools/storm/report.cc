@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "core/byte_buffer.h"
-#include "http/json_writer.h"
+#include "core/json_writer.h"
 
 namespace ringside::storm {
 namespace {

@@ -30,7 +30,7 @@
 #include "backend/support/tar_files.h"
 #include "backends/docker/docker_backend.h"
 #include "backends/docker/save_archive.h"
-#include "store/ids.h"
+#include "model/ids.h"
 
 namespace ringside::docker_test {
 

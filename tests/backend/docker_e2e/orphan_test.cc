@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "backend/docker_e2e/docker_e2e_fixture.h"
-#include "store/ids.h"
+#include "model/ids.h"
 
 namespace ringside::dockere2e {
 namespace {

@@ -1,4 +1,4 @@
-#include "api/identifiers.h"
+#include "model/identifiers.h"
 
 #include <simdjson.h>
 #include <strings.h>

@@ -19,7 +19,7 @@ bool is_printable_utf8(std::string_view s);
 bool is_valid_player_id(std::string_view s);
 
 // 1 to 64 bytes of [a-z0-9._-], starting with a letter or digit: every slug a catalog may hold
-// (app/catalog.cc), and so every slug worth looking up.
+// (model/catalog.cc), and so every slug worth looking up.
 bool is_valid_slug(std::string_view s);
 
 // http:// or https:// (any case) and at most 2048 bytes of printable UTF-8.

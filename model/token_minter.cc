@@ -1,4 +1,4 @@
-#include "store/token_minter.h"
+#include "model/token_minter.h"
 
 #include <openssl/evp.h>
 

@@ -1,4 +1,4 @@
-#include "app/placement.h"
+#include "sched/session_placement.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,9 +6,9 @@
 #include <limits>
 #include <utility>
 
-#include "app/messages.h"
 #include "core/log.h"
-#include "store/ids.h"
+#include "model/ids.h"
+#include "model/messages.h"
 
 namespace ringside {
 namespace {

@@ -1,4 +1,4 @@
-#include "store/ids.h"
+#include "model/ids.h"
 
 #include <pthread.h>
 #include <sys/random.h>

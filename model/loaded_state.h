@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "backends/session_types.h"
-#include "store/ids.h"
-#include "store/token_hash.h"
+#include "model/ids.h"
+#include "model/session_types.h"
+#include "model/token_hash.h"
 
 namespace ringside {
 

@@ -8,17 +8,17 @@
 #include <memory>
 #include <vector>
 
-#include "api/player_metrics.h"
-#include "app/catalog.h"
-#include "app/config.h"
-#include "app/placement_metrics.h"
-#include "app/store_metrics.h"
-#include "backends/backend.h"
-#include "backends/backend_metrics.h"
 #include "core/message_bus.h"
-#include "http/http_metrics.h"
-#include "store/durable/loaded_state.h"
-#include "store/token_minter.h"
+#include "model/backend.h"
+#include "model/catalog.h"
+#include "model/config.h"
+#include "model/loaded_state.h"
+#include "model/metrics/backend_metrics.h"
+#include "model/metrics/http_metrics.h"
+#include "model/metrics/placement_metrics.h"
+#include "model/metrics/player_metrics.h"
+#include "model/metrics/store_metrics.h"
+#include "model/token_minter.h"
 
 namespace ringside {
 
@@ -50,7 +50,7 @@ struct Runtime {
   // launches with 503 no_servers at once instead of accepting what cannot be queued.
   std::atomic<bool> launches_accepted{true};
   MessageBus bus;
-  // Tokens are derived from this (store/token_minter.h); it never leaves the process, except
+  // Tokens are derived from this (model/token_minter.h); it never leaves the process, except
   // to its own file (--token-secret-file) when tokens must outlive the process.
   const TokenMinter::Secret token_secret;
   std::unique_ptr<HttpMetrics[]> metrics;

@@ -1,7 +1,7 @@
 #pragma once
 #include <memory>
 
-#include "http/http_metrics.h"
+#include "model/metrics/http_metrics.h"
 
 namespace ringside {
 

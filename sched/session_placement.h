@@ -18,16 +18,16 @@
 #include <string_view>
 #include <vector>
 
-#include "app/placement_metrics.h"
-#include "app/runtime.h"
-#include "backends/backend.h"
 #include "core/mailbox.h"
 #include "core/timer_wheel.h"
+#include "model/backend.h"
+#include "model/flat_map.h"
+#include "model/loaded_state.h"
+#include "model/metrics/placement_metrics.h"
+#include "model/runtime.h"
+#include "model/slab.h"
 #include "sched/resource_profile.h"
 #include "sched/scheduler.h"
-#include "store/durable/loaded_state.h"
-#include "store/flat_map.h"
-#include "store/slab.h"
 
 namespace ringside {
 

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "model/metrics/counter.h"
+
 namespace ringside {
 
 inline constexpr size_t kMaxRoutes = 32;  // route index kMaxRoutes-1 is "no route matched"
@@ -21,15 +23,6 @@ inline size_t status_slot(uint16_t status) {
   }
   return kCountedStatuses.size() - 1;  // "other"
 }
-
-struct Counter {
-  std::atomic<uint64_t> v{0};
-  void add(uint64_t n = 1) {
-    v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
-  void set(uint64_t n) { v.store(n, std::memory_order_relaxed); }
-  uint64_t get() const { return v.load(std::memory_order_relaxed); }
-};
 
 struct alignas(64) HttpMetrics {
   Counter requests[kMaxRoutes][kCountedStatuses.size()];

@@ -7,7 +7,7 @@
 #include <array>
 #include <cstdint>
 
-#include "store/ids.h"
+#include "model/ids.h"
 
 namespace ringside {
 

@@ -3,9 +3,9 @@
 // structs (or a struct followed by bytes), copied into the receiver's ring.
 #include <cstdint>
 
-#include "backends/session_types.h"
-#include "http/http_server.h"
-#include "store/ids.h"
+#include "model/conn_ref.h"
+#include "model/ids.h"
+#include "model/session_types.h"
 
 namespace ringside {
 

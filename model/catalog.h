@@ -30,7 +30,7 @@ class Catalog {
 
   static Catalog demo();
   // {"games": [{"slug", "title", "image", "sizeMb", "cpuCores"?, "memoryMb"?, "saveDir"?}]}
-  // with the bounds above and slugs as api/identifiers.h has them.
+  // with the bounds above and slugs as model/identifiers.h has them.
   static std::optional<Catalog> parse(std::string_view json, std::string* error);
   static std::optional<Catalog> load(const std::string& path, std::string* error);
 

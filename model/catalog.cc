@@ -1,11 +1,11 @@
-#include "app/catalog.h"
+#include "model/catalog.h"
 
 #include <simdjson.h>
 
 #include <fstream>
 #include <sstream>
 
-#include "api/identifiers.h"
+#include "model/identifiers.h"
 
 namespace ringside {
 namespace {

@@ -1,4 +1,4 @@
-#include "backends/session_types.h"
+#include "model/session_types.h"
 
 namespace ringside {
 

@@ -1,5 +1,5 @@
 #pragma once
-#include "http/http_metrics.h"
+#include "model/metrics/http_metrics.h"
 
 namespace ringside {
 

@@ -1,4 +1,4 @@
-#include "store/token_hash.h"
+#include "model/token_hash.h"
 
 #include <openssl/evp.h>
 

@@ -23,7 +23,7 @@
 // of the burst may let a burst exceed the configured one by at most N - 1 launches.
 #include <cstdint>
 
-#include "sched/rate.h"
+#include "model/rate.h"
 
 namespace ringside {
 

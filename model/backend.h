@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "backends/session_types.h"
-#include "store/ids.h"
+#include "model/ids.h"
+#include "model/session_types.h"
 
 namespace ringside {
 

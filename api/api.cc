@@ -28,10 +28,11 @@ std::string_view bearer_token(std::string_view authorization) {
 
 }  // namespace
 
-Api::Api(Runtime& runtime, Reactor& reactor)
+Api::Api(const Runtime& runtime, Reactor& reactor, PlayerMetrics& metrics)
     : runtime_(runtime),
+      metrics_(metrics),
       reactor_(reactor),
-      player_(runtime, reactor, runtime.player_metrics[reactor.self()], &Api::respond, this) {
+      player_(runtime, reactor, metrics, &Api::respond, this) {
   for (const RouteSpec& r : kRoutes) router_.add(r.method, r.pattern, r.id);
 }
 
@@ -72,7 +73,7 @@ bool Api::handle(const Request& request, ConnRef ref, Reply& reply) {
   const uint32_t self = reactor_.self();
   if (static_cast<uint32_t>(owner) == self) return player_.handle(call, {self, ref}, reply);
   send_forward(reactor_.mailbox(), static_cast<uint32_t>(owner), ref, call);
-  runtime_.player_metrics[self].forwarded_requests.add();
+  metrics_.forwarded_requests.add();
   return false;
 }
 

@@ -14,7 +14,7 @@ namespace ringside {
 
 class Api : public RequestHandler {
  public:
-  Api(Runtime& runtime, Reactor& reactor);
+  Api(const Runtime& runtime, Reactor& reactor, PlayerMetrics& metrics);
   void attach(HttpServer* http) { http_ = http; }
   void set_draining() { draining_ = true; }
   PlayerApi& players() { return player_; }
@@ -31,7 +31,8 @@ class Api : public RequestHandler {
   int owner_of(const Request& request, const PlayerCall& call, Reply& reply);
   static void respond(void* ctx, ReplyTarget target, Reply& reply);
 
-  Runtime& runtime_;
+  const Runtime& runtime_;
+  PlayerMetrics& metrics_;  // this shard's
   Reactor& reactor_;
   HttpServer* http_ = nullptr;
   Router router_;

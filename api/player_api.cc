@@ -25,8 +25,8 @@ void not_found(Reply& reply, std::string_view what) { reply.error(404, "not_foun
 
 }  // namespace
 
-PlayerApi::PlayerApi(Runtime& runtime, Reactor& reactor, PlayerMetrics& metrics, Responder respond,
-                     void* respond_ctx)
+PlayerApi::PlayerApi(const Runtime& runtime, Reactor& reactor, PlayerMetrics& metrics,
+                     Responder respond, void* respond_ctx)
     : runtime_(runtime),
       reactor_(reactor),
       metrics_(metrics),
@@ -269,7 +269,7 @@ bool PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, ReplyTar
     w.end_object();
     return true;
   }
-  if (!runtime_.launches_accepted.load(std::memory_order_relaxed)) {
+  if (!runtime_.published.launches_accepted.load(std::memory_order_relaxed)) {
     metrics_.launches_refused_no_servers.add();
     reply.error(503, "no_servers", "No game server can take a session now.");
     retry_after(reply, 5);

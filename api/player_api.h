@@ -32,7 +32,7 @@ class PlayerApi {
  public:
   using Responder = void (*)(void* ctx, ReplyTarget target, Reply& reply);
 
-  PlayerApi(Runtime& runtime, Reactor& reactor, PlayerMetrics& metrics, Responder respond,
+  PlayerApi(const Runtime& runtime, Reactor& reactor, PlayerMetrics& metrics, Responder respond,
             void* respond_ctx);
   ~PlayerApi();
   PlayerApi(const PlayerApi&) = delete;
@@ -117,7 +117,7 @@ class PlayerApi {
   // Answers the session's waiting stop requests 503.
   void refuse_stop_waiters(const Id128& session);
   static void on_lazy_write_timer(TimerNode* node);
-  Runtime& runtime_;
+  const Runtime& runtime_;
   Reactor& reactor_;
   PlayerMetrics& metrics_;
   Responder respond_;

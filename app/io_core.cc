@@ -22,27 +22,30 @@ namespace {
 
 class IoCore {
  public:
-  explicit IoCore(Runtime& runtime)
-      : runtime_(runtime),
-        reactor_(runtime.bus, runtime.io_thread(), options(runtime.config)),
-        placement_(runtime, reactor_.mailbox(), reactor_.timers(), clock()),
-        backend_(make_backend(runtime, reactor_, reactor_.timers(), clock(), placement_)) {
+  explicit IoCore(IoHandOff hand)
+      : hand_(std::move(hand)),
+        runtime_(hand_.runtime),
+        reactor_(hand_.bus, runtime_.io_thread(), options(runtime_.config)),
+        placement_(runtime_, hand_.placement_metrics, hand_.launches_accepted, reactor_.mailbox(),
+                   reactor_.timers(), clock()),
+        backend_(make_backend(runtime_, hand_.backend_metrics, reactor_, reactor_.timers(), clock(),
+                              placement_)) {
     if (!backend_) {
-      log_error("unknown_backend").kv("backend", runtime.config.backend);
+      log_error("unknown_backend").kv("backend", runtime_.config.backend);
       _exit(1);
     }
     placement_.attach(*backend_);
     reactor_.set_message_handler(&IoCore::on_message, this);
     reactor_.add_batch_end_hook(&IoCore::on_batch_end, this);
-    if (!runtime.config.database_url.empty()) open_store();
+    if (!runtime_.config.database_url.empty()) open_store();
   }
 
   void run() {
-    runtime_.rings_ready.arrive_and_wait();
-    if (runtime_.loaded) {
-      placement_.restore_profiles(runtime_.loaded->profiles);
-      placement_.recover(runtime_.loaded->active);
-      runtime_.loaded->active.clear();
+    hand_.rings_ready.arrive_and_wait();
+    if (hand_.loaded) {
+      placement_.restore_profiles(hand_.loaded->profiles);
+      placement_.recover(hand_.loaded->active);
+      hand_.loaded.reset();
     }
     reactor_.run();
   }
@@ -82,11 +85,11 @@ class IoCore {
         reactor_, *pg_, *writer_,
         static_cast<uint64_t>(runtime_.config.retention_sweep_interval_s * 1000),
         [](void* ctx, const RetentionSweep::Swept& swept) {
-          StoreMetrics& m = static_cast<Runtime*>(ctx)->store_metrics;
+          StoreMetrics& m = *static_cast<StoreMetrics*>(ctx);
           m.sessions_swept.add(swept.sessions);
           m.tokens_swept.add(swept.tokens);
         },
-        &runtime_);
+        &hand_.store_metrics);
     poller_ = std::make_unique<PgPoller>(reactor_, *pg_);
     poller_->start();
     placement_.set_profile_listener([this](uint32_t game, const ResourceProfile& p) {
@@ -164,7 +167,8 @@ class IoCore {
     }
   }
 
-  Runtime& runtime_;
+  IoHandOff hand_;
+  const Runtime& runtime_;
   Reactor reactor_;
   SessionPlacement placement_;
   std::unique_ptr<Backend> backend_;  // reports to placement_, so destroyed before it
@@ -180,9 +184,9 @@ class IoCore {
 
 }  // namespace
 
-void run_io_core(Runtime& runtime) {
+void run_io_core(IoHandOff hand) {
   name_current_thread("ringside-io");
-  IoCore core(runtime);
+  IoCore core(std::move(hand));
   core.run();
 }
 

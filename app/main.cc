@@ -14,12 +14,12 @@
 #include "app/durable_boot.h"
 #include "app/fleet.h"
 #include "app/io_core.h"
+#include "app/process.h"
 #include "app/shard.h"
 #include "core/log.h"
 #include "http/listen_socket.h"
 #include "model/catalog.h"
 #include "model/ids.h"
-#include "model/runtime.h"
 
 using namespace ringside;
 
@@ -81,11 +81,15 @@ int main(int argc, char** argv) {
       fprintf(stderr, "ringside: %s\n", error.c_str());
       return 2;
     }
-    Runtime runtime(config, std::move(catalog), make_fleet(config), secret);
-    if (!config.database_url.empty() &&
-        !boot_durable_state(config, runtime.catalog, runtime.servers, &runtime.loaded, &error)) {
-      log_error("database_unusable").kv("error", error);
-      return 1;
+    Process process(config, std::move(catalog), make_fleet(config), secret);
+    const Runtime& runtime = process.runtime();
+    if (!config.database_url.empty()) {
+      std::unique_ptr<LoadedState> loaded;
+      if (!boot_durable_state(config, runtime.catalog, runtime.servers, &loaded, &error)) {
+        log_error("database_unusable").kv("error", error);
+        return 1;
+      }
+      process.set_loaded(std::move(loaded));
     }
     for (uint32_t i = 0; i < config.shards; ++i) {
       int fd = open_listen_socket(config.listen_host, config.listen_port);
@@ -95,15 +99,15 @@ int main(int argc, char** argv) {
             .kv("error", strerror(-fd));
         return 1;
       }
-      runtime.listen_fds.push_back(fd);
+      process.add_listen_socket(fd);
     }
     std::vector<int> cpus = allowed_cpus();
     std::vector<std::thread> threads;
-    threads.emplace_back([&runtime] { run_io_core(runtime); });
+    threads.emplace_back([hand = process.io()]() mutable { run_io_core(std::move(hand)); });
     for (uint32_t i = 0; i < config.shards; ++i) {
-      threads.emplace_back([&runtime, i, &cpus] { run_shard(runtime, i, cpus); });
+      threads.emplace_back([hand = process.shard(i), &cpus] { run_shard(hand, cpus); });
     }
-    runtime.listening.wait();
+    process.wait_until_listening();
     log_info("listening")
         .kv("addr", config.listen_host + ":" + std::to_string(config.listen_port))
         .kv("shards", config.shards);

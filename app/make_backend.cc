@@ -52,19 +52,19 @@ GameyeOptions gameye_options(const Config& config) {
 
 }  // namespace
 
-std::unique_ptr<Backend> make_backend(Runtime& runtime, Reactor& reactor, TimerWheel& timers,
+std::unique_ptr<Backend> make_backend(const Runtime& runtime, BackendMetrics& metrics,
+                                      Reactor& reactor, TimerWheel& timers,
                                       std::function<uint64_t()> now_ms, BackendEvents& events) {
   if (runtime.config.backend == "docker") {
-    return std::make_unique<DockerBackend>(docker_fleet(runtime.config),
-                                           docker_options(runtime.config), reactor, events,
-                                           runtime.backend_metrics);
+    return std::make_unique<DockerBackend>(
+        docker_fleet(runtime.config), docker_options(runtime.config), reactor, events, metrics);
   }
   if (runtime.config.backend == "gameye") {
     auto http = std::make_unique<HttpClient>(reactor);
     HttpClient& client = *http;
     return std::make_unique<GameyeBackend>(runtime.servers, gameye_options(runtime.config), client,
-                                           timers, std::move(now_ms), events,
-                                           runtime.backend_metrics, std::move(http));
+                                           timers, std::move(now_ms), events, metrics,
+                                           std::move(http));
   }
   if (runtime.config.backend == "sim") {
     return std::make_unique<SimBackend>(runtime.servers,

@@ -14,7 +14,8 @@ namespace ringside {
 // Null when the configured backend is not one this build has. `now_ms` is the clock `timers`
 // is advanced with; the backend reports to `events`. Backends that call out over HTTP do it on
 // `reactor` (the I/O core's).
-std::unique_ptr<Backend> make_backend(Runtime& runtime, Reactor& reactor, TimerWheel& timers,
+std::unique_ptr<Backend> make_backend(const Runtime& runtime, BackendMetrics& metrics,
+                                      Reactor& reactor, TimerWheel& timers,
                                       std::function<uint64_t()> now_ms, BackendEvents& events);
 
 }  // namespace ringside

@@ -31,14 +31,15 @@ HttpServerOptions http_options(const Config& c) {
 
 class Shard {
  public:
-  Shard(Runtime& runtime, uint32_t index)
-      : runtime_(runtime),
-        index_(index),
-        reactor_(runtime.bus, index, reactor_options(runtime.config)),
-        api_(runtime, reactor_),
-        http_(reactor_, http_options(runtime.config), api_, runtime.metrics[index]) {
+  explicit Shard(const ShardHandOff& hand)
+      : hand_(hand),
+        runtime_(hand.runtime),
+        index_(hand.index),
+        reactor_(hand.bus, hand.index, reactor_options(runtime_.config)),
+        api_(runtime_, reactor_, hand.player_metrics),
+        http_(reactor_, http_options(runtime_.config), api_, hand.http_metrics) {
     api_.attach(&http_);
-    if (runtime.loaded) restore_from_database(runtime, index);
+    if (!runtime_.config.database_url.empty()) restore_from_database();
     reactor_.set_message_handler(&Shard::on_message, this);
     reactor_.add_batch_end_hook(&Shard::on_batch_end, this);
     drain_deadline_.shard = this;
@@ -50,25 +51,26 @@ class Shard {
   }
 
   void run() {
-    runtime_.rings_ready.arrive_and_wait();
-    int rc = http_.start(runtime_.listen_fds[index_]);
+    hand_.rings_ready.arrive_and_wait();
+    int rc = http_.start(hand_.listen_fd);
     if (rc != 0) {
       log_error("shard_start_failed").kv("shard", index_).kv("error", strerror(-rc));
       _exit(1);
     }
     if (index_ == 0) watch_signals();
     log_debug("shard_started").kv("shard", index_).kv("io_uring", reactor_.features().describe());
-    runtime_.listening.count_down();
+    hand_.listening.count_down();
     reactor_.run();
   }
 
  private:
   // This shard's rows from the database, restored batch by batch as they are read.
-  void restore_from_database(const Runtime& runtime, uint32_t index) {
+  void restore_from_database() {
     std::string error;
     if (!load_shard_state(
-            runtime, index, [this](ShardState& batch) { api_.players().restore(batch); }, &error)) {
-      log_error("database_unusable").kv("shard", index).kv("error", error);
+            runtime_, index_, [this](ShardState& batch) { api_.players().restore(batch); },
+            &error)) {
+      log_error("database_unusable").kv("shard", index_).kv("error", error);
       _exit(1);
     }
   }
@@ -157,7 +159,8 @@ class Shard {
     }
   }
 
-  Runtime& runtime_;
+  const ShardHandOff& hand_;
+  const Runtime& runtime_;
   uint32_t index_;
   Reactor reactor_;
   Api api_;
@@ -174,10 +177,11 @@ class Shard {
 
 }  // namespace
 
-void run_shard(Runtime& runtime, uint32_t index, const std::vector<int>& cpus) {
+void run_shard(const ShardHandOff& hand, const std::vector<int>& cpus) {
+  const uint32_t index = hand.index;
   pin_current_thread(cpus, index);
   name_current_thread(("ringside-s" + std::to_string(index)).c_str());
-  Shard shard(runtime, index);
+  Shard shard(hand);
   shard.run();
 }
 

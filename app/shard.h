@@ -4,11 +4,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/runtime.h"
+#include "app/process.h"
 
 namespace ringside {
 
 // Thread body. Returns when the I/O core says every shard has drained.
-void run_shard(Runtime& runtime, uint32_t index, const std::vector<int>& cpus);
+void run_shard(const ShardHandOff& hand, const std::vector<int>& cpus);
 
 }  // namespace ringside

@@ -25,16 +25,18 @@ uint64_t seconds_to_ms(double seconds) {
 
 }  // namespace
 
-SessionPlacement::SessionPlacement(Runtime& runtime, Mailbox& mailbox, TimerWheel& timers,
-                                   Clock now_ms)
+SessionPlacement::SessionPlacement(const Runtime& runtime, PlacementMetrics& metrics,
+                                   std::atomic<bool>& launches_accepted, Mailbox& mailbox,
+                                   TimerWheel& timers, Clock now_ms)
     : runtime_(runtime),
+      launches_accepted_(launches_accepted),
       mailbox_(mailbox),
       timers_(timers),
       now_ms_(std::move(now_ms)),
       queue_capacity_(runtime.config.launch_queue),
       queue_timeout_ms_(seconds_to_ms(runtime.config.launch_queue_timeout_s)),
       scheduler_(queue_capacity_),
-      metrics_(runtime.placement_metrics) {
+      metrics_(metrics) {
   for (const GameServerInfo& s : runtime.servers) {
     ServerState state;
     state.name = s.name;
@@ -472,7 +474,7 @@ void SessionPlacement::sync_image(uint32_t server, uint32_t image_id) {
 void SessionPlacement::publish_queue() {
   const size_t queued = scheduler_.queued();
   metrics_.launches_queued.set(queued);
-  runtime_.launches_accepted.store(queued < queue_capacity_, std::memory_order_relaxed);
+  launches_accepted_.store(queued < queue_capacity_, std::memory_order_relaxed);
 }
 
 void SessionPlacement::on_timer(TimerNode* node) {

@@ -38,7 +38,9 @@ class SessionPlacement final : public BackendEvents {
   static constexpr uint64_t kEndedRetentionMs = 10'000;
 
   // Replies go out through `mailbox` (the I/O core's). Call attach() before any message.
-  SessionPlacement(Runtime& runtime, Mailbox& mailbox, TimerWheel& timers, Clock now_ms);
+  SessionPlacement(const Runtime& runtime, PlacementMetrics& metrics,
+                   std::atomic<bool>& launches_accepted, Mailbox& mailbox, TimerWheel& timers,
+                   Clock now_ms);
   ~SessionPlacement() override;
   SessionPlacement(const SessionPlacement&) = delete;
   SessionPlacement& operator=(const SessionPlacement&) = delete;
@@ -149,7 +151,8 @@ class SessionPlacement final : public BackendEvents {
 
   static void on_timer(TimerNode* node);
 
-  Runtime& runtime_;
+  const Runtime& runtime_;
+  std::atomic<bool>& launches_accepted_;  // published for the shards (model/published.h)
   Mailbox& mailbox_;
   TimerWheel& timers_;
   Clock now_ms_;
@@ -163,7 +166,7 @@ class SessionPlacement final : public BackendEvents {
   Slab<Launch, 1024> launches_;
   FlatMap<Id128, uint32_t, Id128Hasher> by_session_;
   size_t active_ = 0;
-  PlacementMetrics& metrics_;  // lives in Runtime, for /metrics
+  PlacementMetrics& metrics_;  // published for /metrics (model/published.h)
   ProfileListener on_profile_;
 };
 

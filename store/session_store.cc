@@ -135,7 +135,7 @@ void SessionStore::arm_idle(GameSession& s) {
 // Lazy like token expiry: a keepalive only moves last_keepalive; the timer re-arms itself.
 void SessionStore::on_idle_timer(TimerNode* node) {
   auto& s = *static_cast<GameSession*>(node);
-  auto& self = *static_cast<SessionStore*>(s.store);
+  SessionStore& self = *s.store;
   if (s.status != SessionStatus::kStarting && s.status != SessionStatus::kRunning) return;
   if (self.clock_.unix_ms < s.last_keepalive_ms + self.idle_timeout_ms_) {
     self.arm_idle(s);

@@ -37,8 +37,10 @@ struct Player {
   std::vector<SaveSlot> slots;
 };
 
+class SessionStore;
+
 struct GameSession : TimerNode {  // the node is its idle-reclaim timer
-  void* store = nullptr;
+  SessionStore* store = nullptr;  // whose timer fired (TimerNode::on_fire has no context)
   Id128 id;
   Id128 slot;
   uint32_t player = 0;

@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "app/fleet.h"
+#include "app/process.h"
 #include "backend/gameye_fixture.h"
 #include "core/mailbox.h"
 #include "model/messages.h"
-#include "model/runtime.h"
 #include "sched/session_placement.h"
 
 namespace ringside::gameye_test {
@@ -45,16 +45,19 @@ class GameyeCoolDownTest : public GameyeBackendTest {
     c.gameye_url = standin_.base_url();
     c.gameye_locations = {"europe", "us-east"};
     c.gameye_slots_per_location = slots;
-    runtime_ = std::make_unique<Runtime>(c, one_game(), make_fleet(c));
-    io_ = std::make_unique<Mailbox>(runtime_->bus, 1);
-    shard_ = std::make_unique<Mailbox>(runtime_->bus, kShard);
+    process_ =
+        std::make_unique<Process>(c, one_game(), make_fleet(c), TokenMinter::random_secret());
+    io_hand_ = std::make_unique<IoHandOff>(process_->io());
+    io_ = std::make_unique<Mailbox>(io_hand_->bus, 1);
+    shard_ = std::make_unique<Mailbox>(io_hand_->bus, kShard);
     Reactor& reactor = driver_.reactor();
-    placement_ = std::make_unique<SessionPlacement>(*runtime_, *io_, reactor.timers(),
-                                                    [&reactor] { return reactor.now_ms(); });
+    placement_ = std::make_unique<SessionPlacement>(
+        process_->runtime(), io_hand_->placement_metrics, io_hand_->launches_accepted, *io_,
+        reactor.timers(), [&reactor] { return reactor.now_ms(); });
     GameyeOptions o = options();
     o.refused_cooldown_ms = kCoolDownMs;
     backend_ = std::make_unique<GameyeBackend>(
-        runtime_->servers, std::move(o), http_, reactor.timers(),
+        process_->runtime().servers, std::move(o), http_, reactor.timers(),
         [&reactor] { return reactor.now_ms(); }, *placement_, metrics_);
     placement_->attach(*backend_);
   }
@@ -94,7 +97,8 @@ class GameyeCoolDownTest : public GameyeBackendTest {
   }
   bool up(uint32_t server) const { return placement_->scheduler().server(server).up; }
 
-  std::unique_ptr<Runtime> runtime_;
+  std::unique_ptr<Process> process_;
+  std::unique_ptr<IoHandOff> io_hand_;
   std::unique_ptr<Mailbox> io_;
   std::unique_ptr<Mailbox> shard_;
   std::unique_ptr<SessionPlacement> placement_;

@@ -7,13 +7,13 @@
 #include <string_view>
 #include <vector>
 
+#include "app/process.h"
 #include "core/byte_buffer.h"
 #include "core/mailbox.h"
 #include "core/message_bus.h"
 #include "http/limits.h"
 #include "http/reply.h"
 #include "model/messages.h"
-#include "model/runtime.h"
 
 namespace ringside {
 namespace {
@@ -85,7 +85,7 @@ class ForwardTest : public ::testing::Test {
     return got;
   }
 
-  MessageBus bus_{2, Runtime::kMailboxBytes};
+  MessageBus bus_{2, kMailboxBytes};
   Mailbox sender_{bus_, kSender};
   Mailbox owner_{bus_, kOwner};
 };

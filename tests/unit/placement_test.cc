@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/process.h"
 #include "backends/sim/sim_backend.h"
 #include "model/messages.h"
 
@@ -116,7 +117,7 @@ struct Sent {
 class PlacementTest : public ::testing::Test {
  protected:
   explicit PlacementTest(std::vector<GameServerInfo> fleet = test_fleet())
-      : runtime_{test_config(), test_catalog(), std::move(fleet)} {
+      : process_{test_config(), test_catalog(), std::move(fleet), TokenMinter::random_secret()} {
     use_backend(sim_options());
   }
 
@@ -184,10 +185,13 @@ class PlacementTest : public ::testing::Test {
 
   uint64_t now_ = 500'000;
   TimerWheel wheel_{10, 64, now_};
-  Runtime runtime_;
-  Mailbox io_{runtime_.bus, 1};
-  Mailbox shard_{runtime_.bus, kShard};
-  SessionPlacement placement_{runtime_, io_, wheel_, [this] { return now_; }};
+  Process process_;
+  const Runtime& runtime_ = process_.runtime();
+  IoHandOff io_hand_ = process_.io();
+  Mailbox io_{io_hand_.bus, 1};
+  Mailbox shard_{io_hand_.bus, kShard};
+  SessionPlacement placement_{runtime_, io_hand_.placement_metrics, io_hand_.launches_accepted, io_,
+                              wheel_,   [this] { return now_; }};
   std::unique_ptr<SimBackend> sim_;
 };
 
@@ -252,12 +256,12 @@ TEST_F(PlacementTest, StopOfRunningSessionReturnsFiguresCapacityAndUpdatesProfil
 TEST_F(PlacementTest, FullQueueRejectsWithNoServersAndLaunchesAcceptedFlips) {
   place(1);
   place(2);  // the server is full
-  EXPECT_TRUE(runtime_.launches_accepted.load());
+  EXPECT_TRUE(io_hand_.launches_accepted.load());
   place(3);
-  EXPECT_TRUE(runtime_.launches_accepted.load());
+  EXPECT_TRUE(io_hand_.launches_accepted.load());
   place(4);  // the queue (2) is full now
   EXPECT_EQ(placement_.queued(), 2u);
-  EXPECT_FALSE(runtime_.launches_accepted.load());
+  EXPECT_FALSE(io_hand_.launches_accepted.load());
   EXPECT_EQ(placement_.metrics().launches_queued.get(), 2u);
   received();
 
@@ -271,7 +275,7 @@ TEST_F(PlacementTest, FullQueueRejectsWithNoServersAndLaunchesAcceptedFlips) {
   EXPECT_EQ(placement_.metrics().queued.get(), 2u);
 
   stop(3);  // a queued launch leaves: there is room again
-  EXPECT_TRUE(runtime_.launches_accepted.load());
+  EXPECT_TRUE(io_hand_.launches_accepted.load());
 }
 
 TEST_F(PlacementTest, QueuedLaunchTimesOutWithNoServers) {

@@ -173,4 +173,13 @@ uint16_t shard_of_player(std::string_view player_id, uint16_t shard_count) {
   return static_cast<uint16_t>(h % shard_count);
 }
 
+std::array<uint8_t, 16> id128_bytes(const Id128& id) {
+  std::array<uint8_t, 16> b{};
+  for (int i = 0; i < 8; ++i) {
+    b[i] = static_cast<uint8_t>(id.hi >> (56 - 8 * i));
+    b[8 + i] = static_cast<uint8_t>(id.lo >> (56 - 8 * i));
+  }
+  return b;
+}
+
 }  // namespace ringside

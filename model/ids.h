@@ -7,6 +7,7 @@
 // bits big-endian as 26 base32 chars. The alphabet is RFC 4648 base32 lowercased (a-z2-7); the
 // last char carries the final 3 bits and its 2 low bits are zero, so every id has exactly one
 // spelling (the parser rejects the other three).
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -58,6 +59,9 @@ std::optional<uint16_t> shard_of_id(std::string_view text, IdKind expected);
 // Bytes handed out are wiped from the buffer. The buffer is discarded in a child after fork()
 // (pthread_atfork), so parent and child never hand out the same bytes.
 Id128 random_id128();
+
+// The 16 bytes of an id as the database keeps it: hi then lo, big-endian.
+std::array<uint8_t, 16> id128_bytes(const Id128& id);
 void random_bytes(void* out, size_t n);
 
 // The shard that owns a player: FNV-1a 64 over the bytes of player_id, then the murmur3 64-bit

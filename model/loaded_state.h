@@ -83,7 +83,4 @@ struct LoadedState {
   size_t rows_skipped = 0;  // active sessions naming a game no longer in the catalog, or a bad id
 };
 
-// Seeds travel as 16 bytes, hi then lo, big-endian.
-std::array<uint8_t, 16> id128_bytes(const Id128& id);
-
 }  // namespace ringside

@@ -258,15 +258,6 @@ bool stream(PGconn* conn, const std::string& query,
 
 }  // namespace
 
-std::array<uint8_t, 16> id128_bytes(const Id128& id) {
-  std::array<uint8_t, 16> b{};
-  for (int i = 0; i < 8; ++i) {
-    b[i] = static_cast<uint8_t>(id.hi >> (56 - 8 * i));
-    b[8 + i] = static_cast<uint8_t>(id.lo >> (56 - 8 * i));
-  }
-  return b;
-}
-
 bool load_state(const std::string& url, const Catalog& catalog,
                 const std::vector<GameServerInfo>& servers, uint32_t shard_count, LoadedState* out,
                 std::string* error) {

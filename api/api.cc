@@ -31,7 +31,8 @@ std::string_view bearer_token(std::string_view authorization) {
 Api::Api(Runtime& runtime, Reactor& reactor)
     : runtime_(runtime),
       reactor_(reactor),
-      player_(runtime, reactor, runtime.player_metrics[reactor.self()], &Api::respond, this) {
+      player_(runtime, reactor, runtime.player_metrics[reactor.self()],
+              Responder{&Api::respond, this}) {
   for (const RouteSpec& r : kRoutes) router_.add(r.method, r.pattern, r.id);
 }
 

@@ -32,7 +32,7 @@ Api::Api(const Runtime& runtime, Reactor& reactor, PlayerMetrics& metrics)
     : runtime_(runtime),
       metrics_(metrics),
       reactor_(reactor),
-      player_(runtime, reactor, metrics, &Api::respond, this) {
+      player_(runtime, reactor, metrics, Responder{&Api::respond, this}) {
   for (const RouteSpec& r : kRoutes) router_.add(r.method, r.pattern, r.id);
 }
 

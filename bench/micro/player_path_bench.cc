@@ -7,15 +7,20 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdlib>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "api/session_render.h"
 #include "core/byte_buffer.h"
 #include "core/clock.h"
 #include "core/json_writer.h"
 #include "core/timer_wheel.h"
+#include "model/backend.h"
+#include "model/catalog.h"
 #include "model/ids.h"
 #include "model/token_hash.h"
 #include "model/token_minter.h"
@@ -142,50 +147,40 @@ void BM_SessionFind(benchmark::State& state) {
 }
 BENCHMARK(BM_SessionFind);
 
-// The session-status body as PlayerApi::render_status_fields writes it: the id formatted from
-// its bits, the containerUrl built in a scratch buffer, the start time as RFC 3339.
-struct StatusInput {
-  Id128 id;
-  SessionStatus status;
-  StartPhase phase;
-  int64_t started_ms;
-  std::string_view server_url;
-  std::string_view game_title;
+// The session-status body as the status poll writes it (api/session_render.h): the id
+// formatted from its bits, the containerUrl built in a scratch buffer, the start time as
+// RFC 3339.
+struct StatusFixture {
+  Catalog catalog = make_catalog();
+  std::vector<GameServerInfo> servers{GameServerInfo{"s0", "http://10.0.3.17:8443"}};
+  SessionUrls session_urls;
+  SessionRenderContext context{3, catalog, servers, session_urls};
+
+  static Catalog make_catalog() {
+    std::string error;
+    std::optional<Catalog> c = Catalog::parse(
+        R"({"games": [{"slug": "cafe-racer", "title": "Caf\u00e9 Racer: \"Night\" Edition",
+                       "image": "cafe-racer:1", "sizeMb": 1}]})",
+        &error);
+    if (!c) std::abort();
+    return std::move(*c);
+  }
 };
 
-void render_status(ByteBuffer& out, ByteBuffer& url_scratch, uint16_t shard, const StatusInput& s) {
-  JsonWriter w(out);
-  w.begin_object();
-  char id[kIdTextLength];
-  format_id(IdKind::kSession, shard, s.id, id);
-  const std::string_view id_text(id, kIdTextLength);
-  w.key("sessionId").value(id_text);
-  w.key("status").value(status_name(s.status));
-  if (s.status == SessionStatus::kRunning) {
-    w.key("serverUrl").value(s.server_url);
-    url_scratch.clear();
-    url_scratch.append(s.server_url);
-    url_scratch.append("/session/");
-    url_scratch.append(id_text);
-    url_scratch.push_back('/');
-    w.key("containerUrl").value(url_scratch.view());
-  } else {
-    w.key("serverUrl").null().key("containerUrl").null();
-  }
-  w.key("gameTitle").value(s.game_title);
-  w.key("startedAt").timestamp(s.started_ms / 1000);
-  if (s.status == SessionStatus::kStarting) w.key("phase").value(phase_name(s.phase));
-  w.end_object();
-}
-
 void RenderStatus(benchmark::State& state, SessionStatus status) {
-  const StatusInput input{random_id128(),          status,
-                          StartPhase::kPulling,    1'741'515'300'123,
-                          "http://10.0.3.17:8443", "Caf\xC3\xA9 Racer: \"Night\" Edition"};
+  const StatusFixture f;
+  GameSession s;
+  s.id = random_id128();
+  s.status = status;
+  s.phase = StartPhase::kPulling;
+  s.started_ms = 1'741'515'300'123;
   ByteBuffer out(1024), url_scratch(256);
   for (auto _ : state) {
     out.clear();
-    render_status(out, url_scratch, 3, input);
+    JsonWriter w(out);
+    w.begin_object();
+    render_status_fields(w, s, f.context, url_scratch);
+    w.end_object();
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }

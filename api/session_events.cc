@@ -1,19 +1,30 @@
-// What the I/O core reports about a shard's sessions (their phase, running, failed, stopped,
-// their own URL) and about the store, and the end of a session: its final status, its
-// figures, and the stop requests that wait for it.
+#include "api/session_events.h"
+
 #include <cmath>
 #include <cstring>
-#include <string>
-#include <vector>
 
-#include "api/player_api.h"
-#include "api/routes.h"
 #include "model/messages.h"
 
 namespace ringside {
 
-void PlayerApi::finish(GameSession& s, SessionStatus status, SessionError error,
-                       const SessionFigures& figures) {
+SessionEvents::SessionEvents(const Runtime& runtime, Reactor& reactor, SessionStore& sessions,
+                             DurableWrites* writes, HeldAnswers& held, StopWaiters& stop_waiters)
+    : runtime_(runtime),
+      reactor_(reactor),
+      sessions_(sessions),
+      writes_(writes),
+      held_(held),
+      stop_waiters_(stop_waiters) {}
+
+void SessionEvents::restore(const LoadedSession& loaded) {
+  if (!loaded.server_url.empty() && loaded.status == SessionStatus::kRunning) {
+    session_urls_[loaded.id] = loaded.server_url;
+  }
+  if (loaded.status == SessionStatus::kStopping) restored_stopping_.insert(loaded.id);
+}
+
+void SessionEvents::finish(GameSession& s, SessionStatus status, SessionError error,
+                           const SessionFigures& figures) {
   EndReason reason = s.end_reason != EndReason::kNone ? s.end_reason : EndReason::kStopped;
   if (status == SessionStatus::kError) reason = EndReason::kError;
   if (status == SessionStatus::kStopped) {
@@ -28,7 +39,7 @@ void PlayerApi::finish(GameSession& s, SessionStatus status, SessionError error,
   session_urls_.erase(s.id);
   restored_stopping_.erase(s.id);
   if (!durable()) {
-    answer_stop_waiters(s);
+    stop_waiters_.answer(s);
     return;
   }
   // The waiters are answered once the end is committed.
@@ -36,35 +47,10 @@ void PlayerApi::finish(GameSession& s, SessionStatus status, SessionError error,
   if (status == SessionStatus::kStopped && figures.save_bytes > 0) {
     saved = sessions_.find_slot(sessions_.player(s.player), s.slot);
   }
-  const uint64_t seq = writes_->ended(s, saved);
-  PendingWrite pending{PendingWrite::What::kEnded, ReplyTarget{}};
-  pending.session = s.id;
-  pending_.emplace(seq, std::move(pending));
-  uncommitted_ends_[s.id] = seq;
+  held_.hold_end(writes_->ended(s, saved), s.id);
 }
 
-void PlayerApi::answer_stop_waiters(const GameSession& s) {
-  auto found = stop_waiters_.find(s.id);
-  if (found == stop_waiters_.end()) return;
-  const std::vector<ReplyTarget> waiters = std::move(found->second);
-  stop_waiters_.erase(found);
-  for (const ReplyTarget& t : waiters) {
-    Reply reply(deferred_body_);
-    reply.set_route(kRouteStop);
-    render_stop_result(s, reply);
-    respond_(respond_ctx_, t, reply);
-  }
-}
-
-void PlayerApi::refuse_stop_waiters(const Id128& session) {
-  auto found = stop_waiters_.find(session);
-  if (found == stop_waiters_.end()) return;
-  const std::vector<ReplyTarget> waiters = std::move(found->second);
-  stop_waiters_.erase(found);
-  for (const ReplyTarget& t : waiters) answer_unavailable(t, kRouteStop);
-}
-
-bool PlayerApi::on_message(uint16_t kind, const void* payload, uint32_t len) {
+bool SessionEvents::on_message(uint16_t kind, const void* payload, uint32_t len) {
   switch (kind) {
     case kMsgSessionPhase: {
       SessionPhaseUpdate m;
@@ -129,13 +115,13 @@ bool PlayerApi::on_message(uint16_t kind, const void* payload, uint32_t len) {
     case kMsgStoreResult: {
       StoreResult m;
       std::memcpy(&m, payload, sizeof m);
-      on_store_result(m.seq, m.outcome);
+      held_.on_store_result(m.seq, m.outcome);
       return true;
     }
     case kMsgStoreAvailability: {
       StoreAvailability m;
       std::memcpy(&m, payload, sizeof m);
-      store_available_ = m.available;
+      held_.set_store_available(m.available);
       return true;
     }
     default:

@@ -1,0 +1,50 @@
+#pragma once
+// What the I/O core reports to a shard about its sessions (their phase, running, failed,
+// stopped, their own URL) and about the store, and the end of a session: its final status, its
+// figures, and the stop requests waiting for it (answered at once in memory, once the end
+// commits with a database).
+#include <cstdint>
+#include <unordered_set>
+
+#include "api/durable_writes.h"
+#include "api/held_answers.h"
+#include "api/session_render.h"
+#include "api/stop_waiters.h"
+#include "core/reactor.h"
+#include "model/ids.h"
+#include "model/loaded_state.h"
+#include "model/runtime.h"
+#include "store/session_store.h"
+
+namespace ringside {
+
+class SessionEvents {
+ public:
+  // `writes`: null with the memory store.
+  SessionEvents(const Runtime& runtime, Reactor& reactor, SessionStore& sessions,
+                DurableWrites* writes, HeldAnswers& held, StopWaiters& stop_waiters);
+
+  // Session and store updates from the I/O core; false for kinds that are not its own.
+  bool on_message(uint16_t kind, const void* payload, uint32_t len);
+  // A session read back from the database at start: its own URL, and whether its stop is to
+  // be sent again.
+  void restore(const LoadedSession& loaded);
+  const SessionUrls& session_urls() const { return session_urls_; }
+
+ private:
+  bool durable() const { return writes_ != nullptr; }
+  void finish(GameSession& s, SessionStatus status, SessionError error,
+              const SessionFigures& figures);
+
+  const Runtime& runtime_;
+  Reactor& reactor_;
+  SessionStore& sessions_;
+  DurableWrites* writes_;
+  HeldAnswers& held_;
+  StopWaiters& stop_waiters_;
+  SessionUrls session_urls_;
+  // Restored in `stopping`: the stop is sent again once the backend has adopted them.
+  std::unordered_set<Id128, Id128Hasher> restored_stopping_;
+};
+
+}  // namespace ringside

@@ -1,0 +1,122 @@
+#include "api/session_render.h"
+
+#include <string_view>
+
+#include "model/ids.h"
+#include "model/session_types.h"
+
+namespace ringside {
+
+void render_session_id(JsonWriter& w, uint16_t shard, const GameSession& s) {
+  char id[kIdTextLength];
+  format_id(IdKind::kSession, shard, s.id, id);
+  w.value(std::string_view(id, kIdTextLength));
+}
+
+void render_status_fields(JsonWriter& w, const GameSession& s, const SessionRenderContext& ctx,
+                          ByteBuffer& url_scratch) {
+  char id[kIdTextLength];
+  format_id(IdKind::kSession, ctx.shard, s.id, id);
+  const std::string_view id_text(id, kIdTextLength);
+  w.key("sessionId").value(id_text);
+  w.key("status").value(status_name(s.status));
+  if (s.status == SessionStatus::kRunning) {
+    const std::string* own = nullptr;
+    if (!ctx.session_urls.empty()) {
+      if (auto it = ctx.session_urls.find(s.id); it != ctx.session_urls.end()) own = &it->second;
+    }
+    const std::string& base = own ? *own : ctx.servers[s.server].url_base;
+    w.key("serverUrl").value(base);
+    // containerUrl = serverUrl + "/session/" + id + "/": rendered per answer, never stored.
+    url_scratch.clear();
+    url_scratch.append(base);
+    url_scratch.append("/session/");
+    url_scratch.append(id_text);
+    url_scratch.push_back('/');
+    w.key("containerUrl").value(url_scratch.view());
+  } else {
+    w.key("serverUrl").null().key("containerUrl").null();
+  }
+  w.key("gameTitle").value(ctx.catalog.games()[s.game].title);
+  w.key("startedAt").timestamp(s.started_ms / 1000);
+  if (s.status == SessionStatus::kStarting) w.key("phase").value(phase_name(s.phase));
+  if (s.status == SessionStatus::kError) {
+    w.key("error").begin_object().key("code").value(error_code(s.error));
+    w.key("message").value(error_message(s.error)).end_object();
+  }
+  render_save_error(w, s);
+}
+
+void render_details_fields(JsonWriter& w, const GameSession& s, const SessionRenderContext& ctx,
+                           ByteBuffer& url_scratch, int64_t idle_deadline_ms, int64_t now_unix_ms) {
+  render_status_fields(w, s, ctx, url_scratch);
+  w.key("gameSlug").value(ctx.catalog.games()[s.game].slug);
+  w.key("saveSlotId").value(id_to_string(IdKind::kSaveSlot, ctx.shard, s.slot));
+  w.key("lastKeepaliveAt").timestamp(s.last_keepalive_ms / 1000);
+  if (s.active()) {
+    w.key("expiresAt").timestamp(idle_deadline_ms / 1000);
+    w.key("endedAt").null().key("duration").value(s.duration_ms(now_unix_ms) / 1000);
+    w.key("cpuSeconds").null().key("peakMemoryMb").null().key("endReason").null();
+  } else {
+    w.key("endedAt").timestamp(s.ended_ms / 1000);
+    w.key("duration").value(s.duration_ms(s.ended_ms) / 1000);
+    w.key("cpuSeconds").value(s.cpu_seconds).key("peakMemoryMb").value(s.peak_memory_mb);
+    w.key("endReason").value(end_reason_name(s.end_reason));
+  }
+}
+
+void render_session_entry(JsonWriter& w, const GameSession& s, uint16_t shard,
+                          const Catalog& catalog) {
+  w.begin_object().key("sessionId");
+  render_session_id(w, shard, s);
+  const Game& g = catalog.games()[s.game];
+  w.key("gameSlug").value(g.slug).key("gameTitle").value(g.title);
+  w.key("status").value(status_name(s.status));
+  w.key("startedAt").timestamp(s.started_ms / 1000).end_object();
+}
+
+void render_history_entry(JsonWriter& w, const GameSession& s, uint16_t shard,
+                          const Catalog& catalog) {
+  w.begin_object().key("sessionId");
+  render_session_id(w, shard, s);
+  w.key("gameSlug").value(catalog.games()[s.game].slug);
+  w.key("startedAt").timestamp(s.started_ms / 1000);
+  w.key("endedAt").timestamp(s.ended_ms / 1000);
+  w.key("duration").value(s.duration_ms(s.ended_ms) / 1000);
+  w.key("cpuSeconds").value(s.cpu_seconds);
+  w.key("peakMemoryMb").value(s.peak_memory_mb);
+  w.key("endReason").value(end_reason_name(s.end_reason));
+  w.end_object();
+}
+
+void render_stop_result(const GameSession& s, ByteBuffer& out) {
+  JsonWriter w(out);
+  w.begin_object().key("status").value(status_name(s.status));
+  w.key("duration").value(s.duration_ms(s.ended_ms) / 1000);
+  w.key("cpuSeconds").value(s.cpu_seconds).key("peakMemoryMb").value(s.peak_memory_mb);
+  render_save_error(w, s);
+  w.end_object();
+}
+
+// A stop that could not keep the save data still ends `stopped`, with its figures; this says
+// what happened to the save (the slot keeps the previous one).
+void render_save_error(JsonWriter& w, const GameSession& s) {
+  if (s.save_error == SaveError::kNone) return;
+  w.key("saveError").begin_object().key("code").value(save_error_code(s.save_error));
+  w.key("message").value(save_error_message(s.save_error)).end_object();
+}
+
+void render_game(JsonWriter& w, const Game& g) {
+  w.begin_object().key("slug").value(g.slug).key("title").value(g.title);
+  w.key("image").value(g.image).key("sizeMb").value(g.size_mb).end_object();
+}
+
+void render_save_slot(JsonWriter& w, const SaveSlot& slot, uint16_t shard, const Catalog& catalog) {
+  w.begin_object().key("id").value(id_to_string(IdKind::kSaveSlot, shard, slot.id));
+  w.key("gameSlug").value(catalog.games()[slot.game].slug);
+  w.key("createdAt").timestamp(slot.created_ms / 1000);
+  w.key("updatedAt").timestamp(slot.updated_ms / 1000);
+  w.key("sizeBytes").value(slot.size_bytes).end_object();
+}
+
+}  // namespace ringside

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "api/routes.h"
+#include "model/session_types.h"
 
 namespace ringside {
 namespace {
@@ -111,15 +112,14 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
   put_per_shard(out, runtime, "ringside_connection_buffer_cuts_total",
                 "Connections cut to keep a shard within --connection-buffer-budget.", "counter",
                 &HttpMetrics::buffer_cuts);
-  const char* status_names[] = {"starting", "running", "stopping", "stopped", "error"};
   put(out, "# HELP ringside_sessions Game sessions in memory, by status.\n");
   put(out, "# TYPE ringside_sessions gauge\n");
-  for (int st = 0; st < 5; ++st) {
+  for (size_t st = 0; st < kSessionStatusCount; ++st) {
     uint64_t n = 0;
     for (uint32_t i = 0; i < shards; ++i)
       n += runtime.published.players[i].sessions_by_status[st].get();
     put(out, "ringside_sessions{status=\"");
-    put(out, status_names[st]);
+    put(out, status_name(static_cast<SessionStatus>(st)));
     put(out, "\"} ");
     put(out, n);
     put(out, "\n");

@@ -22,36 +22,31 @@ struct GameServerInfo {
   uint32_t slots = 0;
 };
 
-struct StartSpec {
-  Id128 session;  // ringside's session id (its random part)
-  uint16_t owner_shard = 0;
-  std::string_view session_id_text;  // the id as the API shows it (labels, URLs)
-  std::string_view player_id;
-  std::string_view game_slug;
-  std::string_view image;
-  std::string_view save_dir;  // where the game keeps its save data inside the container
-  Id128 save_slot;            // the slot whose save data goes in
-  bool fresh_slot = false;    // the slot is new: nothing to copy in
-  uint32_t server = 0;        // chosen by the scheduler
-  // Resource limits (ceilings): the game's declared figures, or its profile when larger.
-  uint32_t cpu_millicores = 0;
-  uint32_t memory_mb = 0;
-};
-
-// RecoveredSession::server of a start cut short before the store knew where it was placed.
+// PlacedSession::server of a start cut short before the store knew where it was placed.
 inline constexpr uint32_t kUnknownServer = UINT32_MAX;
 
-// A session the store says was starting or running when ringside last stopped.
-struct RecoveredSession {
-  Id128 session;
+// A session placed on a game server, as a backend gets it: from start() (placement chose the
+// server just now) or from recover() after a restart (the store's record of a session that was
+// starting or running). A recovered one differs only in was_running, a server that may be
+// unknown, and the fields a start alone has (fresh_slot, the limits: its container has them).
+// The strings are its own: a backend moves them into its record of the session, or keeps a
+// recovered one until it has looked for it.
+struct PlacedSession {
+  Id128 session;  // ringside's session id (its random part)
   uint16_t owner_shard = 0;
-  std::string session_id_text;
+  std::string session_id_text;  // the id as the API shows it (labels, URLs)
   std::string player_id;
   std::string game_slug;
-  std::string save_dir;
-  Id128 save_slot;
-  uint32_t server = 0;  // where it was placed, or kUnknownServer
-  bool was_running = false;
+  std::string image;
+  std::string save_dir;     // where the game keeps its save data inside the container
+  Id128 save_slot;          // the slot whose save data goes in
+  bool fresh_slot = false;  // the slot is new: nothing to copy in (start() only)
+  uint32_t server = 0;      // where it is placed; kUnknownServer in a recovered start cut short
+  // Resource limits (ceilings): the game's declared figures, or its profile when larger.
+  // start() only.
+  uint32_t cpu_millicores = 0;
+  uint32_t memory_mb = 0;
+  bool was_running = false;  // recover() only: running (else a start the restart cut short)
 };
 
 class BackendEvents {
@@ -105,7 +100,7 @@ class Backend {
   // Pull if needed (phase kPulling; one pull per server and image however many launches
   // wait for it), create (kCreating) with the save data copied in, start: then on_running,
   // or on_start_failed.
-  virtual void start(const StartSpec& spec) = 0;
+  virtual void start(PlacedSession session) = 0;
   // Stops a session that is starting or running: cancels what is under way, collects the
   // figures, persists the save data, removes the container, then on_stopped.
   virtual void stop(const Id128& session) = 0;
@@ -116,7 +111,7 @@ class Backend {
   // on_start_failed(kStartFailed) for a start cut short that left nothing running (whatever
   // it left behind is removed). What runs with ringside's labels but is not in the list is an
   // orphan, removed after the backend's grace period.
-  virtual void recover(std::vector<RecoveredSession> sessions) = 0;
+  virtual void recover(std::vector<PlacedSession> sessions) = 0;
   // Whether recover() may be given starts cut short whose server the store does not know
   // (server kUnknownServer): the backend finds where they run, reports it with on_relocated
   // before on_running, and fails those it cannot find. Gameye can (its listing shows sessions

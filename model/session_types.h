@@ -7,6 +7,11 @@
 namespace ringside {
 
 enum class SessionStatus : uint8_t { kStarting, kRunning, kStopping, kStopped, kError };
+// How many statuses there are: the size of every per-status table (counts, metrics).
+inline constexpr size_t kSessionStatusCount = 5;
+static_assert(static_cast<size_t>(SessionStatus::kError) + 1 == kSessionStatusCount,
+              "kSessionStatusCount follows the last SessionStatus");
+
 // Sub-state of kStarting, shown as "phase" while a browser polls.
 enum class StartPhase : uint8_t { kQueued, kPulling, kCreating };
 

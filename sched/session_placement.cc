@@ -69,7 +69,7 @@ void SessionPlacement::attach(Backend& backend) {
 }
 
 void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
-  std::vector<RecoveredSession> adopt;
+  std::vector<PlacedSession> adopt;
   for (const ActiveSession& a : active) {
     const LoadedSession& s = a.session;
     const bool starting = s.status == SessionStatus::kStarting;
@@ -94,16 +94,7 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
     l.adopted = l.ran;  // a start adopted goes through the start's own CPU read
     l.running_since_ms = now_ms_();
 
-    const Game& game = runtime_.catalog.games()[s.game];
-    RecoveredSession r;
-    r.session = s.id;
-    r.owner_shard = a.owner_shard;
-    r.session_id_text = id_to_string(IdKind::kSession, a.owner_shard, s.id);
-    r.player_id = s.player_id;
-    r.game_slug = game.slug;
-    r.save_dir = game.save_dir;
-    r.save_slot = s.slot;
-    r.server = s.has_server ? s.server : kUnknownServer;
+    PlacedSession r = placed_session(l, s.has_server ? s.server : kUnknownServer);
     r.was_running = !starting;
     adopt.push_back(std::move(r));
   }
@@ -399,26 +390,30 @@ void SessionPlacement::start(Launch& launch, const Placement& placed) {
   // Counted as cached from the moment its pull starts, so later launches share that pull.
   if (!placed.cached) scheduler_.server(placed.server).add_image(game_image_[launch.game]);
 
-  char id_text[kIdTextLength];
-  format_id(IdKind::kSession, launch.owner_shard, launch.session, id_text);
-  StartSpec spec;
-  spec.session = launch.session;
-  spec.owner_shard = launch.owner_shard;
-  spec.session_id_text = std::string_view(id_text, sizeof id_text);
-  spec.player_id = launch.player_id;
-  spec.game_slug = game.slug;
-  spec.image = game.image;
-  spec.save_dir = game.save_dir;
-  spec.save_slot = launch.save_slot;
+  PlacedSession spec = placed_session(launch, placed.server);
   spec.fresh_slot = launch.fresh_slot;
-  spec.server = placed.server;
   // Limits are ceilings, not the average the scheduler reserves: capping a container at the
   // mean of past peaks would kill every session that peaks above it. The game's declared
   // figures (catalog), or what it has been seen to need when that is more.
   spec.cpu_millicores = std::max(placed.reserved.cpu_millicores,
                                  static_cast<uint32_t>(std::ceil(game.cpu_cores * 1000)));
   spec.memory_mb = std::max(placed.reserved.memory_mb, game.memory_mb);
-  backend_->start(spec);
+  backend_->start(std::move(spec));
+}
+
+PlacedSession SessionPlacement::placed_session(const Launch& launch, uint32_t server) const {
+  const Game& game = runtime_.catalog.games()[launch.game];
+  PlacedSession p;
+  p.session = launch.session;
+  p.owner_shard = launch.owner_shard;
+  p.session_id_text = id_to_string(IdKind::kSession, launch.owner_shard, launch.session);
+  p.player_id = launch.player_id;
+  p.game_slug = game.slug;
+  p.image = game.image;
+  p.save_dir = game.save_dir;
+  p.save_slot = launch.save_slot;
+  p.server = server;
+  return p;
 }
 
 void SessionPlacement::release(Launch& launch) {

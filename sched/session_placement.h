@@ -129,6 +129,8 @@ class SessionPlacement final : public BackendEvents {
                      uint32_t game, uint16_t owner_shard);
   // Starts a launch the scheduler placed.
   void start(Launch& launch, const Placement& placed);
+  // The launch as the backend gets it, placed on `server`: what start() and recover() share.
+  PlacedSession placed_session(const Launch& launch, uint32_t server) const;
   // Gives its capacity back and starts whatever the queue places in it.
   void release(Launch& launch);
   void start_placed(const std::vector<Placement>& placed);

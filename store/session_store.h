@@ -162,7 +162,7 @@ class SessionStore {
   FlatMap<uint64_t, uint32_t, U64Hasher> player_index_;
   Slab<GameSession> sessions_;
   FlatMap<Id128, uint32_t, Id128Hasher> by_id_;
-  uint64_t by_status_[5] = {};
+  uint64_t by_status_[kSessionStatusCount] = {};
   std::vector<Id128> kept_alive_;
   bool track_keepalives_ = false;
 };

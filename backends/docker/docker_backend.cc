@@ -106,20 +106,31 @@ DockerBackend::Session* DockerBackend::find(const Id128& id) {
   return it == sessions_.end() ? nullptr : it->second.get();
 }
 
-void DockerBackend::start(const StartSpec& spec) {
+void DockerBackend::start(PlacedSession spec) {
   if (sessions_.contains(spec.session)) {
     log_error("docker_duplicate_start").kv("session", spec.session_id_text);
     return;
   }
+  Session& s = add_session(std::move(spec));
+  if (s.engine >= engines_.size() || !engines_[s.engine]->up) {
+    report_later(s, End::kStartFailed, SessionError::kServerLost);
+  } else if (engines_[s.engine]->images.contains(s.image)) {
+    create(s);
+  } else {
+    join_pull(s);
+  }
+}
+
+DockerBackend::Session& DockerBackend::add_session(PlacedSession&& spec) {
   auto owned = std::make_unique<Session>();
   Session& s = *owned;
   s.backend = this;
   s.id = spec.session;
-  s.id_text = std::string(spec.session_id_text);
-  s.player = std::string(spec.player_id);
-  s.game = std::string(spec.game_slug);
+  s.id_text = std::move(spec.session_id_text);
+  s.player = std::move(spec.player_id);
+  s.game = std::move(spec.game_slug);
   s.image = docker_api::normalize_image(spec.image);
-  s.save_dir = std::string(spec.save_dir);
+  s.save_dir = std::move(spec.save_dir);
   s.slot = spec.save_slot;
   s.fresh_slot = spec.fresh_slot;
   s.engine = spec.server;
@@ -127,15 +138,8 @@ void DockerBackend::start(const StartSpec& spec) {
   s.memory_mb = spec.memory_mb;
   s.timer.session = &s;
   s.timer.on_fire = &DockerBackend::on_session_timer;
-  sessions_.emplace(spec.session, std::move(owned));
-
-  if (spec.server >= engines_.size() || !engines_[spec.server]->up) {
-    report_later(s, End::kStartFailed, SessionError::kServerLost);
-  } else if (engines_[spec.server]->images.contains(s.image)) {
-    create(s);
-  } else {
-    join_pull(s);
-  }
+  sessions_.insert_or_assign(spec.session, std::move(owned));
+  return s;
 }
 
 void DockerBackend::stop(const Id128& session) {

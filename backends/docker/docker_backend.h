@@ -72,9 +72,9 @@ class DockerBackend final : public Backend {
   std::string_view name() const override { return "docker"; }
   const std::vector<GameServerInfo>& servers() const override { return servers_; }
   bool has_image(uint32_t server, std::string_view image) const override;
-  void start(const StartSpec& spec) override;
+  void start(PlacedSession spec) override;
   void stop(const Id128& session) override;
-  void recover(std::vector<RecoveredSession> sessions) override;
+  void recover(std::vector<PlacedSession> sessions) override;
 
   uint64_t pulls_started() const { return pulls_started_; }
   size_t session_count() const { return sessions_.size(); }
@@ -186,6 +186,8 @@ class DockerBackend final : public Backend {
   using Answer = void (DockerBackend::*)(Session&, HttpResponse&&);
   // Sends the step's call; the answer reaches `on_answer` only while the session exists.
   void call(Session& s, Step step, HttpRequest request, Answer on_answer);
+  // The session's record, from start() or recover(): filled from `spec`, in sessions_.
+  Session& add_session(PlacedSession&& spec);
   void join_pull(Session& s);
   // Leaves its pull, which goes on (the image is cached for the next launch).
   void forget_pull(Session& s);
@@ -257,7 +259,6 @@ class DockerBackend final : public Backend {
   void on_container_list(Engine& e, uint64_t sent_ms, HttpResponse&& r);
   // recover()'s sessions on `e`, against its listing (null: the engine did not answer).
   void recover_engine(Engine& e, const std::vector<docker_api::ListedContainer>* listed);
-  Session& add_recovered(const RecoveredSession& r);
   void note_orphan(Engine& e, std::string_view container, std::string_view session);
   void arm_orphan_timer();
   void remove_orphans();
@@ -288,7 +289,7 @@ class DockerBackend final : public Backend {
   std::unordered_map<Id128, std::unique_ptr<Session>, Id128Hasher> sessions_;
   std::unordered_map<std::string, Pull> pulls_;  // by engine index + '\n' + image
   // recover()'s sessions not yet looked up on their engine, by ringside.session label.
-  std::unordered_map<std::string, RecoveredSession> recovering_;
+  std::unordered_map<std::string, PlacedSession> recovering_;
   uint64_t recovered_at_ms_ = 0;                     // when recover() was called
   std::unordered_map<std::string, Orphan> orphans_;  // by container id
   BackendTimer orphan_timer_;

@@ -142,12 +142,12 @@ void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, HttpResponse&
   arm_orphan_timer();
 }
 
-void DockerBackend::recover(std::vector<RecoveredSession> sessions) {
+void DockerBackend::recover(std::vector<PlacedSession> sessions) {
   recovered_at_ms_ = reactor_.now_ms();
-  for (RecoveredSession& r : sessions) {
+  for (PlacedSession& r : sessions) {
     if (r.server >= engines_.size()) {
-      Session& s = add_recovered(r);
-      report_later(s, r.was_running ? End::kLost : End::kStartFailed, SessionError::kServerLost);
+      const End end = r.was_running ? End::kLost : End::kStartFailed;
+      report_later(add_session(std::move(r)), end, SessionError::kServerLost);
       continue;
     }
     std::string label = r.session_id_text;
@@ -157,26 +157,9 @@ void DockerBackend::recover(std::vector<RecoveredSession> sessions) {
   for (const std::unique_ptr<Engine>& e : engines_) list_containers(*e);
 }
 
-DockerBackend::Session& DockerBackend::add_recovered(const RecoveredSession& r) {
-  auto owned_session = std::make_unique<Session>();
-  Session& s = *owned_session;
-  s.backend = this;
-  s.id = r.session;
-  s.id_text = r.session_id_text;
-  s.player = r.player_id;
-  s.game = r.game_slug;
-  s.save_dir = r.save_dir;
-  s.slot = r.save_slot;
-  s.engine = r.server;
-  s.timer.session = &s;
-  s.timer.on_fire = &DockerBackend::on_session_timer;
-  sessions_.insert_or_assign(r.session, std::move(owned_session));
-  return s;
-}
-
 void DockerBackend::recover_engine(Engine& e,
                                    const std::vector<docker_api::ListedContainer>* listed) {
-  std::vector<RecoveredSession> mine;
+  std::vector<PlacedSession> mine;
   for (auto it = recovering_.begin(); it != recovering_.end();) {
     if (it->second.server == e.index) {
       mine.push_back(std::move(it->second));
@@ -185,17 +168,17 @@ void DockerBackend::recover_engine(Engine& e,
       ++it;
     }
   }
-  for (const RecoveredSession& r : mine) {
-    Session& s = add_recovered(r);
+  for (PlacedSession& r : mine) {
+    const bool was_running = r.was_running;
+    Session& s = add_session(std::move(r));
     if (listed == nullptr) {  // cannot tell: the engine is as good as lost
-      remove_and_end(s, r.was_running ? End::kLost : End::kStartFailed, SessionError::kServerLost);
+      remove_and_end(s, was_running ? End::kLost : End::kStartFailed, SessionError::kServerLost);
       continue;
     }
-    const auto c = std::find_if(listed->begin(), listed->end(), [&](const auto& item) {
-      return item.session == r.session_id_text;
-    });
+    const auto c = std::find_if(listed->begin(), listed->end(),
+                                [&](const auto& item) { return item.session == s.id_text; });
     if (c != listed->end()) s.container = c->id;
-    if (c != listed->end() && c->running && r.was_running) {
+    if (c != listed->end() && c->running && was_running) {
       log_info("docker_adopted").kv("session", s.id_text).kv("server", servers_[e.index].name);
       became_running(s, /*read_baseline=*/false);
     } else if (c != listed->end() && c->running) {
@@ -206,7 +189,7 @@ void DockerBackend::recover_engine(Engine& e,
           .kv("server", servers_[e.index].name);
       s.start_deadline_ms = reactor_.now_ms() + options_.start_timeout_ms;
       check_health(s);
-    } else if (r.was_running) {
+    } else if (was_running) {
       remove_and_end(s, End::kLost, SessionError::kContainerLost);
     } else {
       // Cut short before its container ran (or it exited): what it left is removed.

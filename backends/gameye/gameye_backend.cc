@@ -75,32 +75,19 @@ GameyeBackend::~GameyeBackend() {
   for (CoolDown& c : cooling_) timers_.cancel(&c);
 }
 
-void GameyeBackend::start(const StartSpec& spec) {
+void GameyeBackend::start(PlacedSession spec) {
   if (sessions_.count(spec.session) != 0) {
     log_error("gameye_duplicate_start").kv("session", spec.session_id_text);
     return;
   }
-  auto owned = std::make_unique<Session>();
-  Session& s = *owned;
-  sessions_.emplace(spec.session, std::move(owned));
-  s.backend = this;
-  s.on_fire = &GameyeBackend::on_session_timer;
-  s.id = spec.session;
-  s.id_text = std::string(spec.session_id_text);
-  s.player = std::string(spec.player_id);
-  s.game = std::string(spec.game_slug);
-  s.image = std::string(spec.image);
-  s.save_dir = std::string(spec.save_dir);
-  s.save_slot = id_to_string(IdKind::kSaveSlot, spec.owner_shard, spec.save_slot);
-  s.fresh_slot = spec.fresh_slot;
-  s.server = spec.server;
-  s.first_server = spec.server;
+  const uint32_t server = spec.server;
+  Session& s = add_session(std::move(spec), server);
   s.uuid = gameye_session_uuid(s.id, 0);
-  if (spec.server >= servers_.size()) {
+  if (server >= servers_.size()) {
     fail_later(s, SessionError::kServerLost);
     return;
   }
-  if (down_[spec.server]) {
+  if (down_[server]) {
     fail_later(s, SessionError::kBackendUnavailable);
     return;
   }
@@ -130,7 +117,7 @@ void GameyeBackend::stop(const Id128& session) {
   send_delete(*s);
 }
 
-void GameyeBackend::recover(std::vector<RecoveredSession> sessions) {
+void GameyeBackend::recover(std::vector<PlacedSession> sessions) {
   // Recovery's listing replaces a liveness check's, should one be under way.
   http_.cancel(listing_request_);
   listing_request_ = 0;
@@ -145,6 +132,25 @@ std::optional<Endpoint> GameyeBackend::endpoint(const Id128& session) const {
   const auto it = sessions_.find(session);
   if (it == sessions_.end() || it->second->state != State::kRunning) return std::nullopt;
   return it->second->endpoint;
+}
+
+GameyeBackend::Session& GameyeBackend::add_session(PlacedSession&& spec, uint32_t server) {
+  auto owned = std::make_unique<Session>();
+  Session& s = *owned;
+  sessions_.emplace(spec.session, std::move(owned));
+  s.backend = this;
+  s.on_fire = &GameyeBackend::on_session_timer;
+  s.id = spec.session;
+  s.id_text = std::move(spec.session_id_text);
+  s.player = std::move(spec.player_id);
+  s.game = std::move(spec.game_slug);
+  s.image = std::move(spec.image);
+  s.save_dir = std::move(spec.save_dir);
+  s.save_slot = id_to_string(IdKind::kSaveSlot, spec.owner_shard, spec.save_slot);
+  s.fresh_slot = spec.fresh_slot;
+  s.server = server;
+  s.first_server = server;
+  return s;
 }
 
 GameyeBackend::Session* GameyeBackend::find(const Id128& id) {

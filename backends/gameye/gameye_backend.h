@@ -78,9 +78,9 @@ class GameyeBackend final : public Backend {
   bool has_image(uint32_t server, std::string_view) const override {
     return server < servers_.size();
   }
-  void start(const StartSpec& spec) override;
+  void start(PlacedSession spec) override;
   void stop(const Id128& session) override;
-  void recover(std::vector<RecoveredSession> sessions) override;
+  void recover(std::vector<PlacedSession> sessions) override;
   // The fleet's listing shows every session with its labels and location.
   bool recovers_unplaced_starts() const override { return true; }
 
@@ -121,8 +121,8 @@ class GameyeBackend final : public Backend {
     Call next = Call::kLaunch;                 // kWaiting: what the timer sends
     uint32_t retries = 0;                      // transient failures of this launch (or stop) so far
     SessionError error = SessionError::kNone;  // kFailing
-    // False for a start adopted by recover(): no StartSpec (image, save slot) to launch it
-    // again from, so a failed start ends it.
+    // False for a start adopted by recover(): the store keeps no fresh_slot for it (nor the
+    // locations it tried), so a failed start ends it rather than launching it again.
     bool relaunchable = true;
     Endpoint endpoint;
     // In-flight requests (0: none). A stop may overlap its DELETE with the launch's POST.
@@ -165,6 +165,8 @@ class GameyeBackend final : public Backend {
     uint32_t server = 0;
   };
 
+  // The session's record, from start() or recover(): filled from `spec`, on `server`.
+  Session& add_session(PlacedSession&& spec, uint32_t server);
   Session* find(const Id128& id);
   HttpRequest request(std::string_view method, std::string path, std::string body = {}) const;
   HttpClient::RequestId send(Session& s, Call call);
@@ -183,7 +185,7 @@ class GameyeBackend final : public Backend {
   // Takes a recovered session into the table on `server`: running, or — a start cut short
   // that Gameye still starts (`listed` not running) — looked at until it runs, as after a 409.
   // `listed` is null when unverified.
-  void adopt(const RecoveredSession& r, uint32_t server, const ListedSession* listed);
+  void adopt(PlacedSession&& r, uint32_t server, const ListedSession* listed);
   // The server of a location, kNoLocation when it is not configured.
   uint32_t server_named(std::string_view location) const;
   // The periodic check: asks for the listing unless one is under way or the token is refused.
@@ -253,7 +255,7 @@ class GameyeBackend final : public Backend {
   OwnerTimer probe_timer_;
   HttpClient::RequestId probe_request_ = 0;
   // recover(): the sessions to report once the listing is in.
-  std::vector<RecoveredSession> recovering_;
+  std::vector<PlacedSession> recovering_;
   // The fleet's listing (recovery's or the liveness check's), its retries, and how many were
   // sent (each one's number is the count after it).
   Listing listing_for_ = Listing::kNone;

@@ -79,7 +79,7 @@ void GameyeBackend::on_listing(uint64_t listing, const HttpResponse& response) {
 }
 
 void GameyeBackend::reconcile(const std::vector<ListedSession>* listed) {
-  std::vector<RecoveredSession> known = std::move(recovering_);
+  std::vector<PlacedSession> known = std::move(recovering_);
   recovering_.clear();
   std::unordered_map<std::string_view, const ListedSession*> by_label;
   if (listed != nullptr) {
@@ -91,7 +91,7 @@ void GameyeBackend::reconcile(const std::vector<ListedSession>* listed) {
   } else {
     log_error("gameye_recover_unverified").kv("sessions", uint64_t{known.size()});
   }
-  for (const RecoveredSession& r : known) {
+  for (PlacedSession& r : known) {
     const auto it = by_label.find(r.session_id_text);
     const ListedSession* l = it == by_label.end() ? nullptr : it->second;
     // Unverified, a running session is adopted where the store placed it; a start cut short
@@ -113,29 +113,19 @@ void GameyeBackend::reconcile(const std::vector<ListedSession>* listed) {
       continue;
     }
     if (server != r.server) events_.on_relocated(r.session, server);
-    adopt(r, server, l);
+    adopt(std::move(r), server, l);
   }
   if (listed != nullptr) delete_orphans(*listed);
 }
 
-void GameyeBackend::adopt(const RecoveredSession& r, uint32_t server, const ListedSession* listed) {
-  auto owned = std::make_unique<Session>();
-  Session& s = *owned;
-  s.backend = this;
-  s.on_fire = &GameyeBackend::on_session_timer;
-  s.id = r.session;
-  s.id_text = r.session_id_text;
-  s.player = r.player_id;
-  s.game = r.game_slug;
-  s.save_dir = r.save_dir;
-  s.server = server;
-  s.first_server = server;
+void GameyeBackend::adopt(PlacedSession&& r, uint32_t server, const ListedSession* listed) {
+  const bool was_running = r.was_running;
+  Session& s = add_session(std::move(r), server);
   s.relaunchable = false;
   // Unverified (no listing): the first id is the one it most likely runs under.
-  s.uuid = listed == nullptr ? gameye_session_uuid(r.session, 0) : listed->id;
+  s.uuid = listed == nullptr ? gameye_session_uuid(s.id, 0) : listed->id;
   if (listed != nullptr) s.endpoint = listed->endpoint;
-  sessions_.emplace(r.session, std::move(owned));
-  if (!r.was_running && listed != nullptr && listed->status != "running") {
+  if (!was_running && listed != nullptr && listed->status != "running") {
     // A start cut short that Gameye is still starting: it runs when Gameye says so.
     log_info("gameye_recover_starting")
         .kv("session", s.id_text)
@@ -151,7 +141,7 @@ void GameyeBackend::adopt(const RecoveredSession& r, uint32_t server, const List
   log_info("gameye_recover_adopted")
       .kv("session", s.id_text)
       .kv("gameye_id", s.uuid)
-      .kv("was_running", r.was_running ? 1 : 0);
+      .kv("was_running", was_running ? 1 : 0);
   report_running(s);
 }
 

@@ -33,14 +33,13 @@ bool SimBackend::has_image(uint32_t server, std::string_view image) const {
   return it != image_ids_.end() && state_[server].cached[it->second] != 0;
 }
 
-void SimBackend::start(const StartSpec& spec) {
+void SimBackend::start(PlacedSession spec) {
   if (session_index_.find(spec.session) != nullptr) {
     log_error("sim_duplicate_start").kv("session", spec.session_id_text);
     return;
   }
   const uint32_t image = intern(spec.image);
-  Session& s = add_session(spec.session, spec.save_slot, spec.server);
-  s.fresh_slot = spec.fresh_slot;
+  Session& s = add_session(spec);
   s.image = image;
 
   if (spec.server >= state_.size() || !state_[spec.server].up) {
@@ -56,8 +55,8 @@ void SimBackend::start(const StartSpec& spec) {
 // that is up is adopted, running from now. A start cut short is failed: it ran in this
 // process. Reported at once (placement expects the reports of recover() from inside it or
 // later; nothing is mid-start here).
-void SimBackend::recover(std::vector<RecoveredSession> sessions) {
-  for (const RecoveredSession& r : sessions) {
+void SimBackend::recover(std::vector<PlacedSession> sessions) {
+  for (const PlacedSession& r : sessions) {
     if (!r.was_running) {
       events_.on_start_failed(r.session, SessionError::kStartFailed);
       continue;
@@ -66,7 +65,7 @@ void SimBackend::recover(std::vector<RecoveredSession> sessions) {
       events_.on_lost(r.session, SessionError::kServerLost);
       continue;
     }
-    Session& s = add_session(r.session, r.save_slot, r.server);
+    Session& s = add_session(r);
     s.save_bytes = saved_bytes(r.save_slot);
     s.state = State::kRunning;
     s.running_since_ms = now_ms_();
@@ -74,17 +73,17 @@ void SimBackend::recover(std::vector<RecoveredSession> sessions) {
   }
 }
 
-SimBackend::Session& SimBackend::add_session(const Id128& id, const Id128& save_slot,
-                                             uint32_t server) {
+SimBackend::Session& SimBackend::add_session(const PlacedSession& spec) {
   const uint32_t index = sessions_.emplace();
   Session& s = sessions_[index];
   s.backend = this;
   s.on_fire = &SimBackend::on_session_timer;
   s.index = index;
-  s.id = id;
-  s.save_slot = save_slot;
-  s.server = server;
-  session_index_.insert(id, index);
+  s.id = spec.session;
+  s.save_slot = spec.save_slot;
+  s.fresh_slot = spec.fresh_slot;
+  s.server = spec.server;
+  session_index_.insert(spec.session, index);
   return s;
 }
 

@@ -53,13 +53,13 @@ class SimBackend final : public Backend {
   bool has_image(uint32_t server, std::string_view image) const override;
   // A start on a server that is gone (or out of range) fails with kServerLost; a second
   // start of a session id still known is ignored.
-  void start(const StartSpec& spec) override;
+  void start(PlacedSession spec) override;
   // A session still pulling or creating is cancelled (it never runs) and reports zero
   // figures; a running one reports cores x seconds run, the configured peak memory, and the
   // size of the save data it wrote back. Unknown or already stopping: ignored.
   void stop(const Id128& session) override;
   // Adopts every recovered session on a server that is up, as running; the others are lost.
-  void recover(std::vector<RecoveredSession> sessions) override;
+  void recover(std::vector<PlacedSession> sessions) override;
 
   // Fault injection: the server disappears with everything on it. on_server_health(false)
   // first, then its running sessions are lost and its starting ones fail, both with
@@ -119,8 +119,9 @@ class SimBackend final : public Backend {
 
   uint32_t intern(std::string_view image);
   Session* find(const Id128& id);
-  // A new session record, findable by id; the caller sets its state.
-  Session& add_session(const Id128& id, const Id128& save_slot, uint32_t server);
+  // A new session record from start() or recover(), findable by id; the caller sets its state
+  // (and a start's image).
+  Session& add_session(const PlacedSession& spec);
   void join_pull(Session& s);
   void begin_creating(Session& s);
   // Reports the start failure from the session's timer (start() never reports one itself).

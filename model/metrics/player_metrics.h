@@ -1,6 +1,7 @@
 #pragma once
 // Counters of one shard's player side, read by /metrics (single writer, relaxed).
 #include "model/metrics/http_metrics.h"
+#include "model/session_types.h"
 
 namespace ringside {
 
@@ -9,7 +10,7 @@ struct alignas(64) PlayerMetrics {
   Counter launches_rate_limited;
   Counter launches_refused_no_servers;
   Counter forwarded_requests;  // requests this shard sent to the shard owning the player
-  Counter sessions_by_status[5];
+  Counter sessions_by_status[kSessionStatusCount];
   Counter token_sessions;
 };
 

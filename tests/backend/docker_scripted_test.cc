@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backend/support/fake_docker_engine.h"
+#include "backend/support/placed_sessions.h"
 #include "backend/support/reactor_driver.h"
 #include "backend/support/recording_events.h"
 #include "backends/docker/docker_backend.h"
@@ -61,19 +62,9 @@ class DockerScriptedTest : public testing::Test {
   };
 
   void start(const Launch& l, uint32_t cpu_millicores = 1000) {
-    StartSpec spec;
-    spec.session = l.id;
-    spec.session_id_text = l.text;
-    spec.player_id = "p-test";
-    spec.game_slug = "test-game";
-    spec.image = "registry.test/game:1";
-    spec.save_dir = "/save";
-    spec.save_slot = random_id128();
-    spec.fresh_slot = true;
-    spec.server = 0;
+    PlacedSession spec = test_start(l.id, random_id128(), 0, "registry.test/game:1");
     spec.cpu_millicores = cpu_millicores;
-    spec.memory_mb = 64;
-    backend_->start(spec);
+    backend_->start(std::move(spec));
   }
 
   // `l`'s container as the engine's listing gives it, running.
@@ -209,13 +200,7 @@ TEST_F(DockerScriptedTest, ASessionAdoptedRunningReadsNoCpuBaseline) {
     }
     return FakeDockerEngine::healthy(c);
   });
-  RecoveredSession r;
-  r.session = l.id;
-  r.session_id_text = l.text;
-  r.player_id = "p-test";
-  r.game_slug = "test-game";
-  r.save_dir = "/save";
-  r.server = 0;
+  PlacedSession r = test_session(l.id, random_id128(), 0);
   r.was_running = true;
   backend_->recover({r});
   ASSERT_TRUE(driver_.run_until([&] { return events_.settled(l.id); }, 5s)) << events_.describe();

@@ -121,7 +121,7 @@ TEST_F(GameyeBackendTest, FailedStartPassesOverALocationWithoutRoom) {
   o.locations = {"europe", "us-east", "asia"};
   auto backend = make(o, /*slots=*/1);
   TestSession in_us_east, s;
-  StartSpec first = in_us_east.spec();
+  PlacedSession first = in_us_east.spec();
   first.server = 1;
   backend->start(first);
   ASSERT_TRUE(settle(in_us_east));
@@ -144,7 +144,7 @@ TEST_F(GameyeBackendTest, WhenEveryLocationRefusesTheLaunchEndsNoServers) {
   o.locations = {"europe", "us-east", "asia"};
   auto backend = make(o);
   TestSession s;
-  StartSpec spec = s.spec();
+  PlacedSession spec = s.spec();
   spec.server = 1;  // placed in us-east
   backend->start(spec);
   ASSERT_TRUE(settle(s));

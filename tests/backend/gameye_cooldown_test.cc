@@ -148,14 +148,14 @@ TEST_F(GameyeBackendTest, AFailedStartPassesOverALocationCoolingDown) {
   o.refused_cooldown_ms = kCoolDownMs;
   auto backend = make(o, /*slots=*/1);
   TestSession cooled, s;
-  StartSpec first = cooled.spec();
+  PlacedSession first = cooled.spec();
   first.server = 1;
   backend->start(first);  // us-east refuses (--fail-first), asia is full: it runs in europe
   ASSERT_TRUE(settle(cooled));
   ASSERT_TRUE(events_.has_running(cooled.id)) << events_.describe();
   EXPECT_EQ(events_.server_refusing(1), true);
   EXPECT_EQ(events_.server_refusing(2), true);
-  StartSpec in_asia = s.spec();
+  PlacedSession in_asia = s.spec();
   in_asia.server = 2;
   backend->start(in_asia);  // asia refuses; europe has no room; us-east cools down
   ASSERT_TRUE(settle(s));

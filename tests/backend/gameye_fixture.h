@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/support/placed_sessions.h"
 #include "backend/support/reactor_driver.h"
 #include "backend/support/recording_events.h"
 #include "backends/gameye/gameye_backend.h"
@@ -22,33 +23,23 @@ namespace ringside::gameye_test {
 
 inline constexpr std::string_view kToken = "gameye-test-token";
 
-// A session's strings, kept alive for its StartSpec.
+// A session of the Gameye tests, and what placement hands the backend for it.
 struct TestSession {
   Id128 id = random_id128();
   std::string text = id_to_string(IdKind::kSession, 0, id);
   std::string image = "nginx:1.27";
   std::string uuid(uint32_t attempt = 0) const { return gameye_session_uuid(id, attempt); }
 
-  StartSpec spec() const {
-    StartSpec s;
-    s.session = id;
-    s.session_id_text = text;
+  PlacedSession spec() const {
+    PlacedSession s = test_session(id, Id128{1, 2}, 0);
     s.player_id = "player-1";
     s.game_slug = "tlon-uqbar";
     s.image = image;
-    s.save_dir = "/save";
-    s.save_slot = Id128{1, 2};
-    s.server = 0;
     return s;
   }
   // As placement hands it to recover(): a start cut short has no server in the store.
-  RecoveredSession recovered(bool was_running) const {
-    RecoveredSession r;
-    r.session = id;
-    r.session_id_text = text;
-    r.player_id = "player-1";
-    r.game_slug = "tlon-uqbar";
-    r.save_dir = "/save";
+  PlacedSession recovered(bool was_running) const {
+    PlacedSession r = spec();
     r.server = was_running ? 0 : kUnknownServer;
     r.was_running = was_running;
     return r;

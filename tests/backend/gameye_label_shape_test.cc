@@ -81,7 +81,7 @@ TEST_P(GameyeLabelShapeTest, RecoveryAdoptsStartsCutShortThatGameyeRunsOrStillSt
     GameyeOptions patient = options();
     patient.timeout_ms = 60'000;  // no retry (409) finds the hung launch's session
     auto before = make(patient);
-    StartSpec in_us_east = ran.spec();
+    PlacedSession in_us_east = ran.spec();
     in_us_east.server = 1;
     before->start(in_us_east);
     ASSERT_TRUE(eventually([&] { return sessions("running") == 1; }));

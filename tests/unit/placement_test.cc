@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "app/process.h"
@@ -86,15 +87,21 @@ ActiveSession recovered(uint64_t n, SessionStatus status) {
   return a;
 }
 
-// A backend that does nothing by itself: the test reports its events to placement.
+// A backend that does nothing by itself: the test reports its events to placement. It keeps
+// what it was given.
 class SilentBackend final : public Backend {
  public:
   std::string_view name() const override { return "silent"; }
   const std::vector<GameServerInfo>& servers() const override { return servers_; }
   bool has_image(uint32_t, std::string_view) const override { return false; }
-  void start(const StartSpec&) override {}
+  void start(PlacedSession session) override { started.push_back(std::move(session)); }
   void stop(const Id128&) override {}
-  void recover(std::vector<RecoveredSession>) override {}
+  void recover(std::vector<PlacedSession> sessions) override { recovered = std::move(sessions); }
+  bool recovers_unplaced_starts() const override { return finds_unplaced; }
+
+  std::vector<PlacedSession> started;
+  std::vector<PlacedSession> recovered;
+  bool finds_unplaced = false;
 
  private:
   std::vector<GameServerInfo> servers_;
@@ -600,6 +607,57 @@ TEST_F(PlacementTest, AStartAdoptedAfterARestartTeachesLikeAnyStart) {
   placement_.on_stopped(session_id(1), SessionFigures{300.0, 768, 0, SaveError::kNone, 600'000});
   EXPECT_EQ(placement_.profile(kAlpha).cpu_samples, 1u);
   EXPECT_DOUBLE_EQ(placement_.profile(kAlpha).cpu_cores, 0.5);
+}
+
+// recover() gets each session as start() did, from the store's record: its ids, player, game,
+// image, save directory and slot, and its server; only was_running and the start's own fields
+// (a fresh slot, the limits) differ.
+TEST_F(PlacementTest, RecoverHandsTheBackendTheSessionAsStartDid) {
+  SilentBackend backend;
+  placement_.attach(backend);
+  ActiveSession running = recovered(1, SessionStatus::kRunning);
+  running.session.slot = {0x510, 1};
+  placement_.recover({running});
+  place(2);
+  ASSERT_EQ(backend.recovered.size(), 1u);
+  ASSERT_EQ(backend.started.size(), 1u);
+  const PlacedSession& r = backend.recovered[0];
+  const PlacedSession& s = backend.started[0];
+  EXPECT_EQ(r.session, session_id(1));
+  EXPECT_EQ(r.session_id_text, id_to_string(IdKind::kSession, kShard, session_id(1)));
+  EXPECT_EQ(r.save_slot, (Id128{0x510, 1}));
+  EXPECT_EQ(s.session, session_id(2));
+  EXPECT_EQ(s.session_id_text, id_to_string(IdKind::kSession, kShard, session_id(2)));
+  EXPECT_EQ(s.save_slot, (Id128{0x510, 2}));
+  for (const PlacedSession* p : {&r, &s}) {
+    EXPECT_EQ(p->owner_shard, kShard);
+    EXPECT_EQ(p->player_id, "player-1");
+    EXPECT_EQ(p->game_slug, "alpha");
+    EXPECT_EQ(p->image, "registry.test/alpha:1");
+    EXPECT_EQ(p->save_dir, "/save");
+    EXPECT_EQ(p->server, 0u);
+  }
+  EXPECT_TRUE(r.was_running);
+  EXPECT_FALSE(r.fresh_slot);
+  EXPECT_EQ(r.cpu_millicores, 0u);
+  EXPECT_FALSE(s.was_running);
+  EXPECT_TRUE(s.fresh_slot);
+  EXPECT_EQ(s.cpu_millicores, 1000u);
+  EXPECT_EQ(s.memory_mb, 1000u);
+}
+
+// A start cut short before the store knew its server goes to a backend that can find it with
+// no server (kUnknownServer).
+TEST_F(PlacementTest, AnUnplacedStartIsRecoveredWithAnUnknownServer) {
+  SilentBackend backend;
+  backend.finds_unplaced = true;
+  placement_.attach(backend);
+  ActiveSession starting = recovered(1, SessionStatus::kStarting);
+  starting.session.has_server = false;
+  placement_.recover({starting});
+  ASSERT_EQ(backend.recovered.size(), 1u);
+  EXPECT_EQ(backend.recovered[0].server, kUnknownServer);
+  EXPECT_FALSE(backend.recovered[0].was_running);
 }
 
 TEST_F(PlacementTest, EndedSessionIsForgottenAfterRetention) {

@@ -87,7 +87,7 @@ class SimBackendTest : public ::testing::Test {
 
   void start(uint64_t n, const char* image, uint32_t server = 0, uint64_t slot = 1,
              bool fresh = false) {
-    StartSpec spec;
+    PlacedSession spec;
     spec.session = session_id(n);
     spec.image = image;
     spec.server = server;

@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "backend/support/placed_sessions.h"
 #include "backend/support/reactor_driver.h"
 #include "backend/support/recording_events.h"
 #include "backend/support/tar_files.h"
@@ -168,19 +169,9 @@ class DockerBackendTest : public testing::Test {
   };
 
   void start(const Launch& l, uint32_t server, bool fresh = true) {
-    StartSpec spec;
-    spec.session = l.id;
-    spec.session_id_text = l.text;
-    spec.player_id = "p-test";
-    spec.game_slug = "test-game";
-    spec.image = image_;
-    spec.save_dir = "/save";
-    spec.save_slot = l.slot;
+    PlacedSession spec = test_start(l.id, l.slot, server, image_);
     spec.fresh_slot = fresh;
-    spec.server = server;
-    spec.cpu_millicores = 1000;
-    spec.memory_mb = 64;
-    backend_->start(spec);
+    backend_->start(std::move(spec));
   }
 
   bool wait_running(const Launch& l) {
@@ -281,15 +272,8 @@ class DockerBackendTest : public testing::Test {
     return engine_call(sockets_[server], "GET", "/containers/" + id + "/json").status == 200;
   }
 
-  RecoveredSession recovered(const Launch& l, uint32_t server, bool was_running) const {
-    RecoveredSession r;
-    r.session = l.id;
-    r.session_id_text = l.text;
-    r.player_id = "p-test";
-    r.game_slug = "test-game";
-    r.save_dir = "/save";
-    r.save_slot = l.slot;
-    r.server = server;
+  PlacedSession recovered(const Launch& l, uint32_t server, bool was_running) const {
+    PlacedSession r = test_session(l.id, l.slot, server);
     r.was_running = was_running;
     return r;
   }

@@ -175,7 +175,7 @@ void PlayerApi::keepalive(const PlayerCall& call, const AuthContext& auth, Reply
 // ---- metrics -----------------------------------------------------------------------------
 
 void PlayerApi::publish_metrics() {
-  for (int i = 0; i < 5; ++i) {
+  for (size_t i = 0; i < kSessionStatusCount; ++i) {
     metrics_.sessions_by_status[i].set(sessions_.count(static_cast<SessionStatus>(i)));
   }
   metrics_.token_sessions.set(tokens_.token_sessions());

@@ -41,7 +41,7 @@ void put_per_shard(ByteBuffer& out, const Runtime& runtime, std::string_view nam
     put(out, "{shard=\"");
     put(out, uint64_t{i});
     put(out, "\"} ");
-    put(out, (runtime.published.http[i].*field).get());
+    put(out, (runtime.published.http(i).*field).get());
     put(out, "\n");
   }
 }
@@ -57,7 +57,7 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
     for (size_t s = 0; s < kCountedStatuses.size(); ++s) {
       uint64_t total = 0;
       for (uint32_t i = 0; i < shards; ++i)
-        total += runtime.published.http[i].requests[route][s].get();
+        total += runtime.published.http(i).requests[route][s].get();
       if (total == 0) continue;
       put(out, "ringside_http_requests_total{route=\"");
       put(out, route_label(route == kMaxRoutes - 1 ? 0xFFFF : static_cast<uint16_t>(route)));
@@ -80,7 +80,7 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
   uint64_t cumulative = 0;
   for (size_t b = 0; b < kLatencyBucketsUs.size(); ++b) {
     for (uint32_t i = 0; i < shards; ++i)
-      cumulative += runtime.published.http[i].latency_buckets[b].get();
+      cumulative += runtime.published.http(i).latency_buckets[b].get();
     put(out, "ringside_http_request_duration_seconds_bucket{le=\"");
     if (kLatencyBucketsUs[b] == 0) {
       put(out, "+Inf");
@@ -93,8 +93,8 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
   }
   uint64_t sum_us = 0, count = 0;
   for (uint32_t i = 0; i < shards; ++i) {
-    sum_us += runtime.published.http[i].latency_sum_us.get();
-    count += runtime.published.http[i].latency_count.get();
+    sum_us += runtime.published.http(i).latency_sum_us.get();
+    count += runtime.published.http(i).latency_count.get();
   }
   put(out, "ringside_http_request_duration_seconds_sum ");
   put_seconds(out, sum_us);
@@ -117,7 +117,7 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
   for (size_t st = 0; st < kSessionStatusCount; ++st) {
     uint64_t n = 0;
     for (uint32_t i = 0; i < shards; ++i)
-      n += runtime.published.players[i].sessions_by_status[st].get();
+      n += runtime.published.players(i).sessions_by_status[st].get();
     put(out, "ringside_sessions{status=\"");
     put(out, status_name(static_cast<SessionStatus>(st)));
     put(out, "\"} ");
@@ -142,7 +142,7 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
   };
   for (const auto& c : player_counters) {
     uint64_t n = 0;
-    for (uint32_t i = 0; i < shards; ++i) n += (runtime.published.players[i].*c.field).get();
+    for (uint32_t i = 0; i < shards; ++i) n += (runtime.published.players(i).*c.field).get();
     put(out, "# HELP ");
     put(out, c.name);
     put(out, " ");
@@ -156,7 +156,7 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
     put(out, "\n");
   }
 
-  const PlacementMetrics& pm = runtime.published.placement;
+  const PlacementMetrics& pm = runtime.published.placement();
   put(out, "# HELP ringside_launches_queued Launches waiting for capacity now.\n");
   put(out, "# TYPE ringside_launches_queued gauge\nringside_launches_queued ");
   put(out, pm.launches_queued.get());
@@ -186,7 +186,7 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
     put(out, "\n");
   }
 
-  const StoreMetrics& sm = runtime.published.store;
+  const StoreMetrics& sm = runtime.published.store();
   put(out, "# HELP ringside_retention_swept_total Rows the retention sweep deleted.\n");
   put(out, "# TYPE ringside_retention_swept_total counter\n");
   put(out, "ringside_retention_swept_total{table=\"sessions\"} ");
@@ -195,7 +195,7 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
   put(out, sm.tokens_swept.get());
   put(out, "\n");
 
-  const BackendMetrics& bm = runtime.published.backend;
+  const BackendMetrics& bm = runtime.published.backend();
   put(out, "# HELP ringside_saves_failed_total Stops whose save data was not kept, by reason.\n");
   put(out, "# TYPE ringside_saves_failed_total counter\n");
   for (size_t e = 1; e < kSaveErrorCount; ++e) {
@@ -215,7 +215,7 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
   put(out, "# HELP ringside_bad_requests_total Malformed or over-limit requests.\n");
   put(out, "# TYPE ringside_bad_requests_total counter\n");
   uint64_t bad = 0;
-  for (uint32_t i = 0; i < shards; ++i) bad += runtime.published.http[i].bad_requests.get();
+  for (uint32_t i = 0; i < shards; ++i) bad += runtime.published.http(i).bad_requests.get();
   put(out, "ringside_bad_requests_total ");
   put(out, bad);
   put(out, "\n");

@@ -70,7 +70,7 @@ bool PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, ReplyTar
     w.end_object();
     return true;
   }
-  if (!runtime_.published.launches_accepted.load(std::memory_order_relaxed)) {
+  if (!runtime_.published.launches_accepted()) {
     metrics_.launches_refused_no_servers.add();
     reply.error(503, "no_servers", "No game server can take a session now.");
     retry_after(reply, 5);

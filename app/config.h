@@ -1,6 +1,6 @@
 #pragma once
-// Everything ringside can be told at start: flags, optionally preceded by a config file of
-// `key = value` lines with the same names (flags win). `--help` prints the table below.
+// Reads Config (model/config.h) from flags, optionally preceded by a config file of
+// `key = value` lines with the same names (flags win). `--help` prints every flag.
 #include <string>
 
 #include "model/config.h"

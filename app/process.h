@@ -6,6 +6,7 @@
 // hand-off (the latches and the bus being made for exactly this).
 #include <latch>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "core/message_bus.h"
@@ -46,7 +47,7 @@ class Process {
  public:
   Process(const Config& config, Catalog catalog, std::vector<GameServerInfo> fleet,
           const TokenMinter::Secret& secret)
-      : published_(config.shards, fleet.size()),
+      : published_(config.shards, fleet.size()),  // before runtime_ takes the fleet
         runtime_(config, std::move(catalog), std::move(fleet), secret, published_),
         bus_(config.shards + 1, kMailboxBytes),
         rings_ready_(config.shards + 1),
@@ -57,24 +58,27 @@ class Process {
   void add_listen_socket(int fd) { listen_fds_.push_back(fd); }
   void wait_until_listening() { listening_.wait(); }
 
+  // After every listening socket was added.
   ShardHandOff shard(uint32_t index) {
     return {runtime_,
             index,
             bus_,
-            listen_fds_[index],
-            published_.http[index],
-            published_.players[index],
+            listen_fds_.at(index),
+            published_.http_[index],
+            published_.players_[index],
             rings_ready_,
             listening_};
   }
   // Once: the loaded state moves to the I/O core.
   IoHandOff io() {
+    if (io_handed_) throw std::logic_error("Process::io() handed out twice");
+    io_handed_ = true;
     return {runtime_,
             bus_,
-            published_.placement,
-            published_.store,
-            published_.backend,
-            published_.launches_accepted,
+            published_.placement_,
+            published_.store_,
+            published_.backend_,
+            published_.launches_accepted_,
             rings_ready_,
             std::move(loaded_)};
   }
@@ -87,6 +91,7 @@ class Process {
   std::latch rings_ready_;
   std::latch listening_;
   std::unique_ptr<LoadedState> loaded_;
+  bool io_handed_ = false;
 };
 
 }  // namespace ringside

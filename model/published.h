@@ -1,8 +1,8 @@
 #pragma once
 // What threads publish for each other: the metric blocks and the launch gate. Each part has
-// exactly one writing thread, which gets it by hand-off at start (app/process.h); every other
-// thread reads it through `Runtime::published` as const, with relaxed loads, and never waits on
-// the writer. /metrics is the main reader.
+// exactly one writing thread, which app/process.h hands it at start (the only friend here);
+// every other thread reads it through `Runtime::published`, const, with relaxed loads, and
+// never waits on the writer. /metrics is the main reader.
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -15,21 +15,29 @@
 
 namespace ringside {
 
-struct Published {
+class Published {
+ public:
   Published(uint32_t shards, size_t servers)
-      : http(new HttpMetrics[shards]), players(new PlayerMetrics[shards]) {
-    placement.server_up = std::make_unique<Counter[]>(servers);
-    for (size_t i = 0; i < servers; ++i) placement.server_up[i].set(1);
-  }
+      : http_(new HttpMetrics[shards]), players_(new PlayerMetrics[shards]), placement_(servers) {}
 
-  std::unique_ptr<HttpMetrics[]> http;       // [shard], written by that shard
-  std::unique_ptr<PlayerMetrics[]> players;  // [shard], written by that shard
-  PlacementMetrics placement;                // written by the I/O core
-  StoreMetrics store;                        // written by the I/O core
-  BackendMetrics backend;                    // written by the I/O core's backend
-  // Written by the I/O core only: false while the launch queue is full, so shards refuse
-  // launches with 503 no_servers at once instead of accepting what cannot be queued.
-  std::atomic<bool> launches_accepted{true};
+  const HttpMetrics& http(uint32_t shard) const { return http_[shard]; }
+  const PlayerMetrics& players(uint32_t shard) const { return players_[shard]; }
+  const PlacementMetrics& placement() const { return placement_; }
+  const StoreMetrics& store() const { return store_; }
+  const BackendMetrics& backend() const { return backend_; }
+  // False while the launch queue is full: shards refuse launches with 503 no_servers at once
+  // instead of accepting what cannot be queued.
+  bool launches_accepted() const { return launches_accepted_.load(std::memory_order_relaxed); }
+
+ private:
+  friend class Process;
+
+  std::unique_ptr<HttpMetrics[]> http_;        // [shard], written by that shard
+  std::unique_ptr<PlayerMetrics[]> players_;   // [shard], written by that shard
+  PlacementMetrics placement_;                 // written by the I/O core
+  StoreMetrics store_;                         // written by the I/O core
+  BackendMetrics backend_;                     // written by the I/O core's backend
+  std::atomic<bool> launches_accepted_{true};  // written by the I/O core (placement)
 };
 
 }  // namespace ringside

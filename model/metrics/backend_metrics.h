@@ -1,7 +1,7 @@
 #pragma once
 // What the backends count for /metrics. Written by the I/O core only (relaxed stores); /metrics
 // on any shard reads them (api/metrics_text.cc).
-#include "model/metrics/http_metrics.h"
+#include "model/metrics/counter.h"
 #include "model/session_types.h"
 
 namespace ringside {

@@ -1,6 +1,6 @@
 #pragma once
 // Counters of one shard's player side, read by /metrics (single writer, relaxed).
-#include "model/metrics/http_metrics.h"
+#include "model/metrics/counter.h"
 #include "model/session_types.h"
 
 namespace ringside {

@@ -1,5 +1,5 @@
 #pragma once
-#include "model/metrics/http_metrics.h"
+#include "model/metrics/counter.h"
 
 namespace ringside {
 

@@ -99,7 +99,7 @@ CREATE TABLE game_profiles (
   updated_at     timestamptz NOT NULL DEFAULT now()
 );
 
--- The game catalog, where the database provides it (model/catalog.h has the same fields).
+-- The game catalog, where the database provides it (app/catalog.h has the same fields).
 -- Sessions and profiles name games by slug without a foreign key: history outlives a game
 -- leaving the catalog.
 CREATE TABLE catalog (

@@ -43,6 +43,14 @@ PlayerApi::PlayerApi(Runtime& runtime, Reactor& reactor, PlayerMetrics& metrics,
       shard_budget_(shard_share_of(Rate{runtime.config.launch_budget},
                                    runtime.config.launch_budget_burst, runtime.shard_count()),
                     reactor.now_ms()) {
+  Mailbox& mailbox = reactor.mailbox();
+  mailbox.set_handler<&PlayerApi::on_session_phase>(this);
+  mailbox.set_handler<&PlayerApi::on_session_running>(this);
+  mailbox.set_handler<&PlayerApi::on_session_failed>(this);
+  mailbox.set_handler<&PlayerApi::on_session_stopped>(this);
+  mailbox.set_handler<&PlayerApi::on_session_url>(this);
+  mailbox.set_handler<&PlayerApi::on_store_result_message>(this);
+  mailbox.set_handler<&PlayerApi::on_store_availability>(this);
   if (runtime.config.database_url.empty()) return;
   writes_ = std::make_unique<DurableWrites>(reactor.mailbox(), runtime.io_thread(), shard_,
                                             runtime.catalog, runtime.servers);
@@ -59,7 +67,14 @@ PlayerApi::~PlayerApi() { reactor_.timers().cancel(&lazy_timer_); }
 
 bool PlayerApi::handle(const PlayerCall& call, ReplyTarget target, Reply& reply) {
   reply.set_route(call.route);
-  if (call.route == kRouteOperatorLaunch) return operator_launch(call, target, reply);
+  if (call.route == kRouteOperatorLaunch) {
+    // The body was read where the request arrived (Api::owner_of).
+    if (!call.launch_error.empty()) {
+      bad_request(reply, call.launch_error);
+      return true;
+    }
+    return operator_launch(call.launch, target, reply);
+  }
   if (call.route == kRouteSessionStatus) {
     session_status(call, reply);  // authenticates itself (see there)
     return true;
@@ -114,12 +129,7 @@ bool PlayerApi::authenticate(const PlayerCall& call, Reply& reply, AuthContext* 
 
 // ---- tokens and catalog ------------------------------------------------------------------
 
-bool PlayerApi::operator_launch(const PlayerCall& call, ReplyTarget target, Reply& reply) {
-  OperatorLaunchBody body;
-  if (std::string_view err = read_operator_launch(body_parser_, call.body, &body); !err.empty()) {
-    bad_request(reply, err);
-    return true;
-  }
+bool PlayerApi::operator_launch(const OperatorLaunchBody& body, ReplyTarget target, Reply& reply) {
   uint16_t game = kAnyGame;
   if (body.game_slug) {
     int g = runtime_.catalog.find(*body.game_slug);
@@ -337,16 +347,14 @@ void PlayerApi::place(const GameSession& s) {
   const uint16_t game = s.game;
   const Id128 slot_id = s.slot;
 
-  PlaceSession place{s.id,   slot_id,    game,
-                     shard_, fresh_slot, static_cast<uint16_t>(player.id.size())};
-  Mailbox& mb = reactor_.mailbox();
-  auto* p = static_cast<char*>(mb.begin(runtime_.io_thread(), kMsgPlaceSession,
-                                        static_cast<uint32_t>(sizeof place + player.id.size())));
-  std::memcpy(p, &place, sizeof place);
-  // Length-prefixed bytes, not a C string.
-  std::memcpy(p + sizeof place, player.id.data(),  // NOLINT(bugprone-not-null-terminated-result)
-              player.id.size());
-  mb.commit();
+  PlaceSession place;
+  place.session = s.id;
+  place.save_slot = slot_id;
+  place.game = game;
+  place.owner_shard = shard_;
+  place.fresh_slot = fresh_slot;
+  place.player_id = player.id;
+  reactor_.mailbox().send(runtime_.io_thread(), place);
 }
 
 GameSession* PlayerApi::session_by_text(std::string_view text, const AuthContext& auth) {
@@ -446,7 +454,7 @@ void PlayerApi::begin_stop(GameSession& s, EndReason reason) {
   s.end_reason = reason;
   // Recorded, so that a crash before the end leaves a session that is stopped again on start.
   if (durable()) writes_->status(s);
-  reactor_.mailbox().send(runtime_.io_thread(), kMsgStopSession, StopSession{s.id});
+  reactor_.mailbox().send(runtime_.io_thread(), StopSession{s.id});
 }
 
 void PlayerApi::on_idle(void* ctx, uint32_t session) {

@@ -44,8 +44,6 @@ class PlayerApi {
   void restore(ShardState& state);
   // Sends the lazy writes (keepalive times, token expiry) now: every 5 s, and on drain.
   void flush_lazy_writes();
-  // Session updates from the I/O core; false for kinds that are not its own.
-  bool on_message(uint16_t kind, const void* payload, uint32_t len);
   // Publishes gauges to the metrics block (once per loop iteration).
   void publish_metrics();
 
@@ -72,7 +70,7 @@ class PlayerApi {
   // `hash`: call.token's, if the caller already has it.
   bool authenticate(const PlayerCall& call, Reply& reply, AuthContext* auth,
                     const TokenHash* hash = nullptr);
-  bool operator_launch(const PlayerCall& call, ReplyTarget target, Reply& reply);
+  bool operator_launch(const OperatorLaunchBody& body, ReplyTarget target, Reply& reply);
   bool refresh(const AuthContext& auth, ReplyTarget target, Reply& reply);
   void games(Reply& reply);
   void game(const PlayerCall& call, Reply& reply);
@@ -103,6 +101,15 @@ class PlayerApi {
   void render_status_fields(JsonWriter& w, const GameSession& s);
   void render_session_id(JsonWriter& w, const GameSession& s);
   static void on_idle(void* ctx, uint32_t session);
+
+  // What the I/O core reports (registered on the mailbox at construction).
+  void on_session_phase(const SessionPhaseUpdate& m);
+  void on_session_running(const SessionRunning& m);
+  void on_session_failed(const SessionFailed& m);
+  void on_session_stopped(const SessionStopped& m);
+  void on_session_url(const SessionUrl& m);
+  void on_store_result_message(const StoreResult& m);
+  void on_store_availability(const StoreAvailability& m);
 
   // --- durability ---
   bool durable() const { return writes_ != nullptr; }

@@ -2,7 +2,6 @@
 // their own URL) and about the store, and the end of a session: its final status, its
 // figures, and the stop requests that wait for it.
 #include <cmath>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -64,83 +63,59 @@ void PlayerApi::refuse_stop_waiters(const Id128& session) {
   for (const ReplyTarget& t : waiters) answer_unavailable(t, kRouteStop);
 }
 
-bool PlayerApi::on_message(uint16_t kind, const void* payload, uint32_t len) {
-  switch (kind) {
-    case kMsgSessionPhase: {
-      SessionPhaseUpdate m;
-      std::memcpy(&m, payload, sizeof m);
-      if (GameSession* s = sessions_.find(m.session); s && s->status == SessionStatus::kStarting) {
-        s->phase = m.phase;
-        s->server = m.server;
-        // Recorded with its server before a container exists: after a crash, recovery finds
-        // the container this start made (docs/docker-backend.md, "Engines, listings,
-        // recovery").
-        if (durable() && m.phase == StartPhase::kCreating) writes_->status(*s);
-      }
-      return true;
-    }
-    case kMsgSessionRunning: {
-      SessionRunning m;
-      std::memcpy(&m, payload, sizeof m);
-      GameSession* s = sessions_.find(m.session);
-      if (!s) return true;
-      if (restored_stopping_.erase(m.session)) {
-        // Adopted after a restart while it was stopping: stop it again.
-        s->server = m.server;
-        reactor_.mailbox().send(runtime_.io_thread(), kMsgStopSession, StopSession{s->id});
-        return true;
-      }
-      if (s->status == SessionStatus::kStarting) {
-        sessions_.set_status(*s, SessionStatus::kRunning);
-        s->running_ms = reactor_.clock().unix_ms;  // the billed time starts
-        s->server = m.server;
-        if (durable()) {
-          auto url = session_urls_.find(s->id);
-          writes_->status(*s, url == session_urls_.end() ? nullptr : &url->second);
-        }
-      }
-      return true;
-    }
-    case kMsgSessionFailed: {
-      SessionFailed m;
-      std::memcpy(&m, payload, sizeof m);
-      if (GameSession* s = sessions_.find(m.session); s && s->active()) {
-        finish(*s, SessionStatus::kError, m.error, SessionFigures{NAN, NAN, 0});
-      }
-      return true;
-    }
-    case kMsgSessionStopped: {
-      SessionStopped m;
-      std::memcpy(&m, payload, sizeof m);
-      if (GameSession* s = sessions_.find(m.session); s && s->active()) {
-        finish(*s, SessionStatus::kStopped, SessionError::kNone, m.figures);
-      }
-      return true;
-    }
-    case kMsgSessionUrl: {
-      SessionUrl m;
-      std::memcpy(&m, payload, sizeof m);
-      if (len < sizeof m + m.url_len) return true;
-      if (GameSession* s = sessions_.find(m.session); s && s->active()) {
-        session_urls_[m.session].assign(static_cast<const char*>(payload) + sizeof m, m.url_len);
-      }
-      return true;
-    }
-    case kMsgStoreResult: {
-      StoreResult m;
-      std::memcpy(&m, payload, sizeof m);
-      on_store_result(m.seq, m.outcome);
-      return true;
-    }
-    case kMsgStoreAvailability: {
-      StoreAvailability m;
-      std::memcpy(&m, payload, sizeof m);
-      store_available_ = m.available;
-      return true;
-    }
-    default:
-      return false;
+void PlayerApi::on_session_phase(const SessionPhaseUpdate& m) {
+  if (GameSession* s = sessions_.find(m.session); s && s->status == SessionStatus::kStarting) {
+    s->phase = m.phase;
+    s->server = m.server;
+    // Recorded with its server before a container exists: after a crash, recovery finds
+    // the container this start made (docs/docker-backend.md, "Engines, listings,
+    // recovery").
+    if (durable() && m.phase == StartPhase::kCreating) writes_->status(*s);
   }
+}
+
+void PlayerApi::on_session_running(const SessionRunning& m) {
+  GameSession* s = sessions_.find(m.session);
+  if (!s) return;
+  if (restored_stopping_.erase(m.session)) {
+    // Adopted after a restart while it was stopping: stop it again.
+    s->server = m.server;
+    reactor_.mailbox().send(runtime_.io_thread(), StopSession{s->id});
+    return;
+  }
+  if (s->status == SessionStatus::kStarting) {
+    sessions_.set_status(*s, SessionStatus::kRunning);
+    s->running_ms = reactor_.clock().unix_ms;  // the billed time starts
+    s->server = m.server;
+    if (durable()) {
+      auto url = session_urls_.find(s->id);
+      writes_->status(*s, url == session_urls_.end() ? nullptr : &url->second);
+    }
+  }
+}
+
+void PlayerApi::on_session_failed(const SessionFailed& m) {
+  if (GameSession* s = sessions_.find(m.session); s && s->active()) {
+    finish(*s, SessionStatus::kError, m.error, SessionFigures{NAN, NAN, 0});
+  }
+}
+
+void PlayerApi::on_session_stopped(const SessionStopped& m) {
+  if (GameSession* s = sessions_.find(m.session); s && s->active()) {
+    finish(*s, SessionStatus::kStopped, SessionError::kNone, m.figures);
+  }
+}
+
+void PlayerApi::on_session_url(const SessionUrl& m) {
+  if (GameSession* s = sessions_.find(m.session); s && s->active()) {
+    session_urls_[m.session].assign(m.url);
+  }
+}
+
+void PlayerApi::on_store_result_message(const StoreResult& m) { on_store_result(m.seq, m.outcome); }
+
+void PlayerApi::on_store_availability(const StoreAvailability& m) {
+  store_available_ = m.available;
 }
 
 }  // namespace ringside

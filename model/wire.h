@@ -10,6 +10,7 @@
 // first failure sticks (later reads return zeros), so a decoder reads all fields and asks
 // done() once: true only if nothing failed and no byte is left over.
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -17,6 +18,19 @@
 #include "model/ids.h"
 
 namespace ringside {
+
+// An unsigned integer as sizeof(U) little-endian bytes at `p` (compiles to one plain store or
+// load on a little-endian host).
+template <class U>
+void put_le(char* p, U v) {
+  for (size_t i = 0; i < sizeof(U); ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+template <class U>
+U get_le(const char* p) {
+  U v = 0;
+  for (size_t i = 0; i < sizeof(U); ++i) v |= static_cast<U>(static_cast<uint8_t>(p[i])) << (8 * i);
+  return v;
+}
 
 // The bytes each field takes.
 namespace wire_size {
@@ -34,9 +48,9 @@ class WireWriter {
   explicit WireWriter(char* out) : p_(out) {}
 
   void u8(uint8_t v) { *p_++ = static_cast<char>(v); }
-  void u16(uint16_t v) { le(v, 2); }
-  void u32(uint32_t v) { le(v, 4); }
-  void u64(uint64_t v) { le(v, 8); }
+  void u16(uint16_t v) { le(v); }
+  void u32(uint32_t v) { le(v); }
+  void u64(uint64_t v) { le(v); }
   void f64(double v) { u64(std::bit_cast<uint64_t>(v)); }
   void boolean(bool v) { u8(v ? 1 : 0); }
   void id(const Id128& v) {
@@ -56,9 +70,10 @@ class WireWriter {
   char* end() const { return p_; }
 
  private:
-  void le(uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) p_[i] = static_cast<char>(v >> (8 * i));
-    p_ += n;
+  template <class U>
+  void le(U v) {
+    put_le(p_, v);
+    p_ += sizeof(U);
   }
   void bytes(std::string_view s) {
     if (s.empty()) return;  // an empty view's data() may be null, which memcpy may not take
@@ -73,10 +88,10 @@ class WireReader {
  public:
   explicit WireReader(std::string_view in) : in_(in) {}
 
-  uint8_t u8() { return static_cast<uint8_t>(le(1)); }
-  uint16_t u16() { return static_cast<uint16_t>(le(2)); }
-  uint32_t u32() { return static_cast<uint32_t>(le(4)); }
-  uint64_t u64() { return le(8); }
+  uint8_t u8() { return le<uint8_t>(); }
+  uint16_t u16() { return le<uint16_t>(); }
+  uint32_t u32() { return le<uint32_t>(); }
+  uint64_t u64() { return le<uint64_t>(); }
   double f64() { return std::bit_cast<double>(u64()); }
   // 0 or 1; anything else fails.
   bool boolean() {
@@ -106,14 +121,14 @@ class WireReader {
   bool done() const { return ok_ && in_.empty(); }
 
  private:
-  uint64_t le(size_t n) {
-    if (!ok_ || in_.size() < n) {
+  template <class U>
+  U le() {
+    if (!ok_ || in_.size() < sizeof(U)) {
       ok_ = false;
       return 0;
     }
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; ++i) v |= uint64_t{static_cast<uint8_t>(in_[i])} << (8 * i);
-    in_.remove_prefix(n);
+    const U v = get_le<U>(in_.data());
+    in_.remove_prefix(sizeof(U));
     return v;
   }
   std::string_view take(size_t n) {

@@ -95,9 +95,10 @@ int Api::owner_of(const Request& request, PlayerCall& call, Reply& reply) {
       return -1;
     }
     // A body the handler refuses is refused on any shard: this one.
-    call.launch_error = read_operator_launch(body_parser_, call.body, &call.launch);
+    call.launch_error = read_operator_launch(body_parser_, call.body, &launch_body_);
     if (!call.launch_error.empty()) return static_cast<int>(self);
-    return shard_of_player(call.launch.player_id, static_cast<uint16_t>(runtime_.shard_count()));
+    call.launch = &launch_body_;
+    return shard_of_player(launch_body_.player_id, static_cast<uint16_t>(runtime_.shard_count()));
   }
   std::optional<uint16_t> owner = shard_of_id(token, IdKind::kToken);
   if (!owner || *owner >= runtime_.shard_count()) {
@@ -136,7 +137,7 @@ void Api::respond(void* ctx, ReplyTarget target, Reply& reply) {
 
 void Api::on_forward_request(uint32_t from, const ForwardRequest& m) {
   PlayerCall call;
-  if (!read_forward(m, &call)) {
+  if (!read_forward(m, &call, &launch_body_)) {
     log_error("message_malformed").kv("kind", unsigned{m.kKind}).kv("from", from);
     return;
   }

@@ -40,7 +40,10 @@ class Api : public RequestHandler {
   Router router_;
   PlayerApi player_;
   BodyParser body_parser_;  // reads operator launches' bodies, to find the owner
-  ByteBuffer reply_body_;   // bodies of replies completed from messages
+  // The last operator launch read here or forwarded here (views into body_parser_ or the
+  // message); a member, so that no request pays for constructing one.
+  OperatorLaunchBody launch_body_;
+  ByteBuffer reply_body_;  // bodies of replies completed from messages
   bool draining_ = false;
 };
 

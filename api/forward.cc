@@ -22,23 +22,38 @@ void send_forward(Mailbox& mailbox, uint32_t to, ConnRef ref, const PlayerCall& 
   m.param = call.param;
   m.query = call.query;
   if (call.route == kRouteOperatorLaunch) {
-    m.has_launch = true;  // only a readable body is forwarded (Api::owner_of)
-    m.launch = call.launch;
+    // Only a readable body is forwarded (Api::owner_of).
+    m.has_launch = call.launch != nullptr;
+    if (call.launch) {
+      const OperatorLaunchBody& body = *call.launch;
+      m.launch.player_id = body.player_id;
+      m.has_game_slug = body.game_slug.has_value();
+      m.launch.game_slug = body.game_slug.value_or(std::string_view());
+      m.has_lobby_url = body.lobby_url.has_value();
+      m.launch.lobby_url = body.lobby_url.value_or(std::string_view());
+    }
   } else {
     m.body = call.body;
   }
   mailbox.send(to, m);
 }
 
-bool read_forward(const ForwardRequest& message, PlayerCall* call) {
+bool read_forward(const ForwardRequest& message, PlayerCall* call, OperatorLaunchBody* launch) {
   if ((message.route == kRouteOperatorLaunch) != message.has_launch) return false;
   call->route = message.route;
   call->token = message.token;
   call->param = message.param;
   call->query = message.query;
   call->body = message.body;
-  call->launch = message.launch;
+  call->launch = nullptr;
   call->launch_error = {};
+  if (!message.has_launch) return true;
+  launch->player_id = message.launch.player_id;
+  launch->game_slug.reset();
+  if (message.has_game_slug) launch->game_slug = message.launch.game_slug;
+  launch->lobby_url.reset();
+  if (message.has_lobby_url) launch->lobby_url = message.launch.lobby_url;
+  call->launch = launch;
   return true;
 }
 

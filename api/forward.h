@@ -10,6 +10,7 @@
 #include "http/http_server.h"
 #include "http/reply.h"
 #include "model/messages.h"
+#include "model/operator_launch.h"
 
 namespace ringside {
 
@@ -21,15 +22,17 @@ struct PlayerCall {
   std::string_view query;
   std::string_view body;
   // POST /operator/launch: its body, read once where the request arrived; or, if it was
-  // refused, the sentence of the 400 (then `launch` is empty).
-  OperatorLaunchBody launch;
+  // refused (`launch` null), the sentence of the 400. A pointer, so that a call stays a few
+  // views, cheap to build on every request.
+  const OperatorLaunchBody* launch = nullptr;
   std::string_view launch_error;
 };
 
 void send_forward(Mailbox& mailbox, uint32_t to, ConnRef ref, const PlayerCall& call);
-// The call a forwarded request carries (views point into the message); false if it cannot be
-// one (an operator launch without its body).
-bool read_forward(const ForwardRequest& message, PlayerCall* call);
+// The call a forwarded request carries (views point into the message; an operator launch's
+// fields are put in `launch`, which the call points to); false if it cannot be one (an
+// operator launch without its fields, or fields on another route).
+bool read_forward(const ForwardRequest& message, PlayerCall* call, OperatorLaunchBody* launch);
 
 void send_forward_reply(Mailbox& mailbox, uint32_t to, ConnRef ref, const Reply& reply);
 // Fills `reply` from a forwarded answer (body copied into the reply's buffer).

@@ -69,11 +69,11 @@ bool PlayerApi::handle(const PlayerCall& call, ReplyTarget target, Reply& reply)
   reply.set_route(call.route);
   if (call.route == kRouteOperatorLaunch) {
     // The body was read where the request arrived (Api::owner_of).
-    if (!call.launch_error.empty()) {
+    if (!call.launch) {
       bad_request(reply, call.launch_error);
       return true;
     }
-    return operator_launch(call.launch, target, reply);
+    return operator_launch(*call.launch, target, reply);
   }
   if (call.route == kRouteSessionStatus) {
     session_status(call, reply);  // authenticates itself (see there)

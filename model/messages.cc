@@ -27,14 +27,10 @@ ConnRef get_conn(WireReader& r) {
 }
 
 // An optional string: a presence byte, then the string if present.
-uint32_t opt16_size(const std::optional<std::string_view>& s) { return kU8 + (s ? str16(*s) : 0); }
-void put_opt16(WireWriter& w, const std::optional<std::string_view>& s) {
-  w.boolean(s.has_value());
-  if (s) w.str16(*s);
-}
-std::optional<std::string_view> get_opt16(WireReader& r) {
-  if (!r.boolean()) return std::nullopt;
-  return r.str16();
+uint32_t opt16_size(bool present, std::string_view s) { return kU8 + (present ? str16(s) : 0); }
+void put_opt16(WireWriter& w, bool present, std::string_view s) {
+  w.boolean(present);
+  if (present) w.str16(s);
 }
 
 }  // namespace
@@ -213,7 +209,8 @@ uint32_t ForwardRequest::encoded_size() const {
   uint32_t n =
       kU8 + kU32 + kU32 + kU16 + str16(token) + str16(param) + str16(query) + str32(body) + kU8;
   if (has_launch)
-    n += str16(launch.player_id) + opt16_size(launch.game_slug) + opt16_size(launch.lobby_url);
+    n += str16(launch.player_id) + opt16_size(has_game_slug, launch.game_slug) +
+         opt16_size(has_lobby_url, launch.lobby_url);
   return n;
 }
 
@@ -229,8 +226,8 @@ void ForwardRequest::encode(char* out) const {
   w.boolean(has_launch);
   if (!has_launch) return;
   w.str16(launch.player_id);
-  put_opt16(w, launch.game_slug);
-  put_opt16(w, launch.lobby_url);
+  put_opt16(w, has_game_slug, launch.game_slug);
+  put_opt16(w, has_lobby_url, launch.lobby_url);
 }
 
 bool ForwardRequest::decode(std::string_view in, ForwardRequest* out) {
@@ -243,11 +240,12 @@ bool ForwardRequest::decode(std::string_view in, ForwardRequest* out) {
   out->query = r.str16();
   out->body = r.str32();
   out->has_launch = r.boolean();
-  out->launch = {};
   if (out->has_launch) {
     out->launch.player_id = r.str16();
-    out->launch.game_slug = get_opt16(r);
-    out->launch.lobby_url = get_opt16(r);
+    out->has_game_slug = r.boolean();
+    if (out->has_game_slug) out->launch.game_slug = r.str16();
+    out->has_lobby_url = r.boolean();
+    if (out->has_lobby_url) out->launch.lobby_url = r.str16();
   }
   return r.done();
 }

@@ -16,7 +16,6 @@
 #include "core/message.h"
 #include "model/conn_ref.h"
 #include "model/ids.h"
-#include "model/operator_launch.h"
 #include "model/session_types.h"
 
 namespace ringside {
@@ -172,15 +171,24 @@ struct SessionStopped {
 
 struct ForwardRequest {
   static constexpr MessageKind kKind = kMsgForwardRequest;
+  // The flags sit together, next to the other narrow fields: a struct that interleaves
+  // one-byte fields with views cost a forwarded request a dozen nanoseconds more to build.
   ConnRef ref;  // the connection on the sender
   uint16_t route = 0;
-  std::string_view token;  // bearer token
-  std::string_view param;  // the {slug} or {sessionId} path segment
+  // POST /operator/launch: its body's fields (`launch`), read where the request arrived;
+  // `body` is then empty.
+  bool has_launch = false;
+  bool has_game_slug = false;  // launch.game_slug is given
+  bool has_lobby_url = false;  // launch.lobby_url is given
+  std::string_view token;      // bearer token
+  std::string_view param;      // the {slug} or {sessionId} path segment
   std::string_view query;
   std::string_view body;
-  // POST /operator/launch: its body, read where the request arrived (`body` is then empty).
-  bool has_launch = false;
-  OperatorLaunchBody launch;
+  struct Launch {
+    std::string_view player_id;
+    std::string_view game_slug;
+    std::string_view lobby_url;
+  } launch;
 
   uint32_t encoded_size() const;
   void encode(char* out) const;

@@ -23,12 +23,20 @@ namespace ringside {
 // load on a little-endian host).
 template <class U>
 void put_le(char* p, U v) {
-  for (size_t i = 0; i < sizeof(U); ++i) p[i] = static_cast<char>(v >> (8 * i));
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(p, &v, sizeof v);
+  } else {
+    for (size_t i = 0; i < sizeof(U); ++i) p[i] = static_cast<char>(v >> (8 * i));
+  }
 }
 template <class U>
 U get_le(const char* p) {
   U v = 0;
-  for (size_t i = 0; i < sizeof(U); ++i) v |= static_cast<U>(static_cast<uint8_t>(p[i])) << (8 * i);
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&v, p, sizeof v);
+  } else {
+    for (size_t i = 0; i < sizeof(U); ++i) v |= static_cast<U>(static_cast<uint8_t>(p[i])) << (8 * i);
+  }
   return v;
 }
 

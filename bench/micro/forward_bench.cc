@@ -34,13 +34,14 @@ void BM_ForwardRequestEncodeDecode(benchmark::State& state) {
   Mailbox sender(bus, kSender);
   Mailbox owner(bus, kOwner);
   const ConnRef ref{1234, 56};
+  OperatorLaunchBody launch;  // Api keeps one as a member
   for (auto _ : state) {
     send_forward(sender, kOwner, ref, kStatusPoll);
     owner.drain(
         [&](uint32_t, uint16_t, const void* payload, uint32_t len) {
           ForwardRequest m;
           PlayerCall call;
-          if (decode_message(payload, len, &m)) read_forward(m, &call);
+          if (decode_message(payload, len, &m)) read_forward(m, &call, &launch);
           benchmark::DoNotOptimize(call);
           benchmark::DoNotOptimize(m.ref);
         },

@@ -59,7 +59,8 @@ class ForwardTest : public ::testing::Test {
             ForwardRequest m;
             ASSERT_TRUE(decode_message(payload, len, &m));
             PlayerCall call;
-            ASSERT_TRUE(read_forward(m, &call));
+            OperatorLaunchBody launch;
+            ASSERT_TRUE(read_forward(m, &call, &launch));
             r.ref = m.ref;
             r.route = call.route;
             r.token = call.token;
@@ -175,12 +176,15 @@ TEST_F(ForwardTest, ManyLargeCallsArriveInOrder) {
 // An operator launch travels as its body's fields, read where the request arrived; the owner
 // does not read the body again, so it is not sent.
 TEST_F(ForwardTest, OperatorLaunchTravelsRead) {
+  OperatorLaunchBody body;
+  body.player_id = "p-1";
+  body.game_slug = "alpha";
   PlayerCall call{kRouteOperatorLaunch, "", "", "", R"({"playerId":"p-1"})"};
-  call.launch.player_id = "p-1";
-  call.launch.game_slug = "alpha";
+  call.launch = &body;
   send_forward(sender_, kOwner, ConnRef{5, 6}, call);
+  const OperatorLaunchBody empty;
   PlayerCall no_options{kRouteOperatorLaunch, "", "", "", "{}"};
-  no_options.launch.player_id = std::string_view("");
+  no_options.launch = &empty;
   send_forward(sender_, kOwner, ConnRef{5, 7}, no_options);
 
   std::vector<PlayerCall> calls;
@@ -191,13 +195,15 @@ TEST_F(ForwardTest, OperatorLaunchTravelsRead) {
         ForwardRequest m;
         ASSERT_TRUE(decode_message(payload, len, &m));
         PlayerCall got;
-        ASSERT_TRUE(read_forward(m, &got));
+        OperatorLaunchBody launch;
+        ASSERT_TRUE(read_forward(m, &got, &launch));
         EXPECT_EQ(got.route, kRouteOperatorLaunch);
         EXPECT_EQ(got.body, "");
         EXPECT_EQ(got.launch_error, "");
-        player_ids.emplace_back(got.launch.player_id);
-        slugs.emplace_back(got.launch.game_slug.value_or("(none)"));
-        has_lobby.push_back(got.launch.lobby_url.has_value());
+        ASSERT_NE(got.launch, nullptr);
+        player_ids.emplace_back(got.launch->player_id);
+        slugs.emplace_back(got.launch->game_slug.value_or("(none)"));
+        has_lobby.push_back(got.launch->lobby_url.has_value());
       },
       10);
   ASSERT_EQ(player_ids.size(), 2u);
@@ -212,14 +218,15 @@ TEST_F(ForwardTest, OperatorLaunchTravelsRead) {
 // A forwarded operator launch without its fields (or fields on another route) is refused.
 TEST_F(ForwardTest, LaunchFieldsOnlyWithTheOperatorLaunchRoute) {
   PlayerCall call;
+  OperatorLaunchBody launch;
   ForwardRequest m;
   m.route = kRouteOperatorLaunch;
-  EXPECT_FALSE(read_forward(m, &call));
+  EXPECT_FALSE(read_forward(m, &call, &launch));
   m.route = kRouteLaunch;
   m.has_launch = true;
-  EXPECT_FALSE(read_forward(m, &call));
+  EXPECT_FALSE(read_forward(m, &call, &launch));
   m.has_launch = false;
-  EXPECT_TRUE(read_forward(m, &call));
+  EXPECT_TRUE(read_forward(m, &call, &launch));
 }
 
 TEST_F(ForwardTest, ErrorReplyRoundTrips) {

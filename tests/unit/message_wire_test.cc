@@ -33,6 +33,7 @@ template <class T>
 bool round_trip(const T& m, T* got) {
   static std::string bytes;
   bytes = encode(m);
+  *got = T{};  // decoding expects a fresh message
   return decodes(bytes, got);
 }
 
@@ -231,7 +232,9 @@ void expect_same(const ForwardRequest& got, const ForwardRequest& m) {
   EXPECT_TRUE(got.body == m.body);
   EXPECT_EQ(got.has_launch, m.has_launch);
   EXPECT_EQ(got.launch.player_id, m.launch.player_id);
+  EXPECT_EQ(got.has_game_slug, m.has_game_slug);
   EXPECT_EQ(got.launch.game_slug, m.launch.game_slug);
+  EXPECT_EQ(got.has_lobby_url, m.has_lobby_url);
   EXPECT_EQ(got.launch.lobby_url, m.launch.lobby_url);
 }
 
@@ -251,7 +254,9 @@ TEST(MessageWire, ForwardRequestCarriesAnOperatorLaunchsFields) {
   ForwardRequest m = forward_request("", "");
   m.has_launch = true;
   m.launch.player_id = "player-1";
+  m.has_game_slug = true;
   m.launch.game_slug = "alpha";
+  m.has_lobby_url = true;
   m.launch.lobby_url = "https://lobby.example.test/?a=b";
   ForwardRequest got;
   ASSERT_TRUE(round_trip(m, &got));
@@ -259,13 +264,15 @@ TEST(MessageWire, ForwardRequestCarriesAnOperatorLaunchsFields) {
   expect_refusals(m);
 
   // Absent options stay absent; present but empty ones stay present.
-  m.launch.game_slug = std::nullopt;
-  m.launch.lobby_url = std::string_view("");
+  m.has_game_slug = false;
+  m.launch.game_slug = {};
+  m.launch.lobby_url = "";
   ASSERT_TRUE(round_trip(m, &got));
   expect_same(got, m);
   expect_refusals(m);
 
   m.launch.player_id = kMax16;
+  m.has_game_slug = true;
   m.launch.game_slug = kMax16;
   m.launch.lobby_url = kMax16;
   ASSERT_TRUE(round_trip(m, &got));

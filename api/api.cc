@@ -9,6 +9,7 @@
 #include "api/request_bodies.h"
 #include "api/routes.h"
 #include "core/json_writer.h"
+#include "core/log.h"
 #include "model/ids.h"
 
 namespace ringside {
@@ -34,6 +35,10 @@ Api::Api(const Runtime& runtime, Reactor& reactor, PlayerMetrics& metrics)
       reactor_(reactor),
       player_(runtime, reactor, metrics, Responder{&Api::respond, this}) {
   for (const RouteSpec& r : kRoutes) router_.add(r.method, r.pattern, r.id);
+  Mailbox& mailbox = reactor.mailbox();
+  mailbox.set_handler<&Api::on_forward_request>(this);
+  mailbox.set_handler<&Api::on_forward_reply>(this);
+  mailbox.set_handler<&Api::on_ready_reply>(this);
 }
 
 bool Api::handle(const Request& request, ConnRef ref, Reply& reply) {
@@ -77,7 +82,7 @@ bool Api::handle(const Request& request, ConnRef ref, Reply& reply) {
   return false;
 }
 
-int Api::owner_of(const Request& request, const PlayerCall& call, Reply& reply) {
+int Api::owner_of(const Request& request, PlayerCall& call, Reply& reply) {
   const uint32_t self = reactor_.self();
   std::string_view token = bearer_token(request.authorization);
   if (call.route == kRouteOperatorLaunch) {
@@ -90,11 +95,11 @@ int Api::owner_of(const Request& request, const PlayerCall& call, Reply& reply) 
       reply.error(403, "forbidden", "The operator key is wrong.");
       return -1;
     }
-    OperatorLaunchBody body;
     // A body the handler refuses is refused on any shard: this one.
-    if (!read_operator_launch(body_parser_, call.body, &body).empty())
-      return static_cast<int>(self);
-    return shard_of_player(body.player_id, static_cast<uint16_t>(runtime_.shard_count()));
+    call.launch_error = read_operator_launch(body_parser_, call.body, &launch_body_);
+    if (!call.launch_error.empty()) return static_cast<int>(self);
+    call.launch = &launch_body_;
+    return shard_of_player(launch_body_.player_id, static_cast<uint16_t>(runtime_.shard_count()));
   }
   std::optional<uint16_t> owner = shard_of_id(token, IdKind::kToken);
   if (!owner || *owner >= runtime_.shard_count()) {
@@ -113,7 +118,7 @@ bool Api::handle_readyz(ConnRef ref, Reply& reply) {
   }
   // Readiness is the I/O core's to tell (store, backends); asking it also proves the
   // shard -> I/O core -> shard path works.
-  reactor_.mailbox().send(runtime_.io_thread(), kMsgReadyQuery, ReadyQuery{ref});
+  reactor_.mailbox().send(runtime_.io_thread(), ReadyQuery{ref});
   return false;
 }
 
@@ -131,45 +136,38 @@ void Api::respond(void* ctx, ReplyTarget target, Reply& reply) {
   }
 }
 
-bool Api::on_message(uint32_t from, uint16_t kind, const void* payload, uint32_t len) {
-  switch (kind) {
-    case kMsgForwardRequest: {
-      ConnRef ref;
-      PlayerCall call = read_forward(payload, len, &ref);
-      Reply reply(reply_body_);
-      if (player_.handle(call, {from, ref}, reply)) {
-        send_forward_reply(reactor_.mailbox(), from, ref, reply);
-      }
-      return true;
-    }
-    case kMsgForwardReply: {
-      ConnRef ref;
-      Reply reply(reply_body_);
-      read_forward_reply(payload, len, &ref, reply);
-      http_->complete(ref, reply);
-      return true;
-    }
-    case kMsgReadyReply: {
-      ReadyReply r;
-      std::memcpy(&r, payload, sizeof r);
-      Reply reply(reply_body_);
-      reply.set_route(kRouteReadyz);
-      JsonWriter w(reply.body());
-      if (r.ready) {
-        w.begin_object().key("ready").value(true).end_object();
-      } else {
-        reply.set_status(503);
-        w.begin_object().key("error").value("unavailable").key("message");
-        w.value(std::string_view(r.reason, strnlen(r.reason, sizeof r.reason)));
-        w.key("ready").value(false).end_object();
-        reply.add_header("Retry-After", "1");
-      }
-      http_->complete(r.ref, reply);
-      return true;
-    }
-    default:
-      return player_.on_message(kind, payload, len);
+void Api::on_forward_request(uint32_t from, const ForwardRequest& m) {
+  PlayerCall call;
+  if (!read_forward(m, &call, &launch_body_)) {
+    log_error("message_malformed").kv("kind", unsigned{m.kKind}).kv("from", from);
+    return;
   }
+  Reply reply(reply_body_);
+  if (player_.handle(call, {from, m.ref}, reply)) {
+    send_forward_reply(reactor_.mailbox(), from, m.ref, reply);
+  }
+}
+
+void Api::on_forward_reply(const ForwardReply& m) {
+  Reply reply(reply_body_);
+  read_forward_reply(m, reply);
+  http_->complete(m.ref, reply);
+}
+
+void Api::on_ready_reply(const ReadyReply& m) {
+  Reply reply(reply_body_);
+  reply.set_route(kRouteReadyz);
+  JsonWriter w(reply.body());
+  if (m.ready) {
+    w.begin_object().key("ready").value(true).end_object();
+  } else {
+    reply.set_status(503);
+    w.begin_object().key("error").value("unavailable").key("message");
+    w.value(std::string_view(m.reason, strnlen(m.reason, sizeof m.reason)));
+    w.key("ready").value(false).end_object();
+    reply.add_header("Retry-After", "1");
+  }
+  http_->complete(m.ref, reply);
 }
 
 }  // namespace ringside

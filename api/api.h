@@ -20,16 +20,19 @@ class Api : public RequestHandler {
   PlayerApi& players() { return player_; }
 
   bool handle(const Request& request, ConnRef ref, Reply& reply) override;
-  // Messages for the API (forwarded requests and replies, I/O core replies and updates);
-  // returns false for kinds it does not own.
-  bool on_message(uint32_t from, uint16_t kind, const void* payload, uint32_t len);
 
  private:
   bool handle_readyz(ConnRef ref, Reply& reply);
   void handle_metrics(Reply& reply);
-  // Which shard owns the player of this call; -1 after answering the request here.
-  int owner_of(const Request& request, const PlayerCall& call, Reply& reply);
+  // Which shard owns the player of this call; -1 after answering the request here. Reads an
+  // operator launch's body into `call` (the owner does not read it again).
+  int owner_of(const Request& request, PlayerCall& call, Reply& reply);
   static void respond(void* ctx, ReplyTarget target, Reply& reply);
+
+  // Messages (registered on the mailbox at construction).
+  void on_forward_request(uint32_t from, const ForwardRequest& m);
+  void on_forward_reply(const ForwardReply& m);
+  void on_ready_reply(const ReadyReply& m);
 
   const Runtime& runtime_;
   PlayerMetrics& metrics_;  // this shard's
@@ -37,8 +40,11 @@ class Api : public RequestHandler {
   HttpServer* http_ = nullptr;
   Router router_;
   PlayerApi player_;
-  BodyParser body_parser_;  // reads the playerId of operator launches, to find the owner
-  ByteBuffer reply_body_;   // bodies of replies completed from messages
+  BodyParser body_parser_;  // reads operator launches' bodies, to find the owner
+  // The last operator launch read here or forwarded here (views into body_parser_ or the
+  // message); a member, so that no request pays for constructing one.
+  OperatorLaunchBody launch_body_;
+  ByteBuffer reply_body_;  // bodies of replies completed from messages
   bool draining_ = false;
 };
 

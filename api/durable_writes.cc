@@ -34,8 +34,7 @@ DurableWrites::DurableWrites(Mailbox& mailbox, uint32_t io_thread, uint16_t shar
       servers_(servers) {}
 
 uint64_t DurableWrites::send() {
-  mailbox_.send(io_thread_, kMsgStoreWrite, intent_.bytes().data(),
-                static_cast<uint32_t>(intent_.bytes().size()));
+  mailbox_.send(io_thread_, StoreWrite{intent_.bytes()});
   return next_seq_++;
 }
 

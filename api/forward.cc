@@ -1,106 +1,83 @@
 #include "api/forward.h"
 
-#include <cstring>
-
-#include "model/messages.h"
+#include "api/routes.h"
+#include "http/limits.h"
 
 namespace ringside {
 namespace {
 
-struct ForwardHeader {
-  ConnRef ref;
-  uint16_t route;
-  uint16_t token_len;
-  uint16_t param_len;
-  uint16_t query_len;
-  uint32_t body_len;
-};
-
-struct ForwardReplyHeader {
-  ConnRef ref;
-  uint16_t status;
-  uint16_t route;
-  uint16_t headers_len;
-  uint8_t content_type;  // 0 JSON, 1 Prometheus text
-  uint8_t close;
-  uint32_t body_len;
-};
-
 constexpr std::string_view kTextContentType = "text/plain; version=0.0.4";
 
-char* put(char* p, std::string_view s) {
-  if (s.empty()) return p;  // an empty view's data() may be null, which memcpy may not take
-  std::memcpy(p, s.data(), s.size());
-  return p + s.size();
-}
+// Token, path segment and query have 16-bit lengths on the wire: the HTTP limits keep them
+// far below.
+static_assert(kMaxHeaderBytes <= UINT16_MAX && kMaxUriBytes <= UINT16_MAX);
 
 }  // namespace
 
 void send_forward(Mailbox& mailbox, uint32_t to, ConnRef ref, const PlayerCall& call) {
-  ForwardHeader h{ref,
-                  call.route,
-                  static_cast<uint16_t>(call.token.size()),
-                  static_cast<uint16_t>(call.param.size()),
-                  static_cast<uint16_t>(call.query.size()),
-                  static_cast<uint32_t>(call.body.size())};
-  const uint32_t len = static_cast<uint32_t>(sizeof h + call.token.size() + call.param.size() +
-                                             call.query.size() + call.body.size());
-  char* p = static_cast<char*>(mailbox.begin(to, kMsgForwardRequest, len));
-  std::memcpy(p, &h, sizeof h);
-  p = put(p + sizeof h, call.token);
-  p = put(p, call.param);
-  p = put(p, call.query);
-  put(p, call.body);
-  mailbox.commit();
+  ForwardRequest m;
+  m.ref = ref;
+  m.route = call.route;
+  m.token = call.token;
+  m.param = call.param;
+  m.query = call.query;
+  if (call.route == kRouteOperatorLaunch) {
+    // Only a readable body is forwarded (Api::owner_of).
+    m.has_launch = call.launch != nullptr;
+    if (call.launch) {
+      const OperatorLaunchBody& body = *call.launch;
+      m.launch.player_id = body.player_id;
+      m.has_game_slug = body.game_slug.has_value();
+      m.launch.game_slug = body.game_slug.value_or(std::string_view());
+      m.has_lobby_url = body.lobby_url.has_value();
+      m.launch.lobby_url = body.lobby_url.value_or(std::string_view());
+    }
+  } else {
+    m.body = call.body;
+  }
+  mailbox.send(to, m);
 }
 
-PlayerCall read_forward(const void* payload, uint32_t, ConnRef* ref) {
-  ForwardHeader h;
-  std::memcpy(&h, payload, sizeof h);
-  const char* p = static_cast<const char*>(payload) + sizeof h;
-  PlayerCall call;
-  call.route = h.route;
-  call.token = {p, h.token_len};
-  p += h.token_len;
-  call.param = {p, h.param_len};
-  p += h.param_len;
-  call.query = {p, h.query_len};
-  p += h.query_len;
-  call.body = {p, h.body_len};
-  *ref = h.ref;
-  return call;
+bool read_forward(const ForwardRequest& message, PlayerCall* call, OperatorLaunchBody* launch) {
+  if ((message.route == kRouteOperatorLaunch) != message.has_launch) return false;
+  call->route = message.route;
+  call->token = message.token;
+  call->param = message.param;
+  call->query = message.query;
+  call->body = message.body;
+  call->launch = nullptr;
+  call->launch_error = {};
+  if (!message.has_launch) return true;
+  launch->player_id = message.launch.player_id;
+  launch->game_slug.reset();
+  if (message.has_game_slug) launch->game_slug = message.launch.game_slug;
+  launch->lobby_url.reset();
+  if (message.has_lobby_url) launch->lobby_url = message.launch.lobby_url;
+  call->launch = launch;
+  return true;
 }
 
 void send_forward_reply(Mailbox& mailbox, uint32_t to, ConnRef ref, const Reply& reply) {
-  std::string_view headers = reply.extra_headers();
-  std::string_view body = reply.body_view();
-  ForwardReplyHeader h{ref,
-                       reply.status(),
-                       reply.route(),
-                       static_cast<uint16_t>(headers.size()),
-                       static_cast<uint8_t>(reply.content_type() == kJsonContentType ? 0 : 1),
-                       static_cast<uint8_t>(reply.close_connection()),
-                       static_cast<uint32_t>(body.size())};
-  const uint32_t len = static_cast<uint32_t>(sizeof h + headers.size() + body.size());
-  char* p = static_cast<char*>(mailbox.begin(to, kMsgForwardReply, len));
-  std::memcpy(p, &h, sizeof h);
-  p = put(p + sizeof h, headers);
-  put(p, body);
-  mailbox.commit();
+  ForwardReply m;
+  m.ref = ref;
+  m.status = reply.status();
+  m.route = reply.route();
+  m.content = reply.content_type() == kJsonContentType ? ReplyContent::kJson
+                                                       : ReplyContent::kPrometheusText;
+  m.close = reply.close_connection();
+  m.headers = reply.extra_headers();
+  m.body = reply.body_view();
+  mailbox.send(to, m);
 }
 
-void read_forward_reply(const void* payload, uint32_t, ConnRef* ref, Reply& reply) {
-  ForwardReplyHeader h;
-  std::memcpy(&h, payload, sizeof h);
-  const char* p = static_cast<const char*>(payload) + sizeof h;
-  *ref = h.ref;
-  reply.set_status(h.status);
-  reply.set_route(h.route);
-  reply.set_content_type(h.content_type == 0 ? kJsonContentType : kTextContentType);
-  if (h.close) reply.set_close_connection();
-  reply.add_rendered_headers({p, h.headers_len});
-  p += h.headers_len;
-  reply.body().append(p, h.body_len);
+void read_forward_reply(const ForwardReply& message, Reply& reply) {
+  reply.set_status(message.status);
+  reply.set_route(message.route);
+  reply.set_content_type(message.content == ReplyContent::kJson ? kJsonContentType
+                                                                : kTextContentType);
+  if (message.close) reply.set_close_connection();
+  reply.add_rendered_headers(message.headers);
+  reply.body().append(message.body);
 }
 
 }  // namespace ringside

@@ -1,14 +1,16 @@
 #pragma once
 // A player request travelling to the shard that owns the player, and its answer travelling
-// back. Both are one message each: a fixed header followed by the variable parts, copied into
-// the mailbox ring (no allocation). The owner runs exactly the handler it would have run for a
-// request on its own connection.
+// back: one message each (ForwardRequest and ForwardReply, model/messages.h, in their wire
+// form), written straight into the mailbox ring (no allocation). The owner runs exactly the
+// handler it would have run for a request on its own connection.
 #include <cstdint>
 #include <string_view>
 
 #include "core/mailbox.h"
 #include "http/http_server.h"
 #include "http/reply.h"
+#include "model/messages.h"
+#include "model/operator_launch.h"
 
 namespace ringside {
 
@@ -19,14 +21,21 @@ struct PlayerCall {
   std::string_view param;  // the {slug} or {sessionId} path segment
   std::string_view query;
   std::string_view body;
+  // POST /operator/launch: its body, read once where the request arrived; or, if it was
+  // refused (`launch` null), the sentence of the 400. A pointer, so that a call stays a few
+  // views, cheap to build on every request.
+  const OperatorLaunchBody* launch = nullptr;
+  std::string_view launch_error;
 };
 
 void send_forward(Mailbox& mailbox, uint32_t to, ConnRef ref, const PlayerCall& call);
-// Decodes a kMsgForwardRequest payload; views point into it.
-PlayerCall read_forward(const void* payload, uint32_t len, ConnRef* ref);
+// The call a forwarded request carries (views point into the message; an operator launch's
+// fields are put in `launch`, which the call points to); false if it cannot be one (an
+// operator launch without its fields, or fields on another route).
+bool read_forward(const ForwardRequest& message, PlayerCall* call, OperatorLaunchBody* launch);
 
 void send_forward_reply(Mailbox& mailbox, uint32_t to, ConnRef ref, const Reply& reply);
-// Decodes a kMsgForwardReply payload into `reply` (body copied into the reply's buffer).
-void read_forward_reply(const void* payload, uint32_t len, ConnRef* ref, Reply& reply);
+// Fills `reply` from a forwarded answer (body copied into the reply's buffer).
+void read_forward_reply(const ForwardReply& message, Reply& reply);
 
 }  // namespace ringside

@@ -1,7 +1,5 @@
 #include "api/launch_admission.h"
 
-#include <cstring>
-
 #include "api/player_api_helpers.h"
 #include "model/messages.h"
 
@@ -54,16 +52,14 @@ void LaunchAdmission::place(const GameSession& s) {
   const uint16_t game = s.game;
   const Id128 slot_id = s.slot;
 
-  PlaceSession place{s.id,   slot_id,    game,
-                     shard_, fresh_slot, static_cast<uint16_t>(player.id.size())};
-  Mailbox& mb = reactor_.mailbox();
-  auto* p = static_cast<char*>(mb.begin(runtime_.io_thread(), kMsgPlaceSession,
-                                        static_cast<uint32_t>(sizeof place + player.id.size())));
-  std::memcpy(p, &place, sizeof place);
-  // Length-prefixed bytes, not a C string.
-  std::memcpy(p + sizeof place, player.id.data(),  // NOLINT(bugprone-not-null-terminated-result)
-              player.id.size());
-  mb.commit();
+  PlaceSession place;
+  place.session = s.id;
+  place.save_slot = slot_id;
+  place.game = game;
+  place.owner_shard = shard_;
+  place.fresh_slot = fresh_slot;
+  place.player_id = player.id;
+  reactor_.mailbox().send(runtime_.io_thread(), place);
 }
 
 }  // namespace ringside

@@ -43,7 +43,14 @@ PlayerApi::~PlayerApi() { reactor_.timers().cancel(&lazy_timer_); }
 
 bool PlayerApi::handle(const PlayerCall& call, ReplyTarget target, Reply& reply) {
   reply.set_route(call.route);
-  if (call.route == kRouteOperatorLaunch) return operator_launch(call, target, reply);
+  if (call.route == kRouteOperatorLaunch) {
+    // The body was read where the request arrived (Api::owner_of).
+    if (!call.launch) {
+      bad_request(reply, call.launch_error);
+      return true;
+    }
+    return operator_launch(*call.launch, target, reply);
+  }
   if (call.route == kRouteSessionStatus) {
     session_status(call, reply);  // authenticates itself (see there)
     return true;

@@ -51,10 +51,6 @@ class PlayerApi {
   void restore(ShardState& state);
   // Sends the lazy writes (keepalive times, token expiry) now: every 5 s, and on drain.
   void flush_lazy_writes();
-  // Session and store updates from the I/O core; false for kinds that are not its own.
-  bool on_message(uint16_t kind, const void* payload, uint32_t len) {
-    return events_.on_message(kind, payload, len);
-  }
   // Publishes gauges to the metrics block (once per loop iteration).
   void publish_metrics();
 
@@ -70,7 +66,7 @@ class PlayerApi {
                     const TokenHash* hash = nullptr);
 
   // Tokens and catalog (player_api_tokens.cc).
-  bool operator_launch(const PlayerCall& call, ReplyTarget target, Reply& reply);
+  bool operator_launch(const OperatorLaunchBody& body, ReplyTarget target, Reply& reply);
   bool refresh(const AuthContext& auth, ReplyTarget target, Reply& reply);
   void games(Reply& reply);
   void game(const PlayerCall& call, Reply& reply);

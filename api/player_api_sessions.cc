@@ -142,7 +142,7 @@ void PlayerApi::begin_stop(GameSession& s, EndReason reason) {
   s.end_reason = reason;
   // Recorded, so that a crash before the end leaves a session that is stopped again on start.
   if (durable()) writes_->status(s);
-  reactor_.mailbox().send(runtime_.io_thread(), kMsgStopSession, StopSession{s.id});
+  reactor_.mailbox().send(runtime_.io_thread(), StopSession{s.id});
 }
 
 void PlayerApi::on_idle(void* ctx, uint32_t session) {

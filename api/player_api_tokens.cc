@@ -8,12 +8,7 @@
 
 namespace ringside {
 
-bool PlayerApi::operator_launch(const PlayerCall& call, ReplyTarget target, Reply& reply) {
-  OperatorLaunchBody body;
-  if (std::string_view err = read_operator_launch(body_parser_, call.body, &body); !err.empty()) {
-    bad_request(reply, err);
-    return true;
-  }
+bool PlayerApi::operator_launch(const OperatorLaunchBody& body, ReplyTarget target, Reply& reply) {
   uint16_t game = kAnyGame;
   if (body.game_slug) {
     int g = runtime_.catalog.find(*body.game_slug);

@@ -7,15 +7,11 @@
 #include <string_view>
 
 #include "api/body_fields.h"
+#include "model/operator_launch.h"
 
 namespace ringside {
 
-// POST /operator/launch
-struct OperatorLaunchBody {
-  std::string_view player_id;
-  std::optional<std::string_view> game_slug;
-  std::optional<std::string_view> lobby_url;
-};
+// POST /operator/launch (read once, where the request arrives: model/operator_launch.h)
 std::string_view read_operator_launch(BodyParser& parser, std::string_view body,
                                       OperatorLaunchBody* out);
 

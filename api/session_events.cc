@@ -1,7 +1,6 @@
 #include "api/session_events.h"
 
 #include <cmath>
-#include <cstring>
 
 #include "model/messages.h"
 
@@ -14,7 +13,16 @@ SessionEvents::SessionEvents(const Runtime& runtime, Reactor& reactor, SessionSt
       sessions_(sessions),
       writes_(writes),
       held_(held),
-      stop_waiters_(stop_waiters) {}
+      stop_waiters_(stop_waiters) {
+  Mailbox& mailbox = reactor.mailbox();
+  mailbox.set_handler<&SessionEvents::on_session_phase>(this);
+  mailbox.set_handler<&SessionEvents::on_session_running>(this);
+  mailbox.set_handler<&SessionEvents::on_session_failed>(this);
+  mailbox.set_handler<&SessionEvents::on_session_stopped>(this);
+  mailbox.set_handler<&SessionEvents::on_session_url>(this);
+  mailbox.set_handler<&SessionEvents::on_store_result>(this);
+  mailbox.set_handler<&SessionEvents::on_store_availability>(this);
+}
 
 void SessionEvents::restore(const LoadedSession& loaded) {
   if (!loaded.server_url.empty() && loaded.status == SessionStatus::kRunning) {
@@ -50,83 +58,61 @@ void SessionEvents::finish(GameSession& s, SessionStatus status, SessionError er
   held_.hold_end(writes_->ended(s, saved), s.id);
 }
 
-bool SessionEvents::on_message(uint16_t kind, const void* payload, uint32_t len) {
-  switch (kind) {
-    case kMsgSessionPhase: {
-      SessionPhaseUpdate m;
-      std::memcpy(&m, payload, sizeof m);
-      if (GameSession* s = sessions_.find(m.session); s && s->status == SessionStatus::kStarting) {
-        s->phase = m.phase;
-        s->server = m.server;
-        // Recorded with its server before a container exists: after a crash, recovery finds
-        // the container this start made (docs/docker-backend.md, "Engines, listings,
-        // recovery").
-        if (durable() && m.phase == StartPhase::kCreating) writes_->status(*s);
-      }
-      return true;
-    }
-    case kMsgSessionRunning: {
-      SessionRunning m;
-      std::memcpy(&m, payload, sizeof m);
-      GameSession* s = sessions_.find(m.session);
-      if (!s) return true;
-      if (restored_stopping_.erase(m.session)) {
-        // Adopted after a restart while it was stopping: stop it again.
-        s->server = m.server;
-        reactor_.mailbox().send(runtime_.io_thread(), kMsgStopSession, StopSession{s->id});
-        return true;
-      }
-      if (s->status == SessionStatus::kStarting) {
-        sessions_.set_status(*s, SessionStatus::kRunning);
-        s->running_ms = reactor_.clock().unix_ms;  // the billed time starts
-        s->server = m.server;
-        if (durable()) {
-          auto url = session_urls_.find(s->id);
-          writes_->status(*s, url == session_urls_.end() ? nullptr : &url->second);
-        }
-      }
-      return true;
-    }
-    case kMsgSessionFailed: {
-      SessionFailed m;
-      std::memcpy(&m, payload, sizeof m);
-      if (GameSession* s = sessions_.find(m.session); s && s->active()) {
-        finish(*s, SessionStatus::kError, m.error, SessionFigures{NAN, NAN, 0});
-      }
-      return true;
-    }
-    case kMsgSessionStopped: {
-      SessionStopped m;
-      std::memcpy(&m, payload, sizeof m);
-      if (GameSession* s = sessions_.find(m.session); s && s->active()) {
-        finish(*s, SessionStatus::kStopped, SessionError::kNone, m.figures);
-      }
-      return true;
-    }
-    case kMsgSessionUrl: {
-      SessionUrl m;
-      std::memcpy(&m, payload, sizeof m);
-      if (len < sizeof m + m.url_len) return true;
-      if (GameSession* s = sessions_.find(m.session); s && s->active()) {
-        session_urls_[m.session].assign(static_cast<const char*>(payload) + sizeof m, m.url_len);
-      }
-      return true;
-    }
-    case kMsgStoreResult: {
-      StoreResult m;
-      std::memcpy(&m, payload, sizeof m);
-      held_.on_store_result(m.seq, m.outcome);
-      return true;
-    }
-    case kMsgStoreAvailability: {
-      StoreAvailability m;
-      std::memcpy(&m, payload, sizeof m);
-      held_.set_store_available(m.available);
-      return true;
-    }
-    default:
-      return false;
+void SessionEvents::on_session_phase(const SessionPhaseUpdate& m) {
+  if (GameSession* s = sessions_.find(m.session); s && s->status == SessionStatus::kStarting) {
+    s->phase = m.phase;
+    s->server = m.server;
+    // Recorded with its server before a container exists: after a crash, recovery finds
+    // the container this start made (docs/docker-backend.md, "Engines, listings,
+    // recovery").
+    if (durable() && m.phase == StartPhase::kCreating) writes_->status(*s);
   }
+}
+
+void SessionEvents::on_session_running(const SessionRunning& m) {
+  GameSession* s = sessions_.find(m.session);
+  if (!s) return;
+  if (restored_stopping_.erase(m.session)) {
+    // Adopted after a restart while it was stopping: stop it again.
+    s->server = m.server;
+    reactor_.mailbox().send(runtime_.io_thread(), StopSession{s->id});
+    return;
+  }
+  if (s->status == SessionStatus::kStarting) {
+    sessions_.set_status(*s, SessionStatus::kRunning);
+    s->running_ms = reactor_.clock().unix_ms;  // the billed time starts
+    s->server = m.server;
+    if (durable()) {
+      auto url = session_urls_.find(s->id);
+      writes_->status(*s, url == session_urls_.end() ? nullptr : &url->second);
+    }
+  }
+}
+
+void SessionEvents::on_session_failed(const SessionFailed& m) {
+  if (GameSession* s = sessions_.find(m.session); s && s->active()) {
+    finish(*s, SessionStatus::kError, m.error, SessionFigures{NAN, NAN, 0});
+  }
+}
+
+void SessionEvents::on_session_stopped(const SessionStopped& m) {
+  if (GameSession* s = sessions_.find(m.session); s && s->active()) {
+    finish(*s, SessionStatus::kStopped, SessionError::kNone, m.figures);
+  }
+}
+
+void SessionEvents::on_session_url(const SessionUrl& m) {
+  if (GameSession* s = sessions_.find(m.session); s && s->active()) {
+    session_urls_[m.session].assign(m.url);
+  }
+}
+
+void SessionEvents::on_store_result(const StoreResult& m) {
+  held_.on_store_result(m.seq, m.outcome);
+}
+
+void SessionEvents::on_store_availability(const StoreAvailability& m) {
+  held_.set_store_available(m.available);
 }
 
 }  // namespace ringside

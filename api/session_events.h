@@ -13,6 +13,7 @@
 #include "core/reactor.h"
 #include "model/ids.h"
 #include "model/loaded_state.h"
+#include "model/messages.h"
 #include "model/runtime.h"
 #include "store/session_store.h"
 
@@ -24,14 +25,21 @@ class SessionEvents {
   SessionEvents(const Runtime& runtime, Reactor& reactor, SessionStore& sessions,
                 DurableWrites* writes, HeldAnswers& held, StopWaiters& stop_waiters);
 
-  // Session and store updates from the I/O core; false for kinds that are not its own.
-  bool on_message(uint16_t kind, const void* payload, uint32_t len);
   // A session read back from the database at start: its own URL, and whether its stop is to
   // be sent again.
   void restore(const LoadedSession& loaded);
   const SessionUrls& session_urls() const { return session_urls_; }
 
  private:
+  // Session and store updates from the I/O core (registered on the mailbox at construction).
+  void on_session_phase(const SessionPhaseUpdate& m);
+  void on_session_running(const SessionRunning& m);
+  void on_session_failed(const SessionFailed& m);
+  void on_session_stopped(const SessionStopped& m);
+  void on_session_url(const SessionUrl& m);
+  void on_store_result(const StoreResult& m);
+  void on_store_availability(const StoreAvailability& m);
+
   bool durable() const { return writes_ != nullptr; }
   void finish(GameSession& s, SessionStatus status, SessionError error,
               const SessionFigures& figures);

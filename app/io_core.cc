@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstring>
 #include <memory>
 
 #include "app/cpu_affinity.h"
@@ -35,7 +34,10 @@ class IoCore {
       _exit(1);
     }
     placement_.attach(*backend_);
-    reactor_.set_message_handler(&IoCore::on_message, this);
+    Mailbox& mailbox = reactor_.mailbox();
+    mailbox.set_handler<&IoCore::on_ready_query>(this);
+    mailbox.set_handler<&IoCore::on_store_write>(this);
+    mailbox.set_handler<&IoCore::on_drained>(this);
     reactor_.add_batch_end_hook(&IoCore::on_batch_end, this);
     if (!runtime_.config.database_url.empty()) open_store();
   }
@@ -75,9 +77,7 @@ class IoCore {
     // client waits on a stuck commit for long. (Big batches take well under a second.)
     o.batch_timeout_ms = 5000;
     pg_ = std::make_unique<PgConnection>(std::move(o));
-    writer_ =
-        std::make_unique<StoreWriter>(reactor_, *pg_, runtime_.shard_count(),
-                                      StoreWriter::Kinds{kMsgStoreResult, kMsgStoreAvailability});
+    writer_ = std::make_unique<StoreWriter>(reactor_, *pg_, runtime_.shard_count());
     pg_->set_state_handler([this](PgConnection::State state, std::string_view why) {
       writer_->on_connection_state(state, why);
     });
@@ -120,50 +120,39 @@ class IoCore {
       log_warn("store_writes_unfinished").kv("queued", self->writer_->queued());
     }
     for (uint32_t s = 0; s < self->runtime_.shard_count(); ++s) {
-      self->reactor_.mailbox().send(s, kMsgStop, nullptr, 0);
+      self->reactor_.mailbox().send(s, Stop{});
     }
     self->reactor_.stop();
     self->finishing_ = false;
   }
 
-  static void on_message(void* ctx, uint32_t from, uint16_t kind, const void* payload,
-                         uint32_t len) {
-    auto* self = static_cast<IoCore*>(ctx);
-    if (self->placement_.on_message(from, kind, payload, len)) return;
-    switch (kind) {
-      case kMsgReadyQuery: {
-        ReadyQuery q;
-        std::memcpy(&q, payload, sizeof q);
-        ReadyReply r{};
-        r.ref = q.ref;
-        r.ready = true;
-        if (self->pg_ && !self->pg_->ready()) {
-          // What is down, not where it lives: libpq's text names hosts, ports and users, and
-          // /readyz answers anyone. The store writer logs it once per outage.
-          r.ready = false;
-          snprintf(r.reason, sizeof r.reason, "database: %s",
-                   self->pg_->last_error().empty() ? "connecting" : "unavailable");
-        } else if (self->servers_up() == 0) {
-          r.ready = false;
-          snprintf(r.reason, sizeof r.reason, "no game server is up (%s backend)",
-                   self->runtime_.config.backend.c_str());
-        }
-        self->reactor_.mailbox().send(from, kMsgReadyReply, r);
-        return;
-      }
-      case kMsgStoreWrite:
-        if (self->writer_) self->writer_->submit(from, payload, len);
-        return;
-      case kMsgDrained:
-        if (++self->drained_ == self->runtime_.shard_count()) {
-          self->finishing_ = true;
-          self->finish_deadline_ms_ =
-              self->reactor_.now_ms() +
-              static_cast<uint64_t>(self->runtime_.config.drain_timeout_s * 1000);
-        }
-        return;
-      default:
-        log_error("unknown_message").kv("thread", "io").kv("kind", unsigned{kind});
+  void on_ready_query(uint32_t from, const ReadyQuery& q) {
+    ReadyReply r{};
+    r.ref = q.ref;
+    r.ready = true;
+    if (pg_ && !pg_->ready()) {
+      // What is down, not where it lives: libpq's text names hosts, ports and users, and
+      // /readyz answers anyone. The store writer logs it once per outage.
+      r.ready = false;
+      snprintf(r.reason, sizeof r.reason, "database: %s",
+               pg_->last_error().empty() ? "connecting" : "unavailable");
+    } else if (servers_up() == 0) {
+      r.ready = false;
+      snprintf(r.reason, sizeof r.reason, "no game server is up (%s backend)",
+               runtime_.config.backend.c_str());
+    }
+    reactor_.mailbox().send(from, r);
+  }
+
+  void on_store_write(uint32_t from, const StoreWrite& m) {
+    if (writer_) writer_->submit(from, m.intent);
+  }
+
+  void on_drained(const Drained&) {
+    if (++drained_ == runtime_.shard_count()) {
+      finishing_ = true;
+      finish_deadline_ms_ =
+          reactor_.now_ms() + static_cast<uint64_t>(runtime_.config.drain_timeout_s * 1000);
     }
   }
 

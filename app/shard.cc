@@ -40,7 +40,8 @@ class Shard {
         http_(reactor_, http_options(runtime_.config), api_, hand.http_metrics) {
     api_.attach(&http_);
     if (!runtime_.config.database_url.empty()) restore_from_database();
-    reactor_.set_message_handler(&Shard::on_message, this);
+    reactor_.mailbox().set_handler<&Shard::on_drain>(this);
+    reactor_.mailbox().set_handler<&Shard::on_stop>(this);
     reactor_.add_batch_end_hook(&Shard::on_batch_end, this);
     drain_deadline_.shard = this;
     drain_deadline_.on_fire = &Shard::on_drain_deadline;
@@ -104,7 +105,7 @@ class Shard {
         log_info("drain_started")
             .kv("signal", strsignal(static_cast<int>(self->signal_info_.ssi_signo)));
         for (uint32_t s = 1; s < self->runtime_.shard_count(); ++s) {
-          self->reactor_.mailbox().send(s, kMsgDrain, nullptr, 0);
+          self->reactor_.mailbox().send(s, Drain{});
         }
         self->begin_drain();
       } else {
@@ -138,26 +139,12 @@ class Shard {
       self->drained_reported_ = true;
       self->api_.players().flush_lazy_writes();
       self->reactor_.timers().cancel(&self->drain_deadline_);
-      self->reactor_.mailbox().send(self->runtime_.io_thread(), kMsgDrained, nullptr, 0);
+      self->reactor_.mailbox().send(self->runtime_.io_thread(), Drained{});
     }
   }
 
-  static void on_message(void* ctx, uint32_t from, uint16_t kind, const void* payload,
-                         uint32_t len) {
-    auto* self = static_cast<Shard*>(ctx);
-    switch (kind) {
-      case kMsgDrain:
-        self->begin_drain();
-        return;
-      case kMsgStop:
-        self->reactor_.stop();
-        return;
-      default:
-        if (!self->api_.on_message(from, kind, payload, len)) {
-          log_error("unknown_message").kv("shard", self->index_).kv("kind", unsigned{kind});
-        }
-    }
-  }
+  void on_drain(const Drain&) { begin_drain(); }
+  void on_stop(const Stop&) { reactor_.stop(); }
 
   const ShardHandOff& hand_;
   const Runtime& runtime_;

@@ -6,7 +6,9 @@
 #include <cstddef>
 #include <cstdlib>
 #include <new>
+#include <stdexcept>
 
+#include "core/log.h"
 #include "core/user_data.h"
 
 namespace ringside {
@@ -39,6 +41,7 @@ Mailbox::~Mailbox() {
 }
 
 void* Mailbox::begin(uint32_t to, uint16_t kind, uint32_t len) {
+  owner_.check("Mailbox::begin");
   SpscRing& ring = bus_.ring(self_, to);
   MessageHeader header{kind, 0, len};
   if (sizeof(MessageHeader) + size_t{len} > ring.max_message()) header.flags = kMessageOutOfLine;
@@ -66,6 +69,32 @@ void Mailbox::commit() {
   }
   doorbell_due_[pending_to_] = 1;
   ++sent_;
+}
+
+void Mailbox::set_handler(uint16_t kind, Handler handler, void* ctx) {
+  owner_.check("Mailbox::set_handler");
+  if (kind >= kMaxMessageKinds) throw std::logic_error("message kind past kMaxMessageKinds");
+  handlers_[kind] = {handler, ctx};
+}
+
+size_t Mailbox::dispatch(size_t budget) {
+  return drain(
+      [this](uint32_t from, uint16_t kind, const void* payload, uint32_t len) {
+        const HandlerEntry* h = kind < kMaxMessageKinds ? &handlers_[kind] : nullptr;
+        if (h && h->fn) {
+          h->fn(h->ctx, from, payload, len);
+        } else {
+          on_unknown(kind);
+        }
+      },
+      budget);
+}
+
+void Mailbox::on_unknown(uint16_t kind) {
+  bool& logged = unknown_logged_[kind < kMaxMessageKinds ? kind : kMaxMessageKinds];
+  if (logged) return;
+  logged = true;
+  log_error("unknown_message").kv("thread", self_).kv("kind", unsigned{kind});
 }
 
 bool Mailbox::try_move_overflow(uint32_t to) {

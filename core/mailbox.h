@@ -1,16 +1,18 @@
 #pragma once
-// One thread's end of the MessageBus: it sends to any other thread, and drains what the
-// others sent it. Sending never fails and never blocks: when the ring to a peer is full, the
-// message waits in a local overflow buffer and is moved over, in order, on a later flush.
+// One thread's end of the MessageBus: it sends to any other thread, and hands what the others
+// sent it to the handler registered for each kind (core/message.h). Sending never fails and never
+// blocks: when the ring to a peer is full, the message waits in a local overflow buffer and is
+// moved over, in order, on a later flush.
 #include <liburing.h>
 
 #include <cstdint>
 #include <cstring>
-#include <type_traits>
 #include <vector>
 
 #include "core/byte_buffer.h"
+#include "core/message.h"
 #include "core/message_bus.h"
+#include "core/owner_thread.h"
 
 namespace ringside {
 
@@ -29,22 +31,44 @@ class Mailbox {
   void* begin(uint32_t to, uint16_t kind, uint32_t len);
   void commit();
 
-  void send(uint32_t to, uint16_t kind, const void* payload, uint32_t len) {
+  // A message of type T (core/message.h): its kind is T's.
+  template <MessageType T>
+  void send(uint32_t to, const T& msg) {
+    if constexpr (EncodedMessage<T>) {
+      const uint32_t len = msg.encoded_size();
+      msg.encode(static_cast<char*>(begin(to, T::kKind, len)));
+      commit();
+    } else {
+      send_bytes(to, T::kKind, &msg, kPlainMessageBytes<T>);
+    }
+  }
+  // Untyped: the bus itself (tests), and what send() is made of.
+  void send_bytes(uint32_t to, uint16_t kind, const void* payload, uint32_t len) {
     void* slot = begin(to, kind, len);
     if (len != 0) std::memcpy(slot, payload, len);  // an empty payload may be a null pointer
     commit();
   }
-  template <class T>
-  void send(uint32_t to, uint16_t kind, const T& msg) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    send(to, kind, &msg, sizeof msg);
+
+  // Registers the handler of T's kind: `Method` is a member function of `owner` taking
+  // (const T&) or (uint32_t from, const T&), called with each T that decodes (a malformed one
+  // is dropped and logged). One handler per kind; register before the first dispatch().
+  template <auto Method>
+  void set_handler(typename message_detail::Member<decltype(Method)>::Owner* owner) {
+    using T = typename message_detail::Member<decltype(Method)>::Message;
+    static_assert(MessageType<T>);
+    set_handler(T::kKind, &message_detail::thunk<Method>, owner);
   }
+  using Handler = void (*)(void* ctx, uint32_t from, const void* payload, uint32_t len);
+  void set_handler(uint16_t kind, Handler handler, void* ctx);
+  // Hands up to `budget` inbound messages to the handlers of their kinds; a kind without one
+  // is logged (once per kind) and dropped. Returns how many were taken.
+  size_t dispatch(size_t budget);
 
   // Moves overflowed messages into their rings and rings the doorbell of every peer that
   // got something and is asleep. `ring` is the caller's own ring (for MSG_RING).
   void flush(io_uring* ring, bool use_msg_ring);
 
-  // Calls handler(from, kind, payload, len) for up to `budget` inbound messages.
+  // Calls handler(from, kind, payload, len) for up to `budget` inbound messages (raw; tests).
   // Returns how many were handled.
   template <class F>
   size_t drain(F&& handler, size_t budget);
@@ -60,6 +84,12 @@ class Mailbox {
  private:
   bool inbound_pending();
   bool try_move_overflow(uint32_t to);
+  void on_unknown(uint16_t kind);
+
+  struct HandlerEntry {
+    Handler fn = nullptr;
+    void* ctx = nullptr;
+  };
 
   MessageBus& bus_;
   uint32_t self_;
@@ -69,10 +99,14 @@ class Mailbox {
   bool pending_in_overflow_ = false;
   uint32_t pending_record_ = 0;  // bytes of the pending message in the ring
   uint64_t sent_ = 0;
+  HandlerEntry handlers_[kMaxMessageKinds];
+  bool unknown_logged_[kMaxMessageKinds + 1] = {};  // the last: every kind past the table
+  [[no_unique_address]] OwnerThread owner_;
 };
 
 template <class F>
 size_t Mailbox::drain(F&& handler, size_t budget) {
+  owner_.check("Mailbox::drain");
   size_t handled = 0;
   const uint32_t n = bus_.thread_count();
   bool progress = true;

@@ -36,6 +36,7 @@ Reactor::Reactor(MessageBus& bus, uint32_t self, const Options& options)
 Reactor::~Reactor() { io_uring_queue_exit(&ring_); }
 
 io_uring_sqe* Reactor::sqe() {
+  owner_.check("Reactor::sqe");
   io_uring_sqe* s = io_uring_get_sqe(&ring_);
   while (!s) {
     io_uring_submit(&ring_);
@@ -45,17 +46,17 @@ io_uring_sqe* Reactor::sqe() {
 }
 
 void Reactor::set_completion_handler(CompletionKind kind, CompletionHandler handler, void* ctx) {
+  owner_.check("Reactor::set_completion_handler");
   handlers_[kind] = {handler, ctx};
 }
 
-void Reactor::set_message_handler(MessageHandler handler, void* ctx) {
-  message_fn_ = handler;
-  message_ctx_ = ctx;
+void Reactor::add_batch_end_hook(Hook hook, void* ctx) {
+  owner_.check("Reactor::add_batch_end_hook");
+  hooks_.push_back({hook, ctx});
 }
 
-void Reactor::add_batch_end_hook(Hook hook, void* ctx) { hooks_.push_back({hook, ctx}); }
-
 void Reactor::remove_batch_end_hook(Hook hook, void* ctx) {
+  owner_.check("Reactor::remove_batch_end_hook");
   std::erase_if(hooks_, [&](const HookEntry& h) { return h.fn == hook && h.ctx == ctx; });
 }
 
@@ -77,6 +78,7 @@ void Reactor::handle_completion(const io_uring_cqe& cqe) {
 }
 
 void Reactor::run() {
+  owner_.check("Reactor::run");
   while (!stopping_) {
     // 1. Wait. Never sleep while messages wait in overflow or another thread may have
     //    written to us without seeing us asleep.
@@ -114,11 +116,7 @@ void Reactor::run() {
     }
 
     // 4. Messages.
-    if (message_fn_) {
-      mailbox_.drain([this](uint32_t from, uint16_t kind, const void* payload,
-                            uint32_t len) { message_fn_(message_ctx_, from, kind, payload, len); },
-                     kMessagesPerIteration);
-    }
+    mailbox_.dispatch(kMessagesPerIteration);
 
     // 5. Timers.
     timers_.advance(clock_.mono_ms);

@@ -7,7 +7,8 @@
 //      the next timer tick (whichever comes first) — the only blocking point of the thread;
 //   2. refresh the cached clocks;
 //   3. hand every completion in the CQ to the handler registered for its kind (user_data.h);
-//   4. hand every inbound message to the message handler (bounded per iteration);
+//   4. hand every inbound message to the handler registered for its kind on the mailbox
+//      (Mailbox::set_handler; bounded per iteration);
 //   5. fire due timers;
 //   6. run the batch-end hooks (send gathered output, re-arm receives, return buffers), then
 //      flush the mailbox, ringing the doorbells of sleeping peers.
@@ -19,6 +20,7 @@
 
 #include "core/clock.h"
 #include "core/mailbox.h"
+#include "core/owner_thread.h"
 #include "core/timer_wheel.h"
 #include "core/uring.h"
 #include "core/user_data.h"
@@ -34,11 +36,11 @@ class Reactor {
     uint32_t timer_tick_ms = 100;
   };
   using CompletionHandler = void (*)(void* ctx, const io_uring_cqe& cqe);
-  using MessageHandler = void (*)(void* ctx, uint32_t from, uint16_t kind, const void* payload,
-                                  uint32_t len);
   using Hook = void (*)(void* ctx);
 
-  // Construct on the thread that will run it: the ring is single-issuer.
+  // Construct on the thread that will run it: the ring is single-issuer, and the reactor, its
+  // mailbox and its timer wheel belong to that thread (checked in checked builds:
+  // core/owner_thread.h).
   Reactor(MessageBus& bus, uint32_t self, const Options& options);
   ~Reactor();
   Reactor(const Reactor&) = delete;
@@ -59,7 +61,6 @@ class Reactor {
   io_uring_sqe* sqe();
 
   void set_completion_handler(CompletionKind kind, CompletionHandler handler, void* ctx);
-  void set_message_handler(MessageHandler handler, void* ctx);
   void add_batch_end_hook(Hook hook, void* ctx);
   // For an owner that goes away before the reactor; never from inside a hook.
   void remove_batch_end_hook(Hook hook, void* ctx);
@@ -83,8 +84,6 @@ class Reactor {
     void* ctx = nullptr;
   };
   Handler handlers_[kCompletionKindCount];
-  MessageHandler message_fn_ = nullptr;
-  void* message_ctx_ = nullptr;
   struct HookEntry {
     Hook fn;
     void* ctx;
@@ -93,6 +92,7 @@ class Reactor {
   uint64_t eventfd_value_ = 0;
   Clock clock_;
   bool stopping_ = false;
+  [[no_unique_address]] OwnerThread owner_;
 };
 
 }  // namespace ringside

@@ -46,6 +46,7 @@ void TimerWheel::unlink(TimerNode* node) {
 }
 
 void TimerWheel::arm(TimerNode* node, uint64_t deadline_ms) {
+  owner_.check("TimerWheel::arm");
   assert(node->on_fire != nullptr);
   if (node->armed()) {
     unlink(node);
@@ -63,6 +64,7 @@ void TimerWheel::arm(TimerNode* node, uint64_t deadline_ms) {
 }
 
 void TimerWheel::cancel(TimerNode* node) {
+  owner_.check("TimerWheel::cancel");
   if (!node->armed()) return;
   unlink(node);
   --size_;

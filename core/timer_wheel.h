@@ -16,10 +16,13 @@
 // called. Between calls, ms_until_next_tick() coalesces: it points at the end of the next tick
 // that holds work, so every node of that tick fires in one wake-up, less than a tick late.
 //
-// Not thread-safe: a wheel belongs to one thread, and so do the nodes armed in it.
+// Not thread-safe: a wheel belongs to one thread, and so do the nodes armed in it (checked in
+// checked builds: core/owner_thread.h).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+
+#include "core/owner_thread.h"
 
 namespace ringside {
 
@@ -91,6 +94,7 @@ class TimerWheel {
   uint64_t current_tick_due_ = kNever;
   size_t size_ = 0;
   bool advancing_ = false;
+  [[no_unique_address]] OwnerThread owner_;
 };
 
 }  // namespace ringside

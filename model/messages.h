@@ -1,8 +1,19 @@
 #pragma once
-// The messages threads send each other over the MessageBus. Payloads are trivially copyable
-// structs (or a struct followed by bytes), copied into the receiver's ring.
+// The messages threads send each other over the MessageBus (core/message.h says how a type
+// names its kind and travels). Each struct names its kind, `kKind`; a kind is sent only as its
+// struct, and received by the one handler its receiver registered for it.
+//
+// Plain structs are copied as their bytes: they only ever travel between threads of this
+// process. The messages that will also travel between nodes (a player request forwarded to
+// its owner and the answer; the session lifecycle between the owner and placement) have an
+// explicit, versioned wire form (model/wire.h), used on the in-process bus too:
+//   byte 0: kWireVersion, then the fields in the order their encode() writes them.
+// Decoding refuses another version, a truncated or over-long payload and an enum value out
+// of range. Strings are views into the payload, valid while the handler runs.
 #include <cstdint>
+#include <string_view>
 
+#include "core/message.h"
 #include "model/conn_ref.h"
 #include "model/ids.h"
 #include "model/session_types.h"
@@ -37,57 +48,168 @@ enum MessageKind : uint16_t {
   kMsgStoreAvailability,
   // I/O core -> owner shard: the session's own serverUrl (before kMsgSessionRunning).
   kMsgSessionUrl,
+  kMessageKindCount,
 };
+static_assert(kMessageKindCount <= kMaxMessageKinds);
+
+// The version byte every wire form starts with.
+inline constexpr uint8_t kWireVersion = 1;
+
+// ---- between the threads of one process ---------------------------------------------------
 
 struct ReadyQuery {
+  static constexpr MessageKind kKind = kMsgReadyQuery;
   ConnRef ref;
 };
 
 struct ReadyReply {
+  static constexpr MessageKind kKind = kMsgReadyReply;
   ConnRef ref;
   bool ready;
   char reason[64];  // empty when ready
 };
 
-// Followed by player_id_len bytes of the player id.
+struct Drain {
+  static constexpr MessageKind kKind = kMsgDrain;
+};
+
+struct Drained {
+  static constexpr MessageKind kKind = kMsgDrained;
+};
+
+struct Stop {
+  static constexpr MessageKind kKind = kMsgStop;
+};
+
+// A write intent's bytes as they are (their format and its checks: write_intent.h).
+struct StoreWrite {
+  static constexpr MessageKind kKind = kMsgStoreWrite;
+  std::string_view intent;
+
+  uint32_t encoded_size() const { return static_cast<uint32_t>(intent.size()); }
+  void encode(char* out) const;
+  static bool decode(std::string_view in, StoreWrite* out);
+};
+
+// ---- wire form: the session lifecycle, owner shard <-> placement --------------------------
+
 struct PlaceSession {
+  static constexpr MessageKind kKind = kMsgPlaceSession;
   Id128 session;
   Id128 save_slot;
-  uint32_t game;  // index in the catalog
-  uint16_t owner_shard;
-  bool fresh_slot;  // nothing saved in the slot yet
-  uint16_t player_id_len;
+  uint32_t game = 0;  // index in the catalog
+  uint16_t owner_shard = 0;
+  bool fresh_slot = false;     // nothing saved in the slot yet
+  std::string_view player_id;  // at most kMaxPlayerIdBytes (model/identifiers.h)
+
+  uint32_t encoded_size() const;
+  void encode(char* out) const;
+  static bool decode(std::string_view in, PlaceSession* out);
 };
 
 struct StopSession {
+  static constexpr MessageKind kKind = kMsgStopSession;
   Id128 session;
+
+  uint32_t encoded_size() const;
+  void encode(char* out) const;
+  static bool decode(std::string_view in, StopSession* out);
 };
 
 struct SessionPhaseUpdate {
+  static constexpr MessageKind kKind = kMsgSessionPhase;
   Id128 session;
-  StartPhase phase;
-  uint32_t server;  // where it was placed
+  StartPhase phase = StartPhase::kQueued;
+  uint32_t server = 0;  // where it was placed
+
+  uint32_t encoded_size() const;
+  void encode(char* out) const;
+  static bool decode(std::string_view in, SessionPhaseUpdate* out);
 };
 
 struct SessionRunning {
+  static constexpr MessageKind kKind = kMsgSessionRunning;
   Id128 session;
-  uint32_t server;  // index in Runtime::servers
+  uint32_t server = 0;  // index in Runtime::servers
+
+  uint32_t encoded_size() const;
+  void encode(char* out) const;
+  static bool decode(std::string_view in, SessionRunning* out);
 };
 
-// Followed by url_len bytes of the URL.
 struct SessionUrl {
+  static constexpr MessageKind kKind = kMsgSessionUrl;
   Id128 session;
-  uint16_t url_len;
+  std::string_view url;  // at most 1024 bytes (placement drops longer ones)
+
+  uint32_t encoded_size() const;
+  void encode(char* out) const;
+  static bool decode(std::string_view in, SessionUrl* out);
 };
 
 struct SessionFailed {
+  static constexpr MessageKind kKind = kMsgSessionFailed;
   Id128 session;
-  SessionError error;
+  SessionError error = SessionError::kNone;
+
+  uint32_t encoded_size() const;
+  void encode(char* out) const;
+  static bool decode(std::string_view in, SessionFailed* out);
 };
 
 struct SessionStopped {
+  static constexpr MessageKind kKind = kMsgSessionStopped;
   Id128 session;
   SessionFigures figures;
+
+  uint32_t encoded_size() const;
+  void encode(char* out) const;
+  static bool decode(std::string_view in, SessionStopped* out);
+};
+
+// ---- wire form: a player request forwarded to its owner shard, and the answer -------------
+
+struct ForwardRequest {
+  static constexpr MessageKind kKind = kMsgForwardRequest;
+  // The flags sit together, next to the other narrow fields: a struct that interleaves
+  // one-byte fields with views cost a forwarded request a dozen nanoseconds more to build.
+  ConnRef ref;  // the connection on the sender
+  uint16_t route = 0;
+  // POST /operator/launch: its body's fields (`launch`), read where the request arrived;
+  // `body` is then empty.
+  bool has_launch = false;
+  bool has_game_slug = false;  // launch.game_slug is given
+  bool has_lobby_url = false;  // launch.lobby_url is given
+  std::string_view token;      // bearer token
+  std::string_view param;      // the {slug} or {sessionId} path segment
+  std::string_view query;
+  std::string_view body;
+  struct Launch {
+    std::string_view player_id;
+    std::string_view game_slug;
+    std::string_view lobby_url;
+  } launch;
+
+  uint32_t encoded_size() const;
+  void encode(char* out) const;
+  static bool decode(std::string_view in, ForwardRequest* out);
+};
+
+enum class ReplyContent : uint8_t { kJson, kPrometheusText };
+
+struct ForwardReply {
+  static constexpr MessageKind kKind = kMsgForwardReply;
+  ConnRef ref;  // the connection on the receiver
+  uint16_t status = 200;
+  uint16_t route = 0;
+  ReplyContent content = ReplyContent::kJson;
+  bool close = false;        // Connection: close
+  std::string_view headers;  // extra header lines, rendered
+  std::string_view body;
+
+  uint32_t encoded_size() const;
+  void encode(char* out) const;
+  static bool decode(std::string_view in, ForwardReply* out);
 };
 
 }  // namespace ringside

@@ -14,6 +14,7 @@ static_assert(static_cast<size_t>(SessionStatus::kError) + 1 == kSessionStatusCo
 
 // Sub-state of kStarting, shown as "phase" while a browser polls.
 enum class StartPhase : uint8_t { kQueued, kPulling, kCreating };
+inline constexpr StartPhase kLastStartPhase = StartPhase::kCreating;  // for range checks
 
 // Why a session ended in `error` (codes are part of the API: session-status `error.code`).
 enum class SessionError : uint8_t {
@@ -26,6 +27,7 @@ enum class SessionError : uint8_t {
   kImageNotFound,       // the backend does not know the image or location
   kBackendUnavailable,  // the backend refused us (misconfigured, unauthorised)
 };
+inline constexpr SessionError kLastSessionError = SessionError::kBackendUnavailable;
 
 // Why a stop could not keep the session's save data. The session still ends `stopped` with
 // its figures; its slot keeps the save it had before (nothing half-written replaces it).

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <utility>
 
@@ -56,6 +55,8 @@ SessionPlacement::SessionPlacement(const Runtime& runtime, PlacementMetrics& met
     profile.memory_mb = game.memory_mb;
     profiles_.push_back(profile);
   }
+  mailbox_.set_handler<&SessionPlacement::on_place_session>(this);
+  mailbox_.set_handler<&SessionPlacement::on_stop_session>(this);
   publish_queue();
 }
 
@@ -79,7 +80,7 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
         s.has_server || (starting && backend_->recovers_unplaced_starts());
     if (!judged_by_backend || s.game >= game_image_.size()) {
       const SessionError error = starting ? SessionError::kStartFailed : SessionError::kServerLost;
-      mailbox_.send(a.owner_shard, kMsgSessionFailed, SessionFailed{s.id, error});
+      mailbox_.send(a.owner_shard, SessionFailed{s.id, error});
       continue;
     }
     Launch& l = add_launch(s.id, s.slot, s.player_id, s.game, a.owner_shard);
@@ -117,38 +118,12 @@ void SessionPlacement::restore_profiles(const std::vector<LoadedProfile>& profil
   bound_profiles();
 }
 
-bool SessionPlacement::on_message(uint32_t from, uint16_t kind, const void* payload, uint32_t len) {
-  switch (kind) {
-    case kMsgPlaceSession:
-      place(payload, len);
-      return true;
-    case kMsgStopSession:
-      stop(from, payload, len);
-      return true;
-    default:
-      return false;
-  }
-}
-
-void SessionPlacement::place(const void* payload, uint32_t len) {
-  PlaceSession m;
-  if (len < sizeof m) {
-    log_error("place_session_malformed").kv("len", unsigned{len});
-    return;
-  }
-  std::memcpy(&m, payload, sizeof m);
-  if (len < sizeof m + m.player_id_len) {
-    log_error("place_session_malformed").kv("len", unsigned{len});
-    return;
-  }
+void SessionPlacement::on_place_session(const PlaceSession& m) {
   if (find(m.session) != nullptr) {
     log_error("place_session_duplicate").kv("shard", unsigned{m.owner_shard});
     return;
   }
-  Launch& l =
-      add_launch(m.session, m.save_slot,
-                 std::string_view(static_cast<const char*>(payload) + sizeof m, m.player_id_len),
-                 m.game, m.owner_shard);
+  Launch& l = add_launch(m.session, m.save_slot, m.player_id, m.game, m.owner_shard);
   l.fresh_slot = m.fresh_slot;
 
   if (m.game >= game_image_.size()) {
@@ -174,16 +149,10 @@ void SessionPlacement::place(const void* payload, uint32_t len) {
   publish_queue();
 }
 
-void SessionPlacement::stop(uint32_t from, const void* payload, uint32_t len) {
-  StopSession m;
-  if (len < sizeof m) {
-    log_error("stop_session_malformed").kv("len", unsigned{len});
-    return;
-  }
-  std::memcpy(&m, payload, sizeof m);
+void SessionPlacement::on_stop_session(uint32_t from, const StopSession& m) {
   Launch* l = find(m.session);
   if (l == nullptr) {
-    mailbox_.send(from, kMsgSessionStopped, SessionStopped{m.session, kUnknownFigures});
+    mailbox_.send(from, SessionStopped{m.session, kUnknownFigures});
     return;
   }
   switch (l->state) {
@@ -205,7 +174,7 @@ void SessionPlacement::stop(uint32_t from, const void* payload, uint32_t len) {
     case State::kStopping:
       return;  // its final message is on the way
     case State::kEnded:
-      mailbox_.send(l->owner_shard, kMsgSessionStopped, SessionStopped{l->session, l->figures});
+      mailbox_.send(l->owner_shard, SessionStopped{l->session, l->figures});
       return;
   }
 }
@@ -213,18 +182,13 @@ void SessionPlacement::stop(uint32_t from, const void* payload, uint32_t len) {
 void SessionPlacement::on_phase(const Id128& session, StartPhase phase) {
   Launch* l = find(session);
   if (l == nullptr || l->state != State::kStarting) return;
-  mailbox_.send(l->owner_shard, kMsgSessionPhase, SessionPhaseUpdate{session, phase, l->server});
+  mailbox_.send(l->owner_shard, SessionPhaseUpdate{session, phase, l->server});
 }
 
 void SessionPlacement::on_session_url(const Id128& session, std::string_view server_url) {
   Launch* l = find(session);
   if (l == nullptr || l->state == State::kEnded || server_url.size() > 1024) return;
-  SessionUrl m{session, static_cast<uint16_t>(server_url.size())};
-  auto* p = static_cast<char*>(
-      mailbox_.begin(l->owner_shard, kMsgSessionUrl, static_cast<uint32_t>(sizeof m + m.url_len)));
-  std::memcpy(p, &m, sizeof m);
-  std::memcpy(p + sizeof m, server_url.data(), server_url.size());
-  mailbox_.commit();
+  mailbox_.send(l->owner_shard, SessionUrl{session, server_url});
 }
 
 void SessionPlacement::on_relocated(const Id128& session, uint32_t server) {
@@ -265,7 +229,7 @@ void SessionPlacement::on_running(const Id128& session) {
   // Stopping: it came up before the backend took the stop; the shard hears of the stop only.
   if (l->state == State::kStopping) return;
   l->state = State::kRunning;
-  mailbox_.send(l->owner_shard, kMsgSessionRunning, SessionRunning{session, l->server});
+  mailbox_.send(l->owner_shard, SessionRunning{session, l->server});
 }
 
 void SessionPlacement::on_start_failed(const Id128& session, SessionError error) {
@@ -437,12 +401,12 @@ void SessionPlacement::start_placed(const std::vector<Placement>& placed) {
 void SessionPlacement::end_failed(Launch& launch, SessionError error,
                                   const SessionFigures& figures) {
   end(launch, figures);
-  mailbox_.send(launch.owner_shard, kMsgSessionFailed, SessionFailed{launch.session, error});
+  mailbox_.send(launch.owner_shard, SessionFailed{launch.session, error});
 }
 
 void SessionPlacement::end_stopped(Launch& launch, const SessionFigures& figures) {
   end(launch, figures);
-  mailbox_.send(launch.owner_shard, kMsgSessionStopped, SessionStopped{launch.session, figures});
+  mailbox_.send(launch.owner_shard, SessionStopped{launch.session, figures});
 }
 
 void SessionPlacement::end(Launch& launch, const SessionFigures& figures) {

@@ -1,7 +1,7 @@
 #pragma once
-// Placement of game sessions, on the I/O core: turns the shards' kMsgPlaceSession and
-// kMsgStopSession into scheduler decisions and backend calls, and the backend's events into
-// kMsgSessionPhase / Running / Failed / Stopped to the session's owner shard. It owns the
+// Placement of game sessions, on the I/O core: turns the shards' PlaceSession and StopSession
+// messages into scheduler decisions and backend calls, and the backend's events into
+// SessionPhaseUpdate / Running / Url / Failed / Stopped to the session's owner shard. It owns the
 // Scheduler (the fleet's capacity and image caches), each game's ResourceProfile (EMA of the
 // figures of its stopped sessions, learnt over the time from running to the stop and bounded
 // by the largest server) and the launch queue timeout.
@@ -23,6 +23,7 @@
 #include "model/backend.h"
 #include "model/flat_map.h"
 #include "model/loaded_state.h"
+#include "model/messages.h"
 #include "model/metrics/placement_metrics.h"
 #include "model/runtime.h"
 #include "model/slab.h"
@@ -37,7 +38,8 @@ class SessionPlacement final : public BackendEvents {
 
   static constexpr uint64_t kEndedRetentionMs = 10'000;
 
-  // Replies go out through `mailbox` (the I/O core's). Call attach() before any message.
+  // Takes its messages from `mailbox` (the I/O core's; the handlers are registered here) and
+  // answers through it. Call attach() before any message.
   SessionPlacement(const Runtime& runtime, PlacementMetrics& metrics,
                    std::atomic<bool>& launches_accepted, Mailbox& mailbox, TimerWheel& timers,
                    Clock now_ms);
@@ -62,9 +64,6 @@ class SessionPlacement final : public BackendEvents {
   // Called after a game's profile took a new sample (to persist it).
   using ProfileListener = std::function<void(uint32_t game, const ResourceProfile& profile)>;
   void set_profile_listener(ProfileListener listener) { on_profile_ = std::move(listener); }
-
-  // Handles kMsgPlaceSession and kMsgStopSession from shard `from`; false for other kinds.
-  bool on_message(uint32_t from, uint16_t kind, const void* payload, uint32_t len);
 
   // Sessions queued, starting, running or stopping.
   size_t active() const { return active_; }
@@ -121,8 +120,8 @@ class SessionPlacement final : public BackendEvents {
     bool adopted = false;
   };
 
-  void place(const void* payload, uint32_t len);
-  void stop(uint32_t from, const void* payload, uint32_t len);
+  void on_place_session(const PlaceSession& m);
+  void on_stop_session(uint32_t from, const StopSession& m);
   Launch* find(const Id128& session);
   // A new record, counted active and findable by its session id; the caller sets its state.
   Launch& add_launch(const Id128& session, const Id128& save_slot, std::string_view player_id,

@@ -7,20 +7,18 @@
 
 namespace ringside {
 
-StoreWriter::StoreWriter(Reactor& reactor, PgConnection& connection, uint32_t shard_count,
-                         Kinds kinds)
-    : reactor_(reactor), connection_(connection), shard_count_(shard_count), kinds_(kinds) {
+StoreWriter::StoreWriter(Reactor& reactor, PgConnection& connection, uint32_t shard_count)
+    : reactor_(reactor), connection_(connection), shard_count_(shard_count) {
   wakeup_.on_fire = &StoreWriter::on_wakeup;
   reactor_.add_batch_end_hook(&StoreWriter::on_batch_end, this);
 }
 
 StoreWriter::~StoreWriter() { reactor_.timers().cancel(&wakeup_); }
 
-void StoreWriter::submit(uint32_t from, const void* payload, uint32_t len) {
+void StoreWriter::submit(uint32_t from, std::string_view bytes) {
   WriteIntentReader reader;
-  std::string_view bytes(static_cast<const char*>(payload), len);
   if (!reader.parse(bytes)) {
-    log_error("store_intent_malformed").kv("shard", from).kv("bytes", len);
+    log_error("store_intent_malformed").kv("shard", from).kv("bytes", uint64_t{bytes.size()});
     return;
   }
   Intent intent;
@@ -206,12 +204,12 @@ void StoreWriter::on_connection_state(PgConnection::State state, std::string_vie
 
 void StoreWriter::report(const Intent& intent, WriteOutcome outcome) {
   if (intent.shard == kOwnIntent) return;
-  reactor_.mailbox().send(intent.shard, kinds_.result, StoreResult{intent.seq, outcome});
+  reactor_.mailbox().send(intent.shard, StoreResult{intent.seq, outcome});
 }
 
 void StoreWriter::broadcast_availability() {
   for (uint32_t s = 0; s < shard_count_; ++s) {
-    reactor_.mailbox().send(s, kinds_.availability, StoreAvailability{available_});
+    reactor_.mailbox().send(s, StoreAvailability{available_});
   }
 }
 

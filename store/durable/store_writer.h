@@ -22,6 +22,7 @@
 
 #include "core/mailbox.h"
 #include "core/reactor.h"
+#include "model/messages.h"
 #include "store/durable/write_intent.h"
 #include "store/pg/pg_connection.h"
 
@@ -31,12 +32,14 @@ enum class WriteOutcome : uint8_t { kCommitted, kRefused, kDelayed };
 
 // I/O core -> shard: what became of the intent `seq` that shard sent.
 struct StoreResult {
+  static constexpr MessageKind kKind = kMsgStoreResult;
   uint64_t seq;
   WriteOutcome outcome;
 };
 
 // I/O core -> every shard, when the database becomes unavailable or available again.
 struct StoreAvailability {
+  static constexpr MessageKind kKind = kMsgStoreAvailability;
   bool available;
 };
 
@@ -48,20 +51,14 @@ class StoreWriter {
   // Pause before resending a batch a transient server error failed.
   static constexpr uint64_t kTransientRetryMs = 500;
 
-  // Message kinds are the caller's (model/messages.h), so this part does not depend on app/.
-  struct Kinds {
-    uint16_t result;
-    uint16_t availability;
-  };
-
   // Registers a batch-end hook on `reactor`: construct before the connection's PgPoller.
-  StoreWriter(Reactor& reactor, PgConnection& connection, uint32_t shard_count, Kinds kinds);
+  StoreWriter(Reactor& reactor, PgConnection& connection, uint32_t shard_count);
   ~StoreWriter();
   StoreWriter(const StoreWriter&) = delete;
   StoreWriter& operator=(const StoreWriter&) = delete;
 
-  // Queues an intent from shard `from` (a kMsgStoreWrite payload).
-  void submit(uint32_t from, const void* payload, uint32_t len);
+  // Queues an intent from shard `from` (a StoreWrite message's bytes).
+  void submit(uint32_t from, std::string_view intent);
   // Queues a background intent of the I/O core's own (nobody hears its outcome).
   void submit_own(std::string_view intent);
   // To be called with every state change of the connection.
@@ -100,7 +97,6 @@ class StoreWriter {
   Reactor& reactor_;
   PgConnection& connection_;
   uint32_t shard_count_;
-  Kinds kinds_;
   std::deque<Intent> queue_;
   std::vector<Intent> batch_;  // in flight
   PgParams params_;

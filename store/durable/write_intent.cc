@@ -2,13 +2,16 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstring>
+
+#include "model/wire.h"
 
 namespace ringside {
 
 void WriteIntentBuilder::begin(uint64_t seq, WriteClass cls) {
   buf_.clear();
-  buf_.append(reinterpret_cast<const char*>(&seq), sizeof seq);
+  char le[sizeof seq];
+  put_le(le, seq);
+  buf_.append(le, sizeof le);
   buf_.push_back(static_cast<char>(cls));
   buf_.push_back(0);
   count_at_ = 0;
@@ -24,7 +27,9 @@ WriteIntentBuilder& WriteIntentBuilder::statement(StatementId id) {
 
 void WriteIntentBuilder::param_bytes(const char* data, uint32_t size) {
   buf_[count_at_] = static_cast<char>(static_cast<uint8_t>(buf_[count_at_]) + 1);
-  buf_.append(reinterpret_cast<const char*>(&size), sizeof size);
+  char le[sizeof size];
+  put_le(le, size);
+  buf_.append(le, sizeof le);
   if (data) buf_.append(data, size);
 }
 
@@ -66,15 +71,13 @@ WriteIntentBuilder& WriteIntentBuilder::bytea(const void* data, size_t size) {
 }
 
 uint32_t WriteIntentReader::read_u32(size_t at) const {
-  uint32_t v;
-  std::memcpy(&v, bytes_.data() + at, sizeof v);
-  return v;
+  return get_le<uint32_t>(bytes_.data() + at);
 }
 
 bool WriteIntentReader::parse(std::string_view bytes) {
   if (bytes.size() < 10) return false;
   bytes_ = bytes;
-  std::memcpy(&seq_, bytes.data(), sizeof seq_);
+  seq_ = get_le<uint64_t>(bytes.data());
   const auto cls = static_cast<uint8_t>(bytes[8]);
   if (cls > static_cast<uint8_t>(WriteClass::kBackground)) return false;
   cls_ = static_cast<WriteClass>(cls);

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -24,6 +23,7 @@ namespace {
 
 constexpr uint32_t kCoolDownMs = 2000;
 constexpr uint32_t kShard = 0;  // thread 0 plays the owner shard; thread 1 is the I/O core
+constexpr uint32_t kIo = 1;
 
 Catalog one_game() {
   std::string error;
@@ -48,7 +48,7 @@ class GameyeCoolDownTest : public GameyeBackendTest {
     process_ =
         std::make_unique<Process>(c, one_game(), make_fleet(c), TokenMinter::random_secret());
     io_hand_ = std::make_unique<IoHandOff>(process_->io());
-    io_ = std::make_unique<Mailbox>(io_hand_->bus, 1);
+    io_ = std::make_unique<Mailbox>(io_hand_->bus, kIo);
     shard_ = std::make_unique<Mailbox>(io_hand_->bus, kShard);
     Reactor& reactor = driver_.reactor();
     placement_ = std::make_unique<SessionPlacement>(
@@ -65,27 +65,24 @@ class GameyeCoolDownTest : public GameyeBackendTest {
   // What a shard sends when a player launches.
   void launch(const TestSession& s) {
     const std::string_view player = "player-1";
-    PlaceSession m{};
+    PlaceSession m;
     m.session = s.id;
     m.save_slot = Id128{7, s.id.lo};
     m.game = 0;
     m.owner_shard = kShard;
     m.fresh_slot = true;
-    m.player_id_len = static_cast<uint16_t>(player.size());
-    std::vector<char> bytes(sizeof m + player.size());
-    std::memcpy(bytes.data(), &m, sizeof m);
-    std::memcpy(bytes.data() + sizeof m, player.data(), player.size());
-    ASSERT_TRUE(placement_->on_message(kShard, kMsgPlaceSession, bytes.data(),
-                                       static_cast<uint32_t>(bytes.size())));
+    m.player_id = player;
+    shard_->send(kIo, m);
+    ASSERT_EQ(io_->dispatch(1000), 1u);  // placement takes it
   }
 
   // Whether the shard has heard that `s` runs (reading what placement sent it so far).
   bool runs(const TestSession& s) {
     shard_->drain(
-        [&](uint32_t, uint16_t kind, const void* payload, uint32_t) {
+        [&](uint32_t, uint16_t kind, const void* payload, uint32_t len) {
           if (kind != kMsgSessionRunning) return;
           SessionRunning m;
-          std::memcpy(&m, payload, sizeof m);
+          ASSERT_TRUE(decode_message(payload, len, &m));
           running_.insert(m.session);
         },
         1000);

@@ -25,7 +25,7 @@ namespace {
 struct SweepRig {
   SweepRig(Reactor& reactor, const std::string& url, uint64_t settle_ms)
       : conn(options(url)),
-        writer(reactor, conn, 0, StoreWriter::Kinds{1, 2}),
+        writer(reactor, conn, 0),
         sweep(reactor, conn, writer, 20, &count, &sweeps, settle_ms),
         poller(reactor, conn) {
     conn.set_state_handler([this](PgConnection::State state, std::string_view why) {

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/routes.h"
 #include "app/process.h"
 #include "core/byte_buffer.h"
 #include "core/mailbox.h"
@@ -21,6 +22,9 @@ namespace {
 constexpr uint32_t kSender = 0;
 constexpr uint32_t kOwner = 1;
 constexpr std::string_view kMetricsType = "text/plain; version=0.0.4";
+
+// Route ids for calls that are not operator launches (whose body travels read, not as bytes).
+uint16_t route_of(int i) { return static_cast<uint16_t>(100 + i); }
 
 // What came out of the owner's mailbox, copied before the message is popped.
 struct ReceivedCall {
@@ -52,7 +56,12 @@ class ForwardTest : public ::testing::Test {
       const size_t n = owner_.drain(
           [&](uint32_t from, uint16_t kind, const void* payload, uint32_t len) {
             ReceivedCall r{from, kind, {}, 0, {}, {}, {}, {}};
-            const PlayerCall call = read_forward(payload, len, &r.ref);
+            ForwardRequest m;
+            ASSERT_TRUE(decode_message(payload, len, &m));
+            PlayerCall call;
+            OperatorLaunchBody launch;
+            ASSERT_TRUE(read_forward(m, &call, &launch));
+            r.ref = m.ref;
             r.route = call.route;
             r.token = call.token;
             r.param = call.param;
@@ -72,7 +81,10 @@ class ForwardTest : public ::testing::Test {
           ByteBuffer body;
           Reply reply(body);
           ReceivedReply r{from, kind, {}, 0, 0, {}, {}, {}, false};
-          read_forward_reply(payload, len, &r.ref, reply);
+          ForwardReply m;
+          ASSERT_TRUE(decode_message(payload, len, &m));
+          read_forward_reply(m, reply);
+          r.ref = m.ref;
           r.status = reply.status();
           r.route = reply.route();
           r.content_type = reply.content_type();
@@ -118,7 +130,7 @@ TEST_F(ForwardTest, EmptyPartsStayEmpty) {
   const ConnRef ref{0, 0};
   const PlayerCall call{0, "", "", "", ""};
   send_forward(sender_, kOwner, ref, call);
-  const PlayerCall only_body{3, "", "", "", "{}"};
+  const PlayerCall only_body{kRouteLaunch, "", "", "", "{}"};
   send_forward(sender_, kOwner, ref, only_body);
   const PlayerCall only_query{4, "", "", "a=b", ""};
   send_forward(sender_, kOwner, ref, only_query);
@@ -150,15 +162,71 @@ TEST_F(ForwardTest, ManyLargeCallsArriveInOrder) {
   for (int i = 0; i < kCalls; ++i) {
     bodies.emplace_back(kMaxBodyBytes - static_cast<size_t>(i), static_cast<char>('a' + i % 26));
     send_forward(sender_, kOwner, ConnRef{static_cast<uint32_t>(i), 1},
-                 PlayerCall{static_cast<uint16_t>(i), "tok", "p", "", bodies.back()});
+                 PlayerCall{route_of(i), "tok", "p", "", bodies.back()});
   }
   std::vector<ReceivedCall> got = drain_calls();
   ASSERT_EQ(got.size(), static_cast<size_t>(kCalls));
   for (int i = 0; i < kCalls; ++i) {
     SCOPED_TRACE(i);
     expect_same(got[static_cast<size_t>(i)], ConnRef{static_cast<uint32_t>(i), 1},
-                PlayerCall{static_cast<uint16_t>(i), "tok", "p", "", bodies[i]});
+                PlayerCall{route_of(i), "tok", "p", "", bodies[i]});
   }
+}
+
+// An operator launch travels as its body's fields, read where the request arrived; the owner
+// does not read the body again, so it is not sent.
+TEST_F(ForwardTest, OperatorLaunchTravelsRead) {
+  OperatorLaunchBody body;
+  body.player_id = "p-1";
+  body.game_slug = "alpha";
+  PlayerCall call{kRouteOperatorLaunch, "", "", "", R"({"playerId":"p-1"})"};
+  call.launch = &body;
+  send_forward(sender_, kOwner, ConnRef{5, 6}, call);
+  const OperatorLaunchBody empty;
+  PlayerCall no_options{kRouteOperatorLaunch, "", "", "", "{}"};
+  no_options.launch = &empty;
+  send_forward(sender_, kOwner, ConnRef{5, 7}, no_options);
+
+  std::vector<PlayerCall> calls;
+  std::vector<std::string> player_ids, slugs;
+  std::vector<bool> has_lobby;
+  owner_.drain(
+      [&](uint32_t, uint16_t, const void* payload, uint32_t len) {
+        ForwardRequest m;
+        ASSERT_TRUE(decode_message(payload, len, &m));
+        PlayerCall got;
+        OperatorLaunchBody launch;
+        ASSERT_TRUE(read_forward(m, &got, &launch));
+        EXPECT_EQ(got.route, kRouteOperatorLaunch);
+        EXPECT_EQ(got.body, "");
+        EXPECT_EQ(got.launch_error, "");
+        ASSERT_NE(got.launch, nullptr);
+        player_ids.emplace_back(got.launch->player_id);
+        slugs.emplace_back(got.launch->game_slug.value_or("(none)"));
+        has_lobby.push_back(got.launch->lobby_url.has_value());
+      },
+      10);
+  ASSERT_EQ(player_ids.size(), 2u);
+  EXPECT_EQ(player_ids[0], "p-1");
+  EXPECT_EQ(slugs[0], "alpha");
+  EXPECT_FALSE(has_lobby[0]);
+  EXPECT_EQ(player_ids[1], "");
+  EXPECT_EQ(slugs[1], "(none)");
+  EXPECT_FALSE(has_lobby[1]);
+}
+
+// A forwarded operator launch without its fields (or fields on another route) is refused.
+TEST_F(ForwardTest, LaunchFieldsOnlyWithTheOperatorLaunchRoute) {
+  PlayerCall call;
+  OperatorLaunchBody launch;
+  ForwardRequest m;
+  m.route = kRouteOperatorLaunch;
+  EXPECT_FALSE(read_forward(m, &call, &launch));
+  m.route = kRouteLaunch;
+  m.has_launch = true;
+  EXPECT_FALSE(read_forward(m, &call, &launch));
+  m.has_launch = false;
+  EXPECT_TRUE(read_forward(m, &call, &launch));
 }
 
 TEST_F(ForwardTest, ErrorReplyRoundTrips) {

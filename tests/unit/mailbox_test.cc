@@ -28,7 +28,7 @@ std::string pattern(size_t len, char seed) {
 class MailboxTest : public ::testing::Test {
  protected:
   void send(const std::string& payload, uint16_t kind = 7) {
-    sender_.send(1, kind, payload.data(), static_cast<uint32_t>(payload.size()));
+    sender_.send_bytes(1, kind, payload.data(), static_cast<uint32_t>(payload.size()));
   }
   std::vector<Received> drain() {
     sender_.flush(nullptr, false);
@@ -102,7 +102,7 @@ TEST(MailboxShutdownTest, UndeliveredLargeMessagesAreFreed) {
     // Each takes 16 bytes of the ring: some stay in the ring, the rest in the overflow queue.
     for (int i = 0; i < 100; ++i) {
       const std::string big = pattern(4000, static_cast<char>(i));
-      sender.send(1, 3, big.data(), static_cast<uint32_t>(big.size()));
+      sender.send_bytes(1, 3, big.data(), static_cast<uint32_t>(big.size()));
     }
     EXPECT_TRUE(sender.has_overflow());
   }

@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -23,6 +22,7 @@ constexpr uint32_t kStartMs = 200;
 constexpr uint32_t kQueueTimeoutMs = 30'000;
 constexpr uint64_t kTenMinutesMs = 600'000;  // a sample of full weight
 constexpr uint32_t kShard = 0;  // thread 0 plays the owner shard; thread 1 is the I/O core
+constexpr uint32_t kIo = 1;
 constexpr uint32_t kAlpha = 0;  // games by catalog index
 constexpr uint32_t kBeta = 1;
 
@@ -115,8 +115,8 @@ struct Sent {
   template <class T>
   T as() const {
     T t;
-    EXPECT_EQ(payload.size(), sizeof t);
-    std::memcpy(&t, payload.data(), std::min(payload.size(), sizeof t));
+    EXPECT_EQ(kind, T::kKind);
+    EXPECT_TRUE(decode_message(payload.data(), static_cast<uint32_t>(payload.size()), &t));
     return t;
   }
 };
@@ -140,23 +140,23 @@ class PlacementTest : public ::testing::Test {
   }
 
   void place(uint64_t n, uint32_t game = kAlpha, std::string_view player = "player-1") {
-    PlaceSession m{};
+    PlaceSession m;
     m.session = session_id(n);
     m.save_slot = {0x510, n};
     m.game = game;
     m.owner_shard = kShard;
     m.fresh_slot = true;
-    m.player_id_len = static_cast<uint16_t>(player.size());
-    std::vector<char> bytes(sizeof m + player.size());
-    std::memcpy(bytes.data(), &m, sizeof m);
-    std::memcpy(bytes.data() + sizeof m, player.data(), player.size());
-    ASSERT_TRUE(placement_.on_message(kShard, kMsgPlaceSession, bytes.data(),
-                                      static_cast<uint32_t>(bytes.size())));
+    m.player_id = player;
+    deliver(m);
   }
 
-  void stop(uint64_t n) {
-    const StopSession m{session_id(n)};
-    ASSERT_TRUE(placement_.on_message(kShard, kMsgStopSession, &m, sizeof m));
+  void stop(uint64_t n) { deliver(StopSession{session_id(n)}); }
+
+  // Sends `m` from the shard to the I/O core's mailbox, where placement handles it.
+  template <class T>
+  void deliver(const T& m) {
+    shard_.send(kIo, m);
+    ASSERT_EQ(io_.dispatch(1000), 1u);
   }
 
   // Everything the shard received since the last call, read from its inbound ring.
@@ -195,7 +195,7 @@ class PlacementTest : public ::testing::Test {
   Process process_;
   const Runtime& runtime_ = process_.runtime();
   IoHandOff io_hand_ = process_.io();
-  Mailbox io_{io_hand_.bus, 1};
+  Mailbox io_{io_hand_.bus, kIo};
   Mailbox shard_{io_hand_.bus, kShard};
   SessionPlacement placement_{runtime_, io_hand_.placement_metrics, io_hand_.launches_accepted, io_,
                               wheel_,   [this] { return now_; }};

@@ -1,0 +1,327 @@
+// The wire form of the messages that will travel between nodes (model/messages.h): every field
+// survives a round trip, and decoding refuses another version, every truncation, trailing
+// bytes and enum values out of range.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/messages.h"
+
+namespace ringside {
+namespace {
+
+template <class T>
+std::string encode(const T& m) {
+  std::string out(m.encoded_size(), '\0');
+  m.encode(out.data());
+  return out;
+}
+
+template <class T>
+bool decodes(std::string_view in, T* out) {
+  return T::decode(in, out);
+}
+
+// Encodes `m` and decodes it into `got`, whose views point into the encoding (kept until the
+// next call).
+template <class T>
+bool round_trip(const T& m, T* got) {
+  static std::string bytes;
+  bytes = encode(m);
+  *got = T{};  // decoding expects a fresh message
+  return decodes(bytes, got);
+}
+
+// Every proper prefix is refused, one byte more is refused, another version is refused.
+template <class T>
+void expect_refusals(const T& m) {
+  const std::string bytes = encode(m);
+  T out;
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_FALSE(decodes(std::string_view(bytes).substr(0, n), &out)) << "prefix of " << n;
+  }
+  EXPECT_FALSE(decodes(bytes + '\0', &out)) << "a trailing byte";
+  std::string other = bytes;
+  other[0] = static_cast<char>(kWireVersion + 1);
+  EXPECT_FALSE(decodes(other, &out)) << "another version";
+  other[0] = 0;
+  EXPECT_FALSE(decodes(other, &out)) << "version 0";
+  EXPECT_TRUE(decodes(bytes, &out));
+}
+
+const std::string kMax16(UINT16_MAX, 'x');  // the longest string a 16-bit length holds
+
+constexpr Id128 kSession{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
+constexpr Id128 kSlot{UINT64_MAX, 1};
+
+TEST(MessageWire, PlaceSessionRoundTrips) {
+  for (std::string_view player :
+       {std::string_view(""), std::string_view("player-1"), std::string_view(kMax16)}) {
+    PlaceSession m;
+    m.session = kSession;
+    m.save_slot = kSlot;
+    m.game = UINT32_MAX;
+    m.owner_shard = 0xBEEF;
+    m.fresh_slot = true;
+    m.player_id = player;
+    const std::string bytes = encode(m);
+    EXPECT_EQ(bytes[0], static_cast<char>(kWireVersion));
+    PlaceSession got;
+    ASSERT_TRUE(decodes(bytes, &got));
+    EXPECT_EQ(got.session, m.session);
+    EXPECT_EQ(got.save_slot, m.save_slot);
+    EXPECT_EQ(got.game, m.game);
+    EXPECT_EQ(got.owner_shard, m.owner_shard);
+    EXPECT_TRUE(got.fresh_slot);
+    EXPECT_EQ(got.player_id, player);
+    expect_refusals(m);
+  }
+}
+
+TEST(MessageWire, PlaceSessionIsLittleEndianWithExplicitLengths) {
+  PlaceSession m;
+  m.session = {0x0102030405060708ULL, 0x1112131415161718ULL};
+  m.save_slot = {0, 0};
+  m.game = 0x21222324;
+  m.owner_shard = 0x3132;
+  m.fresh_slot = false;
+  m.player_id = "ab";
+  const std::string bytes = encode(m);
+  const std::string expected(
+      "\x01"
+      "\x08\x07\x06\x05\x04\x03\x02\x01\x18\x17\x16\x15\x14\x13\x12\x11"
+      "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+      "\x24\x23\x22\x21"
+      "\x32\x31"
+      "\x00"
+      "\x02\x00"
+      "ab",
+      1 + 16 + 16 + 4 + 2 + 1 + 2 + 2);
+  EXPECT_EQ(bytes, expected);
+}
+
+TEST(MessageWire, PlaceSessionRefusesABoolThatIsNotZeroOrOne) {
+  PlaceSession m;
+  m.player_id = "p";
+  std::string bytes = encode(m);
+  const size_t fresh_at = 1 + 16 + 16 + 4 + 2;
+  bytes[fresh_at] = 2;
+  PlaceSession got;
+  EXPECT_FALSE(decodes(bytes, &got));
+}
+
+TEST(MessageWire, StopSessionRoundTrips) {
+  StopSession got;
+  ASSERT_TRUE(round_trip(StopSession{kSession}, &got));
+  EXPECT_EQ(got.session, kSession);
+  expect_refusals(StopSession{kSession});
+}
+
+TEST(MessageWire, SessionPhaseUpdateRoundTripsEveryPhase) {
+  for (StartPhase phase : {StartPhase::kQueued, StartPhase::kPulling, StartPhase::kCreating}) {
+    const SessionPhaseUpdate m{kSession, phase, 0xA1B2C3D4};
+    SessionPhaseUpdate got;
+    ASSERT_TRUE(round_trip(m, &got));
+    EXPECT_EQ(got.session, kSession);
+    EXPECT_EQ(got.phase, phase);
+    EXPECT_EQ(got.server, 0xA1B2C3D4u);
+    expect_refusals(m);
+  }
+  std::string bytes = encode(SessionPhaseUpdate{kSession, StartPhase::kQueued, 0});
+  bytes[1 + 16] = static_cast<char>(static_cast<uint8_t>(kLastStartPhase) + 1);
+  SessionPhaseUpdate got;
+  EXPECT_FALSE(decodes(bytes, &got)) << "a phase past the last";
+}
+
+TEST(MessageWire, SessionRunningRoundTrips) {
+  const SessionRunning m{kSession, UINT32_MAX};
+  SessionRunning got;
+  ASSERT_TRUE(round_trip(m, &got));
+  EXPECT_EQ(got.session, kSession);
+  EXPECT_EQ(got.server, UINT32_MAX);
+  expect_refusals(m);
+}
+
+TEST(MessageWire, SessionUrlRoundTrips) {
+  for (std::string_view url :
+       {std::string_view(""), std::string_view("https://gs01.example.test:7777/s?x=1"),
+        std::string_view(kMax16)}) {
+    const SessionUrl m{kSession, url};
+    SessionUrl got;
+    ASSERT_TRUE(round_trip(m, &got));
+    EXPECT_EQ(got.session, kSession);
+    EXPECT_EQ(got.url, url);
+    expect_refusals(m);
+  }
+}
+
+TEST(MessageWire, SessionUrlRefusesALengthPastTheEnd) {
+  std::string bytes = encode(SessionUrl{kSession, "abc"});
+  bytes[1 + 16] = 4;  // claims 4 bytes, 3 follow
+  SessionUrl got;
+  EXPECT_FALSE(decodes(bytes, &got));
+}
+
+TEST(MessageWire, SessionFailedRoundTripsEveryError) {
+  for (uint8_t e = 0; e <= static_cast<uint8_t>(kLastSessionError); ++e) {
+    const SessionFailed m{kSession, static_cast<SessionError>(e)};
+    SessionFailed got;
+    ASSERT_TRUE(round_trip(m, &got));
+    EXPECT_EQ(got.session, kSession);
+    EXPECT_EQ(got.error, m.error);
+    expect_refusals(m);
+  }
+  std::string bytes = encode(SessionFailed{kSession, SessionError::kNone});
+  bytes[1 + 16] = static_cast<char>(static_cast<uint8_t>(kLastSessionError) + 1);
+  SessionFailed got;
+  EXPECT_FALSE(decodes(bytes, &got)) << "an error past the last";
+}
+
+TEST(MessageWire, SessionStoppedRoundTripsFiguresIncludingNaN) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const SessionFigures cases[] = {
+      {},
+      {1234.5, 768.25, UINT64_MAX, SaveError::kFailed, UINT32_MAX},
+      {nan, nan, 0, SaveError::kNone, 0},
+      {-0.0, std::numeric_limits<double>::infinity(), 1, SaveError::kTooLarge, 1},
+  };
+  for (const SessionFigures& f : cases) {
+    const SessionStopped m{kSession, f};
+    SessionStopped got;
+    ASSERT_TRUE(round_trip(m, &got));
+    EXPECT_EQ(got.session, kSession);
+    // The same bits, NaN and the sign of zero included.
+    EXPECT_EQ(std::bit_cast<uint64_t>(got.figures.cpu_seconds),
+              std::bit_cast<uint64_t>(f.cpu_seconds));
+    EXPECT_EQ(std::bit_cast<uint64_t>(got.figures.peak_memory_mb),
+              std::bit_cast<uint64_t>(f.peak_memory_mb));
+    EXPECT_EQ(got.figures.save_bytes, f.save_bytes);
+    EXPECT_EQ(got.figures.save_error, f.save_error);
+    EXPECT_EQ(got.figures.cpu_window_ms, f.cpu_window_ms);
+    expect_refusals(m);
+  }
+  std::string bytes = encode(SessionStopped{kSession, {}});
+  bytes[1 + 16 + 8 + 8 + 8] = static_cast<char>(kSaveErrorCount);
+  SessionStopped got;
+  EXPECT_FALSE(decodes(bytes, &got)) << "a save error past the last";
+}
+
+ForwardRequest forward_request(std::string_view token, std::string_view body) {
+  ForwardRequest m;
+  m.ref = {UINT32_MAX, 0x12345678};
+  m.route = 0xABCD;
+  m.token = token;
+  m.param = "s0bqwertyuiopasdfghjklzxcvb";
+  m.query = "sessionId=s0b&limit=10";
+  m.body = body;
+  return m;
+}
+
+void expect_same(const ForwardRequest& got, const ForwardRequest& m) {
+  EXPECT_EQ(got.ref.index, m.ref.index);
+  EXPECT_EQ(got.ref.generation, m.ref.generation);
+  EXPECT_EQ(got.route, m.route);
+  EXPECT_EQ(got.token, m.token);
+  EXPECT_EQ(got.param, m.param);
+  EXPECT_EQ(got.query, m.query);
+  EXPECT_TRUE(got.body == m.body);
+  EXPECT_EQ(got.has_launch, m.has_launch);
+  EXPECT_EQ(got.launch.player_id, m.launch.player_id);
+  EXPECT_EQ(got.has_game_slug, m.has_game_slug);
+  EXPECT_EQ(got.launch.game_slug, m.launch.game_slug);
+  EXPECT_EQ(got.has_lobby_url, m.has_lobby_url);
+  EXPECT_EQ(got.launch.lobby_url, m.launch.lobby_url);
+}
+
+TEST(MessageWire, ForwardRequestRoundTrips) {
+  const std::string big_body(size_t{1} << 17, 'b');  // past any 16-bit length
+  for (const ForwardRequest& m :
+       {forward_request("", ""), forward_request("t0babcdef", R"({"a":1})"),
+        forward_request(kMax16, big_body)}) {
+    ForwardRequest got;
+    ASSERT_TRUE(round_trip(m, &got));
+    expect_same(got, m);
+  }
+  expect_refusals(forward_request("t0b", "{}"));
+}
+
+TEST(MessageWire, ForwardRequestCarriesAnOperatorLaunchsFields) {
+  ForwardRequest m = forward_request("", "");
+  m.has_launch = true;
+  m.launch.player_id = "player-1";
+  m.has_game_slug = true;
+  m.launch.game_slug = "alpha";
+  m.has_lobby_url = true;
+  m.launch.lobby_url = "https://lobby.example.test/?a=b";
+  ForwardRequest got;
+  ASSERT_TRUE(round_trip(m, &got));
+  expect_same(got, m);
+  expect_refusals(m);
+
+  // Absent options stay absent; present but empty ones stay present.
+  m.has_game_slug = false;
+  m.launch.game_slug = {};
+  m.launch.lobby_url = "";
+  ASSERT_TRUE(round_trip(m, &got));
+  expect_same(got, m);
+  expect_refusals(m);
+
+  m.launch.player_id = kMax16;
+  m.has_game_slug = true;
+  m.launch.game_slug = kMax16;
+  m.launch.lobby_url = kMax16;
+  ASSERT_TRUE(round_trip(m, &got));
+  expect_same(got, m);
+}
+
+TEST(MessageWire, ForwardRequestRefusesAPresenceByteThatIsNotZeroOrOne) {
+  ForwardRequest m = forward_request("", "");
+  m.has_launch = true;
+  std::string bytes = encode(m);
+  bytes[bytes.size() - 2] = 2;  // game_slug's presence byte (lobby_url's follows)
+  ForwardRequest got;
+  EXPECT_FALSE(decodes(bytes, &got));
+}
+
+TEST(MessageWire, ForwardReplyRoundTrips) {
+  const std::string big_body(size_t{1} << 17, 'j');
+  for (ReplyContent content : {ReplyContent::kJson, ReplyContent::kPrometheusText}) {
+    for (bool close : {false, true}) {
+      for (std::string_view body : {std::string_view(""), std::string_view(big_body)}) {
+        ForwardReply m;
+        m.ref = {7, UINT32_MAX};
+        m.status = 503;
+        m.route = UINT16_MAX;
+        m.content = content;
+        m.close = close;
+        m.headers = close ? std::string_view(kMax16) : std::string_view("Retry-After: 1\r\n");
+        m.body = body;
+        ForwardReply got;
+        ASSERT_TRUE(round_trip(m, &got));
+        EXPECT_EQ(got.ref.index, 7u);
+        EXPECT_EQ(got.ref.generation, UINT32_MAX);
+        EXPECT_EQ(got.status, 503);
+        EXPECT_EQ(got.route, UINT16_MAX);
+        EXPECT_EQ(got.content, content);
+        EXPECT_EQ(got.close, close);
+        EXPECT_EQ(got.headers, m.headers);
+        EXPECT_TRUE(got.body == m.body);
+      }
+    }
+  }
+  ForwardReply small;
+  small.body = R"({"ok":true})";
+  expect_refusals(small);
+  std::string bytes = encode(small);
+  bytes[1 + 8 + 2 + 2] = 2;  // content type past the last
+  ForwardReply got;
+  EXPECT_FALSE(decodes(bytes, &got));
+}
+
+}  // namespace
+}  // namespace ringside

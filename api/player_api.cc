@@ -1,5 +1,5 @@
 // PlayerApi's dispatch, authentication and inputs, and the hot path — the status poll and the
-// keepalive — in the same file, so that the compiler may inline what they call.
+// keepalive — beside them, so the store lookups they make inline into one function.
 #include "api/player_api.h"
 
 #include "api/request_bodies.h"

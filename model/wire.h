@@ -122,6 +122,12 @@ class WireReader {
     return ok_ ? static_cast<E>(v) : E{};
   }
   std::string_view str16() { return take(u16()); }
+  // A string whose field documents a limit: refused past `max` bytes.
+  std::string_view str16(size_t max) {
+    const std::string_view s = str16();
+    if (s.size() > max) fail();
+    return ok_ ? s : std::string_view();
+  }
   std::string_view str32() { return take(u32()); }
 
   void fail() { ok_ = false; }

@@ -192,7 +192,8 @@ void SessionPlacement::on_phase(const Id128& session, StartPhase phase) {
 
 void SessionPlacement::on_session_url(const Id128& session, std::string_view server_url) {
   Launch* l = find(session);
-  if (l == nullptr || l->state == State::kEnded || server_url.size() > 1024) return;
+  if (l == nullptr || l->state == State::kEnded || server_url.size() > SessionUrl::kMaxUrlBytes)
+    return;
   mailbox_.send(l->owner_shard, SessionUrl{session, server_url});
 }
 

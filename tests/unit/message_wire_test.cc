@@ -186,6 +186,13 @@ TEST(MessageWire, SessionUrlRefusesAUrlPastItsLimit) {
                [](SessionUrl& m, std::string_view s) { m.url = s; });
 }
 
+// A sender bug, not input: a string longer than a 16-bit length would encode a message that
+// cannot decode, so the encoder aborts.
+TEST(MessageWireDeathTest, AStringPastASixteenBitLengthIsNotEncoded) {
+  const std::string too_long(size_t{UINT16_MAX} + 1, 'x');
+  EXPECT_DEATH(encode(SessionUrl{kSession, too_long}), "str16 given 65536 bytes");
+}
+
 TEST(MessageWire, SessionUrlRefusesALengthPastTheEnd) {
   std::string bytes = encode(SessionUrl{kSession, "abc"});
   bytes[1 + 16] = 4;  // claims 4 bytes, 3 follow

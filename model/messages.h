@@ -47,7 +47,7 @@ enum MessageKind : uint16_t {
   // shard -> I/O core: a write intent (store/durable/write_intent.h), with --database-url.
   kMsgStoreWrite,
   // I/O core -> shard: its outcome (StoreResult); the database went away or came back
-  // (StoreAvailability). Both in store/durable/store_writer.h.
+  // (StoreAvailability).
   kMsgStoreResult,
   kMsgStoreAvailability,
   // I/O core -> owner shard: the session's own serverUrl (before kMsgSessionRunning).
@@ -93,6 +93,22 @@ struct StoreWrite {
   uint32_t encoded_size() const { return static_cast<uint32_t>(intent.size()); }
   void encode(char* out) const;
   static bool decode(std::string_view in, StoreWrite* out);
+};
+
+// What became of a write intent (store/durable/store_writer.h says when each is reported).
+enum class WriteOutcome : uint8_t { kCommitted, kRefused, kDelayed };
+
+// I/O core -> shard: what became of the intent `seq` that shard sent.
+struct StoreResult {
+  static constexpr MessageKind kKind = kMsgStoreResult;
+  uint64_t seq;
+  WriteOutcome outcome;
+};
+
+// I/O core -> every shard, when the database becomes unavailable or available again.
+struct StoreAvailability {
+  static constexpr MessageKind kKind = kMsgStoreAvailability;
+  bool available;
 };
 
 // ---- wire form: the session lifecycle, owner shard <-> placement --------------------------

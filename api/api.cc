@@ -9,7 +9,6 @@
 #include "api/request_bodies.h"
 #include "api/routes.h"
 #include "core/json_writer.h"
-#include "core/log.h"
 #include "model/ids.h"
 
 namespace ringside {
@@ -138,10 +137,7 @@ void Api::respond(void* ctx, ReplyTarget target, Reply& reply) {
 
 void Api::on_forward_request(uint32_t from, const ForwardRequest& m) {
   PlayerCall call;
-  if (!read_forward(m, &call, &launch_body_)) {
-    log_error("message_malformed").kv("kind", unsigned{m.kKind}).kv("from", from);
-    return;
-  }
+  read_forward(m, &call, &launch_body_);
   Reply reply(reply_body_);
   if (player_.handle(call, {from, m.ref}, reply)) {
     send_forward_reply(reactor_.mailbox(), from, m.ref, reply);

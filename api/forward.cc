@@ -11,6 +11,8 @@ constexpr std::string_view kTextContentType = "text/plain; version=0.0.4";
 // Token, path segment and query have 16-bit lengths on the wire: the HTTP limits keep them
 // far below.
 static_assert(kMaxHeaderBytes <= UINT16_MAX && kMaxUriBytes <= UINT16_MAX);
+// ForwardRequest::decode refuses launch fields on any other route, and this route without them.
+static_assert(ForwardRequest::kOperatorLaunchRoute == kRouteOperatorLaunch);
 
 }  // namespace
 
@@ -38,8 +40,7 @@ void send_forward(Mailbox& mailbox, uint32_t to, ConnRef ref, const PlayerCall& 
   mailbox.send(to, m);
 }
 
-bool read_forward(const ForwardRequest& message, PlayerCall* call, OperatorLaunchBody* launch) {
-  if ((message.route == kRouteOperatorLaunch) != message.has_launch) return false;
+void read_forward(const ForwardRequest& message, PlayerCall* call, OperatorLaunchBody* launch) {
   call->route = message.route;
   call->token = message.token;
   call->param = message.param;
@@ -47,14 +48,13 @@ bool read_forward(const ForwardRequest& message, PlayerCall* call, OperatorLaunc
   call->body = message.body;
   call->launch = nullptr;
   call->launch_error = {};
-  if (!message.has_launch) return true;
+  if (!message.has_launch) return;
   launch->player_id = message.launch.player_id;
   launch->game_slug.reset();
   if (message.has_game_slug) launch->game_slug = message.launch.game_slug;
   launch->lobby_url.reset();
   if (message.has_lobby_url) launch->lobby_url = message.launch.lobby_url;
   call->launch = launch;
-  return true;
 }
 
 void send_forward_reply(Mailbox& mailbox, uint32_t to, ConnRef ref, const Reply& reply) {

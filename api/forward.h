@@ -30,9 +30,9 @@ struct PlayerCall {
 
 void send_forward(Mailbox& mailbox, uint32_t to, ConnRef ref, const PlayerCall& call);
 // The call a forwarded request carries (views point into the message; an operator launch's
-// fields are put in `launch`, which the call points to); false if it cannot be one (an
-// operator launch without its fields, or fields on another route).
-bool read_forward(const ForwardRequest& message, PlayerCall* call, OperatorLaunchBody* launch);
+// fields are put in `launch`, which the call points to). Decoding has checked that the launch
+// fields come exactly with the operator launch route.
+void read_forward(const ForwardRequest& message, PlayerCall* call, OperatorLaunchBody* launch);
 
 void send_forward_reply(Mailbox& mailbox, uint32_t to, ConnRef ref, const Reply& reply);
 // Fills `reply` from a forwarded answer (body copied into the reply's buffer).

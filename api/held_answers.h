@@ -15,9 +15,9 @@
 #include "core/byte_buffer.h"
 #include "core/reactor.h"
 #include "model/ids.h"
+#include "model/messages.h"
 #include "model/reply_target.h"
 #include "model/runtime.h"
-#include "store/durable/store_writer.h"
 #include "store/session_store.h"
 #include "store/token_store.h"
 

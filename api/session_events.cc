@@ -58,7 +58,8 @@ void SessionEvents::finish(GameSession& s, SessionStatus status, SessionError er
   held_.hold_end(writes_->ended(s, saved), s.id);
 }
 
-void SessionEvents::on_session_phase(const SessionPhaseUpdate& m) {
+bool SessionEvents::on_session_phase(const SessionPhaseUpdate& m) {
+  if (m.server >= runtime_.servers.size()) return false;
   if (GameSession* s = sessions_.find(m.session); s && s->status == SessionStatus::kStarting) {
     s->phase = m.phase;
     s->server = m.server;
@@ -67,16 +68,18 @@ void SessionEvents::on_session_phase(const SessionPhaseUpdate& m) {
     // recovery").
     if (durable() && m.phase == StartPhase::kCreating) writes_->status(*s);
   }
+  return true;
 }
 
-void SessionEvents::on_session_running(const SessionRunning& m) {
+bool SessionEvents::on_session_running(const SessionRunning& m) {
+  if (m.server >= runtime_.servers.size()) return false;
   GameSession* s = sessions_.find(m.session);
-  if (!s) return;
+  if (!s) return true;
   if (restored_stopping_.erase(m.session)) {
     // Adopted after a restart while it was stopping: stop it again.
     s->server = m.server;
     reactor_.mailbox().send(runtime_.io_thread(), StopSession{s->id});
-    return;
+    return true;
   }
   if (s->status == SessionStatus::kStarting) {
     sessions_.set_status(*s, SessionStatus::kRunning);
@@ -87,6 +90,7 @@ void SessionEvents::on_session_running(const SessionRunning& m) {
       writes_->status(*s, url == session_urls_.end() ? nullptr : &url->second);
     }
   }
+  return true;
 }
 
 void SessionEvents::on_session_failed(const SessionFailed& m) {

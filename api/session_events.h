@@ -32,8 +32,10 @@ class SessionEvents {
 
  private:
   // Session and store updates from the I/O core (registered on the mailbox at construction).
-  void on_session_phase(const SessionPhaseUpdate& m);
-  void on_session_running(const SessionRunning& m);
+  // These two refuse (false) a server index past the fleet: it is kept in the session and
+  // later read as runtime.servers[s.server].
+  bool on_session_phase(const SessionPhaseUpdate& m);
+  bool on_session_running(const SessionRunning& m);
   void on_session_failed(const SessionFailed& m);
   void on_session_stopped(const SessionStopped& m);
   void on_session_url(const SessionUrl& m);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdio>
 #include <cstdlib>
 #include <new>
 #include <stdexcept>
@@ -23,6 +24,14 @@ uint32_t padded(uint32_t record_bytes) {
   return (record_bytes + kOverflowAlign - 1) & ~(kOverflowAlign - 1);
 }
 uint32_t overflow_record_bytes(const MessageHeader& h) { return padded(message_record_bytes(h)); }
+
+[[noreturn]] void duplicate_handler(uint32_t thread, uint16_t kind) {
+  std::fprintf(stderr,
+               "ringside: Mailbox::set_handler: message kind %u already has a handler on thread "
+               "%u (one handler per kind)\n",
+               unsigned{kind}, thread);
+  std::abort();
+}
 
 }  // namespace
 
@@ -74,6 +83,8 @@ void Mailbox::commit() {
 void Mailbox::set_handler(uint16_t kind, Handler handler, void* ctx) {
   owner_.check("Mailbox::set_handler");
   if (kind >= kMaxMessageKinds) throw std::logic_error("message kind past kMaxMessageKinds");
+  // Replacing a handler would silently cut its first owner off from its messages.
+  if (handlers_[kind].fn != nullptr) duplicate_handler(self_, kind);
   handlers_[kind] = {handler, ctx};
 }
 
@@ -81,13 +92,18 @@ size_t Mailbox::dispatch(size_t budget) {
   return drain(
       [this](uint32_t from, uint16_t kind, const void* payload, uint32_t len) {
         const HandlerEntry* h = kind < kMaxMessageKinds ? &handlers_[kind] : nullptr;
-        if (h && h->fn) {
-          h->fn(h->ctx, from, payload, len);
-        } else {
+        if (!h || !h->fn) {
           on_unknown(kind);
+        } else if (!h->fn(h->ctx, from, payload, len)) {
+          on_malformed(kind, from, len);
         }
       },
       budget);
+}
+
+void Mailbox::on_malformed(uint16_t kind, uint32_t from, uint32_t len) {
+  ++malformed_;
+  message_detail::log_malformed(kind, from, len);
 }
 
 void Mailbox::on_unknown(uint16_t kind) {

@@ -51,18 +51,24 @@ class Mailbox {
 
   // Registers the handler of T's kind: `Method` is a member function of `owner` taking
   // (const T&) or (uint32_t from, const T&), called with each T that decodes (a malformed one
-  // is dropped and logged). One handler per kind; register before the first dispatch().
+  // is dropped, logged and counted); one returning bool refuses a message with false, which
+  // counts as malformed too (core/message.h). One handler per kind: a second registration of
+  // a kind aborts. Register before the first dispatch().
   template <auto Method>
   void set_handler(typename message_detail::Member<decltype(Method)>::Owner* owner) {
     using T = typename message_detail::Member<decltype(Method)>::Message;
     static_assert(MessageType<T>);
+    static_assert(T::kKind < kMaxMessageKinds, "a message kind indexes the handler table");
     set_handler(T::kKind, &message_detail::thunk<Method>, owner);
   }
-  using Handler = void (*)(void* ctx, uint32_t from, const void* payload, uint32_t len);
+  // Returns false when the message was malformed (it did not decode, or it was refused).
+  using Handler = bool (*)(void* ctx, uint32_t from, const void* payload, uint32_t len);
   void set_handler(uint16_t kind, Handler handler, void* ctx);
   // Hands up to `budget` inbound messages to the handlers of their kinds; a kind without one
-  // is logged (once per kind) and dropped. Returns how many were taken.
+  // is logged (once per kind) and dropped. Returns how many were taken, handled or not.
   size_t dispatch(size_t budget);
+  // How many messages dispatch() dropped as malformed (each logged as message_malformed).
+  uint64_t malformed_total() const { return malformed_; }
 
   // Moves overflowed messages into their rings and rings the doorbell of every peer that
   // got something and is asleep. `ring` is the caller's own ring (for MSG_RING).
@@ -85,6 +91,7 @@ class Mailbox {
   bool inbound_pending();
   bool try_move_overflow(uint32_t to);
   void on_unknown(uint16_t kind);
+  void on_malformed(uint16_t kind, uint32_t from, uint32_t len);
 
   struct HandlerEntry {
     Handler fn = nullptr;
@@ -99,6 +106,7 @@ class Mailbox {
   bool pending_in_overflow_ = false;
   uint32_t pending_record_ = 0;  // bytes of the pending message in the ring
   uint64_t sent_ = 0;
+  uint64_t malformed_ = 0;
   HandlerEntry handlers_[kMaxMessageKinds];
   bool unknown_logged_[kMaxMessageKinds + 1] = {};  // the last: every kind past the table
   [[no_unique_address]] OwnerThread owner_;

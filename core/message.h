@@ -9,7 +9,10 @@
 //     `static bool decode(std::string_view in, T* out)`, which checks every length before it
 //     hands out a view into `in` and refuses anything else.
 // A receiver registers one handler per kind (Mailbox::set_handler<&Owner::method>(owner)); a
-// payload that does not decode is dropped with one `message_malformed` log line.
+// payload that does not decode is dropped with one `message_malformed` log line. A decoded
+// message is still input of unknown origin: a handler whose message carries a value it must
+// check against its own state (an index into its tables, say) returns bool, and false refuses
+// the message, logged and counted the same way.
 #include <concepts>
 #include <cstdint>
 #include <cstring>
@@ -55,39 +58,51 @@ bool decode_message(const void* payload, uint32_t len, T* out) {
 
 namespace message_detail {
 
-// What a handler member function takes: (const T&) or (uint32_t from, const T&).
+// What a handler member function takes: (const T&) or (uint32_t from, const T&); it returns
+// void, or bool (false: the message is refused as malformed).
 template <class>
 struct Member;
-template <class C, class T>
-struct Member<void (C::*)(const T&)> {
+template <class C, class R, class T>
+struct Member<R (C::*)(const T&)> {
   using Owner = C;
   using Message = T;
+  using Result = R;
   static constexpr bool kTakesSender = false;
 };
-template <class C, class T>
-struct Member<void (C::*)(uint32_t, const T&)> {
+template <class C, class R, class T>
+struct Member<R (C::*)(uint32_t, const T&)> {
   using Owner = C;
   using Message = T;
+  using Result = R;
   static constexpr bool kTakesSender = true;
 };
 
+// One line for a message dropped as malformed: it did not decode, or its handler refused it.
 [[gnu::cold]] void log_malformed(uint16_t kind, uint32_t from, uint32_t len);
 
-// The handler-table entry of Method: decodes the payload, then calls the member.
+// The handler-table entry of Method: decodes the payload, then calls the member. False when
+// the payload does not decode or the member refused the message.
 template <auto Method>
-void thunk(void* ctx, uint32_t from, const void* payload, uint32_t len) {
+bool thunk(void* ctx, uint32_t from, const void* payload, uint32_t len) {
   using M = Member<decltype(Method)>;
   using T = typename M::Message;
+  using R = typename M::Result;
+  static_assert(std::is_void_v<R> || std::is_same_v<R, bool>, "a handler returns void or bool");
   T msg;
-  if (!decode_message(payload, len, &msg)) {
-    log_malformed(T::kKind, from, len);
-    return;
-  }
+  if (!decode_message(payload, len, &msg)) return false;
   auto* owner = static_cast<typename M::Owner*>(ctx);
-  if constexpr (M::kTakesSender) {
-    (owner->*Method)(from, msg);
+  const auto call = [&] {
+    if constexpr (M::kTakesSender) {
+      return (owner->*Method)(from, msg);
+    } else {
+      return (owner->*Method)(msg);
+    }
+  };
+  if constexpr (std::is_same_v<R, bool>) {
+    return call();
   } else {
-    (owner->*Method)(msg);
+    call();
+    return true;
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "model/identifiers.h"
 #include "model/wire.h"
 
 namespace ringside {
@@ -72,7 +73,7 @@ bool PlaceSession::decode(std::string_view in, PlaceSession* out) {
   out->game = r.u32();
   out->owner_shard = r.u16();
   out->fresh_slot = r.boolean();
-  out->player_id = r.str16();
+  out->player_id = r.str16(kMaxPlayerIdBytes);
   return r.done();
 }
 
@@ -148,7 +149,7 @@ bool SessionUrl::decode(std::string_view in, SessionUrl* out) {
   WireReader r(in);
   if (!version_ok(r)) return false;
   out->session = r.id();
-  out->url = r.str16();
+  out->url = r.str16(kMaxUrlBytes);
   return r.done();
 }
 
@@ -202,8 +203,9 @@ bool SessionStopped::decode(std::string_view in, SessionStopped* out) {
 }
 
 // ---- ForwardRequest: version, ref (index u32, generation u32), route u16, token, param and
-//      query (u16 length + bytes each), body (u32 length + bytes), has_launch u8; then, if set,
-//      player_id (u16 + bytes), game_slug and lobby_url (presence u8, then u16 + bytes) ------
+//      query (u16 length + bytes each), body (u32 length + bytes), has_launch u8 (set exactly
+//      on the operator launch route); then, if set, player_id (u16 + bytes), game_slug and
+//      lobby_url (presence u8, then u16 + bytes) ----------------------------------------------
 
 uint32_t ForwardRequest::encoded_size() const {
   uint32_t n =
@@ -240,13 +242,17 @@ bool ForwardRequest::decode(std::string_view in, ForwardRequest* out) {
   out->query = r.str16();
   out->body = r.str32();
   out->has_launch = r.boolean();
+  out->has_game_slug = false;
+  out->has_lobby_url = false;
+  out->launch = {};
   if (out->has_launch) {
-    out->launch.player_id = r.str16();
+    out->launch.player_id = r.str16(kMaxPlayerIdBytes);
     out->has_game_slug = r.boolean();
-    if (out->has_game_slug) out->launch.game_slug = r.str16();
+    if (out->has_game_slug) out->launch.game_slug = r.str16(kMaxSlugBytes);
     out->has_lobby_url = r.boolean();
-    if (out->has_lobby_url) out->launch.lobby_url = r.str16();
+    if (out->has_lobby_url) out->launch.lobby_url = r.str16(kMaxLobbyUrlBytes);
   }
+  if ((out->route == kOperatorLaunchRoute) != out->has_launch) r.fail();
   return r.done();
 }
 

@@ -8,8 +8,12 @@
 // its owner and the answer; the session lifecycle between the owner and placement) have an
 // explicit, versioned wire form (model/wire.h), used on the in-process bus too:
 //   byte 0: kWireVersion, then the fields in the order their encode() writes them.
-// Decoding refuses another version, a truncated or over-long payload and an enum value out
-// of range. Strings are views into the payload, valid while the handler runs.
+// Decoding refuses another version, a truncated or over-long payload, an enum value out of
+// range, a string longer than its field's documented limit and fields that contradict each
+// other. It sets every field, so a struct may be decoded into again. Strings are views into
+// the payload, valid while the handler runs. A value that is only wrong against the
+// receiver's state (a thread or server index, say) is the receiver's handler to refuse.
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -21,7 +25,7 @@
 namespace ringside {
 
 enum MessageKind : uint16_t {
-  // shard -> I/O core: is every dependency reachable? (answered with kReadyReply)
+  // shard -> I/O core: is every dependency reachable? (answered with ReadyReply)
   kMsgReadyQuery = 1,
   kMsgReadyReply,
   // shard 0 -> every shard: SIGTERM arrived, drain.
@@ -43,7 +47,7 @@ enum MessageKind : uint16_t {
   // shard -> I/O core: a write intent (store/durable/write_intent.h), with --database-url.
   kMsgStoreWrite,
   // I/O core -> shard: its outcome (StoreResult); the database went away or came back
-  // (StoreAvailability). Both in store/durable/store_writer.h.
+  // (StoreAvailability).
   kMsgStoreResult,
   kMsgStoreAvailability,
   // I/O core -> owner shard: the session's own serverUrl (before kMsgSessionRunning).
@@ -91,6 +95,22 @@ struct StoreWrite {
   static bool decode(std::string_view in, StoreWrite* out);
 };
 
+// What became of a write intent (store/durable/store_writer.h says when each is reported).
+enum class WriteOutcome : uint8_t { kCommitted, kRefused, kDelayed };
+
+// I/O core -> shard: what became of the intent `seq` that shard sent.
+struct StoreResult {
+  static constexpr MessageKind kKind = kMsgStoreResult;
+  uint64_t seq;
+  WriteOutcome outcome;
+};
+
+// I/O core -> every shard, when the database becomes unavailable or available again.
+struct StoreAvailability {
+  static constexpr MessageKind kKind = kMsgStoreAvailability;
+  bool available;
+};
+
 // ---- wire form: the session lifecycle, owner shard <-> placement --------------------------
 
 struct PlaceSession {
@@ -100,7 +120,7 @@ struct PlaceSession {
   uint32_t game = 0;  // index in the catalog
   uint16_t owner_shard = 0;
   bool fresh_slot = false;     // nothing saved in the slot yet
-  std::string_view player_id;  // at most kMaxPlayerIdBytes (model/identifiers.h)
+  std::string_view player_id;  // at most kMaxPlayerIdBytes (model/identifiers.h; decode checks)
 
   uint32_t encoded_size() const;
   void encode(char* out) const;
@@ -139,8 +159,10 @@ struct SessionRunning {
 
 struct SessionUrl {
   static constexpr MessageKind kKind = kMsgSessionUrl;
+  // Placement drops a longer URL than this; decode refuses one.
+  static constexpr size_t kMaxUrlBytes = 1024;
   Id128 session;
-  std::string_view url;  // at most 1024 bytes (placement drops longer ones)
+  std::string_view url;  // at most kMaxUrlBytes
 
   uint32_t encoded_size() const;
   void encode(char* out) const;
@@ -171,12 +193,17 @@ struct SessionStopped {
 
 struct ForwardRequest {
   static constexpr MessageKind kKind = kMsgForwardRequest;
+  // The route of POST /operator/launch (kRouteOperatorLaunch, api/routes.h, which checks they
+  // agree): the one route whose request carries `launch`, and always does. Decode refuses
+  // either without the other.
+  static constexpr uint16_t kOperatorLaunchRoute = 3;
   // The flags sit together, next to the other narrow fields: a struct that interleaves
   // one-byte fields with views cost a forwarded request a dozen nanoseconds more to build.
   ConnRef ref;  // the connection on the sender
   uint16_t route = 0;
-  // POST /operator/launch: its body's fields (`launch`), read where the request arrived;
-  // `body` is then empty.
+  // POST /operator/launch: its body's fields (`launch`), read and checked where the request
+  // arrived (decode refuses them past kMaxPlayerIdBytes, kMaxSlugBytes and kMaxLobbyUrlBytes,
+  // model/identifiers.h); `body` is then empty.
   bool has_launch = false;
   bool has_game_slug = false;  // launch.game_slug is given
   bool has_lobby_url = false;  // launch.lobby_url is given

@@ -12,6 +12,8 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 
@@ -66,8 +68,11 @@ class WireWriter {
     u64(v.hi);
     u64(v.lo);
   }
-  // A string of at most 65535 bytes (the caller's fields are bounded well below).
+  // A string of at most 65535 bytes. Every caller bounds its fields well below; a longer one
+  // would be written with a truncated length, a message that cannot decode, so it aborts (in
+  // every build: it is a bug of the sender, not input).
   void str16(std::string_view s) {
+    if (s.size() > UINT16_MAX) str16_too_long(s.size());
     u16(static_cast<uint16_t>(s.size()));
     bytes(s);
   }
@@ -83,6 +88,10 @@ class WireWriter {
   void le(U v) {
     put_le(p_, v);
     p_ += sizeof(U);
+  }
+  [[noreturn, gnu::cold]] static void str16_too_long(size_t size) {
+    std::fprintf(stderr, "ringside: WireWriter::str16 given %zu bytes (at most 65535)\n", size);
+    std::abort();
   }
   void bytes(std::string_view s) {
     if (s.empty()) return;  // an empty view's data() may be null, which memcpy may not take
@@ -122,6 +131,12 @@ class WireReader {
     return ok_ ? static_cast<E>(v) : E{};
   }
   std::string_view str16() { return take(u16()); }
+  // A string whose field documents a limit: refused past `max` bytes.
+  std::string_view str16(size_t max) {
+    const std::string_view s = str16();
+    if (s.size() > max) fail();
+    return ok_ ? s : std::string_view();
+  }
   std::string_view str32() { return take(u32()); }
 
   void fail() { ok_ = false; }

@@ -118,10 +118,11 @@ void SessionPlacement::restore_profiles(const std::vector<LoadedProfile>& profil
   bound_profiles();
 }
 
-void SessionPlacement::on_place_session(const PlaceSession& m) {
+bool SessionPlacement::on_place_session(uint32_t from, const PlaceSession& m) {
+  if (from >= runtime_.shard_count() || m.owner_shard != from) return false;
   if (find(m.session) != nullptr) {
     log_error("place_session_duplicate").kv("shard", unsigned{m.owner_shard});
-    return;
+    return true;
   }
   Launch& l = add_launch(m.session, m.save_slot, m.player_id, m.game, m.owner_shard);
   l.fresh_slot = m.fresh_slot;
@@ -129,7 +130,7 @@ void SessionPlacement::on_place_session(const PlaceSession& m) {
   if (m.game >= game_image_.size()) {
     log_error("place_session_unknown_game").kv("game", unsigned{m.game});
     end_failed(l, SessionError::kImageNotFound, kNeverRan);
-    return;
+    return true;
   }
   Placement placed{};
   switch (scheduler_.submit({l.index, game_image_[m.game], profiles_[m.game]}, &placed)) {
@@ -147,36 +148,40 @@ void SessionPlacement::on_place_session(const PlaceSession& m) {
       break;
   }
   publish_queue();
+  return true;
 }
 
-void SessionPlacement::on_stop_session(uint32_t from, const StopSession& m) {
+bool SessionPlacement::on_stop_session(uint32_t from, const StopSession& m) {
+  if (from >= runtime_.shard_count()) return false;
   Launch* l = find(m.session);
   if (l == nullptr) {
     mailbox_.send(from, SessionStopped{m.session, kUnknownFigures});
-    return;
+    return true;
   }
+  if (l->owner_shard != from) return false;
   switch (l->state) {
     case State::kQueued:
       scheduler_.cancel(l->index);
       end_stopped(*l, kNeverRan);
       publish_queue();
-      return;
+      return true;
     case State::kStarting:
     case State::kRunning:
       if (l->recovering) {
         l->stop_after_recovery = true;
-        return;
+        return true;
       }
       l->state = State::kStopping;
       l->stop_requested_ms = now_ms_();
       backend_->stop(l->session);
-      return;
+      return true;
     case State::kStopping:
-      return;  // its final message is on the way
+      return true;  // its final message is on the way
     case State::kEnded:
       mailbox_.send(l->owner_shard, SessionStopped{l->session, l->figures});
-      return;
+      return true;
   }
+  return true;  // not reached: every state is a case
 }
 
 void SessionPlacement::on_phase(const Id128& session, StartPhase phase) {
@@ -187,7 +192,8 @@ void SessionPlacement::on_phase(const Id128& session, StartPhase phase) {
 
 void SessionPlacement::on_session_url(const Id128& session, std::string_view server_url) {
   Launch* l = find(session);
-  if (l == nullptr || l->state == State::kEnded || server_url.size() > 1024) return;
+  if (l == nullptr || l->state == State::kEnded || server_url.size() > SessionUrl::kMaxUrlBytes)
+    return;
   mailbox_.send(l->owner_shard, SessionUrl{session, server_url});
 }
 

@@ -120,8 +120,11 @@ class SessionPlacement final : public BackendEvents {
     bool adopted = false;
   };
 
-  void on_place_session(const PlaceSession& m);
-  void on_stop_session(uint32_t from, const StopSession& m);
+  // From an owner shard (registered on the mailbox at construction). Each refuses (false) a
+  // message that is not from a shard, and one about a session its sender does not own:
+  // placement answers the owner, so a wrong owner would be answered instead.
+  bool on_place_session(uint32_t from, const PlaceSession& m);
+  bool on_stop_session(uint32_t from, const StopSession& m);
   Launch* find(const Id128& session);
   // A new record, counted active and findable by its session id; the caller sets its state.
   Launch& add_launch(const Id128& session, const Id128& save_slot, std::string_view player_id,

@@ -5,15 +5,15 @@
 // one per launch. One batch is in flight at a time, which keeps intents committing in the
 // order they arrived (a retried write never lands after a newer one).
 //
-// Each intent's sender learns its outcome (kMsgStoreResult): committed; refused (a request
-// intent the database could not take: down, or not sent within kRequestWaitMs because the
+// Each intent's sender learns its outcome (StoreResult, model/messages.h): committed; refused (a
+// request intent the database could not take: down, or not sent within kRequestWaitMs because the
 // database is slower than the writes arriving, or its batch failed — the client gets 503 and
 // retries); or delayed (a background intent whose batch
 // failed: it stays queued, in order, and is retried until it commits, then reported
 // committed). A background intent the server rejects outright (a statement error, not a lost
 // connection) would fail forever: it is dropped with a loud log line, and the rest retried.
 // Shards also hear when the database goes down and comes back
-// (kMsgStoreAvailability), so they refuse writes at once instead of queueing them.
+// (StoreAvailability), so they refuse writes at once instead of queueing them.
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -27,21 +27,6 @@
 #include "store/pg/pg_connection.h"
 
 namespace ringside {
-
-enum class WriteOutcome : uint8_t { kCommitted, kRefused, kDelayed };
-
-// I/O core -> shard: what became of the intent `seq` that shard sent.
-struct StoreResult {
-  static constexpr MessageKind kKind = kMsgStoreResult;
-  uint64_t seq;
-  WriteOutcome outcome;
-};
-
-// I/O core -> every shard, when the database becomes unavailable or available again.
-struct StoreAvailability {
-  static constexpr MessageKind kKind = kMsgStoreAvailability;
-  bool available;
-};
 
 class StoreWriter {
  public:

@@ -74,6 +74,7 @@ class GameyeCoolDownTest : public GameyeBackendTest {
     m.player_id = player;
     shard_->send(kIo, m);
     ASSERT_EQ(io_->dispatch(1000), 1u);  // placement takes it
+    ASSERT_EQ(io_->malformed_total(), 0u);
   }
 
   // Whether the shard has heard that `s` runs (reading what placement sent it so far).

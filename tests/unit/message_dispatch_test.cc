@@ -1,6 +1,7 @@
 // Typed messages on the bus (core/message.h): a send names no kind, the receiver's handler for
-// the kind gets the decoded struct, a malformed payload never reaches it, and a kind nobody
-// registered is logged once, not once per message.
+// the kind gets the decoded struct, a malformed payload never reaches it, a handler may refuse
+// what decoded, a kind has one handler only, and a kind nobody registered is logged once, not
+// once per message.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -43,6 +44,12 @@ struct Named {
     return true;
   }
 };
+// A value the receiver checks against what it has: above kMaxSlot is refused.
+struct Slot {
+  static constexpr uint16_t kKind = 6;
+  uint32_t index;
+};
+constexpr uint32_t kMaxSlot = 9;
 static_assert(PlainMessage<Plain> && PlainMessage<Empty> && EncodedMessage<Named>);
 
 class Receiver {
@@ -51,6 +58,7 @@ class Receiver {
     mailbox.set_handler<&Receiver::on_plain>(this);
     mailbox.set_handler<&Receiver::on_empty>(this);
     mailbox.set_handler<&Receiver::on_named>(this);
+    mailbox.set_handler<&Receiver::on_slot>(this);
   }
   std::vector<std::string> got;
 
@@ -60,6 +68,11 @@ class Receiver {
   }
   void on_empty(const Empty&) { got.emplace_back("empty"); }
   void on_named(const Named& m) { got.push_back("named " + std::string(m.name)); }
+  bool on_slot(const Slot& m) {
+    if (m.index > kMaxSlot) return false;
+    got.push_back("slot " + std::to_string(m.index));
+    return true;
+  }
 };
 
 class MessageDispatchTest : public ::testing::Test {
@@ -78,6 +91,7 @@ TEST_F(MessageDispatchTest, EachKindReachesItsHandlerDecoded) {
   EXPECT_EQ(receiver_.dispatch(100), 4u);
   EXPECT_EQ(handlers_.got,
             (std::vector<std::string>{"plain 0 42", "empty", "named alpha", "named "}));
+  EXPECT_EQ(receiver_.malformed_total(), 0u);
 }
 
 TEST_F(MessageDispatchTest, AnEmptyMessageIsNoBytes) {
@@ -107,6 +121,33 @@ TEST_F(MessageDispatchTest, AMalformedMessageIsDroppedAndLogged) {
     ++lines;
   }
   EXPECT_EQ(lines, 4u) << log;
+  EXPECT_EQ(receiver_.malformed_total(), 4u);
+}
+
+size_t count_lines(const std::string& log, std::string_view event) {
+  size_t lines = 0;
+  for (size_t at = log.find(event); at != std::string::npos; at = log.find(event, at + 1)) {
+    ++lines;
+  }
+  return lines;
+}
+
+TEST_F(MessageDispatchTest, AHandlerRefusesAValueItCannotTake) {
+  sender_.send(kReceiver, Slot{kMaxSlot});
+  sender_.send(kReceiver, Slot{kMaxSlot + 1});
+  sender_.send(kReceiver, Slot{UINT32_MAX});
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(receiver_.dispatch(100), 3u);
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(handlers_.got, std::vector<std::string>{"slot 9"});
+  EXPECT_EQ(count_lines(log, "message_malformed"), 2u) << log;
+  EXPECT_EQ(receiver_.malformed_total(), 2u);
+}
+
+TEST_F(MessageDispatchTest, ASecondHandlerForAKindAborts) {
+  Mailbox other{bus_, kSender};
+  Receiver first{other};
+  EXPECT_DEATH(Receiver{other}, "message kind 3 already has a handler");
 }
 
 TEST_F(MessageDispatchTest, AnUnknownKindIsLoggedOncePerKind) {

@@ -1,6 +1,7 @@
 // The wire form of the messages that will travel between nodes (model/messages.h): every field
 // survives a round trip, and decoding refuses another version, every truncation, trailing
-// bytes and enum values out of range.
+// bytes, enum values out of range, strings past their documented limits and launch fields on
+// the wrong route.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/identifiers.h"
 #include "model/messages.h"
 
 namespace ringside {
@@ -33,7 +35,6 @@ template <class T>
 bool round_trip(const T& m, T* got) {
   static std::string bytes;
   bytes = encode(m);
-  *got = T{};  // decoding expects a fresh message
   return decodes(bytes, got);
 }
 
@@ -56,12 +57,26 @@ void expect_refusals(const T& m) {
 
 const std::string kMax16(UINT16_MAX, 'x');  // the longest string a 16-bit length holds
 
+// `set(m, s)` puts `s` into a string field limited to `max` bytes: exactly `max` decodes, one
+// byte more does not.
+template <class T, class Set>
+void expect_limit(T m, size_t max, Set set) {
+  const std::string at(max, 'x');
+  const std::string over(max + 1, 'x');
+  T got;
+  set(m, at);
+  EXPECT_TRUE(decodes(encode(m), &got)) << "exactly " << max << " bytes";
+  set(m, over);
+  EXPECT_FALSE(decodes(encode(m), &got)) << "one byte over " << max;
+}
+
 constexpr Id128 kSession{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
 constexpr Id128 kSlot{UINT64_MAX, 1};
 
 TEST(MessageWire, PlaceSessionRoundTrips) {
+  const std::string longest(kMaxPlayerIdBytes, 'p');
   for (std::string_view player :
-       {std::string_view(""), std::string_view("player-1"), std::string_view(kMax16)}) {
+       {std::string_view(""), std::string_view("player-1"), std::string_view(longest)}) {
     PlaceSession m;
     m.session = kSession;
     m.save_slot = kSlot;
@@ -81,6 +96,11 @@ TEST(MessageWire, PlaceSessionRoundTrips) {
     EXPECT_EQ(got.player_id, player);
     expect_refusals(m);
   }
+}
+
+TEST(MessageWire, PlaceSessionRefusesAPlayerIdPastItsLimit) {
+  expect_limit(PlaceSession{}, kMaxPlayerIdBytes,
+               [](PlaceSession& m, std::string_view s) { m.player_id = s; });
 }
 
 TEST(MessageWire, PlaceSessionIsLittleEndianWithExplicitLengths) {
@@ -148,9 +168,10 @@ TEST(MessageWire, SessionRunningRoundTrips) {
 }
 
 TEST(MessageWire, SessionUrlRoundTrips) {
+  const std::string longest(SessionUrl::kMaxUrlBytes, 'u');
   for (std::string_view url :
        {std::string_view(""), std::string_view("https://gs01.example.test:7777/s?x=1"),
-        std::string_view(kMax16)}) {
+        std::string_view(longest)}) {
     const SessionUrl m{kSession, url};
     SessionUrl got;
     ASSERT_TRUE(round_trip(m, &got));
@@ -158,6 +179,18 @@ TEST(MessageWire, SessionUrlRoundTrips) {
     EXPECT_EQ(got.url, url);
     expect_refusals(m);
   }
+}
+
+TEST(MessageWire, SessionUrlRefusesAUrlPastItsLimit) {
+  expect_limit(SessionUrl{kSession, {}}, SessionUrl::kMaxUrlBytes,
+               [](SessionUrl& m, std::string_view s) { m.url = s; });
+}
+
+// A sender bug, not input: a string longer than a 16-bit length would encode a message that
+// cannot decode, so the encoder aborts.
+TEST(MessageWireDeathTest, AStringPastASixteenBitLengthIsNotEncoded) {
+  const std::string too_long(size_t{UINT16_MAX} + 1, 'x');
+  EXPECT_DEATH(encode(SessionUrl{kSession, too_long}), "str16 given 65536 bytes");
 }
 
 TEST(MessageWire, SessionUrlRefusesALengthPastTheEnd) {
@@ -250,9 +283,16 @@ TEST(MessageWire, ForwardRequestRoundTrips) {
   expect_refusals(forward_request("t0b", "{}"));
 }
 
-TEST(MessageWire, ForwardRequestCarriesAnOperatorLaunchsFields) {
+// An operator launch as the shard where it arrived forwards it.
+ForwardRequest forward_launch() {
   ForwardRequest m = forward_request("", "");
+  m.route = ForwardRequest::kOperatorLaunchRoute;
   m.has_launch = true;
+  return m;
+}
+
+TEST(MessageWire, ForwardRequestCarriesAnOperatorLaunchsFields) {
+  ForwardRequest m = forward_launch();
   m.launch.player_id = "player-1";
   m.has_game_slug = true;
   m.launch.game_slug = "alpha";
@@ -271,17 +311,59 @@ TEST(MessageWire, ForwardRequestCarriesAnOperatorLaunchsFields) {
   expect_same(got, m);
   expect_refusals(m);
 
-  m.launch.player_id = kMax16;
+  const std::string player(kMaxPlayerIdBytes, 'p'), slug(kMaxSlugBytes, 's'),
+      lobby(kMaxLobbyUrlBytes, 'l');
+  m.launch.player_id = player;
   m.has_game_slug = true;
-  m.launch.game_slug = kMax16;
-  m.launch.lobby_url = kMax16;
+  m.launch.game_slug = slug;
+  m.launch.lobby_url = lobby;
   ASSERT_TRUE(round_trip(m, &got));
   expect_same(got, m);
 }
 
+TEST(MessageWire, ForwardRequestRefusesLaunchFieldsPastTheirLimits) {
+  ForwardRequest m = forward_launch();
+  m.has_game_slug = true;
+  m.has_lobby_url = true;
+  expect_limit(m, kMaxPlayerIdBytes,
+               [](ForwardRequest& f, std::string_view s) { f.launch.player_id = s; });
+  expect_limit(m, kMaxSlugBytes,
+               [](ForwardRequest& f, std::string_view s) { f.launch.game_slug = s; });
+  expect_limit(m, kMaxLobbyUrlBytes,
+               [](ForwardRequest& f, std::string_view s) { f.launch.lobby_url = s; });
+}
+
+TEST(MessageWire, ForwardRequestRefusesLaunchFieldsOnAnotherRouteAndTheLaunchWithout) {
+  ForwardRequest m = forward_launch();
+  ForwardRequest got;
+  ASSERT_TRUE(round_trip(m, &got));
+  m.route = ForwardRequest::kOperatorLaunchRoute + 1;
+  EXPECT_FALSE(round_trip(m, &got)) << "launch fields on another route";
+  m.route = ForwardRequest::kOperatorLaunchRoute;
+  m.has_launch = false;
+  EXPECT_FALSE(round_trip(m, &got)) << "the operator launch route without its fields";
+}
+
+TEST(MessageWire, ForwardRequestDecodedIntoAgainKeepsNoLaunchOfThePreviousOne) {
+  ForwardRequest launch = forward_launch();
+  launch.launch.player_id = "p-1";
+  launch.has_game_slug = true;
+  launch.launch.game_slug = "alpha";
+  launch.has_lobby_url = true;
+  launch.launch.lobby_url = "https://lobby.test/";
+  const std::string launch_bytes = encode(launch);
+  const ForwardRequest plain = forward_request("t0b", "{}");
+  const std::string plain_bytes = encode(plain);
+
+  ForwardRequest got;
+  ASSERT_TRUE(decodes(launch_bytes, &got));
+  expect_same(got, launch);
+  ASSERT_TRUE(decodes(plain_bytes, &got));  // into the same struct
+  expect_same(got, plain);
+}
+
 TEST(MessageWire, ForwardRequestRefusesAPresenceByteThatIsNotZeroOrOne) {
-  ForwardRequest m = forward_request("", "");
-  m.has_launch = true;
+  ForwardRequest m = forward_launch();
   std::string bytes = encode(m);
   bytes[bytes.size() - 2] = 2;  // game_slug's presence byte (lobby_url's follows)
   ForwardRequest got;

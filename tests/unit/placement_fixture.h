@@ -154,11 +154,13 @@ class PlacementTest : public ::testing::Test {
 
   void stop(uint64_t n) { deliver(StopSession{session_id(n)}); }
 
-  // Sends `m` from the shard to the I/O core's mailbox, where placement handles it.
+  // Sends `m` from the shard to the I/O core's mailbox, where placement handles it (taken as
+  // well-formed: not dropped as malformed).
   template <class T>
   void deliver(const T& m) {
     shard_.send(kIo, m);
     ASSERT_EQ(io_.dispatch(1000), 1u);
+    ASSERT_EQ(io_.malformed_total(), 0u);
   }
 
   // Everything the shard received since the last call, read from its inbound ring.

@@ -5,20 +5,8 @@
 
 namespace ringside {
 
-void StopWaiters::answer(const GameSession& s) {
-  auto found = waiters_.find(s.id);
-  if (found == waiters_.end()) return;
-  const std::vector<ReplyTarget> waiters = std::move(found->second);
-  waiters_.erase(found);
-  for (const ReplyTarget& t : waiters) {
-    Reply reply(body_);
-    reply.set_route(kRouteStop);
-    render_stop_result(s, reply.body());
-    respond_(t, reply);
-  }
-}
-
-void StopWaiters::refuse(const Id128& session) {
+template <class Fill>
+void StopWaiters::answer_each(const Id128& session, Fill&& fill) {
   auto found = waiters_.find(session);
   if (found == waiters_.end()) return;
   const std::vector<ReplyTarget> waiters = std::move(found->second);
@@ -26,9 +14,17 @@ void StopWaiters::refuse(const Id128& session) {
   for (const ReplyTarget& t : waiters) {
     Reply reply(body_);
     reply.set_route(kRouteStop);
-    unavailable(reply);
+    fill(reply);
     respond_(t, reply);
   }
+}
+
+void StopWaiters::answer(const GameSession& s) {
+  answer_each(s.id, [&s](Reply& reply) { render_stop_result(s, reply.body()); });
+}
+
+void StopWaiters::refuse(const Id128& session) {
+  answer_each(session, [](Reply& reply) { unavailable(reply); });
 }
 
 }  // namespace ringside

@@ -26,6 +26,10 @@ class StopWaiters {
   void refuse(const Id128& session);
 
  private:
+  // Takes the session's waiters and answers each with what `fill` puts in its reply.
+  template <class Fill>
+  void answer_each(const Id128& session, Fill&& fill);
+
   Responder respond_;
   ByteBuffer body_;  // the bodies of the answers
   std::unordered_map<Id128, std::vector<ReplyTarget>, Id128Hasher> waiters_;

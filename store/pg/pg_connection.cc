@@ -380,8 +380,15 @@ bool PgConnection::take_result(PGresult* result, uint64_t now_ms) {
         return false;
     }
   }
-  // All statements are in: next comes the Sync, which commits. An error here is the commit's.
-  if (!result) return false;
+  // All statements are in: next comes the Sync, which commits. An error here is the commit's,
+  // and libpq ends its results with a NULL before the Sync's own result. That result, and the
+  // next batches', may already be in libpq's buffer, read by the same recv: keep taking them
+  // (read_results stops once libpq would wait). A second NULL here means nothing more is due.
+  if (!result) {
+    if (batch.commit_error_ended) return false;
+    batch.commit_error_ended = true;
+    return true;
+  }
   ExecStatusType status = PQresultStatus(result);
   if (status == PGRES_PIPELINE_SYNC) {
     PQclear(result);

@@ -137,9 +137,10 @@ class PgConnection {
     std::vector<Statement> statements;
     PgBatchCallback on_done;
     std::optional<PgError> error;
-    size_t cursor = 0;     // the statement whose results arrive next
-    uint64_t sent_ms = 0;  // when commit() queued it
-    bool setup = false;    // the connection's own preparation batch
+    size_t cursor = 0;                // the statement whose results arrive next
+    uint64_t sent_ms = 0;             // when commit() queued it
+    bool setup = false;               // the connection's own preparation batch
+    bool commit_error_ended = false;  // the end (NULL) of a failed commit's results was read
   };
 
   void set_state(State state, std::string_view why);

@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/pg/pg_test_env.h"
@@ -201,6 +203,33 @@ TEST_F(PgConnectionTest, FailureAtCommitFailsTheBatch) {
   EXPECT_EQ(statement_errors, 2);
   EXPECT_FALSE(next.failed) << next.error.message;
   EXPECT_EQ(admin_->value("SELECT string_agg(k::text, ',') FROM pairs"), "2");
+}
+
+// The answers to a batch whose commit fails and to the batch after it can arrive in one read
+// (a busy client, a fast server): the second must not wait for more bytes that never come.
+TEST_F(PgConnectionTest, AFailedCommitAndTheNextBatchReadTogetherBothFinish) {
+  admin_->exec("CREATE TABLE pairs (k integer UNIQUE DEFERRABLE INITIALLY DEFERRED)");
+  PgLoop loop(options());
+  ASSERT_TRUE(loop.start()) << loop.conn().last_error();
+  PgConnection& conn = loop.conn();
+  BatchOutcome broken, next;
+  ASSERT_TRUE(conn.begin(broken.callback()));
+  conn.query("INSERT INTO pairs (k) VALUES (1)");
+  conn.query("INSERT INTO pairs (k) VALUES (1)");
+  conn.commit();
+  ASSERT_TRUE(conn.begin(next.callback()));
+  conn.query("INSERT INTO pairs (k) VALUES (2)");
+  conn.commit();
+  // Both batches leave now (the reactor's clock is CLOCK_MONOTONIC in ms, as steady_clock),
+  // and the server answers both before anything is read.
+  conn.flush(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::steady_clock::now().time_since_epoch())
+                                       .count()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(loop.run_until([&] { return broken.done && next.done; }, 3000));
+  EXPECT_TRUE(broken.failed);
+  EXPECT_EQ(broken.error.sqlstate, "23505");
+  EXPECT_FALSE(next.failed) << next.error.message;
 }
 
 TEST_F(PgConnectionTest, CallbacksMayBuildTheNextBatch) {

@@ -102,6 +102,48 @@ bool set_listen(Config& c, std::string_view v) {
   return true;
 }
 
+// A node id is [a-z0-9-]{1,32}: it names the node in logs, /cluster and the database.
+bool set_node_id(Config& c, std::string_view v) {
+  if (v.empty() || v.size() > 32) return false;
+  for (char ch : v) {
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-')) return false;
+  }
+  c.node_id = std::string(v);
+  return true;
+}
+
+// HOST:PORT, as --listen; the host must fit the node table's 63 bytes (model/messages.h).
+bool set_advertise(Config& c, std::string_view v) {
+  Config parsed;
+  if (!set_listen(parsed, v) || parsed.listen_host.empty() || parsed.listen_host.size() > 63 ||
+      parsed.listen_port == 0) {
+    return false;
+  }
+  c.advertise_host = parsed.listen_host;
+  c.advertise_port = parsed.listen_port;
+  return true;
+}
+
+// Cluster mode needs the shared database, and an address the other nodes can reach.
+std::string check_cluster(Config* c) {
+  if (c->node_id.empty()) {
+    if (!c->advertise_host.empty()) return "--advertise needs --node-id (cluster mode)";
+    return {};
+  }
+  if (c->database_url.empty()) {
+    return "--node-id (cluster mode) needs --database-url: the nodes share one PostgreSQL";
+  }
+  if (c->advertise_host.empty()) {
+    if (c->listen_host.empty() || c->listen_host == "0.0.0.0" || c->listen_host == "::") {
+      return "--node-id with --listen on a wildcard address needs --advertise HOST:PORT";
+    }
+    if (c->listen_host.size() > 63) return "--listen host too long to advertise (63 bytes)";
+    c->advertise_host = c->listen_host;
+    c->advertise_port = c->listen_port;
+  }
+  return {};
+}
+
 std::vector<std::string> split_list(std::string_view v) {
   std::vector<std::string> items;
   while (!v.empty()) {
@@ -263,6 +305,11 @@ const std::vector<Flag>& flags() {
        "player's newest 100 and token sessions an hour past expiry; active sessions, save "
        "slots and live tokens are kept (1)",
        seconds_field(&Config::retention_sweep_interval_s)},
+      {"node-id", "NAME",
+       "cluster mode: this node's unique name, [a-z0-9-]{1,32}; needs --database-url", set_node_id},
+      {"advertise", "HOST:PORT",
+       "cluster mode: where the other nodes reach this one (default: the --listen address)",
+       set_advertise},
       {"uring-fallbacks", nullptr,
        "use the fallback of every optional io_uring feature (for testing)",
        [](Config& c, std::string_view) {
@@ -367,6 +414,7 @@ std::string parse_config(int argc, char** argv, Config* config, bool* help) {
   if (config->backend == "gameye" && config->gameye_token.empty()) {
     return "--backend gameye needs --gameye-token-file";
   }
+  if (std::string err = check_cluster(config); !err.empty()) return err;
   if (config->shards == 0) config->shards = std::max(1u, std::thread::hardware_concurrency());
   return {};
 }

@@ -32,6 +32,12 @@ struct Config {
   // Seconds between retention sweeps (store/durable/retention_sweep.h, docs/retention.md).
   double retention_sweep_interval_s = 1;
 
+  // Cluster mode (docs/cluster.md): a node id turns it on. Empty: one node, as before.
+  std::string node_id;
+  // Where the other nodes reach this one; empty host: the listen address.
+  std::string advertise_host;
+  uint16_t advertise_port = 0;
+
   // Sessions API.
   std::string backend = "sim";
   std::string operator_key;  // empty: a random key is generated and printed once

@@ -1,0 +1,50 @@
+#pragma once
+// One round of the ownership protocol as a pure function (docs/cluster.md): given what the
+// database said — the nodes with their heartbeat ages by its clock, and who holds which
+// partition lock — and who we are, which nodes to terminate, which partitions to hand over
+// and which to try to take. No database, no clock: unit-tested on its own.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ringside {
+
+// A row of cluster_nodes, as read.
+struct ClusterMember {
+  std::string node_id;
+  std::string advertise;
+  int32_t backend_pid = 0;
+  uint64_t heartbeat_age_ms = 0;  // the database's now() - heartbeat_at
+  bool leaving = false;
+  // Its write connection is still a backend of the server. False: it cannot write or hold a
+  // lock, so it is no target (it will register its new connection when it comes back).
+  bool connected = true;
+  std::string last_heartbeat;  // heartbeat_at, RFC 3339 UTC (for GET /cluster)
+};
+
+// A granted ownership lock, as read from pg_locks.
+struct PartitionLock {
+  uint16_t partition = 0;
+  std::string node_id;  // empty: a connection no cluster_nodes row names
+  bool mine = false;    // held by the connection that read it
+};
+
+struct RoundPlan {
+  // Nodes silent past dead-after: terminate their write connection, delete their row.
+  std::vector<ClusterMember> terminate;
+  // Partitions we hold whose target is another node (or all of them while leaving).
+  std::vector<uint16_t> release;
+  // Partitions nobody holds whose target is us.
+  std::vector<uint16_t> acquire;
+  // The live, non-leaving node ids the target was computed over, and each partition's target
+  // (an index into `live`, -1 when none is live).
+  std::vector<std::string> live;
+  std::vector<int> target;
+};
+
+RoundPlan plan_round(const std::vector<ClusterMember>& members,
+                     const std::vector<PartitionLock>& locks, std::string_view self,
+                     bool self_leaving, uint64_t dead_after_ms);
+
+}  // namespace ringside

@@ -84,8 +84,11 @@ wait_haproxy_status() {
   done
 }
 
+# True while PID runs (a zombie has exited; only its parent has not reaped it yet).
 alive() {
-  [[ -e /proc/$1 ]]
+  local state
+  state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $state && $state != Z ]]
 }
 
 process_state() {

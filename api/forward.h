@@ -28,12 +28,15 @@ struct PlayerCall {
   std::string_view launch_error;
 };
 
+// The message of a call (views into `call`), for a shard of this node or another node.
+ForwardRequest forward_request(ConnRef ref, const PlayerCall& call);
 void send_forward(Mailbox& mailbox, uint32_t to, ConnRef ref, const PlayerCall& call);
 // The call a forwarded request carries (views point into the message; an operator launch's
 // fields are put in `launch`, which the call points to). Decoding has checked that the launch
 // fields come exactly with the operator launch route.
 void read_forward(const ForwardRequest& message, PlayerCall* call, OperatorLaunchBody* launch);
 
+ForwardReply forward_reply(ConnRef ref, const Reply& reply);
 void send_forward_reply(Mailbox& mailbox, uint32_t to, ConnRef ref, const Reply& reply);
 // Fills `reply` from a forwarded answer (body copied into the reply's buffer).
 void read_forward_reply(const ForwardReply& message, Reply& reply);

@@ -52,6 +52,9 @@ enum MessageKind : uint16_t {
   kMsgStoreAvailability,
   // I/O core -> owner shard: the session's own serverUrl (before kMsgSessionRunning).
   kMsgSessionUrl,
+  // I/O core -> every shard: the node table and where partitions are served (cluster).
+  kMsgPeerNode,
+  kMsgPartitionRoutes,
   kMessageKindCount,
 };
 static_assert(kMessageKindCount <= kMaxMessageKinds);
@@ -83,6 +86,26 @@ struct Drained {
 
 struct Stop {
   static constexpr MessageKind kKind = kMsgStop;
+};
+
+// I/O core -> every shard: node `slot` of the node table (docs/cluster.md). Slot 0 is always
+// this node; slots are append-only for the life of the process, so a slot never changes its
+// address. `host` is an IP literal (the shard never resolves names), NUL-terminated.
+struct PeerNode {
+  static constexpr MessageKind kKind = kMsgPeerNode;
+  uint16_t slot;
+  char node_id[33];
+  char host[64];
+  uint16_t port;
+};
+
+// I/O core -> every shard: partitions [first, first + count) are served by node `node_slot`
+// (kNoOwner, model/node_routes.h, while nobody serves them).
+struct PartitionRoutes {
+  static constexpr MessageKind kKind = kMsgPartitionRoutes;
+  uint16_t first;
+  uint16_t count;
+  uint16_t node_slot;
 };
 
 // A write intent's bytes as they are (their format and its checks: write_intent.h).

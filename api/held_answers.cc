@@ -24,9 +24,10 @@ void HeldAnswers::defer(uint64_t seq, PendingWrite pending, const Reply& reply) 
   pending_.emplace(seq, std::move(pending));
 }
 
-void HeldAnswers::hold_end(uint64_t seq, const Id128& session) {
+void HeldAnswers::hold_end(uint64_t seq, const Id128& session, uint16_t partition) {
   PendingWrite pending{PendingWrite::What::kEnded, ReplyTarget{}};
   pending.session = session;
+  pending.partition = partition;
   pending_.emplace(seq, std::move(pending));
   uncommitted_ends_[session] = seq;
 }
@@ -44,6 +45,26 @@ void HeldAnswers::answer_unavailable(ReplyTarget target, uint16_t route) {
   reply.set_route(route);
   unavailable(reply);
   respond_(target, reply);
+}
+
+void HeldAnswers::drop_partition(uint16_t partition) {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    const PendingWrite& p = it->second;
+    if (p.partition != partition) {
+      ++it;
+      continue;
+    }
+    if (p.what == PendingWrite::What::kEnded) {
+      uncommitted_ends_.erase(p.session);  // its stop waiters go with the session
+    } else {
+      uncommitted_launches_.erase(p.session);
+      Reply reply(body_);
+      reply.set_route(p.route);
+      not_served(reply);
+      respond_(p.target, reply);
+    }
+    it = pending_.erase(it);
+  }
 }
 
 void HeldAnswers::on_store_result(uint64_t seq, WriteOutcome outcome) {

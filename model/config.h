@@ -25,6 +25,9 @@ struct Config {
 
   // Durable state (store/durable): empty keeps everything in memory only.
   std::string database_url;
+  // Cluster mode (--node-id, docs/cluster.md): this node's name among the nodes that share the
+  // database. Empty: one node, which serves every partition.
+  std::string node_id;
   // The secret tokens are derived with must outlive the process when state does: kept in this
   // file (not in the database). Empty: a new random secret per process, or with a database,
   // ringside-token.secret in the working directory.

@@ -5,7 +5,6 @@
 // only while the node's lease holds. Written by the messages of the I/O core, read by every
 // player request: the read is one byte of an array and one compare.
 #include <array>
-#include <cstddef>
 #include <cstdint>
 #include <limits>
 
@@ -36,7 +35,6 @@ class PartitionTable {
                : PartitionRoute::kRefuse;
   }
 
-  bool cluster() const { return cluster_; }
   // Whether the partition's players live on this shard (shard_of_partition).
   bool mine(uint16_t partition) const {
     return partition < kPartitionCount && shard_of_partition(partition, shard_count_) == shard_;
@@ -46,12 +44,6 @@ class PartitionTable {
   // A later deadline from the I/O core. One node has no lease and keeps none.
   void set_lease(uint64_t valid_until_ms) {
     if (cluster_) lease_until_ms_ = valid_until_ms;
-  }
-  size_t served() const {
-    size_t n = 0;
-    for (uint16_t p = 0; p < kPartitionCount; ++p)
-      n += mine(p) && state_[p] == PartitionState::kServed;
-    return n;
   }
 
  private:

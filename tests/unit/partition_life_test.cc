@@ -93,7 +93,7 @@ struct PartitionPlayer {
     t.player_id = player;
     t.game = kAnyGame;
     t.current = hash_token(token);
-    t.expires_ms = now_ms + 3600 * 1000;
+    t.expires_ms = now_ms + int64_t{3600} * 1000;
     s->tokens.push_back(t);
     LoadedSlot slot;
     slot.player_id = player;
@@ -126,8 +126,8 @@ struct PartitionPlayer {
 
 class PartitionLifeTest : public ::testing::Test {
  protected:
-  explicit PartitionLifeTest(Config config = cluster_node())
-      : process_(std::move(config), Catalog::demo(), one_server(), TokenMinter::random_secret()) {}
+  explicit PartitionLifeTest(const Config& config = cluster_node())
+      : process_(config, Catalog::demo(), one_server(), TokenMinter::random_secret()) {}
 
   // Sends `m` from the I/O core to the shard; true if the shard took it as well-formed.
   template <class T>
@@ -181,7 +181,7 @@ class PartitionLifeTest : public ::testing::Test {
   const Runtime& runtime_ = process_.runtime();
   TokenMinter minter_{runtime_.token_secret};
   PlayerMetrics metrics_{};
-  MessageBus bus_{2, 64 * 1024};
+  MessageBus bus_{2, size_t{64} * 1024};
   Reactor reactor_{bus_, kShard, small()};
   Mailbox io_{bus_, kIo};
   std::vector<Answer> held_;

@@ -1,6 +1,7 @@
 #include "api/held_answers.h"
 
 #include <utility>
+#include <vector>
 
 namespace ringside {
 
@@ -47,9 +48,12 @@ void HeldAnswers::answer_unavailable(ReplyTarget target, uint16_t route) {
   respond_(target, reply);
 }
 
+// The answers leave after the walk: answering may run requests pipelined behind them
+// (HttpServer::complete), which may hold answers of their own.
 void HeldAnswers::drop_partition(uint16_t partition) {
+  std::vector<PendingWrite> refused;
   for (auto it = pending_.begin(); it != pending_.end();) {
-    const PendingWrite& p = it->second;
+    PendingWrite& p = it->second;
     if (p.partition != partition) {
       ++it;
       continue;
@@ -58,12 +62,15 @@ void HeldAnswers::drop_partition(uint16_t partition) {
       uncommitted_ends_.erase(p.session);  // its stop waiters go with the session
     } else {
       uncommitted_launches_.erase(p.session);
-      Reply reply(body_);
-      reply.set_route(p.route);
-      not_served(reply);
-      respond_(p.target, reply);
+      refused.push_back(std::move(p));
     }
     it = pending_.erase(it);
+  }
+  for (const PendingWrite& p : refused) {
+    Reply reply(body_);
+    reply.set_route(p.route);
+    not_served(reply);
+    respond_(p.target, reply);
   }
 }
 

@@ -137,6 +137,7 @@ class PlayerApi {
     PlayerApi* api = nullptr;
   } lazy_timer_;
   std::vector<std::pair<Id128, int64_t>> touch_scratch_;
+  std::vector<Id128> dropped_sessions_;  // drop_partition's scratch
 };
 
 }  // namespace ringside

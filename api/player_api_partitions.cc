@@ -16,8 +16,8 @@ bool PlayerApi::on_partition_rows(uint32_t from, const PartitionRows& m) {
     // The first batch of a load. A partition not served holds nothing here (its release
     // dropped it, and nothing is created for it while refused); one served, and loaded again
     // without a release between, is dropped first, so that no record is here twice.
-    if (state == PartitionState::kServed) drop_partition(m.partition);
     partitions_.set(m.partition, PartitionState::kLoading);
+    if (state == PartitionState::kServed) drop_partition(m.partition);
   }
   restore(*rows);  // what the start-up load runs, batch by batch
   return true;
@@ -57,23 +57,26 @@ void PlayerApi::drop_partition(uint16_t partition) {
   // at most kLazyWriteIntervalMs older, which only brings an idle end or an expiry that much
   // closer.
   flush_lazy_writes();
-  held_.drop_partition(partition);
+  held_.drop_partition(partition);  // may run pipelined requests: the partition is refused by now
   // Token sessions first: they name players by an index the players' drop frees.
   const size_t tokens = tokens_.drop_partition(
       [&](uint32_t player) { return sessions_.player(player).partition == partition; });
-  size_t sessions = 0;
-  const size_t players = sessions_.drop_partition(partition, [&](const GameSession& s) {
-    stop_waiters_.refuse(s.id, &not_served);
-    events_.forget(s.id);
-    ++sessions;
-  });
+  dropped_sessions_.clear();
+  const size_t players = sessions_.drop_partition(
+      partition, [&](const GameSession& s) { dropped_sessions_.push_back(s.id); });
+  // Answered after the stores' walk: an answer may run the requests pipelined behind it
+  // (HttpServer::complete), which may add to the stores.
+  for (const Id128& id : dropped_sessions_) {
+    events_.forget(id);
+    stop_waiters_.refuse(id, &not_served);
+  }
   log_info("partition_dropped")
       .kv("node", runtime_.config.node_id)
       .kv("shard", shard_)
       .kv("partition", partition)
       .kv("players", players)
       .kv("tokens", tokens)
-      .kv("sessions", sessions);
+      .kv("sessions", dropped_sessions_.size());
 }
 
 }  // namespace ringside

@@ -39,7 +39,11 @@ class Shard {
         api_(runtime_, reactor_, hand.player_metrics),
         http_(reactor_, http_options(runtime_.config), api_, hand.http_metrics) {
     api_.attach(&http_);
-    if (!runtime_.config.database_url.empty()) restore_from_database();
+    // In a cluster a partition's rows come from the I/O core once its lock is granted
+    // (PartitionRows, docs/cluster.md), not all at start.
+    if (!runtime_.config.database_url.empty() && runtime_.config.node_id.empty()) {
+      restore_from_database();
+    }
     reactor_.mailbox().set_handler<&Shard::on_drain>(this);
     reactor_.mailbox().set_handler<&Shard::on_stop>(this);
     reactor_.add_batch_end_hook(&Shard::on_batch_end, this);

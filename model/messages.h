@@ -24,6 +24,8 @@
 
 namespace ringside {
 
+struct ShardState;  // model/loaded_state.h
+
 enum MessageKind : uint16_t {
   // shard -> I/O core: is every dependency reachable? (answered with ReadyReply)
   kMsgReadyQuery = 1,
@@ -55,6 +57,15 @@ enum MessageKind : uint16_t {
   // I/O core -> every shard: the node table and where partitions are served (cluster).
   kMsgPeerNode,
   kMsgPartitionRoutes,
+  // A partition's life on its shard (docs/cluster.md): I/O core -> the partition's shard: its
+  // rows (PartitionRows), serve it (PartitionServe), stop serving it (PartitionRelease); the
+  // shard's answer (PartitionReleased). I/O core -> every shard: until when this node may
+  // answer from memory (LeaseDeadline).
+  kMsgPartitionRows,
+  kMsgPartitionServe,
+  kMsgPartitionRelease,
+  kMsgPartitionReleased,
+  kMsgLeaseDeadline,
   kMessageKindCount,
 };
 static_assert(kMessageKindCount <= kMaxMessageKinds);
@@ -132,6 +143,49 @@ struct StoreResult {
 struct StoreAvailability {
   static constexpr MessageKind kKind = kMsgStoreAvailability;
   bool available;
+};
+
+// ---- a partition's life on its shard (docs/cluster.md, "A partition on its shard") --------
+// Only between the threads of one node: which node serves a partition is the database's to
+// say (the ownership protocol), so none of these travels between nodes.
+
+// I/O core -> the partition's shard (shard_of_partition): one batch of the partition's rows,
+// read after its lock was granted. Ownership of `rows` travels with the message: the sender
+// allocates it with `new` and never touches it again; the receiver deletes it, also when it
+// refuses the message. (A message still in the ring when the process exits leaks its batch;
+// nothing is read after that.) Batches until PartitionServe; any number, in order.
+struct PartitionRows {
+  static constexpr MessageKind kKind = kMsgPartitionRows;
+  ShardState* rows;
+  uint16_t partition;
+};
+
+// I/O core -> the partition's shard: every batch of rows was sent; answer for the partition.
+struct PartitionServe {
+  static constexpr MessageKind kKind = kMsgPartitionServe;
+  uint16_t partition;
+};
+
+// I/O core -> the partition's shard: stop answering for the partition at once, answer what
+// waits on it 503, drop its state and answer PartitionReleased.
+struct PartitionRelease {
+  static constexpr MessageKind kKind = kMsgPartitionRelease;
+  uint16_t partition;
+};
+
+// The shard -> the I/O core: the partition is dropped. Every write intent of the partition
+// was sent before this message, on the same FIFO ring.
+struct PartitionReleased {
+  static constexpr MessageKind kKind = kMsgPartitionReleased;
+  uint16_t partition;
+};
+
+// I/O core -> every shard: the node may answer from memory for its partitions until
+// `valid_until_ms` of the monotonic clock every thread reads (Clock::mono_ms), no later. Sent
+// after each successful heartbeat (the time it was sent + kLeaseValidMs).
+struct LeaseDeadline {
+  static constexpr MessageKind kKind = kMsgLeaseDeadline;
+  uint64_t valid_until_ms;
 };
 
 // ---- wire form: the session lifecycle, owner shard <-> placement --------------------------

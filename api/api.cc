@@ -10,6 +10,7 @@
 #include "api/routes.h"
 #include "core/json_writer.h"
 #include "model/ids.h"
+#include "model/partition.h"
 
 namespace ringside {
 namespace {
@@ -98,15 +99,25 @@ int Api::owner_of(const Request& request, PlayerCall& call, Reply& reply) {
     call.launch_error = read_operator_launch(body_parser_, call.body, &launch_body_);
     if (!call.launch_error.empty()) return static_cast<int>(self);
     call.launch = &launch_body_;
-    return shard_of_player(launch_body_.player_id, static_cast<uint16_t>(runtime_.shard_count()));
+    return static_cast<int>(
+        shard_of_partition(partition_of_player(launch_body_.player_id), runtime_.shard_count()));
   }
-  std::optional<uint16_t> owner = shard_of_id(token, IdKind::kToken);
-  if (!owner || *owner >= runtime_.shard_count()) {
+  std::optional<uint16_t> partition = partition_of_token(token);
+  if (!partition) {
     reply.set_route(call.route);
     reply.error(401, "unauthorized", "The bearer token is missing, unknown or expired.");
     return -1;
   }
-  return *owner;
+  return static_cast<int>(shard_of_partition(*partition, runtime_.shard_count()));
+}
+
+std::optional<uint16_t> Api::partition_of_token(std::string_view token) const {
+  if (std::optional<uint16_t> p = partition_of_id(token, IdKind::kToken)) return p;
+  // A token minted before partitions names a shard, not a partition: looked up (its whole
+  // text decoded; only these tokens pay for it).
+  std::optional<ParsedId> legacy = parse_id(token, IdKind::kToken);
+  if (!legacy || !legacy->owner.legacy) return std::nullopt;
+  return runtime_.legacy_tokens.partition_of(legacy->bits);
 }
 
 bool Api::handle_readyz(ConnRef ref, Reply& reply) {

@@ -24,9 +24,13 @@ class Api : public RequestHandler {
  private:
   bool handle_readyz(ConnRef ref, Reply& reply);
   void handle_metrics(Reply& reply);
-  // Which shard owns the player of this call; -1 after answering the request here. Reads an
-  // operator launch's body into `call` (the owner does not read it again).
+  // Which shard of this node holds the player of this call: the one for the partition its token
+  // (or an operator launch's player) names (every partition is local on a single node); -1
+  // after answering the request here. Reads an operator launch's body into `call` (the owner
+  // does not read it again).
   int owner_of(const Request& request, PlayerCall& call, Reply& reply);
+  // The partition a bearer token names; a legacy token's from Runtime::legacy_tokens.
+  std::optional<uint16_t> partition_of_token(std::string_view token) const;
   static void respond(void* ctx, ReplyTarget target, Reply& reply);
 
   // Messages (registered on the mailbox at construction).

@@ -35,6 +35,7 @@ class HeldAnswers {
     std::string body;  // the answer, rendered when the request was handled
     Id128 session;     // kLaunch, kEnded
     Id128 new_slot;    // kLaunch: a slot the launch made (removed if refused)
+    IdOwner owner;     // kLaunch: the new session's (and new slot's) owner
     bool made_slot = false;
     uint32_t token_session = 0;  // kRefresh
     TokenRecord before;          // kRefresh: what to put back if refused

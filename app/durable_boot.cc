@@ -53,7 +53,7 @@ bool boot_durable_state(const Config& config, const Catalog& catalog,
       .kv("active", state->active.size())
       .kv("profiles", state->profiles.size())
       .kv("legacy_tokens", state->legacy_tokens.size())
-      .kv("players_given_partition", state->rows_given_partition)
+      .kv("rows_given_partition", state->rows_given_partition)
       .kv("skipped", state->rows_skipped);
   *loaded = std::move(state);
   return true;

@@ -89,7 +89,7 @@ struct LoadedState {
   std::vector<LoadedProfile> profiles;
   LegacyTokens legacy_tokens;  // for Runtime::legacy_tokens
   size_t rows_skipped = 0;  // active sessions naming a game no longer in the catalog, or a bad id
-  size_t rows_given_partition = 0;  // players whose rows written before partitions got theirs
+  size_t rows_given_partition = 0;  // rows written before partitions given theirs at this start
 };
 
 }  // namespace ringside

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -106,17 +107,12 @@ Enum enum_named(std::string_view name, Enum last, NameOf name_of, Enum fallback)
 // Epoch milliseconds of a timestamptz column, in SQL.
 #define RS_MS(col) "(extract(epoch from " col ") * 1000)::bigint"
 
-// Gives every row of `table` without a partition its player's partition, kPartitionFillRows
-// players per statement, until none is left. Idempotent, and a no-op once done (a partial
-// index holds exactly the rows left), so a node that dies half-way leaves nothing wrong.
-bool fill_partitions(PGconn* conn, const char* table, const char* player_column, size_t* filled,
-                     std::string* error) {
-  const std::string select = std::string("SELECT DISTINCT ") + player_column + " FROM " + table +
-                             " WHERE partition IS NULL LIMIT " + std::to_string(kPartitionFillRows);
-  const std::string update = std::string("UPDATE ") + table +
-                             " t SET partition = u.p FROM unnest($1::text[], $2::smallint[])"
-                             " AS u(player, p) WHERE t." +
-                             player_column + " = u.player AND t.partition IS NULL";
+// Gives every player without a partition its partition (computed here: PostgreSQL cannot),
+// kPartitionFillRows per statement. A partial index holds exactly the rows left, so each batch
+// finds them at once, and once done this costs one empty index probe.
+bool fill_players(PGconn* conn, size_t* filled, std::string* error) {
+  const std::string select =
+      "SELECT id FROM players WHERE partition IS NULL LIMIT " + std::to_string(kPartitionFillRows);
   for (;;) {
     Result r = run(conn, select.c_str(), error);
     if (!r) return false;
@@ -140,8 +136,29 @@ bool fill_partitions(PGconn* conn, const char* table, const char* player_column,
     }
     players.push_back('}');
     partitions.push_back('}');
-    Result done = run(conn, update.c_str(), error, {players, partitions});
-    if (!done) return false;
+    if (!run(conn,
+             "UPDATE players t SET partition = u.p FROM unnest($1::text[], $2::smallint[])"
+             " AS u(id, p) WHERE t.id = u.id AND t.partition IS NULL",
+             error, {players, partitions})) {
+      return false;
+    }
+    *filled += static_cast<size_t>(n);
+  }
+}
+
+// Then every row of a per-player table without one takes its player's, kPartitionFillRows per
+// statement (its own partial index on `key` finds them).
+bool fill_from_players(PGconn* conn, const char* table, const char* key, size_t* filled,
+                       std::string* error) {
+  const std::string update =
+      std::string("UPDATE ") + table + " t SET partition = p.partition FROM players p WHERE t." +
+      key + " IN (SELECT " + key + " FROM " + table + " WHERE partition IS NULL LIMIT " +
+      std::to_string(kPartitionFillRows) + ") AND p.id = t.player_id";
+  for (;;) {
+    Result r = run(conn, update.c_str(), error);
+    if (!r) return false;
+    const int64_t n = std::atoll(PQcmdTuples(r.get()));
+    if (n == 0) return true;
     *filled += static_cast<size_t>(n);
   }
 }
@@ -150,10 +167,10 @@ bool fill_partitions(PGconn* conn, const char* table, const char* player_column,
 // with no longer matters (ids name their partition or, legacy ones, are looked up, see
 // read_legacy_tokens), so `settings.shards` only records the count last started with.
 bool prepare_rows(PGconn* conn, uint32_t shards, size_t* filled, std::string* error) {
-  if (!fill_partitions(conn, "players", "id", filled, error) ||
-      !fill_partitions(conn, "token_sessions", "player_id", filled, error) ||
-      !fill_partitions(conn, "save_slots", "player_id", filled, error) ||
-      !fill_partitions(conn, "sessions", "player_id", filled, error)) {
+  if (!fill_players(conn, filled, error) ||
+      !fill_from_players(conn, "token_sessions", "seed", filled, error) ||
+      !fill_from_players(conn, "save_slots", "id", filled, error) ||
+      !fill_from_players(conn, "sessions", "id", filled, error)) {
     return false;
   }
   return static_cast<bool>(run(conn,

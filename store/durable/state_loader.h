@@ -30,7 +30,7 @@ namespace ringside {
 inline constexpr int kLoadBatchRows = 10000;
 
 // Rows given their partition per statement, by the start-up fill.
-inline constexpr int kPartitionFillRows = 5000;
+inline constexpr int kPartitionFillRows = 10000;
 
 // `minter` derives legacy tokens again (their token sessions keep the secret's tokens only as
 // hashes); the active sessions' owner_shard is shard_of_partition over `shard_count`.

@@ -133,6 +133,12 @@ std::string check_cluster(Config* c) {
   if (c->database_url.empty()) {
     return "--node-id (cluster mode) needs --database-url: the nodes share one PostgreSQL";
   }
+  // The Docker and Gameye backends reconcile as if they were the only driver of their servers:
+  // a second node would remove the first one's containers as orphans (docs/cluster.md).
+  if (c->backend != "sim") {
+    return "--node-id (cluster mode) runs with --backend sim only, for now: the " + c->backend +
+           " backend does not yet share its game servers between nodes";
+  }
   if (c->advertise_host.empty()) {
     if (c->listen_host.empty() || c->listen_host == "0.0.0.0" || c->listen_host == "::") {
       return "--node-id with --listen on a wildcard address needs --advertise HOST:PORT";

@@ -50,6 +50,19 @@ TEST(ClusterFlags, NodeIdWithoutDatabaseIsAClearStartError) {
   EXPECT_NE(err.find("--database-url"), std::string::npos) << err;
 }
 
+// Until the backends share their servers between nodes, a cluster runs the simulated fleet: a
+// Docker node would remove the other nodes' containers as its orphans.
+TEST(ClusterFlags, ClusterModeRefusesTheBackendsThatCannotShareServersYet) {
+  Config docker;
+  std::string err = parse({"--node-id", "a", kDb, "--backend=docker"}, &docker);
+  EXPECT_NE(err.find("--backend sim only"), std::string::npos) << err;
+  Config gameye;
+  err = parse({"--node-id", "a", kDb, "--backend=gameye", "--gameye-token=x"}, &gameye);
+  EXPECT_NE(err.find("--backend sim only"), std::string::npos) << err;
+  Config sim;
+  EXPECT_EQ(parse({"--node-id", "a", kDb, "--backend=sim"}, &sim), "");
+}
+
 TEST(ClusterFlags, NodeIdOutsideItsAlphabetOrLengthIsRefused) {
   for (const char* bad :
        {"", "Node", "node_1", "node.1", "nöde", "abcdefghijklmnopqrstuvwxyz0123456"}) {

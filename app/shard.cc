@@ -39,7 +39,11 @@ class Shard {
         api_(runtime_, reactor_, hand.player_metrics),
         http_(reactor_, http_options(runtime_.config), api_, hand.http_metrics) {
     api_.attach(&http_);
-    if (!runtime_.config.database_url.empty()) restore_from_database();
+    // In a cluster a shard starts empty: its partitions arrive as the node acquires them
+    // (PartitionRows, app/cluster_node.h).
+    if (!runtime_.config.database_url.empty() && runtime_.config.node_id.empty()) {
+      restore_from_database();
+    }
     reactor_.mailbox().set_handler<&Shard::on_drain>(this);
     reactor_.mailbox().set_handler<&Shard::on_stop>(this);
     reactor_.add_batch_end_hook(&Shard::on_batch_end, this);
@@ -101,7 +105,16 @@ class Shard {
   static void on_signal(void* ctx, const io_uring_cqe& cqe) {
     auto* self = static_cast<Shard*>(ctx);
     if (cqe.res == static_cast<int>(sizeof self->signal_info_)) {
-      if (!self->draining_) {
+      const bool cluster = !self->runtime_.config.node_id.empty();
+      if (cluster && !self->leaving_ && !self->draining_) {
+        // A cluster node hands its partitions over first; the I/O core starts the drain
+        // (Drain to every shard) once that is done.
+        self->leaving_ = true;
+        log_info("leave_started")
+            .kv("node", self->runtime_.config.node_id)
+            .kv("signal", strsignal(static_cast<int>(self->signal_info_.ssi_signo)));
+        self->reactor_.mailbox().send(self->runtime_.io_thread(), Drain{});
+      } else if (!self->draining_) {
         log_info("drain_started")
             .kv("signal", strsignal(static_cast<int>(self->signal_info_.ssi_signo)));
         for (uint32_t s = 1; s < self->runtime_.shard_count(); ++s) {
@@ -158,6 +171,7 @@ class Shard {
   DrainTimer drain_deadline_;
   int signal_fd_ = -1;
   signalfd_siginfo signal_info_{};
+  bool leaving_ = false;  // cluster mode: SIGTERM taken, the I/O core hands partitions over
   bool draining_ = false;
   bool drained_reported_ = false;
 };

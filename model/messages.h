@@ -24,6 +24,8 @@
 
 namespace ringside {
 
+struct ShardState;  // model/loaded_state.h
+
 enum MessageKind : uint16_t {
   // shard -> I/O core: is every dependency reachable? (answered with ReadyReply)
   kMsgReadyQuery = 1,
@@ -52,6 +54,20 @@ enum MessageKind : uint16_t {
   kMsgStoreAvailability,
   // I/O core -> owner shard: the session's own serverUrl (before kMsgSessionRunning).
   kMsgSessionUrl,
+  // A partition's life on its shard (docs/cluster.md): I/O core -> the partition's shard: its
+  // rows (PartitionRows), serve it (PartitionServe), stop serving it (PartitionRelease); the
+  // shard's answer (PartitionReleased). I/O core -> every shard: until when this node may
+  // answer from memory (LeaseDeadline).
+  kMsgPartitionRows,
+  kMsgPartitionServe,
+  kMsgPartitionRelease,
+  kMsgPartitionReleased,
+  kMsgLeaseDeadline,
+  // I/O core -> every shard: the node table and where partitions are served (cluster).
+  kMsgPeerNode,
+  kMsgPartitionRoutes,
+  // shard -> I/O core: GET /cluster (answered with a ForwardReply carrying the whole answer).
+  kMsgClusterQuery,
   kMessageKindCount,
 };
 static_assert(kMessageKindCount <= kMaxMessageKinds);
@@ -85,6 +101,33 @@ struct Stop {
   static constexpr MessageKind kKind = kMsgStop;
 };
 
+// I/O core -> every shard: node `slot` of the node table (docs/cluster.md). Slot 0 is always
+// this node; slots are append-only for the life of the process, so a slot never changes its
+// address. `host` is an IP literal (the shard never resolves names), NUL-terminated.
+struct PeerNode {
+  static constexpr MessageKind kKind = kMsgPeerNode;
+  uint16_t slot;
+  char node_id[33];
+  char host[64];
+  uint16_t port;
+};
+
+// I/O core -> every shard: partitions [first, first + count) are served by node `node_slot`
+// (kNoOwner, model/node_routes.h, while nobody serves them).
+struct PartitionRoutes {
+  static constexpr MessageKind kKind = kMsgPartitionRoutes;
+  uint16_t first;
+  uint16_t count;
+  uint16_t node_slot;
+};
+
+// shard -> I/O core: GET /cluster, authorized by the shard. The I/O core answers with a
+// ForwardReply for `ref` (the shard completes it as any reply that comes back by message).
+struct ClusterQuery {
+  static constexpr MessageKind kKind = kMsgClusterQuery;
+  ConnRef ref;
+};
+
 // A write intent's bytes as they are (their format and its checks: write_intent.h).
 struct StoreWrite {
   static constexpr MessageKind kKind = kMsgStoreWrite;
@@ -109,6 +152,49 @@ struct StoreResult {
 struct StoreAvailability {
   static constexpr MessageKind kKind = kMsgStoreAvailability;
   bool available;
+};
+
+// ---- a partition's life on its shard (docs/cluster.md, "A partition on its shard") --------
+// Only between the threads of one node: which node serves a partition is the database's to
+// say (the ownership protocol), so none of these travels between nodes.
+
+// I/O core -> the partition's shard (shard_of_partition): one batch of the partition's rows,
+// read after its lock was granted. Ownership of `rows` travels with the message: the sender
+// allocates it with `new` and never touches it again; the receiver deletes it, also when it
+// refuses the message. (A message still in the ring when the process exits leaks its batch;
+// nothing is read after that.) Batches until PartitionServe; any number, in order.
+struct PartitionRows {
+  static constexpr MessageKind kKind = kMsgPartitionRows;
+  ShardState* rows;
+  uint16_t partition;
+};
+
+// I/O core -> the partition's shard: every batch of rows was sent; answer for the partition.
+struct PartitionServe {
+  static constexpr MessageKind kKind = kMsgPartitionServe;
+  uint16_t partition;
+};
+
+// I/O core -> the partition's shard: stop answering for the partition at once, answer what
+// waits on it 503, drop its state and answer PartitionReleased.
+struct PartitionRelease {
+  static constexpr MessageKind kKind = kMsgPartitionRelease;
+  uint16_t partition;
+};
+
+// The shard -> the I/O core: the partition is dropped. Every write intent of the partition
+// was sent before this message, on the same FIFO ring.
+struct PartitionReleased {
+  static constexpr MessageKind kKind = kMsgPartitionReleased;
+  uint16_t partition;
+};
+
+// I/O core -> every shard: the node may answer from memory for its partitions until
+// `valid_until_ms` of the monotonic clock every thread reads (Clock::mono_ms), no later. Sent
+// after each successful heartbeat (the time it was sent + kLeaseValidMs).
+struct LeaseDeadline {
+  static constexpr MessageKind kKind = kMsgLeaseDeadline;
+  uint64_t valid_until_ms;
 };
 
 // ---- wire form: the session lifecycle, owner shard <-> placement --------------------------

@@ -9,12 +9,12 @@
 #include "api/request_bodies.h"
 #include "api/routes.h"
 #include "core/json_writer.h"
+#include "model/cluster_key.h"
 #include "model/ids.h"
+#include "model/partition.h"
 
 namespace ringside {
-namespace {
 
-// The token of an `Authorization: Bearer <token>` header, or an empty view.
 std::string_view bearer_token(std::string_view authorization) {
   constexpr std::string_view kScheme = "Bearer ";
   if (authorization.size() <= kScheme.size() ||
@@ -26,18 +26,20 @@ std::string_view bearer_token(std::string_view authorization) {
   return authorization;
 }
 
-}  // namespace
-
 Api::Api(const Runtime& runtime, Reactor& reactor, PlayerMetrics& metrics)
     : runtime_(runtime),
       metrics_(metrics),
       reactor_(reactor),
-      player_(runtime, reactor, metrics, Responder{&Api::respond, this}) {
+      player_(runtime, reactor, metrics, Responder{&Api::respond, this}),
+      cluster_key_(cluster_forward_key(runtime.token_secret)),
+      peers_(reactor, cluster_key_, &Api::on_peer_answer, this) {
   for (const RouteSpec& r : kRoutes) router_.add(r.method, r.pattern, r.id);
   Mailbox& mailbox = reactor.mailbox();
   mailbox.set_handler<&Api::on_forward_request>(this);
   mailbox.set_handler<&Api::on_forward_reply>(this);
   mailbox.set_handler<&Api::on_ready_reply>(this);
+  mailbox.set_handler<&Api::on_peer_node>(this);
+  mailbox.set_handler<&Api::on_partition_routes>(this);
 }
 
 bool Api::handle(const Request& request, ConnRef ref, Reply& reply) {
@@ -66,6 +68,8 @@ bool Api::handle(const Request& request, ConnRef ref, Reply& reply) {
       // The ownership picture is the I/O core's (like readiness).
       reactor_.mailbox().send(runtime_.io_thread(), ClusterQuery{ref});
       return false;
+    case kRouteNodeForward:
+      return handle_node_forward(request, ref, reply);
     default:
       break;
   }
@@ -75,10 +79,14 @@ bool Api::handle(const Request& request, ConnRef ref, Reply& reply) {
   call.param = m.param_count > 0 ? m.params[0] : std::string_view();
   call.query = request.query;
   call.body = request.body;
-  int owner = owner_of(request, call, reply);
+  int partition = -1;
+  int owner = owner_of(request, call, reply, &partition);
   if (owner < 0) return true;
   call.token =
       call.route == kRouteOperatorLaunch ? std::string_view() : bearer_token(request.authorization);
+  if (partition >= 0 && !routes_.served_here(static_cast<uint16_t>(partition))) {
+    return forward_to_node(static_cast<uint16_t>(partition), ref, call, reply);
+  }
   const uint32_t self = reactor_.self();
   if (static_cast<uint32_t>(owner) == self) return player_.handle(call, {self, ref}, reply);
   send_forward(reactor_.mailbox(), static_cast<uint32_t>(owner), ref, call);
@@ -100,7 +108,7 @@ bool Api::operator_authorized(const Request& request, Reply& reply) {
   return true;
 }
 
-int Api::owner_of(const Request& request, PlayerCall& call, Reply& reply) {
+int Api::owner_of(const Request& request, PlayerCall& call, Reply& reply, int* partition) {
   const uint32_t self = reactor_.self();
   std::string_view token = bearer_token(request.authorization);
   if (call.route == kRouteOperatorLaunch) {
@@ -109,15 +117,18 @@ int Api::owner_of(const Request& request, PlayerCall& call, Reply& reply) {
     call.launch_error = read_operator_launch(body_parser_, call.body, &launch_body_);
     if (!call.launch_error.empty()) return static_cast<int>(self);
     call.launch = &launch_body_;
+    *partition = partition_of_player(launch_body_.player_id);
     return shard_of_player(launch_body_.player_id, static_cast<uint16_t>(runtime_.shard_count()));
   }
+  // A token names its player's partition (model/partition.h); the node serving it knows it.
   std::optional<uint16_t> owner = shard_of_id(token, IdKind::kToken);
-  if (!owner || *owner >= runtime_.shard_count()) {
+  if (!owner) {
     reply.set_route(call.route);
     reply.error(401, "unauthorized", "The bearer token is missing, unknown or expired.");
     return -1;
   }
-  return *owner;
+  *partition = *owner;
+  return static_cast<int>(shard_of_partition(*owner, runtime_.shard_count()));
 }
 
 bool Api::handle_readyz(ConnRef ref, Reply& reply) {
@@ -140,7 +151,7 @@ void Api::handle_metrics(Reply& reply) {
 void Api::respond(void* ctx, ReplyTarget target, Reply& reply) {
   auto* self = static_cast<Api*>(ctx);
   if (target.shard == self->reactor_.self()) {
-    self->http_->complete(target.ref, reply);
+    self->complete(target.ref, reply);
   } else {
     send_forward_reply(self->reactor_.mailbox(), target.shard, target.ref, reply);
   }
@@ -158,7 +169,7 @@ void Api::on_forward_request(uint32_t from, const ForwardRequest& m) {
 void Api::on_forward_reply(const ForwardReply& m) {
   Reply reply(reply_body_);
   read_forward_reply(m, reply);
-  http_->complete(m.ref, reply);
+  complete(m.ref, reply);
 }
 
 void Api::on_ready_reply(const ReadyReply& m) {

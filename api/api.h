@@ -1,16 +1,26 @@
 #pragma once
 // The request handler of one shard: routes a request, answers operations from any shard,
 // and sends player requests to the shard that owns the player — itself, by a direct call, or
-// another, by message — answering when the reply comes back.
+// another, by message — answering when the reply comes back. When another node serves the
+// player's partition, the request goes there instead (api_cluster.cc, docs/cluster.md), and
+// requests other nodes forward here arrive on POST /_ringside/forward.
+#include <string>
+#include <vector>
+
 #include "api/body_fields.h"
 #include "api/player_api.h"
 #include "core/reactor.h"
 #include "http/http_server.h"
+#include "http/peer_pool.h"
 #include "http/router.h"
 #include "model/messages.h"
+#include "model/node_routes.h"
 #include "model/runtime.h"
 
 namespace ringside {
+
+// The token of an `Authorization: Bearer <token>` header, or an empty view.
+std::string_view bearer_token(std::string_view authorization);
 
 class Api : public RequestHandler {
  public:
@@ -28,8 +38,20 @@ class Api : public RequestHandler {
   bool operator_authorized(const Request& request, Reply& reply);
   // Which shard owns the player of this call; -1 after answering the request here. Reads an
   // operator launch's body into `call` (the owner does not read it again).
-  int owner_of(const Request& request, PlayerCall& call, Reply& reply);
+  // `partition` is set to the player's partition, or -1 when the request is answered on this
+  // node whatever the routes say (an operator launch whose body was refused).
+  int owner_of(const Request& request, PlayerCall& call, Reply& reply, int* partition);
   static void respond(void* ctx, ReplyTarget target, Reply& reply);
+  // Answers a request taken for later: as it is, or wrapped for the node that forwarded it.
+  void complete(ConnRef ref, const Reply& reply);
+
+  // Between nodes (api_cluster.cc).
+  bool forward_to_node(uint16_t partition, ConnRef ref, const PlayerCall& call, Reply& reply);
+  static void on_peer_answer(void* ctx, uint64_t cookie, PeerConnection::Outcome outcome,
+                             uint16_t status, std::string_view body);
+  bool handle_node_forward(const Request& request, ConnRef ref, Reply& reply);
+  bool on_peer_node(const PeerNode& m);
+  bool on_partition_routes(const PartitionRoutes& m);
 
   // Messages (registered on the mailbox at construction).
   void on_forward_request(uint32_t from, const ForwardRequest& m);
@@ -48,6 +70,22 @@ class Api : public RequestHandler {
   OperatorLaunchBody launch_body_;
   ByteBuffer reply_body_;  // bodies of replies completed from messages
   bool draining_ = false;
+
+  // Cluster: where partitions are served, this shard's connections to the other nodes, and the
+  // key nodes show each other.
+  NodeRoutes routes_;
+  const std::string cluster_key_;
+  PeerPool peers_;
+  // Requests another node forwarded here that await their answer, by connection slot: the
+  // answer goes back wrapped as a ForwardReply naming the origin's connection.
+  struct NodeForwarded {
+    uint32_t generation = 0;
+    bool waiting = false;
+    ConnRef origin;
+  };
+  std::vector<NodeForwarded> node_forwarded_;
+  ByteBuffer inner_body_;  // a forwarded request's answer before it is wrapped
+  ByteBuffer wrap_body_;   // the wrapped answer
 };
 
 }  // namespace ringside

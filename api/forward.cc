@@ -16,7 +16,7 @@ static_assert(ForwardRequest::kOperatorLaunchRoute == kRouteOperatorLaunch);
 
 }  // namespace
 
-void send_forward(Mailbox& mailbox, uint32_t to, ConnRef ref, const PlayerCall& call) {
+ForwardRequest forward_request(ConnRef ref, const PlayerCall& call) {
   ForwardRequest m;
   m.ref = ref;
   m.route = call.route;
@@ -37,7 +37,11 @@ void send_forward(Mailbox& mailbox, uint32_t to, ConnRef ref, const PlayerCall& 
   } else {
     m.body = call.body;
   }
-  mailbox.send(to, m);
+  return m;
+}
+
+void send_forward(Mailbox& mailbox, uint32_t to, ConnRef ref, const PlayerCall& call) {
+  mailbox.send(to, forward_request(ref, call));
 }
 
 void read_forward(const ForwardRequest& message, PlayerCall* call, OperatorLaunchBody* launch) {
@@ -57,7 +61,7 @@ void read_forward(const ForwardRequest& message, PlayerCall* call, OperatorLaunc
   call->launch = launch;
 }
 
-void send_forward_reply(Mailbox& mailbox, uint32_t to, ConnRef ref, const Reply& reply) {
+ForwardReply forward_reply(ConnRef ref, const Reply& reply) {
   ForwardReply m;
   m.ref = ref;
   m.status = reply.status();
@@ -67,7 +71,11 @@ void send_forward_reply(Mailbox& mailbox, uint32_t to, ConnRef ref, const Reply&
   m.close = reply.close_connection();
   m.headers = reply.extra_headers();
   m.body = reply.body_view();
-  mailbox.send(to, m);
+  return m;
+}
+
+void send_forward_reply(Mailbox& mailbox, uint32_t to, ConnRef ref, const Reply& reply) {
+  mailbox.send(to, forward_reply(ref, reply));
 }
 
 void read_forward_reply(const ForwardReply& message, Reply& reply) {

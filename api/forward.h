@@ -4,6 +4,7 @@
 // form), written straight into the mailbox ring (no allocation). The owner runs exactly the
 // handler it would have run for a request on its own connection.
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "core/mailbox.h"
@@ -11,6 +12,7 @@
 #include "http/reply.h"
 #include "model/messages.h"
 #include "model/operator_launch.h"
+#include "model/partition.h"
 
 namespace ringside {
 
@@ -28,12 +30,23 @@ struct PlayerCall {
   std::string_view launch_error;
 };
 
+// The message of a call (views into `call`), for a shard of this node or another node.
+ForwardRequest forward_request(ConnRef ref, const PlayerCall& call);
+// The partition of a call's player (docs/cluster.md): for an operator launch, its player id's;
+// else the one its token names (model/ids.h). None for a token that names none: authentication
+// refuses it.
+inline std::optional<uint16_t> partition_of(const PlayerCall& call) {
+  if (call.launch) return partition_of_player(call.launch->player_id);
+  return shard_of_id(call.token, IdKind::kToken);
+}
+
 void send_forward(Mailbox& mailbox, uint32_t to, ConnRef ref, const PlayerCall& call);
 // The call a forwarded request carries (views point into the message; an operator launch's
 // fields are put in `launch`, which the call points to). Decoding has checked that the launch
 // fields come exactly with the operator launch route.
 void read_forward(const ForwardRequest& message, PlayerCall* call, OperatorLaunchBody* launch);
 
+ForwardReply forward_reply(ConnRef ref, const Reply& reply);
 void send_forward_reply(Mailbox& mailbox, uint32_t to, ConnRef ref, const Reply& reply);
 // Fills `reply` from a forwarded answer (body copied into the reply's buffer).
 void read_forward_reply(const ForwardReply& message, Reply& reply);

@@ -1,6 +1,7 @@
 #include "api/held_answers.h"
 
 #include <utility>
+#include <vector>
 
 namespace ringside {
 
@@ -24,9 +25,10 @@ void HeldAnswers::defer(uint64_t seq, PendingWrite pending, const Reply& reply) 
   pending_.emplace(seq, std::move(pending));
 }
 
-void HeldAnswers::hold_end(uint64_t seq, const Id128& session) {
+void HeldAnswers::hold_end(uint64_t seq, const Id128& session, uint16_t partition) {
   PendingWrite pending{PendingWrite::What::kEnded, ReplyTarget{}};
   pending.session = session;
+  pending.partition = partition;
   pending_.emplace(seq, std::move(pending));
   uncommitted_ends_[session] = seq;
 }
@@ -44,6 +46,32 @@ void HeldAnswers::answer_unavailable(ReplyTarget target, uint16_t route) {
   reply.set_route(route);
   unavailable(reply);
   respond_(target, reply);
+}
+
+// The answers leave after the walk: answering may run requests pipelined behind them
+// (HttpServer::complete), which may hold answers of their own.
+void HeldAnswers::drop_partition(uint16_t partition) {
+  std::vector<PendingWrite> refused;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    PendingWrite& p = it->second;
+    if (p.partition != partition) {
+      ++it;
+      continue;
+    }
+    if (p.what == PendingWrite::What::kEnded) {
+      uncommitted_ends_.erase(p.session);  // its stop waiters go with the session
+    } else {
+      uncommitted_launches_.erase(p.session);
+      refused.push_back(std::move(p));
+    }
+    it = pending_.erase(it);
+  }
+  for (const PendingWrite& p : refused) {
+    Reply reply(body_);
+    reply.set_route(p.route);
+    not_served(reply);
+    respond_(p.target, reply);
+  }
 }
 
 void HeldAnswers::on_store_result(uint64_t seq, WriteOutcome outcome) {

@@ -32,9 +32,10 @@ class HeldAnswers {
     ReplyTarget target;  // kToken, kRefresh, kLaunch
     uint16_t route = 0;
     uint16_t status = 200;
-    std::string body;  // the answer, rendered when the request was handled
-    Id128 session;     // kLaunch, kEnded
-    Id128 new_slot;    // kLaunch: a slot the launch made (removed if refused)
+    std::string body;        // the answer, rendered when the request was handled
+    uint16_t partition = 0;  // its player's (a release answers it at once)
+    Id128 session;           // kLaunch, kEnded
+    Id128 new_slot;          // kLaunch: a slot the launch made (removed if refused)
     bool made_slot = false;
     uint32_t token_session = 0;  // kRefresh
     TokenRecord before;          // kRefresh: what to put back if refused
@@ -54,12 +55,18 @@ class HeldAnswers {
   void defer(uint64_t seq, PendingWrite pending, const Reply& reply);
   // The end of session `session` is written as intent `seq`: until it commits, a stop of the
   // session waits (or is answered 503), and its waiting stops are answered when it does.
-  void hold_end(uint64_t seq, const Id128& session);
+  void hold_end(uint64_t seq, const Id128& session, uint16_t partition);
   bool launch_uncommitted(const Id128& session) const {
     return uncommitted_launches_.contains(session);
   }
   bool end_uncommitted(const Id128& session) const { return uncommitted_ends_.contains(session); }
   size_t launches_in_flight() const { return uncommitted_launches_.size(); }
+
+  // The partition is released (docs/cluster.md): what waits for one of its writes is answered
+  // 503 (`not_served`) now and forgotten, and its launches and ends no longer count as
+  // uncommitted here. The writes themselves still commit ahead of the release; their results,
+  // when they come, find nobody waiting.
+  void drop_partition(uint16_t partition);
 
   // The outcome of intent `seq`: answers what waited for it, or undoes what a refused write did
   // and answers 503.

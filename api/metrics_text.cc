@@ -164,6 +164,12 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
       {"ringside_cross_shard_requests_total",
        "Requests forwarded to the shard owning the player (rate() gives per second).",
        &PlayerMetrics::forwarded_requests},
+      {"ringside_node_forwarded_requests_total",
+       "Requests forwarded to the node serving the player's partition.",
+       &PlayerMetrics::node_forwarded_requests},
+      {"ringside_node_forward_failures_total",
+       "Forwarded requests answered 503 or 504 because that node was unreachable or slow.",
+       &PlayerMetrics::node_forward_failures},
       {"ringside_token_sessions", "Live token sessions.", &PlayerMetrics::token_sessions},
   };
   for (const auto& c : player_counters) {

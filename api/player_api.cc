@@ -2,9 +2,12 @@
 // keepalive — beside them, so the store lookups they make inline into one function.
 #include "api/player_api.h"
 
+#include <optional>
+
 #include "api/request_bodies.h"
 #include "api/routes.h"
 #include "model/identifiers.h"
+#include "model/partition.h"
 #include "model/token_hash.h"
 
 namespace ringside {
@@ -28,7 +31,13 @@ PlayerApi::PlayerApi(const Runtime& runtime, Reactor& reactor, PlayerMetrics& me
       stop_waiters_(respond),
       held_(runtime, reactor, sessions_, tokens_, writes_.get(), launches_, stop_waiters_, respond),
       events_(runtime, reactor, sessions_, writes_.get(), held_, stop_waiters_),
-      render_{shard_, runtime.catalog, runtime.servers, events_.session_urls()} {
+      render_{shard_, runtime.catalog, runtime.servers, events_.session_urls()},
+      partitions_(!runtime.config.node_id.empty(), shard_, runtime.shard_count()) {
+  Mailbox& mailbox = reactor.mailbox();
+  mailbox.set_handler<&PlayerApi::on_partition_rows>(this);
+  mailbox.set_handler<&PlayerApi::on_partition_serve>(this);
+  mailbox.set_handler<&PlayerApi::on_partition_release>(this);
+  mailbox.set_handler<&PlayerApi::on_lease_deadline>(this);
   if (!durable()) return;
   tokens_.track_use();
   sessions_.track_keepalives();
@@ -43,14 +52,17 @@ PlayerApi::~PlayerApi() { reactor_.timers().cancel(&lazy_timer_); }
 
 bool PlayerApi::handle(const PlayerCall& call, ReplyTarget target, Reply& reply) {
   reply.set_route(call.route);
-  if (call.route == kRouteOperatorLaunch) {
-    // The body was read where the request arrived (Api::owner_of).
-    if (!call.launch) {
-      bad_request(reply, call.launch_error);
-      return true;
-    }
-    return operator_launch(*call.launch, target, reply);
+  // The body was read where the request arrived (Api::owner_of).
+  if (call.route == kRouteOperatorLaunch && !call.launch) {
+    bad_request(reply, call.launch_error);
+    return true;
   }
+  if (const std::optional<uint16_t> partition = partition_of(call);
+      partition && partitions_.route(*partition, reactor_.now_ms()) != PartitionRoute::kServe) {
+    not_served(reply);
+    return true;
+  }
+  if (call.route == kRouteOperatorLaunch) return operator_launch(*call.launch, target, reply);
   if (call.route == kRouteSessionStatus) {
     session_status(call, reply);  // authenticates itself (see there)
     return true;

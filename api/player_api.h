@@ -22,6 +22,7 @@
 #include "api/forward.h"
 #include "api/held_answers.h"
 #include "api/launch_admission.h"
+#include "api/partition_table.h"
 #include "api/player_api_helpers.h"
 #include "api/session_events.h"
 #include "api/session_render.h"
@@ -56,6 +57,7 @@ class PlayerApi {
 
   SessionStore& sessions() { return sessions_; }
   TokenStore& tokens() { return tokens_; }
+  const PartitionTable& partitions() const { return partitions_; }
 
  private:
   using PendingWrite = HeldAnswers::PendingWrite;
@@ -64,6 +66,18 @@ class PlayerApi {
   // `hash`: call.token's, if the caller already has it.
   bool authenticate(const PlayerCall& call, Reply& reply, AuthContext* auth,
                     const TokenHash* hash = nullptr);
+
+  // A partition's life here (player_api_partitions.cc): messages of the I/O core, each refused
+  // (false) unless it comes from the I/O core about a partition of this shard.
+  bool on_partition_rows(uint32_t from, const PartitionRows& m);
+  bool on_partition_serve(uint32_t from, const PartitionServe& m);
+  bool on_partition_release(uint32_t from, const PartitionRelease& m);
+  bool on_lease_deadline(uint32_t from, const LeaseDeadline& m);
+  bool from_io_about_mine(uint32_t from, uint16_t partition) const {
+    return from == runtime_.io_thread() && partitions_.mine(partition);
+  }
+  // Answers what waits on the partition 503 and drops every record of its players.
+  void drop_partition(uint16_t partition);
 
   // Tokens and catalog (player_api_tokens.cc).
   bool operator_launch(const OperatorLaunchBody& body, ReplyTarget target, Reply& reply);
@@ -117,11 +131,13 @@ class PlayerApi {
   HeldAnswers held_;
   SessionEvents events_;
   const SessionRenderContext render_;
+  PartitionTable partitions_;
 
   struct LazyWriteTimer : TimerNode {
     PlayerApi* api = nullptr;
   } lazy_timer_;
   std::vector<std::pair<Id128, int64_t>> touch_scratch_;
+  std::vector<Id128> dropped_sessions_;  // drop_partition's scratch
 };
 
 }  // namespace ringside

@@ -34,6 +34,13 @@ inline void unavailable(Reply& reply) {
   retry_after(reply, 2);
 }
 
+// 503: this node does not answer for the player's partition now — it is being handed over or
+// loaded, or the node's lease ran out (docs/cluster.md, "A partition on its shard").
+inline void not_served(Reply& reply) {
+  reply.error(503, "unavailable", "This player's data is moving between nodes; retry shortly.");
+  retry_after(reply, 1);
+}
+
 inline void bad_request(Reply& reply, std::string_view message) {
   reply.error(400, "invalid_request", message);
 }

@@ -102,6 +102,7 @@ bool PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, ReplyTar
   if (durable()) {
     // Placed once the session's row is committed; until then it waits here, unanswered.
     PendingWrite pending{PendingWrite::What::kLaunch, target};
+    pending.partition = player.partition;
     pending.session = s.id;
     pending.new_slot = slot->id;
     pending.made_slot = made_slot;

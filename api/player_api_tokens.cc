@@ -48,6 +48,7 @@ bool PlayerApi::operator_launch(const OperatorLaunchBody& body, ReplyTarget targ
   w.key("launchUrl").value(url.view()).end_object();
   if (!durable()) return true;
   PendingWrite pending{PendingWrite::What::kToken, target};
+  pending.partition = sessions_.player(player).partition;
   const uint64_t seq = writes_->token(sessions_.player(player), tokens_.record(grant.token_session),
                                       seconds(runtime_.config.token_ttl_s));
   held_.defer(seq, std::move(pending), reply);
@@ -71,6 +72,7 @@ bool PlayerApi::refresh(const AuthContext& auth, ReplyTarget target, Reply& repl
   w.key("expiresAt").timestamp(grant.expires_at_ms / 1000).end_object();
   if (!durable()) return true;
   PendingWrite pending{PendingWrite::What::kRefresh, target};
+  pending.partition = sessions_.player(auth.player).partition;
   pending.token_session = auth.token_session;
   pending.before = before;
   const uint64_t seq =

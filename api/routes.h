@@ -26,6 +26,8 @@ enum RouteId : uint16_t {
   kRouteHistory,
   kRouteSessionDetails,
   kRouteSaveSlots,
+  // Another node's forwarded player request (docs/cluster.md); not a public route.
+  kRouteNodeForward,
   kRouteCount,
 };
 
@@ -53,11 +55,12 @@ inline constexpr RouteSpec kRoutes[] = {
     {kRouteHistory, Method::kGet, "/api/game/history"},
     {kRouteSessionDetails, Method::kGet, "/api/game/session/{sessionId}"},
     {kRouteSaveSlots, Method::kGet, "/api/game/save-slots"},
+    {kRouteNodeForward, Method::kPost, "/_ringside/forward"},
 };
 
 // Routes answered by the shard that owns the bearer token's player.
 inline constexpr bool is_player_route(uint16_t route) {
-  return route >= kRouteSessionRefresh && route < kRouteCount;
+  return route >= kRouteSessionRefresh && route <= kRouteSaveSlots;
 }
 
 std::string_view route_label(uint16_t route);

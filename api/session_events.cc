@@ -31,6 +31,11 @@ void SessionEvents::restore(const LoadedSession& loaded) {
   if (loaded.status == SessionStatus::kStopping) restored_stopping_.insert(loaded.id);
 }
 
+void SessionEvents::forget(const Id128& session) {
+  session_urls_.erase(session);
+  restored_stopping_.erase(session);
+}
+
 void SessionEvents::finish(GameSession& s, SessionStatus status, SessionError error,
                            const SessionFigures& figures) {
   EndReason reason = s.end_reason != EndReason::kNone ? s.end_reason : EndReason::kStopped;
@@ -44,8 +49,7 @@ void SessionEvents::finish(GameSession& s, SessionStatus status, SessionError er
   }
   s.save_error = figures.save_error;
   sessions_.end(s, status, reason, error, figures.cpu_seconds, figures.peak_memory_mb);
-  session_urls_.erase(s.id);
-  restored_stopping_.erase(s.id);
+  forget(s.id);
   if (!durable()) {
     stop_waiters_.answer(s);
     return;
@@ -55,7 +59,7 @@ void SessionEvents::finish(GameSession& s, SessionStatus status, SessionError er
   if (status == SessionStatus::kStopped && figures.save_bytes > 0) {
     saved = sessions_.find_slot(sessions_.player(s.player), s.slot);
   }
-  held_.hold_end(writes_->ended(s, saved), s.id);
+  held_.hold_end(writes_->ended(s, saved), s.id, sessions_.player(s.player).partition);
 }
 
 bool SessionEvents::on_session_phase(const SessionPhaseUpdate& m) {

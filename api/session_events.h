@@ -28,6 +28,8 @@ class SessionEvents {
   // A session read back from the database at start: its own URL, and whether its stop is to
   // be sent again.
   void restore(const LoadedSession& loaded);
+  // A session dropped with its partition: what is kept here about it goes too.
+  void forget(const Id128& session);
   const SessionUrls& session_urls() const { return session_urls_; }
 
  private:

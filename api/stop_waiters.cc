@@ -23,8 +23,6 @@ void StopWaiters::answer(const GameSession& s) {
   answer_each(s.id, [&s](Reply& reply) { render_stop_result(s, reply.body()); });
 }
 
-void StopWaiters::refuse(const Id128& session) {
-  answer_each(session, [](Reply& reply) { unavailable(reply); });
-}
+void StopWaiters::refuse(const Id128& session, void (*fill)(Reply&)) { answer_each(session, fill); }
 
 }  // namespace ringside

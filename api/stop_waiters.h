@@ -22,8 +22,9 @@ class StopWaiters {
   void add(const Id128& session, ReplyTarget target) { waiters_[session].push_back(target); }
   // Answers the session's waiting stop requests with its result.
   void answer(const GameSession& s);
-  // Answers the session's waiting stop requests 503.
-  void refuse(const Id128& session);
+  // Answers the session's waiting stop requests 503: `fill` says why (by default the database
+  // cannot take writes).
+  void refuse(const Id128& session, void (*fill)(Reply&) = &unavailable);
 
  private:
   // Takes the session's waiters and answers each with what `fill` puts in its reply.

@@ -155,6 +155,37 @@ std::vector<std::string> split_list(std::string_view v) {
   return items;
 }
 
+// "FIRST-LAST=HOST:PORT,..." (partitions FIRST..LAST inclusive, HOST an IP literal).
+bool set_static_routes(Config& c, std::string_view v) {
+  c.static_routes.clear();
+  for (const std::string& item : split_list(v)) {
+    std::string_view s = item;
+    const size_t eq = s.find('=');
+    const size_t dash = s.find('-');
+    const size_t colon = s.rfind(':');
+    if (eq == std::string_view::npos || dash > eq || colon < eq || colon + 1 >= s.size()) {
+      return false;
+    }
+    uint64_t first, last, port;
+    if (!parse_uint(s.substr(0, dash), 1023, &first) ||
+        !parse_uint(s.substr(dash + 1, eq - dash - 1), 1023, &last) || last < first ||
+        !parse_uint(s.substr(colon + 1), 65535, &port) || port == 0) {
+      return false;
+    }
+    StaticRoute r;
+    r.first = static_cast<uint16_t>(first);
+    r.count = static_cast<uint16_t>(last - first + 1);
+    r.host = std::string(s.substr(eq + 1, colon - eq - 1));
+    if (r.host.size() > 2 && r.host.front() == '[' && r.host.back() == ']') {
+      r.host = r.host.substr(1, r.host.size() - 2);
+    }
+    if (r.host.empty() || r.host.size() >= 64) return false;
+    r.port = static_cast<uint16_t>(port);
+    c.static_routes.push_back(std::move(r));
+  }
+  return !c.static_routes.empty();
+}
+
 // The token's file holds the token alone; surrounding whitespace (a final newline) is dropped.
 bool set_gameye_token_file(Config& c, std::string_view path) {
   std::ifstream in{std::string(path)};
@@ -310,6 +341,11 @@ const std::vector<Flag>& flags() {
       {"advertise", "HOST:PORT",
        "cluster mode: where the other nodes reach this one (default: the --listen address)",
        set_advertise},
+      {"static-routes", "FIRST-LAST=HOST:PORT,...",
+       "a static cluster without a database: partitions FIRST..LAST (of 1024) are served by "
+       "the ringside at HOST:PORT (an IP address), the others here; every node must be given "
+       "the same token secret (--token-secret-file). For tests and benchmarks: no failover",
+       set_static_routes},
       {"uring-fallbacks", nullptr,
        "use the fallback of every optional io_uring feature (for testing)",
        [](Config& c, std::string_view) {

@@ -49,6 +49,7 @@ class IoCore {
       placement_.recover(hand_.loaded->active);
       hand_.loaded.reset();
     }
+    announce_static_routes();
     reactor_.run();
   }
 
@@ -99,6 +100,40 @@ class IoCore {
       profile_intent_.integer(p.cpu_samples).integer(p.memory_samples);
       writer_->submit_own(profile_intent_.bytes());
     });
+  }
+
+  // --static-routes: the node table and the partitions other nodes serve, sent to every shard
+  // once, the way the ownership protocol sends them as ownership changes (docs/cluster.md).
+  void announce_static_routes() {
+    const std::vector<StaticRoute>& routes = runtime_.config.static_routes;
+    if (routes.empty()) return;
+    std::vector<PeerNode> nodes;
+    PeerNode self{};
+    snprintf(self.node_id, sizeof self.node_id, "self");
+    snprintf(self.host, sizeof self.host, "%s", runtime_.config.listen_host.c_str());
+    self.port = runtime_.config.listen_port;
+    nodes.push_back(self);
+    std::vector<PartitionRoutes> parts;
+    for (const StaticRoute& r : routes) {
+      uint16_t slot = 0;
+      for (uint16_t i = 1; i < nodes.size(); ++i) {
+        if (nodes[i].host == r.host && nodes[i].port == r.port) slot = i;
+      }
+      if (slot == 0) {
+        PeerNode n{};
+        n.slot = slot = static_cast<uint16_t>(nodes.size());
+        snprintf(n.node_id, sizeof n.node_id, "static-%u", unsigned{slot});
+        snprintf(n.host, sizeof n.host, "%s", r.host.c_str());
+        n.port = r.port;
+        nodes.push_back(n);
+      }
+      parts.push_back({r.first, r.count, slot});
+    }
+    for (uint32_t s = 0; s < runtime_.shard_count(); ++s) {
+      for (const PeerNode& n : nodes) reactor_.mailbox().send(s, n);
+      for (const PartitionRoutes& p : parts) reactor_.mailbox().send(s, p);
+    }
+    log_info("static_routes").kv("nodes", nodes.size() - 1).kv("ranges", parts.size());
   }
 
   uint32_t servers_up() const {

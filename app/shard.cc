@@ -39,8 +39,8 @@ class Shard {
         api_(runtime_, reactor_, hand.player_metrics),
         http_(reactor_, http_options(runtime_.config), api_, hand.http_metrics) {
     api_.attach(&http_);
-    // In a cluster a shard starts empty: its partitions arrive as the node acquires them
-    // (PartitionRows, app/cluster_node.h).
+    // In a cluster a partition's rows come from the I/O core once its lock is granted
+    // (PartitionRows, docs/cluster.md), not all at start.
     if (!runtime_.config.database_url.empty() && runtime_.config.node_id.empty()) {
       restore_from_database();
     }

@@ -9,6 +9,14 @@
 
 namespace ringside {
 
+// Partitions [first, first + count) are served by the node at host:port (--static-routes).
+struct StaticRoute {
+  uint16_t first = 0;
+  uint16_t count = 0;
+  std::string host;  // an IP literal
+  uint16_t port = 0;
+};
+
 struct Config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;
@@ -22,6 +30,9 @@ struct Config {
   uint64_t max_output_backlog = 4 << 20;
   uint64_t connection_buffer_budget = uint64_t{256} << 20;  // per shard
   bool uring_fallbacks = false;  // force the fallback of every optional io_uring feature
+  // A static cluster without a database (docs/cluster.md): partitions served by other nodes;
+  // every other partition is served here. Empty: every partition is served here.
+  std::vector<StaticRoute> static_routes;
 
   // Durable state (store/durable): empty keeps everything in memory only.
   std::string database_url;

@@ -54,6 +54,9 @@ enum MessageKind : uint16_t {
   kMsgStoreAvailability,
   // I/O core -> owner shard: the session's own serverUrl (before kMsgSessionRunning).
   kMsgSessionUrl,
+  // I/O core -> every shard: the node table and where partitions are served (cluster).
+  kMsgPeerNode,
+  kMsgPartitionRoutes,
   // A partition's life on its shard (docs/cluster.md): I/O core -> the partition's shard: its
   // rows (PartitionRows), serve it (PartitionServe), stop serving it (PartitionRelease); the
   // shard's answer (PartitionReleased). I/O core -> every shard: until when this node may
@@ -63,9 +66,6 @@ enum MessageKind : uint16_t {
   kMsgPartitionRelease,
   kMsgPartitionReleased,
   kMsgLeaseDeadline,
-  // I/O core -> every shard: the node table and where partitions are served (cluster).
-  kMsgPeerNode,
-  kMsgPartitionRoutes,
   // shard -> I/O core: GET /cluster (answered with a ForwardReply carrying the whole answer).
   kMsgClusterQuery,
   kMessageKindCount,

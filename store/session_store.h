@@ -12,6 +12,7 @@
 #include "model/flat_map.h"
 #include "model/ids.h"
 #include "model/loaded_state.h"
+#include "model/partition.h"
 #include "model/session_types.h"
 #include "model/slab.h"
 #include "model/token_bucket.h"
@@ -31,6 +32,7 @@ struct SaveSlot {
 
 struct Player {
   std::string id;
+  uint16_t partition = 0;  // partition_of_player(id): what a partition's release drops
   uint32_t active = kNoSession;
   TokenBucketState launch_bucket;
   std::vector<uint32_t> history;  // ended sessions, oldest first
@@ -128,6 +130,32 @@ class SessionStore {
     kept_alive_.clear();
   }
 
+  // --- Partitions (docs/cluster.md, "A partition on its shard") ---
+  // Drops every record of the partition's players: their sessions (idle timers cancelled),
+  // history, save slots and launch buckets, and the players themselves. Calls
+  // on_session(const GameSession&) for each session just before it goes, so the caller can
+  // forget what it keeps about it. A scan of the shard's players: a release is rare. Returns
+  // how many players went. Their indices are reused afterwards: whatever else names a player by
+  // index (token sessions) must be dropped first.
+  template <typename Fn>
+  size_t drop_partition(uint16_t partition, Fn&& on_session) {
+    size_t dropped = 0;
+    players_.for_each([&](uint32_t index, Player& p) {
+      if (p.partition != partition) return;
+      for (uint32_t s : p.history) {
+        on_session(static_cast<const GameSession&>(sessions_[s]));
+        drop_session(s);
+      }
+      if (p.active != kNoSession) {
+        on_session(static_cast<const GameSession&>(sessions_[p.active]));
+        drop_session(p.active);
+      }
+      erase_player(index);  // Slab::for_each allows erasing the element it hands out
+      ++dropped;
+    });
+    return dropped;
+  }
+
   SaveSlot* find_slot(Player& p, const Id128& id);
   SaveSlot* latest_slot(Player& p, uint16_t game);
   SaveSlot& new_slot(Player& p, uint16_t game);
@@ -150,6 +178,13 @@ class SessionStore {
   void arm_idle(GameSession& s);
   static void on_idle_timer(TimerNode* node);
   void forget(uint32_t index);
+  void drop_session(uint32_t index) {
+    timers_.cancel(&sessions_[index]);  // its idle timer must not fire for a session gone
+    forget(index);
+  }
+  void erase_player(uint32_t index);
+  // The player index's key: its id's hash, salted past the ids that took it first.
+  static uint64_t player_key(std::string_view id, uint64_t salt);
 
   TimerWheel& timers_;
   const Clock& clock_;

@@ -177,14 +177,18 @@ void TokenStore::on_expiry(TimerNode* node) {
     self.arm_expiry(ts);
     return;
   }
-  const uint32_t index = *self.find_by_hash(ts.current);
-  self.unindex_hash(ts.current, index);
-  self.clear_replaced(ts, index);
+  self.drop(ts, *self.find_by_hash(ts.current));
+}
+
+void TokenStore::drop(TokenSession& ts, uint32_t index) {
+  timers_.cancel(&ts);
+  unindex_hash(ts.current, index);
+  clear_replaced(ts, index);
   const uint64_t key = owner_key(ts.player, ts.game);
-  if (const uint32_t* owner = self.by_owner_.find(key); owner && *owner == index) {
-    self.by_owner_.erase(key);
+  if (const uint32_t* owner = by_owner_.find(key); owner && *owner == index) {
+    by_owner_.erase(key);
   }
-  self.sessions_.erase(index);
+  sessions_.erase(index);
 }
 
 size_t TokenStore::memory_bytes() const {

@@ -87,6 +87,23 @@ class TokenStore {
     used_.clear();
   }
 
+  // --- Partitions (docs/cluster.md, "A partition on its shard") ---
+  // Drops the token sessions of the players `in_partition(uint32_t player)` says belong to the
+  // partition being released (this store knows players by index only), their expiry timers
+  // cancelled and their hashes unindexed: their tokens are unknown here afterwards. A scan: a
+  // release is rare. Call it before the players themselves go (SessionStore::drop_partition
+  // frees their indices). Returns how many went.
+  template <typename InPartition>
+  size_t drop_partition(InPartition&& in_partition) {
+    size_t dropped = 0;
+    sessions_.for_each([&](uint32_t index, TokenSession& ts) {
+      if (!in_partition(ts.player)) return;
+      drop(ts, index);
+      ++dropped;
+    });
+    return dropped;
+  }
+
   size_t token_sessions() const { return sessions_.size(); }
   size_t memory_bytes() const;
 
@@ -147,6 +164,8 @@ class TokenStore {
     by_hash_.erase_entry(hash.prefix64(), index);
   }
   void issue(TokenSession& ts, uint32_t index, TokenGrant* out);
+  // Forgets a token session: its hashes, its owner entry (if still its own), its timer.
+  void drop(TokenSession& ts, uint32_t index);
   void arm_expiry(TokenSession& ts);
   static void on_expiry(TimerNode* node);
 

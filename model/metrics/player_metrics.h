@@ -9,7 +9,10 @@ struct alignas(64) PlayerMetrics {
   Counter launches_accepted;
   Counter launches_rate_limited;
   Counter launches_refused_no_servers;
-  Counter forwarded_requests;  // requests this shard sent to the shard owning the player
+  Counter forwarded_requests;       // requests this shard sent to the shard owning the player
+  Counter node_forwarded_requests;  // requests this shard sent to the node serving the player
+  // Of those, answered 503 or 504 here because that node could not be reached or was slow.
+  Counter node_forward_failures;
   Counter sessions_by_status[kSessionStatusCount];
   Counter token_sessions;
 };

@@ -152,6 +152,13 @@ ServerProcess::~ServerProcess() {
   return result;
 }
 
+::testing::AssertionResult ServerProcess::restart(const std::vector<std::string>& extra_args) {
+  if (pid_ > 0 || port_ == 0) {
+    return ::testing::AssertionFailure() << "restart needs a server that ran and exited";
+  }
+  return start_on(port_, extra_args);
+}
+
 ::testing::AssertionResult ServerProcess::start_on(uint16_t port,
                                                    const std::vector<std::string>& extra_args) {
   std::vector<std::string> args{"--listen", "127.0.0.1:" + std::to_string(port)};

@@ -29,6 +29,10 @@ class ServerProcess {
   // the meantime is retried on another port.
   ::testing::AssertionResult start(const std::vector<std::string>& extra_args);
 
+  // Starts the server again on the port it had, after it exited (a node coming back at the
+  // address its peers know). Its log starts afresh.
+  ::testing::AssertionResult restart(const std::vector<std::string>& extra_args);
+
   uint16_t port() const { return port_; }
   pid_t pid() const { return pid_; }
   bool running();

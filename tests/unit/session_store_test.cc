@@ -342,5 +342,37 @@ TEST_F(SessionStoreTest, CountFollowsStatusChanges) {
   EXPECT_EQ(store_.count(SessionStatus::kError), 1u);
 }
 
+// A released partition's players go with everything of theirs; a dropped session's idle
+// timer never fires; the other partitions' players stay, and a player added again is new.
+TEST_F(SessionStoreTest, DropPartitionForgetsItsPlayersAndTheirIdleTimers) {
+  const uint16_t alice_partition = store_.player(alice_).partition;
+  ASSERT_EQ(alice_partition, partition_of_player("alice"));
+  ASSERT_NE(store_.player(bob_).partition, alice_partition);
+  create_and_stop(alice_);
+  const uint32_t active = store_.create(alice_, kGameA, random_id128());
+  const Id128 active_id = store_.session(active).id;
+  store_.new_slot(store_.player(alice_), kGameA);
+  const uint32_t bobs = store_.create(bob_, kGameB, random_id128());
+
+  std::vector<Id128> dropped;
+  EXPECT_EQ(store_.drop_partition(alice_partition,
+                                  [&](const GameSession& s) { dropped.push_back(s.id); }),
+            1u);
+  EXPECT_EQ(dropped.size(), 2u);
+  EXPECT_EQ(store_.player_count(), 1u);
+  EXPECT_EQ(store_.session_count(), 1u);
+  EXPECT_EQ(store_.find(active_id), nullptr);
+  EXPECT_EQ(store_.count(SessionStatus::kStopped), 0u);
+  EXPECT_EQ(store_.count(SessionStatus::kStarting), 1u);  // bob's
+
+  advance(kIdleMs + 1000);
+  ASSERT_EQ(idle_calls_.size(), 1u);  // bob's only
+  EXPECT_EQ(idle_calls_[0], bobs);
+  const uint32_t again = store_.find_or_add_player("alice");
+  EXPECT_EQ(store_.player(again).active, kNoSession);
+  EXPECT_TRUE(store_.player(again).slots.empty());
+  EXPECT_EQ(store_.find_or_add_player("bob"), bob_);
+}
+
 }  // namespace
 }  // namespace ringside

@@ -418,5 +418,27 @@ TEST_F(TokenStoreTest, ARefreshedSessionRestoresWithBothTokens) {
   EXPECT_TRUE(restored.authenticate(hash_token(text_of(g1)), &out));
 }
 
+// A released partition's token sessions go, current and replaced tokens alike, with their
+// expiry timers; the other players' stay; a later grant for the owner is a new token.
+TEST_F(TokenStoreTest, DropPartitionForgetsTheTokensOfItsPlayers) {
+  const TokenGrant first = store_.grant(kAlice, kGameA);
+  std::optional<AuthContext> ctx = auth(text_of(first));
+  ASSERT_TRUE(ctx);
+  TokenGrant refreshed;
+  ASSERT_TRUE(store_.refresh(*ctx, &refreshed));
+  const std::string alice_any = text_of(store_.grant(kAlice, kAnyGame));
+  const std::string bob = text_of(store_.grant(kBob, kGameA));
+
+  EXPECT_EQ(store_.drop_partition([](uint32_t player) { return player == kAlice; }), 2u);
+  EXPECT_FALSE(auth(text_of(first)));  // the replaced one, inside its grace period
+  EXPECT_FALSE(auth(text_of(refreshed)));
+  EXPECT_FALSE(auth(alice_any));
+  EXPECT_TRUE(auth(bob));
+  EXPECT_EQ(store_.token_sessions(), 1u);
+  advance(kTtlMs * 2);  // the dropped sessions' timers are gone: nothing fires on them
+  EXPECT_EQ(store_.token_sessions(), 0u);
+  EXPECT_NE(text_of(store_.grant(kAlice, kGameA)), text_of(refreshed));
+}
+
 }  // namespace
 }  // namespace ringside

@@ -1,0 +1,163 @@
+// Requests between nodes (docs/cluster.md, "Forwarding between nodes"). The origin — the node
+// a request reached — sends a player request whose partition another node serves to that node
+// as POST /_ringside/forward (body: ForwardRequest in its wire form, model/messages.cc) over
+// the shard's persistent connection (http/peer_pool.h), and relays the ForwardReply that comes
+// back. The owner runs it through the same path as its own requests (this shard, or the owning
+// shard by mailbox) and answers 200 with the ForwardReply. A forwarded request is never
+// forwarded again.
+#include <openssl/crypto.h>
+
+#include "api/api.h"
+#include "api/forward.h"
+#include "api/routes.h"
+#include "core/log.h"
+#include "model/partition.h"
+
+namespace ringside {
+namespace {
+
+constexpr std::string_view kWireContentType = "application/octet-stream";
+
+// The connection and route of a request at the origin, as the peer connection carries them:
+// index (32 bits), generation (24 bits), route (8 bits).
+static_assert(kRouteCount <= 256);
+uint64_t cookie_of(ConnRef ref, uint16_t route) {
+  return uint64_t{ref.index} | (uint64_t{ref.generation & 0xFFFFFFu} << 32) |
+         (uint64_t{route} << 56);
+}
+ConnRef ref_of(uint64_t cookie) {
+  return {static_cast<uint32_t>(cookie), static_cast<uint32_t>(cookie >> 32) & 0xFFFFFFu};
+}
+
+void unavailable(Reply& reply, std::string_view message) {
+  reply.error(503, "unavailable", message);
+  reply.add_header("Retry-After", "1");
+}
+
+}  // namespace
+
+// ---- origin ------------------------------------------------------------------------------
+
+bool Api::forward_to_node(uint16_t partition, ConnRef ref, const PlayerCall& call, Reply& reply) {
+  const uint16_t slot = routes_.node_of(partition);
+  const NodeAddress* node = slot == kNoOwner ? nullptr : routes_.node(slot);
+  PeerConnection* peer = node ? peers_.connection(slot, node->host, node->port) : nullptr;
+  metrics_.node_forwarded_requests.add();
+  if (peer) {
+    const ForwardRequest m = forward_request(ref, call);
+    if (peer->send(cookie_of(ref, call.route), m.encoded_size(),
+                   [&m](char* out) { m.encode(out); }))
+      return false;
+  }
+  metrics_.node_forward_failures.add();
+  unavailable(reply, slot == kNoOwner ? "The player's partition is changing owner."
+                                      : "The player's node is unavailable.");
+  return true;
+}
+
+void Api::on_peer_answer(void* ctx, uint64_t cookie, PeerConnection::Outcome outcome,
+                         uint16_t status, std::string_view body) {
+  auto* self = static_cast<Api*>(ctx);
+  Reply reply(self->reply_body_);
+  reply.set_route(static_cast<uint16_t>(cookie >> 56));
+  ForwardReply m;
+  if (outcome == PeerConnection::Outcome::kAnswered && status == 200 &&
+      ForwardReply::decode(body, &m)) {
+    read_forward_reply(m, reply);
+  } else if (outcome == PeerConnection::Outcome::kTimedOut) {
+    self->metrics_.node_forward_failures.add();
+    reply.error(504, "gateway_timeout", "The player's node did not answer in time.");
+    reply.add_header("Retry-After", "1");
+  } else if (outcome == PeerConnection::Outcome::kUnavailable || status == 503) {
+    // Unreachable, dropped before answering, or no longer serving the partition.
+    self->metrics_.node_forward_failures.add();
+    unavailable(reply, "The player's node is unavailable.");
+  } else {
+    // A peer refusing our key or our message: the nodes disagree on their configuration.
+    log_warn("peer_refused_forward")
+        .kv("shard", self->reactor_.self())
+        .kv("status", static_cast<unsigned>(status));
+    self->metrics_.node_forward_failures.add();
+    reply.error(502, "bad_gateway", "The player's node refused the request.");
+  }
+  self->http_->complete(ref_of(cookie), reply);
+}
+
+// ---- owner -------------------------------------------------------------------------------
+
+bool Api::handle_node_forward(const Request& request, ConnRef ref, Reply& reply) {
+  const std::string_view key = bearer_token(request.authorization);
+  if (key.empty()) {
+    reply.error(401, "unauthorized", "The cluster key is missing.");
+    return true;
+  }
+  if (key.size() != cluster_key_.size() ||
+      CRYPTO_memcmp(key.data(), cluster_key_.data(), key.size()) != 0) {
+    reply.error(403, "forbidden", "The cluster key is wrong.");
+    return true;
+  }
+  ForwardRequest m;
+  if (!ForwardRequest::decode(request.body, &m) ||
+      (m.route != kRouteOperatorLaunch && !is_player_route(m.route))) {
+    reply.error(400, "invalid_request", "The body is not a forwarded request.");
+    return true;
+  }
+  PlayerCall call;
+  read_forward(m, &call, &launch_body_);
+  // The partition and local shard, as Api::owner_of finds them. A token that names none is
+  // refused by the player handler of this shard (401, wrapped like any answer).
+  const uint32_t self = reactor_.self();
+  uint32_t shard = self;
+  int partition = -1;
+  if (call.launch) {
+    partition = partition_of_player(call.launch->player_id);
+    shard = shard_of_player(call.launch->player_id, static_cast<uint16_t>(runtime_.shard_count()));
+  } else if (std::optional<uint16_t> p = shard_of_id(call.token, IdKind::kToken)) {
+    partition = *p;
+    shard = shard_of_partition(*p, runtime_.shard_count());
+  }
+  if (partition >= 0 && !routes_.served_here(static_cast<uint16_t>(partition))) {
+    unavailable(reply, "This node does not serve the player's partition.");
+    return true;
+  }
+  if (node_forwarded_.size() <= ref.index) node_forwarded_.resize(ref.index + 1u);
+  node_forwarded_[ref.index] = {ref.generation, true, m.ref};
+  if (shard != self) {
+    send_forward(reactor_.mailbox(), shard, ref, call);
+    return false;
+  }
+  Reply inner(inner_body_);
+  if (!player_.handle(call, {self, ref}, inner)) return false;
+  node_forwarded_[ref.index].waiting = false;
+  const ForwardReply wrapped = forward_reply(m.ref, inner);
+  wrapped.encode(reply.body().prepare(wrapped.encoded_size()));
+  reply.body().commit(wrapped.encoded_size());
+  reply.set_content_type(kWireContentType);
+  return true;
+}
+
+void Api::complete(ConnRef ref, const Reply& reply) {
+  if (ref.index < node_forwarded_.size()) {
+    NodeForwarded& f = node_forwarded_[ref.index];
+    if (f.waiting && f.generation == ref.generation) {
+      f.waiting = false;
+      Reply outer(wrap_body_);
+      outer.set_route(kRouteNodeForward);
+      outer.set_content_type(kWireContentType);
+      const ForwardReply wrapped = forward_reply(f.origin, reply);
+      wrapped.encode(outer.body().prepare(wrapped.encoded_size()));
+      outer.body().commit(wrapped.encoded_size());
+      http_->complete(ref, outer);
+      return;
+    }
+  }
+  http_->complete(ref, reply);
+}
+
+// ---- the routes, from the I/O core -------------------------------------------------------
+
+bool Api::on_peer_node(const PeerNode& m) { return routes_.apply(m); }
+
+bool Api::on_partition_routes(const PartitionRoutes& m) { return routes_.apply(m); }
+
+}  // namespace ringside

@@ -1,0 +1,121 @@
+#pragma once
+// One shard's persistent, pipelined HTTP/1.1 connection to another ringside node
+// (docs/cluster.md, "Forwarding between nodes"). Opened on first use and kept. Requests are
+// written back to back without waiting for answers (those of one loop iteration leave in one
+// send), and answers are matched to requests in order — HTTP/1.1 answers pipelined requests in
+// order, and ringside frames every body with Content-Length (http/peer_response.h).
+//
+// Every request is answered exactly once through the pool's callback, with an Outcome:
+//   kAnswered     the peer's response (status and body);
+//   kUnavailable  no connection (connect refused, or within the reconnect backoff), or it
+//                 dropped before the answer came. Never retried here: the request may have
+//                 been executed (a launch is not idempotent); the client decides.
+//   kTimedOut     no answer within Options::timeout_ms. Answers must stay in order, so the
+//                 connection is closed, and the requests behind it are kUnavailable.
+// After a drop the connection waits (backoff: 100 ms doubling to 5 s, reset by an answer)
+// and is opened again by the next request after that.
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/byte_buffer.h"
+#include "core/reactor.h"
+
+namespace ringside {
+
+class PeerPool;
+
+class PeerConnection {
+ public:
+  enum class Outcome : uint8_t { kAnswered, kUnavailable, kTimedOut };
+  struct Options {
+    uint32_t timeout_ms = 5000;
+    uint32_t backoff_min_ms = 100;
+    uint32_t backoff_max_ms = 5000;
+  };
+
+  // `head` is the request up to and including "Content-Length: " (docs/cluster.md); send()
+  // adds the length, the blank line and the body.
+  PeerConnection(PeerPool& pool, uint32_t slot, const sockaddr_storage& address,
+                 socklen_t address_len, std::string head, const Options& options);
+  ~PeerConnection();
+  PeerConnection(const PeerConnection&) = delete;
+  PeerConnection& operator=(const PeerConnection&) = delete;
+
+  // Queues a request whose body is `body_len` bytes that `write(char*)` writes; its answer
+  // comes back with `cookie`. False (nothing queued, nothing will be answered) while the
+  // connection waits out its backoff: the caller answers at once.
+  template <class Write>
+  bool send(uint64_t cookie, uint32_t body_len, Write&& write) {
+    if (!begin_request(cookie, body_len)) return false;
+    write(next_.prepare(body_len));
+    next_.commit(body_len);
+    return true;
+  }
+
+  size_t in_flight() const { return pending_count_; }
+  bool open() const { return state_ == State::kOpen; }
+
+  // For PeerPool.
+  void on_completion(const io_uring_cqe& cqe);
+  void flush();
+
+ private:
+  enum class State : uint8_t { kClosed, kConnecting, kOpen, kBackoff };
+  enum Op : uint32_t { kConnect, kSend, kRecv };
+  struct Pending {
+    uint64_t cookie;
+    uint64_t deadline_ms;
+  };
+  struct Timer : TimerNode {
+    PeerConnection* self = nullptr;
+  };
+
+  bool begin_request(uint64_t cookie, uint32_t body_len);
+  void connect();
+  void arm_recv();
+  void on_connect(int res);
+  void on_send(int res);
+  void on_recv(int res);
+  void read_answers();
+  void fail(Outcome head_outcome, std::string_view why);
+  void push(const Pending& p);
+  Pending pop();
+  void arm_timer();
+  static void on_timer(TimerNode* node);
+  uint64_t user_data(Op op) const;
+
+  PeerPool& pool_;
+  Reactor& reactor_;
+  const uint32_t slot_;
+  const sockaddr_storage address_;
+  const socklen_t address_len_;
+  const std::string head_;
+  const Options options_;
+  State state_ = State::kClosed;
+  int fd_ = -1;
+  uint32_t generation_ = 0;
+  // Operations the kernel still holds buffers of. They survive a drop (their completions come
+  // with the old generation), and a new connection waits for them: the kernel may still be
+  // reading `out_` or writing `in_`.
+  bool send_in_flight_ = false;
+  bool recv_in_flight_ = false;
+  bool connect_in_flight_ = false;
+  ByteBuffer out_;  // the bytes of the send in flight
+  size_t out_sent_ = 0;
+  ByteBuffer next_;  // requests queued since
+  ByteBuffer in_;    // answers received, not yet matched
+  // Requests sent or queued, oldest first: a ring (power-of-two capacity) that grows, then
+  // stays, so the steady path does not allocate.
+  std::vector<Pending> pending_;
+  size_t pending_head_ = 0;
+  size_t pending_count_ = 0;
+  uint32_t backoff_ms_;
+  Timer timer_;
+};
+
+}  // namespace ringside

@@ -118,10 +118,11 @@ int Api::owner_of(const Request& request, PlayerCall& call, Reply& reply, int* p
     if (!call.launch_error.empty()) return static_cast<int>(self);
     call.launch = &launch_body_;
     *partition = partition_of_player(launch_body_.player_id);
-    return shard_of_player(launch_body_.player_id, static_cast<uint16_t>(runtime_.shard_count()));
+    return static_cast<int>(
+        shard_of_partition(static_cast<uint16_t>(*partition), runtime_.shard_count()));
   }
   // A token names its player's partition (model/partition.h); the node serving it knows it.
-  std::optional<uint16_t> owner = shard_of_id(token, IdKind::kToken);
+  std::optional<uint16_t> owner = partition_of_token(token);
   if (!owner) {
     reply.set_route(call.route);
     reply.error(401, "unauthorized", "The bearer token is missing, unknown or expired.");
@@ -129,6 +130,12 @@ int Api::owner_of(const Request& request, PlayerCall& call, Reply& reply, int* p
   }
   *partition = *owner;
   return static_cast<int>(shard_of_partition(*owner, runtime_.shard_count()));
+}
+
+std::optional<uint16_t> Api::partition_of_token(std::string_view token) const {
+  PlayerCall call;
+  call.token = token;
+  return partition_of(call, runtime_.legacy_tokens);
 }
 
 bool Api::handle_readyz(ConnRef ref, Reply& reply) {

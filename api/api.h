@@ -36,11 +36,14 @@ class Api : public RequestHandler {
   void handle_metrics(Reply& reply);
   // The operator key: true, or false after answering 401 (missing) or 403 (wrong).
   bool operator_authorized(const Request& request, Reply& reply);
-  // Which shard owns the player of this call; -1 after answering the request here. Reads an
-  // operator launch's body into `call` (the owner does not read it again).
-  // `partition` is set to the player's partition, or -1 when the request is answered on this
-  // node whatever the routes say (an operator launch whose body was refused).
+  // Which shard of this node holds the player of this call: the one for the partition its token
+  // (or an operator launch's player) names; -1 after answering the request here. Reads an
+  // operator launch's body into `call` (the owner does not read it again). `partition` is set
+  // to the player's partition, or -1 when the request is answered on this node whatever the
+  // routes say (an operator launch whose body was refused).
   int owner_of(const Request& request, PlayerCall& call, Reply& reply, int* partition);
+  // The partition a bearer token names; a legacy token's from Runtime::legacy_tokens.
+  std::optional<uint16_t> partition_of_token(std::string_view token) const;
   static void respond(void* ctx, ReplyTarget target, Reply& reply);
   // Answers a request taken for later: as it is, or wrapped for the node that forwarded it.
   void complete(ConnRef ref, const Reply& reply);

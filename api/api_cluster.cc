@@ -111,8 +111,8 @@ bool Api::handle_node_forward(const Request& request, ConnRef ref, Reply& reply)
   int partition = -1;
   if (call.launch) {
     partition = partition_of_player(call.launch->player_id);
-    shard = shard_of_player(call.launch->player_id, static_cast<uint16_t>(runtime_.shard_count()));
-  } else if (std::optional<uint16_t> p = shard_of_id(call.token, IdKind::kToken)) {
+    shard = shard_of_partition(static_cast<uint16_t>(partition), runtime_.shard_count());
+  } else if (std::optional<uint16_t> p = partition_of_token(call.token)) {
     partition = *p;
     shard = shard_of_partition(*p, runtime_.shard_count());
   }

@@ -25,13 +25,9 @@ void append_hex(std::string& out, const Id128& id) {
 
 }  // namespace
 
-DurableWrites::DurableWrites(Mailbox& mailbox, uint32_t io_thread, uint16_t shard,
-                             const Catalog& catalog, const std::vector<GameServerInfo>& servers)
-    : mailbox_(mailbox),
-      io_thread_(io_thread),
-      shard_(shard),
-      catalog_(catalog),
-      servers_(servers) {}
+DurableWrites::DurableWrites(Mailbox& mailbox, uint32_t io_thread, const Catalog& catalog,
+                             const std::vector<GameServerInfo>& servers)
+    : mailbox_(mailbox), io_thread_(io_thread), catalog_(catalog), servers_(servers) {}
 
 uint64_t DurableWrites::send() {
   mailbox_.send(io_thread_, StoreWrite{intent_.bytes()});
@@ -41,10 +37,10 @@ uint64_t DurableWrites::send() {
 uint64_t DurableWrites::token(const Player& player, const TokenRecord& t, int64_t ttl_ms,
                               WriteClass cls) {
   intent_.begin(next_seq_, cls);
-  intent_.statement(kStmtUpsertPlayer).text(player.id).integer(shard_);
+  intent_.statement(kStmtUpsertPlayer).text(player.id).integer(player.partition);
   const auto seed = id128_bytes(t.seed);
   intent_.statement(kStmtUpsertToken).bytea(seed.data(), seed.size()).text(player.id);
-  intent_.integer(shard_);
+  intent_.integer(player.partition);
   if (t.game == kAnyGame) {
     intent_.null();
   } else {
@@ -64,21 +60,22 @@ uint64_t DurableWrites::token(const Player& player, const TokenRecord& t, int64_
 uint64_t DurableWrites::launch(const Player& player, const GameSession& s,
                                const SaveSlot* new_slot) {
   const std::string_view slug = catalog_.games()[s.game].slug;
-  const std::string slot_id = id_to_string(IdKind::kSaveSlot, shard_, s.slot);
+  const std::string slot_id = id_to_string(IdKind::kSaveSlot, s.slot_owner, s.slot);
   intent_.begin(next_seq_, WriteClass::kRequest);
   if (new_slot) {
-    intent_.statement(kStmtInsertSlot).text(slot_id).text(player.id).integer(shard_).text(slug);
-    intent_.integer(new_slot->created_ms);
+    intent_.statement(kStmtInsertSlot).text(slot_id).text(player.id).integer(player.partition);
+    intent_.text(slug).integer(new_slot->created_ms);
   }
-  const std::string session_id = id_to_string(IdKind::kSession, shard_, s.id);
+  const std::string session_id = id_to_string(IdKind::kSession, s.owner, s.id);
   intent_.statement(kStmtEndStaleActive).text(session_id).text(player.id);
   intent_.statement(kStmtInsertSession).text(session_id);
-  intent_.text(player.id).integer(shard_).text(slug).text(slot_id).integer(s.started_ms);
+  intent_.text(player.id).integer(player.partition).text(slug).text(slot_id);
+  intent_.integer(s.started_ms);
   return send();
 }
 
 void DurableWrites::session_status(const GameSession& s, const std::string* own_url) {
-  intent_.statement(kStmtUpdateSession).text(id_to_string(IdKind::kSession, shard_, s.id));
+  intent_.statement(kStmtUpdateSession).text(id_to_string(IdKind::kSession, s.owner, s.id));
   intent_.text(status_name(s.status));
   intent_.text_or_null(phase_name(s.phase), s.status == SessionStatus::kStarting);
   const bool placed =
@@ -113,35 +110,36 @@ uint64_t DurableWrites::ended(const GameSession& s, const SaveSlot* saved_slot) 
   intent_.begin(next_seq_, WriteClass::kBackground);
   session_status(s, nullptr);
   if (saved_slot) {
-    intent_.statement(kStmtUpdateSlot).text(id_to_string(IdKind::kSaveSlot, shard_, s.slot));
+    intent_.statement(kStmtUpdateSlot).text(id_to_string(IdKind::kSaveSlot, s.slot_owner, s.slot));
     intent_.integer(static_cast<int64_t>(saved_slot->size_bytes)).integer(saved_slot->updated_ms);
   }
   return send();
 }
 
-void DurableWrites::abandon(const Id128& session, const Id128* made_slot) {
+void DurableWrites::abandon(const Id128& session, IdOwner owner, const Id128* made_slot) {
   intent_.begin(next_seq_, WriteClass::kBackground);
-  intent_.statement(kStmtAbandonSession).text(id_to_string(IdKind::kSession, shard_, session));
+  intent_.statement(kStmtAbandonSession).text(id_to_string(IdKind::kSession, owner, session));
   if (made_slot) {
-    intent_.statement(kStmtDropEmptySlot).text(id_to_string(IdKind::kSaveSlot, shard_, *made_slot));
+    intent_.statement(kStmtDropEmptySlot).text(id_to_string(IdKind::kSaveSlot, owner, *made_slot));
   }
   send();
 }
 
-void DurableWrites::touch_sessions(const std::vector<std::pair<Id128, int64_t>>& kept_alive) {
-  touch(kStmtTouchSessions, kept_alive, [this](std::string& out, const Id128& id) {
+void DurableWrites::touch_sessions(const std::vector<Touch>& kept_alive) {
+  touch(kStmtTouchSessions, kept_alive, [](std::string& out, const Touch& row) {
     char text[kIdTextLength];
-    format_id(IdKind::kSession, shard_, id, text);
+    format_id(IdKind::kSession, row.owner, row.id, text);
     out.append(text, sizeof text);
   });
 }
 
-void DurableWrites::touch_tokens(const std::vector<std::pair<Id128, int64_t>>& expiry) {
-  touch(kStmtTouchTokens, expiry, append_hex);
+void DurableWrites::touch_tokens(const std::vector<Touch>& expiry) {
+  touch(kStmtTouchTokens, expiry,
+        [](std::string& out, const Touch& row) { append_hex(out, row.id); });
 }
 
 template <typename AppendId>
-void DurableWrites::touch(StatementId statement, const std::vector<std::pair<Id128, int64_t>>& rows,
+void DurableWrites::touch(StatementId statement, const std::vector<Touch>& rows,
                           AppendId append_id) {
   for (size_t at = 0; at < rows.size(); at += kTouchesPerIntent) {
     ids_.assign(1, '{');
@@ -152,8 +150,8 @@ void DurableWrites::touch(StatementId statement, const std::vector<std::pair<Id1
         ids_.push_back(',');
         times_.push_back(',');
       }
-      append_id(ids_, rows[i].first);
-      append_int(times_, rows[i].second);
+      append_id(ids_, rows[i]);
+      append_int(times_, rows[i].at_ms);
     }
     ids_.push_back('}');
     times_.push_back('}');

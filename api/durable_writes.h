@@ -16,12 +16,20 @@
 
 namespace ringside {
 
+// A row of a lazy write-back: a session (id and owner) or a token session (seed) and its time.
+struct Touch {
+  Id128 id;
+  IdOwner owner;  // sessions: what the id's text says
+  int64_t at_ms;
+};
+
 class DurableWrites {
  public:
   // Entries per touch intent: keeps each message small however many sessions are live.
   static constexpr size_t kTouchesPerIntent = 512;
 
-  DurableWrites(Mailbox& mailbox, uint32_t io_thread, uint16_t shard, const Catalog& catalog,
+  // Rows name their player's partition; ids are spelled as they were minted (IdOwner).
+  DurableWrites(Mailbox& mailbox, uint32_t io_thread, const Catalog& catalog,
                 const std::vector<GameServerInfo>& servers);
 
   // The player (if new) and the token session as it is now. A request write, or a background
@@ -38,23 +46,21 @@ class DurableWrites {
   // A background write.
   uint64_t ended(const GameSession& session, const SaveSlot* saved_slot);
   // A launch whose 202 was never given: ends its row, and drops the empty slot it made, if
-  // they exist. A background write.
-  void abandon(const Id128& session, const Id128* made_slot);
+  // they exist (both new, so both spelled with `owner`). A background write.
+  void abandon(const Id128& session, IdOwner owner, const Id128* made_slot);
   // Lazy write-back of keepalive times and token expiry. Background writes.
-  void touch_sessions(const std::vector<std::pair<Id128, int64_t>>& kept_alive);
-  void touch_tokens(const std::vector<std::pair<Id128, int64_t>>& expiry);
+  void touch_sessions(const std::vector<Touch>& kept_alive);
+  void touch_tokens(const std::vector<Touch>& expiry);
 
  private:
   uint64_t send();
   // One statement per kTouchesPerIntent rows: ($1 ids, $2 times) as array literals.
   template <typename AppendId>
-  void touch(StatementId statement, const std::vector<std::pair<Id128, int64_t>>& rows,
-             AppendId append_id);
+  void touch(StatementId statement, const std::vector<Touch>& rows, AppendId append_id);
   void session_status(const GameSession& session, const std::string* own_url);
 
   Mailbox& mailbox_;
   uint32_t io_thread_;
-  uint16_t shard_;
   const Catalog& catalog_;
   const std::vector<GameServerInfo>& servers_;
   uint64_t next_seq_ = 1;

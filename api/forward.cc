@@ -88,4 +88,13 @@ void read_forward_reply(const ForwardReply& message, Reply& reply) {
   reply.body().append(message.body);
 }
 
+std::optional<uint16_t> partition_of(const PlayerCall& call, const LegacyTokens& legacy) {
+  if (call.launch) return partition_of_player(call.launch->player_id);
+  if (std::optional<uint16_t> p = partition_of_id(call.token, IdKind::kToken)) return p;
+  // A token minted before partitions names a shard: looked up (only these tokens pay for it).
+  std::optional<ParsedId> old = parse_id(call.token, IdKind::kToken);
+  if (!old || !old->owner.legacy) return std::nullopt;
+  return legacy.partition_of(old->bits);
+}
+
 }  // namespace ringside

@@ -10,6 +10,7 @@
 #include "core/mailbox.h"
 #include "http/http_server.h"
 #include "http/reply.h"
+#include "model/legacy_tokens.h"
 #include "model/messages.h"
 #include "model/operator_launch.h"
 #include "model/partition.h"
@@ -33,12 +34,9 @@ struct PlayerCall {
 // The message of a call (views into `call`), for a shard of this node or another node.
 ForwardRequest forward_request(ConnRef ref, const PlayerCall& call);
 // The partition of a call's player (docs/cluster.md): for an operator launch, its player id's;
-// else the one its token names (model/ids.h). None for a token that names none: authentication
-// refuses it.
-inline std::optional<uint16_t> partition_of(const PlayerCall& call) {
-  if (call.launch) return partition_of_player(call.launch->player_id);
-  return shard_of_id(call.token, IdKind::kToken);
-}
+// else the one its token names (model/ids.h), or for a token minted before partitions, the one
+// `legacy` knows. None for a token that names none: authentication refuses it.
+std::optional<uint16_t> partition_of(const PlayerCall& call, const LegacyTokens& legacy);
 
 void send_forward(Mailbox& mailbox, uint32_t to, ConnRef ref, const PlayerCall& call);
 // The call a forwarded request carries (views point into the message; an operator launch's

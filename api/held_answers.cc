@@ -114,7 +114,7 @@ void HeldAnswers::on_store_result(uint64_t seq, WriteOutcome outcome) {
       }
       // Its commit may have happened unseen (a lost connection): end the row, and drop the
       // empty slot it made, if they exist.
-      writes_->abandon(p.session, p.made_slot ? &p.new_slot : nullptr);
+      writes_->abandon(p.session, p.owner, p.made_slot ? &p.new_slot : nullptr);
       answer_unavailable(p.target, p.route);
       break;
     }

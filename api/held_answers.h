@@ -36,6 +36,7 @@ class HeldAnswers {
     uint16_t partition = 0;  // its player's (a release answers it at once)
     Id128 session;           // kLaunch, kEnded
     Id128 new_slot;          // kLaunch: a slot the launch made (removed if refused)
+    IdOwner owner;           // kLaunch: the new session's (and new slot's) owner
     bool made_slot = false;
     uint32_t token_session = 0;  // kRefresh
     TokenRecord before;          // kRefresh: what to put back if refused

@@ -57,6 +57,8 @@ void LaunchAdmission::place(const GameSession& s) {
   place.save_slot = slot_id;
   place.game = game;
   place.owner_shard = shard_;
+  place.session_owner = s.owner;
+  place.slot_owner = s.slot_owner;
   place.fresh_slot = fresh_slot;
   place.player_id = player.id;
   reactor_.mailbox().send(runtime_.io_thread(), place);

@@ -17,22 +17,21 @@ PlayerApi::PlayerApi(const Runtime& runtime, Reactor& reactor, PlayerMetrics& me
     : runtime_(runtime),
       reactor_(reactor),
       metrics_(metrics),
-      shard_(static_cast<uint16_t>(reactor.self())),
       minter_(runtime.token_secret),
-      tokens_(shard_, minter_, reactor.timers(), reactor.clock(),
-              seconds(runtime.config.token_ttl_s), seconds(runtime.config.refresh_grace_s)),
+      tokens_(minter_, reactor.timers(), reactor.clock(), seconds(runtime.config.token_ttl_s),
+              seconds(runtime.config.refresh_grace_s)),
       sessions_(reactor.timers(), reactor.clock(), seconds(runtime.config.session_idle_timeout_s),
                 &PlayerApi::on_idle, this),
       writes_(runtime.config.database_url.empty()
                   ? nullptr
-                  : std::make_unique<DurableWrites>(reactor.mailbox(), runtime.io_thread(), shard_,
+                  : std::make_unique<DurableWrites>(reactor.mailbox(), runtime.io_thread(),
                                                     runtime.catalog, runtime.servers)),
       launches_(runtime, reactor, metrics, sessions_),
       stop_waiters_(respond),
       held_(runtime, reactor, sessions_, tokens_, writes_.get(), launches_, stop_waiters_, respond),
       events_(runtime, reactor, sessions_, writes_.get(), held_, stop_waiters_),
-      render_{shard_, runtime.catalog, runtime.servers, events_.session_urls()},
-      partitions_(!runtime.config.node_id.empty(), shard_, runtime.shard_count()) {
+      render_{runtime.catalog, runtime.servers, events_.session_urls()},
+      partitions_(!runtime.config.node_id.empty(), reactor.self(), runtime.shard_count()) {
   Mailbox& mailbox = reactor.mailbox();
   mailbox.set_handler<&PlayerApi::on_partition_rows>(this);
   mailbox.set_handler<&PlayerApi::on_partition_serve>(this);
@@ -57,7 +56,7 @@ bool PlayerApi::handle(const PlayerCall& call, ReplyTarget target, Reply& reply)
     bad_request(reply, call.launch_error);
     return true;
   }
-  if (const std::optional<uint16_t> partition = partition_of(call);
+  if (const std::optional<uint16_t> partition = partition_of(call, runtime_.legacy_tokens);
       partition && partitions_.route(*partition, reactor_.now_ms()) != PartitionRoute::kServe) {
     not_served(reply);
     return true;
@@ -124,8 +123,9 @@ std::optional<QueryValue> PlayerApi::query_param(std::string_view query, std::st
 
 GameSession* PlayerApi::session_by_text(std::string_view text, const AuthContext& auth) {
   std::optional<ParsedId> id = parse_id(text, IdKind::kSession);
-  if (!id || id->shard != shard_) return nullptr;
-  return sessions_.find(id->bits, auth.player);
+  if (!id) return nullptr;
+  GameSession* s = sessions_.find(id->bits, auth.player);
+  return s && s->owner == id->owner ? s : nullptr;
 }
 
 GameSession* PlayerApi::session_from_body(const PlayerCall& call, const AuthContext& auth,
@@ -159,7 +159,7 @@ void PlayerApi::session_status(const PlayerCall& call, Reply& reply) {
   if (plain) {
     param = find_query_param(call.query, "sessionId", query_scratch_);  // a view into the query
     if (param) id = parse_id(param->value, IdKind::kSession);
-    if (id && id->shard == shard_) sessions_.prefetch(id->bits);
+    if (id) sessions_.prefetch(id->bits);
   }
 
   AuthContext auth;
@@ -171,8 +171,8 @@ void PlayerApi::session_status(const PlayerCall& call, Reply& reply) {
   if (!param || !param->ok || param->value.empty()) {
     return bad_request(reply, "Query parameter 'sessionId' is required.");
   }
-  GameSession* s = id && id->shard == shard_ ? sessions_.find(id->bits, auth.player) : nullptr;
-  if (!s) return not_found(reply, "No such session.");
+  GameSession* s = id ? sessions_.find(id->bits, auth.player) : nullptr;
+  if (!s || s->owner != id->owner) return not_found(reply, "No such session.");
   JsonWriter w(reply.body());
   w.begin_object();
   render_status_fields(w, *s, render_, url_scratch_);

@@ -117,7 +117,6 @@ class PlayerApi {
   const Runtime& runtime_;
   Reactor& reactor_;
   PlayerMetrics& metrics_;
-  uint16_t shard_;
   TokenMinter minter_;
   TokenStore tokens_;
   SessionStore sessions_;
@@ -136,7 +135,7 @@ class PlayerApi {
   struct LazyWriteTimer : TimerNode {
     PlayerApi* api = nullptr;
   } lazy_timer_;
-  std::vector<std::pair<Id128, int64_t>> touch_scratch_;
+  std::vector<Touch> touch_scratch_;
   std::vector<Id128> dropped_sessions_;  // drop_partition's scratch
 };
 

@@ -18,12 +18,21 @@ void PlayerApi::restore(ShardState& state) {
     r.player = sessions_.find_or_add_player(t.player_id);
     r.generation = t.generation;
     r.game = t.game;
+    r.minted_as = IdOwner::partition(sessions_.player(r.player).partition);
+    if (t.legacy_shard >= 0) {
+      // Written before partitions: its current token still spells that shard unless a refresh
+      // since minted a partition's. Only deriving it again tells which.
+      const IdOwner legacy{static_cast<uint16_t>(t.legacy_shard), true};
+      char token[kIdTextLength];
+      minter_.mint(t.seed, t.generation, legacy, token);
+      if (hash_token(std::string_view(token, kIdTextLength)) == t.current) r.minted_as = legacy;
+    }
     tokens_.restore(r);
   }
   for (const LoadedSlot& slot : state.slots) {
-    sessions_.restore_slot(
-        sessions_.find_or_add_player(slot.player_id),
-        SaveSlot{slot.id, slot.game, slot.created_ms, slot.updated_ms, slot.size_bytes});
+    sessions_.restore_slot(sessions_.find_or_add_player(slot.player_id),
+                           SaveSlot{slot.id, slot.game, slot.created_ms, slot.updated_ms,
+                                    slot.size_bytes, slot.owner});
   }
   for (const LoadedSession& loaded : state.sessions) {
     sessions_.restore(sessions_.find_or_add_player(loaded.player_id), loaded);
@@ -37,12 +46,14 @@ void PlayerApi::flush_lazy_writes() {
   if (!durable() || !held_.store_available()) return;
   const int64_t ttl_ms = seconds(runtime_.config.token_ttl_s);
   touch_scratch_.clear();
-  tokens_.take_used(
-      [&](const TokenRecord& r) { touch_scratch_.emplace_back(r.seed, r.last_seen_ms + ttl_ms); });
+  tokens_.take_used([&](const TokenRecord& r) {
+    touch_scratch_.push_back({r.seed, IdOwner{}, r.last_seen_ms + ttl_ms});
+  });
   writes_->touch_tokens(touch_scratch_);
   touch_scratch_.clear();
-  sessions_.take_kept_alive(
-      [&](const GameSession& s) { touch_scratch_.emplace_back(s.id, s.last_keepalive_ms); });
+  sessions_.take_kept_alive([&](const GameSession& s) {
+    touch_scratch_.push_back({s.id, s.owner, s.last_keepalive_ms});
+  });
   writes_->touch_sessions(touch_scratch_);
 }
 

@@ -72,7 +72,7 @@ void PlayerApi::drop_partition(uint16_t partition) {
   }
   log_info("partition_dropped")
       .kv("node", runtime_.config.node_id)
-      .kv("shard", shard_)
+      .kv("shard", reactor_.self())
       .kv("partition", partition)
       .kv("players", players)
       .kv("tokens", tokens)

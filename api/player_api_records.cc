@@ -14,7 +14,7 @@ void PlayerApi::list_sessions(const AuthContext& auth, Reply& reply) {
   JsonWriter w(reply.body());
   w.begin_object().key("sessions").begin_array();
   if (p.active != kNoSession) {
-    render_session_entry(w, sessions_.session(p.active), shard_, runtime_.catalog);
+    render_session_entry(w, sessions_.session(p.active), runtime_.catalog);
   }
   w.end_array().end_object();
 }
@@ -48,7 +48,7 @@ void PlayerApi::history(const PlayerCall& call, const AuthContext& auth, Reply& 
   w.begin_array();
   uint64_t written = 0;
   for (auto it = p.history.rbegin(); it != p.history.rend() && written < limit; ++it, ++written) {
-    render_history_entry(w, sessions_.session(*it), shard_, runtime_.catalog);
+    render_history_entry(w, sessions_.session(*it), runtime_.catalog);
   }
   w.end_array();
 }
@@ -80,7 +80,7 @@ void PlayerApi::save_slots(const PlayerCall& call, const AuthContext& auth, Repl
   w.begin_object().key("slots").begin_array();
   for (const SaveSlot& slot : p.slots) {
     if (game != kAnyGame && slot.game != game) continue;
-    render_save_slot(w, slot, shard_, runtime_.catalog);
+    render_save_slot(w, slot, runtime_.catalog);
   }
   w.end_array().end_object();
 }

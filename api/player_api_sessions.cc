@@ -54,7 +54,7 @@ bool PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, ReplyTar
   if (body.save_slot_id) {
     std::optional<ParsedId> id = parse_id(*body.save_slot_id, IdKind::kSaveSlot);
     if (id) slot = sessions_.find_slot(player, id->bits);
-    if (!slot || slot->game != game) {
+    if (!slot || slot->owner != id->owner || slot->game != game) {
       not_found(reply, "No such save slot of this game.");
       return true;
     }
@@ -66,7 +66,7 @@ bool PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, ReplyTar
     w.begin_object().key("error").value("session_active");
     w.key("message").value("The player already has an active session.");
     w.key("sessionId");
-    render_session_id(w, shard_, sessions_.session(player.active));
+    render_session_id(w, sessions_.session(player.active));
     w.end_object();
     return true;
   }
@@ -91,13 +91,13 @@ bool PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, ReplyTar
   }
   const bool made_slot = !slot;
   if (made_slot) slot = &sessions_.new_slot(player, game);
-  uint32_t index = sessions_.create(auth.player, game, slot->id);
+  uint32_t index = sessions_.create(auth.player, game, slot->id, slot->owner);
   GameSession& s = sessions_.session(index);
 
   reply.set_status(202);
   JsonWriter w(reply.body());
   w.begin_object().key("sessionId");
-  render_session_id(w, shard_, s);
+  render_session_id(w, s);
   w.key("status").value("starting").end_object();
   if (durable()) {
     // Placed once the session's row is committed; until then it waits here, unanswered.
@@ -105,6 +105,7 @@ bool PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, ReplyTar
     pending.partition = player.partition;
     pending.session = s.id;
     pending.new_slot = slot->id;
+    pending.owner = s.owner;
     pending.made_slot = made_slot;
     held_.defer(writes_->launch(player, s, made_slot ? slot : nullptr), std::move(pending), reply);
     return false;

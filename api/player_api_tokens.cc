@@ -23,7 +23,7 @@ bool PlayerApi::operator_launch(const OperatorLaunchBody& body, ReplyTarget targ
     return true;
   }
   uint32_t player = sessions_.find_or_add_player(body.player_id);
-  TokenGrant grant = tokens_.grant(player, game);
+  TokenGrant grant = tokens_.grant(player, game, sessions_.player(player).partition);
   std::string_view token(grant.token, kIdTextLength);
 
   JsonWriter w(reply.body());
@@ -62,7 +62,7 @@ bool PlayerApi::refresh(const AuthContext& auth, ReplyTarget target, Reply& repl
   }
   const TokenRecord before = tokens_.record(auth.token_session);
   TokenGrant grant;
-  if (!tokens_.refresh(auth, &grant)) {
+  if (!tokens_.refresh(auth, sessions_.player(auth.player).partition, &grant)) {
     reply.error(409, "token_already_refreshed",
                 "This token was already refreshed; use the newest.");
     return true;

@@ -7,16 +7,16 @@
 
 namespace ringside {
 
-void render_session_id(JsonWriter& w, uint16_t shard, const GameSession& s) {
+void render_session_id(JsonWriter& w, const GameSession& s) {
   char id[kIdTextLength];
-  format_id(IdKind::kSession, shard, s.id, id);
+  format_id(IdKind::kSession, s.owner, s.id, id);
   w.value(std::string_view(id, kIdTextLength));
 }
 
 void render_status_fields(JsonWriter& w, const GameSession& s, const SessionRenderContext& ctx,
                           ByteBuffer& url_scratch) {
   char id[kIdTextLength];
-  format_id(IdKind::kSession, ctx.shard, s.id, id);
+  format_id(IdKind::kSession, s.owner, s.id, id);
   const std::string_view id_text(id, kIdTextLength);
   w.key("sessionId").value(id_text);
   w.key("status").value(status_name(s.status));
@@ -51,7 +51,7 @@ void render_details_fields(JsonWriter& w, const GameSession& s, const SessionRen
                            ByteBuffer& url_scratch, int64_t idle_deadline_ms, int64_t now_unix_ms) {
   render_status_fields(w, s, ctx, url_scratch);
   w.key("gameSlug").value(ctx.catalog.games()[s.game].slug);
-  w.key("saveSlotId").value(id_to_string(IdKind::kSaveSlot, ctx.shard, s.slot));
+  w.key("saveSlotId").value(id_to_string(IdKind::kSaveSlot, s.slot_owner, s.slot));
   w.key("lastKeepaliveAt").timestamp(s.last_keepalive_ms / 1000);
   if (s.active()) {
     w.key("expiresAt").timestamp(idle_deadline_ms / 1000);
@@ -65,20 +65,18 @@ void render_details_fields(JsonWriter& w, const GameSession& s, const SessionRen
   }
 }
 
-void render_session_entry(JsonWriter& w, const GameSession& s, uint16_t shard,
-                          const Catalog& catalog) {
+void render_session_entry(JsonWriter& w, const GameSession& s, const Catalog& catalog) {
   w.begin_object().key("sessionId");
-  render_session_id(w, shard, s);
+  render_session_id(w, s);
   const Game& g = catalog.games()[s.game];
   w.key("gameSlug").value(g.slug).key("gameTitle").value(g.title);
   w.key("status").value(status_name(s.status));
   w.key("startedAt").timestamp(s.started_ms / 1000).end_object();
 }
 
-void render_history_entry(JsonWriter& w, const GameSession& s, uint16_t shard,
-                          const Catalog& catalog) {
+void render_history_entry(JsonWriter& w, const GameSession& s, const Catalog& catalog) {
   w.begin_object().key("sessionId");
-  render_session_id(w, shard, s);
+  render_session_id(w, s);
   w.key("gameSlug").value(catalog.games()[s.game].slug);
   w.key("startedAt").timestamp(s.started_ms / 1000);
   w.key("endedAt").timestamp(s.ended_ms / 1000);
@@ -111,8 +109,8 @@ void render_game(JsonWriter& w, const Game& g) {
   w.key("image").value(g.image).key("sizeMb").value(g.size_mb).end_object();
 }
 
-void render_save_slot(JsonWriter& w, const SaveSlot& slot, uint16_t shard, const Catalog& catalog) {
-  w.begin_object().key("id").value(id_to_string(IdKind::kSaveSlot, shard, slot.id));
+void render_save_slot(JsonWriter& w, const SaveSlot& slot, const Catalog& catalog) {
+  w.begin_object().key("id").value(id_to_string(IdKind::kSaveSlot, slot.owner, slot.id));
   w.key("gameSlug").value(catalog.games()[slot.game].slug);
   w.key("createdAt").timestamp(slot.created_ms / 1000);
   w.key("updatedAt").timestamp(slot.updated_ms / 1000);

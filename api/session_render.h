@@ -19,17 +19,16 @@ namespace ringside {
 // use their server's url_base. Empty with the sim and Docker backends.
 using SessionUrls = std::unordered_map<Id128, std::string, Id128Hasher>;
 
-// What a session's answers are rendered with besides the session: the owner shard (in its
-// id), the game titles and the servers' URLs.
+// What a session's answers are rendered with besides the session (whose ids carry their own
+// owner): the game titles and the servers' URLs.
 struct SessionRenderContext {
-  uint16_t shard;
   const Catalog& catalog;
   const std::vector<GameServerInfo>& servers;
   const SessionUrls& session_urls;
 };
 
 // The session's id as a JSON string value.
-void render_session_id(JsonWriter& w, uint16_t shard, const GameSession& s);
+void render_session_id(JsonWriter& w, const GameSession& s);
 // The fields of the status poll and of /current: id, status, URLs, game title, start, phase,
 // error. `url_scratch` holds the containerUrl while it is written.
 void render_status_fields(JsonWriter& w, const GameSession& s, const SessionRenderContext& ctx,
@@ -39,16 +38,14 @@ void render_status_fields(JsonWriter& w, const GameSession& s, const SessionRend
 void render_details_fields(JsonWriter& w, const GameSession& s, const SessionRenderContext& ctx,
                            ByteBuffer& url_scratch, int64_t idle_deadline_ms, int64_t now_unix_ms);
 // An entry of the player's session list.
-void render_session_entry(JsonWriter& w, const GameSession& s, uint16_t shard,
-                          const Catalog& catalog);
+void render_session_entry(JsonWriter& w, const GameSession& s, const Catalog& catalog);
 // An entry of the player's history (an ended session).
-void render_history_entry(JsonWriter& w, const GameSession& s, uint16_t shard,
-                          const Catalog& catalog);
+void render_history_entry(JsonWriter& w, const GameSession& s, const Catalog& catalog);
 // The answer to a stop of an ended session: its status and figures.
 void render_stop_result(const GameSession& s, ByteBuffer& out);
 // "saveError", if the session's stop could not keep its save data.
 void render_save_error(JsonWriter& w, const GameSession& s);
 void render_game(JsonWriter& w, const Game& g);
-void render_save_slot(JsonWriter& w, const SaveSlot& slot, uint16_t shard, const Catalog& catalog);
+void render_save_slot(JsonWriter& w, const SaveSlot& slot, const Catalog& catalog);
 
 }  // namespace ringside

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/log.h"
+#include "model/partition.h"
 #include "store/durable/state_loader.h"
 #include "store/pg/migrations.h"
 #include "store/pg/pg_connection.h"
@@ -38,16 +39,21 @@ bool token_secret_for(const Config& config, TokenMinter::Secret* secret, std::st
 
 bool boot_durable_state(const Config& config, const Catalog& catalog,
                         const std::vector<GameServerInfo>& servers,
-                        std::unique_ptr<LoadedState>* loaded, std::string* error) {
+                        const TokenMinter::Secret& secret, std::unique_ptr<LoadedState>* loaded,
+                        std::string* error) {
   if (!migrate(config, error)) return false;
   if (!store_catalog(config.database_url, catalog, error)) return false;
   auto state = std::make_unique<LoadedState>();
-  if (!load_state(config.database_url, catalog, servers, config.shards, state.get(), error)) {
+  const TokenMinter minter(secret);
+  if (!load_state(config.database_url, catalog, servers, config.shards, minter, state.get(),
+                  error)) {
     return false;
   }
   log_info("state_loaded")
       .kv("active", state->active.size())
       .kv("profiles", state->profiles.size())
+      .kv("legacy_tokens", state->legacy_tokens.size())
+      .kv("rows_given_partition", state->rows_given_partition)
       .kv("skipped", state->rows_skipped);
   *loaded = std::move(state);
   return true;
@@ -56,8 +62,9 @@ bool boot_durable_state(const Config& config, const Catalog& catalog,
 bool load_shard_state(const Runtime& runtime, uint32_t index,
                       const std::function<void(ShardState&)>& restore, std::string* error) {
   ShardLoadCounts n;
-  if (!stream_shard_state(runtime.config.database_url, runtime.catalog, runtime.servers,
-                          runtime.shard_count(), index, restore, &n, error)) {
+  const std::vector<uint16_t> partitions = partitions_of_shard(index, runtime.shard_count());
+  if (!stream_partition_state(runtime.config.database_url, runtime.catalog, runtime.servers,
+                              partitions, restore, &n, error)) {
     return false;
   }
   log_info("shard_state_loaded")

@@ -20,11 +20,13 @@ namespace ringside {
 // database), else a new random one.
 bool token_secret_for(const Config& config, TokenMinter::Secret* secret, std::string* error);
 
-// Migrates, writes the catalog, pins the shard count and loads what the I/O core recovers.
-// False and why on any failure.
+// Migrates, writes the catalog, gives rows written before partitions theirs, and loads what
+// the I/O core recovers and the legacy tokens (derived with `secret`). False and why on any
+// failure.
 bool boot_durable_state(const Config& config, const Catalog& catalog,
                         const std::vector<GameServerInfo>& servers,
-                        std::unique_ptr<LoadedState>* loaded, std::string* error);
+                        const TokenMinter::Secret& secret, std::unique_ptr<LoadedState>* loaded,
+                        std::string* error);
 
 // In shard `index`'s thread, after boot_durable_state and before the shard serves: its rows,
 // handed to `restore` a batch at a time as they are read (state_loader.h).

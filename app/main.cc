@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   if (migrate_only) return run_migrate_command(config);
   if (config.operator_key.empty()) {
     // Printed once, to stdout and not to the log: logs never carry secrets.
-    config.operator_key = id_to_string(IdKind::kToken, 0, random_id128()).substr(3);
+    config.operator_key = id_to_string(IdKind::kToken, IdOwner{}, random_id128()).substr(3);
     printf("operator key: %s\n", config.operator_key.c_str());
     fflush(stdout);
   }
@@ -85,10 +85,12 @@ int main(int argc, char** argv) {
     const Runtime& runtime = process.runtime();
     if (!config.database_url.empty()) {
       std::unique_ptr<LoadedState> loaded;
-      if (!boot_durable_state(config, runtime.catalog, runtime.servers, &loaded, &error)) {
+      if (!boot_durable_state(config, runtime.catalog, runtime.servers, runtime.token_secret,
+                              &loaded, &error)) {
         log_error("database_unusable").kv("error", error);
         return 1;
       }
+      process.set_legacy_tokens(std::move(loaded->legacy_tokens));
       process.set_loaded(std::move(loaded));
     }
     for (uint32_t i = 0; i < config.shards; ++i) {

@@ -48,13 +48,15 @@ class Process {
   Process(const Config& config, Catalog catalog, std::vector<GameServerInfo> fleet,
           const TokenMinter::Secret& secret)
       : published_(config.shards, fleet.size()),  // before runtime_ takes the fleet
-        runtime_(config, std::move(catalog), std::move(fleet), secret, published_),
+        runtime_(config, std::move(catalog), std::move(fleet), secret, published_, legacy_tokens_),
         bus_(config.shards + 1, kMailboxBytes),
         rings_ready_(config.shards + 1),
         listening_(config.shards) {}
 
   const Runtime& runtime() const { return runtime_; }
   void set_loaded(std::unique_ptr<LoadedState> loaded) { loaded_ = std::move(loaded); }
+  // Before any thread starts: the legacy tokens read back (Runtime::legacy_tokens).
+  void set_legacy_tokens(LegacyTokens tokens) { legacy_tokens_ = std::move(tokens); }
   void add_listen_socket(int fd) { listen_fds_.push_back(fd); }
   void wait_until_listening() { listening_.wait(); }
 
@@ -85,6 +87,7 @@ class Process {
 
  private:
   Published published_;
+  LegacyTokens legacy_tokens_;  // before runtime_, which refers to it
   Runtime runtime_;
   MessageBus bus_;
   std::vector<int> listen_fds_;  // shard i owns [i]

@@ -32,16 +32,16 @@ inline constexpr uint32_t kUnknownServer = UINT32_MAX;
 // The strings are its own: a backend moves them into its record of the session, or keeps a
 // recovered one until it has looked for it.
 struct PlacedSession {
-  Id128 session;  // ringside's session id (its random part)
-  uint16_t owner_shard = 0;
+  Id128 session;                // ringside's session id (its random part)
   std::string session_id_text;  // the id as the API shows it (labels, URLs)
   std::string player_id;
   std::string game_slug;
   std::string image;
-  std::string save_dir;     // where the game keeps its save data inside the container
-  Id128 save_slot;          // the slot whose save data goes in
-  bool fresh_slot = false;  // the slot is new: nothing to copy in (start() only)
-  uint32_t server = 0;      // where it is placed; kUnknownServer in a recovered start cut short
+  std::string save_dir;        // where the game keeps its save data inside the container
+  Id128 save_slot;             // the slot whose save data goes in
+  std::string save_slot_text;  // its id as the API shows it (a hosted backend's save name)
+  bool fresh_slot = false;     // the slot is new: nothing to copy in (start() only)
+  uint32_t server = 0;         // where it is placed; kUnknownServer in a recovered start cut short
   // Resource limits (ceilings): the game's declared figures, or its profile when larger.
   // start() only.
   uint32_t cpu_millicores = 0;

@@ -24,9 +24,12 @@ constexpr std::array<uint8_t, 256> kDecode = [] {
   return table;
 }();
 
-constexpr size_t kShardChars = 2;
+constexpr size_t kOwnerChars = 2;
 constexpr size_t kBitsChars = 26;
-static_assert(kIdTextLength == 1 + kShardChars + kBitsChars);
+static_assert(kIdTextLength == 1 + kOwnerChars + kBitsChars);
+// The 2 low bits of the last char (below the final 3 bits of the random part).
+constexpr uint32_t kSchemeLegacy = 0;
+constexpr uint32_t kSchemePartition = 1;
 
 uint8_t decode_char(char c) { return kDecode[static_cast<unsigned char>(c)]; }
 
@@ -70,14 +73,14 @@ void refill(RandomBuffer& buf) {
 
 }  // namespace
 
-void format_id(IdKind kind, uint16_t shard, const Id128& bits, char out[kIdTextLength]) {
-  assert(shard < kMaxShardCount);
+void format_id(IdKind kind, IdOwner owner, const Id128& bits, char out[kIdTextLength]) {
+  assert(owner.value < kMaxShardCount);
   out[0] = static_cast<char>(kind);
-  out[1] = kAlphabet[(shard >> 5) & 31];
-  out[2] = kAlphabet[shard & 31];
+  out[1] = kAlphabet[(owner.value >> 5) & 31];
+  out[2] = kAlphabet[owner.value & 31];
 
   // Big-endian bit stream hi:lo, 5 bits per char; acc keeps the bits not yet emitted.
-  char* p = out + 1 + kShardChars;
+  char* p = out + 1 + kOwnerChars;
   uint32_t acc = 0;
   int pending = 0;
   for (uint64_t half : {bits.hi, bits.lo}) {
@@ -90,36 +93,39 @@ void format_id(IdKind kind, uint16_t shard, const Id128& bits, char out[kIdTextL
       }
     }
   }
-  // 128 = 25 * 5 + 3: the last char holds 3 bits followed by 2 zero bits.
-  *p = kAlphabet[(acc << (5 - pending)) & 31];
+  // 128 = 25 * 5 + 3: the last char holds 3 bits followed by the 2 bits of the scheme.
+  const uint32_t scheme = owner.legacy ? kSchemeLegacy : kSchemePartition;
+  *p = kAlphabet[((acc << (5 - pending)) | scheme) & 31];
 }
 
-std::string id_to_string(IdKind kind, uint16_t shard, const Id128& bits) {
+std::string id_to_string(IdKind kind, IdOwner owner, const Id128& bits) {
   std::string s(kIdTextLength, '\0');
-  format_id(kind, shard, bits, s.data());
+  format_id(kind, owner, bits, s.data());
   return s;
 }
 
-std::optional<uint16_t> shard_of_id(std::string_view text, IdKind expected) {
+std::optional<uint16_t> partition_of_id(std::string_view text, IdKind expected) {
   if (text.size() != kIdTextLength || text[0] != static_cast<char>(expected)) return std::nullopt;
   uint8_t high = decode_char(text[1]);
   uint8_t low = decode_char(text[2]);
-  if (high == kInvalid || low == kInvalid) return std::nullopt;
+  uint8_t last = decode_char(text[kIdTextLength - 1]);
+  if (high == kInvalid || low == kInvalid || last == kInvalid) return std::nullopt;
+  if ((last & 3) != kSchemePartition) return std::nullopt;
   return static_cast<uint16_t>((high << 5) | low);
 }
 
 std::optional<ParsedId> parse_id(std::string_view text, IdKind expected) {
   if (text.size() != kIdTextLength || text[0] != static_cast<char>(expected)) return std::nullopt;
 
-  uint8_t shard_high = decode_char(text[1]);
-  uint8_t shard_low = decode_char(text[2]);
-  if (shard_high == kInvalid || shard_low == kInvalid) return std::nullopt;
+  uint8_t owner_high = decode_char(text[1]);
+  uint8_t owner_low = decode_char(text[2]);
+  if (owner_high == kInvalid || owner_low == kInvalid) return std::nullopt;
 
   uint64_t halves[2] = {0, 0};
   size_t bytes_done = 0;
   uint32_t acc = 0;
   int pending = 0;
-  for (char c : text.substr(1 + kShardChars)) {
+  for (char c : text.substr(1 + kOwnerChars)) {
     uint8_t v = decode_char(c);
     if (v == kInvalid) return std::nullopt;
     acc = (acc << 5) | v;
@@ -130,11 +136,13 @@ std::optional<ParsedId> parse_id(std::string_view text, IdKind expected) {
       half = (half << 8) | ((acc >> pending) & 0xff);
     }
   }
-  // 130 bits read, 128 used: the 2 left over are the pad and must be zero.
-  if ((acc & ((1u << pending) - 1)) != 0) return std::nullopt;
+  // 130 bits read, 128 used: the 2 left over are the scheme.
+  const uint32_t scheme = acc & ((1u << pending) - 1);
+  if (scheme != kSchemeLegacy && scheme != kSchemePartition) return std::nullopt;
 
-  return ParsedId{expected, static_cast<uint16_t>((shard_high << 5) | shard_low),
-                  Id128{halves[0], halves[1]}};
+  const IdOwner owner{static_cast<uint16_t>((owner_high << 5) | owner_low),
+                      scheme == kSchemeLegacy};
+  return ParsedId{expected, owner, Id128{halves[0], halves[1]}};
 }
 
 void random_bytes(void* out, size_t n) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/ids.h"
+#include "model/legacy_tokens.h"
 #include "model/session_types.h"
 #include "model/token_hash.h"
 
@@ -23,11 +24,15 @@ struct LoadedToken {
   bool has_previous = false;
   int64_t previous_dead_ms = 0;
   int64_t expires_ms = 0;
+  // A row written before partitions: the shard its tokens were minted with until a refresh
+  // (whether the current one still is, only deriving it again tells). -1: none.
+  int32_t legacy_shard = -1;
 };
 
 struct LoadedSlot {
   std::string player_id;
   Id128 id;
+  IdOwner owner;
   uint16_t game = 0;
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
@@ -38,6 +43,8 @@ struct LoadedSession {
   std::string player_id;
   Id128 id;
   Id128 slot;
+  IdOwner owner;  // what the ids' text says: a partition, or a legacy id's shard
+  IdOwner slot_owner;
   uint16_t game = 0;
   uint32_t server = 0;  // index in Runtime::servers (valid when has_server)
   bool has_server = false;
@@ -80,7 +87,9 @@ struct ActiveSession {
 struct LoadedState {
   std::vector<ActiveSession> active;  // starting, running or stopping
   std::vector<LoadedProfile> profiles;
+  LegacyTokens legacy_tokens;  // for Runtime::legacy_tokens
   size_t rows_skipped = 0;  // active sessions naming a game no longer in the catalog, or a bad id
+  size_t rows_given_partition = 0;  // rows written before partitions given theirs at this start
 };
 
 }  // namespace ringside

@@ -47,11 +47,11 @@ bool StoreWrite::decode(std::string_view in, StoreWrite* out) {
   return true;
 }
 
-// ---- PlaceSession: version, session, save_slot, game u32, owner_shard u16, fresh_slot u8,
-//      player_id (u16 length + bytes) ---------------------------------------------------------
+// ---- PlaceSession: version, session, save_slot, game u32, owner_shard u16, session_owner u16,
+//      slot_owner u16 (WireWriter::owner), fresh_slot u8, player_id (u16 length + bytes) -------
 
 uint32_t PlaceSession::encoded_size() const {
-  return kU8 + kId + kId + kU32 + kU16 + kU8 + str16(player_id);
+  return kU8 + kId + kId + kU32 + kU16 + kU16 + kU16 + kU8 + str16(player_id);
 }
 
 void PlaceSession::encode(char* out) const {
@@ -61,6 +61,8 @@ void PlaceSession::encode(char* out) const {
   w.id(save_slot);
   w.u32(game);
   w.u16(owner_shard);
+  w.owner(session_owner);
+  w.owner(slot_owner);
   w.boolean(fresh_slot);
   w.str16(player_id);
 }
@@ -72,6 +74,8 @@ bool PlaceSession::decode(std::string_view in, PlaceSession* out) {
   out->save_slot = r.id();
   out->game = r.u32();
   out->owner_shard = r.u16();
+  out->session_owner = r.owner();
+  out->slot_owner = r.owner();
   out->fresh_slot = r.boolean();
   out->player_id = r.str16(kMaxPlayerIdBytes);
   return r.done();

@@ -205,6 +205,8 @@ struct PlaceSession {
   Id128 save_slot;
   uint32_t game = 0;  // index in the catalog
   uint16_t owner_shard = 0;
+  IdOwner session_owner;       // what the session's id text says
+  IdOwner slot_owner;          // what the slot's id text says (a legacy slot keeps its spelling)
   bool fresh_slot = false;     // nothing saved in the slot yet
   std::string_view player_id;  // at most kMaxPlayerIdBytes (model/identifiers.h; decode checks)
 

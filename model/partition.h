@@ -5,6 +5,7 @@
 // belongs to one shard thread. A single node owns every partition.
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "model/ids.h"
 
@@ -22,6 +23,15 @@ inline uint16_t partition_of_player(std::string_view player_id) {
 // The shard thread of this node that holds a partition's players.
 inline uint32_t shard_of_partition(uint16_t partition, uint32_t shard_count) {
   return partition % shard_count;
+}
+
+// Every partition a shard holds when its node owns them all (one node).
+inline std::vector<uint16_t> partitions_of_shard(uint32_t shard, uint32_t shard_count) {
+  std::vector<uint16_t> out;
+  for (uint32_t p = shard; p < kPartitionCount; p += shard_count) {
+    out.push_back(static_cast<uint16_t>(p));
+  }
+  return out;
 }
 
 }  // namespace ringside

@@ -11,6 +11,7 @@
 #include "model/backend.h"
 #include "model/catalog.h"
 #include "model/config.h"
+#include "model/legacy_tokens.h"
 #include "model/published.h"
 #include "model/token_minter.h"
 
@@ -18,12 +19,14 @@ namespace ringside {
 
 struct Runtime {
   Runtime(const Config& c, Catalog cat, std::vector<GameServerInfo> fleet,
-          const TokenMinter::Secret& secret, const Published& published_by_threads)
+          const TokenMinter::Secret& secret, const Published& published_by_threads,
+          const LegacyTokens& legacy = kNoLegacyTokens)
       : config(c),
         catalog(std::move(cat)),
         servers(std::move(fleet)),
         token_secret(secret),
-        published(published_by_threads) {}
+        published(published_by_threads),
+        legacy_tokens(legacy) {}
 
   uint32_t shard_count() const { return config.shards; }
   uint32_t io_thread() const { return config.shards; }
@@ -35,6 +38,12 @@ struct Runtime {
   // to its own file (--token-secret-file) when tokens must outlive the process.
   const TokenMinter::Secret token_secret;
   const Published& published;
+  // Tokens minted before partitions, read back from the database (filled by app/process.h
+  // before any thread starts; empty without a database).
+  const LegacyTokens& legacy_tokens;
+
+ private:
+  static inline const LegacyTokens kNoLegacyTokens{};
 };
 
 }  // namespace ringside

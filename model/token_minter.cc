@@ -13,7 +13,7 @@ TokenMinter::Secret TokenMinter::random_secret() {
   return s;
 }
 
-void TokenMinter::mint(const Id128& seed, uint32_t generation, uint16_t shard,
+void TokenMinter::mint(const Id128& seed, uint32_t generation, IdOwner owner,
                        char out[kIdTextLength]) const {
   uint8_t msg[20];
   std::memcpy(msg, &seed.hi, 8);
@@ -29,7 +29,7 @@ void TokenMinter::mint(const Id128& seed, uint32_t generation, uint16_t shard,
   Id128 bits;
   std::memcpy(&bits.hi, mac, 8);
   std::memcpy(&bits.lo, mac + 8, 8);
-  format_id(IdKind::kToken, shard, bits, out);
+  format_id(IdKind::kToken, owner, bits, out);
 }
 
 }  // namespace ringside

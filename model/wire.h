@@ -68,6 +68,9 @@ class WireWriter {
     u64(v.hi);
     u64(v.lo);
   }
+  // An id's owner: u16, the value in the low 10 bits, bit 15 set for a legacy id.
+  void owner(IdOwner v) { u16(static_cast<uint16_t>(v.value | (v.legacy ? kLegacyBit : 0))); }
+  static constexpr uint16_t kLegacyBit = 0x8000;
   // A string of at most 65535 bytes. Every caller bounds its fields well below; a longer one
   // would be written with a truncated length, a message that cannot decode, so it aborts (in
   // every build: it is a bug of the sender, not input).
@@ -122,6 +125,13 @@ class WireReader {
     v.hi = u64();
     v.lo = u64();
     return v;
+  }
+  // WireWriter::owner; refused with a value past kMaxShardCount or another bit set.
+  IdOwner owner() {
+    const uint16_t v = u16();
+    const uint16_t value = v & static_cast<uint16_t>(~WireWriter::kLegacyBit);
+    if (value >= kMaxShardCount) fail();
+    return ok_ ? IdOwner{value, (v & WireWriter::kLegacyBit) != 0} : IdOwner{};
   }
   // An enum stored as a byte, refused past `last`.
   template <class E>

@@ -85,6 +85,8 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
       continue;
     }
     Launch& l = add_launch(s.id, s.slot, s.player_id, s.game, a.owner_shard);
+    l.session_owner = s.owner;
+    l.slot_owner = s.slot_owner;
     l.state = State::kStarting;  // until the backend reports it running (adopted) or lost
     if (s.has_server) {
       l.server = s.server;
@@ -157,6 +159,8 @@ bool SessionPlacement::on_place_session(uint32_t from, const PlaceSession& m) {
     return true;
   }
   Launch& l = add_launch(m.session, m.save_slot, m.player_id, m.game, m.owner_shard);
+  l.session_owner = m.session_owner;
+  l.slot_owner = m.slot_owner;
   l.fresh_slot = m.fresh_slot;
 
   if (m.game >= game_image_.size()) {
@@ -241,7 +245,7 @@ void SessionPlacement::on_relocated(const Id128& session, uint32_t server) {
   l->reserved =
       scheduler_.adopt(l->index, game_image_[l->game], profiles_[l->game], server).reserved;
   log_info("session_relocated")
-      .kv("session", id_to_string(IdKind::kSession, l->owner_shard, session))
+      .kv("session", id_to_string(IdKind::kSession, l->session_owner, session))
       .kv("server", scheduler_.server(server).name)
       .kv("from", from == kNoServer ? std::string_view("none")
                                     : std::string_view(scheduler_.server(from).name));
@@ -407,13 +411,13 @@ PlacedSession SessionPlacement::placed_session(const Launch& launch, uint32_t se
   const Game& game = runtime_.catalog.games()[launch.game];
   PlacedSession p;
   p.session = launch.session;
-  p.owner_shard = launch.owner_shard;
-  p.session_id_text = id_to_string(IdKind::kSession, launch.owner_shard, launch.session);
+  p.session_id_text = id_to_string(IdKind::kSession, launch.session_owner, launch.session);
   p.player_id = launch.player_id;
   p.game_slug = game.slug;
   p.image = game.image;
   p.save_dir = game.save_dir;
   p.save_slot = launch.save_slot;
+  p.save_slot_text = id_to_string(IdKind::kSaveSlot, launch.slot_owner, launch.save_slot);
   p.server = server;
   return p;
 }

@@ -119,6 +119,8 @@ class SessionPlacement final : public BackendEvents {
     uint32_t game = 0;
     uint32_t server = kNoServer;  // while it holds a placement
     uint16_t owner_shard = 0;
+    IdOwner session_owner;  // what the ids' text says (model/ids.h)
+    IdOwner slot_owner;
     State state = State::kQueued;
     bool fresh_slot = false;
     bool ran = false;  // reached running

@@ -1,5 +1,7 @@
 #include "store/session_store.h"
 
+#include "model/partition.h"
+
 #include <functional>
 
 namespace ringside {
@@ -54,10 +56,13 @@ void SessionStore::erase_player(uint32_t index) {
   players_.erase(index);
 }
 
-uint32_t SessionStore::create(uint32_t player, uint16_t game, const Id128& slot) {
+uint32_t SessionStore::create(uint32_t player, uint16_t game, const Id128& slot,
+                              IdOwner slot_owner) {
   LoadedSession fresh;
   fresh.id = random_id128();
+  fresh.owner = IdOwner::partition(players_[player].partition);
   fresh.slot = slot;
+  fresh.slot_owner = slot_owner;
   fresh.game = game;
   fresh.started_ms = clock_.unix_ms;
   fresh.last_keepalive_ms = clock_.unix_ms;
@@ -100,6 +105,8 @@ uint32_t SessionStore::restore(uint32_t player, const LoadedSession& loaded) {
   s.on_fire = &SessionStore::on_idle_timer;
   s.id = loaded.id;
   s.slot = loaded.slot;
+  s.owner = loaded.owner;
+  s.slot_owner = loaded.slot_owner;
   s.player = player;
   s.game = loaded.game;
   s.server = loaded.server;
@@ -209,7 +216,8 @@ SaveSlot* SessionStore::latest_slot(Player& p, uint16_t game) {
 }
 
 SaveSlot& SessionStore::new_slot(Player& p, uint16_t game) {
-  p.slots.push_back({random_id128(), game, clock_.unix_ms, clock_.unix_ms, 0});
+  p.slots.push_back(
+      {random_id128(), game, clock_.unix_ms, clock_.unix_ms, 0, IdOwner::partition(p.partition)});
   return p.slots.back();
 }
 

@@ -28,6 +28,7 @@ struct SaveSlot {
   int64_t created_ms;
   int64_t updated_ms;
   uint64_t size_bytes;
+  IdOwner owner;  // what its id's text says (a legacy slot keeps its old spelling)
 };
 
 struct Player {
@@ -45,6 +46,8 @@ struct GameSession : TimerNode {  // the node is its idle-reclaim timer
   SessionStore* store = nullptr;  // whose timer fired (TimerNode::on_fire has no context)
   Id128 id;
   Id128 slot;
+  IdOwner owner;       // what the id's text says: the partition, or a legacy id's shard
+  IdOwner slot_owner;  // the same of the slot's id
   uint32_t player = 0;
   uint32_t server = 0;
   uint16_t game = 0;
@@ -87,8 +90,9 @@ class SessionStore {
   uint32_t find_or_add_player(std::string_view id);
   Player& player(uint32_t index) { return players_[index]; }
 
-  // A new session in `starting`/`queued`; it becomes the player's active session.
-  uint32_t create(uint32_t player, uint16_t game, const Id128& slot);
+  // A new session in `starting`/`queued`; it becomes the player's active session. Its id names
+  // the player's partition.
+  uint32_t create(uint32_t player, uint16_t game, const Id128& slot, IdOwner slot_owner);
   // The session with this id, if it exists and belongs to `player`.
   GameSession* find(const Id128& id, uint32_t player);
   GameSession* find(const Id128& id);

@@ -4,28 +4,23 @@
 
 namespace ringside {
 
-TokenStore::TokenStore(uint16_t shard, const TokenMinter& minter, TimerWheel& timers,
-                       const Clock& clock, int64_t ttl_ms, int64_t grace_ms)
-    : shard_(shard),
-      minter_(minter),
-      timers_(timers),
-      clock_(clock),
-      ttl_ms_(ttl_ms),
-      grace_ms_(grace_ms) {}
+TokenStore::TokenStore(const TokenMinter& minter, TimerWheel& timers, const Clock& clock,
+                       int64_t ttl_ms, int64_t grace_ms)
+    : minter_(minter), timers_(timers), clock_(clock), ttl_ms_(ttl_ms), grace_ms_(grace_ms) {}
 
 TokenStore::~TokenStore() {
   sessions_.for_each([this](uint32_t, TokenSession& ts) { timers_.cancel(&ts); });
 }
 
 void TokenStore::issue(TokenSession& ts, uint32_t index, TokenGrant* out) {
-  minter_.mint(ts.seed, ts.generation, shard_, out->token);
+  minter_.mint(ts.seed, ts.generation, ts.minted_as, out->token);
   ts.current = hash_token(std::string_view(out->token, kIdTextLength));
   index_hash(ts.current, index);
   out->expires_at_ms = ts.last_seen_ms + ttl_ms_;
   out->token_session = index;
 }
 
-TokenGrant TokenStore::grant(uint32_t player, uint16_t game) {
+TokenGrant TokenStore::grant(uint32_t player, uint16_t game, uint16_t partition) {
   const int64_t now = clock_.unix_ms;
   TokenGrant g;
   if (const uint32_t* found = by_owner_.find(owner_key(player, game))) {
@@ -33,7 +28,7 @@ TokenGrant TokenStore::grant(uint32_t player, uint16_t game) {
     // The same token again, if it still derives to the stored hash (another secret since a
     // restart would mint a token nobody recognises: then a new token session instead).
     if (now < ts.last_seen_ms + ttl_ms_) {
-      minter_.mint(ts.seed, ts.generation, shard_, g.token);
+      minter_.mint(ts.seed, ts.generation, ts.minted_as, g.token);
       if (hash_token(std::string_view(g.token, kIdTextLength)) == ts.current) {
         ts.last_seen_ms = now;
         g.expires_at_ms = now + ttl_ms_;
@@ -51,6 +46,7 @@ TokenGrant TokenStore::grant(uint32_t player, uint16_t game) {
   ts.player = player;
   ts.generation = 0;
   ts.game = game;
+  ts.minted_as = IdOwner::partition(partition);
   ts.has_previous = false;
   // An expired session of the same owner may still wait for its timer: the new one replaces
   // it in the owner index, and the old one's expiry only removes what is its own.
@@ -89,7 +85,7 @@ int64_t TokenStore::expires_at_ms(uint32_t token_session) const {
   return sessions_[token_session].last_seen_ms + ttl_ms_;
 }
 
-bool TokenStore::refresh(const AuthContext& auth, TokenGrant* out) {
+bool TokenStore::refresh(const AuthContext& auth, uint16_t partition, TokenGrant* out) {
   if (!auth.current) return false;
   const uint32_t index = auth.token_session;
   TokenSession& ts = sessions_[index];
@@ -99,6 +95,7 @@ bool TokenStore::refresh(const AuthContext& auth, TokenGrant* out) {
   *replaced_.insert(index, replaced_now).first = replaced_now;
   ts.has_previous = true;
   ++ts.generation;
+  ts.minted_as = IdOwner::partition(partition);
   ts.last_seen_ms = clock_.unix_ms;
   issue(ts, index, out);
   return true;
@@ -118,6 +115,7 @@ TokenRecord TokenStore::record(uint32_t token_session) const {
   r.generation = ts.generation;
   r.game = ts.game;
   r.has_previous = ts.has_previous;
+  r.minted_as = ts.minted_as;
   return r;
 }
 
@@ -132,6 +130,7 @@ void TokenStore::restore(const TokenRecord& r) {
   ts.player = r.player;
   ts.generation = r.generation;
   ts.game = r.game;
+  ts.minted_as = r.minted_as;
   ts.has_previous = false;
   index_hash(ts.current, index);
   set_replaced(ts, index, r.has_previous, ReplacedToken{r.previous, r.previous_dead_after_ms});
@@ -147,6 +146,7 @@ void TokenStore::undo_refresh(uint32_t token_session, const TokenRecord& before)
   unindex_hash(ts.current, token_session);
   ts.current = before.current;
   ts.generation = before.generation;
+  ts.minted_as = before.minted_as;
   index_hash(ts.current, token_session);
   set_replaced(ts, token_session, before.has_previous,
                ReplacedToken{before.previous, before.previous_dead_after_ms});

@@ -34,6 +34,9 @@ struct TokenRecord {
   uint32_t generation = 0;
   uint16_t game = kAnyGame;
   bool has_previous = false;
+  // The owner its current token was minted with: the player's partition, or the shard of a
+  // legacy token minted before partitions (re-derived as it was; refresh mints a partition's).
+  IdOwner minted_as;
 };
 
 struct AuthContext {
@@ -45,22 +48,23 @@ struct AuthContext {
 
 class TokenStore {
  public:
-  TokenStore(uint16_t shard, const TokenMinter& minter, TimerWheel& timers, const Clock& clock,
-             int64_t ttl_ms, int64_t grace_ms);
+  TokenStore(const TokenMinter& minter, TimerWheel& timers, const Clock& clock, int64_t ttl_ms,
+             int64_t grace_ms);
   ~TokenStore();
   TokenStore(const TokenStore&) = delete;
   TokenStore& operator=(const TokenStore&) = delete;
 
-  // The live token session of (player, game) with its current token, or a new one.
-  TokenGrant grant(uint32_t player, uint16_t game);
+  // The live token session of (player, game) with its current token, or a new one whose token
+  // names the player's partition.
+  TokenGrant grant(uint32_t player, uint16_t game, uint16_t partition);
   // Finds the token; extends the session's expiry. False for unknown, expired or dead tokens.
   bool authenticate(const TokenHash& hash, AuthContext* out);
   // Starts loading the index slot authenticate(hash) reads first (see FlatMap::prefetch).
   void prefetch(const TokenHash& hash) const { by_hash_.prefetch(hash.prefix64()); }
   int64_t expires_at_ms(uint32_t token_session) const;
-  // Rotates the current token. False if the token used was already refreshed (it is the
-  // replaced one).
-  bool refresh(const AuthContext& auth, TokenGrant* out);
+  // Rotates the current token; the new one names the player's partition. False if the token
+  // used was already refreshed (it is the replaced one).
+  bool refresh(const AuthContext& auth, uint16_t partition, TokenGrant* out);
 
   // --- Durability (store/durable) ---
   TokenRecord record(uint32_t token_session) const;
@@ -116,6 +120,7 @@ class TokenStore {
     uint32_t player;
     uint32_t generation;
     uint16_t game;
+    IdOwner minted_as;  // TokenRecord::minted_as
     bool has_previous;  // its replaced token is in replaced_
     bool used = false;  // since the last take_used()
   };
@@ -169,7 +174,6 @@ class TokenStore {
   void arm_expiry(TokenSession& ts);
   static void on_expiry(TimerNode* node);
 
-  uint16_t shard_;
   const TokenMinter& minter_;
   TimerWheel& timers_;
   const Clock& clock_;

@@ -146,7 +146,7 @@ GameyeBackend::Session& GameyeBackend::add_session(PlacedSession&& spec, uint32_
   s.game = std::move(spec.game_slug);
   s.image = std::move(spec.image);
   s.save_dir = std::move(spec.save_dir);
-  s.save_slot = id_to_string(IdKind::kSaveSlot, spec.owner_shard, spec.save_slot);
+  s.save_slot = std::move(spec.save_slot_text);
   s.fresh_slot = spec.fresh_slot;
   s.server = server;
   s.first_server = server;

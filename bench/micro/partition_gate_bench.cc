@@ -22,8 +22,8 @@ namespace {
 std::vector<std::array<char, kIdTextLength>> tokens_over_partitions() {
   std::vector<std::array<char, kIdTextLength>> tokens(4096);
   for (size_t i = 0; i < tokens.size(); ++i) {
-    format_id(IdKind::kToken, static_cast<uint16_t>(i % kPartitionCount), random_id128(),
-              tokens[i].data());
+    format_id(IdKind::kToken, IdOwner::partition(static_cast<uint16_t>(i % kPartitionCount)),
+              random_id128(), tokens[i].data());
   }
   std::shuffle(tokens.begin(), tokens.end(), std::mt19937_64(42));
   return tokens;
@@ -31,6 +31,7 @@ std::vector<std::array<char, kIdTextLength>> tokens_over_partitions() {
 
 void run_gate(benchmark::State& state, const PartitionTable& table) {
   const auto tokens = tokens_over_partitions();
+  const LegacyTokens no_legacy_tokens;
   PlayerCall call;
   call.route = kRouteSessionStatus;
   size_t i = 0;
@@ -38,7 +39,7 @@ void run_gate(benchmark::State& state, const PartitionTable& table) {
   for (auto _ : state) {
     call.token = std::string_view(tokens[i].data(), kIdTextLength);
     i = (i + 1) % tokens.size();
-    const std::optional<uint16_t> p = partition_of(call);
+    const std::optional<uint16_t> p = partition_of(call, no_legacy_tokens);
     bool serve = p && table.route(*p, now_ms) == PartitionRoute::kServe;
     benchmark::DoNotOptimize(serve);
   }

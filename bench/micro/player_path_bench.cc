@@ -54,7 +54,7 @@ struct TokenFixture {
   Clock clock = start_clock();
   TimerWheel wheel{100, 4096, clock.mono_ms};
   TokenMinter minter{TokenMinter::random_secret()};
-  TokenStore store{3, minter, wheel, clock, kHourMs, 60'000};
+  TokenStore store{minter, wheel, clock, kHourMs, 60'000};
   // Token texts side by side, read in order: a request's token sits in its freshly received
   // input buffer, so its bytes are in cache; the store's tables are what is probed at random.
   std::vector<std::array<char, kIdTextLength>> tokens;
@@ -63,7 +63,7 @@ struct TokenFixture {
   TokenFixture() {
     tokens.reserve(kEntries);
     for (uint32_t player = 0; player < kEntries; ++player) {
-      const TokenGrant g = store.grant(player, kAnyGame);
+      const TokenGrant g = store.grant(player, kAnyGame, 3);
       std::array<char, kIdTextLength>& t = tokens.emplace_back();
       std::copy_n(g.token, kIdTextLength, t.begin());
     }
@@ -121,7 +121,8 @@ struct SessionFixture {
     probes.reserve(kEntries);
     for (uint32_t i = 0; i < kEntries; ++i) {
       const uint32_t player = store.find_or_add_player("player-" + std::to_string(i));
-      const uint32_t index = store.create(player, static_cast<uint16_t>(i % 40), random_id128());
+      const uint32_t index = store.create(player, static_cast<uint16_t>(i % 40), random_id128(),
+                                          IdOwner::partition(3));
       probes.push_back({store.session(index).id, player});
     }
     shuffle(probes);
@@ -154,7 +155,7 @@ struct StatusFixture {
   Catalog catalog = make_catalog();
   std::vector<GameServerInfo> servers{GameServerInfo{"s0", "http://10.0.3.17:8443"}};
   SessionUrls session_urls;
-  SessionRenderContext context{3, catalog, servers, session_urls};
+  SessionRenderContext context{catalog, servers, session_urls};
 
   static Catalog make_catalog() {
     std::string error;

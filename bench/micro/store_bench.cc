@@ -22,14 +22,14 @@ void BM_FormatId(benchmark::State& state) {
   char out[kIdTextLength];
   for (auto _ : state) {
     benchmark::DoNotOptimize(bits);
-    format_id(IdKind::kSession, 517, bits, out);
+    format_id(IdKind::kSession, IdOwner::partition(517), bits, out);
     benchmark::DoNotOptimize(out);
   }
 }
 BENCHMARK(BM_FormatId);
 
 void BM_ParseId(benchmark::State& state) {
-  std::string text = id_to_string(IdKind::kSession, 517, random_id128());
+  std::string text = id_to_string(IdKind::kSession, IdOwner::partition(517), random_id128());
   for (auto _ : state) {
     benchmark::DoNotOptimize(text);
     benchmark::DoNotOptimize(parse_id(text, IdKind::kSession));
@@ -38,7 +38,8 @@ void BM_ParseId(benchmark::State& state) {
 BENCHMARK(BM_ParseId);
 
 void BM_HashToken(benchmark::State& state) {
-  std::string token = id_to_string(IdKind::kToken, 517, random_id128());  // 29 chars
+  std::string token =
+      id_to_string(IdKind::kToken, IdOwner::partition(517), random_id128());  // 29 chars
   for (auto _ : state) {
     benchmark::DoNotOptimize(token);
     benchmark::DoNotOptimize(hash_token(token));

@@ -4,10 +4,13 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string_view>
 
+#include "model/partition.h"
+#include "model/token_hash.h"
 #include "store/session_store.h"
 #include "store/token_store.h"
 
@@ -104,35 +107,90 @@ Enum enum_named(std::string_view name, Enum last, NameOf name_of, Enum fallback)
 // Epoch milliseconds of a timestamptz column, in SQL.
 #define RS_MS(col) "(extract(epoch from " col ") * 1000)::bigint"
 
-bool check_shard_count(PGconn* conn, uint32_t shards, std::string* error) {
-  const std::string count = std::to_string(shards);
-  if (!run(conn,
-           "INSERT INTO settings (key, value) VALUES ('shards', $1) ON CONFLICT (key) DO NOTHING",
-           error, {count})) {
+// Gives every player without a partition its partition (computed here: PostgreSQL cannot),
+// kPartitionFillRows per statement. A partial index holds exactly the rows left, so each batch
+// finds them at once, and once done this costs one empty index probe.
+bool fill_players(PGconn* conn, size_t* filled, std::string* error) {
+  const std::string select =
+      "SELECT id FROM players WHERE partition IS NULL LIMIT " + std::to_string(kPartitionFillRows);
+  for (;;) {
+    Result r = run(conn, select.c_str(), error);
+    if (!r) return false;
+    const int n = PQntuples(r.get());
+    if (n == 0) return true;
+    // Array literals of quoted, escaped elements: a player id may hold any character.
+    std::string players = "{", partitions = "{";
+    for (int i = 0; i < n; ++i) {
+      const std::string_view id = text(r.get(), i, 0);
+      if (i != 0) {
+        players.push_back(',');
+        partitions.push_back(',');
+      }
+      players.push_back('"');
+      for (char c : id) {
+        if (c == '"' || c == '\\') players.push_back('\\');
+        players.push_back(c);
+      }
+      players.push_back('"');
+      partitions += std::to_string(partition_of_player(id));
+    }
+    players.push_back('}');
+    partitions.push_back('}');
+    if (!run(conn,
+             "UPDATE players t SET partition = u.p FROM unnest($1::text[], $2::smallint[])"
+             " AS u(id, p) WHERE t.id = u.id AND t.partition IS NULL",
+             error, {players, partitions})) {
+      return false;
+    }
+    *filled += static_cast<size_t>(n);
+  }
+}
+
+// Then every row of a per-player table without one takes its player's, kPartitionFillRows per
+// statement (its own partial index on `key` finds them).
+bool fill_from_players(PGconn* conn, const char* table, const char* key, size_t* filled,
+                       std::string* error) {
+  const std::string update =
+      std::string("UPDATE ") + table + " t SET partition = p.partition FROM players p WHERE t." +
+      key + " IN (SELECT " + key + " FROM " + table + " WHERE partition IS NULL LIMIT " +
+      std::to_string(kPartitionFillRows) + ") AND p.id = t.player_id";
+  for (;;) {
+    Result r = run(conn, update.c_str(), error);
+    if (!r) return false;
+    const int64_t n = std::atoll(PQcmdTuples(r.get()));
+    if (n == 0) return true;
+    *filled += static_cast<size_t>(n);
+  }
+}
+
+// The rows written before partitions get theirs; then the shard count the rows were written
+// with no longer matters (ids name their partition or, legacy ones, are looked up, see
+// read_legacy_tokens), so `settings.shards` only records the count last started with.
+bool prepare_rows(PGconn* conn, uint32_t shards, size_t* filled, std::string* error) {
+  if (!fill_players(conn, filled, error) ||
+      !fill_from_players(conn, "token_sessions", "seed", filled, error) ||
+      !fill_from_players(conn, "save_slots", "id", filled, error) ||
+      !fill_from_players(conn, "sessions", "id", filled, error)) {
     return false;
   }
-  Result r = run(conn, "SELECT value FROM settings WHERE key = 'shards'", error);
-  if (!r) return false;
-  if (text(r.get(), 0, 0) != count) {
-    *error = "the database was written by ringside with " + std::string(text(r.get(), 0, 0)) +
-             " shards; start with --shards " + std::string(text(r.get(), 0, 0));
-    return false;
-  }
-  return true;
+  return static_cast<bool>(run(conn,
+                               "INSERT INTO settings (key, value) VALUES ('shards', $1)"
+                               " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                               error, {std::to_string(shards)}));
 }
 
 // Turns result rows into Loaded* rows: false for a row that cannot be used (a bad id, a shard
 // out of range, a game no longer in the catalog), which is skipped and counted.
 class RowReader {
  public:
-  RowReader(const Catalog& catalog, const std::vector<GameServerInfo>& servers,
-            uint32_t shard_count)
-      : catalog_(catalog), servers_(servers), shard_count_(shard_count) {}
+  RowReader(const Catalog& catalog, const std::vector<GameServerInfo>& servers)
+      : catalog_(catalog), servers_(servers) {}
 
-  bool shard(const PGresult* r, int row, int col, uint32_t* shard) const {
-    const int64_t s = integer(r, row, col);
-    if (s < 0 || s >= static_cast<int64_t>(shard_count_)) return false;
-    *shard = static_cast<uint32_t>(s);
+  static bool partition(const PGresult* r, int row, int col, uint16_t* partition) {
+    if (null_at(r, row, col)) return false;
+    const int64_t p = integer(r, row, col);
+    if (p < 0 || p >= kPartitionCount) return false;
+    *partition = static_cast<uint16_t>(p);
     return true;
   }
 
@@ -159,6 +217,11 @@ class RowReader {
                       hex_bytes(text(r, i, 5), t->previous.bytes.data(), t->previous.bytes.size());
     t->previous_dead_ms = t->has_previous ? integer(r, i, 6) : 0;
     t->expires_ms = integer(r, i, 7);
+    if (!null_at(r, i, 8)) {
+      const int64_t shard = integer(r, i, 8);
+      if (shard < 0 || shard >= kMaxShardCount) return false;
+      t->legacy_shard = static_cast<int32_t>(shard);
+    }
     return true;
   }
 
@@ -167,6 +230,7 @@ class RowReader {
     std::optional<ParsedId> id = parse_id(text(r, i, 0), IdKind::kSaveSlot);
     if (!id || !game(r, i, 2, &s->game) || s->game == kAnyGame) return false;
     s->id = id->bits;
+    s->owner = id->owner;
     s->player_id = text(r, i, 1);
     s->created_ms = integer(r, i, 3);
     s->updated_ms = integer(r, i, 4);
@@ -174,18 +238,20 @@ class RowReader {
     return true;
   }
 
-  // Columns of kSessionColumns; *owner is the session's shard.
-  bool session(const PGresult* r, int i, LoadedSession* s, uint32_t* owner) const {
+  // Columns of kSessionColumns; *partition is the session's.
+  bool session(const PGresult* r, int i, LoadedSession* s, uint16_t* partition) const {
     std::optional<ParsedId> id = parse_id(text(r, i, 0), IdKind::kSession);
-    if (!id || !shard(r, i, 2, owner) || id->shard != *owner || !game(r, i, 3, &s->game) ||
+    if (!id || !RowReader::partition(r, i, 2, partition) || !game(r, i, 3, &s->game) ||
         s->game == kAnyGame) {
       return false;
     }
     s->id = id->bits;
+    s->owner = id->owner;
     s->player_id = text(r, i, 1);
     if (!null_at(r, i, 4)) {
       if (std::optional<ParsedId> slot = parse_id(text(r, i, 4), IdKind::kSaveSlot)) {
         s->slot = slot->bits;
+        s->slot_owner = slot->owner;
       }
     }
     s->status =
@@ -222,16 +288,16 @@ class RowReader {
  private:
   const Catalog& catalog_;
   const std::vector<GameServerInfo>& servers_;
-  uint32_t shard_count_;
 };
 
 constexpr const char* kTokenColumns =
     "encode(seed, 'hex'), player_id, game_slug, generation, encode(token_hash, 'hex'),"
-    " encode(previous_hash, 'hex'), " RS_MS("previous_dead_at") ", " RS_MS("expires_at");
+    " encode(previous_hash, 'hex'), " RS_MS("previous_dead_at") ", " RS_MS("expires_at") ","
+    " shard";
 constexpr const char* kSlotColumns =
     "id, player_id, game_slug, " RS_MS("created_at") ", " RS_MS("updated_at") ", size_bytes";
 constexpr const char* kSessionColumns =
-    "id, player_id, shard, game_slug, save_slot_id, status, phase, server,"
+    "id, player_id, partition, game_slug, save_slot_id, status, phase, server,"
     " " RS_MS("started_at") ", " RS_MS("last_keepalive_at") ", " RS_MS("ended_at") ","
     " end_reason, error_code, cpu_seconds, peak_memory_mb, server_url, " RS_MS("running_at");
 constexpr const char* kActive = "status IN ('starting', 'running', 'stopping')";
@@ -256,17 +322,63 @@ bool stream(PGconn* conn, const std::string& query,
   return static_cast<bool>(run(conn, "CLOSE rows_cursor", error));
 }
 
+// The live token sessions written before partitions whose current token, or replaced token
+// still in its grace period, was minted with the shard in its text: each such token derived
+// again (the hash must match, else it was minted after a refresh and names its partition), its
+// random bits kept with the row's partition.
+bool read_legacy_tokens(PGconn* conn, const TokenMinter& minter, LegacyTokens* out,
+                        std::string* error) {
+  if (!run(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", error)) return false;
+  auto derives = [&](const Id128& seed, uint32_t generation, uint16_t shard,
+                     std::string_view hash_hex, Id128* bits) {
+    TokenHash stored;
+    if (!hex_bytes(hash_hex, stored.bytes.data(), stored.bytes.size())) return false;
+    char token[kIdTextLength];
+    minter.mint(seed, generation, IdOwner{shard, true}, token);
+    const std::string_view text(token, kIdTextLength);
+    if (!(hash_token(text) == stored)) return false;
+    *bits = parse_id(text, IdKind::kToken)->bits;
+    return true;
+  };
+  if (!stream(
+          conn,
+          "SELECT encode(seed, 'hex'), generation, shard, partition, encode(token_hash, 'hex'),"
+          " encode(previous_hash, 'hex') FROM token_sessions WHERE shard IS NOT NULL"
+          " AND expires_at > now()",
+          [&](const PGresult* r, int i) {
+            Id128 seed, bits;
+            uint16_t partition;
+            const int64_t shard = integer(r, i, 2);
+            if (!seed_from_hex(text(r, i, 0), &seed) || shard < 0 || shard >= kMaxShardCount ||
+                !RowReader::partition(r, i, 3, &partition)) {
+              return;
+            }
+            const auto generation = static_cast<uint32_t>(integer(r, i, 1));
+            const auto s = static_cast<uint16_t>(shard);
+            if (derives(seed, generation, s, text(r, i, 4), &bits)) out->add(bits, partition);
+            if (generation > 0 && !null_at(r, i, 5) &&
+                derives(seed, generation - 1, s, text(r, i, 5), &bits)) {
+              out->add(bits, partition);
+            }
+          },
+          [] {}, error)) {
+    return false;
+  }
+  out->seal();
+  return static_cast<bool>(run(conn, "COMMIT", error));
+}
+
 }  // namespace
 
 bool load_state(const std::string& url, const Catalog& catalog,
-                const std::vector<GameServerInfo>& servers, uint32_t shard_count, LoadedState* out,
-                std::string* error) {
+                const std::vector<GameServerInfo>& servers, uint32_t shard_count,
+                const TokenMinter& minter, LoadedState* out, std::string* error) {
   Conn conn = connect(url, error);
   if (!conn) return false;
-  if (!check_shard_count(conn.get(), shard_count, error)) return false;
-  const RowReader rows(catalog, servers, shard_count);
+  if (!prepare_rows(conn.get(), shard_count, &out->rows_given_partition, error)) return false;
+  const RowReader rows(catalog, servers);
 
-  // As many as are running: the partial index sessions_active_by_shard holds just these.
+  // As many as are running: the partial index sessions_active_by_partition holds just these.
   Result active =
       run(conn.get(),
           (std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE " + kActive).c_str(),
@@ -274,12 +386,12 @@ bool load_state(const std::string& url, const Catalog& catalog,
   if (!active) return false;
   for (int i = 0; i < PQntuples(active.get()); ++i) {
     ActiveSession a;
-    uint32_t owner;
-    if (!rows.session(active.get(), i, &a.session, &owner)) {
+    uint16_t partition;
+    if (!rows.session(active.get(), i, &a.session, &partition)) {
       ++out->rows_skipped;
       continue;
     }
-    a.owner_shard = static_cast<uint16_t>(owner);
+    a.owner_shard = static_cast<uint16_t>(shard_of_partition(partition, shard_count));
     out->active.push_back(std::move(a));
   }
 
@@ -298,19 +410,27 @@ bool load_state(const std::string& url, const Catalog& catalog,
     p.memory_samples = static_cast<uint32_t>(integer(r, i, 4));
     out->profiles.push_back(p);
   }
-  return true;
+  return read_legacy_tokens(conn.get(), minter, &out->legacy_tokens, error);
 }
 
-bool stream_shard_state(const std::string& url, const Catalog& catalog,
-                        const std::vector<GameServerInfo>& servers, uint32_t shard_count,
-                        uint32_t shard, const std::function<void(ShardState&)>& take,
-                        ShardLoadCounts* counts, std::string* error) {
+bool stream_partition_state(const std::string& url, const Catalog& catalog,
+                            const std::vector<GameServerInfo>& servers,
+                            std::span<const uint16_t> partitions,
+                            const std::function<void(ShardState&)>& take, ShardLoadCounts* counts,
+                            std::string* error) {
+  if (partitions.empty()) return true;
   Conn conn = connect(url, error);
   if (!conn) return false;
-  // One snapshot for every table of the shard.
+  // One snapshot for every table of the partitions.
   if (!run(conn.get(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", error)) return false;
-  const RowReader rows(catalog, servers, shard_count);
-  const std::string mine = " WHERE shard = " + std::to_string(shard);
+  const RowReader rows(catalog, servers);
+  // Numbers only, so the list is spelled into the cursor's query rather than bound.
+  std::string mine = " WHERE partition = ANY('{";
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    if (i != 0) mine.push_back(',');
+    mine += std::to_string(partitions[i]);
+  }
+  mine += "}'::smallint[])";
   ShardState batch;
   auto hand_over = [&] {
     take(batch);
@@ -373,8 +493,8 @@ bool stream_shard_state(const std::string& url, const Catalog& catalog,
               " FROM sessions" + mine + " AND " + kActive + " ORDER BY 11 ASC NULLS LAST",
           [&](const PGresult* r, int i) {
             LoadedSession s;
-            uint32_t owner;
-            if (!rows.session(r, i, &s, &owner) || owner != shard) {
+            uint16_t partition;
+            if (!rows.session(r, i, &s, &partition)) {
               ++counts->skipped;
               return;
             }

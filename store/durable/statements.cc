@@ -5,9 +5,9 @@ namespace {
 
 constexpr const char* kSql[kStatementCount] = {
     // kStmtUpsertPlayer
-    "INSERT INTO players (id, shard) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+    "INSERT INTO players (id, partition) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
     // kStmtUpsertToken
-    "INSERT INTO token_sessions (seed, player_id, shard, game_slug, generation, token_hash,"
+    "INSERT INTO token_sessions (seed, player_id, partition, game_slug, generation, token_hash,"
     " previous_hash, previous_dead_at, expires_at)"
     " VALUES ($1::bytea, $2, $3, $4, $5, $6::bytea, $7::bytea, to_timestamp($8::bigint / 1000.0), "
     "to_timestamp($9::bigint / 1000.0))"
@@ -15,11 +15,11 @@ constexpr const char* kSql[kStatementCount] = {
     " token_hash = EXCLUDED.token_hash, previous_hash = EXCLUDED.previous_hash,"
     " previous_dead_at = EXCLUDED.previous_dead_at, expires_at = EXCLUDED.expires_at",
     // kStmtInsertSlot
-    "INSERT INTO save_slots (id, player_id, shard, game_slug, created_at, updated_at)"
+    "INSERT INTO save_slots (id, player_id, partition, game_slug, created_at, updated_at)"
     " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint / 1000.0), to_timestamp($5::bigint / "
     "1000.0)) ON CONFLICT (id) DO NOTHING",
     // kStmtInsertSession
-    "INSERT INTO sessions (id, player_id, shard, game_slug, save_slot_id, status, phase,"
+    "INSERT INTO sessions (id, player_id, partition, game_slug, save_slot_id, status, phase,"
     " started_at, last_keepalive_at)"
     " VALUES ($1, $2, $3, $4, $5, 'starting', 'queued', to_timestamp($6::bigint / 1000.0), "
     "to_timestamp($6::bigint / 1000.0))"

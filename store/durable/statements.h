@@ -10,14 +10,14 @@
 namespace ringside {
 
 enum StatementId : uint8_t {
-  // $1 player id, $2 shard
+  // $1 player id, $2 partition
   kStmtUpsertPlayer,
-  // $1 seed, $2 player id, $3 shard, $4 game slug or NULL, $5 generation, $6 token hash,
+  // $1 seed, $2 player id, $3 partition, $4 game slug or NULL, $5 generation, $6 token hash,
   // $7 previous hash or NULL, $8 previous dead at (ms) or NULL, $9 expires at (ms)
   kStmtUpsertToken,
-  // $1 slot id, $2 player id, $3 shard, $4 game slug, $5 created at (ms)
+  // $1 slot id, $2 player id, $3 partition, $4 game slug, $5 created at (ms)
   kStmtInsertSlot,
-  // $1 session id, $2 player id, $3 shard, $4 game slug, $5 slot id, $6 started at (ms).
+  // $1 session id, $2 player id, $3 partition, $4 game slug, $5 slot id, $6 started at (ms).
   // Inserts nothing if the player has an active session in the database already.
   kStmtInsertSession,
   // $1 session id, $2 status, $3 phase or NULL, $4 server name or NULL, $5 ended at (ms) or

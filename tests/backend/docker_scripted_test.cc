@@ -58,7 +58,7 @@ class DockerScriptedTest : public testing::Test {
 
   struct Launch {
     Id128 id = random_id128();
-    std::string text = id_to_string(IdKind::kSession, 0, id);
+    std::string text = id_to_string(IdKind::kSession, IdOwner{}, id);
   };
 
   void start(const Launch& l, uint32_t cpu_millicores = 1000) {

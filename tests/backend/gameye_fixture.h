@@ -26,7 +26,7 @@ inline constexpr std::string_view kToken = "gameye-test-token";
 // A session of the Gameye tests, and what placement hands the backend for it.
 struct TestSession {
   Id128 id = random_id128();
-  std::string text = id_to_string(IdKind::kSession, 0, id);
+  std::string text = id_to_string(IdKind::kSession, IdOwner{}, id);
   std::string image = "nginx:1.27";
   std::string uuid(uint32_t attempt = 0) const { return gameye_session_uuid(id, attempt); }
 

@@ -36,7 +36,7 @@ DurableTest::~DurableTest() {
                                     "--database-url",
                                     db_.url(),
                                     "--token-secret-file",
-                                    secret_dir_ + "/token.secret"};
+                                    secret_file()};
   flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
   server_ = std::make_unique<itest::ServerProcess>();
   ::testing::AssertionResult started = server_->start(flags);

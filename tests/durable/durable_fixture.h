@@ -38,6 +38,8 @@ class DurableTest : public ::testing::Test {
   uint16_t port() const { return server_->port(); }
   pgtest::Admin& db() { return *admin_; }
   const std::string& database_url() const { return db_.url(); }
+  // The token secret file every start of this test shares (created by the first start).
+  std::string secret_file() const { return secret_dir_ + "/token.secret"; }
 
  private:
   pgtest::ScratchDatabase db_;

@@ -10,6 +10,7 @@
 
 #include "durable/durable_fixture.h"
 #include "model/ids.h"
+#include "model/partition.h"
 
 namespace ringside::durable {
 namespace {
@@ -24,20 +25,20 @@ class RetentionTest : public DurableTest {
   // kEnded ended sessions of `player`, one a minute, the newest an hour ago. Their ids, newest
   // first.
   std::vector<std::string> seed_history(const std::string& player) {
-    const uint16_t shard = shard_of_player(player, 2);
+    const uint16_t partition = partition_of_player(player);
     std::vector<std::string> ids;
     std::string values;
     for (int i = 0; i < kEnded; ++i) {
-      ids.push_back(id_to_string(IdKind::kSession, shard, random_id128()));
+      ids.push_back(id_to_string(IdKind::kSession, IdOwner::partition(partition), random_id128()));
       const std::string ended =
           "now() - interval '1 hour' - interval '" + std::to_string(i) + " minutes'";
       if (i > 0) values += ",";
-      values += "('" + ids.back() + "', '" + player + "', " + std::to_string(shard) + ", '" +
+      values += "('" + ids.back() + "', '" + player + "', " + std::to_string(partition) + ", '" +
                 std::string(kGame) + "', 'stopped', " + ended + " - interval '10 minutes', " +
                 ended + " - interval '10 minutes', " + ended + ", 'stopped')";
     }
     db().exec(
-        "INSERT INTO sessions (id, player_id, shard, game_slug, status, started_at,"
+        "INSERT INTO sessions (id, player_id, partition, game_slug, status, started_at,"
         " last_keepalive_at, ended_at, end_reason) VALUES " +
         values);
     return ids;
@@ -47,13 +48,13 @@ class RetentionTest : public DurableTest {
   // token dead at `previous_dead` (SQL, or "NULL").
   void seed_tokens(const std::string& player, const std::string& label, int count,
                    const std::string& expires, const std::string& previous_dead = "NULL") {
-    const std::string shard = std::to_string(shard_of_player(player, 2));
+    const std::string partition = std::to_string(partition_of_player(player));
     const std::string previous =
         previous_dead == "NULL" ? "NULL" : "sha256(('" + label + "-old' || i)::bytea)";
     db().exec(
-        "INSERT INTO token_sessions (seed, player_id, shard, game_slug, generation, token_hash,"
+        "INSERT INTO token_sessions (seed, player_id, partition, game_slug, generation, token_hash,"
         " previous_hash, previous_dead_at, expires_at) SELECT decode(md5('" +
-        label + "' || i), 'hex'), '" + player + "', " + shard + ", NULL, 1, sha256(('" + label +
+        label + "' || i), 'hex'), '" + player + "', " + partition + ", NULL, 1, sha256(('" + label +
         "' || i)::bytea), " + previous + ", " + previous_dead + ", " + expires +
         " FROM generate_series(1, " + std::to_string(count) + ") i");
   }

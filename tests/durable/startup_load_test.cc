@@ -8,6 +8,7 @@
 
 #include "durable/durable_fixture.h"
 #include "model/ids.h"
+#include "model/partition.h"
 
 namespace ringside::durable {
 namespace {
@@ -49,8 +50,10 @@ int64_t logged_total(const std::string& log, const std::string& event, const std
 
 class StartupLoadTest : public DurableTest {
  protected:
-  // kPlayers players (their shard as ringside computes it), each with kPerPlayer live token
-  // sessions and kPerPlayer ended sessions with well-formed ids, inserted by SQL.
+  // kPlayers players (their partition as ringside computes it), each with kPerPlayer live
+  // token sessions and kPerPlayer ended sessions with well-formed ids, inserted by SQL as
+  // ringside writes them. (Rows of before partitions take a one-time fill at the first start,
+  // tests/durable/legacy_ids_test.cc.)
   std::vector<std::string> seed() {
     std::vector<std::string> players;
     std::string values;
@@ -58,23 +61,25 @@ class StartupLoadTest : public DurableTest {
       players.push_back("bulk-" + std::to_string(i));
       if (i > 0) values += ",";
       values +=
-          "('" + players.back() + "', " + std::to_string(shard_of_player(players.back(), 2)) + ")";
+          "('" + players.back() + "', " + std::to_string(partition_of_player(players.back())) + ")";
     }
-    db().exec("INSERT INTO players (id, shard) VALUES " + values);
+    db().exec("INSERT INTO players (id, partition) VALUES " + values);
     db().exec(
-        "INSERT INTO token_sessions (seed, player_id, shard, generation, token_hash, expires_at)"
-        " SELECT decode(md5(p.id || '/' || n), 'hex'), p.id, p.shard, 0,"
+        "INSERT INTO token_sessions (seed, player_id, partition, generation, token_hash,"
+        " expires_at) SELECT decode(md5(p.id || '/' || n), 'hex'), p.id, p.partition, 0,"
         " sha256((p.id || '/' || n)::bytea), now() + interval '1 hour'"
         " FROM players p, generate_series(1, " +
         std::to_string(kPerPlayer) + ") n WHERE p.id LIKE 'bulk-%'");
-    // Session ids: 's', the shard in two base32 chars, 25 random chars, a last char whose two
-    // low bits are zero (model/ids.h).
+    // Session ids: 's', the partition in two base32 chars, 25 random chars, a last char whose
+    // two low bits are 01, the partition scheme (model/ids.h).
     db().exec(
-        "INSERT INTO sessions (id, player_id, shard, game_slug, status, started_at,"
+        "INSERT INTO sessions (id, player_id, partition, game_slug, status, started_at,"
         " last_keepalive_at, ended_at, end_reason)"
-        " SELECT 'sa' || substr('ab', p.shard + 1, 1) || translate(substr(md5(p.id || '/' || n) ||"
-        " md5(n || '/' || p.id), 1, 25), '0123456789abcdef', 'abcdefghijklmnop') || 'a',"
-        " p.id, p.shard, '" +
+        " SELECT 's' || substr('abcdefghijklmnopqrstuvwxyz234567', p.partition / 32 + 1, 1) ||"
+        " substr('abcdefghijklmnopqrstuvwxyz234567', p.partition % 32 + 1, 1) ||"
+        " translate(substr(md5(p.id || '/' || n) ||"
+        " md5(n || '/' || p.id), 1, 25), '0123456789abcdef', 'abcdefghijklmnop') || 'b',"
+        " p.id, p.partition, '" +
         std::string(kGame) +
         "', 'stopped', t - interval '5 minutes', t - interval '5 minutes', t, 'stopped'"
         " FROM players p, generate_series(1, " +

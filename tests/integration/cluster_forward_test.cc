@@ -15,6 +15,7 @@
 #include "integration/server_process.h"
 #include "integration/sessions_fixture.h"
 #include "model/cluster_key.h"
+#include "model/ids.h"
 #include "model/messages.h"
 #include "store/token_secret_file.h"
 
@@ -183,7 +184,8 @@ TEST_F(ClusterForwardTest, ForwardRouteNeedsTheClusterKeyAndAWellFormedRequest) 
   // A node told another serves a partition does not forward a forwarded request again.
   HttpClient to_a;
   ASSERT_TRUE(to_a.connect(a_.port()));
-  const std::string token = "t" + std::string(28, 'a');  // partition 0: served by B, not A
+  // Partition 0: served by B, not A.
+  const std::string token = id_to_string(IdKind::kToken, IdOwner::partition(0), random_id128());
   ForwardRequest m;
   m.route = kRouteSessions;
   m.token = token;

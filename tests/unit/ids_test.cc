@@ -18,52 +18,69 @@ struct StdIdHash {
   size_t operator()(const Id128& id) const { return Id128Hasher{}(id); }
 };
 
-TEST(Ids, RoundTripsEveryShardWithRandomBits) {
-  for (uint16_t shard = 0; shard < kMaxShardCount; ++shard) {
-    Id128 bits = random_id128();
-    std::string text = id_to_string(IdKind::kSession, shard, bits);
-    ASSERT_EQ(text.size(), kIdTextLength);
-    auto parsed = parse_id(text, IdKind::kSession);
-    ASSERT_TRUE(parsed.has_value()) << text;
-    EXPECT_EQ(parsed->kind, IdKind::kSession);
-    EXPECT_EQ(parsed->shard, shard);
-    EXPECT_EQ(parsed->bits, bits);
+TEST(Ids, RoundTripsEveryOwnerOfBothSchemesWithRandomBits) {
+  for (uint16_t value = 0; value < kMaxShardCount; ++value) {
+    for (bool legacy : {false, true}) {
+      Id128 bits = random_id128();
+      const IdOwner owner{value, legacy};
+      std::string text = id_to_string(IdKind::kSession, owner, bits);
+      ASSERT_EQ(text.size(), kIdTextLength);
+      auto parsed = parse_id(text, IdKind::kSession);
+      ASSERT_TRUE(parsed.has_value()) << text;
+      EXPECT_EQ(parsed->kind, IdKind::kSession);
+      EXPECT_EQ(parsed->owner, owner);
+      EXPECT_EQ(parsed->bits, bits);
+    }
   }
 }
 
 TEST(Ids, RoundTripsEveryKind) {
   Id128 bits{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
   for (IdKind kind : {IdKind::kSession, IdKind::kToken, IdKind::kSaveSlot}) {
-    auto parsed = parse_id(id_to_string(kind, 5, bits), kind);
+    auto parsed = parse_id(id_to_string(kind, IdOwner::partition(5), bits), kind);
     ASSERT_TRUE(parsed.has_value());
     EXPECT_EQ(parsed->kind, kind);
-    EXPECT_EQ(parsed->shard, 5);
+    EXPECT_EQ(parsed->owner, IdOwner::partition(5));
     EXPECT_EQ(parsed->bits, bits);
   }
 }
 
 // Expected texts computed with Python's base64.b32encode (RFC 4648), lowercased, '=' dropped:
-// an independent check of the bit order and the padding of the last char.
-TEST(Ids, MatchesRfc4648Base32) {
-  EXPECT_EQ(id_to_string(IdKind::kSession, 0, Id128{0, 0}), "saaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-  EXPECT_EQ(id_to_string(IdKind::kToken, 1023, Id128{~0ULL, ~0ULL}),
+// an independent check of the bit order and the padding of the last char. Legacy ids are
+// spelled exactly as every id was before partitions (pad bits zero): old ids still parse.
+TEST(Ids, LegacyIdsMatchRfc4648Base32) {
+  auto legacy = [](uint16_t shard) { return IdOwner{shard, true}; };
+  EXPECT_EQ(id_to_string(IdKind::kSession, legacy(0), Id128{0, 0}),
+            "saaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  EXPECT_EQ(id_to_string(IdKind::kToken, legacy(1023), Id128{~0ULL, ~0ULL}),
             "t7777777777777777777777777774");
-  EXPECT_EQ(
-      id_to_string(IdKind::kSaveSlot, 37, Id128{0x0123456789abcdefULL, 0xfedcba9876543210ULL}),
-      "vbfaerukz4jvpg677w4xkmhmvbsca");
-  EXPECT_EQ(id_to_string(IdKind::kSession, 1, Id128{0x8000000000000000ULL, 1}),
+  EXPECT_EQ(id_to_string(IdKind::kSaveSlot, legacy(37),
+                         Id128{0x0123456789abcdefULL, 0xfedcba9876543210ULL}),
+            "vbfaerukz4jvpg677w4xkmhmvbsca");
+  EXPECT_EQ(id_to_string(IdKind::kSession, legacy(1), Id128{0x8000000000000000ULL, 1}),
             "sabqaaaaaaaaaaaaaaaaaaaaaaaae");
 }
 
+// The partition scheme sets the lowest of the 2 pad bits: the last char is one letter on.
+TEST(Ids, PartitionIdsMarkTheirSchemeInTheLastChar) {
+  EXPECT_EQ(id_to_string(IdKind::kSession, IdOwner::partition(0), Id128{0, 0}),
+            "saaaaaaaaaaaaaaaaaaaaaaaaaaab");
+  EXPECT_EQ(id_to_string(IdKind::kToken, IdOwner::partition(1023), Id128{~0ULL, ~0ULL}),
+            "t7777777777777777777777777775");
+  EXPECT_EQ(id_to_string(IdKind::kSaveSlot, IdOwner::partition(37),
+                         Id128{0x0123456789abcdefULL, 0xfedcba9876543210ULL}),
+            "vbfaerukz4jvpg677w4xkmhmvbscb");
+}
+
 TEST(Ids, UsesOnlyUrlSafeLowercaseChars) {
-  std::string text = id_to_string(IdKind::kToken, 999, random_id128());
+  std::string text = id_to_string(IdKind::kToken, IdOwner::partition(999), random_id128());
   for (char c : text) {
     EXPECT_TRUE((c >= 'a' && c <= 'z') || (c >= '2' && c <= '7')) << text;
   }
 }
 
 TEST(Ids, RejectsWrongLength) {
-  std::string good = id_to_string(IdKind::kSession, 3, random_id128());
+  std::string good = id_to_string(IdKind::kSession, IdOwner::partition(3), random_id128());
   ASSERT_TRUE(parse_id(good, IdKind::kSession).has_value());
   EXPECT_FALSE(parse_id("", IdKind::kSession).has_value());
   EXPECT_FALSE(parse_id("s", IdKind::kSession).has_value());
@@ -72,7 +89,7 @@ TEST(Ids, RejectsWrongLength) {
 }
 
 TEST(Ids, RejectsWrongKind) {
-  std::string session = id_to_string(IdKind::kSession, 3, random_id128());
+  std::string session = id_to_string(IdKind::kSession, IdOwner::partition(3), random_id128());
   EXPECT_FALSE(parse_id(session, IdKind::kToken).has_value());
   EXPECT_FALSE(parse_id(session, IdKind::kSaveSlot).has_value());
   std::string unknown_kind = session;
@@ -104,15 +121,20 @@ TEST(Ids, RejectsUppercase) {
   EXPECT_FALSE(parse_id("VBFAERUKZ4JVPG677W4XKMHMVBSCA", IdKind::kSaveSlot).has_value());
 }
 
-TEST(Ids, RejectsNonCanonicalPadBits) {
-  // Last char "a" (00000) is canonical; b, c, d set one or both of the 2 pad bits.
-  std::string text = id_to_string(IdKind::kSession, 0, Id128{0, 0});
-  ASSERT_EQ(text.back(), 'a');
-  for (char non_canonical : {'b', 'c', 'd', '7'}) {
-    text.back() = non_canonical;
+TEST(Ids, AcceptsOnlyTheTwoKnownSchemes) {
+  // The last char's 2 low bits: a (00) legacy, b (01) partition; c (10) and d (11) are no
+  // scheme, so each id still has exactly one spelling.
+  std::string text = id_to_string(IdKind::kSession, IdOwner::partition(0), Id128{0, 0});
+  ASSERT_EQ(text.back(), 'b');
+  text.back() = 'a';
+  ASSERT_TRUE(parse_id(text, IdKind::kSession).has_value());
+  EXPECT_TRUE(parse_id(text, IdKind::kSession)->owner.legacy);
+  for (char unknown : {'c', 'd', '7'}) {
+    text.back() = unknown;
     EXPECT_FALSE(parse_id(text, IdKind::kSession).has_value()) << text;
+    EXPECT_EQ(partition_of_id(text, IdKind::kSession), std::nullopt) << text;
   }
-  text.back() = 'e';  // 00100: the lowest data bit, pad zero
+  text.back() = 'e';  // 00100: the lowest data bit, legacy scheme
   auto parsed = parse_id(text, IdKind::kSession);
   ASSERT_TRUE(parsed.has_value());
   EXPECT_EQ(parsed->bits, (Id128{0, 1}));
@@ -223,15 +245,23 @@ TEST(Ids, ShardOfPlayerSpreadsEvenly) {
 namespace ringside {
 namespace {
 
-TEST(ShardOfIdTest, ReadsTheShardTagOfAWellFormedPrefix) {
-  for (uint16_t shard : {0, 1, 31, 32, 1023}) {
-    std::string id = id_to_string(IdKind::kToken, shard, random_id128());
-    ASSERT_EQ(shard_of_id(id, IdKind::kToken), shard);
-    EXPECT_EQ(shard_of_id(id, IdKind::kSession), std::nullopt);          // wrong kind
-    EXPECT_EQ(shard_of_id(id.substr(1), IdKind::kToken), std::nullopt);  // wrong length
+TEST(PartitionOfIdTest, ReadsThePartitionOfAWellFormedPrefix) {
+  for (uint16_t partition : {0, 1, 31, 32, 1023}) {
+    std::string id = id_to_string(IdKind::kToken, IdOwner::partition(partition), random_id128());
+    ASSERT_EQ(partition_of_id(id, IdKind::kToken), partition);
+    EXPECT_EQ(partition_of_id(id, IdKind::kSession), std::nullopt);          // wrong kind
+    EXPECT_EQ(partition_of_id(id.substr(1), IdKind::kToken), std::nullopt);  // wrong length
     id[2] = '!';
-    EXPECT_EQ(shard_of_id(id, IdKind::kToken), std::nullopt);  // not base32
+    EXPECT_EQ(partition_of_id(id, IdKind::kToken), std::nullopt);  // not base32
   }
+}
+
+// A legacy token's owner chars are a shard, not a partition: it does not route itself.
+TEST(PartitionOfIdTest, NamesNoPartitionForALegacyId) {
+  const std::string id = id_to_string(IdKind::kToken, IdOwner{3, true}, random_id128());
+  EXPECT_EQ(partition_of_id(id, IdKind::kToken), std::nullopt);
+  ASSERT_TRUE(parse_id(id, IdKind::kToken).has_value());
+  EXPECT_EQ(parse_id(id, IdKind::kToken)->owner, (IdOwner{3, true}));
 }
 
 }  // namespace

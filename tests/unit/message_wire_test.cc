@@ -82,6 +82,8 @@ TEST(MessageWire, PlaceSessionRoundTrips) {
     m.save_slot = kSlot;
     m.game = UINT32_MAX;
     m.owner_shard = 0xBEEF;
+    m.session_owner = IdOwner::partition(1023);
+    m.slot_owner = IdOwner{7, true};
     m.fresh_slot = true;
     m.player_id = player;
     const std::string bytes = encode(m);
@@ -92,6 +94,8 @@ TEST(MessageWire, PlaceSessionRoundTrips) {
     EXPECT_EQ(got.save_slot, m.save_slot);
     EXPECT_EQ(got.game, m.game);
     EXPECT_EQ(got.owner_shard, m.owner_shard);
+    EXPECT_EQ(got.session_owner, m.session_owner);
+    EXPECT_EQ(got.slot_owner, m.slot_owner);
     EXPECT_TRUE(got.fresh_slot);
     EXPECT_EQ(got.player_id, player);
     expect_refusals(m);
@@ -109,6 +113,8 @@ TEST(MessageWire, PlaceSessionIsLittleEndianWithExplicitLengths) {
   m.save_slot = {0, 0};
   m.game = 0x21222324;
   m.owner_shard = 0x3132;
+  m.session_owner = IdOwner::partition(0x0102);
+  m.slot_owner = IdOwner{0x0304, true};
   m.fresh_slot = false;
   m.player_id = "ab";
   const std::string bytes = encode(m);
@@ -118,10 +124,12 @@ TEST(MessageWire, PlaceSessionIsLittleEndianWithExplicitLengths) {
       "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
       "\x24\x23\x22\x21"
       "\x32\x31"
+      "\x02\x01"
+      "\x04\x83"
       "\x00"
       "\x02\x00"
       "ab",
-      1 + 16 + 16 + 4 + 2 + 1 + 2 + 2);
+      1 + 16 + 16 + 4 + 2 + 2 + 2 + 1 + 2 + 2);
   EXPECT_EQ(bytes, expected);
 }
 
@@ -129,10 +137,24 @@ TEST(MessageWire, PlaceSessionRefusesABoolThatIsNotZeroOrOne) {
   PlaceSession m;
   m.player_id = "p";
   std::string bytes = encode(m);
-  const size_t fresh_at = 1 + 16 + 16 + 4 + 2;
+  const size_t fresh_at = 1 + 16 + 16 + 4 + 2 + 2 + 2;
   bytes[fresh_at] = 2;
   PlaceSession got;
   EXPECT_FALSE(decodes(bytes, &got));
+}
+
+// An owner is 10 bits and the legacy flag: anything else is no id's owner.
+TEST(MessageWire, PlaceSessionRefusesAnOwnerPastTheTwoChars) {
+  PlaceSession m;
+  m.player_id = "p";
+  const size_t session_owner_at = 1 + 16 + 16 + 4 + 2;
+  for (uint16_t bad : {uint16_t{1024}, uint16_t{0x8400}, uint16_t{0x4000}}) {
+    std::string bytes = encode(m);
+    bytes[session_owner_at] = static_cast<char>(bad & 0xff);
+    bytes[session_owner_at + 1] = static_cast<char>(bad >> 8);
+    PlaceSession got;
+    EXPECT_FALSE(decodes(bytes, &got)) << bad;
+  }
 }
 
 TEST(MessageWire, StopSessionRoundTrips) {

@@ -19,6 +19,7 @@ const std::vector<std::pair<std::string, std::string>> kReleased = {
     {"0002_settings", "5cfff1f6cfb778956c2900a8123234b94cd587132342d39d86922519cb2af1b5"},
     {"0003_retention", "97b44f68e7996caf28de7389cdbdd9040b6b8d15e8ed9424a46754d3739465ca"},
     {"0004_running_at", "dd8ee2e0dc5dd1b4f7d921df3d35e5e64f168e96b79643b06d79c049d84a1c77"},
+    {"0005_partitions", "c2e9d0ce2fc11439ce750e575883b7553c4631bca9f26cb17478830238d8b711"},
     {"0006_cluster", "b3440e2468a04287d0945191633b5db94a246bc0d7f71e0fe4da1de85c66e6e7"},
 };
 

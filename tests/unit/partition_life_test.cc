@@ -78,10 +78,9 @@ struct PartitionPlayer {
   PartitionPlayer(uint16_t p, const TokenMinter& minter, int64_t now_unix_ms)
       : partition(p), player(player_in(p)), seed(random_id128()), session(random_id128()) {
     char text[kIdTextLength];
-    minter.mint(seed, 0, partition, text);
+    minter.mint(seed, 0, IdOwner::partition(partition), text);
     token.assign(text, kIdTextLength);
-    // Session ids name the shard here (shard 0, which is also partition 0's number).
-    session_text = id_to_string(IdKind::kSession, 0, session);
+    session_text = id_to_string(IdKind::kSession, IdOwner::partition(partition), session);
     now_ms = now_unix_ms;
   }
 
@@ -97,6 +96,7 @@ struct PartitionPlayer {
     s->tokens.push_back(t);
     LoadedSlot slot;
     slot.player_id = player;
+    slot.owner = IdOwner::partition(partition);
     slot.id = Id128{7, 7};
     slot.created_ms = slot.updated_ms = now_ms - 60000;
     slot.size_bytes = 4096;
@@ -104,7 +104,9 @@ struct PartitionPlayer {
     LoadedSession ls;
     ls.player_id = player;
     ls.id = session;
+    ls.owner = IdOwner::partition(partition);
     ls.slot = slot.id;
+    ls.slot_owner = IdOwner::partition(partition);
     ls.status = SessionStatus::kRunning;
     ls.has_server = true;
     ls.phase = StartPhase::kCreating;

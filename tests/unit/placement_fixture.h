@@ -23,7 +23,8 @@ constexpr uint32_t kPullMs = 1000;
 constexpr uint32_t kStartMs = 200;
 constexpr uint32_t kQueueTimeoutMs = 30'000;
 constexpr uint64_t kTenMinutesMs = 600'000;  // a sample of full weight
-constexpr uint32_t kShard = 0;  // thread 0 plays the owner shard; thread 1 is the I/O core
+constexpr uint32_t kShard = 0;        // thread 0 plays the owner shard; thread 1 is the I/O core
+constexpr uint16_t kPartition = 517;  // what the ids of placed sessions name
 constexpr uint32_t kIo = 1;
 constexpr uint32_t kAlpha = 0;  // games by catalog index
 constexpr uint32_t kBeta = 1;
@@ -147,6 +148,8 @@ class PlacementTest : public ::testing::Test {
     m.save_slot = {0x510, n};
     m.game = game;
     m.owner_shard = kShard;
+    m.session_owner = IdOwner::partition(kPartition);
+    m.slot_owner = IdOwner::partition(kPartition);
     m.fresh_slot = true;
     m.player_id = player;
     deliver(m);

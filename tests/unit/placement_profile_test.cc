@@ -150,12 +150,16 @@ TEST_F(PlacementTest, AStartAdoptedAfterARestartTeachesLikeAnyStart) {
 
 // recover() gets each session as start() did, from the store's record: its ids, player, game,
 // image, save directory and slot, and its server; only was_running and the start's own fields
-// (a fresh slot, the limits) differ.
+// (a fresh slot, the limits) differ. Ids are spelled as they were minted: a session of before
+// partitions keeps its legacy text (its container's label, its hosted save's name).
 TEST_F(PlacementTest, RecoverHandsTheBackendTheSessionAsStartDid) {
   SilentBackend backend;
   placement_.attach(backend);
   ActiveSession running = recovered(1, SessionStatus::kRunning);
   running.session.slot = {0x510, 1};
+  const IdOwner legacy{3, true};
+  running.session.owner = legacy;
+  running.session.slot_owner = legacy;
   placement_.recover({running});
   place(2);
   ASSERT_EQ(backend.recovered.size(), 1u);
@@ -163,13 +167,15 @@ TEST_F(PlacementTest, RecoverHandsTheBackendTheSessionAsStartDid) {
   const PlacedSession& r = backend.recovered[0];
   const PlacedSession& s = backend.started[0];
   EXPECT_EQ(r.session, session_id(1));
-  EXPECT_EQ(r.session_id_text, id_to_string(IdKind::kSession, kShard, session_id(1)));
+  EXPECT_EQ(r.session_id_text, id_to_string(IdKind::kSession, legacy, session_id(1)));
   EXPECT_EQ(r.save_slot, (Id128{0x510, 1}));
+  EXPECT_EQ(r.save_slot_text, id_to_string(IdKind::kSaveSlot, legacy, Id128{0x510, 1}));
+  const IdOwner partition = IdOwner::partition(kPartition);
   EXPECT_EQ(s.session, session_id(2));
-  EXPECT_EQ(s.session_id_text, id_to_string(IdKind::kSession, kShard, session_id(2)));
+  EXPECT_EQ(s.session_id_text, id_to_string(IdKind::kSession, partition, session_id(2)));
   EXPECT_EQ(s.save_slot, (Id128{0x510, 2}));
+  EXPECT_EQ(s.save_slot_text, id_to_string(IdKind::kSaveSlot, partition, Id128{0x510, 2}));
   for (const PlacedSession* p : {&r, &s}) {
-    EXPECT_EQ(p->owner_shard, kShard);
     EXPECT_EQ(p->player_id, "player-1");
     EXPECT_EQ(p->game_slug, "alpha");
     EXPECT_EQ(p->image, "registry.test/alpha:1");

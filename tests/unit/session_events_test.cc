@@ -47,7 +47,8 @@ class SessionEventsTest : public ::testing::Test {
  protected:
   SessionEventsTest() {
     SessionStore& store = api_.sessions();
-    session_ = &store.session(store.create(store.find_or_add_player("player-1"), 0, Id128{1, 2}));
+    session_ = &store.session(
+        store.create(store.find_or_add_player("player-1"), 0, Id128{1, 2}, IdOwner{}));
   }
 
   // Sends `m` from the I/O core to the shard; true if the shard took it as well-formed.

@@ -15,13 +15,14 @@ struct SessionRenderTest : ::testing::Test {
   std::vector<GameServerInfo> servers{GameServerInfo{"s0", "http://10.0.0.1:8443"},
                                       GameServerInfo{"s1", "http://10.0.0.2:8443"}};
   SessionUrls urls;
-  SessionRenderContext context{7, catalog, servers, urls};
+  SessionRenderContext context{catalog, servers, urls};
   ByteBuffer out;
   ByteBuffer url_scratch;
   GameSession s;
 
   SessionRenderTest() {
     s.id = random_id128();
+    s.owner = IdOwner::partition(7);
     s.server = 1;
     s.started_ms = 1'741'515'300'000;
   }
@@ -34,7 +35,7 @@ struct SessionRenderTest : ::testing::Test {
     w.end_object();
     return std::string(out.view());
   }
-  std::string id_text() const { return id_to_string(IdKind::kSession, 7, s.id); }
+  std::string id_text() const { return id_to_string(IdKind::kSession, s.owner, s.id); }
 };
 
 TEST_F(SessionRenderTest, ARunningSessionShowsItsServersUrlsUnlessItHasItsOwn) {

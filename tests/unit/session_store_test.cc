@@ -45,7 +45,7 @@ class SessionStoreTest : public ::testing::Test {
 
   // Creates a session for `player` and ends it right away as stopped.
   uint32_t create_and_stop(uint32_t player) {
-    uint32_t index = store_.create(player, kGameA, random_id128());
+    uint32_t index = store_.create(player, kGameA, random_id128(), IdOwner{});
     store_.end(store_.session(index), SessionStatus::kStopped, EndReason::kStopped,
                SessionError::kNone, 1.0, 2.0);
     return index;
@@ -99,7 +99,7 @@ TEST_F(SessionStoreTest, ManyPlayersEachFindTheirOwnIndex) {
 
 TEST_F(SessionStoreTest, CreateMakesTheActiveStartingSession) {
   const Id128 slot = random_id128();
-  const uint32_t index = store_.create(alice_, kGameA, slot);
+  const uint32_t index = store_.create(alice_, kGameA, slot, IdOwner{});
   EXPECT_EQ(store_.player(alice_).active, index);
   EXPECT_EQ(store_.player(bob_).active, kNoSession);
 
@@ -116,7 +116,7 @@ TEST_F(SessionStoreTest, CreateMakesTheActiveStartingSession) {
 }
 
 TEST_F(SessionStoreTest, FindReturnsTheSessionOnlyToItsPlayer) {
-  const uint32_t index = store_.create(alice_, kGameA, random_id128());
+  const uint32_t index = store_.create(alice_, kGameA, random_id128(), IdOwner{});
   const Id128 id = store_.session(index).id;
   EXPECT_EQ(store_.find(id, alice_), &store_.session(index));
   EXPECT_EQ(store_.find(id), &store_.session(index));
@@ -125,7 +125,7 @@ TEST_F(SessionStoreTest, FindReturnsTheSessionOnlyToItsPlayer) {
 }
 
 TEST_F(SessionStoreTest, UnknownIdsAreNotFound) {
-  store_.create(alice_, kGameA, random_id128());
+  store_.create(alice_, kGameA, random_id128(), IdOwner{});
   const Id128 unknown = random_id128();
   EXPECT_EQ(store_.find(unknown), nullptr);
   EXPECT_EQ(store_.find(unknown, alice_), nullptr);
@@ -134,8 +134,8 @@ TEST_F(SessionStoreTest, UnknownIdsAreNotFound) {
 }
 
 TEST_F(SessionStoreTest, SessionsOfDifferentPlayersAreDistinct) {
-  const uint32_t a = store_.create(alice_, kGameA, random_id128());
-  const uint32_t b = store_.create(bob_, kGameB, random_id128());
+  const uint32_t a = store_.create(alice_, kGameA, random_id128(), IdOwner{});
+  const uint32_t b = store_.create(bob_, kGameB, random_id128(), IdOwner{});
   EXPECT_NE(a, b);
   EXPECT_NE(store_.session(a).id, store_.session(b).id);
   EXPECT_EQ(store_.player(alice_).active, a);
@@ -145,7 +145,7 @@ TEST_F(SessionStoreTest, SessionsOfDifferentPlayersAreDistinct) {
 }
 
 TEST_F(SessionStoreTest, EndMovesTheSessionToHistoryWithItsFigures) {
-  const uint32_t index = store_.create(alice_, kGameA, random_id128());
+  const uint32_t index = store_.create(alice_, kGameA, random_id128(), IdOwner{});
   advance(4'000);  // queued, pulled, started: not played
   store_.set_status(store_.session(index), SessionStatus::kRunning);
   store_.session(index).running_ms = clock_.unix_ms;
@@ -172,7 +172,7 @@ TEST_F(SessionStoreTest, EndMovesTheSessionToHistoryWithItsFigures) {
 }
 
 TEST_F(SessionStoreTest, EndRecordsTheErrorOfAFailedSession) {
-  const uint32_t index = store_.create(alice_, kGameA, random_id128());
+  const uint32_t index = store_.create(alice_, kGameA, random_id128(), IdOwner{});
   store_.end(store_.session(index), SessionStatus::kError, EndReason::kError,
              SessionError::kPullFailed, 0.0, 0.0);
   const GameSession& s = store_.session(index);
@@ -197,9 +197,9 @@ TEST_F(SessionStoreTest, DurationIsTheRunningTimeAndZeroForASessionThatNeverRan)
 }
 
 TEST_F(SessionStoreTest, EndingAnOlderSessionKeepsTheActiveOne) {
-  const uint32_t old_one = store_.create(alice_, kGameA, random_id128());
+  const uint32_t old_one = store_.create(alice_, kGameA, random_id128(), IdOwner{});
   store_.set_status(store_.session(old_one), SessionStatus::kStopping);
-  const uint32_t new_one = store_.create(alice_, kGameB, random_id128());
+  const uint32_t new_one = store_.create(alice_, kGameB, random_id128(), IdOwner{});
   store_.end(store_.session(old_one), SessionStatus::kStopped, EndReason::kStopped,
              SessionError::kNone, 1, 1);
   EXPECT_EQ(store_.player(alice_).active, new_one);
@@ -276,7 +276,7 @@ TEST_F(SessionStoreTest, LatestSlotIsTheMostRecentlyUpdatedOfThatGame) {
 }
 
 TEST_F(SessionStoreTest, IdleHandlerRunsAfterTheIdleTimeout) {
-  const uint32_t index = store_.create(alice_, kGameA, random_id128());
+  const uint32_t index = store_.create(alice_, kGameA, random_id128(), IdOwner{});
   advance(kIdleMs - 1);
   EXPECT_TRUE(idle_calls_.empty());
   advance(1);
@@ -286,7 +286,7 @@ TEST_F(SessionStoreTest, IdleHandlerRunsAfterTheIdleTimeout) {
 }
 
 TEST_F(SessionStoreTest, KeepalivesHoldTheIdleHandlerOff) {
-  const uint32_t index = store_.create(alice_, kGameA, random_id128());
+  const uint32_t index = store_.create(alice_, kGameA, random_id128(), IdOwner{});
   store_.set_status(store_.session(index), SessionStatus::kRunning);
   for (int i = 0; i < 10; ++i) {  // five timeouts in all
     advance(kIdleMs / 2);
@@ -302,8 +302,8 @@ TEST_F(SessionStoreTest, KeepalivesHoldTheIdleHandlerOff) {
 }
 
 TEST_F(SessionStoreTest, IdleHandlerPicksTheIdleSessionOnly) {
-  const uint32_t idle = store_.create(alice_, kGameA, random_id128());
-  const uint32_t busy = store_.create(bob_, kGameA, random_id128());
+  const uint32_t idle = store_.create(alice_, kGameA, random_id128(), IdOwner{});
+  const uint32_t busy = store_.create(bob_, kGameA, random_id128(), IdOwner{});
   for (int i = 0; i < 3; ++i) {
     advance(kIdleMs / 2);
     store_.keepalive(store_.session(busy));
@@ -318,8 +318,8 @@ TEST_F(SessionStoreTest, EndedSessionsAreNeverReportedIdle) {
 }
 
 TEST_F(SessionStoreTest, CountFollowsStatusChanges) {
-  const uint32_t a = store_.create(alice_, kGameA, random_id128());
-  const uint32_t b = store_.create(bob_, kGameA, random_id128());
+  const uint32_t a = store_.create(alice_, kGameA, random_id128(), IdOwner{});
+  const uint32_t b = store_.create(bob_, kGameA, random_id128(), IdOwner{});
   EXPECT_EQ(store_.count(SessionStatus::kStarting), 2u);
   EXPECT_EQ(store_.count(SessionStatus::kRunning), 0u);
 
@@ -349,10 +349,10 @@ TEST_F(SessionStoreTest, DropPartitionForgetsItsPlayersAndTheirIdleTimers) {
   ASSERT_EQ(alice_partition, partition_of_player("alice"));
   ASSERT_NE(store_.player(bob_).partition, alice_partition);
   create_and_stop(alice_);
-  const uint32_t active = store_.create(alice_, kGameA, random_id128());
+  const uint32_t active = store_.create(alice_, kGameA, random_id128(), IdOwner{});
   const Id128 active_id = store_.session(active).id;
   store_.new_slot(store_.player(alice_), kGameA);
-  const uint32_t bobs = store_.create(bob_, kGameB, random_id128());
+  const uint32_t bobs = store_.create(bob_, kGameB, random_id128(), IdOwner{});
 
   std::vector<Id128> dropped;
   EXPECT_EQ(store_.drop_partition(alice_partition,

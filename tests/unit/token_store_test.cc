@@ -19,7 +19,7 @@
 namespace ringside {
 namespace {
 
-constexpr uint16_t kShard = 517;
+constexpr uint16_t kPartition = 517;
 constexpr int64_t kTtlMs = 60'000;
 constexpr int64_t kGraceMs = 10'000;
 constexpr uint32_t kTickMs = 100;
@@ -61,16 +61,16 @@ class TokenStoreTest : public ::testing::Test {
   Clock clock_;
   TimerWheel wheel_{kTickMs, 4096, 1'000'000};
   TokenMinter minter_{TokenMinter::random_secret()};
-  TokenStore store_{kShard, minter_, wheel_, clock_, kTtlMs, kGraceMs};
+  TokenStore store_{minter_, wheel_, clock_, kTtlMs, kGraceMs};
 };
 
-TEST_F(TokenStoreTest, GrantReturnsATokenOfThisShardForThatPlayerAndGame) {
-  const TokenGrant g = store_.grant(kAlice, kGameA);
+TEST_F(TokenStoreTest, GrantReturnsATokenOfThePlayersPartitionForThatPlayerAndGame) {
+  const TokenGrant g = store_.grant(kAlice, kGameA, kPartition);
   const std::string token = text_of(g);
   ASSERT_EQ(token.size(), 29u);
   std::optional<ParsedId> parsed = parse_id(token, IdKind::kToken);
   ASSERT_TRUE(parsed) << token;
-  EXPECT_EQ(parsed->shard, kShard);
+  EXPECT_EQ(parsed->owner, IdOwner::partition(kPartition));
   EXPECT_EQ(g.expires_at_ms, clock_.unix_ms + kTtlMs);
 
   std::optional<AuthContext> ctx = auth(token);
@@ -82,26 +82,26 @@ TEST_F(TokenStoreTest, GrantReturnsATokenOfThisShardForThatPlayerAndGame) {
 }
 
 TEST_F(TokenStoreTest, GrantWithoutGameIsScopedToAnyGame) {
-  std::optional<AuthContext> ctx = auth(text_of(store_.grant(kAlice, kAnyGame)));
+  std::optional<AuthContext> ctx = auth(text_of(store_.grant(kAlice, kAnyGame, kPartition)));
   ASSERT_TRUE(ctx);
   EXPECT_EQ(ctx->player, kAlice);
   EXPECT_EQ(ctx->game_scope, kAnyGame);
 }
 
 TEST_F(TokenStoreTest, SecondGrantForTheSameOwnerReturnsTheSameToken) {
-  const std::string first = text_of(store_.grant(kAlice, kGameA));
+  const std::string first = text_of(store_.grant(kAlice, kGameA, kPartition));
   advance(kTtlMs / 3);
-  const TokenGrant again = store_.grant(kAlice, kGameA);
+  const TokenGrant again = store_.grant(kAlice, kGameA, kPartition);
   EXPECT_EQ(text_of(again), first);
   EXPECT_EQ(again.expires_at_ms, clock_.unix_ms + kTtlMs);
   EXPECT_EQ(store_.token_sessions(), 1u);
 }
 
 TEST_F(TokenStoreTest, GrantsForOtherGamesOrPlayersAreDifferentTokens) {
-  const std::string alice_a = text_of(store_.grant(kAlice, kGameA));
-  const std::string alice_b = text_of(store_.grant(kAlice, kGameB));
-  const std::string alice_any = text_of(store_.grant(kAlice, kAnyGame));
-  const std::string bob_a = text_of(store_.grant(kBob, kGameA));
+  const std::string alice_a = text_of(store_.grant(kAlice, kGameA, kPartition));
+  const std::string alice_b = text_of(store_.grant(kAlice, kGameB, kPartition));
+  const std::string alice_any = text_of(store_.grant(kAlice, kAnyGame, kPartition));
+  const std::string bob_a = text_of(store_.grant(kBob, kGameA, kPartition));
   EXPECT_EQ((std::set<std::string>{alice_a, alice_b, alice_any, bob_a}).size(), 4u);
   EXPECT_EQ(store_.token_sessions(), 4u);
 
@@ -120,15 +120,15 @@ TEST_F(TokenStoreTest, GrantsForOtherGamesOrPlayersAreDifferentTokens) {
 }
 
 TEST_F(TokenStoreTest, ReGrantExtendsTheExpiryItReports) {
-  const std::string token = text_of(store_.grant(kAlice, kGameA));
+  const std::string token = text_of(store_.grant(kAlice, kGameA, kPartition));
   advance(kTtlMs / 2);
-  const TokenGrant again = store_.grant(kAlice, kGameA);
+  const TokenGrant again = store_.grant(kAlice, kGameA, kPartition);
   advance(again.expires_at_ms - clock_.unix_ms - 1);  // past the first grant's expiry
   EXPECT_TRUE(auth(token));
 }
 
 TEST_F(TokenStoreTest, UseSlidesTheExpiryForward) {
-  const std::string token = text_of(store_.grant(kAlice, kGameA));
+  const std::string token = text_of(store_.grant(kAlice, kGameA, kPartition));
   for (int i = 0; i < 10; ++i) {  // five TTLs in all
     advance(kTtlMs / 2);
     std::optional<AuthContext> ctx = auth(token);
@@ -139,13 +139,13 @@ TEST_F(TokenStoreTest, UseSlidesTheExpiryForward) {
 }
 
 TEST_F(TokenStoreTest, UnusedTokenIsValidUntilItsTtlEnds) {
-  const std::string token = text_of(store_.grant(kAlice, kGameA));
+  const std::string token = text_of(store_.grant(kAlice, kGameA, kPartition));
   advance(kTtlMs - 1);
   EXPECT_TRUE(auth(token));
 }
 
 TEST_F(TokenStoreTest, UnusedTokenFailsOnceItsTtlHasPassed) {
-  const std::string token = text_of(store_.grant(kAlice, kGameA));
+  const std::string token = text_of(store_.grant(kAlice, kGameA, kPartition));
   advance(kTtlMs);
   EXPECT_FALSE(auth(token));
   advance(kTtlMs);
@@ -154,24 +154,24 @@ TEST_F(TokenStoreTest, UnusedTokenFailsOnceItsTtlHasPassed) {
 
 // A handler may run after the clock moved and before the loop ran the due timers.
 TEST_F(TokenStoreTest, ExpiredTokenFailsEvenBeforeItsTimerRan) {
-  const std::string token = text_of(store_.grant(kAlice, kGameA));
+  const std::string token = text_of(store_.grant(kAlice, kGameA, kPartition));
   move_clock(kTtlMs);
   EXPECT_FALSE(auth(token));
 }
 
 TEST_F(TokenStoreTest, GrantAfterExpiryMakesANewToken) {
-  const std::string old_token = text_of(store_.grant(kAlice, kGameA));
+  const std::string old_token = text_of(store_.grant(kAlice, kGameA, kPartition));
   advance(kTtlMs);
-  const std::string new_token = text_of(store_.grant(kAlice, kGameA));
+  const std::string new_token = text_of(store_.grant(kAlice, kGameA, kPartition));
   EXPECT_NE(new_token, old_token);
   EXPECT_TRUE(auth(new_token));
   EXPECT_FALSE(auth(old_token));
 }
 
 TEST_F(TokenStoreTest, GrantAfterExpiryBeforeTheTimerRanSurvivesTheOldSessionsReclaim) {
-  const std::string old_token = text_of(store_.grant(kAlice, kGameA));
+  const std::string old_token = text_of(store_.grant(kAlice, kGameA, kPartition));
   move_clock(kTtlMs);
-  const std::string new_token = text_of(store_.grant(kAlice, kGameA));
+  const std::string new_token = text_of(store_.grant(kAlice, kGameA, kPartition));
   EXPECT_NE(new_token, old_token);
   wheel_.advance(clock_.mono_ms);  // now the old session's reclaim runs
 
@@ -180,19 +180,19 @@ TEST_F(TokenStoreTest, GrantAfterExpiryBeforeTheTimerRanSurvivesTheOldSessionsRe
   std::optional<AuthContext> ctx = auth(new_token);
   ASSERT_TRUE(ctx);
   EXPECT_EQ(ctx->player, kAlice);
-  EXPECT_EQ(text_of(store_.grant(kAlice, kGameA)), new_token);
+  EXPECT_EQ(text_of(store_.grant(kAlice, kGameA, kPartition)), new_token);
 }
 
 TEST_F(TokenStoreTest, RefreshRotatesAndTheOldTokenLastsTheGracePeriod) {
-  const std::string t0 = text_of(store_.grant(kAlice, kGameA));
+  const std::string t0 = text_of(store_.grant(kAlice, kGameA, kPartition));
   advance(1000);
   std::optional<AuthContext> ctx = auth(t0);
   ASSERT_TRUE(ctx);
   TokenGrant g1;
-  ASSERT_TRUE(store_.refresh(*ctx, &g1));
+  ASSERT_TRUE(store_.refresh(*ctx, kPartition, &g1));
   const std::string t1 = text_of(g1);
   EXPECT_NE(t1, t0);
-  EXPECT_EQ(parse_id(t1, IdKind::kToken)->shard, kShard);
+  EXPECT_EQ(parse_id(t1, IdKind::kToken)->owner, IdOwner::partition(kPartition));
   EXPECT_EQ(g1.expires_at_ms, clock_.unix_ms + kTtlMs);
 
   std::optional<AuthContext> now_ctx = auth(t1);
@@ -215,24 +215,24 @@ TEST_F(TokenStoreTest, RefreshRotatesAndTheOldTokenLastsTheGracePeriod) {
 }
 
 TEST_F(TokenStoreTest, GrantAfterRefreshReturnsTheNewToken) {
-  std::optional<AuthContext> ctx = auth(text_of(store_.grant(kAlice, kGameA)));
+  std::optional<AuthContext> ctx = auth(text_of(store_.grant(kAlice, kGameA, kPartition)));
   ASSERT_TRUE(ctx);
   TokenGrant g1;
-  ASSERT_TRUE(store_.refresh(*ctx, &g1));
-  EXPECT_EQ(text_of(store_.grant(kAlice, kGameA)), text_of(g1));
+  ASSERT_TRUE(store_.refresh(*ctx, kPartition, &g1));
+  EXPECT_EQ(text_of(store_.grant(kAlice, kGameA, kPartition)), text_of(g1));
 }
 
 TEST_F(TokenStoreTest, RefreshWithTheReplacedTokenIsRefused) {
-  const std::string t0 = text_of(store_.grant(kAlice, kGameA));
+  const std::string t0 = text_of(store_.grant(kAlice, kGameA, kPartition));
   std::optional<AuthContext> ctx = auth(t0);
   ASSERT_TRUE(ctx);
   TokenGrant g1;
-  ASSERT_TRUE(store_.refresh(*ctx, &g1));
+  ASSERT_TRUE(store_.refresh(*ctx, kPartition, &g1));
 
   std::optional<AuthContext> old_ctx = auth(t0);
   ASSERT_TRUE(old_ctx);
   TokenGrant g2;
-  EXPECT_FALSE(store_.refresh(*old_ctx, &g2));  // the API's 409
+  EXPECT_FALSE(store_.refresh(*old_ctx, kPartition, &g2));  // the API's 409
   // Nothing rotated: the new token is still the current one.
   std::optional<AuthContext> now_ctx = auth(text_of(g1));
   ASSERT_TRUE(now_ctx);
@@ -241,18 +241,18 @@ TEST_F(TokenStoreTest, RefreshWithTheReplacedTokenIsRefused) {
 }
 
 TEST_F(TokenStoreTest, SecondRefreshKillsTheFirstTokenAtOnce) {
-  const std::string t0 = text_of(store_.grant(kAlice, kGameA));
+  const std::string t0 = text_of(store_.grant(kAlice, kGameA, kPartition));
   std::optional<AuthContext> ctx0 = auth(t0);
   ASSERT_TRUE(ctx0);
   TokenGrant g1;
-  ASSERT_TRUE(store_.refresh(*ctx0, &g1));
+  ASSERT_TRUE(store_.refresh(*ctx0, kPartition, &g1));
   const std::string t1 = text_of(g1);
 
   advance(1000);  // well inside t0's grace period
   std::optional<AuthContext> ctx1 = auth(t1);
   ASSERT_TRUE(ctx1);
   TokenGrant g2;
-  ASSERT_TRUE(store_.refresh(*ctx1, &g2));
+  ASSERT_TRUE(store_.refresh(*ctx1, kPartition, &g2));
   const std::string t2 = text_of(g2);
   EXPECT_NE(t2, t1);
   EXPECT_NE(t2, t0);
@@ -267,26 +267,26 @@ TEST_F(TokenStoreTest, SecondRefreshKillsTheFirstTokenAtOnce) {
 }
 
 TEST_F(TokenStoreTest, UnknownTokensFail) {
-  store_.grant(kAlice, kGameA);
+  store_.grant(kAlice, kGameA, kPartition);
   AuthContext ctx;
   EXPECT_FALSE(store_.authenticate(hash_token("not a token"), &ctx));
   EXPECT_FALSE(store_.authenticate(hash_token(""), &ctx));
   EXPECT_FALSE(store_.authenticate(TokenHash{}, &ctx));
-  EXPECT_FALSE(auth(id_to_string(IdKind::kToken, kShard, random_id128())));
+  EXPECT_FALSE(auth(id_to_string(IdKind::kToken, IdOwner::partition(kPartition), random_id128())));
 }
 
 TEST_F(TokenStoreTest, TokenOfAnotherSecretFails) {
   TokenMinter other_minter{TokenMinter::random_secret()};
-  TokenStore other{kShard, other_minter, wheel_, clock_, kTtlMs, kGraceMs};
-  const std::string foreign = text_of(other.grant(kAlice, kGameA));
-  store_.grant(kAlice, kGameA);
+  TokenStore other{other_minter, wheel_, clock_, kTtlMs, kGraceMs};
+  const std::string foreign = text_of(other.grant(kAlice, kGameA, kPartition));
+  store_.grant(kAlice, kGameA, kPartition);
   EXPECT_FALSE(auth(foreign));
 }
 
 TEST_F(TokenStoreTest, ExpiredSessionsAreReclaimed) {
   std::vector<std::string> kept, dropped;
   for (uint32_t player = 0; player < 200; ++player) {
-    (player % 2 ? kept : dropped).push_back(text_of(store_.grant(player, kGameA)));
+    (player % 2 ? kept : dropped).push_back(text_of(store_.grant(player, kGameA, kPartition)));
   }
   EXPECT_EQ(store_.token_sessions(), 200u);
   for (int i = 0; i < 4; ++i) {
@@ -302,17 +302,17 @@ TEST_F(TokenStoreTest, ExpiredSessionsAreReclaimed) {
 }
 
 TEST_F(TokenStoreTest, RefreshedSessionIsReclaimedWithBothItsTokens) {
-  const std::string t0 = text_of(store_.grant(kAlice, kGameA));
+  const std::string t0 = text_of(store_.grant(kAlice, kGameA, kPartition));
   std::optional<AuthContext> ctx = auth(t0);
   ASSERT_TRUE(ctx);
   TokenGrant g1;
-  ASSERT_TRUE(store_.refresh(*ctx, &g1));
+  ASSERT_TRUE(store_.refresh(*ctx, kPartition, &g1));
   advance(kTtlMs);
   EXPECT_EQ(store_.token_sessions(), 0u);
   EXPECT_FALSE(auth(t0));
   EXPECT_FALSE(auth(text_of(g1)));
   // The owner can be granted again, and the new session is independent of the old tokens.
-  const std::string fresh = text_of(store_.grant(kAlice, kGameA));
+  const std::string fresh = text_of(store_.grant(kAlice, kGameA, kPartition));
   EXPECT_NE(fresh, t0);
   EXPECT_NE(fresh, text_of(g1));
   EXPECT_TRUE(auth(fresh));
@@ -354,7 +354,7 @@ TEST_F(TokenStoreTest, TokensWhoseHashesShareTheIndexPrefixEachFindTheirOwnSessi
   // Refreshing Alice's token leaves Bob's alone, and both of hers work in the grace period.
   ASSERT_TRUE(store_.authenticate(alice, &ctx));
   TokenGrant fresh;
-  ASSERT_TRUE(store_.refresh(ctx, &fresh));
+  ASSERT_TRUE(store_.refresh(ctx, kPartition, &fresh));
   ASSERT_TRUE(store_.authenticate(alice, &ctx));
   EXPECT_FALSE(ctx.current);
   ASSERT_TRUE(store_.authenticate(bob, &ctx));
@@ -372,17 +372,17 @@ TEST_F(TokenStoreTest, TokensWhoseHashesShareTheIndexPrefixEachFindTheirOwnSessi
 }
 
 TEST_F(TokenStoreTest, UndoRefreshPutsBackTheTokensOfBefore) {
-  const std::string t0 = text_of(store_.grant(kAlice, kGameA));
+  const std::string t0 = text_of(store_.grant(kAlice, kGameA, kPartition));
   std::optional<AuthContext> ctx = auth(t0);
   ASSERT_TRUE(ctx);
   TokenGrant g1;
-  ASSERT_TRUE(store_.refresh(*ctx, &g1));
+  ASSERT_TRUE(store_.refresh(*ctx, kPartition, &g1));
   const std::string t1 = text_of(g1);
   std::optional<AuthContext> ctx1 = auth(t1);
   ASSERT_TRUE(ctx1);
   const TokenRecord before = store_.record(ctx1->token_session);
   TokenGrant g2;
-  ASSERT_TRUE(store_.refresh(*ctx1, &g2));
+  ASSERT_TRUE(store_.refresh(*ctx1, kPartition, &g2));
   EXPECT_FALSE(auth(t0));  // the second refresh ended the first token's grace
 
   store_.undo_refresh(ctx1->token_session, before);
@@ -396,17 +396,17 @@ TEST_F(TokenStoreTest, UndoRefreshPutsBackTheTokensOfBefore) {
 }
 
 TEST_F(TokenStoreTest, ARefreshedSessionRestoresWithBothTokens) {
-  const std::string t0 = text_of(store_.grant(kAlice, kGameA));
+  const std::string t0 = text_of(store_.grant(kAlice, kGameA, kPartition));
   std::optional<AuthContext> ctx = auth(t0);
   ASSERT_TRUE(ctx);
   TokenGrant g1;
-  ASSERT_TRUE(store_.refresh(*ctx, &g1));
+  ASSERT_TRUE(store_.refresh(*ctx, kPartition, &g1));
   const TokenRecord saved = store_.record(ctx->token_session);
   EXPECT_TRUE(saved.has_previous);
   EXPECT_EQ(saved.previous, hash_token(t0));
   EXPECT_EQ(saved.previous_dead_after_ms, clock_.unix_ms + kGraceMs);
 
-  TokenStore restored(kShard, minter_, wheel_, clock_, kTtlMs, kGraceMs);
+  TokenStore restored(minter_, wheel_, clock_, kTtlMs, kGraceMs);
   restored.restore(saved);
   AuthContext out;
   ASSERT_TRUE(restored.authenticate(hash_token(text_of(g1)), &out));
@@ -421,13 +421,13 @@ TEST_F(TokenStoreTest, ARefreshedSessionRestoresWithBothTokens) {
 // A released partition's token sessions go, current and replaced tokens alike, with their
 // expiry timers; the other players' stay; a later grant for the owner is a new token.
 TEST_F(TokenStoreTest, DropPartitionForgetsTheTokensOfItsPlayers) {
-  const TokenGrant first = store_.grant(kAlice, kGameA);
+  const TokenGrant first = store_.grant(kAlice, kGameA, kPartition);
   std::optional<AuthContext> ctx = auth(text_of(first));
   ASSERT_TRUE(ctx);
   TokenGrant refreshed;
-  ASSERT_TRUE(store_.refresh(*ctx, &refreshed));
-  const std::string alice_any = text_of(store_.grant(kAlice, kAnyGame));
-  const std::string bob = text_of(store_.grant(kBob, kGameA));
+  ASSERT_TRUE(store_.refresh(*ctx, kPartition, &refreshed));
+  const std::string alice_any = text_of(store_.grant(kAlice, kAnyGame, kPartition));
+  const std::string bob = text_of(store_.grant(kBob, kGameA, kPartition));
 
   EXPECT_EQ(store_.drop_partition([](uint32_t player) { return player == kAlice; }), 2u);
   EXPECT_FALSE(auth(text_of(first)));  // the replaced one, inside its grace period
@@ -437,7 +437,34 @@ TEST_F(TokenStoreTest, DropPartitionForgetsTheTokensOfItsPlayers) {
   EXPECT_EQ(store_.token_sessions(), 1u);
   advance(kTtlMs * 2);  // the dropped sessions' timers are gone: nothing fires on them
   EXPECT_EQ(store_.token_sessions(), 0u);
-  EXPECT_NE(text_of(store_.grant(kAlice, kGameA)), text_of(refreshed));
+  EXPECT_NE(text_of(store_.grant(kAlice, kGameA, kPartition)), text_of(refreshed));
+}
+
+// A token session written before partitions: its token was minted with the node's shard in
+// its text. A re-launch hands back that very token; a refresh mints one naming the partition.
+TEST_F(TokenStoreTest, ALegacyTokenSessionKeepsItsTokenUntilARefresh) {
+  const IdOwner legacy{5, true};
+  TokenRecord old;
+  old.seed = random_id128();
+  old.generation = 2;
+  old.player = kAlice;
+  old.game = kGameA;
+  old.last_seen_ms = clock_.unix_ms;
+  old.minted_as = legacy;
+  char minted[kIdTextLength];
+  minter_.mint(old.seed, old.generation, legacy, minted);
+  const std::string t0(minted, kIdTextLength);
+  old.current = hash_token(t0);
+  store_.restore(old);
+
+  EXPECT_EQ(text_of(store_.grant(kAlice, kGameA, kPartition)), t0);
+  std::optional<AuthContext> ctx = auth(t0);
+  ASSERT_TRUE(ctx);
+  TokenGrant g1;
+  ASSERT_TRUE(store_.refresh(*ctx, kPartition, &g1));
+  EXPECT_EQ(parse_id(text_of(g1), IdKind::kToken)->owner, IdOwner::partition(kPartition));
+  EXPECT_EQ(store_.record(ctx->token_session).minted_as, IdOwner::partition(kPartition));
+  EXPECT_EQ(text_of(store_.grant(kAlice, kGameA, kPartition)), text_of(g1));
 }
 
 }  // namespace

@@ -216,7 +216,7 @@ TEST_F(DockerBackendTest, RecoverWaitsForHealthyAndFailsAStartThatNeverRan) {
 }
 
 TEST_F(DockerBackendTest, AnOrphanContainerWithRingsideLabelsIsRemoved) {
-  const std::string orphan_session = id_to_string(IdKind::kSession, 0, random_id128());
+  const std::string orphan_session = id_to_string(IdKind::kSession, IdOwner{}, random_id128());
   create_labelled(0, orphan_session, /*start_it=*/false);
   ASSERT_EQ(session_containers(sockets_[0]).size(), 1u);
 

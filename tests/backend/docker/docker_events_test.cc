@@ -11,14 +11,15 @@ namespace {
 // event makes it an orphan at once, removed after the grace (500 ms here), not at the next
 // 30 s listing. Within a second on an idle machine; the bound leaves room for a loaded one.
 TEST_F(DockerBackendTest, AStrangerContainerIsRemovedSoonAfterTheGraceNotAtTheNextListing) {
-  const std::string first = create_labelled(0, id_to_string(IdKind::kSession, 0, random_id128()),
-                                            /*start_it=*/true);
+  const std::string first =
+      create_labelled(0, id_to_string(IdKind::kSession, IdOwner{}, random_id128()),
+                      /*start_it=*/true);
   make_backend();
   // The start-up listing removes the first one: listed, and the event stream open, by then.
   ASSERT_TRUE(driver_.run_until([&] { return !container_exists(0, first); }, 10s));
 
-  const std::string stranger =
-      create_labelled(0, id_to_string(IdKind::kSession, 0, random_id128()), /*start_it=*/true);
+  const std::string stranger = create_labelled(
+      0, id_to_string(IdKind::kSession, IdOwner{}, random_id128()), /*start_it=*/true);
   const auto made = std::chrono::steady_clock::now();
   ASSERT_TRUE(driver_.run_until([&] { return !container_exists(0, stranger); }, 10s))
       << "the stranger is still on the engine after 10 s";

@@ -164,7 +164,7 @@ class DockerBackendTest : public testing::Test {
 
   struct Launch {
     Id128 id = random_id128();
-    std::string text = id_to_string(IdKind::kSession, 0, id);
+    std::string text = id_to_string(IdKind::kSession, IdOwner{}, id);
     Id128 slot = random_id128();
   };
 

@@ -12,7 +12,7 @@ namespace {
 
 TEST_F(DockerE2eTest, AnOrphanContainerWithRingsideLabelsIsRemoved) {
   // A session id as ringside writes them, of a session no ringside knows.
-  const std::string orphan_session = id_to_string(IdKind::kSession, 0, random_id128());
+  const std::string orphan_session = id_to_string(IdKind::kSession, IdOwner{}, random_id128());
   ASSERT_EQ(docker(0, "pull -q '" + image() + "'").exit_code, 0);
   const CommandResult orphan = docker(
       0, "run -d --name ringside-e2e-orphan --label ringside.session=" + orphan_session +

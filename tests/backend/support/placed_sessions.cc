@@ -9,11 +9,12 @@ namespace ringside {
 PlacedSession test_session(const Id128& id, const Id128& slot, uint32_t server) {
   PlacedSession s;
   s.session = id;
-  s.session_id_text = id_to_string(IdKind::kSession, 0, id);
+  s.session_id_text = id_to_string(IdKind::kSession, IdOwner{}, id);
   s.player_id = "p-test";
   s.game_slug = "test-game";
   s.save_dir = "/save";
   s.save_slot = slot;
+  s.save_slot_text = id_to_string(IdKind::kSaveSlot, IdOwner{}, slot);
   s.server = server;
   return s;
 }

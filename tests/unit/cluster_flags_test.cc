@@ -50,6 +50,19 @@ TEST(ClusterFlags, NodeIdWithoutDatabaseIsAClearStartError) {
   EXPECT_NE(err.find("--database-url"), std::string::npos) << err;
 }
 
+// Their recovery would remove the other nodes' sessions as orphans (docs/cluster.md).
+TEST(ClusterFlags, DockerOrGameyeInAClusterIsRefusedUntilTheyKnowPartitions) {
+  for (const char* backend : {"docker", "gameye"}) {
+    Config c;
+    const std::string err = parse({"--node-id=a", kDb, std::string("--backend=") + backend,
+                                   "--gameye-token=t", "--docker-engines=unix:///run/docker.sock"},
+                                  &c);
+    EXPECT_NE(err.find("--backend sim only"), std::string::npos) << backend << ": " << err;
+  }
+  Config c;
+  EXPECT_EQ(parse({"--node-id=a", kDb, "--backend=sim"}, &c), "");
+}
+
 TEST(ClusterFlags, NodeIdOutsideItsAlphabetOrLengthIsRefused) {
   for (const char* bad :
        {"", "Node", "node_1", "node.1", "nöde", "abcdefghijklmnopqrstuvwxyz0123456"}) {

@@ -110,9 +110,6 @@ class Cluster:
     def node_url(self, i):
         return self.vars[f"NODE_{i}_URL"]
 
-    def node_of_url(self):
-        return {self.node_url(i): i for i in range(1, self.count + 1)}
-
     def signal(self, i, sig):
         self.env_tool("stop-node", self.dir, str(i), sig)
 
@@ -271,8 +268,8 @@ def check_one_session_each(cluster, players):
         check(ids == [player.session], f"{player.name}: API lists {ids}")
 
 
-def make_players(cluster, count, prefix="p"):
-    players = [operator_launch(cluster, f"{prefix}{k}") for k in range(count)]
+def make_players(cluster, count):
+    players = [operator_launch(cluster, f"p{k}") for k in range(count)]
     launch_running(cluster, players)
     return players
 

@@ -333,19 +333,98 @@ def journey_player(cluster):
         "refresh; on every node")
 
 
+class Launcher:
+    """A thread launching new players through the balancer (operator launch, then player
+    launch) until stopped: a small launch storm. Keeps every minted token and every 202, and
+    every other answer."""
+
+    def __init__(self, cluster):
+        self.cluster = cluster
+        self.minted = []  # Players with a token; .session set when the launch answered 202
+        self.refused = []  # (what, Answer) of every answer that was neither
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        k = 0
+        while not self.stopping.is_set() and k < 200:
+            k += 1
+            time.sleep(0.02)
+            name = f"storm{k}"
+            answer = request(self.cluster.url, "POST", "/operator/launch",
+                             token=self.cluster.operator_key,
+                             body={"playerId": name, "gameSlug": "tlon-uqbar"})
+            if answer.status != 200:
+                self.refused.append((f"operator launch of {name}", answer))
+                continue
+            player = Player(name, answer.json["sessionToken"])
+            self.minted.append(player)
+            answer = request(self.cluster.url, "POST", "/api/game/launch", token=player.token,
+                             body={})
+            if answer.status == 202:
+                player.session = answer.json["sessionId"]
+            else:
+                self.refused.append((f"launch of {name}", answer))
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join()
+
+
+def check_launch_storm(cluster, launcher):
+    """A launch answered anything but 200/202 only with 503 + Retry-After, or HAProxy's 502
+    for a request in flight to the killed node (a POST it does not retry). Afterwards every
+    minted token answers, every 202's session answers with its id, and no player has more than
+    one session."""
+    for what, answer in launcher.refused:
+        check(answer.status == 502 or (answer.status == 503 and answer.retry_after()),
+              f"{what}: {answer}")
+    launched = [p for p in launcher.minted if p.session]
+    check(len(launched) >= 10, f"only {len(launched)} launches answered 202")
+    ended = []
+    for player in launcher.minted:
+        answer = until_ok(lambda: request(cluster.url, "GET", "/api/game/sessions",
+                                          token=player.token), f"sessions of {player.name}")
+        check(answer.status == 200, f"token of {player.name}: {answer}")
+        ids = [s["sessionId"] for s in answer.json["sessions"]]
+        check(len(ids) <= 1, f"{player.name} has sessions {ids}")
+        if player.session:
+            # A 202 promises a session, not a running one: a start cut short by the kill may
+            # have ended in error. It must still answer, as itself.
+            answer = status(cluster, player)
+            check(answer.status == 200 and answer.json["sessionId"] == player.session,
+                  f"{player.name}'s launched session: {answer}")
+            if answer.json["status"] in ("stopped", "error"):
+                ended.append(f"{answer.json['status']}"
+                             f"({answer.json.get('error', {}).get('code', '-')})")
+            else:
+                check(ids == [player.session], f"{player.name}: 202 for {player.session}, "
+                      f"lists {ids}: {answer}")
+    twice = cluster.sql("SELECT string_agg(player_id, ' ') FROM (SELECT player_id FROM sessions "
+                        "GROUP BY player_id HAVING count(*) > 1) d")
+    check(not twice, f"players with more than one session: {twice}")
+    log(f"launch storm: {len(launcher.minted)} tokens minted, {len(launched)} launches 202 "
+        f"(ended since: {' '.join(ended) or 'none'}), {len(launcher.refused)} refused (502/503); "
+        "every token and every 202 answers after")
+
+
 def journey_kill(cluster):
-    """kill -9 of the node owning players while they are polled."""
+    """kill -9 of the node owning players while they are polled and new players launch."""
     players = make_players(cluster, 24)
     victim = cluster.owner(players[0].partition)
     check(victim, "no owner for the first player's partition")
     theirs = [p for p in players if cluster.owner(p.partition) == victim]
     log(f"node-{victim} owns {len(theirs)} of {len(players)} players; polling, then kill -9")
     pollers = Pollers(cluster, players)
+    launcher = Launcher(cluster)
     time.sleep(1.5)
     killed_at = time.monotonic()
     cluster.signal(victim, "KILL")
     time.sleep(FAILOVER_LIMIT_S + 1)
+    launcher.stop()
     answers = pollers.stop()
+    check_launch_storm(cluster, launcher)
     unavailable = check_polls(answers)
     # Each player's answers from FAILOVER_LIMIT_S after the kill on: 200 only.
     late = [(t, p, a) for t, p, a in answers if t - killed_at > FAILOVER_LIMIT_S]

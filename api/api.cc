@@ -63,6 +63,11 @@ bool Api::handle(const Request& request, ConnRef ref, Reply& reply) {
     case kRouteMetrics:
       handle_metrics(reply);
       return true;
+    case kRouteCluster:
+      if (!operator_authorized(request, reply)) return true;
+      // The ownership picture is the I/O core's (like readiness).
+      reactor_.mailbox().send(runtime_.io_thread(), ClusterQuery{ref});
+      return false;
     case kRouteNodeForward:
       return handle_node_forward(request, ref, reply);
     default:
@@ -89,19 +94,25 @@ bool Api::handle(const Request& request, ConnRef ref, Reply& reply) {
   return false;
 }
 
+bool Api::operator_authorized(const Request& request, Reply& reply) {
+  std::string_view token = bearer_token(request.authorization);
+  if (token.empty()) {
+    reply.error(401, "unauthorized", "The operator key is missing.");
+    return false;
+  }
+  const std::string& key = runtime_.config.operator_key;
+  if (token.size() != key.size() || CRYPTO_memcmp(token.data(), key.data(), key.size()) != 0) {
+    reply.error(403, "forbidden", "The operator key is wrong.");
+    return false;
+  }
+  return true;
+}
+
 int Api::owner_of(const Request& request, PlayerCall& call, Reply& reply, int* partition) {
   const uint32_t self = reactor_.self();
   std::string_view token = bearer_token(request.authorization);
   if (call.route == kRouteOperatorLaunch) {
-    if (token.empty()) {
-      reply.error(401, "unauthorized", "The operator key is missing.");
-      return -1;
-    }
-    const std::string& key = runtime_.config.operator_key;
-    if (token.size() != key.size() || CRYPTO_memcmp(token.data(), key.data(), key.size()) != 0) {
-      reply.error(403, "forbidden", "The operator key is wrong.");
-      return -1;
-    }
+    if (!operator_authorized(request, reply)) return -1;
     // A body the handler refuses is refused on any shard: this one.
     call.launch_error = read_operator_launch(body_parser_, call.body, &launch_body_);
     if (!call.launch_error.empty()) return static_cast<int>(self);

@@ -34,6 +34,8 @@ class Api : public RequestHandler {
  private:
   bool handle_readyz(ConnRef ref, Reply& reply);
   void handle_metrics(Reply& reply);
+  // The operator key: true, or false after answering 401 (missing) or 403 (wrong).
+  bool operator_authorized(const Request& request, Reply& reply);
   // Which shard of this node holds the player of this call: the one for the partition its token
   // (or an operator launch's player) names; -1 after answering the request here. Reads an
   // operator launch's body into `call` (the owner does not read it again). `partition` is set

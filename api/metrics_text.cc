@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "api/routes.h"
+#include "core/clock.h"
 #include "model/session_types.h"
 
 namespace ringside {
@@ -44,6 +45,31 @@ void put_per_shard(ByteBuffer& out, const Runtime& runtime, std::string_view nam
     put(out, (runtime.published.http(i).*field).get());
     put(out, "\n");
   }
+}
+
+// Cluster mode: the ownership protocol as the I/O core last published it.
+void render_cluster(const StoreMetrics& sm, ByteBuffer& out) {
+  put(out, "# HELP ringside_cluster_partitions_owned Partitions whose lock this node holds.\n");
+  put(out, "# TYPE ringside_cluster_partitions_owned gauge\nringside_cluster_partitions_owned ");
+  put(out, sm.partitions_owned.get());
+  put(out,
+      "\n# HELP ringside_cluster_ownership_changes_total Partitions acquired, lost and handed ");
+  put(out, "over by this node.\n# TYPE ringside_cluster_ownership_changes_total counter\n");
+  put(out, "ringside_cluster_ownership_changes_total ");
+  put(out, sm.ownership_changes.get());
+  // Counted from when the last committed heartbeat was sent; -1 before the first.
+  put(out, "\n# HELP ringside_cluster_heartbeat_age_seconds Time since this node sent its last ");
+  put(out, "heartbeat that committed (-1: none yet).\n");
+  put(out, "# TYPE ringside_cluster_heartbeat_age_seconds gauge\n");
+  put(out, "ringside_cluster_heartbeat_age_seconds ");
+  const uint64_t sent_ms = sm.heartbeat_sent_ms.get();
+  const uint64_t now_ms = read_clock().mono_ms;
+  if (sent_ms == 0) {
+    put(out, "-1");
+  } else {
+    put_seconds(out, (now_ms > sent_ms ? now_ms - sent_ms : 0) * 1000);
+  }
+  put(out, "\n");
 }
 
 }  // namespace
@@ -200,6 +226,7 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
   put(out, "\nringside_retention_swept_total{table=\"token_sessions\"} ");
   put(out, sm.tokens_swept.get());
   put(out, "\n");
+  if (!runtime.config.node_id.empty()) render_cluster(sm, out);
 
   const BackendMetrics& bm = runtime.published.backend();
   put(out, "# HELP ringside_saves_failed_total Stops whose save data was not kept, by reason.\n");

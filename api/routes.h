@@ -13,6 +13,7 @@ enum RouteId : uint16_t {
   kRouteReadyz,
   kRouteMetrics,
   kRouteOperatorLaunch,
+  kRouteCluster,  // GET /cluster (operator key), answered by the I/O core
   kRouteSessionRefresh,
   kRouteGames,
   kRouteGame,
@@ -41,6 +42,7 @@ inline constexpr RouteSpec kRoutes[] = {
     {kRouteReadyz, Method::kGet, "/readyz"},
     {kRouteMetrics, Method::kGet, "/metrics"},
     {kRouteOperatorLaunch, Method::kPost, "/operator/launch"},
+    {kRouteCluster, Method::kGet, "/cluster"},
     {kRouteSessionRefresh, Method::kPost, "/session/refresh"},
     {kRouteGames, Method::kGet, "/api/games"},
     {kRouteGame, Method::kGet, "/api/games/{slug}"},

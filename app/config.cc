@@ -133,11 +133,12 @@ std::string check_cluster(Config* c) {
   if (c->database_url.empty()) {
     return "--node-id (cluster mode) needs --database-url: the nodes share one PostgreSQL";
   }
-  // The Docker and Gameye backends reconcile as if they were the only driver of their servers:
-  // a second node would remove the first one's containers as orphans (docs/cluster.md).
+  // Docker and Gameye do not know partitions yet: a node's recovery would take the sessions of
+  // the other nodes for orphans and remove them, and two nodes would fill one engine past its
+  // slots (docs/cluster.md, "Not done yet"). Refused rather than run destructively.
   if (c->backend != "sim") {
-    return "--node-id (cluster mode) runs with --backend sim only, for now: the " + c->backend +
-           " backend does not yet share its game servers between nodes";
+    return "--node-id (cluster mode) runs with --backend sim only for now: Docker and Gameye "
+           "in a cluster are not done yet (docs/cluster.md)";
   }
   if (c->advertise_host.empty()) {
     if (c->listen_host.empty() || c->listen_host == "0.0.0.0" || c->listen_host == "::") {

@@ -5,8 +5,12 @@
 #include <cstdio>
 #include <memory>
 
+#include "api/routes.h"
+#include "app/cluster_node.h"
 #include "app/cpu_affinity.h"
 #include "app/make_backend.h"
+#include "app/partition_source.h"
+#include "core/json_writer.h"
 #include "core/log.h"
 #include "core/reactor.h"
 #include "model/messages.h"
@@ -38,6 +42,10 @@ class IoCore {
     mailbox.set_handler<&IoCore::on_ready_query>(this);
     mailbox.set_handler<&IoCore::on_store_write>(this);
     mailbox.set_handler<&IoCore::on_drained>(this);
+    mailbox.set_handler<&IoCore::on_sigterm>(this);
+    mailbox.set_handler<&IoCore::on_cluster_query>(this);
+    leave_deadline_.core = this;
+    leave_deadline_.on_fire = &IoCore::on_leave_deadline;
     reactor_.add_batch_end_hook(&IoCore::on_batch_end, this);
     if (!runtime_.config.database_url.empty()) open_store();
   }
@@ -46,10 +54,15 @@ class IoCore {
     hand_.rings_ready.arrive_and_wait();
     if (hand_.loaded) {
       placement_.restore_profiles(hand_.loaded->profiles);
-      placement_.recover(hand_.loaded->active);
+      // In a cluster the active sessions are recovered partition by partition, as this node
+      // acquires them (app/cluster_node.h).
+      if (!cluster_) placement_.recover(hand_.loaded->active);
       hand_.loaded.reset();
     }
     announce_static_routes();
+    log_info("io_core_started")
+        .kv("node", runtime_.config.node_id)
+        .kv("backend", runtime_.config.backend);
     reactor_.run();
   }
 
@@ -77,10 +90,30 @@ class IoCore {
     // requests refused (503) and its background writes retried after the reconnect, so no
     // client waits on a stuck commit for long. (Big batches take well under a second.)
     o.batch_timeout_ms = 5000;
+    const bool cluster = !runtime_.config.node_id.empty();
+    if (cluster) {
+      // The partition locks live on this connection: a cut must be noticed within seconds,
+      // not the default half a minute (docs/cluster.md, "Failures"). Keepalives while idle
+      // (probes after 1 s, every 1 s, 3 missed), the user timeout while a batch waits
+      // (unacknowledged data for 3 s), and a batch unanswered for 3 s.
+      o.batch_timeout_ms = 3000;
+      o.keepalives_idle_s = 1;
+      o.keepalives_interval_s = 1;
+      o.keepalives_count = 3;
+      o.tcp_user_timeout_ms = 3000;
+    }
     pg_ = std::make_unique<PgConnection>(std::move(o));
     writer_ = std::make_unique<StoreWriter>(reactor_, *pg_, runtime_.shard_count());
+    if (cluster) {
+      cluster_ =
+          std::make_unique<ClusterNode>(runtime_, reactor_, *pg_, *writer_, placement_,
+                                        hand_.store_metrics, database_partition_source(runtime_));
+      placement_.set_serves([this](uint16_t p) { return cluster_->serves(p); });
+    }
+    // The writer first: at a loss it refuses what was queued before the partitions go.
     pg_->set_state_handler([this](PgConnection::State state, std::string_view why) {
       writer_->on_connection_state(state, why);
+      if (cluster_) cluster_->on_connection_state(state, why);
     });
     sweep_ = std::make_unique<RetentionSweep>(
         reactor_, *pg_, *writer_,
@@ -165,7 +198,11 @@ class IoCore {
     ReadyReply r{};
     r.ref = q.ref;
     r.ready = true;
-    if (pg_ && !pg_->ready()) {
+    if (cluster_ && cluster_->leaving()) {
+      // SIGTERM: the balancer stops sending here while the partitions are handed over.
+      r.ready = false;
+      snprintf(r.reason, sizeof r.reason, "leaving the cluster");
+    } else if (pg_ && !pg_->ready()) {
       // What is down, not where it lives: libpq's text names hosts, ports and users, and
       // /readyz answers anyone. The store writer logs it once per outage.
       r.ready = false;
@@ -183,6 +220,49 @@ class IoCore {
     if (writer_) writer_->submit(from, m.intent);
   }
 
+  // Shard 0 took SIGTERM. One node: it drains every shard itself. In a cluster it asks here
+  // first: /readyz says 503 at once, the partitions are handed over while this node still
+  // serves and forwards, and then the drain runs as on one node. A hand-over that takes longer
+  // than --drain-timeout is cut short: the drain runs anyway, and the others take what is left
+  // once this node's connection closes.
+  void on_sigterm(const Drain&) {
+    if (!cluster_ || cluster_->leaving()) return;
+    cluster_->leave([this] { drain_shards(); });
+    reactor_.timers().arm(
+        &leave_deadline_,
+        reactor_.now_ms() + static_cast<uint64_t>(runtime_.config.drain_timeout_s * 1000));
+  }
+
+  static void on_leave_deadline(TimerNode* node) {
+    IoCore* self = static_cast<LeaveTimer*>(node)->core;
+    log_warn("cluster_leave_deadline").kv("node", self->runtime_.config.node_id);
+    self->drain_shards();
+  }
+
+  void drain_shards() {
+    if (std::exchange(drain_sent_, true)) return;
+    reactor_.timers().cancel(&leave_deadline_);
+    for (uint32_t s = 0; s < runtime_.shard_count(); ++s) reactor_.mailbox().send(s, Drain{});
+  }
+
+  // GET /cluster, authorized by the shard: the ownership protocol's last picture.
+  void on_cluster_query(uint32_t from, const ClusterQuery& q) {
+    cluster_body_.clear();
+    ForwardReply r;
+    r.ref = q.ref;
+    r.route = kRouteCluster;
+    JsonWriter w(cluster_body_);
+    if (cluster_) {
+      cluster_->write_json(w);
+    } else {
+      r.status = 404;
+      w.begin_object().key("error").value("not_found");
+      w.key("message").value("This node is not in cluster mode (--node-id).").end_object();
+    }
+    r.body = cluster_body_.view();
+    reactor_.mailbox().send(from, r);
+  }
+
   void on_drained(const Drained&) {
     if (++drained_ == runtime_.shard_count()) {
       finishing_ = true;
@@ -198,9 +278,16 @@ class IoCore {
   std::unique_ptr<Backend> backend_;  // reports to placement_, so destroyed before it
   std::unique_ptr<PgConnection> pg_;
   std::unique_ptr<StoreWriter> writer_;
+  std::unique_ptr<ClusterNode> cluster_;  // cluster mode; reports to the writer and placement
   std::unique_ptr<RetentionSweep> sweep_;
   std::unique_ptr<PgPoller> poller_;
   WriteIntentBuilder profile_intent_;
+  struct LeaveTimer : TimerNode {
+    IoCore* core = nullptr;
+  };
+  LeaveTimer leave_deadline_;
+  bool drain_sent_ = false;
+  ByteBuffer cluster_body_;
   uint32_t drained_ = 0;
   bool finishing_ = false;
   uint64_t finish_deadline_ms_ = 0;

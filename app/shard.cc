@@ -105,7 +105,16 @@ class Shard {
   static void on_signal(void* ctx, const io_uring_cqe& cqe) {
     auto* self = static_cast<Shard*>(ctx);
     if (cqe.res == static_cast<int>(sizeof self->signal_info_)) {
-      if (!self->draining_) {
+      const bool cluster = !self->runtime_.config.node_id.empty();
+      if (cluster && !self->leaving_ && !self->draining_) {
+        // A cluster node hands its partitions over first; the I/O core starts the drain
+        // (Drain to every shard) once that is done.
+        self->leaving_ = true;
+        log_info("leave_started")
+            .kv("node", self->runtime_.config.node_id)
+            .kv("signal", strsignal(static_cast<int>(self->signal_info_.ssi_signo)));
+        self->reactor_.mailbox().send(self->runtime_.io_thread(), Drain{});
+      } else if (!self->draining_) {
         log_info("drain_started")
             .kv("signal", strsignal(static_cast<int>(self->signal_info_.ssi_signo)));
         for (uint32_t s = 1; s < self->runtime_.shard_count(); ++s) {
@@ -162,6 +171,7 @@ class Shard {
   DrainTimer drain_deadline_;
   int signal_fd_ = -1;
   signalfd_siginfo signal_info_{};
+  bool leaving_ = false;  // cluster mode: SIGTERM taken, the I/O core hands partitions over
   bool draining_ = false;
   bool drained_reported_ = false;
 };

@@ -13,10 +13,10 @@
 
 namespace ringside {
 
-FileWorker::FileWorker(Reactor& reactor) : reactor_(reactor) {
+FileWorker::FileWorker(Reactor& reactor, CompletionKind kind) : reactor_(reactor), kind_(kind) {
   eventfd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (eventfd_ < 0) throw std::runtime_error("eventfd failed");
-  reactor_.set_completion_handler(kFileCompletion, &FileWorker::on_completion, this);
+  reactor_.set_completion_handler(kind_, &FileWorker::on_completion, this);
   arm_poll();
   thread_ = std::thread([this] { run_jobs(); });
 }
@@ -29,9 +29,9 @@ FileWorker::~FileWorker() {
   wake_.notify_one();
   thread_.join();
   io_uring_sqe* sqe = reactor_.sqe();
-  io_uring_prep_poll_remove(sqe, pack_user_data(kFileCompletion, 0, 0));
+  io_uring_prep_poll_remove(sqe, pack_user_data(kind_, 0, 0));
   io_uring_sqe_set_data64(sqe, pack_user_data(kIgnoredCompletion, 0, 0));
-  reactor_.set_completion_handler(kFileCompletion, nullptr, nullptr);
+  reactor_.set_completion_handler(kind_, nullptr, nullptr);
   ::close(eventfd_);  // the ring holds the file until the removal goes through
 }
 
@@ -70,7 +70,7 @@ void FileWorker::run_jobs() {
 void FileWorker::arm_poll() {
   io_uring_sqe* sqe = reactor_.sqe();
   io_uring_prep_poll_multishot(sqe, eventfd_, POLLIN);
-  io_uring_sqe_set_data64(sqe, pack_user_data(kFileCompletion, 0, 0));
+  io_uring_sqe_set_data64(sqe, pack_user_data(kind_, 0, 0));
 }
 
 void FileWorker::on_completion(void* ctx, const io_uring_cqe& cqe) {

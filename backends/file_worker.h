@@ -14,13 +14,15 @@
 #include <vector>
 
 #include "core/reactor.h"
+#include "core/user_data.h"
 
 namespace ringside {
 
 class FileWorker {
  public:
-  // Construct on the reactor's thread; registers the kFileCompletion handler.
-  explicit FileWorker(Reactor& reactor);
+  // Construct on the reactor's thread; registers the handler of completion kind `kind`
+  // (core/user_data.h), which nothing else on that reactor may use.
+  explicit FileWorker(Reactor& reactor, CompletionKind kind = kFileCompletion);
   // Runs the jobs still queued (a save accepted is written), without their completions.
   ~FileWorker();
   FileWorker(const FileWorker&) = delete;
@@ -41,6 +43,7 @@ class FileWorker {
   static void on_completion(void* ctx, const io_uring_cqe& cqe);
 
   Reactor& reactor_;
+  const CompletionKind kind_;
   int eventfd_ = -1;
   size_t pending_ = 0;  // reactor's thread only
   std::mutex mutex_;

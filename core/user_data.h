@@ -34,6 +34,7 @@ enum CompletionKind : uint8_t {
   kStoreCompletion,    // I/O core: database socket (later)
   kFileCompletion,     // I/O core: file work done on a helper thread (backends/file_worker.h)
   kPeerCompletion,     // shard: connections to other nodes (http/peer_pool.h)
+  kLoadCompletion,     // I/O core: partitions loaded on a helper thread (app/partition_loader.h)
   kCompletionKindCount,
 };
 

@@ -66,6 +66,8 @@ enum MessageKind : uint16_t {
   kMsgPartitionRelease,
   kMsgPartitionReleased,
   kMsgLeaseDeadline,
+  // shard -> I/O core: GET /cluster (answered with a ForwardReply carrying the whole answer).
+  kMsgClusterQuery,
   kMessageKindCount,
 };
 static_assert(kMessageKindCount <= kMaxMessageKinds);
@@ -117,6 +119,13 @@ struct PartitionRoutes {
   uint16_t first;
   uint16_t count;
   uint16_t node_slot;
+};
+
+// shard -> I/O core: GET /cluster, authorized by the shard. The I/O core answers with a
+// ForwardReply for `ref` (the shard completes it as any reply that comes back by message).
+struct ClusterQuery {
+  static constexpr MessageKind kKind = kMsgClusterQuery;
+  ConnRef ref;
 };
 
 // A write intent's bytes as they are (their format and its checks: write_intent.h).

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "model/ids.h"
 #include "model/messages.h"
+#include "model/partition.h"
 
 namespace ringside {
 namespace {
@@ -108,6 +109,33 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
   publish_queue();
 }
 
+size_t SessionPlacement::forget_partition(uint16_t partition) {
+  std::vector<uint32_t> gone;
+  launches_.for_each([&](uint32_t index, Launch& l) {
+    if (l.state != State::kEnded && partition_of_player(l.player_id) == partition) {
+      gone.push_back(index);
+    }
+  });
+  for (uint32_t index : gone) {
+    Launch& l = launches_[index];
+    timers_.cancel(&l);
+    if (l.state == State::kQueued) scheduler_.cancel(l.index);
+    by_session_.erase(l.session);
+    --active_;
+    const uint32_t server = std::exchange(l.server, kNoServer);
+    const Reservation reserved = l.reserved;
+    launches_.erase(index);
+    if (server != kNoServer) {
+      // Its capacity is the new owner's to count now; what the queue places in it starts.
+      std::vector<Placement> placed;
+      scheduler_.release(server, reserved, placed);
+      start_placed(placed);
+    }
+  }
+  publish_queue();
+  return gone.size();
+}
+
 void SessionPlacement::restore_profiles(const std::vector<LoadedProfile>& profiles) {
   for (const LoadedProfile& p : profiles) {
     if (p.game >= profiles_.size()) continue;
@@ -122,6 +150,10 @@ void SessionPlacement::restore_profiles(const std::vector<LoadedProfile>& profil
 
 bool SessionPlacement::on_place_session(uint32_t from, const PlaceSession& m) {
   if (from >= runtime_.shard_count() || m.owner_shard != from) return false;
+  if (serves_ && !serves_(partition_of_player(m.player_id))) {
+    log_warn("place_session_not_served").kv("shard", unsigned{m.owner_shard});
+    return true;
+  }
   if (find(m.session) != nullptr) {
     log_error("place_session_duplicate").kv("shard", unsigned{m.owner_shard});
     return true;

@@ -57,7 +57,18 @@ class SessionPlacement final : public BackendEvents {
   // for a start cut short, failed. Starting ones without a server go to a backend that
   // recovers_unplaced_starts() (reserved once it reports where they run, on_relocated); the
   // others are failed (kStartFailed when starting, else kServerLost).
+  // In cluster mode recover() runs again for each partition the node acquires (its active
+  // sessions only; docs/cluster.md).
   void recover(const std::vector<ActiveSession>& active);
+  // Cluster mode: the node no longer owns `partition` (model/partition.h). Its sessions are
+  // forgotten — their capacity given back, a queued launch taken off the queue — WITHOUT a
+  // stop or any message to a shard: they keep running, and the partition's next owner adopts
+  // them. Nothing is reported for them any more. Returns how many were forgotten.
+  size_t forget_partition(uint16_t partition);
+  // Cluster mode: whether this node serves a partition. A PlaceSession for one it does not
+  // (sent by its shard before the shard took the partition's release) is dropped: the
+  // partition's next owner decides about that session from the rows it loads.
+  void set_serves(std::function<bool(uint16_t partition)> serves) { serves_ = std::move(serves); }
   // Profiles read back from the database at start, bounded as learnt ones are (a profile
   // written by an older version may be larger than every server).
   void restore_profiles(const std::vector<LoadedProfile>& profiles);
@@ -174,6 +185,7 @@ class SessionPlacement final : public BackendEvents {
   size_t active_ = 0;
   PlacementMetrics& metrics_;  // published for /metrics (model/published.h)
   ProfileListener on_profile_;
+  std::function<bool(uint16_t partition)> serves_;  // empty: every partition (one node)
 };
 
 }  // namespace ringside

@@ -61,7 +61,13 @@ void SimBackend::recover(std::vector<PlacedSession> sessions) {
       events_.on_start_failed(r.session, SessionError::kStartFailed);
       continue;
     }
-    if (r.server >= state_.size() || !state_[r.server].up || find(r.session) != nullptr) {
+    if (r.server < state_.size() && state_[r.server].up && find(r.session) != nullptr) {
+      // Still running here: its partition came back to this node (cluster mode), which
+      // forgot it without stopping it. Adopted as it is.
+      events_.on_running(r.session);
+      continue;
+    }
+    if (r.server >= state_.size() || !state_[r.server].up) {
       events_.on_lost(r.session, SessionError::kServerLost);
       continue;
     }

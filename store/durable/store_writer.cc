@@ -8,7 +8,10 @@
 namespace ringside {
 
 StoreWriter::StoreWriter(Reactor& reactor, PgConnection& connection, uint32_t shard_count)
-    : reactor_(reactor), connection_(connection), shard_count_(shard_count) {
+    : reactor_(reactor),
+      connection_(connection),
+      shard_count_(shard_count),
+      refusing_(shard_count, false) {
   wakeup_.on_fire = &StoreWriter::on_wakeup;
   reactor_.add_batch_end_hook(&StoreWriter::on_batch_end, this);
 }
@@ -26,7 +29,12 @@ void StoreWriter::submit(uint32_t from, std::string_view bytes) {
   intent.seq = reader.seq();
   intent.cls = reader.write_class();
   intent.shard = from;
+  intent.ordinal = ++ordinals_;
   intent.queued_ms = reactor_.now_ms();
+  if (from < refusing_.size() && refusing_[from]) {
+    report(intent, WriteOutcome::kRefused);
+    return;
+  }
   if (intent.cls == WriteClass::kRequest && !available_) {
     report(intent, WriteOutcome::kRefused);
     return;
@@ -39,6 +47,7 @@ void StoreWriter::submit_own(std::string_view intent) {
   own.bytes = std::string(intent);
   own.cls = WriteClass::kBackground;
   own.shard = kOwnIntent;
+  own.ordinal = ++ordinals_;
   own.queued_ms = reactor_.now_ms();
   queue_.push_back(std::move(own));
 }
@@ -108,8 +117,25 @@ void StoreWriter::send_batch() {
   connection_.commit();
 }
 
+void StoreWriter::set_refusing(uint32_t shard, bool refusing) {
+  if (shard < refusing_.size()) refusing_[shard] = refusing;
+}
+
+bool StoreWriter::settled(uint64_t mark) const {
+  uint64_t oldest = UINT64_MAX;  // the oldest intent not settled yet
+  if (batch_in_flight_ && !batch_.empty()) oldest = batch_.front().ordinal;
+  if (!queue_.empty()) oldest = std::min(oldest, queue_.front().ordinal);
+  return oldest > mark;
+}
+
 void StoreWriter::on_batch_done(const PgError* error) {
   batch_in_flight_ = false;
+  if (std::exchange(fenced_batch_, false) && error) {
+    // Sent before the loss of the connection (and of every partition lock): not resent.
+    for (const Intent& intent : batch_) report(intent, WriteOutcome::kRefused);
+    batch_.clear();
+    return;
+  }
   if (!error) {
     ++batches_committed_;
     intents_committed_ += batch_.size();
@@ -194,12 +220,24 @@ void StoreWriter::on_connection_state(PgConnection::State state, std::string_vie
     }
     return;
   }
-  if (state == PgConnection::State::kDown && available_) {
+  if (state != PgConnection::State::kDown) return;
+  if (fence_on_loss_) {
+    fenced_batch_ = batch_in_flight_;
+    refuse_all_queued();
+  }
+  if (available_) {
     available_ = false;
     log_warn("store_unavailable").kv("why", why);
     broadcast_availability();
     refuse_waiting(true);
   }
+}
+
+void StoreWriter::refuse_all_queued() {
+  if (queue_.empty()) return;
+  log_warn("store_intents_fenced").kv("refused", queue_.size());
+  for (const Intent& intent : queue_) report(intent, WriteOutcome::kRefused);
+  queue_.clear();
 }
 
 void StoreWriter::report(const Intent& intent, WriteOutcome outcome) {

@@ -14,6 +14,13 @@
 // connection) would fail forever: it is dropped with a loud log line, and the rest retried.
 // Shards also hear when the database goes down and comes back
 // (StoreAvailability), so they refuse writes at once instead of queueing them.
+//
+// Cluster mode (set_fence_on_loss): the connection carries the partition locks, and losing it
+// loses every partition (docs/cluster.md). Nothing queued before a loss may then be sent on the
+// next connection, which holds no lock: at the loss every queued and in-flight intent is
+// refused, background ones too (what that can lose, and why it is acceptable: docs/cluster.md,
+// "Writes at a loss"). Intents a shard sent before it dropped its lost partitions are refused
+// while the I/O core fences that shard (set_refusing).
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -48,6 +55,15 @@ class StoreWriter {
   void submit_own(std::string_view intent);
   // To be called with every state change of the connection.
   void on_connection_state(PgConnection::State state, std::string_view why);
+  // Cluster mode: refuse everything queued and in flight when the connection is lost.
+  void set_fence_on_loss(bool fence) { fence_on_loss_ = fence; }
+  // While set, every intent from `shard` is refused as it arrives (background ones too).
+  void set_refusing(uint32_t shard, bool refusing);
+
+  // A mark after every intent queued so far; settled(mark) once each of them has committed
+  // or been refused (a hand-over waits for it before the lock is given up).
+  uint64_t mark() const { return ordinals_; }
+  bool settled(uint64_t mark) const;
 
   bool available() const { return available_; }
   // Nothing queued and nothing in flight: every accepted write is committed.
@@ -60,6 +76,7 @@ class StoreWriter {
   struct Intent {
     std::string bytes;
     uint64_t seq = 0;
+    uint64_t ordinal = 0;  // in the order submitted (mark(), settled())
     uint64_t queued_ms = 0;
     uint32_t shard = 0;
     uint32_t first_statement = 0;  // in its batch
@@ -77,6 +94,8 @@ class StoreWriter {
   // requests, and tells the senders of background ones they are delayed.
   void refuse_waiting(bool all);
   void report(const Intent& intent, WriteOutcome outcome);
+  // Cluster mode, at a loss: refuses every queued intent.
+  void refuse_all_queued();
   void broadcast_availability();
 
   Reactor& reactor_;
@@ -89,6 +108,10 @@ class StoreWriter {
   uint64_t retry_at_ms_ = 0;  // no batch before this (after a transient failure)
   TimerNode wakeup_;
   bool available_ = true;  // as last told to the shards
+  bool fence_on_loss_ = false;
+  bool fenced_batch_ = false;   // the batch in flight was sent before a loss
+  std::vector<bool> refusing_;  // by shard
+  uint64_t ordinals_ = 0;       // intents submitted so far
   uint64_t batches_committed_ = 0;
   uint64_t intents_committed_ = 0;
 };

@@ -98,11 +98,18 @@ void on_notice(void* /*ctx*/, const char* message) {
 PgConnection::PgConnection(Options options)
     : options_(std::move(options)),
       backoff_(options_.backoff_initial_ms, options_.backoff_max_ms, std::random_device{}()) {
-  // Later keywords win, so everything the URL sets overrides these defaults. TCP keepalives
-  // notice a vanished server within about 25 s even when nothing is in flight.
-  keywords_ = {"application_name",    "keepalives",       "keepalives_idle",
-               "keepalives_interval", "keepalives_count", "dbname"};
-  values_ = {"ringside", "1", "10", "5", "3", options_.url.c_str()};
+  // Later keywords win, so everything the URL sets overrides these defaults. With the default
+  // options TCP keepalives notice a vanished server within about 25 s even when nothing is in
+  // flight; cluster mode asks for seconds (docs/cluster.md, "Failures").
+  numbers_ = {
+      std::to_string(options_.keepalives_idle_s), std::to_string(options_.keepalives_interval_s),
+      std::to_string(options_.keepalives_count), std::to_string(options_.tcp_user_timeout_ms)};
+  keywords_ = {"application_name", "keepalives",       "keepalives_idle", "keepalives_interval",
+               "keepalives_count", "tcp_user_timeout", "dbname"};
+  values_ = {"ringside",          "1",
+             numbers_[0].c_str(), numbers_[1].c_str(),
+             numbers_[2].c_str(), numbers_[3].c_str(),
+             options_.url.c_str()};
   lookup_host_ = host_to_resolve(options_.url);
 }
 

@@ -76,6 +76,14 @@ class PgConnection {
     // connection is dropped and reconnected (TCP keepalives alone take tens of seconds).
     // 0: wait forever.
     uint64_t batch_timeout_ms = 30000;
+    // TCP keepalive probes (idle seconds, interval seconds, count) and tcp_user_timeout (ms
+    // unacknowledged data may wait before the kernel drops the connection; 0: the kernel's
+    // default). Keepalives notice a dead peer while nothing is in flight, the user timeout
+    // while something is. The URL's own settings win over these.
+    uint32_t keepalives_idle_s = 10;
+    uint32_t keepalives_interval_s = 5;
+    uint32_t keepalives_count = 3;
+    uint32_t tcp_user_timeout_ms = 0;
     uint64_t backoff_initial_ms = 100;
     uint64_t backoff_max_ms = 5000;
   };
@@ -162,7 +170,8 @@ class PgConnection {
   Options options_;
   std::vector<const char*> keywords_;
   std::vector<const char*> values_;
-  std::string lookup_host_;  // the host name to resolve before each attempt; empty: none
+  std::vector<std::string> numbers_;  // the texts values_ points at
+  std::string lookup_host_;           // the host name to resolve before each attempt; empty: none
   PgResolver resolver_;
   bool looking_up_ = false;
   uint64_t lookup_check_ms_ = 0;

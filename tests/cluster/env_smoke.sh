@@ -6,8 +6,8 @@
 # process and no directory behind. Prints PASS or FAIL.
 #   tests/cluster/env_smoke.sh RINGSIDE_BINARY
 #
-# The player journey runs against node 1 directly: forwarding between nodes is not wired into
-# the process yet (issue 16), so a token answers only on the node that owns its player.
+# The player journey goes through the balancer: each request lands on any node, which forwards
+# it to the node that owns the player. The cluster journeys (failures) are journeys.py.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ringside=$(realpath "$1")
@@ -131,7 +131,7 @@ token=$(field sessionToken <<<"$body")
 [[ -n $token ]] || fail "no sessionToken in $body"
 [[ $(field launchUrl <<<"$body") == "$RINGSIDE_URL/play/"* ]] || fail "launch URL not on the balancer: $body"
 
-base=$NODE_1_URL
+base=$RINGSIDE_URL
 token=$(operator_launch "$base" player-two | field sessionToken)
 answer=$(curl -s -w '\n%{http_code}' -X POST "$base/api/game/launch" -H "Authorization: Bearer $token" -d '{}')
 [[ ${answer##*$'\n'} == 202 ]] || fail "player launch on $base: $answer"

@@ -1,0 +1,603 @@
+#!/usr/bin/env python3
+"""Cluster journeys through a real balancer (tools/cluster-env, docs/cluster.md "Tests").
+
+usage: tests/cluster/journeys.py RINGSIDE_BINARY JOURNEY
+JOURNEY: player | kill | term | join | pause
+
+Each journey starts its own cluster (PostgreSQL, 3 nodes with the sim backend, HAProxy), drives
+it over HTTP as a client would, and takes it down. Exit 0 and PASS, or 1 and what failed.
+Standard library only (no pip on the test machines).
+"""
+
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLUSTER_ENV = os.path.join(ROOT, "tools", "cluster-env")
+BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
+FAILOVER_LIMIT_S = 10.0  # SPEC: a dead node's players answer again within 10 s
+
+
+class Failed(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failed(message)
+
+
+def log(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+class Answer:
+    def __init__(self, status, headers, text):
+        self.status = status
+        self.headers = headers
+        self.text = text
+        try:
+            self.json = json.loads(text) if text else None
+        except ValueError:
+            self.json = None
+
+    def retry_after(self):
+        return self.headers.get("retry-after")
+
+    def __repr__(self):
+        return f"HTTP {self.status} {self.text[:200]!r}"
+
+
+def request(base, method, path, token=None, body=None, timeout=5.0):
+    """One request on a new connection. A refused or reset connection is status 0."""
+    url = urllib.parse.urlsplit(base)
+    headers = {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = None
+    if body is not None:
+        data = json.dumps(body)
+        headers["Content-Type"] = "application/json"
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
+    try:
+        connection.request(method, path, body=data, headers=headers)
+        response = connection.getresponse()
+        text = response.read().decode()
+        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, text)
+    except (OSError, http.client.HTTPException) as error:
+        return Answer(0, {}, f"{type(error).__name__}: {error}")
+    finally:
+        connection.close()
+
+
+def partition_of_token(token):
+    """The partition a token names: its 2 owner chars, base32 (model/ids.h)."""
+    return BASE32.index(token[1]) * 32 + BASE32.index(token[2])
+
+
+class Cluster:
+    def __init__(self, binary, nodes):
+        self.dir = tempfile.mkdtemp(prefix="ringside-journey.", dir="/tmp")
+        os.rmdir(self.dir)  # cluster-env creates it
+        self.environ = dict(os.environ, BUILD_DIR=os.path.dirname(os.path.abspath(binary)))
+        self.env_tool("up", self.dir, str(nodes), "--", "--backend", "sim")
+        self.load()
+
+    def env_tool(self, *args):
+        result = subprocess.run([CLUSTER_ENV, *args], env=self.environ, capture_output=True,
+                                text=True)
+        check(result.returncode == 0, f"cluster-env {' '.join(args)}: {result.stderr[-2000:]}")
+        return result.stdout
+
+    def load(self):
+        self.vars = {}
+        with open(os.path.join(self.dir, "env")) as env:
+            for line in env:
+                key, _, value = line.strip().partition("=")
+                self.vars[key] = value.strip("'\"")
+        self.url = self.vars["RINGSIDE_URL"]
+        self.operator_key = self.vars["RINGSIDE_OPERATOR_KEY"]
+        self.count = int(self.vars["NODE_COUNT"])
+
+    def node_url(self, i):
+        return self.vars[f"NODE_{i}_URL"]
+
+    def signal(self, i, sig):
+        self.env_tool("stop-node", self.dir, str(i), sig)
+
+    def add_node(self):
+        self.env_tool("add-node", self.dir)
+        self.load()
+        return self.count
+
+    def down(self):
+        subprocess.run([CLUSTER_ENV, "down", self.dir], env=self.environ, capture_output=True)
+
+    def sql(self, query):
+        result = subprocess.run(["psql", self.vars["DATABASE_URL"], "-Atc", query],
+                                capture_output=True, text=True)
+        check(result.returncode == 0, f"psql: {result.stderr}")
+        return result.stdout.strip()
+
+    def owner(self, partition):
+        """The node (index) whose write connection holds the partition's lock, or None."""
+        name = self.sql(
+            "SELECT n.node_id FROM pg_locks l JOIN cluster_nodes n ON n.backend_pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.classid = 1380532807 AND l.granted "
+            f"AND l.objid = {partition}")
+        return int(name.split("-")[1]) if name else None
+
+    def membership(self, base=None):
+        answer = request(base or self.url, "GET", "/cluster", token=self.operator_key)
+        check(answer.status == 200 and answer.json, f"GET /cluster: {answer}")
+        return {node["nodeId"]: node["partitions"] for node in answer.json["nodes"]}
+
+    def wait_membership(self, want, limit_s, base=None):
+        """Waits until GET /cluster shows exactly the nodes `want` (names) holding all 1024
+        partitions, each at least a quarter of a fair share."""
+        deadline = time.monotonic() + limit_s
+        while True:
+            try:
+                seen = self.membership(base)
+            except Failed:
+                seen = {}
+            fair = 1024 / max(len(want), 1)
+            if (set(seen) == set(want) and sum(seen.values()) == 1024 and
+                    min(seen.values()) >= fair / 4):
+                return seen
+            check(time.monotonic() < deadline, f"GET /cluster after {limit_s} s: {seen}")
+            time.sleep(0.5)
+
+
+class Player:
+    def __init__(self, name, token):
+        self.name = name
+        self.token = token
+        self.partition = partition_of_token(token)
+        self.session = None
+
+
+def operator_launch(cluster, name):
+    answer = request(cluster.url, "POST", "/operator/launch", token=cluster.operator_key,
+                     body={"playerId": name, "gameSlug": "tlon-uqbar"})
+    check(answer.status == 200, f"operator launch of {name}: {answer}")
+    token = answer.json["sessionToken"]
+    check(answer.json["launchUrl"].startswith(cluster.url + "/play/"),
+          f"launch URL not on the balancer: {answer}")
+    return Player(name, token)
+
+
+def until_ok(call, what, limit_s=10.0):
+    """Repeats `call` while it answers 503 with Retry-After (a partition changing hands)."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        answer = call()
+        if answer.status != 503:
+            return answer
+        check(answer.retry_after(), f"{what}: 503 without Retry-After: {answer}")
+        check(time.monotonic() < deadline, f"{what}: still 503 after {limit_s} s")
+        time.sleep(0.2)
+
+
+def status(cluster, player, base=None):
+    return request(base or cluster.url, "GET",
+                   f"/api/game/session-status?sessionId={player.session}", token=player.token)
+
+
+def launch_running(cluster, players):
+    """Launches one session per player through the balancer and waits until each runs."""
+    for player in players:
+        answer = request(cluster.url, "POST", "/api/game/launch", token=player.token, body={})
+        check(answer.status == 202, f"launch of {player.name}: {answer}")
+        player.session = answer.json["sessionId"]
+    deadline = time.monotonic() + 20
+    for player in players:
+        while True:
+            answer = status(cluster, player)
+            check(answer.status == 200, f"status of {player.name}: {answer}")
+            if answer.json["status"] == "running":
+                break
+            check(time.monotonic() < deadline, f"{player.name} not running: {answer}")
+            time.sleep(0.2)
+
+
+class Pollers:
+    """Threads polling every player's session status through the balancer, recording every
+    answer: (monotonic time, player, Answer)."""
+
+    def __init__(self, cluster, players, threads=4):
+        self.cluster = cluster
+        self.players = players
+        self.answers = []
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self.run, args=(k, threads), daemon=True)
+                        for k in range(threads)]
+        for thread in self.threads:
+            thread.start()
+
+    def run(self, k, every):
+        mine = self.players[k::every]
+        while not self.stopping.is_set():
+            for player in mine:
+                answer = status(self.cluster, player)
+                with self.lock:
+                    self.answers.append((time.monotonic(), player, answer))
+
+    def stop(self):
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join()
+        return self.answers
+
+
+def check_polls(answers, allow_503=True):
+    """Every answer is 200 with the player's own session, running, or (allow_503) 503 with
+    Retry-After. Returns the number of 503s."""
+    unavailable = 0
+    for _, player, answer in answers:
+        if answer.status == 503 and allow_503:
+            check(answer.retry_after(), f"{player.name}: 503 without Retry-After: {answer}")
+            unavailable += 1
+            continue
+        check(answer.status == 200, f"{player.name}: {answer}")
+        check(answer.json["sessionId"] == player.session,
+              f"{player.name}: another session {answer} (had {player.session})")
+        check(answer.json["status"] == "running", f"{player.name}: not running: {answer}")
+    return unavailable
+
+
+def check_one_session_each(cluster, players):
+    """Each player has exactly one session, in the database and in the API, the one it had."""
+    for player in players:
+        rows = cluster.sql(f"SELECT id || ' ' || status FROM sessions "
+                           f"WHERE player_id = '{player.name}'").split("\n")
+        check(rows == [f"{player.session} running"], f"{player.name}: sessions {rows}")
+        answer = until_ok(lambda: request(cluster.url, "GET", "/api/game/sessions",
+                                          token=player.token), f"sessions of {player.name}")
+        check(answer.status == 200, f"sessions of {player.name}: {answer}")
+        ids = [s["sessionId"] for s in answer.json["sessions"]]
+        check(ids == [player.session], f"{player.name}: API lists {ids}")
+
+
+def make_players(cluster, count):
+    players = [operator_launch(cluster, f"p{k}") for k in range(count)]
+    launch_running(cluster, players)
+    return players
+
+
+# --- journeys -------------------------------------------------------------------------------
+
+
+def journey_player(cluster):
+    """Every player call through the balancer, each request landing on any node."""
+    player = operator_launch(cluster, "walker")
+    answer = request(cluster.url, "GET", "/api/games", token=player.token)
+    check(answer.status == 200, f"games: {answer}")
+    answer = request(cluster.url, "POST", "/api/game/launch", token=player.token, body={})
+    check(answer.status == 202 and answer.json["status"] == "starting", f"launch: {answer}")
+    player.session = answer.json["sessionId"]
+    seen = []
+    for _ in range(12):  # 4 rounds of the 3 nodes: polls land on every node
+        answer = status(cluster, player)
+        check(answer.status == 200 and answer.json["sessionId"] == player.session,
+              f"poll: {answer}")
+        seen.append(answer.json["status"])
+        time.sleep(0.1)
+    deadline = time.monotonic() + 10
+    while seen[-1] != "running":
+        check(time.monotonic() < deadline, f"never running: {seen}")
+        answer = status(cluster, player)
+        check(answer.status == 200, f"poll: {answer}")
+        seen.append(answer.json["status"])
+    answer = request(cluster.url, "POST", "/api/game/launch", token=player.token, body={})
+    check(answer.status == 409, f"second launch while one is active: {answer}")
+    for _ in range(3):
+        answer = request(cluster.url, "POST", "/api/game/keepalive", token=player.token,
+                         body={"sessionId": player.session})
+        check(answer.status == 200 and answer.json["status"] == "ok", f"keepalive: {answer}")
+    answer = request(cluster.url, "GET", "/api/game/sessions", token=player.token)
+    check(answer.status == 200 and [s["sessionId"] for s in answer.json["sessions"]] ==
+          [player.session], f"sessions: {answer}")
+    answer = request(cluster.url, "POST", "/api/game/stop", token=player.token,
+                     body={"sessionId": player.session})
+    check(answer.status == 200 and answer.json["status"] == "stopped", f"stop: {answer}")
+    for _ in range(3):
+        answer = request(cluster.url, "GET", "/api/game/history", token=player.token)
+        check(answer.status == 200 and answer.json and
+              answer.json[0]["sessionId"] == player.session and
+              answer.json[0]["endReason"] == "stopped", f"history: {answer}")
+        answer = request(cluster.url, "GET", "/api/game/sessions", token=player.token)
+        check(answer.status == 200 and answer.json["sessions"] == [], f"sessions: {answer}")
+    answer = request(cluster.url, "POST", "/session/refresh", token=player.token)
+    check(answer.status == 200, f"refresh: {answer}")
+    fresh = answer.json["sessionToken"]
+    for _ in range(3):
+        answer = request(cluster.url, "GET", "/api/game/history", token=fresh)
+        check(answer.status == 200 and answer.json[0]["sessionId"] == player.session,
+              f"history with the refreshed token: {answer}")
+    # The same player's calls answered on each node directly: forwarded to the owner.
+    for i in range(1, cluster.count + 1):
+        answer = request(cluster.node_url(i), "GET", "/api/game/history", token=fresh)
+        check(answer.status == 200 and answer.json[0]["sessionId"] == player.session,
+              f"history on node-{i}: {answer}")
+    log("journey: launch 202, polls 200 until running, 409, keepalive, stop, history, "
+        "refresh; on every node")
+
+
+class Launcher:
+    """A thread launching new players through the balancer (operator launch, then player
+    launch) until stopped: a small launch storm. Keeps every minted token and every 202, and
+    every other answer."""
+
+    def __init__(self, cluster):
+        self.cluster = cluster
+        self.minted = []  # Players with a token; .session set when the launch answered 202
+        self.refused = []  # (what, Answer) of every answer that was neither
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        k = 0
+        while not self.stopping.is_set() and k < 200:
+            k += 1
+            time.sleep(0.02)
+            name = f"storm{k}"
+            answer = request(self.cluster.url, "POST", "/operator/launch",
+                             token=self.cluster.operator_key,
+                             body={"playerId": name, "gameSlug": "tlon-uqbar"})
+            if answer.status != 200:
+                self.refused.append((f"operator launch of {name}", answer))
+                continue
+            player = Player(name, answer.json["sessionToken"])
+            self.minted.append(player)
+            answer = request(self.cluster.url, "POST", "/api/game/launch", token=player.token,
+                             body={})
+            if answer.status == 202:
+                player.session = answer.json["sessionId"]
+            else:
+                self.refused.append((f"launch of {name}", answer))
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join()
+
+
+def check_launch_storm(cluster, launcher):
+    """A launch answered anything but 200/202 only with 503 + Retry-After, or HAProxy's 502
+    for a request in flight to the killed node (a POST it does not retry). Afterwards every
+    minted token answers, every 202's session answers with its id, and no player has more than
+    one session."""
+    for what, answer in launcher.refused:
+        check(answer.status == 502 or (answer.status == 503 and answer.retry_after()),
+              f"{what}: {answer}")
+    launched = [p for p in launcher.minted if p.session]
+    check(len(launched) >= 10, f"only {len(launched)} launches answered 202")
+    ended = []
+    for player in launcher.minted:
+        answer = until_ok(lambda: request(cluster.url, "GET", "/api/game/sessions",
+                                          token=player.token), f"sessions of {player.name}")
+        check(answer.status == 200, f"token of {player.name}: {answer}")
+        ids = [s["sessionId"] for s in answer.json["sessions"]]
+        check(len(ids) <= 1, f"{player.name} has sessions {ids}")
+        if player.session:
+            # A 202 promises a session, not a running one: a start cut short by the kill may
+            # have ended in error. It must still answer, as itself.
+            answer = status(cluster, player)
+            check(answer.status == 200 and answer.json["sessionId"] == player.session,
+                  f"{player.name}'s launched session: {answer}")
+            if answer.json["status"] in ("stopped", "error"):
+                ended.append(f"{answer.json['status']}"
+                             f"({answer.json.get('error', {}).get('code', '-')})")
+            else:
+                check(ids == [player.session], f"{player.name}: 202 for {player.session}, "
+                      f"lists {ids}: {answer}")
+    twice = cluster.sql("SELECT string_agg(player_id, ' ') FROM (SELECT player_id FROM sessions "
+                        "GROUP BY player_id HAVING count(*) > 1) d")
+    check(not twice, f"players with more than one session: {twice}")
+    log(f"launch storm: {len(launcher.minted)} tokens minted, {len(launched)} launches 202 "
+        f"(ended since: {' '.join(ended) or 'none'}), {len(launcher.refused)} refused (502/503); "
+        "every token and every 202 answers after")
+
+
+def journey_kill(cluster):
+    """kill -9 of the node owning players while they are polled and new players launch."""
+    players = make_players(cluster, 24)
+    victim = cluster.owner(players[0].partition)
+    check(victim, "no owner for the first player's partition")
+    theirs = [p for p in players if cluster.owner(p.partition) == victim]
+    log(f"node-{victim} owns {len(theirs)} of {len(players)} players; polling, then kill -9")
+    pollers = Pollers(cluster, players)
+    launcher = Launcher(cluster)
+    time.sleep(1.5)
+    killed_at = time.monotonic()
+    cluster.signal(victim, "KILL")
+    time.sleep(FAILOVER_LIMIT_S + 1)
+    launcher.stop()
+    answers = pollers.stop()
+    check_launch_storm(cluster, launcher)
+    unavailable = check_polls(answers)
+    # Each player's answers from FAILOVER_LIMIT_S after the kill on: 200 only.
+    late = [(t, p, a) for t, p, a in answers if t - killed_at > FAILOVER_LIMIT_S]
+    for player in players:
+        check(any(p is player for _, p, _ in late), f"{player.name} was not polled late")
+    check_polls(late, allow_503=False)
+    worst = 0.0
+    for player in theirs:
+        bad = [t for t, p, a in answers if p is player and a.status != 200 and t >= killed_at]
+        if bad:
+            worst = max(worst, max(bad) - killed_at)
+    log(f"{len(answers)} polls, {unavailable} answered 503 + Retry-After; the dead node's "
+        f"players answered 200 again {worst:.1f} s after the kill at the latest")
+    for player in players:
+        check(cluster.owner(player.partition) not in (None, victim),
+              f"{player.name}'s partition is not taken")
+    check_one_session_each(cluster, players)
+    names = {f"node-{i}" for i in range(1, 4)} - {f"node-{victim}"}
+    log(f"GET /cluster: {cluster.wait_membership(names, 10)}")
+
+
+def journey_term(cluster):
+    """SIGTERM of a node while players are polled: only 200, or 503 with Retry-After."""
+    players = make_players(cluster, 24)
+    victim = cluster.owner(players[0].partition)
+    pollers = Pollers(cluster, players)
+    time.sleep(1.5)
+    started = time.monotonic()
+    cluster.signal(victim, "TERM")  # returns once the node has exited
+    log(f"node-{victim} left in {time.monotonic() - started:.1f} s")
+    time.sleep(3)
+    answers = pollers.stop()
+    unavailable = check_polls(answers)
+    log(f"{len(answers)} polls, {unavailable} answered 503 + Retry-After, none other")
+    names = {f"node-{i}" for i in range(1, 4)} - {f"node-{victim}"}
+    log(f"GET /cluster: {cluster.wait_membership(names, 5)}")
+    check_one_session_each(cluster, players)
+
+
+def journey_join(cluster):
+    """A fourth node joins while players are polled: it takes partitions, nothing fails."""
+    players = make_players(cluster, 24)
+    pollers = Pollers(cluster, players)
+    time.sleep(1.5)
+    added = cluster.add_node()
+    names = {f"node-{i}" for i in range(1, added + 1)}
+    seen = cluster.wait_membership(names, 15)
+    time.sleep(3)  # polls reach the new node through the balancer too
+    answers = pollers.stop()
+    unavailable = check_polls(answers)
+    log(f"GET /cluster: {seen}; {len(answers)} polls, {unavailable} answered 503 + "
+        "Retry-After, none other")
+    moved = [p for p in players if cluster.owner(p.partition) == added]
+    log(f"node-{added} owns {len(moved)} of the players")
+    check_one_session_each(cluster, players)
+
+
+def journey_pause(cluster):
+    """SIGSTOP a node past its lease, stop its player's session through the others, SIGCONT:
+    the resumed node never answers the old state."""
+    players = make_players(cluster, 12)
+    victim = cluster.owner(players[0].partition)
+    player = players[0]
+    direct = cluster.node_url(victim)
+    path = f"/api/game/session-status?sessionId={player.session}"
+    headers = {"Authorization": f"Bearer {player.token}"}
+    url = urllib.parse.urlsplit(direct)
+    # Open connections on which the node has answered once: their next request, sent while it
+    # is stopped, is already in its socket buffers when it runs again, and the first thing its
+    # shards handle (their receive is posted), before the I/O core hears of its lost database
+    # connection. Only the lease stands between those requests and the old state.
+    kept = []
+    for _ in range(8):
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        body = json.loads(response.read())
+        check(response.status == 200 and body["status"] == "running", f"before: {body}")
+        kept.append(connection)
+    cluster.signal(victim, "STOP")
+    stopped_at = time.monotonic()
+    for connection in kept:
+        connection.request("GET", path, headers=headers)
+    # Requests on new connections wait in its accept queue.
+    queued = []
+
+    def send_queued():
+        queued.append(request(direct, "GET", f"/api/game/session-status?sessionId="
+                              f"{player.session}", token=player.token, timeout=20))
+
+    waiting = [threading.Thread(target=send_queued) for _ in range(3)]
+    for thread in waiting:
+        thread.start()
+    # The balancer still sends some requests to the stopped node until its health checks fail,
+    # and the others forward to it until its partitions move: a client times out and tries
+    # again, as a player's page would.
+    deadline = time.monotonic() + 20
+    while True:
+        answer = request(cluster.url, "POST", "/api/game/stop", token=player.token,
+                         body={"sessionId": player.session}, timeout=2)
+        if answer.status not in (0, 503, 504):
+            break
+        check(answer.status == 0 or answer.retry_after(), f"stop: no Retry-After: {answer}")
+        check(time.monotonic() < deadline, f"stop through the others: {answer} after 20 s")
+        time.sleep(0.2)
+    check(answer.status == 200 and answer.json["status"] == "stopped", f"stop: {answer}")
+    owner = cluster.owner(player.partition)
+    check(owner not in (None, victim), f"partition owner after the pause: {owner}")
+    log(f"node-{victim} stopped; node-{owner} took the player and stopped the session "
+        f"{time.monotonic() - stopped_at:.1f} s after SIGSTOP")
+    time.sleep(max(0.0, 8 - (time.monotonic() - stopped_at)))
+    cluster.signal(victim, "CONT")
+    resumed = time.monotonic()
+    answers = []
+    while time.monotonic() - resumed < 6:
+        answers.append(status(cluster, player, direct))
+        time.sleep(0.05)
+    for thread in waiting:
+        thread.join()
+    for connection in kept:
+        try:
+            response = connection.getresponse()
+            queued.append(Answer(response.status,
+                                 {k.lower(): v for k, v in response.getheaders()},
+                                 response.read().decode()))
+        except (OSError, http.client.HTTPException) as error:
+            queued.append(Answer(0, {}, f"{type(error).__name__}: {error}"))
+        connection.close()
+    for answer in queued + answers:
+        check(answer.status, f"resumed node did not answer: {answer} ({len(queued)} queued)")
+        if answer.status == 503:
+            check(answer.retry_after(), f"503 without Retry-After: {answer}")
+            continue
+        check(answer.status == 200, f"resumed node: {answer}")
+        check(answer.json["status"] != "running", f"resumed node answered stale: {answer}")
+    fresh = sum(1 for a in answers if a.status == 200)
+    log(f"resumed node-{victim}: {len(queued)} queued and {len(answers)} later polls, "
+        f"{fresh} answered the new state, the rest 503 + Retry-After, none the old one")
+    rows = cluster.sql(f"SELECT status FROM sessions WHERE id = '{player.session}'")
+    check(rows == "stopped", f"database: {rows}")
+    names = {f"node-{i}" for i in range(1, 4)}
+    log(f"GET /cluster: {cluster.wait_membership(names, 15)}")
+
+
+JOURNEYS = {"player": journey_player, "kill": journey_kill, "term": journey_term,
+            "join": journey_join, "pause": journey_pause}
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[2] not in JOURNEYS:
+        print(__doc__, file=sys.stderr)
+        return 2
+    cluster = None
+    try:
+        cluster = Cluster(sys.argv[1], 3)
+        log(f"up: balancer {cluster.url}")
+        JOURNEYS[sys.argv[2]](cluster)
+        print("PASS")
+        return 0
+    except Failed as failure:
+        print(f"failed: {failure}", file=sys.stderr)
+        if cluster:
+            kept = tempfile.mkdtemp(prefix="ringside-journey-logs.", dir="/tmp")
+            for name in os.listdir(cluster.dir):
+                if name.endswith(".log"):
+                    shutil.copy(os.path.join(cluster.dir, name), kept)
+            print(f"node and HAProxy logs: {kept}", file=sys.stderr)
+        print("FAIL")
+        return 1
+    finally:
+        if cluster:
+            cluster.down()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

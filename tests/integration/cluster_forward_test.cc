@@ -5,8 +5,13 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <sys/resource.h>
+
+#include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -270,6 +275,53 @@ TEST_F(ClusterForwardTest, ForwardedBurstIsServedWithBackPressureNotCutOff) {
     if (r && r->status == 200) ++ok;
   }
   EXPECT_EQ(ok, kClients);
+  EXPECT_EQ(a_.log().find("peer_connection_lost"), std::string::npos) << a_.log();
+}
+
+// Out of descriptors, the origin cannot open its peer connection: the request is answered 503
+// with Retry-After at once. Before, it was queued on a connection in backoff and never answered.
+TEST_F(ClusterForwardTest, NoDescriptorForThePeerConnectionAnswers503AtOnce) {
+  ApiClient via_b(b_.port());
+  const std::string token = via_b.token_for("frank");
+  ASSERT_FALSE(token.empty());
+  HttpClient client;
+  ASSERT_TRUE(client.connect(a_.port()));
+  ASSERT_TRUE(is_healthy(client.request("GET", "/healthz")));  // accepted
+  // A may open no descriptor more: the peer connection's socket() fails with EMFILE.
+  const std::string fds = "/proc/" + std::to_string(a_.pid()) + "/fd";
+  // The limit bounds descriptor numbers: the lowest free number leaves none free below it.
+  std::set<rlim_t> open_fds;
+  for (const auto& e : std::filesystem::directory_iterator(fds)) {
+    open_fds.insert(std::stoul(e.path().filename().string()));
+  }
+  rlim_t lowest_free = 0;
+  while (open_fds.count(lowest_free)) ++lowest_free;
+  const rlimit limit{lowest_free, lowest_free};
+  ASSERT_EQ(prlimit(a_.pid(), RLIMIT_NOFILE, &limit, nullptr), 0) << strerror(errno);
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<HttpResponse> r =
+      client.request("GET", "/api/game/sessions", {}, {{"Authorization", "Bearer " + token}});
+  EXPECT_TRUE(is_error(r, 503, "unavailable"));
+  if (r) {
+    EXPECT_EQ(r->header("Retry-After"), "1");
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+// The owner closes an idle peer connection (its keep-alive timeout, 1 s here): that is no
+// failure. The next request opens a new connection and is answered 200, and the origin logs no
+// lost connection. Before, the origin took the close for a failure: warning, backoff, 503s.
+TEST_F(ClusterForwardTest, OwnerClosingAnIdlePeerConnectionIsNoFailure) {
+  ASSERT_TRUE(restart_node(b_, {"--keepalive-timeout", "1"}));
+  ApiClient via_a(a_.port());
+  ApiClient via_b(b_.port());
+  const std::string token = via_b.token_for("grace");
+  ASSERT_FALSE(token.empty());
+  for (int i = 0; i < 3; ++i) {
+    SCOPED_TRACE("request " + std::to_string(i));
+    EXPECT_TRUE(has_status(via_a.sessions(token), 200));
+    sleep_ms(1300);
+  }
   EXPECT_EQ(a_.log().find("peer_connection_lost"), std::string::npos) << a_.log();
 }
 

@@ -30,6 +30,8 @@ class Api : public RequestHandler {
   PlayerApi& players() { return player_; }
 
   bool handle(const Request& request, ConnRef ref, Reply& reply) override;
+  // A forward with the cluster key may carry a whole player request (kMaxForwardBodyBytes).
+  size_t body_limit(std::string_view target, std::string_view authorization) override;
 
  private:
   bool handle_readyz(ConnRef ref, Reply& reply);
@@ -53,6 +55,7 @@ class Api : public RequestHandler {
   static void on_peer_answer(void* ctx, uint64_t cookie, PeerConnection::Outcome outcome,
                              uint16_t status, std::string_view body);
   bool handle_node_forward(const Request& request, ConnRef ref, Reply& reply);
+  bool is_cluster_key(std::string_view key) const;
   bool on_peer_node(const PeerNode& m);
   bool on_partition_routes(const PartitionRoutes& m);
 

@@ -11,12 +11,14 @@
 #include "api/forward.h"
 #include "api/routes.h"
 #include "core/log.h"
+#include "http/limits.h"
 #include "model/partition.h"
 
 namespace ringside {
 namespace {
 
 constexpr std::string_view kWireContentType = "application/octet-stream";
+constexpr std::string_view kForwardPath = "/_ringside/forward";
 
 // The connection and route of a request at the origin, as the peer connection carries them:
 // index (32 bits), generation (24 bits), route (8 bits).
@@ -85,14 +87,26 @@ void Api::on_peer_answer(void* ctx, uint64_t cookie, PeerConnection::Outcome out
 
 // ---- owner -------------------------------------------------------------------------------
 
+bool Api::is_cluster_key(std::string_view key) const {
+  return key.size() == cluster_key_.size() &&
+         CRYPTO_memcmp(key.data(), cluster_key_.data(), key.size()) == 0;
+}
+
+size_t Api::body_limit(std::string_view target, std::string_view authorization) {
+  // Checked before the body is read: a stranger's body stays limited to kMaxBodyBytes.
+  if (target == kForwardPath && is_cluster_key(bearer_token(authorization))) {
+    return kMaxForwardBodyBytes;
+  }
+  return kMaxBodyBytes;
+}
+
 bool Api::handle_node_forward(const Request& request, ConnRef ref, Reply& reply) {
   const std::string_view key = bearer_token(request.authorization);
   if (key.empty()) {
     reply.error(401, "unauthorized", "The cluster key is missing.");
     return true;
   }
-  if (key.size() != cluster_key_.size() ||
-      CRYPTO_memcmp(key.data(), cluster_key_.data(), key.size()) != 0) {
+  if (!is_cluster_key(key)) {
     reply.error(403, "forbidden", "The cluster key is wrong.");
     return true;
   }

@@ -168,7 +168,7 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
        "Requests forwarded to the node serving the player's partition.",
        &PlayerMetrics::node_forwarded_requests},
       {"ringside_node_forward_failures_total",
-       "Forwarded requests answered 503 or 504 because that node was unreachable or slow.",
+       "Forwarded requests answered 502, 503 or 504: that node refused, was unreachable or slow.",
        &PlayerMetrics::node_forward_failures},
       {"ringside_token_sessions", "Live token sessions.", &PlayerMetrics::token_sessions},
   };

@@ -28,6 +28,7 @@ struct HttpServer::Connection : TimerNode {
   bool in_rearm_list = false;
   bool close_after_send = false;  // the last answer is written: close once it is sent
   bool peer_closed = false;
+  bool read_paused = false;        // input piled up behind a request awaiting its answer (feed())
   bool continue_sent = false;      // "100 Continue" already sent for the current message
   bool pending_keep_alive = true;  // of the request awaiting an answer from another thread
   uint8_t pending_http_minor = 1;
@@ -48,10 +49,18 @@ struct HttpServer::Connection : TimerNode {
 namespace {
 
 constexpr uint16_t kBufferGroup = 0;
-// Input held while an answer is awaited is bounded too: a client may pipeline, not flood.
-constexpr size_t kMaxBufferedInput = kMaxHeaderBytes + kMaxBodyBytes + (256 << 10);
+// Input held while an answer is awaited is bounded too: past it the connection stops reading
+// (TCP back-pressure) until the answer lets the requests behind it be parsed.
+constexpr size_t kMaxBufferedInput = kMaxHeaderBytes + kMaxForwardBodyBytes + (256 << 10);
 
 }  // namespace
+
+size_t RequestHandler::body_limit(std::string_view, std::string_view) { return kMaxBodyBytes; }
+
+size_t HttpServer::body_limit_of(void* ctx, std::string_view target,
+                                 std::string_view authorization) {
+  return static_cast<HttpServer*>(ctx)->handler_.body_limit(target, authorization);
+}
 
 HttpServer::HttpServer(Reactor& reactor, const HttpServerOptions& options, RequestHandler& handler,
                        HttpMetrics& metrics)
@@ -168,7 +177,8 @@ void HttpServer::open_connection(int fd) {
   c.fd = fd;
   c.phase = Phase::kIdle;
   c.phase_started_ms = reactor_.now_ms();
-  c.close_after_send = c.peer_closed = c.continue_sent = false;
+  c.close_after_send = c.peer_closed = c.continue_sent = c.read_paused = false;
+  c.parser.set_body_limit(&HttpServer::body_limit_of, this);
   ++open_;
   metrics_.open_connections.set(open_);
   metrics_.accepted_connections.add();
@@ -223,7 +233,8 @@ void HttpServer::on_recv(void* ctx, const io_uring_cqe& cqe) {
   }
   if (has_buffer && cqe.res <= 0) self->buffers_.give_back(bid);
 
-  if (!c->recv_armed && !c->peer_closed && c->phase != Phase::kClosing && !c->in_rearm_list) {
+  if (!c->recv_armed && !c->peer_closed && !c->read_paused && c->phase != Phase::kClosing &&
+      !c->in_rearm_list) {
     // Re-armed at the end of the batch, after the buffers have been handed back (ENOBUFS).
     c->in_rearm_list = true;
     self->rearm_list_.push_back(c->index);
@@ -251,7 +262,32 @@ void HttpServer::feed(Connection& c, const char* data, size_t len) {
     c.in.append(data, len);
     if (c.phase != Phase::kAwaitingReply) parse_buffered(c);
   }
-  if (c.active() && c.in.size() > kMaxBufferedInput) start_close(c, false);
+  if (c.active() && c.phase == Phase::kAwaitingReply && c.in.size() > kMaxBufferedInput) {
+    pause_reading(c);
+  } else if (c.active() && c.in.size() > kMaxBufferedInput) {
+    start_close(c, false);
+  }
+}
+
+// A client (or a peer node) that pipelines faster than its requests are answered is not cut
+// off: its connection stops reading, and TCP holds the rest in the kernel and then in the
+// sender. complete() reads again once the answer has let the buffered requests be parsed.
+void HttpServer::pause_reading(Connection& c) {
+  if (c.read_paused) return;
+  c.read_paused = true;
+  if (!c.recv_armed) return;
+  io_uring_sqe* sqe = reactor_.sqe();
+  io_uring_prep_cancel64(sqe, pack_user_data(kRecvCompletion, c.generation, c.index), 0);
+  io_uring_sqe_set_data64(sqe, pack_user_data(kIgnoredCompletion, 0, 0));
+}
+
+void HttpServer::resume_reading(Connection& c) {
+  if (!c.read_paused || c.in.size() > kMaxBufferedInput / 2) return;
+  c.read_paused = false;
+  if (!c.recv_armed && !c.peer_closed && !c.in_rearm_list) {
+    c.in_rearm_list = true;
+    rearm_list_.push_back(c.index);
+  }
 }
 
 void HttpServer::parse_buffered(Connection& c) {
@@ -369,6 +405,7 @@ void HttpServer::complete(ConnRef ref, const Reply& reply) {
   answer(c, request, reply, c.pending_keep_alive && !(c.peer_closed && c.in.empty()));
   // Requests pipelined behind the one just answered.
   if (c.active() && !c.close_after_send && !c.in.empty()) parse_buffered(c);
+  if (c.active()) resume_reading(c);
   if (c.peer_closed) close_when_answered(c);
   if (c.fd >= 0) account(c);
 }
@@ -451,7 +488,8 @@ void HttpServer::on_batch_end(void* ctx) {
   for (uint32_t index : self->rearm_list_) {
     Connection& c = *self->connections_[index];
     c.in_rearm_list = false;
-    if (c.fd >= 0 && c.phase != Phase::kClosing && !c.recv_armed && !c.peer_closed) {
+    if (c.fd >= 0 && c.phase != Phase::kClosing && !c.recv_armed && !c.peer_closed &&
+        !c.read_paused) {
       self->arm_recv(c);
     }
   }

@@ -8,6 +8,7 @@
 // answered in one loop iteration cost one send.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/provided_buffers.h"
@@ -26,6 +27,9 @@ class RequestHandler {
   // be answered later: the handler then calls HttpServer::complete(ref, ...) exactly once,
   // on this shard's thread (a connection that died meanwhile is ignored there).
   virtual bool handle(const Request& request, ConnRef ref, Reply& reply) = 0;
+  // The largest body accepted for a request with this target and Authorization value, asked
+  // once its headers are read (http/request_parser.h); past it the answer is 413.
+  virtual size_t body_limit(std::string_view target, std::string_view authorization);
 };
 
 struct HttpServerOptions {
@@ -69,6 +73,7 @@ class HttpServer {
   static void on_send(void* ctx, const io_uring_cqe& cqe);
   static void on_batch_end(void* ctx);
   static void on_timer(TimerNode* node);
+  static size_t body_limit_of(void* ctx, std::string_view target, std::string_view authorization);
 
   void arm_accept();
   void resume_accept();
@@ -78,6 +83,8 @@ class HttpServer {
   void arm_recv(Connection& c);
   void feed(Connection& c, const char* data, size_t len);
   void parse_buffered(Connection& c);
+  void pause_reading(Connection& c);
+  void resume_reading(Connection& c);
   // Parses and answers requests in region[from..len); returns bytes used.
   size_t parse(Connection& c, const char* region, size_t len, size_t from);
   void answer(Connection& c, const Request& request, const Reply& reply, bool keep_alive);

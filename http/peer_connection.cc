@@ -44,14 +44,18 @@ uint64_t PeerConnection::user_data(Op op) const {
 
 bool PeerConnection::begin_request(uint64_t cookie, uint32_t body_len) {
   if (state_ == State::kBackoff) return false;
-  if (state_ == State::kClosed) connect();
+  if (state_ == State::kClosed) {
+    connect();
+    // socket() failed (out of descriptors): the backoff has begun, and it refuses this one too.
+    if (state_ == State::kBackoff) return false;
+  }
   char digits[12];
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, body_len);
   next_.append(head_);
   next_.append(digits, static_cast<size_t>(end - digits));
   next_.append("\r\n\r\n", 4);
   push({cookie, reactor_.now_ms() + options_.timeout_ms});
-  if (!timer_.armed()) arm_timer();
+  if (pending_count_ == 1) arm_timer();  // replaces the idle timer
   if (state_ == State::kOpen) pool_.queue_flush(slot_);
   return true;
 }
@@ -91,6 +95,7 @@ void PeerConnection::on_completion(const io_uring_cqe& cqe) {
       if (current) on_recv(cqe.res);
       break;
   }
+  finish_release();
 }
 
 void PeerConnection::on_connect(int res) {
@@ -144,6 +149,10 @@ void PeerConnection::arm_recv() {
 }
 
 void PeerConnection::on_recv(int res) {
+  if (res == 0 && pending_count_ == 0) {
+    close_quietly("closed by the peer while idle");
+    return;
+  }
   if (res <= 0) {
     fail(Outcome::kUnavailable, res == 0 ? "closed by the peer" : strerror(-res));
     return;
@@ -169,13 +178,16 @@ void PeerConnection::read_answers() {
     backoff_ms_ = options_.backoff_min_ms;
     pool_.answer(done.cookie, Outcome::kAnswered, r.status, r.body);
     if (r.close) {
-      // A draining peer answers this one and reads nothing after it.
-      fail(Outcome::kUnavailable, "closed by the peer after an answer");
+      // A draining peer answers this one and runs nothing after it (RFC 9112 §9.6).
+      close_quietly("closed by the peer after an answer");
       return;
     }
   }
   in_.consume(used);
-  if (pending_count_ == 0) reactor_.timers().cancel(&timer_);
+  if (pending_count_ == 0 && used > 0) {
+    idle_since_ms_ = reactor_.now_ms();
+    reactor_.timers().arm(&timer_, idle_since_ms_ + options_.idle_close_ms);
+  }
 }
 
 // ---- failure, timeouts, backoff --------------------------------------------------------
@@ -187,6 +199,42 @@ void PeerConnection::fail(Outcome head_outcome, std::string_view why) {
       .kv("in_flight", pending_count_)
       .kv("reason", why)
       .kv("retry_in_ms", backoff_ms_);
+  release_socket();
+  state_ = State::kBackoff;
+  next_.clear();
+  reactor_.timers().arm(&timer_, reactor_.now_ms() + backoff_ms_);
+  backoff_ms_ = std::min(backoff_ms_ * 2, options_.backoff_max_ms);
+  // Answer last: a callback may queue requests, which the backoff refuses.
+  Outcome outcome = head_outcome;
+  while (pending_count_ > 0) {
+    const Pending p = pop();
+    pool_.answer(p.cookie, outcome, 0, {});
+    outcome = Outcome::kUnavailable;
+  }
+}
+
+void PeerConnection::close_quietly(std::string_view why) {
+  log_info("peer_connection_closed")
+      .kv("shard", reactor_.self())
+      .kv("node_slot", slot_)
+      .kv("unanswered", pending_count_)
+      .kv("reason", why);
+  release_socket();
+  state_ = State::kReleasing;
+  next_.clear();
+  reactor_.timers().cancel(&timer_);
+  // The requests still awaiting an answer were not run by the peer, but a new connection is
+  // not theirs to decide on: answered like a drop. A callback may queue new requests meanwhile;
+  // they wait for the new connection.
+  for (size_t n = pending_count_; n > 0; --n) {
+    const Pending p = pop();
+    pool_.answer(p.cookie, Outcome::kUnavailable, 0, {});
+  }
+  arm_timer();
+  finish_release();
+}
+
+void PeerConnection::release_socket() {
   if (fd_ >= 0) {
     if (connect_in_flight_ || send_in_flight_ || recv_in_flight_) {
       io_uring_sqe* sqe = reactor_.sqe();
@@ -199,19 +247,21 @@ void PeerConnection::fail(Outcome head_outcome, std::string_view why) {
     fd_ = -1;
   }
   generation_ = (generation_ + 1) & 0xFFFFFFu;
-  state_ = State::kBackoff;
-  next_.clear();
   // in_ keeps its memory while a receive may still write into it; its bytes are dropped.
   if (!recv_in_flight_) in_.clear();
-  reactor_.timers().arm(&timer_, reactor_.now_ms() + backoff_ms_);
-  backoff_ms_ = std::min(backoff_ms_ * 2, options_.backoff_max_ms);
-  // Answer last: a callback may queue requests, which the backoff refuses.
-  Outcome outcome = head_outcome;
-  while (pending_count_ > 0) {
-    const Pending p = pop();
-    pool_.answer(p.cookie, outcome, 0, {});
-    outcome = Outcome::kUnavailable;
+}
+
+// Once the kernel gave back the old socket's buffers, after a quiet close: the requests queued
+// meanwhile open the new connection.
+void PeerConnection::finish_release() {
+  if (state_ != State::kReleasing || send_in_flight_ || recv_in_flight_ || connect_in_flight_) {
+    return;
   }
+  in_.clear();
+  out_.clear();
+  out_sent_ = 0;
+  state_ = State::kClosed;
+  if (pending_count_ > 0) connect();
 }
 
 void PeerConnection::arm_timer() {
@@ -232,7 +282,16 @@ void PeerConnection::on_timer(TimerNode* node) {
     c.state_ = State::kClosed;
     return;
   }
-  if (c.pending_count_ == 0) return;
+  if (c.pending_count_ == 0) {
+    if (c.state_ != State::kOpen) return;
+    const uint64_t idle_until = c.idle_since_ms_ + c.options_.idle_close_ms;
+    if (idle_until <= c.reactor_.now_ms()) {
+      c.close_quietly("idle");
+    } else {
+      c.reactor_.timers().arm(&c.timer_, idle_until);
+    }
+    return;
+  }
   if (c.pending_[c.pending_head_].deadline_ms <= c.reactor_.now_ms()) {
     c.fail(Outcome::kTimedOut, "answer timed out");
   } else {

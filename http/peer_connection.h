@@ -7,13 +7,18 @@
 //
 // Every request is answered exactly once through the pool's callback, with an Outcome:
 //   kAnswered     the peer's response (status and body);
-//   kUnavailable  no connection (connect refused, or within the reconnect backoff), or it
-//                 dropped before the answer came. Never retried here: the request may have
-//                 been executed (a launch is not idempotent); the client decides.
+//   kUnavailable  no connection (connect refused, socket() failed, or within the reconnect
+//                 backoff), or it dropped before the answer came. Never retried here: the
+//                 request may have been executed (a launch is not idempotent); the client
+//                 decides.
 //   kTimedOut     no answer within Options::timeout_ms. Answers must stay in order, so the
 //                 connection is closed, and the requests behind it are kUnavailable.
-// After a drop the connection waits (backoff: 100 ms doubling to 5 s, reset by an answer)
-// and is opened again by the next request after that.
+// After a failure the connection waits (backoff: 100 ms doubling to 5 s, reset by an answer)
+// and is opened again by the next request after that. Closes that are part of normal life are
+// no failure and cost no backoff: the peer closing an idle connection (its keep-alive timeout),
+// our own close after Options::idle_close_ms without requests, and an answer with
+// "Connection: close" (the requests behind it, which the peer did not run, are kUnavailable);
+// the next request opens a new connection at once.
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -36,6 +41,10 @@ class PeerConnection {
     uint32_t timeout_ms = 5000;
     uint32_t backoff_min_ms = 100;
     uint32_t backoff_max_ms = 5000;
+    // Closed from this side after this long without requests: shorter than the peer's
+    // keep-alive timeout (75 s by default), so the peer never closes a connection a request is
+    // being sent on.
+    uint32_t idle_close_ms = 30000;
   };
 
   // `head` is the request up to and including "Content-Length: " (docs/cluster.md); send()
@@ -65,7 +74,9 @@ class PeerConnection {
   void flush();
 
  private:
-  enum class State : uint8_t { kClosed, kConnecting, kOpen, kBackoff };
+  // kReleasing: closed, waiting for the kernel to give back the old socket's buffers; requests
+  // queue meanwhile and a new connection opens right after.
+  enum class State : uint8_t { kClosed, kConnecting, kOpen, kReleasing, kBackoff };
   enum Op : uint32_t { kConnect, kSend, kRecv };
   struct Pending {
     uint64_t cookie;
@@ -83,6 +94,10 @@ class PeerConnection {
   void on_recv(int res);
   void read_answers();
   void fail(Outcome head_outcome, std::string_view why);
+  // A close that is no failure: no backoff, no warning (see the top of this file).
+  void close_quietly(std::string_view why);
+  void release_socket();
+  void finish_release();
   void push(const Pending& p);
   Pending pop();
   void arm_timer();
@@ -115,6 +130,7 @@ class PeerConnection {
   size_t pending_head_ = 0;
   size_t pending_count_ = 0;
   uint32_t backoff_ms_;
+  uint64_t idle_since_ms_ = 0;  // when the last request in flight was answered
   Timer timer_;
 };
 

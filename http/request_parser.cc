@@ -73,6 +73,7 @@ void RequestParser::reset_message() {
   headers_complete_ = false;
   expect_continue_ = false;
   host_headers_ = 0;
+  body_limit_ = kMaxBodyBytes;
 }
 
 void RequestParser::release_idle_memory() {
@@ -231,7 +232,12 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
     // "100 Continue" for the final one.
     self.expect_continue_ = false;
   }
-  if ((p->flags & F_CONTENT_LENGTH) && p->content_length > kMaxBodyBytes) {
+  if (self.body_limit_fn_) {
+    self.body_limit_ = self.body_limit_fn_(
+        self.body_limit_ctx_, self.view(self.url_),
+        self.authorization_.len ? self.view(self.authorization_) : std::string_view());
+  }
+  if ((p->flags & F_CONTENT_LENGTH) && p->content_length > self.body_limit_) {
     self.fail(413, "payload_too_large", "The request body exceeds 64 KiB.");
     return HPE_USER;
   }
@@ -252,7 +258,7 @@ int RequestParser::on_body(llhttp_t* p, const char* at, size_t len) {
     self.body_copy_.append(at, len);
   }
   size_t total = self.body_copied_ ? self.body_copy_.size() : s.len;
-  if (total > kMaxBodyBytes) {
+  if (total > self.body_limit_) {
     self.fail(413, "payload_too_large", "The request body exceeds 64 KiB.");
     return HPE_USER;
   }

@@ -24,6 +24,10 @@ namespace ringside {
 class RequestParser {
  public:
   enum class Status : uint8_t { kNeedMore, kComplete, kError };
+  // The largest body a request may have, asked once its headers are read: kMaxBodyBytes, or
+  // more for a request the caller trusts (its target and Authorization value are given).
+  using BodyLimitFn = size_t (*)(void* ctx, std::string_view target,
+                                 std::string_view authorization);
 
   RequestParser();
   RequestParser(const RequestParser&) = delete;
@@ -32,6 +36,11 @@ class RequestParser {
   // Parses data[0..len). `consumed` is how many bytes were used (all of them unless a message
   // completed or an error was found). On kComplete, request() is valid until the next call.
   Status execute(const char* data, size_t len, size_t* consumed);
+  // Without one, every body is limited to kMaxBodyBytes.
+  void set_body_limit(BodyLimitFn fn, void* ctx) {
+    body_limit_fn_ = fn;
+    body_limit_ctx_ = ctx;
+  }
 
   // True between the first byte of a message and its end.
   bool in_message() const { return in_message_; }
@@ -94,6 +103,9 @@ class RequestParser {
   bool headers_complete_ = false;
   bool expect_continue_ = false;
   uint8_t host_headers_ = 0;
+  BodyLimitFn body_limit_fn_ = nullptr;
+  void* body_limit_ctx_ = nullptr;
+  size_t body_limit_ = 0;  // of the current message, set when its headers are complete
   Request request_;
   uint16_t error_status_ = 0;
   std::string_view error_code_;

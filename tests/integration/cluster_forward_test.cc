@@ -5,7 +5,13 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <sys/resource.h>
+
+#include <chrono>
 #include <csignal>
+#include <filesystem>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,9 +39,10 @@ class ClusterForwardTest : public ::testing::Test {
         start_node(a_, {"--static-routes", "0-1023=127.0.0.1:" + std::to_string(b_.port())}));
   }
 
-  std::vector<std::string> flags(const std::vector<std::string>& extra) const {
+  std::vector<std::string> flags(const std::vector<std::string>& extra,
+                                 const std::string& shards = "2") const {
     std::vector<std::string> f = {"--shards",
-                                  "2",
+                                  shards,
                                   "--backend",
                                   "sim",
                                   "--operator-key",
@@ -65,6 +72,24 @@ class ClusterForwardTest : public ::testing::Test {
                                         const std::vector<std::string>& extra) {
     ::testing::AssertionResult started = node.start(flags(extra));
     return started ? wait_listening(node) : started;
+  }
+
+  ::testing::AssertionResult restart_node(ServerProcess& node,
+                                          const std::vector<std::string>& extra,
+                                          const std::string& shards = "2") {
+    node.send_signal(SIGKILL);
+    node.wait_for_exit();
+    ::testing::AssertionResult started = node.restart(flags(extra, shards));
+    return started ? wait_listening(node) : started;
+  }
+
+  std::vector<std::string> a_routes() const {
+    return {"--static-routes", "0-1023=127.0.0.1:" + std::to_string(b_.port())};
+  }
+
+  // A token that names partition 0 (served by B) and that nobody minted.
+  static std::string made_up_token() {
+    return id_to_string(IdKind::kToken, IdOwner::partition(0), random_id128());
   }
 
   std::string secret_file_;
@@ -196,6 +221,108 @@ TEST_F(ClusterForwardTest, ForwardRouteNeedsTheClusterKeyAndAWellFormedRequest) 
   if (r) {
     EXPECT_EQ(r->header("Retry-After"), "1");
   }
+}
+
+// A stranger's request as large as the limits allow (8 KiB headers, 4 KiB target, 64 KiB body)
+// is forwarded whole: the owner accepts a forward with the cluster key up to the largest
+// player request wrapped (kMaxForwardBodyBytes), answers it (401: nobody minted the token),
+// and the peer connection stays up for everyone else. Before, the owner answered 413 and
+// closed, and the origin answered 503 to the requests behind it for the backoff.
+TEST_F(ClusterForwardTest, LargestStrangerRequestIsForwardedAndDoesNotStopForwarding) {
+  ApiClient via_b(b_.port());
+  const std::string token = via_b.token_for("erin");
+  ASSERT_FALSE(token.empty());
+  HttpClient stranger;
+  ASSERT_TRUE(stranger.connect(a_.port()));
+  HttpClient player;
+  ASSERT_TRUE(player.connect(a_.port()));
+  const HeaderList auth = {{"Authorization", "Bearer " + token}};
+  const HeaderList fake = {{"Authorization", "Bearer " + made_up_token()}};
+  const std::string target = "/api/game/stop?" + std::string(2000, 'q');
+  for (int i = 0; i < 5; ++i) {
+    SCOPED_TRACE("round " + std::to_string(i));
+    EXPECT_TRUE(is_error(stranger.request("POST", target, std::string(65530, 'x'), fake), 401,
+                         "unauthorized"));
+    EXPECT_TRUE(has_status(player.request("GET", "/api/game/sessions", {}, auth), 200));
+  }
+  EXPECT_EQ(a_.log().find("peer_connection_lost"), std::string::npos) << a_.log();
+}
+
+// Many requests forwarded at once over one peer connection (a one-shard origin) pile up on the
+// owner behind a request that waits for the other shard. The owner stops reading the
+// connection (TCP back-pressure) instead of cutting it: every request is answered 200. Before,
+// the owner cut the connection past ~328 KiB of unparsed input and most requests got 503.
+TEST_F(ClusterForwardTest, ForwardedBurstIsServedWithBackPressureNotCutOff) {
+  ASSERT_TRUE(restart_node(a_, a_routes(), "1"));
+  ApiClient via_b(b_.port());
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 8; ++i) tokens.push_back(via_b.token_for("burst" + std::to_string(i)));
+  // A long query makes each forwarded request ~3.5 KiB: 300 of them exceed 1 MiB.
+  const std::string target = "/api/game/sessions?pad=" + std::string(3000, 'p');
+  constexpr int kClients = 300;
+  std::vector<std::unique_ptr<HttpClient>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<HttpClient>());
+    ASSERT_TRUE(clients.back()->connect(a_.port())) << i;
+  }
+  for (int i = 0; i < kClients; ++i) {
+    const HeaderList auth = {{"Authorization", "Bearer " + tokens[i % tokens.size()]}};
+    ASSERT_TRUE(clients[i]->send_raw(make_request("GET", target, {}, auth)));
+  }
+  int ok = 0;
+  for (auto& c : clients) {
+    std::optional<HttpResponse> r = c->read_response(8000);
+    if (r && r->status == 200) ++ok;
+  }
+  EXPECT_EQ(ok, kClients);
+  EXPECT_EQ(a_.log().find("peer_connection_lost"), std::string::npos) << a_.log();
+}
+
+// Out of descriptors, the origin cannot open its peer connection: the request is answered 503
+// with Retry-After at once. Before, it was queued on a connection in backoff and never answered.
+TEST_F(ClusterForwardTest, NoDescriptorForThePeerConnectionAnswers503AtOnce) {
+  ApiClient via_b(b_.port());
+  const std::string token = via_b.token_for("frank");
+  ASSERT_FALSE(token.empty());
+  HttpClient client;
+  ASSERT_TRUE(client.connect(a_.port()));
+  ASSERT_TRUE(is_healthy(client.request("GET", "/healthz")));  // accepted
+  // A may open no descriptor more: the peer connection's socket() fails with EMFILE.
+  const std::string fds = "/proc/" + std::to_string(a_.pid()) + "/fd";
+  // The limit bounds descriptor numbers: the lowest free number leaves none free below it.
+  std::set<rlim_t> open_fds;
+  for (const auto& e : std::filesystem::directory_iterator(fds)) {
+    open_fds.insert(std::stoul(e.path().filename().string()));
+  }
+  rlim_t lowest_free = 0;
+  while (open_fds.count(lowest_free)) ++lowest_free;
+  const rlimit limit{lowest_free, lowest_free};
+  ASSERT_EQ(prlimit(a_.pid(), RLIMIT_NOFILE, &limit, nullptr), 0) << strerror(errno);
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<HttpResponse> r =
+      client.request("GET", "/api/game/sessions", {}, {{"Authorization", "Bearer " + token}});
+  EXPECT_TRUE(is_error(r, 503, "unavailable"));
+  if (r) {
+    EXPECT_EQ(r->header("Retry-After"), "1");
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+// The owner closes an idle peer connection (its keep-alive timeout, 1 s here): that is no
+// failure. The next request opens a new connection and is answered 200, and the origin logs no
+// lost connection. Before, the origin took the close for a failure: warning, backoff, 503s.
+TEST_F(ClusterForwardTest, OwnerClosingAnIdlePeerConnectionIsNoFailure) {
+  ASSERT_TRUE(restart_node(b_, {"--keepalive-timeout", "1"}));
+  ApiClient via_a(a_.port());
+  ApiClient via_b(b_.port());
+  const std::string token = via_b.token_for("grace");
+  ASSERT_FALSE(token.empty());
+  for (int i = 0; i < 3; ++i) {
+    SCOPED_TRACE("request " + std::to_string(i));
+    EXPECT_TRUE(has_status(via_a.sessions(token), 200));
+    sleep_ms(1300);
+  }
+  EXPECT_EQ(a_.log().find("peer_connection_lost"), std::string::npos) << a_.log();
 }
 
 }  // namespace

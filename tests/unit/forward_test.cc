@@ -154,6 +154,18 @@ TEST_F(ForwardTest, LargestBodyArrivesIntact) {
   expect_same(got[0], ref, call);
 }
 
+// The largest player request the HTTP limits let through, wrapped for another node, fits the
+// body POST /_ringside/forward accepts with the cluster key (http/limits.h).
+TEST_F(ForwardTest, LargestPlayerRequestFitsTheForwardBodyLimit) {
+  const std::string token(kMaxHeaderBytes, 't');
+  const std::string param(kMaxUriBytes / 2, 'p');
+  const std::string query(kMaxUriBytes / 2, 'q');
+  const std::string body(kMaxBodyBytes, 'b');
+  const PlayerCall call{9, token, param, query, body};
+  EXPECT_LE(forward_request(ConnRef{1, 2}, call).encoded_size(), kMaxForwardBodyBytes);
+  EXPECT_GT(kMaxForwardBodyBytes, kMaxBodyBytes);
+}
+
 // More large calls than the ring holds at once: they wait in the sender's mailbox and still
 // arrive whole and in order.
 TEST_F(ForwardTest, ManyLargeCallsArriveInOrder) {

@@ -276,6 +276,26 @@ TEST_F(PartitionLifeTest, AnExpiredLeaseAnswers503WithoutTouchingStateAndARenewa
   EXPECT_EQ(status_poll(a).body, served.body);
 }
 
+// A legacy token (spelled with a shard) this node's map does not know: its partition is
+// unknown before authentication, so the player's — always known after it — decides.
+TEST_F(PartitionLifeTest, ALegacyTokenOfUnknownPartitionIsNotAnsweredFromMemoryPastTheLease) {
+  PartitionPlayer a = player(0);
+  char text[kIdTextLength];
+  minter_.mint(a.seed, 0, IdOwner{0, true}, text);
+  a.token.assign(text, kIdTextLength);
+  ASSERT_EQ(runtime_.legacy_tokens.size(), 0u);
+  load(a);
+  ASSERT_TRUE(deliver(LeaseDeadline{reactor_.now_ms() + 3000}));
+  ASSERT_EQ(status_poll(a).status, 200);
+  ASSERT_EQ(request(kRouteSessions, a.token, "").status, 200);
+
+  ASSERT_TRUE(deliver(LeaseDeadline{reactor_.now_ms()}));  // passed
+  expect_not_served(status_poll(a));
+  expect_not_served(request(kRouteSessions, a.token, ""));
+  ASSERT_TRUE(deliver(PartitionRelease{a.partition}));
+  EXPECT_EQ(request(kRouteSessions, a.token, "").status, 401);  // dropped: unknown here now
+}
+
 TEST_F(PartitionLifeTest, AReleaseAnswersAPendingStop503) {
   const PartitionPlayer a = player(0);
   load(a);

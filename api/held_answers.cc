@@ -1,7 +1,6 @@
 #include "api/held_answers.h"
 
 #include <utility>
-#include <vector>
 
 namespace ringside {
 
@@ -48,29 +47,24 @@ void HeldAnswers::answer_unavailable(ReplyTarget target, uint16_t route) {
   respond_(target, reply);
 }
 
-// The answers leave after the walk: answering may run requests pipelined behind them
-// (HttpServer::complete), which may hold answers of their own.
+// Nothing is answered here, and nothing is written for the partition from now on: a detached
+// answer neither undoes nor abandons (its records are gone, and the next owner decides from the
+// rows it loads).
 void HeldAnswers::drop_partition(uint16_t partition) {
-  std::vector<PendingWrite> refused;
   for (auto it = pending_.begin(); it != pending_.end();) {
     PendingWrite& p = it->second;
-    if (p.partition != partition) {
+    if (p.partition != partition || p.detached) {
       ++it;
       continue;
     }
     if (p.what == PendingWrite::What::kEnded) {
       uncommitted_ends_.erase(p.session);  // its stop waiters go with the session
-    } else {
-      uncommitted_launches_.erase(p.session);
-      refused.push_back(std::move(p));
+      it = pending_.erase(it);
+      continue;
     }
-    it = pending_.erase(it);
-  }
-  for (const PendingWrite& p : refused) {
-    Reply reply(body_);
-    reply.set_route(p.route);
-    not_served(reply);
-    respond_(p.target, reply);
+    uncommitted_launches_.erase(p.session);
+    p.detached = true;
+    ++it;
   }
 }
 
@@ -79,6 +73,20 @@ void HeldAnswers::on_store_result(uint64_t seq, WriteOutcome outcome) {
   if (it == pending_.end()) return;  // a background write nobody waits for
   PendingWrite& p = it->second;
   const bool committed = outcome == WriteOutcome::kCommitted;
+  if (p.detached) {
+    // Out of the map before answering: an answer may run pipelined requests that hold theirs.
+    const PendingWrite detached = std::move(p);
+    pending_.erase(it);
+    if (committed) {
+      answer(detached);
+    } else {
+      Reply reply(body_);
+      reply.set_route(detached.route);
+      not_served(reply);
+      respond_(detached.target, reply);
+    }
+    return;
+  }
   switch (p.what) {
     case PendingWrite::What::kToken:
       committed ? answer(p) : answer_unavailable(p.target, p.route);

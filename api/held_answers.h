@@ -40,6 +40,9 @@ class HeldAnswers {
     bool made_slot = false;
     uint32_t token_session = 0;  // kRefresh
     TokenRecord before;          // kRefresh: what to put back if refused
+    // Its partition was released before its outcome came: the records it was rendered from
+    // are gone, so the outcome only picks the answer (committed: the rendered one; else 503).
+    bool detached = false;
   };
 
   // `writes`: null with the memory store.
@@ -63,10 +66,13 @@ class HeldAnswers {
   bool end_uncommitted(const Id128& session) const { return uncommitted_ends_.contains(session); }
   size_t launches_in_flight() const { return uncommitted_launches_.size(); }
 
-  // The partition is released (docs/cluster.md): what waits for one of its writes is answered
-  // 503 (`not_served`) now and forgotten, and its launches and ends no longer count as
-  // uncommitted here. The writes themselves still commit ahead of the release; their results,
-  // when they come, find nobody waiting.
+  // The partition is released (docs/cluster.md): its launches and ends no longer count as
+  // uncommitted here, and the answers held for one of its writes (a token, a refresh, a launch)
+  // are kept, detached from the records about to be dropped, until their outcome arrives: the
+  // I/O core sends it before it gives the lock up (the writes are queued ahead of
+  // PartitionReleased), so a committed change is always answered as committed — a client told
+  // 503 for a refresh that committed would retry on the next owner, get 409
+  // token_already_refreshed and never learn its new token.
   void drop_partition(uint16_t partition);
 
   // The outcome of intent `seq`: answers what waited for it, or undoes what a refused write did

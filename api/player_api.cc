@@ -111,6 +111,14 @@ bool PlayerApi::authenticate(const PlayerCall& call, Reply& reply, AuthContext* 
     reply.error(401, "unauthorized", "The bearer token is missing, unknown or expired.");
     return false;
   }
+  // The player's partition is always known here, even when the token's was not (a legacy
+  // token missing from Runtime::legacy_tokens): past the lease, or once released, memory is
+  // not the truth, so nothing is answered from it.
+  if (partitions_.route(sessions_.player(auth->player).partition, reactor_.now_ms()) !=
+      PartitionRoute::kServe) {
+    not_served(reply);
+    return false;
+  }
   return true;
 }
 

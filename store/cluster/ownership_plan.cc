@@ -9,17 +9,20 @@ namespace ringside {
 
 RoundPlan plan_round(const std::vector<ClusterMember>& members,
                      const std::vector<PartitionLock>& locks, std::string_view self,
-                     bool self_leaving, uint64_t dead_after_ms) {
+                     bool self_leaving, const ClusterTiming& timing) {
   RoundPlan plan;
   // We are live whatever our row says (we have just heartbeated), unless leaving.
   if (!self_leaving) plan.live.emplace_back(self);
   for (const ClusterMember& m : members) {
     if (m.node_id == self) continue;
-    if (m.heartbeat_age_ms > dead_after_ms) {
+    if (m.heartbeat_age_ms > timing.dead_after_ms) {
       plan.terminate.push_back(m);
       continue;
     }
-    if (!m.leaving && m.connected) plan.live.push_back(m.node_id);
+    // A node whose connection is gone holds no lock, but stays the target of its partitions
+    // (so nobody takes them) until its lease has surely ended.
+    const bool lease_over = !m.connected && m.heartbeat_age_ms > disconnected_target_ms(timing);
+    if (!m.leaving && !lease_over) plan.live.push_back(m.node_id);
   }
   // Sorted: every node computes over the same list in the same order.
   std::sort(plan.live.begin(), plan.live.end());

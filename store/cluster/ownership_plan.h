@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "store/cluster/cluster_timing.h"
+
 namespace ringside {
 
 // A row of cluster_nodes, as read.
@@ -18,7 +20,8 @@ struct ClusterMember {
   uint64_t heartbeat_age_ms = 0;  // the database's now() - heartbeat_at
   bool leaving = false;
   // Its write connection is still a backend of the server. False: it cannot write or hold a
-  // lock, so it is no target (it will register its new connection when it comes back).
+  // lock; once its lease has surely ended it is no target (it registers its new connection
+  // when it comes back).
   bool connected = true;
   std::string last_heartbeat;  // heartbeat_at, RFC 3339 UTC (for GET /cluster)
 };
@@ -45,6 +48,14 @@ struct RoundPlan {
 
 RoundPlan plan_round(const std::vector<ClusterMember>& members,
                      const std::vector<PartitionLock>& locks, std::string_view self,
-                     bool self_leaving, uint64_t dead_after_ms);
+                     bool self_leaving, const ClusterTiming& timing);
+
+// How old a heartbeat of a node whose write connection is gone must be before its partitions
+// are given to others: its lease (counted from before that heartbeat was stamped) has ended,
+// with a heartbeat to spare. Until then it may not have noticed the loss (a one-sided cut, a
+// reset by a middlebox) and still answer from memory.
+inline uint64_t disconnected_target_ms(const ClusterTiming& timing) {
+  return timing.lease_valid_ms + timing.heartbeat_ms;
+}
 
 }  // namespace ringside

@@ -160,8 +160,7 @@ void PartitionOwnership::on_round_read(const std::vector<ClusterMember>& members
   listener_.lease_renewed(lease_valid_until(sent_ms, options_.timing));
   members_ = members;
   locks_ = locks;
-  const RoundPlan plan =
-      plan_round(members, locks, options_.node_id, leaving_, options_.timing.dead_after_ms);
+  const RoundPlan plan = plan_round(members, locks, options_.node_id, leaving_, options_.timing);
   reconcile(locks, plan);
   converge(plan);
 }

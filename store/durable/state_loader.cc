@@ -322,8 +322,10 @@ bool stream(PGconn* conn, const std::string& query,
   return static_cast<bool>(run(conn, "CLOSE rows_cursor", error));
 }
 
-// The live token sessions written before partitions whose current token, or replaced token
-// still in its grace period, was minted with the shard in its text: each such token derived
+// The token sessions written before partitions — expired ones too: another node may have slid
+// a token's expiry since, and the retention sweep deletes the long-expired, which bounds the
+// map — whose current token, or replaced token still in its grace period, was minted with the
+// shard in its text: each such token derived
 // again (the hash must match, else it was minted after a refresh and names its partition), its
 // random bits kept with the row's partition.
 bool read_legacy_tokens(PGconn* conn, const TokenMinter& minter, LegacyTokens* out,
@@ -343,8 +345,7 @@ bool read_legacy_tokens(PGconn* conn, const TokenMinter& minter, LegacyTokens* o
   if (!stream(
           conn,
           "SELECT encode(seed, 'hex'), generation, shard, partition, encode(token_hash, 'hex'),"
-          " encode(previous_hash, 'hex') FROM token_sessions WHERE shard IS NOT NULL"
-          " AND expires_at > now()",
+          " encode(previous_hash, 'hex') FROM token_sessions WHERE shard IS NOT NULL",
           [&](const PGresult* r, int i) {
             Id128 seed, bits;
             uint16_t partition;

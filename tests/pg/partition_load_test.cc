@@ -166,8 +166,10 @@ TEST_F(PartitionLoadTest, LoadStateGivesOldRowsTheirPartitionAndFindsTheirTokens
   const std::string s = std::to_string(shard);
   // A token session never refreshed, and one refreshed after the upgrade (its current token
   // names the partition, its replaced one, still in grace, the shard).
-  const Id128 kept = random_id128(), refreshed = random_id128();
+  const Id128 kept = random_id128(), refreshed = random_id128(), slid = random_id128();
   const std::string kept_token = token_text(minter, kept, 0, legacy);
+  // One expired by this node's reading, whose expiry another node may have slid since.
+  const std::string slid_token = token_text(minter, slid, 0, legacy);
   const std::string old_token = token_text(minter, refreshed, 0, legacy);
   const std::string new_token = token_text(minter, refreshed, 1, IdOwner::partition(pa));
   const std::string session = id_to_string(IdKind::kSession, legacy, random_id128());
@@ -177,6 +179,11 @@ TEST_F(PartitionLoadTest, LoadStateGivesOldRowsTheirPartitionAndFindsTheirTokens
       " VALUES (decode('" +
       hex(kept) + "', 'hex'), '" + alice_ + "', " + s + ", 0, decode('" + hash_hex(kept_token) +
       "', 'hex'), now() + interval '1 hour')");
+  admin_.exec(
+      "INSERT INTO token_sessions (seed, player_id, shard, generation, token_hash, expires_at)"
+      " VALUES (decode('" +
+      hex(slid) + "', 'hex'), '" + alice_ + "', " + s + ", 0, decode('" + hash_hex(slid_token) +
+      "', 'hex'), now() - interval '1 minute')");
   admin_.exec(
       "INSERT INTO token_sessions (seed, player_id, shard, game_slug, generation, token_hash,"
       " previous_hash, previous_dead_at, expires_at) VALUES (decode('" +
@@ -191,7 +198,7 @@ TEST_F(PartitionLoadTest, LoadStateGivesOldRowsTheirPartitionAndFindsTheirTokens
   LoadedState state;
   std::string error;
   ASSERT_TRUE(load_state(db_.url(), catalog_, servers_, 4, minter, &state, &error)) << error;
-  EXPECT_EQ(state.rows_given_partition, 4u);  // the player, two token sessions, the session
+  EXPECT_EQ(state.rows_given_partition, 5u);  // the player, three token sessions, the session
   for (const char* table : {"players", "token_sessions", "sessions"}) {
     EXPECT_EQ(admin_.value(std::string("SELECT count(*) FROM ") + table +
                            " WHERE partition IS DISTINCT FROM " + std::to_string(pa)),
@@ -205,8 +212,9 @@ TEST_F(PartitionLoadTest, LoadStateGivesOldRowsTheirPartitionAndFindsTheirTokens
   EXPECT_EQ(state.active[0].session.owner, legacy);
 
   auto bits = [](const std::string& token) { return parse_id(token, IdKind::kToken)->bits; };
-  EXPECT_EQ(state.legacy_tokens.size(), 2u);
+  EXPECT_EQ(state.legacy_tokens.size(), 3u);
   EXPECT_EQ(state.legacy_tokens.partition_of(bits(kept_token)), pa);
+  EXPECT_EQ(state.legacy_tokens.partition_of(bits(slid_token)), pa);
   EXPECT_EQ(state.legacy_tokens.partition_of(bits(old_token)), pa);
   EXPECT_EQ(state.legacy_tokens.partition_of(bits(new_token)), std::nullopt);
 

@@ -322,6 +322,10 @@ TEST_F(PartitionOwnershipTest, ANodeWhoseConnectionIsTerminatedLosesAllAndTheOth
   const uint64_t cut = pgtest::now_ms();
   EXPECT_EQ(admin_->value("SELECT pg_terminate_backend(" + pid + ")"), "t");
   ASSERT_TRUE(wait_for([&] { return a.held().empty(); }, 2000)) << "a still believes it holds";
+  // b takes a's share only once a's lease has surely ended: a node cut one-sidedly would not
+  // have noticed the loss and would answer from memory until then.
+  ASSERT_TRUE(wait_for([&] { return b.held().size() == kPartitionCount; }, dead_after + 1000));
+  EXPECT_GE(pgtest::now_ms() - cut, fast_timing().lease_valid_ms);
   expect_converged({{"a", &a}, {"b", &b}}, shares({"b"}), dead_after + 1000);
   EXPECT_LE(pgtest::now_ms() - cut, dead_after + 3 * fast_timing().heartbeat_ms);
   EXPECT_EQ(ledger_.violations(), std::vector<std::string>{});

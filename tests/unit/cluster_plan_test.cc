@@ -11,6 +11,8 @@
 namespace ringside {
 namespace {
 
+const ClusterTiming kTiming;  // the defaults: heartbeat 1 s, dead after 5 s, lease 3 s
+
 ClusterMember member(const std::string& id, uint64_t age_ms, bool leaving = false,
                      bool connected = true) {
   ClusterMember m;
@@ -48,7 +50,7 @@ std::vector<uint16_t> share_of(const std::string& who, std::vector<std::string_v
 }
 
 TEST(OwnershipPlan, AloneItTakesEveryFreePartition) {
-  RoundPlan plan = plan_round({member("a", 0)}, {}, "a", false, 5000);
+  RoundPlan plan = plan_round({member("a", 0)}, {}, "a", false, kTiming);
   EXPECT_EQ(plan.acquire, all_partitions());
   EXPECT_TRUE(plan.release.empty());
   EXPECT_TRUE(plan.terminate.empty());
@@ -58,27 +60,27 @@ TEST(OwnershipPlan, AloneItTakesEveryFreePartition) {
 TEST(OwnershipPlan, OnJoinTheHolderReleasesTheJoinersShareAndTheJoinerWaitsForIt) {
   const std::vector<ClusterMember> members = {member("a", 100), member("b", 0)};
   const auto locks = held_by("a", all_partitions(), true);
-  RoundPlan at_a = plan_round(members, locks, "a", false, 5000);
+  RoundPlan at_a = plan_round(members, locks, "a", false, kTiming);
   EXPECT_EQ(at_a.release, share_of("b", {"a", "b"}));
   EXPECT_TRUE(at_a.acquire.empty());
 
   auto seen_by_b = held_by("a", all_partitions(), false);
-  RoundPlan at_b = plan_round(members, seen_by_b, "b", false, 5000);
+  RoundPlan at_b = plan_round(members, seen_by_b, "b", false, kTiming);
   EXPECT_TRUE(at_b.acquire.empty()) << "b may not take what a still holds";
   EXPECT_TRUE(at_b.release.empty());
   // Once a released them, b takes exactly its share.
   RoundPlan later =
-      plan_round(members, held_by("a", share_of("a", {"a", "b"}), false), "b", false, 5000);
+      plan_round(members, held_by("a", share_of("a", {"a", "b"}), false), "b", false, kTiming);
   EXPECT_EQ(later.acquire, share_of("b", {"a", "b"}));
 }
 
 TEST(OwnershipPlan, ASilentNodeIsTerminatedOnlyPastDeadAfterByTheDatabaseClock) {
   const auto locks = held_by("b", share_of("b", {"a", "b"}), false);
-  RoundPlan alive = plan_round({member("a", 0), member("b", 5000)}, locks, "a", false, 5000);
+  RoundPlan alive = plan_round({member("a", 0), member("b", 5000)}, locks, "a", false, kTiming);
   EXPECT_TRUE(alive.terminate.empty());
   EXPECT_EQ(alive.acquire, share_of("a", {"a", "b"}));
 
-  RoundPlan dead = plan_round({member("a", 0), member("b", 5001)}, locks, "a", false, 5000);
+  RoundPlan dead = plan_round({member("a", 0), member("b", 5001)}, locks, "a", false, kTiming);
   ASSERT_EQ(dead.terminate.size(), 1u);
   EXPECT_EQ(dead.terminate[0].node_id, "b");
   EXPECT_EQ(dead.terminate[0].backend_pid, member("b", 0).backend_pid);
@@ -86,39 +88,49 @@ TEST(OwnershipPlan, ASilentNodeIsTerminatedOnlyPastDeadAfterByTheDatabaseClock) 
   EXPECT_EQ(dead.acquire, share_of("a", {"a", "b"}));
   EXPECT_EQ(dead.live, std::vector<std::string>{"a"});
   // Next round, its locks are gone: everything is ours to take.
-  RoundPlan after =
-      plan_round({member("a", 0)}, held_by("a", share_of("a", {"a", "b"}), true), "a", false, 5000);
+  RoundPlan after = plan_round({member("a", 0)}, held_by("a", share_of("a", {"a", "b"}), true), "a",
+                               false, kTiming);
   EXPECT_EQ(after.acquire, share_of("b", {"a", "b"}));
 }
 
 TEST(OwnershipPlan, WeNeverTerminateOurselvesWhateverOurRowSays) {
-  RoundPlan plan = plan_round({member("a", 60000)}, {}, "a", false, 5000);
+  RoundPlan plan = plan_round({member("a", 60000)}, {}, "a", false, kTiming);
   EXPECT_TRUE(plan.terminate.empty());
   EXPECT_EQ(plan.acquire.size(), kPartitionCount);
 }
 
-TEST(OwnershipPlan, ANodeWhoseConnectionIsGoneIsNoTargetButNotTerminatedEarly) {
-  RoundPlan plan =
-      plan_round({member("a", 0), member("b", 200, false, false)}, {}, "a", false, 5000);
+// b's connection is gone (a kill, or a cut b may not have noticed yet: it may still answer
+// from memory until its lease ends). Its partitions are taken only once that lease is surely
+// over: heartbeat age > lease + one heartbeat (4 s), before dead-after (5 s) deletes it.
+TEST(OwnershipPlan, ANodeWhoseConnectionIsGoneStaysTheTargetUntilItsLeaseIsSurelyOver) {
+  const uint64_t threshold = kTiming.lease_valid_ms + kTiming.heartbeat_ms;
+  for (uint64_t age : {uint64_t{200}, threshold}) {
+    RoundPlan plan =
+        plan_round({member("a", 0), member("b", age, false, false)}, {}, "a", false, kTiming);
+    EXPECT_TRUE(plan.terminate.empty());
+    EXPECT_EQ(plan.acquire, share_of("a", {"a", "b"})) << "age " << age;
+  }
+  RoundPlan plan = plan_round({member("a", 0), member("b", threshold + 1, false, false)}, {}, "a",
+                              false, kTiming);
   EXPECT_TRUE(plan.terminate.empty());
   EXPECT_EQ(plan.acquire.size(), kPartitionCount);
 }
 
 TEST(OwnershipPlan, LeavingWeReleaseEverythingAndTakeNothing) {
   const auto mine = held_by("a", share_of("a", {"a", "b"}), true);
-  RoundPlan plan = plan_round({member("a", 0, true), member("b", 0)}, mine, "a", true, 5000);
+  RoundPlan plan = plan_round({member("a", 0, true), member("b", 0)}, mine, "a", true, kTiming);
   EXPECT_EQ(plan.release, share_of("a", {"a", "b"}));
   EXPECT_TRUE(plan.acquire.empty());
   // The other node counts us out and waits for each lock to go.
   RoundPlan at_b = plan_round({member("a", 0, true), member("b", 0)},
-                              held_by("a", share_of("a", {"a", "b"}), false), "b", false, 5000);
+                              held_by("a", share_of("a", {"a", "b"}), false), "b", false, kTiming);
   EXPECT_EQ(at_b.acquire, share_of("b", {"a", "b"}));
   EXPECT_EQ(at_b.live, std::vector<std::string>{"b"});
 }
 
 TEST(OwnershipPlan, ALockNoRowNamesIsNeverTakenOver) {
   std::vector<PartitionLock> locks = {{7, "", false}};
-  RoundPlan plan = plan_round({member("a", 0)}, locks, "a", false, 5000);
+  RoundPlan plan = plan_round({member("a", 0)}, locks, "a", false, kTiming);
   EXPECT_EQ(plan.acquire.size(), kPartitionCount - 1u);
   EXPECT_EQ(std::count(plan.acquire.begin(), plan.acquire.end(), 7), 0);
 }

@@ -276,6 +276,26 @@ TEST_F(PartitionLifeTest, AnExpiredLeaseAnswers503WithoutTouchingStateAndARenewa
   EXPECT_EQ(status_poll(a).body, served.body);
 }
 
+// A legacy token (spelled with a shard) this node's map does not know: its partition is
+// unknown before authentication, so the player's — always known after it — decides.
+TEST_F(PartitionLifeTest, ALegacyTokenOfUnknownPartitionIsNotAnsweredFromMemoryPastTheLease) {
+  PartitionPlayer a = player(0);
+  char text[kIdTextLength];
+  minter_.mint(a.seed, 0, IdOwner{0, true}, text);
+  a.token.assign(text, kIdTextLength);
+  ASSERT_EQ(runtime_.legacy_tokens.size(), 0u);
+  load(a);
+  ASSERT_TRUE(deliver(LeaseDeadline{reactor_.now_ms() + 3000}));
+  ASSERT_EQ(status_poll(a).status, 200);
+  ASSERT_EQ(request(kRouteSessions, a.token, "").status, 200);
+
+  ASSERT_TRUE(deliver(LeaseDeadline{reactor_.now_ms()}));  // passed
+  expect_not_served(status_poll(a));
+  expect_not_served(request(kRouteSessions, a.token, ""));
+  ASSERT_TRUE(deliver(PartitionRelease{a.partition}));
+  EXPECT_EQ(request(kRouteSessions, a.token, "").status, 401);  // dropped: unknown here now
+}
+
 TEST_F(PartitionLifeTest, AReleaseAnswersAPendingStop503) {
   const PartitionPlayer a = player(0);
   load(a);
@@ -316,34 +336,55 @@ TEST_F(PartitionLifeTest, AnOperatorLaunchOfAPartitionNotServedIsRefusedAndCreat
   EXPECT_EQ(api_.tokens().token_sessions(), 1u);
 }
 
-// With a database, what waits for a commit of the partition is answered 503 at the release,
-// and the partition's writes — the lazy keepalive times too — leave before PartitionReleased.
+// With a database, the partition's writes — the lazy keepalive times too — leave before
+// PartitionReleased, and what waits for a commit of the partition is answered with its outcome
+// when it comes (the I/O core sends it before it gives the lock up).
 class DurablePartitionLifeTest : public PartitionLifeTest {
  protected:
   DurablePartitionLifeTest() : PartitionLifeTest(cluster_node("postgres://unused/db")) {}
+
+  // The player loaded, a keepalive (a lazy write), then a refresh held for its commit, then
+  // the partition released.
+  void refresh_then_release(const PartitionPlayer& a) {
+    load(a);
+    ASSERT_TRUE(deliver(LeaseDeadline{reactor_.now_ms() + 3000}));
+    const std::string body = R"({"sessionId":")" + a.session_text + R"("})";
+    ASSERT_EQ(request(kRouteKeepalive, a.token, "", body).status, 200);
+    EXPECT_EQ(request(kRouteSessionRefresh, a.token, "").status, 0);  // held
+    EXPECT_EQ(sent_to_io(), std::vector<uint16_t>{kMsgStoreWrite});
+    ASSERT_TRUE(deliver(PartitionRelease{a.partition}));
+  }
 };
 
-TEST_F(DurablePartitionLifeTest, AReleaseAnswersHeldWritesAndSendsItsWritesFirst) {
+TEST_F(DurablePartitionLifeTest, AReleaseSendsItsWritesFirstAndACommittedRefreshIsAnswered) {
   const PartitionPlayer a = player(0);
-  load(a);
-  ASSERT_TRUE(deliver(LeaseDeadline{reactor_.now_ms() + 3000}));
-  const std::string body = R"({"sessionId":")" + a.session_text + R"("})";
-  ASSERT_EQ(request(kRouteKeepalive, a.token, "", body).status, 200);
-  // A refresh waits for its commit.
-  EXPECT_EQ(request(kRouteSessionRefresh, a.token, "").status, 0);
-  EXPECT_EQ(sent_to_io(), std::vector<uint16_t>{kMsgStoreWrite});
-
-  ASSERT_TRUE(deliver(PartitionRelease{a.partition}));
-  ASSERT_EQ(held_.size(), 1u);
-  expect_not_served(held_[0]);
+  refresh_then_release(a);
+  EXPECT_TRUE(held_.empty()) << "answered before its outcome: " << held_[0].body;
   // The keepalive time and the token's expiry, then the answer.
   const std::vector<uint16_t> kinds = sent_to_io();
   ASSERT_GE(kinds.size(), 2u);
   EXPECT_EQ(kinds.back(), kMsgPartitionReleased);
   for (size_t i = 0; i + 1 < kinds.size(); ++i) EXPECT_EQ(kinds[i], kMsgStoreWrite);
-  // The refresh's result, when it comes, finds nobody waiting.
+  EXPECT_EQ(api_.tokens().token_sessions(), 0u);
+  // The refresh committed: the client gets its new token (the next owner loads the same row).
   ASSERT_TRUE(deliver(StoreResult{1, WriteOutcome::kCommitted}));
-  EXPECT_EQ(held_.size(), 1u);
+  ASSERT_EQ(held_.size(), 1u);
+  EXPECT_EQ(held_[0].status, 200) << held_[0].body;
+  EXPECT_NE(held_[0].body.find(R"("sessionToken":")"), std::string::npos) << held_[0].body;
+  EXPECT_EQ(held_[0].body.find(a.token), std::string::npos) << "the old token came back";
+  // Nothing more is written for the released partition.
+  EXPECT_TRUE(sent_to_io().empty());
+}
+
+TEST_F(DurablePartitionLifeTest, ARefusedRefreshHeldAcrossAReleaseIsAnswered503AndWritesNothing) {
+  const PartitionPlayer a = player(0);
+  refresh_then_release(a);
+  sent_to_io();
+  ASSERT_TRUE(deliver(StoreResult{1, WriteOutcome::kRefused}));
+  ASSERT_EQ(held_.size(), 1u);
+  expect_not_served(held_[0]);
+  // No undo written: the records are gone and the partition is no longer this node's.
+  EXPECT_TRUE(sent_to_io().empty());
   EXPECT_EQ(api_.tokens().token_sessions(), 0u);
 }
 

@@ -1,5 +1,8 @@
 #include "app/config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <optional>
 
@@ -124,8 +127,21 @@ bool set_advertise(Config& c, std::string_view v) {
   return true;
 }
 
+// An IPv4 or IPv6 address another node can dial: a peer connects without resolving names
+// (http/peer_pool.cc), and a wildcard address names no host.
+bool is_dialable_ip(const std::string& host) {
+  in6_addr addr;
+  if (inet_pton(AF_INET, host.c_str(), &addr) == 1) return host != "0.0.0.0";
+  return inet_pton(AF_INET6, host.c_str(), &addr) == 1 && !IN6_IS_ADDR_UNSPECIFIED(&addr);
+}
+
 // Cluster mode needs the shared database, and an address the other nodes can reach.
+// --static-routes is the other way to a cluster, without a database: never both.
 std::string check_cluster(Config* c) {
+  if (!c->static_routes.empty() && (!c->node_id.empty() || !c->database_url.empty())) {
+    return "--static-routes is a static cluster without a database: it cannot be combined "
+           "with --node-id or --database-url";
+  }
   if (c->node_id.empty()) {
     if (!c->advertise_host.empty()) return "--advertise needs --node-id (cluster mode)";
     return {};
@@ -142,11 +158,18 @@ std::string check_cluster(Config* c) {
   }
   if (c->advertise_host.empty()) {
     if (c->listen_host.empty() || c->listen_host == "0.0.0.0" || c->listen_host == "::") {
-      return "--node-id with --listen on a wildcard address needs --advertise HOST:PORT";
+      return "--node-id with --listen on a wildcard address needs --advertise IP:PORT";
     }
-    if (c->listen_host.size() > 63) return "--listen host too long to advertise (63 bytes)";
+    if (!is_dialable_ip(c->listen_host)) {
+      return "--node-id advertises the --listen address to the other nodes, and '" +
+             c->listen_host +
+             "' is not an IP address (they do not resolve names): give --advertise IP:PORT";
+    }
     c->advertise_host = c->listen_host;
     c->advertise_port = c->listen_port;
+  } else if (!is_dialable_ip(c->advertise_host)) {
+    return "--advertise needs an IP address (v4 or v6) the other nodes can dial, not '" +
+           c->advertise_host + "': they do not resolve names";
   }
   return {};
 }
@@ -186,7 +209,7 @@ bool set_static_routes(Config& c, std::string_view v) {
     if (r.host.size() > 2 && r.host.front() == '[' && r.host.back() == ']') {
       r.host = r.host.substr(1, r.host.size() - 2);
     }
-    if (r.host.empty() || r.host.size() >= 64) return false;
+    if (r.host.size() >= 64 || !is_dialable_ip(r.host)) return false;
     r.port = static_cast<uint16_t>(port);
     c.static_routes.push_back(std::move(r));
   }
@@ -345,13 +368,15 @@ const std::vector<Flag>& flags() {
        seconds_field(&Config::retention_sweep_interval_s)},
       {"node-id", "NAME",
        "cluster mode: this node's unique name, [a-z0-9-]{1,32}; needs --database-url", set_node_id},
-      {"advertise", "HOST:PORT",
-       "cluster mode: where the other nodes reach this one (default: the --listen address)",
+      {"advertise", "IP:PORT",
+       "cluster mode: where the other nodes reach this one, an IP address (default: the "
+       "--listen address)",
        set_advertise},
       {"static-routes", "FIRST-LAST=HOST:PORT,...",
        "a static cluster without a database: partitions FIRST..LAST (of 1024) are served by "
        "the ringside at HOST:PORT (an IP address), the others here; every node must be given "
-       "the same token secret (--token-secret-file). For tests and benchmarks: no failover",
+       "the same token secret (--token-secret-file); not with --database-url or --node-id. For "
+       "tests and benchmarks: no failover",
        set_static_routes},
       {"uring-fallbacks", nullptr,
        "use the fallback of every optional io_uring feature (for testing)",

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/log.h"
+#include "model/cluster_key.h"
 #include "model/partition.h"
 #include "store/durable/state_loader.h"
 #include "store/pg/migrations.h"
@@ -13,6 +14,7 @@ namespace ringside {
 namespace {
 
 constexpr const char* kDefaultSecretFile = "ringside-token.secret";
+constexpr const char* kClusterKeySetting = "cluster_key_sha256";
 
 bool migrate(const Config& config, std::string* error) {
   if (!PgConnection::valid_url(config.database_url, error)) {
@@ -23,6 +25,23 @@ bool migrate(const Config& config, std::string* error) {
   if (!apply_migrations(config.database_url, embedded_migrations(), &report, error)) return false;
   log_info("migrations").kv("applied", report.applied).kv("schema_version", report.schema_version);
   return true;
+}
+
+// Every node of a cluster must hold the same token secret: tokens and the cluster key that
+// forwards carry derive from it. With another one, every forward is refused (403, the client
+// sees 502) and tokens minted elsewhere are 401, with no word why. So the first node writes
+// the key's fingerprint into `settings`, and a node whose fingerprint differs refuses to start.
+bool same_cluster_key(const Config& config, const TokenMinter::Secret& secret, std::string* error) {
+  const std::string mine = cluster_key_fingerprint(cluster_forward_key(secret));
+  std::string stored;
+  if (!claim_setting(config.database_url, kClusterKeySetting, mine, &stored, error)) return false;
+  if (stored == mine) return true;
+  const std::string& file =
+      config.token_secret_file.empty() ? kDefaultSecretFile : config.token_secret_file;
+  *error = "node " + config.node_id + ": its token secret (" + file +
+           ") is not the one the other nodes of this cluster use (settings." + kClusterKeySetting +
+           "): start every node with the same --token-secret-file";
+  return false;
 }
 
 }  // namespace
@@ -42,6 +61,7 @@ bool boot_durable_state(const Config& config, const Catalog& catalog,
                         const TokenMinter::Secret& secret, std::unique_ptr<LoadedState>* loaded,
                         std::string* error) {
   if (!migrate(config, error)) return false;
+  if (!config.node_id.empty() && !same_cluster_key(config, secret, error)) return false;
   if (!store_catalog(config.database_url, catalog, error)) return false;
   auto state = std::make_unique<LoadedState>();
   const TokenMinter minter(secret);

@@ -17,4 +17,10 @@ Clock read_clock() {
   return c;
 }
 
+uint64_t coarse_mono_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+  return static_cast<uint64_t>(t.tv_sec) * 1000u + static_cast<uint64_t>(t.tv_nsec) / 1000000u;
+}
+
 }  // namespace ringside

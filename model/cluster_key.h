@@ -10,4 +10,8 @@ namespace ringside {
 
 std::string cluster_forward_key(const TokenMinter::Secret& secret);
 
+// Hex SHA-256 of a cluster key: what the database keeps so that a node started with another
+// token secret is refused (docs/cluster.md). It reveals neither the key nor the secret.
+std::string cluster_key_fingerprint(const std::string& cluster_key);
+
 }  // namespace ringside

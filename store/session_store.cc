@@ -18,41 +18,25 @@ SessionStore::~SessionStore() {
   sessions_.for_each([this](uint32_t, GameSession& s) { timers_.cancel(&s); });
 }
 
-uint64_t SessionStore::player_key(std::string_view id, uint64_t salt) {
-  return std::hash<std::string_view>{}(id) + salt * 0x9e3779b97f4a7c15ULL;
+uint64_t SessionStore::player_hash(std::string_view id) {
+  return std::hash<std::string_view>{}(id);
 }
 
 uint32_t SessionStore::find_or_add_player(std::string_view id) {
-  for (uint64_t salt = 0;; ++salt) {
-    const uint64_t key = player_key(id, salt);
-    if (const uint32_t* found = player_index_.find(key)) {
-      if (players_[*found].id == id) return *found;
-      continue;  // another player's id hashes here: try the next salt
-    }
-    uint32_t index = players_.emplace();
-    players_[index].id = std::string(id);
-    players_[index].partition = partition_of_player(id);
-    player_index_.insert(key, index);
-    return index;
+  const uint64_t hash = player_hash(id);
+  if (const uint32_t* found =
+          player_index_.find_if(hash, [&](uint32_t index) { return players_[index].id == id; })) {
+    return *found;
   }
+  const uint32_t index = players_.emplace();
+  players_[index].id = std::string(id);
+  players_[index].partition = partition_of_player(id);
+  player_index_.insert_duplicate(hash, index);
+  return index;
 }
 
-// Ids that share a hash share the sequence of salted keys, and a lookup stops at the first
-// key missing: the players behind this one in that sequence move up a key.
 void SessionStore::erase_player(uint32_t index) {
-  const std::string& id = players_[index].id;
-  const uint64_t base = std::hash<std::string_view>{}(id);
-  uint64_t salt = 0;
-  for (;; ++salt) {
-    const uint32_t* found = player_index_.find(player_key(id, salt));
-    if (found && *found == index) break;
-  }
-  for (;; ++salt) {
-    const uint32_t* next = player_index_.find(player_key(id, salt + 1));
-    if (!next || std::hash<std::string_view>{}(players_[*next].id) != base) break;
-    *player_index_.insert(player_key(id, salt), *next).first = *next;
-  }
-  player_index_.erase(player_key(id, salt));
+  player_index_.erase_entry(player_hash(players_[index].id), index);
   players_.erase(index);
 }
 

@@ -187,8 +187,9 @@ class SessionStore {
     forget(index);
   }
   void erase_player(uint32_t index);
-  // The player index's key: its id's hash, salted past the ids that took it first.
-  static uint64_t player_key(std::string_view id, uint64_t salt);
+  // The player index's key: its id's hash. Ids can be chosen to collide (the hash is not
+  // keyed), so the key is never the identity: the id in the record is (see player_index_).
+  static uint64_t player_hash(std::string_view id);
 
   TimerWheel& timers_;
   const Clock& clock_;
@@ -197,7 +198,9 @@ class SessionStore {
   void* ctx_;
   Slab<Player> players_;
   // Players by a 64-bit hash of their id: 16 bytes a player where a node-based map of strings
-  // costs about 80. Two ids with the same hash take the next salt (see find_or_add_player).
+  // costs about 80. Used only through FlatMap's duplicate-key calls: ids with the same hash
+  // are separate entries under one key, told apart by the id in their record, and an erase
+  // removes exactly one entry (FlatMap's backward shift keeps every other reachable).
   FlatMap<uint64_t, uint32_t, U64Hasher> player_index_;
   Slab<GameSession> sessions_;
   FlatMap<Id128, uint32_t, Id128Hasher> by_id_;

@@ -1,6 +1,7 @@
 // What the partition check adds to every player request on its owner shard
 // (docs/cluster.md, "A partition on its shard"): the partition its token names, then the
-// table's verdict. One node: every partition served, no lease. Tokens are read in a shuffled
+// table's verdict. One node: every partition served, no lease; a cluster node: the same under
+// a lease. Tokens are read in a shuffled
 // order over all 1024 partitions, so the table's bytes are not one hot cache line.
 #include <benchmark/benchmark.h>
 
@@ -14,6 +15,7 @@
 #include "api/forward.h"
 #include "api/partition_table.h"
 #include "api/routes.h"
+#include "core/clock.h"
 #include "model/ids.h"
 
 namespace ringside {
@@ -50,6 +52,16 @@ void BM_PartitionGateOneNode(benchmark::State& state) {
   run_gate(state, table);
 }
 BENCHMARK(BM_PartitionGateOneNode);
+
+// A cluster node that serves every partition under a lease: the verdict adds a read of the
+// coarse monotonic clock (a vDSO load).
+void BM_PartitionGateCluster(benchmark::State& state) {
+  PartitionTable table(true, 0, 1);
+  for (uint16_t p = 0; p < kPartitionCount; ++p) table.set(p, PartitionState::kServed);
+  table.set_lease(coarse_mono_ms() + 3'600'000);
+  run_gate(state, table);
+}
+BENCHMARK(BM_PartitionGateCluster);
 
 }  // namespace
 }  // namespace ringside

@@ -508,6 +508,25 @@ bool stream_partition_state(const std::string& url, const Catalog& catalog,
   return static_cast<bool>(run(conn.get(), "COMMIT", error));
 }
 
+bool claim_setting(const std::string& url, const std::string& key, const std::string& value,
+                   std::string* stored, std::string* error) {
+  Conn conn = connect(url, error);
+  if (!conn) return false;
+  if (!run(conn.get(),
+           "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", error,
+           {key, value})) {
+    return false;
+  }
+  Result r = run(conn.get(), "SELECT value FROM settings WHERE key = $1", error, {key});
+  if (!r) return false;
+  if (PQntuples(r.get()) != 1) {
+    *error = "database: settings." + key + " vanished as it was written";
+    return false;
+  }
+  *stored = std::string(text(r.get(), 0, 0));
+  return true;
+}
+
 bool store_catalog(const std::string& url, const Catalog& catalog, std::string* error) {
   Conn conn = connect(url, error);
   if (!conn) return false;

@@ -56,6 +56,11 @@ bool stream_partition_state(const std::string& url, const Catalog& catalog,
                             const std::function<void(ShardState&)>& take, ShardLoadCounts* counts,
                             std::string* error);
 
+// settings[key] = value unless the key has a value already (the first node to start writes
+// it); `stored` receives the value the table holds afterwards, to compare with `value`.
+bool claim_setting(const std::string& url, const std::string& key, const std::string& value,
+                   std::string* stored, std::string* error);
+
 // Writes the catalog into the database's catalog table (what other tools and nodes read).
 bool store_catalog(const std::string& url, const Catalog& catalog, std::string* error);
 

@@ -90,5 +90,60 @@ TEST(ClusterFlags, AdvertiseIsRefusedMalformedOrWithoutNodeId) {
   EXPECT_NE(parse({"--node-id=a", "--advertise=" + std::string(64, 'h') + ":80", kDb}, &d), "");
 }
 
+// The other nodes dial the advertised address without resolving names (http/peer_pool.cc):
+// a host name there would leave this node's partitions unreachable (503) for good.
+TEST(ClusterFlags, AdvertiseMustBeAnIpAddress) {
+  Config named;
+  std::string err = parse({"--node-id=a", "--advertise=node-a.internal:8080", kDb}, &named);
+  EXPECT_NE(err.find("--advertise needs an IP address"), std::string::npos) << err;
+  EXPECT_NE(err.find("node-a.internal"), std::string::npos) << err;
+  Config wildcard;
+  err = parse({"--node-id=a", "--advertise=0.0.0.0:8080", kDb}, &wildcard);
+  EXPECT_NE(err.find("--advertise needs an IP address"), std::string::npos) << err;
+  Config v4, v6;
+  EXPECT_EQ(parse({"--node-id=a", "--advertise=10.1.2.3:8080", kDb}, &v4), "");
+  EXPECT_EQ(parse({"--node-id=a", "--advertise=[fd00::7]:8080", kDb}, &v6), "");
+}
+
+TEST(ClusterFlags, AListenHostNameIsNotAdvertisedByDefault) {
+  Config c;
+  const std::string err = parse({"--node-id=a", "--listen=localhost:8080", kDb}, &c);
+  EXPECT_NE(err.find("--listen"), std::string::npos) << err;
+  EXPECT_NE(err.find("localhost"), std::string::npos) << err;
+  EXPECT_NE(err.find("--advertise IP:PORT"), std::string::npos) << err;
+  Config given;
+  EXPECT_EQ(
+      parse({"--node-id=a", "--listen=localhost:8080", "--advertise=127.0.0.1:8080", kDb}, &given),
+      "");
+  Config v6;
+  EXPECT_EQ(parse({"--node-id=a", "--listen=[::1]:8080", kDb}, &v6), "");
+  EXPECT_EQ(v6.advertise_host, "::1");
+}
+
+// --static-routes is a cluster without a database: with --node-id (the database's ownership
+// protocol) or --database-url, two sources would claim the partitions.
+TEST(ClusterFlags, StaticRoutesRefuseADatabaseAndANodeId) {
+  const std::string routes = "--static-routes=0-511=10.0.0.2:8080";
+  Config with_db;
+  std::string err = parse({routes, kDb}, &with_db);
+  EXPECT_NE(err.find("--static-routes"), std::string::npos) << err;
+  EXPECT_NE(err.find("--database-url"), std::string::npos) << err;
+  Config with_node;
+  err = parse({routes, "--node-id=a", kDb}, &with_node);
+  EXPECT_NE(err.find("--static-routes"), std::string::npos) << err;
+  EXPECT_NE(err.find("--node-id"), std::string::npos) << err;
+  Config alone;
+  EXPECT_EQ(parse({routes}, &alone), "");
+  ASSERT_EQ(alone.static_routes.size(), 1u);
+  EXPECT_EQ(alone.static_routes[0].host, "10.0.0.2");
+}
+
+TEST(ClusterFlags, StaticRouteHostsMustBeIpAddresses) {
+  Config c;
+  EXPECT_NE(parse({"--static-routes=0-511=node-b:8080"}, &c), "");
+  Config v6;
+  EXPECT_EQ(parse({"--static-routes=0-511=[fd00::2]:8080"}, &v6), "");
+}
+
 }  // namespace
 }  // namespace ringside

@@ -123,6 +123,28 @@ bool PgLoop::start(uint64_t timeout_ms) {
   return run_until([this] { return conn_.ready(); }, timeout_ms);
 }
 
+bool run_reactor_until(Reactor& reactor, const std::function<bool()>& done, uint64_t timeout_ms) {
+  struct Context {
+    Reactor* reactor;
+    const std::function<bool()>* done;
+  } context{&reactor, &done};
+  auto hook = [](void* ctx) {
+    auto* c = static_cast<Context*>(ctx);
+    if ((*c->done)()) c->reactor->stop();
+  };
+  reactor.add_batch_end_hook(hook, &context);
+  struct Deadline : TimerNode {
+    Reactor* reactor = nullptr;
+  } deadline;
+  deadline.reactor = &reactor;
+  deadline.on_fire = [](TimerNode* node) { static_cast<Deadline*>(node)->reactor->stop(); };
+  reactor.timers().arm(&deadline, reactor.now_ms() + timeout_ms);
+  reactor.run();
+  reactor.timers().cancel(&deadline);
+  reactor.remove_batch_end_hook(hook, &context);
+  return done();
+}
+
 bool PgLoop::run_until(const std::function<bool()>& done, uint64_t timeout_ms) {
   if (done()) return true;
   MessageBus bus(1, 1 << 16);
@@ -132,25 +154,7 @@ bool PgLoop::run_until(const std::function<bool()>& done, uint64_t timeout_ms) {
     started_ = true;
     poller.start();
   }
-  struct Context {
-    Reactor* reactor;
-    const std::function<bool()>* done;
-  } context{&reactor, &done};
-  reactor.add_batch_end_hook(
-      [](void* ctx) {
-        auto* c = static_cast<Context*>(ctx);
-        if ((*c->done)()) c->reactor->stop();
-      },
-      &context);
-  struct Deadline : TimerNode {
-    Reactor* reactor = nullptr;
-  } deadline;
-  deadline.reactor = &reactor;
-  deadline.on_fire = [](TimerNode* node) { static_cast<Deadline*>(node)->reactor->stop(); };
-  reactor.timers().arm(&deadline, reactor.now_ms() + timeout_ms);
-  reactor.run();
-  reactor.timers().cancel(&deadline);
-  return done();
+  return run_reactor_until(reactor, done, timeout_ms);
 }
 
 PgBatchCallback BatchOutcome::callback() {

@@ -23,6 +23,9 @@ std::string url_for_database(const std::string& url, const std::string& database
 // tools/pg-env restart: every connection is cut; the server is back when this returns.
 void restart_cluster();
 uint64_t now_ms();  // the reactors' monotonic clock
+// Runs `reactor` until done() holds (checked at the end of every iteration) or timeout_ms
+// passes. Returns done().
+bool run_reactor_until(Reactor& reactor, const std::function<bool()>& done, uint64_t timeout_ms);
 
 // A blocking libpq connection for setting up and looking; a failing statement fails the test.
 class Admin {

@@ -56,25 +56,7 @@ class StoreWriterFenceTest : public ::testing::TestWithParam<bool> {
   }
 
   bool run_until(const std::function<bool()>& done, uint64_t timeout_ms) {
-    struct Context {
-      Reactor* reactor;
-      const std::function<bool()>* done;
-    } context{&reactor_, &done};
-    auto hook = [](void* ctx) {
-      auto* c = static_cast<Context*>(ctx);
-      if ((*c->done)()) c->reactor->stop();
-    };
-    reactor_.add_batch_end_hook(hook, &context);
-    struct Deadline : TimerNode {
-      Reactor* reactor = nullptr;
-    } deadline;
-    deadline.reactor = &reactor_;
-    deadline.on_fire = [](TimerNode* node) { static_cast<Deadline*>(node)->reactor->stop(); };
-    reactor_.timers().arm(&deadline, reactor_.now_ms() + timeout_ms);
-    reactor_.run();
-    reactor_.timers().cancel(&deadline);
-    reactor_.remove_batch_end_hook(hook, &context);
-    return done();
+    return run_reactor_until(reactor_, done, timeout_ms);
   }
 
   ScratchDatabase db_;

@@ -4,11 +4,14 @@
 // outcome comes back later through BackendEvents, on the same thread. The scheduler and the
 // API cannot tell them apart.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "model/ids.h"
+#include "model/partition.h"
 #include "model/session_types.h"
 
 namespace ringside {
@@ -47,6 +50,16 @@ struct PlacedSession {
   uint32_t cpu_millicores = 0;
   uint32_t memory_mb = 0;
   bool was_running = false;  // recover() only: running (else a start the restart cut short)
+};
+
+// What runs on a server that this node did not place there (cluster mode: other nodes'
+// sessions; on any node: orphans not removed yet), as its backend counts it from what the server
+// really runs. Placement counts it as taken (Scheduler::set_foreign).
+struct ForeignUse {
+  uint32_t slots = 0;
+  uint32_t cpu_millicores = 0;
+  uint32_t memory_mb = 0;
+  friend bool operator==(const ForeignUse&, const ForeignUse&) = default;
 };
 
 class BackendEvents {
@@ -88,6 +101,15 @@ class BackendEvents {
     (void)cpu_millicores;
     (void)memory_mb;
   }
+  // What runs on `server` that this node did not place (see ForeignUse), whenever it changed.
+  virtual void on_server_foreign(uint32_t server, ForeignUse use) {
+    (void)server;
+    (void)use;
+  }
+  // A start found its server full after all (another node took the last slot first): the
+  // backend left nothing of it on the server and forgot it. Placement places it again, on
+  // another server or in the queue; nothing else is reported for that start.
+  virtual void on_no_room(const Id128& session) { (void)session; }
 };
 
 class Backend {
@@ -117,6 +139,28 @@ class Backend {
   // before on_running, and fails those it cannot find. Gameye can (its listing shows sessions
   // by label, location included); other backends get such starts failed by placement.
   virtual bool recovers_unplaced_starts() const { return false; }
+  // Cluster mode: this node no longer owns the session's partition. The backend drops the
+  // session at once, abandoning its calls in flight, WITHOUT stopping it and without reporting
+  // anything: its container (hosted session) keeps running for the partition's next owner, who
+  // adopts it through recover(). Unknown: ignored.
+  virtual void forget(const Id128& session) = 0;
+
+  // Cluster mode: the partitions this node serves (model/partition.h). A labelled container or
+  // hosted session of a partition it does not serve is never an orphan here: that partition's
+  // owner judges it. Not set (one node): every partition is this node's.
+  void set_serves(std::function<bool(uint16_t partition)> serves) { serves_ = std::move(serves); }
+
+ protected:
+  // Whether this node judges what runs for `player_id` (its ringside.player label): true on one
+  // node; in a cluster, when the player's partition is served here. A label missing (empty):
+  // false in a cluster, since no partition can be told.
+  bool judges(std::string_view player_id) const {
+    if (!serves_) return true;
+    return !player_id.empty() && serves_(partition_of_player(player_id));
+  }
+
+ private:
+  std::function<bool(uint16_t partition)> serves_;
 };
 
 }  // namespace ringside

@@ -632,6 +632,10 @@ void DockerBackend::report(Session& s) {
   }
 }
 
+void DockerBackend::forget(const Id128& session) {
+  if (Session* s = find(session)) forget(*s);
+}
+
 void DockerBackend::forget(Session& s) {
   timers_.cancel(&s.timer);
   cancel_call(s);

@@ -75,6 +75,7 @@ class DockerBackend final : public Backend {
   void start(PlacedSession spec) override;
   void stop(const Id128& session) override;
   void recover(std::vector<PlacedSession> sessions) override;
+  void forget(const Id128& session) override;
 
   uint64_t pulls_started() const { return pulls_started_; }
   size_t session_count() const { return sessions_.size(); }

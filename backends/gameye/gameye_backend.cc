@@ -524,6 +524,10 @@ void GameyeBackend::finish_stopped(Session& s) {
   events_.on_stopped(id, figures);
 }
 
+void GameyeBackend::forget(const Id128& session) {
+  if (Session* s = find(session)) erase(*s);
+}
+
 void GameyeBackend::erase(Session& s) {
   timers_.cancel(&s);
   http_.cancel(s.request);

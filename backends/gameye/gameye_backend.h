@@ -81,6 +81,7 @@ class GameyeBackend final : public Backend {
   void start(PlacedSession spec) override;
   void stop(const Id128& session) override;
   void recover(std::vector<PlacedSession> sessions) override;
+  void forget(const Id128& session) override;
   // The fleet's listing shows every session with its labels and location.
   bool recovers_unplaced_starts() const override { return true; }
 

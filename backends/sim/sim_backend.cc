@@ -208,6 +208,10 @@ void SimBackend::finish_failed(Session& s, SessionError error) {
   events_.on_start_failed(id, error);
 }
 
+void SimBackend::forget(const Id128& session) {
+  if (Session* s = find(session)) forget(*s);
+}
+
 void SimBackend::forget(Session& s) {
   timers_.cancel(&s);
   leave_pull(s);

@@ -60,6 +60,8 @@ class SimBackend final : public Backend {
   void stop(const Id128& session) override;
   // Adopts every recovered session on a server that is up, as running; the others are lost.
   void recover(std::vector<PlacedSession> sessions) override;
+  // Drops the session in whatever state it is; reports nothing.
+  void forget(const Id128& session) override;
 
   // Fault injection: the server disappears with everything on it. on_server_health(false)
   // first, then its running sessions are lost and its starting ones fail, both with

@@ -100,10 +100,12 @@ class SilentBackend final : public Backend {
   void start(PlacedSession session) override { started.push_back(std::move(session)); }
   void stop(const Id128&) override {}
   void recover(std::vector<PlacedSession> sessions) override { recovered = std::move(sessions); }
+  void forget(const Id128& session) override { forgotten.push_back(session); }
   bool recovers_unplaced_starts() const override { return finds_unplaced; }
 
   std::vector<PlacedSession> started;
   std::vector<PlacedSession> recovered;
+  std::vector<Id128> forgotten;
   bool finds_unplaced = false;
 
  private:

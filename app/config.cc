@@ -292,6 +292,8 @@ const std::vector<Flag>& flags() {
        uint_field(&Config::sim_pull_ms, 3600000)},
       {"sim-start-ms", "MS", "simulated container start time (300)",
        uint_field(&Config::sim_start_ms, 3600000)},
+      {"sim-stop-ms", "MS", "simulated stop time of a running session (0)",
+       uint_field(&Config::sim_stop_ms, 3600000)},
       {"sim-session-cpu", "CORES", "average cores a simulated session uses (0.5)",
        [](Config& c, std::string_view v) {
          double x;

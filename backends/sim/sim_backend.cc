@@ -104,10 +104,11 @@ void SimBackend::stop(const Id128& session) {
     figures.save_bytes = s->save_bytes + options_.save_growth_bytes;
     set_saved(s->save_slot, figures.save_bytes);
   }
+  const uint64_t stop_ms = s->state == State::kRunning ? options_.stop_ms : 0;
   leave_pull(*s);
   s->state = State::kStopping;
   s->figures = figures;
-  timers_.arm(s, now_ms_());
+  timers_.arm(s, now_ms_() + stop_ms);
 }
 
 void SimBackend::vanish_server(uint32_t server) {

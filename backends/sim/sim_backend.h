@@ -29,6 +29,7 @@ namespace ringside {
 struct SimOptions {
   uint32_t pull_ms = 1500;
   uint32_t start_ms = 300;
+  uint32_t stop_ms = 0;  // a running session's stop, to its figures (a container's grace period)
   double session_cpu_cores = 0.5;             // cores a session keeps busy while it runs
   uint32_t session_memory_mb = 768;           // the peak memory every session reports
   double pull_failure_rate = 0;               // 0..1: share of pulls that fail

@@ -62,8 +62,9 @@ void SimBackend::recover(std::vector<PlacedSession> sessions) {
       continue;
     }
     if (r.server < state_.size() && state_[r.server].up && find(r.session) != nullptr) {
-      // Still running here: its partition came back to this node (cluster mode), which
-      // forgot it without stopping it. Adopted as it is.
+      // Still held here: recover() given a session this backend was not told to forget
+      // (placement forgets a lost partition's sessions here first, and a partition that
+      // comes back is recovered afresh). Adopted as it is rather than held twice.
       events_.on_running(r.session);
       continue;
     }

@@ -59,9 +59,12 @@ class SimBackend final : public Backend {
   // figures; a running one reports cores x seconds run, the configured peak memory, and the
   // size of the save data it wrote back. Unknown or already stopping: ignored.
   void stop(const Id128& session) override;
-  // Adopts every recovered session on a server that is up, as running; the others are lost.
+  // Adopts every recovered running session on a server that is up, as running from now; the
+  // others are lost. A start cut short fails (kStartFailed). May be called again (cluster
+  // mode: once per partition acquired) and after starts.
   void recover(std::vector<PlacedSession> sessions) override;
-  // Drops the session in whatever state it is; reports nothing.
+  // Drops the session in whatever state it is; reports nothing. A pull it waited for goes on
+  // for the other waiters (and the cache).
   void forget(const Id128& session) override;
 
   // Fault injection: the server disappears with everything on it. on_server_health(false)

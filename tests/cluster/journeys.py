@@ -137,6 +137,19 @@ class Cluster:
             f"AND l.objid = {partition}")
         return int(name.split("-")[1]) if name else None
 
+    def owners(self, partitions):
+        """{partition: the node (index) holding its lock} for those held."""
+        rows = self.sql(
+            "SELECT l.objid || ' ' || n.node_id FROM pg_locks l JOIN cluster_nodes n "
+            "ON n.backend_pid = l.pid WHERE l.locktype = 'advisory' AND "
+            f"l.classid = 1380532807 AND l.granted AND l.objid IN "
+            f"({','.join(str(p) for p in partitions)})")
+        owned = {}
+        for row in rows.splitlines():
+            partition, name = row.split(" ")
+            owned[int(partition)] = int(name.split("-")[1])
+        return owned
+
     def membership(self, base=None):
         answer = request(base or self.url, "GET", "/cluster", token=self.operator_key)
         check(answer.status == 200 and answer.json, f"GET /cluster: {answer}")
@@ -644,10 +657,16 @@ class DockerFleet:
     def all_containers(self):
         return [c for e in range(len(self.engines)) for c in self.containers(e)]
 
-    def started_at(self, container):
-        """When the container's process started and how often the engine restarted it."""
-        return self.docker(container["engine"], "inspect", "--format",
-                           "{{.State.StartedAt}} {{.RestartCount}}", container["id"]).strip()
+    def started_at(self, containers):
+        """{container id: when its process started and how often the engine restarted it}."""
+        found = {}
+        for engine in range(len(self.engines)):
+            ids = [c["id"] for c in containers if c["engine"] == engine]
+            if ids:
+                out = self.docker(engine, "inspect", "--format",
+                                  "{{.Id}} {{.State.StartedAt}} {{.RestartCount}}", *ids)
+                found.update(line.split(" ", 1) for line in out.splitlines())
+        return found
 
     def describe(self):
         try:
@@ -731,17 +750,19 @@ class EngineWatch:
 
 
 def spread_players(cluster, per_node):
-    """Players whose partitions each node owns `per_node` of (operator launches until each node
-    has its share), so that every node places launches on the same engines."""
+    """Players whose partitions each node owns `per_node` of (operator launches, a batch at a
+    time, until each node has its share), so that every node places launches on the engines."""
     chosen = {i: [] for i in range(1, cluster.count + 1)}
     k = 0
     while any(len(players) < per_node for players in chosen.values()):
         check(k < 300, f"no spread of players over the nodes after {k}: {chosen}")
-        player = operator_launch(cluster, f"d{k}", GAME)
-        k += 1
-        owner = cluster.owner(player.partition)
-        if owner in chosen and len(chosen[owner]) < per_node:
-            chosen[owner].append(player)
+        batch = [operator_launch(cluster, f"d{k + j}", GAME) for j in range(2 * per_node)]
+        k += len(batch)
+        owners = cluster.owners({p.partition for p in batch})
+        for player in batch:
+            owner = owners.get(player.partition)
+            if owner in chosen and len(chosen[owner]) < per_node:
+                chosen[owner].append(player)
     return [p for players in chosen.values() for p in players]
 
 
@@ -839,7 +860,7 @@ def check_one_container_each(fleet, players):
           f"containers of sessions {sessions}, want one for each of "
           f"{sorted(p.session for p in players)}; engines: {fleet.describe()}")
     check(all(c["state"] == "running" for c in containers), f"engines: {fleet.describe()}")
-    return {c["id"]: fleet.started_at(c) for c in containers}
+    return fleet.started_at(containers)
 
 
 def stop_all(cluster, players):
@@ -881,9 +902,12 @@ def journey_docker(cluster):
             f"{watch.check_slots('launch burst')} (slots {ENGINE_SLOTS})")
         before = check_one_container_each(fleet, running)
 
-        owners = {p.name: cluster.owner(p.partition) for p in players}
+        owners = cluster.owners({p.partition for p in players})
+        owners = {p.name: owners.get(p.partition) for p in players}
+        # The node owning the most running sessions, one that owns a queued launch too first.
         victim = max(range(1, cluster.count + 1),
-                     key=lambda i: sum(1 for p in running if owners[p.name] == i))
+                     key=lambda i: (any(owners[p.name] == i for p in queued),
+                                    sum(1 for p in running if owners[p.name] == i)))
         theirs = [p for p in running if owners[p.name] == victim]
         check(theirs, f"no node owns a running session: {owners}")
         # A launch still queued on the killed node has no server in its row: the next owner
@@ -900,8 +924,9 @@ def journey_docker(cluster):
         states = wait_states(cluster, players, want, FAILOVER_LIMIT_S + 3, "after the kill")
         log(f"every player answers its session, the running ones running, "
             f"{time.monotonic() - killed_at:.1f} s after the kill")
+        now = cluster.owners({p.partition for p in theirs})
         for player in theirs:
-            owner = cluster.owner(player.partition)
+            owner = now.get(player.partition)
             check(owner not in (None, victim), f"{player.name}'s partition: owner {owner}")
         check(check_one_container_each(fleet, running) == before,
               f"containers changed across the kill: {before}; now {fleet.describe()}")

@@ -43,7 +43,8 @@ void unavailable(Reply& reply, std::string_view message) {
 bool Api::forward_to_node(uint16_t partition, ConnRef ref, const PlayerCall& call, Reply& reply) {
   const uint16_t slot = routes_.node_of(partition);
   const NodeAddress* node = slot == kNoOwner ? nullptr : routes_.node(slot);
-  PeerConnection* peer = node ? peers_.connection(slot, node->host, node->port) : nullptr;
+  const PeerLane lane = answers_later(call.route) ? PeerLane::kMayWait : PeerLane::kAtOnce;
+  PeerConnection* peer = node ? peers_.connection(slot, lane, node->host, node->port) : nullptr;
   metrics_.node_forwarded_requests.add();
   if (peer) {
     const ForwardRequest m = forward_request(ref, call);

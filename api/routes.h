@@ -63,6 +63,14 @@ inline constexpr bool is_player_route(uint16_t route) {
   return route >= kRouteSessionRefresh && route <= kRouteSaveSlots;
 }
 
+// Player routes whose answer may come later than the request (PlayerApi::handle returns false
+// for them): a launch or refresh waiting for its commit, a stop for its figures. Forwarded on a
+// peer connection of their own (PeerLane::kMayWait), so polls never queue behind them.
+inline constexpr bool answers_later(uint16_t route) {
+  return route == kRouteLaunch || route == kRouteStop || route == kRouteSessionRefresh ||
+         route == kRouteOperatorLaunch;
+}
+
 std::string_view route_label(uint16_t route);
 
 }  // namespace ringside

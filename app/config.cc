@@ -149,13 +149,6 @@ std::string check_cluster(Config* c) {
   if (c->database_url.empty()) {
     return "--node-id (cluster mode) needs --database-url: the nodes share one PostgreSQL";
   }
-  // Docker and Gameye do not know partitions yet: a node's recovery would take the sessions of
-  // the other nodes for orphans and remove them, and two nodes would fill one engine past its
-  // slots (docs/cluster.md, "Not done yet"). Refused rather than run destructively.
-  if (c->backend != "sim") {
-    return "--node-id (cluster mode) runs with --backend sim only for now: Docker and Gameye "
-           "in a cluster are not done yet (docs/cluster.md)";
-  }
   if (c->advertise_host.empty()) {
     if (c->listen_host.empty() || c->listen_host == "0.0.0.0" || c->listen_host == "::") {
       return "--node-id with --listen on a wildcard address needs --advertise IP:PORT";
@@ -292,6 +285,8 @@ const std::vector<Flag>& flags() {
        uint_field(&Config::sim_pull_ms, 3600000)},
       {"sim-start-ms", "MS", "simulated container start time (300)",
        uint_field(&Config::sim_start_ms, 3600000)},
+      {"sim-stop-ms", "MS", "simulated stop time of a running session (0)",
+       uint_field(&Config::sim_stop_ms, 3600000)},
       {"sim-session-cpu", "CORES", "average cores a simulated session uses (0.5)",
        [](Config& c, std::string_view v) {
          double x;

@@ -108,7 +108,15 @@ class IoCore {
       cluster_ =
           std::make_unique<ClusterNode>(runtime_, reactor_, *pg_, *writer_, placement_,
                                         hand_.store_metrics, database_partition_source(runtime_));
-      placement_.set_serves([this](uint16_t p) { return cluster_->serves(p); });
+      // Placement and the backend go by the same partitions: placement places only what is
+      // served here, and the backend judges (may remove as orphans) only those partitions'
+      // containers. Set before any listing is judged: the backend asked for its listings at
+      // its construction, and they are answered on this loop, which runs after this
+      // constructor. A partition is served only once placement recovered its sessions into
+      // the backend (ClusterNode::deliver), and no longer from the moment it is released.
+      auto serves = [this](uint16_t p) { return cluster_->serves(p); };
+      placement_.set_serves(serves);
+      backend_->set_serves(serves);
     }
     // The writer first: at a loss it refuses what was queued before the partitions go.
     pg_->set_state_handler([this](PgConnection::State state, std::string_view why) {

@@ -16,6 +16,7 @@ SimOptions sim_options(const Config& config, const Catalog& catalog) {
   SimOptions o;
   o.pull_ms = config.sim_pull_ms;
   o.start_ms = config.sim_start_ms;
+  o.stop_ms = config.sim_stop_ms;
   o.session_cpu_cores = config.sim_session_cpu_cores;
   o.session_memory_mb = config.sim_session_memory_mb;
   o.pull_failure_rate = config.sim_pull_failure_rate;

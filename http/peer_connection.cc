@@ -18,11 +18,11 @@ constexpr size_t kRecvChunk = 16384;
 
 }  // namespace
 
-PeerConnection::PeerConnection(PeerPool& pool, uint32_t slot, const sockaddr_storage& address,
+PeerConnection::PeerConnection(PeerPool& pool, uint32_t index, const sockaddr_storage& address,
                                socklen_t address_len, std::string head, const Options& options)
     : pool_(pool),
       reactor_(pool.reactor()),
-      slot_(slot),
+      index_(index),
       address_(address),
       address_len_(address_len),
       head_(std::move(head)),
@@ -39,7 +39,7 @@ PeerConnection::~PeerConnection() {
 }
 
 uint64_t PeerConnection::user_data(Op op) const {
-  return pack_user_data(kPeerCompletion, generation_, slot_ * 4 + op);
+  return pack_user_data(kPeerCompletion, generation_, index_ * 4 + op);
 }
 
 bool PeerConnection::begin_request(uint64_t cookie, uint32_t body_len) {
@@ -56,7 +56,7 @@ bool PeerConnection::begin_request(uint64_t cookie, uint32_t body_len) {
   next_.append("\r\n\r\n", 4);
   push({cookie, reactor_.now_ms() + options_.timeout_ms});
   if (pending_count_ == 1) arm_timer();  // replaces the idle timer
-  if (state_ == State::kOpen) pool_.queue_flush(slot_);
+  if (state_ == State::kOpen) pool_.queue_flush(index_);
   return true;
 }
 
@@ -104,9 +104,12 @@ void PeerConnection::on_connect(int res) {
     return;
   }
   state_ = State::kOpen;
-  log_info("peer_connected").kv("shard", reactor_.self()).kv("node_slot", slot_);
+  log_info("peer_connected")
+      .kv("shard", reactor_.self())
+      .kv("node_slot", index_ / kPeerLanes)
+      .kv("lane", lane_name());
   arm_recv();
-  pool_.queue_flush(slot_);
+  pool_.queue_flush(index_);
 }
 
 // ---- sending ---------------------------------------------------------------------------
@@ -136,7 +139,7 @@ void PeerConnection::on_send(int res) {
     return;
   }
   out_.clear();
-  if (!next_.empty()) pool_.queue_flush(slot_);
+  if (!next_.empty()) pool_.queue_flush(index_);
 }
 
 // ---- receiving -------------------------------------------------------------------------
@@ -195,7 +198,8 @@ void PeerConnection::read_answers() {
 void PeerConnection::fail(Outcome head_outcome, std::string_view why) {
   log_warn("peer_connection_lost")
       .kv("shard", reactor_.self())
-      .kv("node_slot", slot_)
+      .kv("node_slot", index_ / kPeerLanes)
+      .kv("lane", lane_name())
       .kv("in_flight", pending_count_)
       .kv("reason", why)
       .kv("retry_in_ms", backoff_ms_);
@@ -216,7 +220,8 @@ void PeerConnection::fail(Outcome head_outcome, std::string_view why) {
 void PeerConnection::close_quietly(std::string_view why) {
   log_info("peer_connection_closed")
       .kv("shard", reactor_.self())
-      .kv("node_slot", slot_)
+      .kv("node_slot", index_ / kPeerLanes)
+      .kv("lane", lane_name())
       .kv("unanswered", pending_count_)
       .kv("reason", why);
   release_socket();

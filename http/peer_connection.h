@@ -34,6 +34,14 @@ namespace ringside {
 
 class PeerPool;
 
+// Which of the connections to a peer a request takes (docs/cluster.md, "The peer connection").
+// The peer answers a connection's requests in order, so one it answers later (a launch waiting
+// for its commit, a stop for its figures) holds up everything behind it, up to the timeout.
+// Requests answered at once from memory (status polls, keepalives, listings) take a connection
+// of their own and never queue behind those.
+enum class PeerLane : uint8_t { kAtOnce, kMayWait };
+inline constexpr uint32_t kPeerLanes = 2;
+
 class PeerConnection {
  public:
   enum class Outcome : uint8_t { kAnswered, kUnavailable, kTimedOut };
@@ -49,7 +57,8 @@ class PeerConnection {
 
   // `head` is the request up to and including "Content-Length: " (docs/cluster.md); send()
   // adds the length, the blank line and the body.
-  PeerConnection(PeerPool& pool, uint32_t slot, const sockaddr_storage& address,
+  // `index` is the connection's place in the pool: node slot x kPeerLanes + lane.
+  PeerConnection(PeerPool& pool, uint32_t index, const sockaddr_storage& address,
                  socklen_t address_len, std::string head, const Options& options);
   ~PeerConnection();
   PeerConnection(const PeerConnection&) = delete;
@@ -103,10 +112,13 @@ class PeerConnection {
   void arm_timer();
   static void on_timer(TimerNode* node);
   uint64_t user_data(Op op) const;
+  std::string_view lane_name() const {
+    return static_cast<PeerLane>(index_ % kPeerLanes) == PeerLane::kAtOnce ? "at_once" : "may_wait";
+  }
 
   PeerPool& pool_;
   Reactor& reactor_;
-  const uint32_t slot_;
+  const uint32_t index_;  // in the pool (see the constructor)
   const sockaddr_storage address_;
   const socklen_t address_len_;
   const std::string head_;

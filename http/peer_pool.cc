@@ -20,8 +20,10 @@ PeerPool::PeerPool(Reactor& reactor, std::string_view cluster_key, AnswerFn on_a
 
 PeerPool::~PeerPool() { reactor_.remove_batch_end_hook(&PeerPool::on_batch_end, this); }
 
-PeerConnection* PeerPool::connection(uint16_t slot, std::string_view host, uint16_t port) {
-  if (slot < connections_.size() && connections_[slot]) return connections_[slot].get();
+PeerConnection* PeerPool::connection(uint16_t slot, PeerLane lane, std::string_view host,
+                                     uint16_t port) {
+  const uint32_t index = slot * kPeerLanes + static_cast<uint32_t>(lane);
+  if (index < connections_.size() && connections_[index]) return connections_[index].get();
   if (slot < unusable_.size() && unusable_[slot]) return nullptr;
   sockaddr_storage address{};
   socklen_t len = 0;
@@ -53,34 +55,34 @@ PeerConnection* PeerPool::connection(uint16_t slot, std::string_view host, uint1
   head.append("\r\n");
   head.append(authorization_);
   head.append("Content-Type: application/octet-stream\r\nContent-Length: ");
-  if (connections_.size() <= slot) {
-    connections_.resize(slot + 1u);
-    in_flush_list_.resize(slot + 1u);
+  if (connections_.size() <= index) {
+    connections_.resize(index + 1u);
+    in_flush_list_.resize(index + 1u);
   }
-  connections_[slot] =
-      std::make_unique<PeerConnection>(*this, slot, address, len, std::move(head), options_);
-  return connections_[slot].get();
+  connections_[index] =
+      std::make_unique<PeerConnection>(*this, index, address, len, std::move(head), options_);
+  return connections_[index].get();
 }
 
-void PeerPool::queue_flush(uint32_t slot) {
-  if (in_flush_list_[slot]) return;
-  in_flush_list_[slot] = true;
-  flush_list_.push_back(slot);
+void PeerPool::queue_flush(uint32_t index) {
+  if (in_flush_list_[index]) return;
+  in_flush_list_[index] = true;
+  flush_list_.push_back(index);
 }
 
 void PeerPool::on_completion(void* ctx, const io_uring_cqe& cqe) {
   auto* self = static_cast<PeerPool*>(ctx);
-  const uint32_t slot = user_data_index(cqe.user_data) / 4;
-  if (slot < self->connections_.size() && self->connections_[slot]) {
-    self->connections_[slot]->on_completion(cqe);
+  const uint32_t index = user_data_index(cqe.user_data) / 4;
+  if (index < self->connections_.size() && self->connections_[index]) {
+    self->connections_[index]->on_completion(cqe);
   }
 }
 
 void PeerPool::on_batch_end(void* ctx) {
   auto* self = static_cast<PeerPool*>(ctx);
-  for (uint32_t slot : self->flush_list_) {
-    self->in_flush_list_[slot] = false;
-    self->connections_[slot]->flush();
+  for (uint32_t index : self->flush_list_) {
+    self->in_flush_list_[index] = false;
+    self->connections_[index]->flush();
   }
   self->flush_list_.clear();
 }

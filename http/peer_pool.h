@@ -1,6 +1,6 @@
 #pragma once
 // A shard's connections to the other nodes (http/peer_connection.h): at most one per node
-// slot, made when the node is first asked for, and kept. The pool owns the shard's
+// slot and lane (PeerLane), made when first asked for, and kept. The pool owns the shard's
 // kPeerCompletion handler and sends what its connections queued at the end of each loop
 // iteration, so the requests of one iteration leave together.
 #include <cstdint>
@@ -25,9 +25,9 @@ class PeerPool {
   PeerPool(const PeerPool&) = delete;
   PeerPool& operator=(const PeerPool&) = delete;
 
-  // The connection to node `slot` at host:port (an IP literal), made on first use; null when
-  // the host is not an IP literal (logged once).
-  PeerConnection* connection(uint16_t slot, std::string_view host, uint16_t port);
+  // The connection to node `slot` at host:port (an IP literal) for `lane`, made on first use;
+  // null when the host is not an IP literal (logged once).
+  PeerConnection* connection(uint16_t slot, PeerLane lane, std::string_view host, uint16_t port);
 
   // For PeerConnection.
   Reactor& reactor() { return reactor_; }
@@ -35,7 +35,7 @@ class PeerPool {
               std::string_view body) {
     answer_(ctx_, cookie, outcome, status, body);
   }
-  void queue_flush(uint32_t slot);
+  void queue_flush(uint32_t index);
 
  private:
   static void on_completion(void* ctx, const io_uring_cqe& cqe);
@@ -46,8 +46,9 @@ class PeerPool {
   AnswerFn answer_;
   void* ctx_;
   PeerConnection::Options options_;
-  std::vector<std::unique_ptr<PeerConnection>> connections_;  // by node slot
-  std::vector<bool> unusable_;                                // by node slot: logged once
+  // By index: node slot x kPeerLanes + lane.
+  std::vector<std::unique_ptr<PeerConnection>> connections_;
+  std::vector<bool> unusable_;  // by node slot: logged once
   std::vector<uint32_t> flush_list_;
   std::vector<bool> in_flush_list_;
 };

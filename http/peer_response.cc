@@ -28,6 +28,8 @@ PeerParse parse_peer_response(std::string_view in, PeerResponse* out) {
   if (head_end == std::string_view::npos) {
     return in.size() > kMaxHeadBytes ? PeerParse::kError : PeerParse::kNeedMore;
   }
+  // Also when it came whole: a head refused in pieces must not be taken in one read.
+  if (head_end + 4 > kMaxHeadBytes) return PeerParse::kError;
   std::string_view head = in.substr(0, head_end + 2);
   // "HTTP/1.1 200 OK\r\n"
   if (head.size() < 14 || head.substr(0, 9) != "HTTP/1.1 ") return PeerParse::kError;

@@ -72,6 +72,7 @@ struct Config {
   uint32_t sim_server_memory_mb = 262144;
   uint32_t sim_pull_ms = 1500;
   uint32_t sim_start_ms = 300;
+  uint32_t sim_stop_ms = 0;
   double sim_session_cpu_cores = 0.5;  // figures a simulated session reports on stop
   uint32_t sim_session_memory_mb = 768;
   double sim_pull_failure_rate = 0;  // fault injection, 0..1

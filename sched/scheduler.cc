@@ -21,13 +21,19 @@ double free_fraction(uint64_t capacity, uint64_t used) {
   return static_cast<double>(capacity - used) / static_cast<double>(capacity);
 }
 
+// What is taken of a server's CPU and memory: its own reservations and foreign use.
+uint64_t cpu_taken(const ServerState& s) {
+  return uint64_t{s.cpu_reserved_millicores} + s.foreign.cpu_millicores;
+}
+uint64_t memory_taken(const ServerState& s) {
+  return uint64_t{s.memory_reserved_mb} + s.foreign.memory_mb;
+}
+
 // The spreading score: the server's tightest resource after the placement.
 double room_after(const ServerState& s, Reservation demand) {
-  return std::min(
-      {free_fraction(s.cpu_capacity_millicores,
-                     uint64_t{s.cpu_reserved_millicores} + demand.cpu_millicores),
-       free_fraction(s.memory_capacity_mb, uint64_t{s.memory_reserved_mb} + demand.memory_mb),
-       free_fraction(s.slot_capacity, uint64_t{s.slots_used} + 1)});
+  return std::min({free_fraction(s.cpu_capacity_millicores, cpu_taken(s) + demand.cpu_millicores),
+                   free_fraction(s.memory_capacity_mb, memory_taken(s) + demand.memory_mb),
+                   free_fraction(s.slot_capacity, s.slots_taken() + 1)});
 }
 
 void count_pass(uint32_t& bypassed) {
@@ -51,9 +57,9 @@ Reservation reservation_for(const ResourceProfile& profile) {
 }
 
 bool ServerState::fits(Reservation demand) const {
-  return uint64_t{cpu_reserved_millicores} + demand.cpu_millicores <= cpu_capacity_millicores &&
-         uint64_t{memory_reserved_mb} + demand.memory_mb <= memory_capacity_mb &&
-         slots_used < slot_capacity;
+  return cpu_taken(*this) + demand.cpu_millicores <= cpu_capacity_millicores &&
+         memory_taken(*this) + demand.memory_mb <= memory_capacity_mb &&
+         slots_taken() < slot_capacity;
 }
 
 bool ServerState::could_hold(Reservation demand) const {
@@ -100,6 +106,14 @@ void Scheduler::set_capacity(uint32_t index, uint32_t cpu_millicores, uint32_t m
   s.cpu_capacity_millicores = cpu_millicores;
   s.memory_capacity_mb = memory_mb;
   for (Waiting& w : queue_) fit(w.demand);
+}
+
+bool Scheduler::set_foreign(uint32_t index, ForeignUse use) {
+  ForeignUse& held = servers_.at(index).foreign;
+  const bool dropped = use.slots < held.slots || use.cpu_millicores < held.cpu_millicores ||
+                       use.memory_mb < held.memory_mb;
+  held = use;
+  return dropped;
 }
 
 Reservation Scheduler::largest_capacity() const {
@@ -218,7 +232,7 @@ void Scheduler::collect_open_servers() {
   open_servers_.clear();
   for (uint32_t i = 0; i < servers_.size(); ++i) {
     const ServerState& s = servers_[i];
-    if (s.takes_launches() && s.slots_used < s.slot_capacity) open_servers_.push_back(i);
+    if (s.takes_launches() && s.slots_taken() < s.slot_capacity) open_servers_.push_back(i);
   }
 }
 

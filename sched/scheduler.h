@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "model/backend.h"
 #include "sched/resource_profile.h"
 
 namespace ringside {
@@ -33,15 +34,25 @@ struct ServerState {
   uint32_t cpu_reserved_millicores = 0;
   uint32_t memory_reserved_mb = 0;
   uint32_t slots_used = 0;
+  // What others hold here (Scheduler::set_foreign): taken, but never this node's to release.
+  ForeignUse foreign;
   bool up = true;
   bool refusing = false;  // up, but its backend takes no launch there for now
 
   bool takes_launches() const { return up && !refusing; }
 
-  // Whether a session of this size fits in what is free now (up or not).
+  // Whether a session of this size fits in what is free now (up or not): what is neither
+  // reserved nor in foreign use.
   bool fits(Reservation demand) const;
-  // Whether it would fit on this server with nothing else on it.
+  // Whether it would fit on this server with nothing else on it — foreign use included in
+  // that nothing. It asks what the server could ever hold, not what is free: it cuts demands
+  // and decides which queued request may hold the queue (see submit, drain_queue), and
+  // foreign use ends as own sessions do. Counting it here would cut a game's reservation for
+  // good because other nodes were busy at the moment, and let a large request stop holding
+  // the queue — starve — exactly while others' sessions fill the server.
   bool could_hold(Reservation demand) const;
+  // Slots taken, own and foreign.
+  uint64_t slots_taken() const { return uint64_t{slots_used} + foreign.slots; }
 
   // Images the server has, by ids the caller interns densely from 0 (a bit per id).
   // Add an image when its pull starts, so that concurrent launches of that game share the
@@ -87,8 +98,15 @@ class Scheduler {
   // A server's CPU and memory capacity changed (what it really has became known). Queued
   // requests are fitted again (see submit); nothing is placed: call drain_queue() after.
   void set_capacity(uint32_t index, uint32_t cpu_millicores, uint32_t memory_mb);
+  // What runs on a server that this node did not place (other nodes' sessions, orphans), as
+  // its backend counts it: taken in fits() and in the choice's room, on top of this node's
+  // own reservations, which it never mixes with, so that release() still returns those to
+  // exactly zero. Not capacity: could_hold() and largest_capacity() ignore it (see
+  // could_hold). Returns whether any figure dropped: call drain_queue() then.
+  bool set_foreign(uint32_t index, ForeignUse use);
   // The largest CPU and the largest memory capacity among the servers that take sessions,
-  // each on its own: the most any one session could be given.
+  // each on its own: the most any one session could be given. Foreign use does not lower it:
+  // it bounds the learnt profiles, which are kept (persisted), and others' load passes.
   Reservation largest_capacity() const;
 
   enum class Outcome { kPlaced, kQueued, kRejected };

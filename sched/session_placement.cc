@@ -116,22 +116,28 @@ size_t SessionPlacement::forget_partition(uint16_t partition) {
       gone.push_back(index);
     }
   });
+  // Its queued launches leave the queue first: nothing of the partition may be placed while
+  // the rest of it is forgotten (a backend may report foreign use from inside forget()).
+  for (uint32_t index : gone) {
+    if (launches_[index].state == State::kQueued) scheduler_.cancel(index);
+  }
+  std::vector<Placement> placed;
   for (uint32_t index : gone) {
     Launch& l = launches_[index];
     timers_.cancel(&l);
-    if (l.state == State::kQueued) scheduler_.cancel(l.index);
+    // Given to the backend (placed, or handed to recover): it lets go of it without a stop.
+    // Before the release below, so that a backend that sees what runs on the server (Docker)
+    // counts it foreign before the queue is drained into its room.
+    if (l.state != State::kQueued) backend_->forget(l.session);
     by_session_.erase(l.session);
     --active_;
     const uint32_t server = std::exchange(l.server, kNoServer);
     const Reservation reserved = l.reserved;
     launches_.erase(index);
-    if (server != kNoServer) {
-      // Its capacity is the new owner's to count now; what the queue places in it starts.
-      std::vector<Placement> placed;
-      scheduler_.release(server, reserved, placed);
-      start_placed(placed);
-    }
+    // Its capacity is the new owner's to count now; what the queue places in it starts.
+    if (server != kNoServer) scheduler_.release(server, reserved, placed);
   }
+  start_placed(placed);
   publish_queue();
   return gone.size();
 }
@@ -350,6 +356,67 @@ void SessionPlacement::on_server_capacity(uint32_t server, uint32_t cpu_millicor
   std::vector<Placement> placed;  // it may have more room than it had
   scheduler_.drain_queue(placed);
   start_placed(placed);
+  publish_queue();
+}
+
+void SessionPlacement::on_server_foreign(uint32_t server, ForeignUse use) {
+  if (server >= scheduler_.server_count()) return;
+  log_debug("game_server_foreign")
+      .kv("server", scheduler_.server(server).name)
+      .kv("slots", use.slots)
+      .kv("cpu_millicores", use.cpu_millicores)
+      .kv("memory_mb", use.memory_mb);
+  if (!scheduler_.set_foreign(server, use)) return;
+  std::vector<Placement> placed;  // others let go of some of it
+  scheduler_.drain_queue(placed);
+  start_placed(placed);
+  publish_queue();
+}
+
+void SessionPlacement::on_no_room(const Id128& session) {
+  Launch* l = find(session);
+  // Only a start can find its server full; a session that ran is not placed again.
+  if (l == nullptr || l->ran || (l->state != State::kStarting && l->state != State::kStopping)) {
+    return;
+  }
+  log_info("session_no_room")
+      .kv("session", id_to_string(IdKind::kSession, l->session_owner, session))
+      .kv("server", l->server == kNoServer ? std::string_view("none")
+                                           : std::string_view(scheduler_.server(l->server).name));
+  const uint32_t from = l->server;
+  const bool stop_asked = l->state == State::kStopping || l->stop_after_recovery;
+  l->recovering = false;
+  l->stop_after_recovery = false;
+  if (stop_asked) {
+    // The backend forgot it and reports nothing more: the stop ends here, as a queued one's.
+    end_stopped(*l, kNeverRan);
+    release(*l);
+    return;
+  }
+  release(*l);
+  Placement placed{};
+  switch (scheduler_.submit({l->index, game_image_[l->game], profiles_[l->game]}, &placed)) {
+    case Scheduler::Outcome::kPlaced:
+      metrics_.placed.add();
+      start(*l, placed);
+      break;
+    case Scheduler::Outcome::kQueued:
+      // Back to waiting, its queue timeout from now. The shard records any phase of a start
+      // (api/session_events.cc), and shows this one until the next; the store keeps the
+      // server of its kCreating, where recovery would find nothing and fail it, as any start
+      // cut short. `from` only passes the shard's range check: it is not shown while queued.
+      metrics_.queued.add();
+      l->state = State::kQueued;
+      timers_.arm(l, now_ms_() + queue_timeout_ms_);
+      if (from != kNoServer) {
+        mailbox_.send(l->owner_shard, SessionPhaseUpdate{session, StartPhase::kQueued, from});
+      }
+      break;
+    case Scheduler::Outcome::kRejected:
+      metrics_.rejected.add();
+      end_failed(*l, SessionError::kNoServers, kNeverRan);
+      break;
+  }
   publish_queue();
 }
 

@@ -63,7 +63,8 @@ class SessionPlacement final : public BackendEvents {
   // Cluster mode: the node no longer owns `partition` (model/partition.h). Its sessions are
   // forgotten — their capacity given back, a queued launch taken off the queue — WITHOUT a
   // stop or any message to a shard: they keep running, and the partition's next owner adopts
-  // them. Nothing is reported for them any more. Returns how many were forgotten.
+  // them. Nothing is reported for them any more; the backend is told to forget those it was
+  // given (all but the queued ones). Returns how many were forgotten.
   size_t forget_partition(uint16_t partition);
   // Cluster mode: whether this node serves a partition. A PlaceSession for one it does not
   // (sent by its shard before the shard took the partition's release) is dropped: the
@@ -97,6 +98,13 @@ class SessionPlacement final : public BackendEvents {
   // What the server really has: its capacity becomes the smaller of this and what the fleet
   // declares, and the learnt profiles are bounded by it.
   void on_server_capacity(uint32_t server, uint32_t cpu_millicores, uint32_t memory_mb) override;
+  // Counted as taken (Scheduler::set_foreign); when it drops, the queue is drained.
+  void on_server_foreign(uint32_t server, ForeignUse use) override;
+  // A start whose server was full after all: its reservation is given back and it is placed
+  // again as a new launch is — on another server, or queued (its queue timeout starting
+  // again; phase kQueued to its shard), or failed kNoServers when the queue is full. A stop
+  // asked meanwhile ends it stopped. Ignored for a session that is not a start.
+  void on_no_room(const Id128& session) override;
 
  private:
   static constexpr uint32_t kNoServer = UINT32_MAX;

@@ -40,21 +40,22 @@ Endpoint endpoint_of(object o) {
   return e;
 }
 
-// The ringside.session label of a listed or described session, in either shape Gameye shows
-// labels in: the flat map the launch sent (SessionRun's `labels`), or, as in every example of
-// Gameye's own (legacy listing, SessionListEntry and DescribedSession in OpenAPI 1.2.1),
-// {"env": "<JSON text>", "tags": "<JSON text of the launch's labels>"}. `tags_parser` parses
-// that inner text (the outer document's parser must keep its strings).
-std::string session_label_of(object labels, simdjson::dom::parser& tags_parser) {
-  std::string_view label;
-  if (labels[kSessionLabel].get(label) == simdjson::SUCCESS) return std::string(label);
+// The ringside.session and ringside.player labels of a listed or described session, in either
+// shape Gameye shows labels in: the flat map the launch sent (SessionRun's `labels`), or, as in
+// every example of Gameye's own (legacy listing, SessionListEntry and DescribedSession in OpenAPI
+// 1.2.1), {"env": "<JSON text>", "tags": "<JSON text of the launch's labels>"}. `tags_parser`
+// parses that inner text (the outer document's parser must keep its strings).
+void read_labels(object labels, simdjson::dom::parser& tags_parser, ListedSession& s) {
+  object user_labels = labels;
   std::string_view tags;
-  object user_labels;
-  if (labels["tags"].get(tags) != simdjson::SUCCESS ||
-      tags_parser.parse(tags.data(), tags.size()).get(user_labels) != simdjson::SUCCESS) {
-    return {};
+  if (labels[kSessionLabel].error() != simdjson::SUCCESS &&
+      labels[kPlayerLabel].error() != simdjson::SUCCESS &&
+      (labels["tags"].get(tags) != simdjson::SUCCESS ||
+       tags_parser.parse(tags.data(), tags.size()).get(user_labels) != simdjson::SUCCESS)) {
+    return;
   }
-  return std::string(string_at(user_labels, kSessionLabel));
+  s.session_label = std::string(string_at(user_labels, kSessionLabel));
+  s.player_label = std::string(string_at(user_labels, kPlayerLabel));
 }
 
 std::optional<ListedSession> listed_from(element value, simdjson::dom::parser& tags_parser) {
@@ -66,9 +67,7 @@ std::optional<ListedSession> listed_from(element value, simdjson::dom::parser& t
   s.status = std::string(string_at(o, "status"));
   s.location = std::string(string_at(o, "location"));
   object labels;
-  if (o["labels"].get(labels) == simdjson::SUCCESS) {
-    s.session_label = session_label_of(labels, tags_parser);
-  }
+  if (o["labels"].get(labels) == simdjson::SUCCESS) read_labels(labels, tags_parser, s);
   s.endpoint = endpoint_of(o);
   return s;
 }

@@ -74,9 +74,11 @@ struct ListedSession {
   std::string id;
   std::string status;    // Gameye's SessionStatus: created, running, exited, dead, ...
   std::string location;  // where it runs
-  // Its ringside.session label, "" when it has none. Read from `labels` as the flat map the
-  // launch sent, or from the JSON text under `labels.tags`, the shape of Gameye's examples.
+  // Its ringside.session and ringside.player labels, "" when it has none. Read from `labels`
+  // as the flat map the launch sent, or from the JSON text under `labels.tags`, the shape of
+  // Gameye's examples. The player label tells whose partition it is in (cluster mode).
   std::string session_label;
+  std::string player_label;
   Endpoint endpoint;
 };
 std::optional<std::vector<ListedSession>> parse_session_list(std::string_view body);

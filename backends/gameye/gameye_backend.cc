@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <utility>
+#include <vector>
 
 #include "core/log.h"
 
@@ -118,11 +119,16 @@ void GameyeBackend::stop(const Id128& session) {
 }
 
 void GameyeBackend::recover(std::vector<PlacedSession> sessions) {
+  // Called again for each partition a cluster node acquires, also while an earlier batch's
+  // listing is under way: each batch waits for a listing asked for after it came.
+  recovery_listing_ = listings_sent_ + 1;
+  for (PlacedSession& r : sessions) recovering_.push_back({std::move(r), recovery_listing_});
+  // A recovery listing under way (or its retry armed) lists again for this batch if it must.
+  if (listing_for_ == Listing::kRecovery) return;
   // Recovery's listing replaces a liveness check's, should one be under way.
   http_.cancel(listing_request_);
   listing_request_ = 0;
   timers_.cancel(&listing_timer_);
-  recovering_ = std::move(sessions);
   listing_for_ = Listing::kRecovery;
   listing_retries_ = 0;
   send_listing();
@@ -158,7 +164,7 @@ GameyeBackend::Session* GameyeBackend::find(const Id128& id) {
   return it == sessions_.end() ? nullptr : it->second.get();
 }
 
-HttpRequest GameyeBackend::request(std::string_view method, std::string path,
+HttpRequest GameyeBackend::request(std::string_view method, const std::string& path,
                                    std::string body) const {
   HttpRequest r;
   r.method = std::string(method);
@@ -525,7 +531,15 @@ void GameyeBackend::finish_stopped(Session& s) {
 }
 
 void GameyeBackend::forget(const Id128& session) {
-  if (Session* s = find(session)) erase(*s);
+  // No DELETE, now or later: the session runs on for the partition's next owner. Its calls in
+  // flight are abandoned (a POST may still land; the next owner's listing finds it), and a
+  // relocation's timer with them. Waiting for recovery's listing: never reported.
+  if (Session* s = find(session)) {
+    log_info("gameye_session_forgotten").kv("session", s->id_text).kv("gameye_id", s->uuid);
+    erase(*s);
+    return;
+  }
+  std::erase_if(recovering_, [&](const Recovering& r) { return r.session.session == session; });
 }
 
 void GameyeBackend::erase(Session& s) {

@@ -20,6 +20,9 @@
 // Every `liveness_ms` the fleet's listing (the one recover() reads) is checked: a running
 // session Gameye shows ended, unreachable or not at all is lost; a DELETE that failed past its
 // retries is owed and sent again while Gameye lists the session live; orphans are deleted.
+// In a cluster every node shares the fleet: only sessions whose ringside.player label is in a
+// partition this node serves (Backend::judges) are ever taken for orphans or owed DELETEs here;
+// forget() drops a session without a DELETE, and recover() comes once per partition acquired.
 //
 // Every final event comes from an HTTP answer or a timer, never from inside start(), stop()
 // or recover(). See docs/gameye-backend.md.
@@ -169,7 +172,8 @@ class GameyeBackend final : public Backend {
   // The session's record, from start() or recover(): filled from `spec`, on `server`.
   Session& add_session(PlacedSession&& spec, uint32_t server);
   Session* find(const Id128& id);
-  HttpRequest request(std::string_view method, std::string path, std::string body = {}) const;
+  HttpRequest request(std::string_view method, const std::string& path,
+                      std::string body = {}) const;
   HttpClient::RequestId send(Session& s, Call call);
   void send_launch(Session& s);
   void send_describe(Session& s);
@@ -180,9 +184,10 @@ class GameyeBackend final : public Backend {
   void on_delete_answer(Session& s, const HttpResponse& response);
   void send_listing();
   void on_listing(uint64_t listing, const HttpResponse& response);
-  // Reports every session recover() was given, from what Gameye lists (or, when it could not
-  // be asked, adopts the running ones and fails the starts).
-  void reconcile(const std::vector<ListedSession>* listed);
+  // Reports every session recover() was given before listing number `listing` was asked for,
+  // from what Gameye lists (or, when it could not be asked, adopts the running ones and fails
+  // the starts).
+  void reconcile(uint64_t listing, const std::vector<ListedSession>* listed);
   // Takes a recovered session into the table on `server`: running, or — a start cut short
   // that Gameye still starts (`listed` not running) — looked at until it runs, as after a 409.
   // `listed` is null when unverified.
@@ -195,8 +200,9 @@ class GameyeBackend final : public Backend {
   // From listing number `listing`: owed DELETEs, orphans, then lost sessions.
   void check_liveness(uint64_t listing, const std::vector<ListedSession>& listed);
   void settle_owed(const std::vector<ListedSession>& listed);
-  // DELETEs what runs with this fleet's label that no session under way (by Gameye id or by
-  // ringside.session label) or owed DELETE accounts for.
+  // DELETEs what runs with this fleet's label, for a player this node judges, that no session
+  // under way or waiting for recovery (by Gameye id or by ringside.session label) or owed
+  // DELETE accounts for.
   void delete_orphans(const std::vector<ListedSession>& listed);
   void lose_vanished(uint64_t listing, const std::vector<ListedSession>& listed);
   // Remembers a DELETE that failed for good, for the liveness check to send again.
@@ -255,8 +261,16 @@ class GameyeBackend final : public Backend {
   std::vector<CoolDown> cooling_;  // by server; sized once (the wheel holds their addresses)
   OwnerTimer probe_timer_;
   HttpClient::RequestId probe_request_ = 0;
-  // recover(): the sessions to report once the listing is in.
-  std::vector<PlacedSession> recovering_;
+  // A session recover() was given, to report once a listing asked for after it is in: one
+  // asked for earlier may predate a launch of the partition's previous owner (cluster mode).
+  struct Recovering {
+    PlacedSession session;
+    uint64_t judged_by = 0;  // the first listing number that may judge it
+  };
+  std::vector<Recovering> recovering_;
+  // The listing number the latest recover() waits for (its orphans included, even with no
+  // sessions): recovery lists again until one at least this recent is in.
+  uint64_t recovery_listing_ = 0;
   // The fleet's listing (recovery's or the liveness check's), its retries, and how many were
   // sent (each one's number is the count after it).
   Listing listing_for_ = Listing::kNone;

@@ -66,7 +66,13 @@ void GameyeBackend::on_listing(uint64_t listing, const HttpResponse& response) {
   }
   listing_for_ = Listing::kNone;
   if (purpose == Listing::kRecovery) {
-    reconcile(listed ? &*listed : nullptr);
+    reconcile(listing, listed ? &*listed : nullptr);
+    if (recovery_listing_ > listing) {  // recover() came again while this one was under way
+      listing_for_ = Listing::kRecovery;
+      listing_retries_ = 0;
+      send_listing();
+      return;
+    }
   } else if (listed) {
     check_liveness(listing, *listed);
   } else {
@@ -78,9 +84,17 @@ void GameyeBackend::on_listing(uint64_t listing, const HttpResponse& response) {
   arm_liveness();  // after the check: one that settled the last owed DELETE may need no more
 }
 
-void GameyeBackend::reconcile(const std::vector<ListedSession>* listed) {
-  std::vector<PlacedSession> known = std::move(recovering_);
-  recovering_.clear();
+void GameyeBackend::reconcile(uint64_t listing, const std::vector<ListedSession>* listed) {
+  std::vector<PlacedSession> known;
+  std::vector<Recovering> later;
+  for (Recovering& r : recovering_) {
+    if (r.judged_by <= listing) {
+      known.push_back(std::move(r.session));
+    } else {
+      later.push_back(std::move(r));
+    }
+  }
+  recovering_ = std::move(later);
   std::unordered_map<std::string_view, const ListedSession*> by_label;
   if (listed != nullptr) {
     // Live ones are adopted, unreachable ones too: the liveness check judges those.
@@ -92,6 +106,10 @@ void GameyeBackend::reconcile(const std::vector<ListedSession>* listed) {
     log_error("gameye_recover_unverified").kv("sessions", uint64_t{known.size()});
   }
   for (PlacedSession& r : known) {
+    if (find(r.session) != nullptr) {  // placement's bug: it has this session under way here
+      log_error("gameye_recover_duplicate").kv("session", r.session_id_text);
+      continue;
+    }
     const auto it = by_label.find(r.session_id_text);
     const ListedSession* l = it == by_label.end() ? nullptr : it->second;
     // Unverified, a running session is adopted where the store placed it; a start cut short
@@ -188,10 +206,19 @@ void GameyeBackend::settle_owed(const std::vector<ListedSession>& listed) {
     const std::string& uuid = it->first;
     OwedDelete& owed = it->second;
     const auto l = by_id.find(uuid);
-    if (l == by_id.end() || !gameye_status_live(l->second->status)) {
+    if (l == by_id.end() || !gameye_status_live(l->second->status) ||
+        !judges(l->second->player_label)) {
+      // Gone; or (cluster mode) in a partition served elsewhere now: its owner judges it (an
+      // orphan there when its stop was stored, else a session it adopted).
       const std::string settled = uuid;  // erased by settle_delete()
       ++it;
-      settle_delete(settled, l == by_id.end() ? std::string_view("absent") : l->second->status);
+      std::string_view by = "handed_over";
+      if (l == by_id.end()) {
+        by = "absent";
+      } else if (!gameye_status_live(l->second->status)) {
+        by = l->second->status;
+      }
+      settle_delete(settled, by);
       continue;
     }
     if (!owed.abandoned && detached_.count(uuid) == 0) {
@@ -211,19 +238,23 @@ void GameyeBackend::delete_orphans(const std::vector<ListedSession>& listed) {
   // Every session this process launched is in sessions_ from start(), before its POST is
   // sent, until it ends; so one launched after the listing was asked for, or whose POST has
   // not been answered, is known here by its Gameye id — or, for an id changed since (a later
-  // attempt after a 420, an unverified adoption), by its ringside.session label.
+  // attempt after a 420, an unverified adoption), by its ringside.session label. So is one
+  // that recover() was given and a later listing will judge.
   std::unordered_set<std::string_view> known_ids;
   std::unordered_set<std::string_view> known_sessions;
   for (const auto& [id, s] : sessions_) {
     known_ids.insert(s->uuid);
     known_sessions.insert(s->id_text);
   }
+  for (const Recovering& r : recovering_) known_sessions.insert(r.session.session_id_text);
   for (const ListedSession& l : listed) {
     if (!gameye_status_live(l.status) || known_ids.count(l.id) != 0 ||
         known_sessions.count(l.session_label) != 0 || owed_.count(l.id) != 0) {
       continue;
     }
-    // Runs for this fleet, yet ringside does not know it: an orphan.
+    // Another node's partition (cluster mode), or no player label to tell: not judged here.
+    if (!judges(l.player_label)) continue;
+    // Runs for this fleet, in a partition of this node, yet ringside does not know it.
     delete_detached(l.id, "orphan");
   }
 }

@@ -62,8 +62,9 @@ void SimBackend::recover(std::vector<PlacedSession> sessions) {
       continue;
     }
     if (r.server < state_.size() && state_[r.server].up && find(r.session) != nullptr) {
-      // Still running here: its partition came back to this node (cluster mode), which
-      // forgot it without stopping it. Adopted as it is.
+      // Still held here: recover() given a session this backend was not told to forget
+      // (placement forgets a lost partition's sessions here first, and a partition that
+      // comes back is recovered afresh). Adopted as it is rather than held twice.
       events_.on_running(r.session);
       continue;
     }
@@ -104,10 +105,11 @@ void SimBackend::stop(const Id128& session) {
     figures.save_bytes = s->save_bytes + options_.save_growth_bytes;
     set_saved(s->save_slot, figures.save_bytes);
   }
+  const uint64_t stop_ms = s->state == State::kRunning ? options_.stop_ms : 0;
   leave_pull(*s);
   s->state = State::kStopping;
   s->figures = figures;
-  timers_.arm(s, now_ms_());
+  timers_.arm(s, now_ms_() + stop_ms);
 }
 
 void SimBackend::vanish_server(uint32_t server) {

@@ -29,6 +29,7 @@ namespace ringside {
 struct SimOptions {
   uint32_t pull_ms = 1500;
   uint32_t start_ms = 300;
+  uint32_t stop_ms = 0;  // a running session's stop, to its figures (a container's grace period)
   double session_cpu_cores = 0.5;             // cores a session keeps busy while it runs
   uint32_t session_memory_mb = 768;           // the peak memory every session reports
   double pull_failure_rate = 0;               // 0..1: share of pulls that fail
@@ -58,9 +59,12 @@ class SimBackend final : public Backend {
   // figures; a running one reports cores x seconds run, the configured peak memory, and the
   // size of the save data it wrote back. Unknown or already stopping: ignored.
   void stop(const Id128& session) override;
-  // Adopts every recovered session on a server that is up, as running; the others are lost.
+  // Adopts every recovered running session on a server that is up, as running from now; the
+  // others are lost. A start cut short fails (kStartFailed). May be called again (cluster
+  // mode: once per partition acquired) and after starts.
   void recover(std::vector<PlacedSession> sessions) override;
-  // Drops the session in whatever state it is; reports nothing.
+  // Drops the session in whatever state it is; reports nothing. A pull it waited for goes on
+  // for the other waiters (and the cache).
   void forget(const Id128& session) override;
 
   // Fault injection: the server disappears with everything on it. on_server_health(false)

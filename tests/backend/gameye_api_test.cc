@@ -130,25 +130,35 @@ TEST(GameyeApi, ParsesTheLaunchAnswerAndListings) {
 
 // Gameye's own examples (legacy listing, SessionListEntry and DescribedSession in OpenAPI
 // 1.2.1) show labels as {"env": "<JSON text>", "tags": "<JSON text of the labels>"}; SessionRun
-// and the stand-in's flat shape show the map sent. The ringside.session label is read from both.
-TEST(GameyeApi, SessionLabelIsReadFromEitherLabelShape) {
+// and the stand-in's flat shape show the map sent. The ringside.session and ringside.player
+// labels are read from both.
+TEST(GameyeApi, SessionAndPlayerLabelsAreReadFromEitherLabelShape) {
   const auto list = parse_session_list(
       R"({"sessions":[{"id":"a","status":"running","labels":{"env":"{\"GAMEYE_HOST\":\"h\"}",)"
-      R"("tags":"{\"ringside.fleet\":\"f\",\"ringside.session\":\"s1\"}"}},)"
-      R"({"id":"b","status":"running","labels":{"ringside.session":"s2"}},)"
+      R"("tags":"{\"ringside.fleet\":\"f\",\"ringside.session\":\"s1\",\"ringside.player\":\"p1\"}"}},)"
+      R"({"id":"b","status":"running","labels":{"ringside.session":"s2","ringside.player":"p2"}},)"
       R"({"id":"c","status":"running","labels":{"env":"{}","tags":"not json"}},)"
-      R"({"id":"d","status":"running","labels":{"tags":"{\"other\":\"x\"}"}}]})");
+      R"({"id":"d","status":"running","labels":{"tags":"{\"other\":\"x\"}"}},)"
+      R"({"id":"e","status":"running","labels":{"ringside.player":"p5"}}]})");
   ASSERT_TRUE(list);
-  ASSERT_EQ(list->size(), 4u);
+  ASSERT_EQ(list->size(), 5u);
   EXPECT_EQ((*list)[0].session_label, "s1");
+  EXPECT_EQ((*list)[0].player_label, "p1");
   EXPECT_EQ((*list)[1].session_label, "s2");
+  EXPECT_EQ((*list)[1].player_label, "p2");
   EXPECT_EQ((*list)[2].session_label, "");
+  EXPECT_EQ((*list)[2].player_label, "");
   EXPECT_EQ((*list)[3].session_label, "");
-  const auto one = parse_described_session(
-      R"({"id":"a","status":"created","labels":{"env":"{}","tags":"{\"ringside.session\":\"s9\"}"},)"
-      R"("players":{"joined":[],"joinedCount":0}})");
+  EXPECT_EQ((*list)[3].player_label, "");
+  EXPECT_EQ((*list)[4].session_label, "");
+  EXPECT_EQ((*list)[4].player_label, "p5");
+  const auto one =
+      parse_described_session(R"({"id":"a","status":"created","labels":{"env":"{}","tags":)"
+                              R"("{\"ringside.session\":\"s9\",\"ringside.player\":\"p9\"}"},)"
+                              R"("players":{"joined":[],"joinedCount":0}})");
   ASSERT_TRUE(one);
   EXPECT_EQ(one->session_label, "s9");
+  EXPECT_EQ(one->player_label, "p9");
 }
 
 TEST(GameyeApi, FleetListingAsksForEveryStatusAndEncodesTheFilter) {

@@ -18,21 +18,31 @@
 #include "backend/support/recording_events.h"
 #include "backends/gameye/gameye_backend.h"
 #include "integration/gameye_standin_process.h"
+#include "model/partition.h"
 
 namespace ringside::gameye_test {
 
 inline constexpr std::string_view kToken = "gameye-test-token";
+
+// A player whose partition is not `player`'s (cluster tests: one served, the other not).
+inline std::string player_in_another_partition(std::string_view player) {
+  for (int i = 2;; ++i) {
+    std::string other = "player-" + std::to_string(i);
+    if (partition_of_player(other) != partition_of_player(player)) return other;
+  }
+}
 
 // A session of the Gameye tests, and what placement hands the backend for it.
 struct TestSession {
   Id128 id = random_id128();
   std::string text = id_to_string(IdKind::kSession, IdOwner{}, id);
   std::string image = "nginx:1.27";
+  std::string player = "player-1";  // its ringside.player label: the partition it is in
   std::string uuid(uint32_t attempt = 0) const { return gameye_session_uuid(id, attempt); }
 
   PlacedSession spec() const {
     PlacedSession s = test_session(id, Id128{1, 2}, 0);
-    s.player_id = "player-1";
+    s.player_id = player;
     s.game_slug = "tlon-uqbar";
     s.image = image;
     return s;

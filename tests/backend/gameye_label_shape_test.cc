@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include <initializer_list>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -142,6 +143,43 @@ TEST_P(GameyeLabelShapeTest, LivenessFindsASessionUnderAnotherIdByItsLabel) {
   after->stop(s.id);
   ASSERT_TRUE(driver_.run_until([&] { return events_.stopped(s.id).has_value(); }));
   EXPECT_EQ(std::string_view(get("/session/" + s.uuid(1))["status"]), "exited");
+}
+
+// Cluster mode: every node shares the fleet, and a node takes for an orphan only what runs for
+// a player of a partition it serves (the player label, read from either shape). A partition
+// acquired later is recovered then: its store's session adopted, its other sessions orphans.
+TEST_P(GameyeLabelShapeTest, OnlySessionsOfServedPartitionsAreTakenForOrphans) {
+  ASSERT_TRUE(start_standin());
+  TestSession orphan;     // in a served partition, unknown to its store: deleted
+  TestSession elsewhere;  // in a partition another node serves: left alone
+  elsewhere.player = player_in_another_partition(orphan.player);
+  TestSession acquired;  // in that partition too, in its store: adopted once it is acquired
+  acquired.player = elsewhere.player;
+  {
+    auto before = make(options());
+    for (const TestSession* s : {&orphan, &elsewhere, &acquired}) ASSERT_TRUE(run(*before, *s));
+  }
+  std::set<uint16_t> served = {partition_of_player(orphan.player)};
+  GameyeOptions o = options();
+  o.liveness_ms = 100;
+  auto node = make(o);
+  node->set_serves([&served](uint16_t partition) { return served.count(partition) != 0; });
+  node->recover({});
+  ASSERT_TRUE(eventually([&] { return status_at_gameye(orphan) == "exited"; }));
+  const uint64_t checked = listings("200");
+  ASSERT_TRUE(eventually([&] { return listings("200") >= checked + 3; }));
+  EXPECT_EQ(status_at_gameye(elsewhere), "running");
+  EXPECT_EQ(status_at_gameye(acquired), "running");
+  EXPECT_EQ(deletes("204"), 1u);
+
+  served.insert(partition_of_player(acquired.player));
+  node->recover({acquired.recovered(true)});
+  ASSERT_TRUE(
+      driver_.run_until([&] { return events_.count(RecordedEvent::kRunning, acquired.id) == 2; }));
+  ASSERT_TRUE(eventually([&] { return status_at_gameye(elsewhere) == "exited"; }));
+  EXPECT_EQ(status_at_gameye(acquired), "running");
+  EXPECT_FALSE(events_.lost(acquired.id));
+  EXPECT_EQ(deletes("204"), 2u);
 }
 
 }  // namespace

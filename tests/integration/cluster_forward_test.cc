@@ -7,12 +7,14 @@
 
 #include <sys/resource.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/routes.h"
@@ -156,6 +158,36 @@ TEST_F(ClusterForwardTest, PipelinedRequestsThroughTheOriginAnswerInOrder) {
     ASSERT_TRUE(has_status(status, 200));
     EXPECT_EQ(Json::parse(status->body)["sessionId"].str(), id) << status->body;
   }
+}
+
+// A stop waits on the owner for its figures (here 3 s of simulated container stop). A status
+// poll sent through the same origin shard while it waits is answered at once, not after it:
+// the two travel on different peer connections (PeerLane), since the owner answers each
+// connection's requests in order.
+TEST_F(ClusterForwardTest, PollIsNotHeldBehindAStopWaitingOnTheOwner) {
+  ASSERT_TRUE(restart_node(b_, {"--sim-stop-ms", "3000"}));
+  ASSERT_TRUE(restart_node(a_, a_routes(), "1"));  // one shard: one origin for both requests
+  ApiClient via_b(b_.port());
+  const std::string token = via_b.token_for("erin");
+  const std::string id = via_b.launch_running(token, game_body(kGame));
+  ASSERT_FALSE(id.empty());
+
+  std::atomic<bool> stop_answered = false;
+  std::optional<HttpResponse> stopped;
+  std::thread stopper([&] {
+    ApiClient via_a(a_.port());
+    stopped = via_a.stop(token, id);
+    stop_answered = true;
+  });
+  sleep_ms(300);  // the stop is on its way to the owner, waiting there
+  ApiClient poller(a_.port());
+  std::optional<HttpResponse> polled = poller.status(token, id);
+  const bool stop_was_answered = stop_answered;
+  stopper.join();
+  ASSERT_TRUE(has_status(polled, 200));
+  EXPECT_EQ(Json::parse(polled->body)["status"].str(), "stopping") << polled->body;
+  EXPECT_FALSE(stop_was_answered) << "the poll waited for the stop";
+  EXPECT_TRUE(has_status(stopped, 200));
 }
 
 TEST_F(ClusterForwardTest, OwnerDownAnswers503ThenServesAgainWithoutRestartingOrigin) {

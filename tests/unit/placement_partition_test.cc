@@ -2,7 +2,9 @@
 // sessions without stopping them, and launches of a partition not served here are not placed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "model/partition.h"
 #include "tests/unit/placement_fixture.h"
@@ -33,6 +35,41 @@ TEST_F(PlacementTest, ForgettingAPartitionKeepsItsSessionsRunningAndSaysNothing)
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].kind, kMsgSessionStopped);
   EXPECT_TRUE(std::isnan(got[0].as<SessionStopped>().figures.cpu_seconds));
+}
+
+class PlacementForgetTest : public PlacementTest {
+ protected:
+  PlacementForgetTest() : PlacementTest(test_fleet(2)) { placement_.attach(backend_); }
+  SilentBackend backend_;
+};
+
+// The backend lets go of every session of the partition it was given, without a stop, so that
+// it stops driving them (the next owner adopts them); a queued launch it never had.
+TEST_F(PlacementForgetTest, ForgettingAPartitionTellsTheBackendOfThePlacedSessionsOnly) {
+  ASSERT_NE(partition_of_player("player-1"), partition_of_player("someone-else"));
+  placement_.recover({recovered(4, SessionStatus::kRunning)});  // not reported yet
+  place(1);
+  placement_.on_running(session_id(1));
+  place(5);  // starting
+  place(6);
+  placement_.on_running(session_id(6));
+  stop(6);   // stopping
+  place(2);  // queued: the 4 slots are taken
+  place(3, kAlpha, "someone-else");
+  ASSERT_EQ(placement_.queued(), 2u);
+  ASSERT_EQ(backend_.started.size(), 3u);
+
+  EXPECT_EQ(placement_.forget_partition(partition_of_player("player-1")), 5u);
+
+  std::vector<Id128> forgotten = backend_.forgotten;
+  std::sort(forgotten.begin(), forgotten.end(),
+            [](const Id128& a, const Id128& b) { return a.lo < b.lo; });
+  EXPECT_EQ(forgotten,
+            (std::vector<Id128>{session_id(1), session_id(4), session_id(5), session_id(6)}));
+  // The other partition's launch takes the room given back; session 2 is not started.
+  ASSERT_EQ(backend_.started.size(), 4u);
+  EXPECT_EQ(backend_.started[3].session, session_id(3));
+  EXPECT_EQ(placement_.queued(), 0u);
 }
 
 TEST_F(PlacementTest, ALaunchOfAPartitionNotServedHereIsNotPlaced) {

@@ -370,5 +370,77 @@ TEST(Scheduler, PlaceReleaseCyclesReturnToExactlyZero) {
   }
 }
 
+// What other nodes run on a server (foreign use) takes its slots, CPU and memory as this
+// node's own sessions do.
+TEST(Scheduler, ForeignUseIsTakenAndItsDropLetsTheQueueIn) {
+  Scheduler sched(4);
+  sched.add_server(make_server("a", 8, 16000, 3));
+  EXPECT_FALSE(sched.set_foreign(0, {2, 0, 0}));  // grew: nothing to drain for
+  Placement p{};
+  ASSERT_EQ(sched.submit(request(1, 1, 1000), &p), Outcome::kPlaced);
+  EXPECT_EQ(sched.submit(request(2, 1, 1000), &p), Outcome::kQueued);  // 2 foreign + 1 own
+
+  std::vector<Placement> placed;
+  EXPECT_TRUE(sched.set_foreign(0, {1, 0, 0}));
+  sched.drain_queue(placed);
+  ASSERT_EQ(placed.size(), 1u);
+  EXPECT_EQ(placed[0].request_id, 2u);
+}
+
+TEST(Scheduler, ForeignCpuAndMemoryAreTakenToo) {
+  Scheduler sched(4);
+  sched.add_server(make_server("a", 8, 16000, 4));
+  sched.set_foreign(0, {0, 7000, 0});
+  Placement p{};
+  EXPECT_EQ(sched.submit(request(1, 2, 1000), &p), Outcome::kQueued);  // 7 + 2 > 8 cores
+  std::vector<Placement> placed;
+  ASSERT_TRUE(sched.set_foreign(0, {0, 5000, 0}));
+  sched.drain_queue(placed);
+  ASSERT_EQ(placed.size(), 1u);
+
+  sched.set_foreign(0, {0, 5000, 14500});
+  EXPECT_EQ(sched.submit(request(2, 1, 1000), &p), Outcome::kQueued);  // 1000 + 14500 + 1000 MB
+}
+
+TEST(Scheduler, ReleaseReturnsOwnReservationsToZeroWhateverForeignUseIsSet) {
+  Scheduler sched(4);
+  sched.add_server(make_server("a", 8, 16000, 4));
+  sched.set_foreign(0, {1, 1500, 3000});
+  Placement p{};
+  ASSERT_EQ(sched.submit(request(1, 1.5, 2000), &p), Outcome::kPlaced);
+  std::vector<Placement> placed;
+  sched.release(p.server, p.reserved, placed);
+  EXPECT_EQ(sched.server(0).cpu_reserved_millicores, 0u);
+  EXPECT_EQ(sched.server(0).memory_reserved_mb, 0u);
+  EXPECT_EQ(sched.server(0).slots_used, 0u);
+  EXPECT_EQ(sched.server(0).foreign, (ForeignUse{1, 1500, 3000}));
+}
+
+TEST(Scheduler, SpreadingCountsForeignUseAsTaken) {
+  Scheduler sched(4);
+  sched.add_server(make_server("busy elsewhere", 8, 16000, 4));
+  sched.add_server(make_server("idle", 8, 16000, 4));
+  sched.set_foreign(0, {2, 2000, 2000});
+  Placement p{};
+  ASSERT_EQ(sched.submit(request(1, 1, 1000), &p), Outcome::kPlaced);
+  EXPECT_EQ(p.server, 1u);  // a tie on own reservations would have kept the lowest index
+}
+
+// Foreign use is not capacity: it ends as own sessions do. A demand is never cut to what
+// others leave free for now, and a queued request waits for others' sessions to end.
+TEST(Scheduler, ForeignUseDoesNotCutADemandNorTheLargestCapacity) {
+  Scheduler sched(4);
+  sched.add_server(make_server("a", 8, 16000, 4));
+  sched.set_foreign(0, {1, 6000, 0});
+  Placement p{};
+  EXPECT_EQ(sched.submit(request(1, 4, 1000), &p), Outcome::kQueued);
+  EXPECT_EQ(sched.largest_capacity().cpu_millicores, 8000u);
+  std::vector<Placement> placed;
+  ASSERT_TRUE(sched.set_foreign(0, {0, 0, 0}));
+  sched.drain_queue(placed);
+  ASSERT_EQ(placed.size(), 1u);
+  EXPECT_EQ(placed[0].reserved.cpu_millicores, 4000u);
+}
+
 }  // namespace
 }  // namespace ringside

@@ -262,6 +262,52 @@ TEST_F(SimBackendTest, StopOfUnknownSessionReportsNothing) {
   EXPECT_TRUE(events_.take().empty());
 }
 
+// Cluster mode: a session of a partition this node lost is dropped without a report. Its
+// shared pull goes on for the other waiters, and for the cache when it had none left.
+TEST_F(SimBackendTest, AForgottenStartLeavesItsSharedPullToTheOthersAndReportsNothing) {
+  start(1, kUncached, 0);
+  start(2, kUncached, 0);
+  start(3, kUncached, 1);
+  events_.take();
+  sim_->forget(session_id(1));
+  sim_->forget(session_id(3));  // its pull's only waiter
+  EXPECT_EQ(sim_->session_count(), 1u);
+
+  advance(kPullMs);
+  advance(kStartMs);
+  const std::vector<Event> e = events_.take();
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].session, session_id(2));
+  EXPECT_EQ(e[0].phase, StartPhase::kCreating);
+  EXPECT_EQ(e[1].session, session_id(2));
+  EXPECT_EQ(e[1].kind, Event::kRunning);
+  EXPECT_TRUE(sim_->has_image(1, kUncached));
+  EXPECT_EQ(sim_->pulls_started(), 2u);
+}
+
+// The partition comes back (to this node or another): recover() adopts what was forgotten,
+// running from then on, and a stop before that is not this backend's any more.
+TEST_F(SimBackendTest, AForgottenRunningSessionIsAdoptedAgainByRecover) {
+  start_running(1, 1, false, 10);
+  sim_->forget(session_id(1));
+  sim_->stop(session_id(1));
+  advance(1000);
+  EXPECT_TRUE(events_.take().empty());
+  EXPECT_EQ(sim_->session_count(), 0u);
+
+  PlacedSession again;
+  again.session = session_id(1);
+  again.save_slot = slot_id(1);
+  again.server = 0;
+  again.was_running = true;
+  sim_->recover({again});
+  const std::vector<Event> e = events_.take();
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].kind, Event::kRunning);
+  advance(4000);
+  EXPECT_DOUBLE_EQ(stop_and_collect(1).cpu_seconds, 0.5 * 4);
+}
+
 TEST_F(SimBackendTest, StopOfRunningSessionReportsCoresTimesSeconds) {
   start_running(1, 1, false, 10);
   const SessionFigures f = stop_and_collect(1);

@@ -126,13 +126,14 @@ class Backend {
   // Stops a session that is starting or running: cancels what is under way, collects the
   // figures, persists the save data, removes the container, then on_stopped.
   virtual void stop(const Id128& session) = 0;
-  // After a restart, once, before any start(): the sessions the store knows were starting or
-  // running. The backend looks at what its servers really run and reports every one of them:
-  // on_running (adopted: still up; stop() works on it from now on; for a start that was cut
-  // short, once its game is up, as the start would have), on_lost(kContainerLost) (gone), or
-  // on_start_failed(kStartFailed) for a start cut short that left nothing running (whatever
-  // it left behind is removed). What runs with ringside's labels but is not in the list is an
-  // orphan, removed after the backend's grace period.
+  // After a restart, before any start(): the sessions the store knows were starting or
+  // running. In cluster mode also once per partition the node acquires, after start()s of its
+  // other partitions (docs/cluster.md). The backend looks at what its servers really run and
+  // reports every one of them: on_running (adopted: still up; stop() works on it from now on; for a
+  // start that was cut short, once its game is up, as the start would have),
+  // on_lost(kContainerLost) (gone), or on_start_failed(kStartFailed) for a start cut short that
+  // left nothing running (whatever it left behind is removed). What runs with ringside's labels but
+  // is not in the list is an orphan, removed after the backend's grace period.
   virtual void recover(std::vector<PlacedSession> sessions) = 0;
   // Whether recover() may be given starts cut short whose server the store does not know
   // (server kUnknownServer): the backend finds where they run, reports it with on_relocated

@@ -39,6 +39,30 @@ HttpRequest request(const Endpoint& e, const char* method, std::string path) {
   return r;
 }
 
+// A label's number; 0 when absent or not one (containers made before the label existed).
+uint32_t label_number(simdjson::dom::object labels, std::string_view key) {
+  std::string_view text;
+  uint32_t value = 0;
+  if (labels[key].get_string().get(text) != simdjson::SUCCESS ||
+      std::from_chars(text.data(), text.data() + text.size(), value).ec != std::errc()) {
+    return 0;
+  }
+  return value;
+}
+
+// The labels ringside reads, from a listing's Labels or an event's Attributes (which hold the
+// labels too). False without a ringside.session label.
+bool read_labels(simdjson::dom::object labels, ContainerLabels* out) {
+  std::string_view session, player;
+  if (labels[kSessionLabel].get_string().get(session) != simdjson::SUCCESS) return false;
+  if (labels[kPlayerLabel].get_string().get(player) != simdjson::SUCCESS) player = {};
+  out->session = std::string(session);
+  out->player = std::string(player);
+  out->cpu_millicores = label_number(labels, kCpuLabel);
+  out->memory_mb = label_number(labels, kMemoryLabel);
+  return true;
+}
+
 std::string container_path(std::string_view id, std::string_view rest) {
   std::string p = "/containers/";
   p += url_encode(id);
@@ -67,6 +91,23 @@ std::optional<Endpoint> parse_endpoint(std::string_view address, std::string_vie
     return e;
   }
   return std::nullopt;
+}
+
+std::string slot_name(uint32_t slot) { return "ringside-slot-" + std::to_string(slot); }
+
+uint32_t slot_of_name(std::string_view name) {
+  constexpr std::string_view kPrefix = "ringside-slot-";
+  if (name.starts_with('/')) name.remove_prefix(1);
+  if (!name.starts_with(kPrefix)) return kNoSlot;
+  const std::string_view digits = name.substr(kPrefix.size());
+  uint32_t slot = 0;
+  // Only the form slot_name() writes: no sign, no leading zero, nothing after the number.
+  if (digits.empty() || (digits.size() > 1 && digits.front() == '0')) return kNoSlot;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), slot);
+  if (error != std::errc() || end != digits.data() + digits.size() || slot == kNoSlot) {
+    return kNoSlot;
+  }
+  return slot;
 }
 
 std::string normalize_image(std::string_view image) {
@@ -131,6 +172,8 @@ std::string create_body(const ContainerSpec& spec) {
   w.key(kSessionLabel).value(spec.session_id_text);
   w.key(kPlayerLabel).value(spec.player_id);
   w.key(kGameLabel).value(spec.game_slug);
+  w.key(kCpuLabel).value(std::to_string(spec.cpu_millicores));
+  w.key(kMemoryLabel).value(std::to_string(spec.memory_mb));
   w.end_object();
   w.key("HostConfig").begin_object();
   // The engine refuses a memory limit under 6 MB.
@@ -302,12 +345,23 @@ std::optional<std::vector<ListedContainer>> parse_container_list(std::string_vie
   std::vector<ListedContainer> out;
   for (simdjson::dom::element c : list) {
     ListedContainer item;
-    std::string_view id, session, state;
+    std::string_view id, state;
+    simdjson::dom::object labels;
     if (c["Id"].get_string().get(id) != simdjson::SUCCESS) return std::nullopt;
-    if (c["Labels"][kSessionLabel].get_string().get(session) != simdjson::SUCCESS) continue;
+    if (c["Labels"].get_object().get(labels) != simdjson::SUCCESS ||
+        !read_labels(labels, &item.labels)) {
+      continue;
+    }
     if (c["State"].get_string().get(state) != simdjson::SUCCESS) state = {};
+    simdjson::dom::array names;
+    if (c["Names"].get_array().get(names) == simdjson::SUCCESS) {
+      for (simdjson::dom::element name : names) {
+        std::string_view n;
+        if (name.get_string().get(n) != simdjson::SUCCESS) continue;
+        if (const uint32_t slot = slot_of_name(n); slot != kNoSlot) item.labels.slot = slot;
+      }
+    }
     item.id = std::string(id);
-    item.session = std::string(session);
     item.running = state == "running";
     out.push_back(std::move(item));
   }
@@ -316,16 +370,20 @@ std::optional<std::vector<ListedContainer>> parse_container_list(std::string_vie
 
 std::optional<ContainerEvent> parse_container_event(std::string_view line) {
   std::optional<simdjson::dom::element> root = parse_json(line);
-  std::string_view type, action, id, session;
+  std::string_view type, action, id;
   simdjson::dom::object attributes;
+  ContainerEvent event;
   if (!root || (*root)["Type"].get_string().get(type) != simdjson::SUCCESS || type != "container" ||
       (*root)["Action"].get_string().get(action) != simdjson::SUCCESS ||
       (*root)["Actor"]["ID"].get_string().get(id) != simdjson::SUCCESS || id.empty() ||
       (*root)["Actor"]["Attributes"].get_object().get(attributes) != simdjson::SUCCESS ||
-      attributes[kSessionLabel].get_string().get(session) != simdjson::SUCCESS) {
+      !read_labels(attributes, &event.labels)) {
     return std::nullopt;
   }
-  ContainerEvent event;
+  std::string_view name;
+  if (attributes["name"].get_string().get(name) == simdjson::SUCCESS) {
+    event.labels.slot = slot_of_name(name);
+  }
   if (action == "create") {
     event.action = ContainerAction::kCreate;
   } else if (action == "start") {
@@ -347,7 +405,6 @@ std::optional<ContainerEvent> parse_container_event(std::string_view line) {
     return std::nullopt;
   }
   event.id = std::string(id);
-  event.session = std::string(session);
   return event;
 }
 

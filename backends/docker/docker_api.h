@@ -24,6 +24,19 @@ std::optional<Endpoint> parse_endpoint(std::string_view address, std::string_vie
 inline constexpr std::string_view kSessionLabel = "ringside.session";
 inline constexpr std::string_view kPlayerLabel = "ringside.player";
 inline constexpr std::string_view kGameLabel = "ringside.game";
+// The container's limits, written at create so that every node sharing the engine can count
+// what it takes (absent on containers made before: read as 0).
+inline constexpr std::string_view kCpuLabel = "ringside.cpu_millicores";
+inline constexpr std::string_view kMemoryLabel = "ringside.memory_mb";
+
+// A container is named by its engine slot, "ringside-slot-<k>" with k below the engine's slots:
+// the engine refuses a second container of a name in use (409), for every node at once, and
+// the name is held for exactly as long as the container exists (docs/docker-backend.md).
+inline constexpr uint32_t kNoSlot = UINT32_MAX;
+std::string slot_name(uint32_t slot);
+// "ringside-slot-3", or "/ringside-slot-3" as a listing's Names give it -> 3; any other name
+// (one made before slot names: "ringside-<session id>") -> kNoSlot.
+uint32_t slot_of_name(std::string_view name);
 
 struct ContainerSpec {
   std::string_view name;
@@ -31,8 +44,8 @@ struct ContainerSpec {
   std::string_view session_id_text;
   std::string_view player_id;
   std::string_view game_slug;
-  uint32_t cpu_millicores = 0;  // 0: no limit
-  uint32_t memory_mb = 0;       // 0: no limit
+  uint32_t cpu_millicores = 0;  // 0: no limit; also written as kCpuLabel
+  uint32_t memory_mb = 0;       // 0: no limit; also written as kMemoryLabel
 };
 
 // "name" -> "name:latest": how the engine lists an image that was named without a tag.
@@ -98,9 +111,17 @@ struct StatsFigures {
 };
 std::optional<StatsFigures> parse_stats(std::string_view body);
 
+// What a labelled container's name and labels say about it (a listing's or an event's).
+struct ContainerLabels {
+  std::string session;                         // ringside.session
+  std::string player;                          // ringside.player; empty when absent
+  uint32_t slot = kNoSlot;                     // from its name
+  uint32_t cpu_millicores = 0, memory_mb = 0;  // kCpuLabel, kMemoryLabel; 0 when absent
+};
+
 struct ListedContainer {
   std::string id;
-  std::string session;  // the ringside.session label
+  ContainerLabels labels;
   bool running = false;
 };
 std::optional<std::vector<ListedContainer>> parse_container_list(std::string_view body);
@@ -109,8 +130,8 @@ enum class ContainerAction : uint8_t { kCreate, kStart, kDie, kOom, kDestroy };
 struct ContainerEvent {
   ContainerAction action = ContainerAction::kCreate;
   std::string id;
-  std::string session;  // the ringside.session label
-  int exit_code = -1;   // kDie: the main process's exit status (137: SIGKILL), else -1
+  ContainerLabels labels;  // the slot from Actor.Attributes.name
+  int exit_code = -1;      // kDie: the main process's exit status (137: SIGKILL), else -1
 };
 // One line of the /events stream; nullopt for anything else (another kind of event, another
 // action, no ringside.session label, malformed).

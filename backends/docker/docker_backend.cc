@@ -43,6 +43,8 @@ DockerBackend::DockerBackend(std::vector<DockerEngine> engines, DockerOptions op
       client_(reactor) {
   orphan_timer_.backend = this;
   orphan_timer_.on_fire = &DockerBackend::on_orphan_timer;
+  foreign_timer_.backend = this;
+  foreign_timer_.on_fire = &DockerBackend::on_foreign_timer;
   for (DockerEngine& d : engines) {
     std::optional<docker_api::Endpoint> endpoint =
         docker_api::parse_endpoint(d.address, options_.api_version);
@@ -77,6 +79,7 @@ DockerBackend::~DockerBackend() {
     stop_following(*e);
   }
   timers_.cancel(&orphan_timer_);
+  timers_.cancel(&foreign_timer_);
   for (HttpClient::RequestId id : in_flight_) client_.cancel(id);
 }
 
@@ -180,8 +183,9 @@ void DockerBackend::stop(const Id128& session) {
       return;
     case Step::kRemove:
     case Step::kReport:
-      // A start failure not yet reported: the stop wins, as a stop of a start that never ran.
-      if (s->end == End::kStartFailed) {
+      // A start failure (or a start that found no room) not yet reported: the stop wins, as a
+      // stop of a start that never ran.
+      if (s->end == End::kStartFailed || s->end == End::kNoRoom) {
         s->end = End::kStopped;
         s->figures = {};
       }
@@ -283,7 +287,16 @@ void DockerBackend::create(Session& s) {
 }
 
 void DockerBackend::send_create(Session& s) {
-  const std::string name = "ringside-" + s.id_text;
+  Engine& e = *engines_[s.engine];
+  const std::optional<uint32_t> slot = free_slot(e);
+  if (!slot) {
+    // Placement counted a slot free that other nodes (or orphans) hold: it places the session
+    // again, once told how full the engine is (report()).
+    log_info("docker_no_room").kv("session", s.id_text).kv("server", servers_[s.engine].name);
+    return report_later(s, End::kNoRoom, SessionError::kNone);
+  }
+  s.engine_slot = *slot;
+  const std::string name = docker_api::slot_name(*slot);
   docker_api::ContainerSpec spec;
   spec.name = name;
   spec.image = s.image;
@@ -291,11 +304,24 @@ void DockerBackend::send_create(Session& s) {
   spec.player_id = s.player;
   spec.game_slug = s.game;
   bound_limits(s, spec);
+  s.limit_cpu_millicores = spec.cpu_millicores;
+  s.limit_memory_mb = spec.memory_mb;
   call(s, Step::kCreate, docker_api::create_container(endpoint(s), spec),
        &DockerBackend::on_created);
 }
 
 void DockerBackend::on_created(Session& s, HttpResponse&& r) {
+  if (r.status == 409) {
+    // The name is in use: another node's container, or one not seen yet. The engine keeps two
+    // nodes from taking one slot; this one tries the next name it believes free.
+    log_info("docker_slot_taken")
+        .kv("session", s.id_text)
+        .kv("server", servers_[s.engine].name)
+        .kv("slot", s.engine_slot);
+    hold_name(*engines_[s.engine], std::exchange(s.engine_slot, docker_api::kNoSlot), 0, 0);
+    if (s.stop_requested) return abandon(s);
+    return send_create(s);
+  }
   if (r.status == 201) {
     if (std::optional<std::string> container = docker_api::parse_created_id(r.body)) {
       s.container = std::move(*container);
@@ -599,7 +625,11 @@ void DockerBackend::remove_and_end(Session& s, End end, SessionError error) {
 }
 
 void DockerBackend::on_removed(Session& s, HttpResponse&& r) {
-  if (r.status != 204 && r.status != 404) {
+  if (r.status == 204 || r.status == 404) {
+    container_gone(*engines_[s.engine], s.container, s.engine_slot);  // its name is free
+    s.container.clear();
+    s.engine_slot = docker_api::kNoSlot;
+  } else {
     // Left behind: the next listing finds it an orphan and removes it.
     log_warn("docker_remove_failed").kv("session", s.id_text).kv("error", describe_failure(r));
   }
@@ -615,11 +645,17 @@ void DockerBackend::report_later(Session& s, End end, SessionError error) {
 
 void DockerBackend::report(Session& s) {
   const Id128 id = s.id;
+  const uint32_t engine = s.engine;
   const End end = s.end;
   const SessionError error = s.error;
   const SessionFigures figures = s.figures;
   forget(s);
   switch (end) {
+    case End::kNoRoom:
+      // Placement learns how full the engine is before it places the session again.
+      report_foreign(*engines_[engine]);
+      events_.on_no_room(id);
+      return;
     case End::kStopped:
       events_.on_stopped(id, figures);
       return;
@@ -633,10 +669,17 @@ void DockerBackend::report(Session& s) {
 }
 
 void DockerBackend::forget(const Id128& session) {
-  if (Session* s = find(session)) forget(*s);
+  // Its container runs on for the partition's next owner: foreign here from now on.
+  if (Session* s = find(session)) return forget(*s);
+  // Given to recover() and not looked up yet: never adopted here.
+  if (std::erase_if(recovering_,
+                    [&](const auto& r) { return r.second.session.session == session; }) != 0) {
+    foreign_may_change();
+  }
 }
 
 void DockerBackend::forget(Session& s) {
+  leave_on_engine(s);
   timers_.cancel(&s.timer);
   cancel_call(s);
   if (s.step == Step::kPull) forget_pull(s);

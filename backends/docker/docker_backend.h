@@ -24,9 +24,18 @@
 // the restart cut short (after its HEALTHCHECK says healthy, as a start does). Each engine's
 // real CPUs and memory (GET /info) are read at start-up and whenever it comes back: no limit is
 // asked above them, and a create waits while that read is on its way (docker_capacity.cc).
+//
+// Several nodes may share the engines (cluster mode). A container is named by its engine slot
+// ("ringside-slot-<k>"), so the engine itself refuses a container past an engine's slots, for
+// every node at once (409); a start that finds no name free is given back to placement
+// (on_no_room). What runs that this node did not place is counted and reported
+// (on_server_foreign), and only the node serving a container's partition calls it an orphan
+// (judges()). docker_slots.cc.
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -99,7 +108,8 @@ class DockerBackend final : public Backend {
     kRemove,     // then report `end`
     kReport,     // nothing left to do on the engine: report `end` from the timer
   };
-  enum class End : uint8_t { kStopped, kStartFailed, kLost };
+  // kNoRoom: no slot name was free on the engine; nothing created (on_no_room).
+  enum class End : uint8_t { kStopped, kStartFailed, kLost, kNoRoom };
 
   struct Session;
   struct Engine;
@@ -125,6 +135,11 @@ class DockerBackend final : public Backend {
     bool stop_requested = false;  // a stop came while a start step was in flight
     bool pulled_again = false;    // its image vanished from the engine once and was re-pulled
     std::string container;
+    // The engine slot its container's name holds (from its create, or the name of the container
+    // recovery adopted); kNoSlot before its create, or for a container named the old way.
+    uint32_t engine_slot = docker_api::kNoSlot;
+    // The limits its container was created with (as labelled): what it takes once foreign.
+    uint32_t limit_cpu_millicores = 0, limit_memory_mb = 0;
     HttpClient::RequestId request = 0;  // the step's call in flight, 0 when none
     SessionTimer timer;                 // health polls, deferred reports
     uint64_t running_since_ms = 0;
@@ -144,6 +159,14 @@ class DockerBackend final : public Backend {
     uint32_t engine = 0;
     std::string image;
     std::vector<Id128> waiters;
+  };
+
+  // A labelled container as this node last saw it on an engine, or a slot name some container
+  // holds (a 409 said so). `noted`: listings_sent_ then; a listing sent after it that does not
+  // show it means it is gone.
+  struct Seen {
+    docker_api::ContainerLabels labels;
+    uint64_t noted = 0;
   };
 
   struct Engine {
@@ -166,13 +189,22 @@ class DockerBackend final : public Backend {
     // Before the next reconnect; back to 0 once a stream proved itself (docker_events.cc).
     uint32_t events_backoff_ms = 0;
     uint64_t events_opened_ms = 0;  // when the stream in flight opened; 0 while it has not
-    bool list_again = false;        // the listing in flight was asked for before it opened
+    bool list_again = false;        // the listing in flight was asked for too early
     EngineTimer events_timer;       // the reconnect
+    // What runs on it (docker_slots.cc): every labelled container seen in a listing or an
+    // event, by id; slot names held by a container not seen (a 409, a create abandoned in
+    // flight), by slot; containers destroyed since the listing in flight was asked for (with
+    // listings_sent_ then), which that listing may still show.
+    std::unordered_map<std::string, Seen> containers;
+    std::unordered_map<uint32_t, Seen> held_names;
+    std::unordered_map<std::string, uint64_t> gone;
+    ForeignUse foreign;  // as last reported
   };
 
   struct Orphan {
     uint32_t engine = 0;
     std::string session;  // its ringside.session label
+    std::string player;   // its ringside.player label: whether this node judges it
     uint64_t remove_at_ms = 0;
   };
 
@@ -257,10 +289,15 @@ class DockerBackend final : public Backend {
   void engine_back(Engine& e);
   void list_images(Engine& e);
   void list_containers(Engine& e);
-  void on_container_list(Engine& e, uint64_t sent_ms, HttpResponse&& r);
-  // recover()'s sessions on `e`, against its listing (null: the engine did not answer).
-  void recover_engine(Engine& e, const std::vector<docker_api::ListedContainer>* listed);
-  void note_orphan(Engine& e, std::string_view container, std::string_view session);
+  // `serial`: the listing's number in listings_sent_.
+  void on_container_list(Engine& e, uint64_t sent_ms, uint64_t serial, HttpResponse&& r);
+  // recover()'s sessions on `e`, against its listing number `serial` (those given to recover()
+  // before it was asked for); without one (null: the engine did not answer), those that have
+  // waited lost_timeout for one, and the lost timer is armed for the rest.
+  void recover_engine(Engine& e, const std::vector<docker_api::ListedContainer>* listed,
+                      uint64_t serial);
+  // Calls it an orphan if this node judges it and no session here owns it.
+  void note_orphan(Engine& e, std::string_view container, const docker_api::ContainerLabels& c);
   void arm_orphan_timer();
   void remove_orphans();
   void lose_sessions(Engine& e);
@@ -280,6 +317,26 @@ class DockerBackend final : public Backend {
   void on_container_event(Engine& e, const docker_api::ContainerEvent& event);
   static void on_events_timer(TimerNode* node);
 
+  // What runs on each engine, slot names and foreign use (docker_slots.cc).
+  void note_container(Engine& e, const std::string& id, const docker_api::ContainerLabels& c);
+  void container_gone(Engine& e, const std::string& id, uint32_t slot);
+  // Holds what listing number `serial` shows and drops what it no longer does.
+  void note_listing(Engine& e, uint64_t serial,
+                    const std::vector<docker_api::ListedContainer>& listed);
+  void hold_name(Engine& e, uint32_t slot, uint32_t cpu_millicores, uint32_t memory_mb);
+  // A slot whose name is believed free on `e`, from a random start (two nodes racing for one
+  // engine seldom pick the same); none when every name is taken (or the engine has 0 slots).
+  std::optional<uint32_t> free_slot(const Engine& e);
+  // A session is being dropped: what it leaves on its engine is seen as a container no session
+  // here owns (foreign, an orphan for the listings).
+  void leave_on_engine(Session& s);
+  ForeignUse foreign_use(const Engine& e) const;
+  // Foreign use may have changed: reported from the next turn of the loop (never from inside
+  // a call placement made), every engine's whose changed.
+  void foreign_may_change();
+  void report_foreign(Engine& e);
+  static void on_foreign_timer(TimerNode* node);
+
   std::vector<GameServerInfo> servers_;
   DockerOptions options_;
   Reactor& reactor_;
@@ -289,11 +346,20 @@ class DockerBackend final : public Backend {
   std::vector<std::unique_ptr<Engine>> engines_;
   std::unordered_map<Id128, std::unique_ptr<Session>, Id128Hasher> sessions_;
   std::unordered_map<std::string, Pull> pulls_;  // by engine index + '\n' + image
-  // recover()'s sessions not yet looked up on their engine, by ringside.session label.
-  std::unordered_map<std::string, PlacedSession> recovering_;
-  uint64_t recovered_at_ms_ = 0;                     // when recover() was called
+  // recover()'s sessions not yet looked up on their engine, by ringside.session label; each
+  // settled by the first listing of its engine asked for after recover() was given it, or
+  // given up on lost_timeout after that (recover() is called once per partition acquired).
+  struct Recovering {
+    PlacedSession session;
+    uint64_t at_ms = 0;    // when recover() was called with it
+    uint64_t listing = 0;  // the first listing number that may settle it
+  };
+  std::unordered_map<std::string, Recovering> recovering_;
   std::unordered_map<std::string, Orphan> orphans_;  // by container id
   BackendTimer orphan_timer_;
+  BackendTimer foreign_timer_;
+  uint64_t listings_sent_ = 0;  // container listings asked for, every engine's
+  std::minstd_rand slot_random_{std::random_device{}()};
   std::unordered_set<HttpClient::RequestId> in_flight_;
   uint64_t pulls_started_ = 0;
   FileWorker files_;

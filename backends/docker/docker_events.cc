@@ -1,7 +1,9 @@
 // Each engine's event stream (GET /events, create/start/die/oom/destroy of containers with a
 // ringside.session label), followed while the engine is up: what the listings would find
 // every reconcile interval, seen as it happens. A container of a running session that dies
-// without a stop -> the session lost; a labelled container no session owns -> an orphan. The
+// without a stop -> the session lost; a labelled container no session owns -> an orphan (when
+// this node judges its partition); every create and destroy -> the slot names and foreign use
+// (docker_slots.cc). The
 // listings stay as the safety net, and one runs each time the stream opens (whatever happened
 // while it was closed is in it). The stream's end says nothing about the engine's health: the
 // pings decide that, and an engine found down has its stream closed until it is back.
@@ -99,7 +101,7 @@ void DockerBackend::on_events_end(Engine& e, HttpResponse&& r) {
 void DockerBackend::on_container_event(Engine& e, const docker_api::ContainerEvent& event) {
   using docker_api::ContainerAction;
   Session* s = nullptr;
-  if (std::optional<ParsedId> id = parse_id(event.session, IdKind::kSession)) {
+  if (std::optional<ParsedId> id = parse_id(event.labels.session, IdKind::kSession)) {
     s = find(id->bits);
     // A container carrying a session's label is that session's only if it is the one it made.
     if (s != nullptr && s->container != event.id) s = nullptr;
@@ -107,10 +109,10 @@ void DockerBackend::on_container_event(Engine& e, const docker_api::ContainerEve
   switch (event.action) {
     case ContainerAction::kCreate:
     case ContainerAction::kStart:
-      if (!owned(event.session)) {
-        note_orphan(e, event.id, event.session);
-        arm_orphan_timer();
-      }
+      // Its name's slot is taken, and it counts as foreign unless a session here owns it.
+      note_container(e, event.id, event.labels);
+      note_orphan(e, event.id, event.labels);
+      arm_orphan_timer();
       return;
     case ContainerAction::kOom:
       // Logged only: the kernel killed a process of the container, maybe not the game; if it
@@ -132,7 +134,8 @@ void DockerBackend::on_container_event(Engine& e, const docker_api::ContainerEve
       remove_and_end(*s, End::kLost, SessionError::kContainerLost);
       return;
     case ContainerAction::kDestroy:
-      // Gone already: nothing left to remove.
+      // Gone already: nothing left to remove, and its name is free.
+      container_gone(e, event.id, event.labels.slot);
       if (orphans_.erase(event.id) != 0) arm_orphan_timer();
       return;
   }

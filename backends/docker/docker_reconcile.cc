@@ -88,32 +88,29 @@ void DockerBackend::list_images(Engine& e) {
 void DockerBackend::list_containers(Engine& e) {
   if (e.listing != 0) return;
   const uint64_t sent = reactor_.now_ms();
+  const uint64_t serial = ++listings_sent_;
   e.last_listing_ms = sent;
-  e.listing =
-      send(docker_api::list_session_containers(e.endpoint), [this, &e, sent](HttpResponse&& r) {
-        e.listing = 0;
-        on_container_list(e, sent, std::move(r));
-        if (std::exchange(e.list_again, false)) list_containers(e);
-      });
+  e.listing = send(docker_api::list_session_containers(e.endpoint),
+                   [this, &e, sent, serial](HttpResponse&& r) {
+                     e.listing = 0;
+                     on_container_list(e, sent, serial, std::move(r));
+                     if (std::exchange(e.list_again, false)) list_containers(e);
+                   });
 }
 
-void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, HttpResponse&& r) {
+void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, uint64_t serial,
+                                      HttpResponse&& r) {
   std::optional<std::vector<docker_api::ListedContainer>> listed;
   if (r.status == 200) listed = docker_api::parse_container_list(r.body);
   if (!listed) {
     log_warn("docker_container_listing_failed").kv("server", servers_[e.index].name);
     // Sessions being recovered are lost only after the lost timeout, as on an engine that
     // went down: until then the next ping lists again (or the lost timer gives up on them).
-    if (reactor_.now_ms() - recovered_at_ms_ >= options_.lost_timeout_ms) {
-      recover_engine(e, nullptr);
-    } else {
-      e.last_listing_ms = 0;
-      if (!e.up || e.lost_timer.armed()) return;
-      timers_.arm(&e.lost_timer, recovered_at_ms_ + options_.lost_timeout_ms);
-    }
+    e.last_listing_ms = 0;
+    recover_engine(e, nullptr, 0);
     return;
   }
-  recover_engine(e, &*listed);
+  recover_engine(e, &*listed, serial);
 
   // Running sessions (running before the listing was asked for) whose container is gone or
   // has exited: lost.
@@ -136,37 +133,67 @@ void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, HttpResponse&
     remove_and_end(*s, End::kLost, SessionError::kContainerLost);
   }
 
+  note_listing(e, serial, *listed);
   for (const docker_api::ListedContainer& c : *listed) {
-    if (!owned(c.session)) note_orphan(e, c.id, c.session);
+    // Not one destroyed since the listing was asked for (note_listing left those out).
+    if (e.containers.contains(c.id)) note_orphan(e, c.id, c.labels);
   }
   arm_orphan_timer();
 }
 
 void DockerBackend::recover(std::vector<PlacedSession> sessions) {
-  recovered_at_ms_ = reactor_.now_ms();
+  // Once per partition this node acquires, in cluster mode, and after starts: each session
+  // waits for a listing of its engine asked for from now on (another node may have made its
+  // container a moment ago).
+  const uint64_t now = reactor_.now_ms();
   for (PlacedSession& r : sessions) {
+    if (sessions_.contains(r.session)) {
+      log_error("docker_duplicate_recover").kv("session", r.session_id_text);
+      continue;
+    }
     if (r.server >= engines_.size()) {
       const End end = r.was_running ? End::kLost : End::kStartFailed;
       report_later(add_session(std::move(r)), end, SessionError::kServerLost);
       continue;
     }
     std::string label = r.session_id_text;
-    recovering_.insert_or_assign(std::move(label), std::move(r));
+    recovering_.insert_or_assign(std::move(label),
+                                 Recovering{std::move(r), now, listings_sent_ + 1});
   }
-  // A listing already on its way was asked for after these containers were made: it will do.
-  for (const std::unique_ptr<Engine>& e : engines_) list_containers(*e);
+  for (const std::unique_ptr<Engine>& e : engines_) {
+    if (e->listing != 0) {
+      e->list_again = true;
+    } else {
+      list_containers(*e);
+    }
+  }
+  foreign_may_change();  // their containers are this node's now
 }
 
 void DockerBackend::recover_engine(Engine& e,
-                                   const std::vector<docker_api::ListedContainer>* listed) {
+                                   const std::vector<docker_api::ListedContainer>* listed,
+                                   uint64_t serial) {
+  const uint64_t now = reactor_.now_ms();
   std::vector<PlacedSession> mine;
+  uint64_t next_deadline = UINT64_MAX;
   for (auto it = recovering_.begin(); it != recovering_.end();) {
-    if (it->second.server == e.index) {
-      mine.push_back(std::move(it->second));
+    Recovering& r = it->second;
+    const uint64_t deadline = r.at_ms + options_.lost_timeout_ms;
+    if (r.session.server != e.index) {
+      ++it;
+    } else if (listed != nullptr ? r.listing <= serial : deadline <= now) {
+      mine.push_back(std::move(r.session));
       it = recovering_.erase(it);
     } else {
+      if (listed == nullptr) next_deadline = std::min(next_deadline, deadline);
       ++it;
     }
+  }
+  // Those still waiting for a listing in time: given up on at their deadline, unless the
+  // engine is down and its own lost timeout comes first.
+  if (next_deadline != UINT64_MAX &&
+      (!e.lost_timer.armed() || e.lost_timer.deadline_ms > next_deadline)) {
+    timers_.arm(&e.lost_timer, next_deadline);
   }
   for (PlacedSession& r : mine) {
     const bool was_running = r.was_running;
@@ -176,8 +203,14 @@ void DockerBackend::recover_engine(Engine& e,
       continue;
     }
     const auto c = std::find_if(listed->begin(), listed->end(),
-                                [&](const auto& item) { return item.session == s.id_text; });
-    if (c != listed->end()) s.container = c->id;
+                                [&](const auto& item) { return item.labels.session == s.id_text; });
+    if (c != listed->end()) {
+      // Its container's name keeps its slot (none when named the old way).
+      s.container = c->id;
+      s.engine_slot = c->labels.slot;
+      s.limit_cpu_millicores = c->labels.cpu_millicores;
+      s.limit_memory_mb = c->labels.memory_mb;
+    }
     if (c != listed->end() && c->running && was_running) {
       log_info("docker_adopted").kv("session", s.id_text).kv("server", servers_[e.index].name);
       became_running(s, /*read_baseline=*/false);
@@ -204,16 +237,21 @@ bool DockerBackend::owned(std::string_view session_label) const {
   return id && sessions_.contains(id->bits);
 }
 
-void DockerBackend::note_orphan(Engine& e, std::string_view container, std::string_view session) {
+void DockerBackend::note_orphan(Engine& e, std::string_view container,
+                                const docker_api::ContainerLabels& c) {
+  // Another node's to judge when its partition is not served here (it may be that node's
+  // session, whose store rows this node has not loaded).
+  if (owned(c.session) || !judges(c.player)) return;
   Orphan o;
   o.engine = e.index;
-  o.session = std::string(session);
+  o.session = c.session;
+  o.player = c.player;
   o.remove_at_ms = reactor_.now_ms() + options_.orphan_grace_ms;
   if (orphans_.try_emplace(std::string(container), std::move(o)).second) {
     log_info("docker_orphan_found")
         .kv("server", servers_[e.index].name)
         .kv("container", container.substr(0, 12))
-        .kv("session", session);
+        .kv("session", c.session);
   }
 }
 
@@ -232,14 +270,20 @@ void DockerBackend::remove_orphans() {
       ++it;
       continue;
     }
-    if (!owned(o.session)) {
+    // Still nobody's, and still this node's to judge (a partition lost meanwhile is not).
+    if (!owned(o.session) && judges(o.player)) {
       log_info("docker_orphan_removed")
           .kv("server", servers_[o.engine].name)
           .kv("container", std::string_view(it->first).substr(0, 12))
           .kv("session", o.session);
-      // Fire and forget: one that could not be removed is found again by the next listing.
-      send(docker_api::remove_container(engines_[o.engine]->endpoint, it->first),
-           [](HttpResponse&&) {});
+      // One that could not be removed is found again by the next listing.
+      Engine& e = *engines_[o.engine];
+      send(docker_api::remove_container(e.endpoint, it->first),
+           [this, &e, id = it->first](HttpResponse&& r) {
+             if (r.status != 204 && r.status != 404) return;
+             const auto seen = e.containers.find(id);
+             if (seen != e.containers.end()) container_gone(e, id, seen->second.labels.slot);
+           });
     }
     it = orphans_.erase(it);
   }
@@ -291,7 +335,7 @@ void DockerBackend::on_ping_timer(TimerNode* node) {
 void DockerBackend::on_lost_timer(TimerNode* node) {
   Engine& e = *static_cast<EngineTimer*>(node)->engine;
   // Recovered sessions whose containers could never be listed in time are lost too.
-  e.backend->recover_engine(e, nullptr);
+  e.backend->recover_engine(e, nullptr, 0);
   if (!e.up) e.backend->lose_sessions(e);
 }
 

@@ -42,7 +42,7 @@ TEST(DockerApi, PullSplitsRepositoryAndTagAfterARegistryPort) {
 
 TEST(DockerApi, CreateCarriesLabelsAndLimits) {
   api::ContainerSpec spec;
-  spec.name = "ringside-s01abc";
+  spec.name = "ringside-slot-3";
   spec.image = "reg/game:1";
   spec.session_id_text = "s01abc";
   spec.player_id = "player \"7\"";
@@ -50,10 +50,25 @@ TEST(DockerApi, CreateCarriesLabelsAndLimits) {
   spec.cpu_millicores = 1500;
   spec.memory_mb = 64;
   HttpRequest r = api::create_container({"/s", "http://docker/v1.41"}, spec);
-  EXPECT_EQ(r.url, "http://docker/v1.41/containers/create?name=ringside-s01abc");
+  EXPECT_EQ(r.url, "http://docker/v1.41/containers/create?name=ringside-slot-3");
+  // The limits are labels too: what every node sharing the engine counts as taken.
   EXPECT_EQ(r.body, R"({"Image":"reg/game:1","Labels":{"ringside.session":"s01abc",)"
-                    R"("ringside.player":"player \"7\"","ringside.game":"chess"},)"
+                    R"("ringside.player":"player \"7\"","ringside.game":"chess",)"
+                    R"("ringside.cpu_millicores":"1500","ringside.memory_mb":"64"},)"
                     R"("HostConfig":{"Memory":67108864,"NanoCpus":1500000000}})");
+}
+
+TEST(DockerApi, ContainerNamesAreEngineSlots) {
+  EXPECT_EQ(api::slot_name(0), "ringside-slot-0");
+  EXPECT_EQ(api::slot_name(31), "ringside-slot-31");
+  EXPECT_EQ(api::slot_of_name("ringside-slot-31"), 31u);
+  EXPECT_EQ(api::slot_of_name("/ringside-slot-0"), 0u);  // as a listing's Names give it
+  // Named before slot names, or by someone else: holds no slot.
+  for (const char* other : {"ringside-s01abc", "ringside-slot-", "ringside-slot-03",
+                            "ringside-slot-+3", "ringside-slot-3x", "ringside-slot-4294967295",
+                            "ringside-slot-99999999999", "x-ringside-slot-1", ""}) {
+    EXPECT_EQ(api::slot_of_name(other), api::kNoSlot) << other;
+  }
 }
 
 TEST(DockerApi, ContainerCalls) {
@@ -144,15 +159,25 @@ TEST(DockerApi, InfoGivesTheMachinesCpusAndMemory) {
 
 TEST(DockerApi, ContainerListByLabel) {
   auto list = api::parse_container_list(
-      R"([{"Id":"aa","State":"running","Labels":{"ringside.session":"s1","x":"y"}},)"
-      R"({"Id":"bb","State":"exited","Labels":{"ringside.session":"s2"}},)"
+      R"([{"Id":"aa","Names":["/ringside-slot-2"],"State":"running","Labels":)"
+      R"({"ringside.session":"s1","ringside.player":"p1","ringside.cpu_millicores":"1500",)"
+      R"("ringside.memory_mb":"64","x":"y"}},)"
+      R"({"Id":"bb","Names":["/ringside-s2"],"State":"exited","Labels":{"ringside.session":"s2"}},)"
       R"({"Id":"cc","State":"running","Labels":{}}])");
   ASSERT_TRUE(list);
   ASSERT_EQ(list->size(), 2u);
   EXPECT_EQ((*list)[0].id, "aa");
-  EXPECT_EQ((*list)[0].session, "s1");
+  EXPECT_EQ((*list)[0].labels.session, "s1");
+  EXPECT_EQ((*list)[0].labels.player, "p1");
+  EXPECT_EQ((*list)[0].labels.slot, 2u);
+  EXPECT_EQ((*list)[0].labels.cpu_millicores, 1500u);
+  EXPECT_EQ((*list)[0].labels.memory_mb, 64u);
   EXPECT_TRUE((*list)[0].running);
-  EXPECT_EQ((*list)[1].session, "s2");
+  // Made before slot names and limit labels: no slot, nothing counted, no player said.
+  EXPECT_EQ((*list)[1].labels.session, "s2");
+  EXPECT_EQ((*list)[1].labels.player, "");
+  EXPECT_EQ((*list)[1].labels.slot, api::kNoSlot);
+  EXPECT_EQ((*list)[1].labels.cpu_millicores, 0u);
   EXPECT_FALSE((*list)[1].running);
   EXPECT_EQ(api::error_message(R"({"message":"No such container: x"})"), "No such container: x");
 }
@@ -184,12 +209,17 @@ TEST(DockerApi, EventsAreFollowedForSessionContainersOnly) {
 TEST(DockerApi, ContainerEventsAsTheEngineSendsThem) {
   auto die = api::parse_container_event(
       R"({"status":"die","id":"c1","from":"img","Type":"container","Action":"die",)"
-      R"("Actor":{"ID":"c1","Attributes":{"exitCode":"137","image":"img","name":"ringside-x",)"
-      R"("ringside.session":"s1"}},"scope":"local","time":1700000000,"timeNano":1})");
+      R"("Actor":{"ID":"c1","Attributes":{"exitCode":"137","image":"img",)"
+      R"("name":"ringside-slot-5","ringside.session":"s1","ringside.player":"p1",)"
+      R"("ringside.memory_mb":"256"}},"scope":"local","time":1700000000,"timeNano":1})");
   ASSERT_TRUE(die);
   EXPECT_EQ(die->action, api::ContainerAction::kDie);
   EXPECT_EQ(die->id, "c1");
-  EXPECT_EQ(die->session, "s1");
+  EXPECT_EQ(die->labels.session, "s1");
+  EXPECT_EQ(die->labels.player, "p1");
+  EXPECT_EQ(die->labels.slot, 5u);
+  EXPECT_EQ(die->labels.memory_mb, 256u);
+  EXPECT_EQ(die->labels.cpu_millicores, 0u);
   EXPECT_EQ(die->exit_code, 137);
   auto start = api::parse_container_event(
       R"({"Type":"container","Action":"start","Actor":{"ID":"c2","Attributes":)"

@@ -21,7 +21,10 @@ TEST_F(DockerBackendTest, LaunchRunsWithItsSaveAndStopBringsTheSaveBackChanged) 
   ASSERT_FALSE(container.empty());
 
   Answer inspect = engine_call(sockets_[0], "GET", "/containers/" + container + "/json");
-  EXPECT_NE(inspect.body.find("\"Name\":\"/ringside-" + l.text + "\""), std::string::npos);
+  // Named by its engine slot (8 declared): the engine holds the name for every node.
+  EXPECT_NE(inspect.body.find("\"Name\":\"/ringside-slot-"), std::string::npos);
+  EXPECT_NE(inspect.body.find("\"ringside.cpu_millicores\":\"1000\""), std::string::npos);
+  EXPECT_NE(inspect.body.find("\"ringside.memory_mb\":\"64\""), std::string::npos);
   EXPECT_NE(inspect.body.find("\"ringside.session\":\"" + l.text + "\""), std::string::npos);
   EXPECT_NE(inspect.body.find("\"ringside.player\":\"p-test\""), std::string::npos);
   EXPECT_NE(inspect.body.find("\"Memory\":67108864"), std::string::npos);

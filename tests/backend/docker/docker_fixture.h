@@ -133,7 +133,9 @@ class DockerBackendTest : public testing::Test {
     std::vector<DockerEngine> out;
     for (size_t i = 0; i < addresses_.size(); ++i) {
       DockerEngine e;
-      e.info.name = "d" + std::to_string(i + 1);
+      // Appended, not "d" + to_string(): GCC 12 warns (-Wrestrict) on that once inlined.
+      e.info.name = "d";
+      e.info.name += std::to_string(i + 1);
       e.info.url_base = "http://127.0.0.1";
       e.info.cpu_millicores = 2000;
       e.info.memory_mb = 1024;

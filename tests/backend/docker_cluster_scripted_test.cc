@@ -213,9 +213,10 @@ TEST_F(DockerClusterTest, ForeignUseFollowsCreateAndDestroyEvents) {
   make_serving("p1", event("create", "ev-1", "ringside-slot-6", labels) +
                          event("create", "ev-2", "ringside-slot-7", other) +
                          event("destroy", "ev-2", "ringside-slot-7", other));
-  ASSERT_TRUE(driver_.run_until([&] { return events_.last_foreign(0).has_value(); }, 5s));
-  driver_.run_for(300ms);
-  EXPECT_EQ(events_.last_foreign(0), (ForeignUse{1, 500, 128}));
+  // The listing may be reported before the events arrive: what counts is where it settles.
+  const ForeignUse expected{1, 500, 128};
+  EXPECT_TRUE(driver_.run_until([&] { return events_.last_foreign(0) == expected; }, 5s))
+      << "last reported: " << events_.last_foreign(0).value_or(ForeignUse{}).slots << " slots";
 }
 
 // forget(): the partition went to another node; its session's container runs on, and counts

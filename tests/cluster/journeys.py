@@ -2,11 +2,12 @@
 """Cluster journeys through a real balancer (tools/cluster-env, docs/cluster.md "Tests").
 
 usage: tests/cluster/journeys.py RINGSIDE_BINARY JOURNEY
-JOURNEY: player | kill | term | join | pause
+JOURNEY: player | kill | term | join | pause | docker
 
 Each journey starts its own cluster (PostgreSQL, 3 nodes with the sim backend, HAProxy), drives
-it over HTTP as a client would, and takes it down. Exit 0 and PASS, or 1 and what failed.
-Standard library only (no pip on the test machines).
+it over HTTP as a client would, and takes it down. The docker journey starts 2 real Docker
+engines too (tools/docker-env, needs root) and runs the nodes with --backend docker on them.
+Exit 0 and PASS, or 1 and what failed. Standard library only (no pip on the test machines).
 """
 
 import http.client
@@ -84,11 +85,12 @@ def partition_of_token(token):
 
 
 class Cluster:
-    def __init__(self, binary, nodes):
+    def __init__(self, binary, nodes, flags, fleet=None):
+        self.fleet = fleet  # the DockerFleet of the docker journey, else None
         self.dir = tempfile.mkdtemp(prefix="ringside-journey.", dir="/tmp")
         os.rmdir(self.dir)  # cluster-env creates it
         self.environ = dict(os.environ, BUILD_DIR=os.path.dirname(os.path.abspath(binary)))
-        self.env_tool("up", self.dir, str(nodes), "--", "--backend", "sim")
+        self.env_tool("up", self.dir, str(nodes), "--", *flags)
         self.load()
 
     def env_tool(self, *args):
@@ -135,6 +137,19 @@ class Cluster:
             f"AND l.objid = {partition}")
         return int(name.split("-")[1]) if name else None
 
+    def owners(self, partitions):
+        """{partition: the node (index) holding its lock} for those held."""
+        rows = self.sql(
+            "SELECT l.objid || ' ' || n.node_id FROM pg_locks l JOIN cluster_nodes n "
+            "ON n.backend_pid = l.pid WHERE l.locktype = 'advisory' AND "
+            f"l.classid = 1380532807 AND l.granted AND l.objid IN "
+            f"({','.join(str(p) for p in partitions)})")
+        owned = {}
+        for row in rows.splitlines():
+            partition, name = row.split(" ")
+            owned[int(partition)] = int(name.split("-")[1])
+        return owned
+
     def membership(self, base=None):
         answer = request(base or self.url, "GET", "/cluster", token=self.operator_key)
         check(answer.status == 200 and answer.json, f"GET /cluster: {answer}")
@@ -165,9 +180,9 @@ class Player:
         self.session = None
 
 
-def operator_launch(cluster, name):
+def operator_launch(cluster, name, game="tlon-uqbar"):
     answer = request(cluster.url, "POST", "/operator/launch", token=cluster.operator_key,
-                     body={"playerId": name, "gameSlug": "tlon-uqbar"})
+                     body={"playerId": name, "gameSlug": game})
     check(answer.status == 200, f"operator launch of {name}: {answer}")
     token = answer.json["sessionToken"]
     check(answer.json["launchUrl"].startswith(cluster.url + "/play/"),
@@ -569,17 +584,403 @@ def journey_pause(cluster):
     log(f"GET /cluster: {cluster.wait_membership(names, 15)}")
 
 
+# --- the docker journey: real engines shared by the nodes ----------------------------------
+
+DOCKER = "/usr/bin/docker"  # Debian's client, matching Debian's engine (as tools/docker-env)
+DOCKER_ENV = os.path.join(ROOT, "tools", "docker-env")
+GAME = "test-game"
+ENGINE_SLOTS = 3  # per engine: 2 engines, 6 slots in all
+PLAYERS_PER_NODE = 4  # 12 launches: 6 run, 6 wait in the queue
+ORPHAN_GRACE_S = 3  # short, so a container wrongly judged an orphan is removed within the test
+
+
+class DockerFleet:
+    """tools/docker-env with 2 engines, a game image that barely uses the CPU (the test image
+    burns 30 % of a core per container; 6 of them would starve the nodes on 2 cores), and the
+    catalog, fleet file and save root every node is given."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="ringside-journey-docker.", dir="/tmp")
+        self.work = tempfile.mkdtemp(prefix="ringside-journey-work.", dir="/tmp")
+        result = subprocess.run([DOCKER_ENV, "up", self.dir, "2"], capture_output=True, text=True)
+        check(result.returncode == 0, f"docker-env up: {result.stderr[-2000:]}")
+        env = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+        self.engines = env["DOCKER_HOSTS"].split(",")
+        check(len(self.engines) == 2, f"want 2 engines: {env}")
+        base = env["GAME_IMAGE"]
+        self.image = base.rsplit(":", 1)[0] + "-light:1"
+        dockerfile = f"FROM {base}\nENV BURN_MS=5\n"
+        built = subprocess.run([DOCKER, "-H", self.engines[0], "build", "-q", "-t", self.image,
+                                "-"], input=dockerfile, capture_output=True, text=True,
+                               env=dict(os.environ, DOCKER_BUILDKIT="0"))
+        check(built.returncode == 0, f"docker build: {built.stderr}")
+        self.docker(0, "push", "-q", self.image)
+        # Every engine pulls the image at its first launch, as a real game server would.
+        self.docker(0, "rmi", "-f", self.image, base)
+        self.catalog = os.path.join(self.work, "catalog.json")
+        with open(self.catalog, "w") as out:
+            json.dump({"games": [{"slug": GAME, "title": "Test Game", "image": self.image,
+                                  "sizeMb": 2, "cpuCores": 0.1, "memoryMb": 32,
+                                  "saveDir": env["GAME_SAVE_DIR"]}]}, out)
+        self.fleet = os.path.join(self.work, "fleet.json")
+        with open(self.fleet, "w") as out:
+            json.dump([{"name": f"docker{e + 1}", "engine": host, "urlBase": "http://127.0.0.1",
+                        "cpuMillicores": 2000, "memoryMb": 1024, "slots": ENGINE_SLOTS}
+                       for e, host in enumerate(self.engines)], out)
+        # One save root for all nodes: a session's save is written by whichever node stops it
+        # and read by whichever node starts the next one (shared storage in production).
+        self.save_root = os.path.join(self.work, "saves")
+
+    def node_flags(self):
+        return ["--backend", "docker", "--docker-fleet", self.fleet, "--catalog", self.catalog,
+                "--save-root", self.save_root, "--docker-orphan-grace", str(ORPHAN_GRACE_S),
+                "--docker-stop-grace", "2", "--launch-queue-timeout", "300"]
+
+    def docker(self, engine, *args, may_fail=False):
+        result = subprocess.run([DOCKER, "-H", self.engines[engine], *args], capture_output=True,
+                                text=True)
+        check(may_fail or result.returncode == 0, f"docker {' '.join(args)}: {result.stderr}")
+        return result.stdout
+
+    def containers(self, engine):
+        """Every container with ringside's labels on the engine, whatever its state:
+        [{"id", "name", "state", "session", "engine"}]."""
+        out = self.docker(engine, "ps", "-a", "--no-trunc", "--filter", "label=ringside.session",
+                          "--format", '{{.ID}} {{.Names}} {{.State}} {{.Label "ringside.session"}}')
+        found = []
+        for line in out.splitlines():
+            cid, name, state, session = line.split(" ")
+            found.append({"id": cid, "name": name, "state": state, "session": session,
+                          "engine": engine})
+        return found
+
+    def all_containers(self):
+        return [c for e in range(len(self.engines)) for c in self.containers(e)]
+
+    def started_at(self, containers):
+        """{container id: when its process started and how often the engine restarted it}."""
+        found = {}
+        for engine in range(len(self.engines)):
+            ids = [c["id"] for c in containers if c["engine"] == engine]
+            if ids:
+                out = self.docker(engine, "inspect", "--format",
+                                  "{{.Id}} {{.State.StartedAt}} {{.RestartCount}}", *ids)
+                found.update(line.split(" ", 1) for line in out.splitlines())
+        return found
+
+    def describe(self):
+        try:
+            return "; ".join(f"docker{e + 1}: {self.containers(e)}"
+                             for e in range(len(self.engines)))
+        except Failed as failure:
+            return str(failure)
+
+    def down(self):
+        subprocess.run([DOCKER_ENV, "down", self.dir], capture_output=True)
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+class EngineWatch:
+    """Follows every engine's container events (create, destroy of ringside-labelled
+    containers) from before the first launch, and samples `docker ps` besides: how many such
+    containers each engine held at most, exactly (events are in the engine's order), and which
+    containers each session ever had."""
+
+    def __init__(self, fleet):
+        self.fleet = fleet
+        self.lock = threading.Lock()
+        self.live = [set() for _ in fleet.engines]
+        self.most = [0 for _ in fleet.engines]
+        self.sampled_most = [0 for _ in fleet.engines]
+        self.samples = 0
+        self.created = {}  # session id -> [(engine, container id)]
+        since = str(int(time.time()) - 1)
+        self.processes = [subprocess.Popen(
+            [DOCKER, "-H", host, "events", "--since", since, "--format", "{{json .}}",
+             "--filter", "type=container", "--filter", "label=ringside.session",
+             "--filter", "event=create", "--filter", "event=destroy"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            for host in fleet.engines]
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self.follow, args=(e,), daemon=True)
+                        for e in range(len(fleet.engines))]
+        self.threads.append(threading.Thread(target=self.sample, daemon=True))
+        for thread in self.threads:
+            thread.start()
+
+    def follow(self, engine):
+        for line in self.processes[engine].stdout:
+            event = json.loads(line)
+            cid = event["Actor"]["ID"]
+            with self.lock:
+                if event["Action"] == "create":
+                    self.live[engine].add(cid)
+                    session = event["Actor"]["Attributes"].get("ringside.session", "")
+                    self.created.setdefault(session, []).append((engine, cid))
+                else:
+                    self.live[engine].discard(cid)
+                self.most[engine] = max(self.most[engine], len(self.live[engine]))
+
+    def sample(self):
+        while not self.stopping.wait(0.2):
+            for engine in range(len(self.fleet.engines)):
+                count = len(self.fleet.containers(engine))
+                with self.lock:
+                    self.sampled_most[engine] = max(self.sampled_most[engine], count)
+            self.samples += 1
+
+    def check_slots(self, when):
+        with self.lock:
+            for engine in range(len(self.fleet.engines)):
+                check(self.most[engine] <= ENGINE_SLOTS and
+                      self.sampled_most[engine] <= ENGINE_SLOTS,
+                      f"{when}: docker{engine + 1} held {self.most[engine]} ringside containers "
+                      f"at once by its events, {self.sampled_most[engine]} by `docker ps` "
+                      f"(slots: {ENGINE_SLOTS})")
+            return list(self.most)
+
+    def stop(self):
+        self.stopping.set()
+        for process in self.processes:
+            process.terminate()
+        for thread in self.threads:
+            thread.join()
+        for process in self.processes:
+            process.wait()
+
+
+def spread_players(cluster, per_node):
+    """Players whose partitions each node owns `per_node` of (operator launches, a batch at a
+    time, until each node has its share), so that every node places launches on the engines."""
+    chosen = {i: [] for i in range(1, cluster.count + 1)}
+    k = 0
+    while any(len(players) < per_node for players in chosen.values()):
+        check(k < 300, f"no spread of players over the nodes after {k}: {chosen}")
+        batch = [operator_launch(cluster, f"d{k + j}", GAME) for j in range(2 * per_node)]
+        k += len(batch)
+        owners = cluster.owners({p.partition for p in batch})
+        for player in batch:
+            owner = owners.get(player.partition)
+            if owner in chosen and len(chosen[owner]) < per_node:
+                chosen[owner].append(player)
+    return [p for players in chosen.values() for p in players]
+
+
+def launch_at_once(cluster, players):
+    """Every player's launch through the balancer, all at the same time: each lands on any node
+    and is forwarded to its owner, which places it."""
+    answers = {}
+
+    def launch(player):
+        answers[player.name] = request(cluster.url, "POST", "/api/game/launch",
+                                       token=player.token, body={}, timeout=30)
+
+    threads = [threading.Thread(target=launch, args=(p,)) for p in players]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for player in players:
+        answer = answers[player.name]
+        check(answer.status == 202, f"launch of {player.name}: {answer}")
+        player.session = answer.json["sessionId"]
+
+
+def docker_states(cluster, players):
+    """Each player's session as its status answers it through the balancer: "running",
+    "queued" (starting, phase queued), "starting" (pulling, creating), "error:CODE", "stopped",
+    or None while 503 + Retry-After. Another session, or any other answer, fails."""
+    states = {}
+    for player in players:
+        answer = status(cluster, player)
+        if answer.status == 503:
+            check(answer.retry_after(), f"{player.name}: 503 without Retry-After: {answer}")
+            states[player.name] = None
+            continue
+        check(answer.status == 200 and answer.json["sessionId"] == player.session,
+              f"{player.name}: {answer} (launched {player.session})")
+        state = answer.json["status"]
+        if state == "starting" and answer.json.get("phase") == "queued":
+            state = "queued"
+        elif state == "error":
+            state = f"error:{answer.json.get('error', {}).get('code', '')}"
+        states[player.name] = state
+    return states
+
+
+ENDED = ("stopped", "error")
+
+
+def wait_states(cluster, players, want, limit_s, what):
+    """Polls until every player's state is one of want[name] (a set), twice in a row 0.5 s
+    apart; a session that ended otherwise fails at once. Returns the states."""
+    deadline = time.monotonic() + limit_s
+    matched = 0
+    while True:
+        states = docker_states(cluster, players)
+        for player in players:
+            state = states[player.name]
+            check(state in want[player.name] or not state or not state.startswith(ENDED),
+                  f"{what}: {player.name}'s session {state}: {states}")
+        matched = matched + 1 if all(states[p.name] in want[p.name] for p in players) else 0
+        if matched == 2:
+            return states
+        check(time.monotonic() < deadline, f"{what} after {limit_s} s: {states}")
+        time.sleep(0.5)
+
+
+def wait_full_fleet(cluster, players, limit_s):
+    """Polls until as many sessions run as the fleet has slots and the others wait in the
+    queue, the same two polls in a row; none may end meanwhile (a launch refused for lack of
+    room is queued, never failed). Returns (running players, queued players)."""
+    slots = ENGINE_SLOTS * len(cluster.fleet.engines)
+    deadline = time.monotonic() + limit_s
+    previous = None
+    while True:
+        states = docker_states(cluster, players)
+        check(not any(s and s.startswith(ENDED) for s in states.values()),
+              f"a launch of the burst ended: {states}")
+        values = list(states.values())
+        if (values.count("running") == slots and
+                values.count("queued") == len(players) - slots and states == previous):
+            running = [p for p in players if states[p.name] == "running"]
+            return running, [p for p in players if states[p.name] == "queued"]
+        check(time.monotonic() < deadline, f"not {slots} running and the rest queued after "
+              f"{limit_s} s: {states}; engines: {cluster.fleet.describe()}")
+        previous = states
+        time.sleep(0.5)
+
+
+def check_one_container_each(fleet, players):
+    """The engines hold exactly one container per session of `players`, running, labelled with
+    it, and no other ringside container. Returns {container id: StartedAt and restarts}."""
+    containers = fleet.all_containers()
+    sessions = sorted(c["session"] for c in containers)
+    check(sessions == sorted(p.session for p in players),
+          f"containers of sessions {sessions}, want one for each of "
+          f"{sorted(p.session for p in players)}; engines: {fleet.describe()}")
+    check(all(c["state"] == "running" for c in containers), f"engines: {fleet.describe()}")
+    return fleet.started_at(containers)
+
+
+def stop_all(cluster, players):
+    """Stops every player's session through the balancer, all at once: each stop answers 200
+    `stopped` (a container that its owner had not adopted could not be stopped: its stop would
+    end in an error, and the container would be left behind)."""
+    answers = {}
+
+    def stop(player):
+        answers[player.name] = until_ok(
+            lambda: request(cluster.url, "POST", "/api/game/stop", token=player.token,
+                            body={"sessionId": player.session}, timeout=30),
+            f"stop of {player.name}", limit_s=20)
+
+    threads = [threading.Thread(target=stop, args=(p,)) for p in players]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for player in players:
+        answer = answers[player.name]
+        check(answer.status == 200 and answer.json["status"] == "stopped" and
+              "error" not in answer.json, f"stop of {player.name}: {answer}")
+
+
+def journey_docker(cluster):
+    """3 nodes on 2 shared Docker engines of 3 slots each: a launch burst larger than the fleet
+    never fills an engine past its slots, the excess waits in the queue; kill -9 of a node whose
+    players have containers: they keep running, are adopted, none is duplicated, restarted or
+    removed as an orphan; every stop removes its container and the queue then runs."""
+    fleet = cluster.fleet
+    players = spread_players(cluster, PLAYERS_PER_NODE)
+    watch = EngineWatch(fleet)
+    try:
+        launch_at_once(cluster, players)
+        running, queued = wait_full_fleet(cluster, players, 90)
+        log(f"{len(players)} launches at once over {cluster.count} nodes: {len(running)} "
+            f"running, {len(queued)} queued; most containers an engine held: "
+            f"{watch.check_slots('launch burst')} (slots {ENGINE_SLOTS})")
+        before = check_one_container_each(fleet, running)
+
+        owners = cluster.owners({p.partition for p in players})
+        owners = {p.name: owners.get(p.partition) for p in players}
+        # The node owning the most running sessions, one that owns a queued launch too first.
+        victim = max(range(1, cluster.count + 1),
+                     key=lambda i: (any(owners[p.name] == i for p in queued),
+                                    sum(1 for p in running if owners[p.name] == i)))
+        theirs = [p for p in running if owners[p.name] == victim]
+        check(theirs, f"no node owns a running session: {owners}")
+        # A launch still queued on the killed node has no server in its row: the next owner
+        # fails it start_failed, as any start cut short before its server was recorded
+        # (docs/postgres.md); the others stay queued.
+        want = {p.name: {"running"} for p in running}
+        want.update({p.name: {"queued"} for p in queued})
+        want.update({p.name: {"queued", "error:start_failed"} for p in queued
+                     if owners[p.name] == victim})
+        log(f"node-{victim} owns {len(theirs)} running sessions and "
+            f"{sum(1 for p in queued if owners[p.name] == victim)} queued; kill -9")
+        killed_at = time.monotonic()
+        cluster.signal(victim, "KILL")
+        states = wait_states(cluster, players, want, FAILOVER_LIMIT_S + 3, "after the kill")
+        log(f"every player answers its session, the running ones running, "
+            f"{time.monotonic() - killed_at:.1f} s after the kill")
+        now = cluster.owners({p.partition for p in theirs})
+        for player in theirs:
+            owner = now.get(player.partition)
+            check(owner not in (None, victim), f"{player.name}'s partition: owner {owner}")
+        check(check_one_container_each(fleet, running) == before,
+              f"containers changed across the kill: {before}; now {fleet.describe()}")
+        time.sleep(ORPHAN_GRACE_S + 3)
+        states = wait_states(cluster, players, want, 5, f"{ORPHAN_GRACE_S + 3} s later")
+        check(check_one_container_each(fleet, running) == before,
+              f"containers changed past the orphan grace: {before}; now {fleet.describe()}")
+        log(f"the same {len(before)} containers, none restarted, past the orphan grace")
+
+        failed = [p for p in queued if states[p.name] != "queued"]
+        queued = [p for p in queued if states[p.name] == "queued"]
+        stop_all(cluster, running)
+        left = [c for c in fleet.all_containers() if c["id"] in before]
+        check(not left, f"containers left after their sessions stopped: {left}")
+        wait_states(cluster, queued, {p.name: {"running"} for p in queued}, 60,
+                    "the queued launches after the stops")
+        check_one_container_each(fleet, queued)
+        log(f"{len(running)} stops removed their containers; the {len(queued)} queued run "
+            f"({len(failed)} queued on the killed node ended start_failed)")
+        stop_all(cluster, queued)
+        check(not fleet.all_containers(), f"containers left: {fleet.describe()}")
+    finally:
+        watch.stop()
+    most = watch.check_slots("the whole journey")
+    for player in running + queued:
+        made = watch.created.get(player.session, [])
+        check(len(made) == 1, f"{player.name}'s session had containers {made}, want one")
+    started = {p.session for p in running + queued}
+    check(set(watch.created) == started,
+          f"containers of other sessions: {set(watch.created) - started}")
+    rows = cluster.sql("SELECT string_agg(status || ' ' || n, ', ' ORDER BY status) FROM "
+                       "(SELECT status, count(*) AS n FROM sessions GROUP BY status) s")
+    want_rows = f"stopped {len(started)}"
+    if failed:
+        want_rows = f"error {len(failed)}, {want_rows}"
+    check(rows == want_rows, f"sessions in the database: {rows}, want {want_rows}")
+    log(f"every session had one container in all; the engines held at most {most} "
+        f"({watch.samples} `docker ps` samples besides the events); {rows}")
+
 JOURNEYS = {"player": journey_player, "kill": journey_kill, "term": journey_term,
-            "join": journey_join, "pause": journey_pause}
+            "join": journey_join, "pause": journey_pause, "docker": journey_docker}
 
 
 def main():
     if len(sys.argv) != 3 or sys.argv[2] not in JOURNEYS:
         print(__doc__, file=sys.stderr)
         return 2
-    cluster = None
+    cluster = fleet = None
     try:
-        cluster = Cluster(sys.argv[1], 3)
+        flags = ["--backend", "sim"]
+        if sys.argv[2] == "docker":
+            fleet = DockerFleet()
+            flags = fleet.node_flags()
+        cluster = Cluster(sys.argv[1], 3, flags, fleet)
         log(f"up: balancer {cluster.url}")
         JOURNEYS[sys.argv[2]](cluster)
         print("PASS")
@@ -592,11 +993,15 @@ def main():
                 if name.endswith(".log"):
                     shutil.copy(os.path.join(cluster.dir, name), kept)
             print(f"node and HAProxy logs: {kept}", file=sys.stderr)
+        if fleet:
+            print(f"engines: {fleet.describe()}", file=sys.stderr)
         print("FAIL")
         return 1
     finally:
         if cluster:
             cluster.down()
+        if fleet:
+            fleet.down()
 
 
 if __name__ == "__main__":

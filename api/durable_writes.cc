@@ -98,6 +98,13 @@ void DurableWrites::session_status(const GameSession& s, const std::string* own_
   } else {
     intent_.null();
   }
+  // An end carries the last keepalive time: the lazy write-back (docs/postgres.md) writes
+  // only active sessions', and may not have written the last step's.
+  if (s.active()) {
+    intent_.null();
+  } else {
+    intent_.integer(s.last_keepalive_ms);
+  }
 }
 
 uint64_t DurableWrites::status(const GameSession& s, const std::string* own_url) {

@@ -50,8 +50,10 @@ class PlayerApi {
   bool handle(const PlayerCall& call, ReplyTarget target, Reply& reply);
   // Takes a batch of this shard's state read back from the database, before serving.
   void restore(ShardState& state);
-  // Sends the lazy writes (keepalive times, token expiry) now: every 5 s, and on drain.
-  void flush_lazy_writes();
+  // Which lazy writes (keepalive times, token expiry; docs/postgres.md) a flush sends: those
+  // that moved by a step since written (every 5 s), or every one that moved at all (the drain).
+  enum class LazyWrites : uint8_t { kMovedByAStep, kEveryMoved };
+  void flush_lazy_writes(LazyWrites which = LazyWrites::kMovedByAStep);
   // Publishes gauges to the metrics block (once per loop iteration).
   void publish_metrics();
 

@@ -40,20 +40,30 @@ void PlayerApi::restore(ShardState& state) {
   }
 }
 
-void PlayerApi::flush_lazy_writes() {
-  // While the database is away the dirty sets stay here (one entry per session or token,
-  // however long it lasts) rather than piling up as queued writes on the I/O core.
+void PlayerApi::flush_lazy_writes(LazyWrites which) {
+  // While the database is away the marks stay here (one entry per session or token, however
+  // long it lasts) rather than piling up as queued writes on the I/O core.
   if (!durable() || !held_.store_available()) return;
   const int64_t ttl_ms = seconds(runtime_.config.token_ttl_s);
   touch_scratch_.clear();
-  tokens_.take_used([&](const TokenRecord& r) {
+  const auto token = [&](const TokenRecord& r) {
     touch_scratch_.push_back({r.seed, IdOwner{}, r.last_seen_ms + ttl_ms});
-  });
+  };
+  if (which == LazyWrites::kEveryMoved) {
+    tokens_.take_unwritten(token);
+  } else {
+    tokens_.take_used(token);
+  }
   writes_->touch_tokens(touch_scratch_);
   touch_scratch_.clear();
-  sessions_.take_kept_alive([&](const GameSession& s) {
+  const auto session = [&](const GameSession& s) {
     touch_scratch_.push_back({s.id, s.owner, s.last_keepalive_ms});
-  });
+  };
+  if (which == LazyWrites::kEveryMoved) {
+    sessions_.take_unwritten_keepalives(session);
+  } else {
+    sessions_.take_kept_alive(session);
+  }
   writes_->touch_sessions(touch_scratch_);
 }
 

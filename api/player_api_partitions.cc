@@ -52,18 +52,33 @@ bool PlayerApi::on_lease_deadline(uint32_t from, const LeaseDeadline& m) {
 }
 
 void PlayerApi::drop_partition(uint16_t partition) {
-  // The partition's keepalive times and token expiry leave before it does (every partition's
-  // go: a release is rare). With the database away they are lost: the next owner reads times
-  // at most kLazyWriteIntervalMs older, which only brings an idle end or an expiry that much
-  // closer.
+  // The partition's keepalive times and token expiry leave before it does, exactly: those
+  // marked (every partition's: a release is rare), then, in the walk that drops them, every
+  // one of the partition's that moved by less than a step. With the database away they are
+  // lost: the next owner reads what was written last, at most a step (a tenth of the idle
+  // timeout or token lifetime) and a flush interval older, which only brings an idle end or
+  // an expiry that much closer.
   flush_lazy_writes();
   held_.drop_partition(partition);  // may run pipelined requests: the partition is refused by now
+  const bool write = durable() && held_.store_available();
+  const int64_t ttl_ms = seconds(runtime_.config.token_ttl_s);
   // Token sessions first: they name players by an index the players' drop frees.
+  touch_scratch_.clear();
   const size_t tokens = tokens_.drop_partition(
-      [&](uint32_t player) { return sessions_.player(player).partition == partition; });
+      [&](uint32_t player) { return sessions_.player(player).partition == partition; },
+      [&](const TokenRecord& r) {
+        if (write) touch_scratch_.push_back({r.seed, IdOwner{}, r.last_seen_ms + ttl_ms});
+      });
+  if (write) writes_->touch_tokens(touch_scratch_);
+  touch_scratch_.clear();
   dropped_sessions_.clear();
-  const size_t players = sessions_.drop_partition(
-      partition, [&](const GameSession& s) { dropped_sessions_.push_back(s.id); });
+  const size_t players = sessions_.drop_partition(partition, [&](const GameSession& s) {
+    dropped_sessions_.push_back(s.id);
+    if (write && s.active() && s.keepalive_unwritten()) {
+      touch_scratch_.push_back({s.id, s.owner, s.last_keepalive_ms});
+    }
+  });
+  if (write) writes_->touch_sessions(touch_scratch_);
   // Answered after the stores' walk: an answer may run the requests pipelined behind it
   // (HttpServer::complete), which may add to the stores.
   for (const Id128& id : dropped_sessions_) {

@@ -150,7 +150,8 @@ class Shard {
     self->api_.players().publish_metrics();
     if (self->draining_ && !self->drained_reported_ && self->http_.open_connections() == 0) {
       self->drained_reported_ = true;
-      self->api_.players().flush_lazy_writes();
+      // Every keepalive time and expiry that moved, however little: a clean restart loses none.
+      self->api_.players().flush_lazy_writes(PlayerApi::LazyWrites::kEveryMoved);
       self->reactor_.timers().cancel(&self->drain_deadline_);
       self->reactor_.mailbox().send(self->runtime_.io_thread(), Drained{});
     }

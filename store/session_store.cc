@@ -2,6 +2,7 @@
 
 #include "model/partition.h"
 
+#include <algorithm>
 #include <functional>
 
 namespace ringside {
@@ -11,6 +12,7 @@ SessionStore::SessionStore(TimerWheel& timers, const Clock& clock, int64_t idle_
     : timers_(timers),
       clock_(clock),
       idle_timeout_ms_(idle_timeout_ms),
+      step_ms_(std::max<int64_t>(1, idle_timeout_ms / 10)),
       on_idle_(on_idle),
       ctx_(ctx) {}
 
@@ -76,7 +78,9 @@ void SessionStore::set_status(GameSession& s, SessionStatus status) {
 
 void SessionStore::keepalive(GameSession& s) {
   s.last_keepalive_ms = clock_.unix_ms;
-  if (track_keepalives_ && !s.kept_alive) {
+  // The hot path: one compare while the time is within a step of the written one.
+  if (s.last_keepalive_ms - s.keepalive_written_ms >= step_ms_ && !s.kept_alive &&
+      track_keepalives_) {
     s.kept_alive = true;
     kept_alive_.push_back(s.id);
   }
@@ -102,6 +106,7 @@ uint32_t SessionStore::restore(uint32_t player, const LoadedSession& loaded) {
   s.running_ms = loaded.running_ms;
   s.ended_ms = loaded.ended_ms;
   s.last_keepalive_ms = loaded.last_keepalive_ms;
+  s.keepalive_written_ms = loaded.last_keepalive_ms;  // loaded, or inserted with the launch
   s.cpu_seconds = loaded.cpu_seconds;
   s.peak_memory_mb = loaded.peak_memory_mb;
   s.save_error = SaveError::kNone;  // kept in memory only: not in the durable state

@@ -55,15 +55,20 @@ struct GameSession : TimerNode {  // the node is its idle-reclaim timer
   StartPhase phase = StartPhase::kQueued;
   SessionError error = SessionError::kNone;
   EndReason end_reason = EndReason::kNone;
-  bool kept_alive = false;                  // since the last take_kept_alive()
+  bool kept_alive = false;                  // marked for write-back since take_kept_alive()
   SaveError save_error = SaveError::kNone;  // a stop that could not keep the save data
   int64_t started_ms = 0;                   // the launch
   int64_t running_ms = 0;                   // when it became running; 0: it never ran
   int64_t ended_ms = 0;
   int64_t last_keepalive_ms = 0;
+  // The last_keepalive_ms the database holds (written or loaded). 8 bytes take the struct from
+  // 144 to 152; a 4-byte offset would cost the same (no padding to fill, 8-byte alignment).
+  int64_t keepalive_written_ms = 0;
   double cpu_seconds = 0;
   double peak_memory_mb = 0;
 
+  // Whether its keepalive time moved since the database got it.
+  bool keepalive_unwritten() const { return last_keepalive_ms != keepalive_written_ms; }
   bool active() const {
     return status == SessionStatus::kStarting || status == SessionStatus::kRunning ||
            status == SessionStatus::kStopping;
@@ -76,6 +81,7 @@ struct GameSession : TimerNode {  // the node is its idle-reclaim timer
     return end > running_ms ? end - running_ms : 0;  // a wall clock stepped back: nothing
   }
 };
+static_assert(sizeof(GameSession) == 152, "one per session kept: keep it small");
 
 class SessionStore {
  public:
@@ -120,17 +126,37 @@ class SessionStore {
   // Removes a session whose launch could not be made durable, as if it never was.
   void discard(uint32_t index);
   void remove_slot(Player& p, const Id128& id);
-  // Remember which sessions got keepalives, for lazy write-back.
+  // Remember which sessions got keepalives, for lazy write-back (docs/postgres.md): a keepalive
+  // marks its session only once its time moved by a step (a tenth of the idle timeout, at least
+  // 1 ms) past the one the database holds, so a session kept alive all the time costs one row
+  // write per step, not one per flush.
   void track_keepalives() { track_keepalives_ = true; }
-  // Calls fn(const GameSession&) for each active session kept alive since the last call.
+  int64_t write_back_step_ms() const { return step_ms_; }
+  // Calls fn(const GameSession&) for each active session marked since the last call, and counts
+  // its keepalive time as written.
   template <typename Fn>
   void take_kept_alive(Fn&& fn) {
     for (const Id128& id : kept_alive_) {
       GameSession* s = find(id);
       if (!s || !s->kept_alive) continue;
       s->kept_alive = false;
-      if (s->active()) fn(static_cast<const GameSession&>(*s));
+      if (!s->active()) continue;
+      s->keepalive_written_ms = s->last_keepalive_ms;
+      fn(static_cast<const GameSession&>(*s));
     }
+    kept_alive_.clear();
+  }
+  // Calls fn(const GameSession&) for every active session whose keepalive time moved at all
+  // since written, marked or not, and counts it as written: what the drain writes, so that a
+  // clean restart loses nothing. A scan: it runs once, at the end.
+  template <typename Fn>
+  void take_unwritten_keepalives(Fn&& fn) {
+    sessions_.for_each([&](uint32_t, GameSession& s) {
+      s.kept_alive = false;
+      if (!s.active() || !s.keepalive_unwritten()) return;
+      s.keepalive_written_ms = s.last_keepalive_ms;
+      fn(static_cast<const GameSession&>(s));
+    });
     kept_alive_.clear();
   }
 
@@ -138,9 +164,9 @@ class SessionStore {
   // Drops every record of the partition's players: their sessions (idle timers cancelled),
   // history, save slots and launch buckets, and the players themselves. Calls
   // on_session(const GameSession&) for each session just before it goes, so the caller can
-  // forget what it keeps about it. A scan of the shard's players: a release is rare. Returns
-  // how many players went. Their indices are reused afterwards: whatever else names a player by
-  // index (token sessions) must be dropped first.
+  // forget what it keeps about it (and write a keepalive time still unwritten). A scan of the
+  // shard's players: a release is rare. Returns how many players went. Their indices are reused
+  // afterwards: whatever else names a player by index (token sessions) must be dropped first.
   template <typename Fn>
   size_t drop_partition(uint16_t partition, Fn&& on_session) {
     size_t dropped = 0;
@@ -194,6 +220,7 @@ class SessionStore {
   TimerWheel& timers_;
   const Clock& clock_;
   int64_t idle_timeout_ms_;
+  int64_t step_ms_;  // write_back_step_ms()
   IdleHandler on_idle_;
   void* ctx_;
   Slab<Player> players_;

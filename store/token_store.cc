@@ -1,12 +1,18 @@
 #include "store/token_store.h"
 
+#include <algorithm>
 #include <string_view>
 
 namespace ringside {
 
 TokenStore::TokenStore(const TokenMinter& minter, TimerWheel& timers, const Clock& clock,
                        int64_t ttl_ms, int64_t grace_ms)
-    : minter_(minter), timers_(timers), clock_(clock), ttl_ms_(ttl_ms), grace_ms_(grace_ms) {}
+    : minter_(minter),
+      timers_(timers),
+      clock_(clock),
+      ttl_ms_(ttl_ms),
+      grace_ms_(grace_ms),
+      step_ms_(std::clamp<int64_t>(ttl_ms / 10, 1, kMaxWriteBackStepMs)) {}
 
 TokenStore::~TokenStore() {
   sessions_.for_each([this](uint32_t, TokenSession& ts) { timers_.cancel(&ts); });
@@ -31,6 +37,7 @@ TokenGrant TokenStore::grant(uint32_t player, uint16_t game, uint16_t partition)
       minter_.mint(ts.seed, ts.generation, ts.minted_as, g.token);
       if (hash_token(std::string_view(g.token, kIdTextLength)) == ts.current) {
         ts.last_seen_ms = now;
+        ts.written_ms = now;  // the caller writes the grant through (api/durable_writes.h)
         g.expires_at_ms = now + ttl_ms_;
         g.token_session = *found;
         return g;
@@ -43,6 +50,7 @@ TokenGrant TokenStore::grant(uint32_t player, uint16_t game, uint16_t partition)
   ts.on_fire = &TokenStore::on_expiry;
   ts.seed = random_id128();
   ts.last_seen_ms = now;
+  ts.written_ms = now;  // the caller writes the grant through
   ts.player = player;
   ts.generation = 0;
   ts.game = game;
@@ -97,6 +105,7 @@ bool TokenStore::refresh(const AuthContext& auth, uint16_t partition, TokenGrant
   ++ts.generation;
   ts.minted_as = IdOwner::partition(partition);
   ts.last_seen_ms = clock_.unix_ms;
+  ts.written_ms = ts.last_seen_ms;  // the caller writes the refresh through
   issue(ts, index, out);
   return true;
 }
@@ -127,6 +136,7 @@ void TokenStore::restore(const TokenRecord& r) {
   ts.seed = r.seed;
   ts.current = r.current;
   ts.last_seen_ms = r.last_seen_ms;
+  ts.written_ms = r.last_seen_ms;
   ts.player = r.player;
   ts.generation = r.generation;
   ts.game = r.game;

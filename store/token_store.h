@@ -3,6 +3,11 @@
 // optionally one game; its current token slides its expiry forward on every use; a refresh
 // rotates the token once, and the replaced token keeps working for a grace period.
 // Only hashes of tokens are kept (TokenMinter derives the text when it must be handed out).
+//
+// Lazy write-back (docs/postgres.md): each token session remembers the expiry the database
+// holds; a use marks it for the periodic write-back only once its expiry moved by a step (a
+// tenth of the lifetime) past that, so a token polled all the time costs one row write per step,
+// not one per flush. A release and the drain write every expiry that moved at all.
 #include <cstdint>
 #include <vector>
 
@@ -78,7 +83,15 @@ class TokenStore {
   void undo_refresh(uint32_t token_session, const TokenRecord& before);
   // Remember which token sessions were used, for lazy write-back of their expiry.
   void track_use() { track_use_ = true; }
-  // Calls fn(const TokenRecord&) for each token session used since the last call.
+  // How far a use must move an expiry past the one the database holds before it is marked for
+  // write-back: a tenth of the lifetime, at least 1 ms and at most kMaxWriteBackStepMs.
+  int64_t write_back_step_ms() const { return step_ms_; }
+  // Half the hour the retention sweep keeps a token row past its expiry
+  // (RetentionSweep::kTokenKeptAfterMs): a row behind memory by less than a step and a flush is
+  // never swept while memory still honours its token (lifetimes over 5 h reach the cap).
+  static constexpr int64_t kMaxWriteBackStepMs = int64_t{30} * 60'000;
+  // Calls fn(const TokenRecord&) for each token session marked since the last call (its expiry
+  // moved by a step since written), and counts its expiry as written.
   template <typename Fn>
   void take_used(Fn&& fn) {
     for (const Used& u : used_) {
@@ -86,8 +99,22 @@ class TokenStore {
       TokenSession& ts = sessions_[u.index];
       if (ts.seed != u.seed || !ts.used) continue;
       ts.used = false;
+      ts.written_ms = ts.last_seen_ms;
       fn(record(u.index));
     }
+    used_.clear();
+  }
+  // Calls fn(const TokenRecord&) for every token session whose expiry moved at all since
+  // written, marked or not, and counts it as written: what the drain writes, so that a clean
+  // restart loses nothing. A scan: it runs once, at the end.
+  template <typename Fn>
+  void take_unwritten(Fn&& fn) {
+    sessions_.for_each([&](uint32_t index, TokenSession& ts) {
+      ts.used = false;
+      if (ts.last_seen_ms == ts.written_ms) return;
+      ts.written_ms = ts.last_seen_ms;
+      fn(record(index));
+    });
     used_.clear();
   }
 
@@ -96,12 +123,14 @@ class TokenStore {
   // partition being released (this store knows players by index only), their expiry timers
   // cancelled and their hashes unindexed: their tokens are unknown here afterwards. A scan: a
   // release is rare. Call it before the players themselves go (SessionStore::drop_partition
-  // frees their indices). Returns how many went.
-  template <typename InPartition>
-  size_t drop_partition(InPartition&& in_partition) {
+  // frees their indices). Calls unwritten(const TokenRecord&) for each one going whose expiry
+  // moved at all since written, so that the next owner reads it exactly. Returns how many went.
+  template <typename InPartition, typename Unwritten>
+  size_t drop_partition(InPartition&& in_partition, Unwritten&& unwritten) {
     size_t dropped = 0;
     sessions_.for_each([&](uint32_t index, TokenSession& ts) {
       if (!in_partition(ts.player)) return;
+      if (ts.last_seen_ms != ts.written_ms) unwritten(record(index));
       drop(ts, index);
       ++dropped;
     });
@@ -117,13 +146,19 @@ class TokenStore {
     Id128 seed;
     TokenHash current;
     int64_t last_seen_ms;
+    // The last_seen_ms whose expiry the database holds (last written or loaded). Beside
+    // last_seen_ms: a use reads both. Its 8 bytes take the struct from 112 to 120; a 4-byte
+    // offset from last_seen_ms would cost the same (no padding to fill, 8-byte alignment) and
+    // could not say a wall clock stepped back.
+    int64_t written_ms;
     uint32_t player;
     uint32_t generation;
     uint16_t game;
     IdOwner minted_as;  // TokenRecord::minted_as
     bool has_previous;  // its replaced token is in replaced_
-    bool used = false;  // since the last take_used()
+    bool used = false;  // marked for write-back since the last take_used()
   };
+  static_assert(sizeof(TokenSession) == 120, "one per token session: keep it small");
   // A refreshed token session's replaced token, usable until dead_after_ms. Beside the token
   // session rather than in it: most are never refreshed, and it would cost each 40 bytes.
   struct ReplacedToken {
@@ -134,8 +169,9 @@ class TokenStore {
     uint32_t index;
     Id128 seed;
   };
+  // The hot path: one compare while the expiry is within a step of the written one.
   void note_use(TokenSession& ts, uint32_t index) {
-    if (!track_use_ || ts.used) return;
+    if (ts.last_seen_ms - ts.written_ms < step_ms_ || ts.used || !track_use_) return;
     ts.used = true;
     used_.push_back({index, ts.seed});
   }
@@ -179,6 +215,7 @@ class TokenStore {
   const Clock& clock_;
   int64_t ttl_ms_;
   int64_t grace_ms_;
+  int64_t step_ms_;  // write_back_step_ms()
   Slab<TokenSession> sessions_;
   // Token sessions by the first 8 bytes of each live token hash (current and replaced): 16 bytes
   // a slot instead of 40 with the whole hash as key. Two hashes may share a prefix, so the map

@@ -20,7 +20,9 @@ namespace ringside {
 class RetentionSweep {
  public:
   static constexpr uint32_t kRowsPerSweep = 256;          // looked at per table and statement
-  static constexpr uint64_t kTokenKeptAfterMs = 3600000;  // after expiry and grace
+  // After expiry and grace: also covers the lazy write-back's lag (at most
+  // TokenStore::kMaxWriteBackStepMs and a flush, docs/postgres.md).
+  static constexpr uint64_t kTokenKeptAfterMs = 3600000;
   // A token's expires_at in the database lags its use while the database is away (shards keep
   // the times and send them lazily once it is back): after a reconnect, no sweep until the
   // connection has been up this long, several lazy-write intervals, so an outage longer than

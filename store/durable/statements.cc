@@ -28,7 +28,8 @@ constexpr const char* kSql[kStatementCount] = {
     "UPDATE sessions SET status = $2, phase = $3, server = COALESCE($4, server),"
     " ended_at = to_timestamp($5::bigint / 1000.0), end_reason = $6, error_code = $7,"
     " cpu_seconds = $8, peak_memory_mb = $9, server_url = COALESCE($10, server_url),"
-    " running_at = COALESCE(to_timestamp($11::bigint / 1000.0), running_at)"
+    " running_at = COALESCE(to_timestamp($11::bigint / 1000.0), running_at),"
+    " last_keepalive_at = COALESCE(to_timestamp($12::bigint / 1000.0), last_keepalive_at)"
     " WHERE id = $1",
     // kStmtUpdateSlot
     "UPDATE save_slots SET size_bytes = $2, updated_at = to_timestamp($3::bigint / 1000.0) WHERE "

@@ -22,7 +22,8 @@ enum StatementId : uint8_t {
   kStmtInsertSession,
   // $1 session id, $2 status, $3 phase or NULL, $4 server name or NULL, $5 ended at (ms) or
   // NULL, $6 end reason or NULL, $7 error code or NULL, $8 cpu seconds, $9 peak memory MB,
-  // $10 the session's own server URL or NULL (hosted backends)
+  // $10 the session's own server URL or NULL (hosted backends), $11 running at (ms) or NULL,
+  // $12 last keepalive (ms) or NULL (an end sends it)
   kStmtUpdateSession,
   // $1 slot id, $2 size bytes, $3 updated at (ms)
   kStmtUpdateSlot,

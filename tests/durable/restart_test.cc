@@ -1,6 +1,8 @@
 // A graceful restart (SIGTERM, start again on the same database) keeps every token, session,
 // figure and history row: what the API shows afterwards is what it showed before.
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "durable/durable_fixture.h"
@@ -123,6 +125,36 @@ TEST_F(DurableTest, TheShardCountMayChangeBetweenRestarts) {
     EXPECT_EQ(p.token, api().token_for(p.id, kGame));
   }
   EXPECT_EQ("3", db().value("SELECT value FROM settings WHERE key = 'shards'"));
+}
+
+// Keepalive times and token expiry are written back lazily, once they moved by a step (a tenth
+// of the idle timeout or token lifetime, docs/postgres.md); the drain writes every one that moved
+// at all, so a clean restart shows the same keepalive time, to the second.
+TEST_F(DurableTest, ADrainWritesAKeepaliveAndAnExpiryMovedByLessThanAStep) {
+  ASSERT_TRUE(start());
+  const std::string token = api().token_for("drain-player", kGame);
+  ASSERT_FALSE(token.empty());
+  const std::string session = api().launch_running(token, game_body());
+  ASSERT_FALSE(session.empty());
+  const std::string granted_ms =
+      db().value("SELECT (extract(epoch FROM expires_at) * 1000)::bigint FROM token_sessions");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto kept = api().keepalive(token, session);
+  ASSERT_TRUE(kept && kept->status == 200);
+  const Json before = json_of(api().details(token, session));
+  ASSERT_NE(before["lastKeepaliveAt"].str(), before["startedAt"].str());
+  // 1.1 s is far less than a step (3 min, 6 min): the 5 s flush leaves the row alone.
+  std::this_thread::sleep_for(std::chrono::milliseconds(5500));
+  EXPECT_EQ("t", db().value("SELECT last_keepalive_at = started_at FROM sessions"));
+  ASSERT_EQ(0, stop_gracefully());
+
+  EXPECT_EQ("t", db().value("SELECT last_keepalive_at >= started_at + interval '1.1 s'"
+                            " FROM sessions"));
+  EXPECT_EQ("t", db().value("SELECT (extract(epoch FROM expires_at) * 1000)::bigint >= " +
+                            granted_ms + " + 1100 FROM token_sessions"));
+  ASSERT_TRUE(start());
+  const Json after = json_of(api().details(token, session));
+  EXPECT_EQ(before["lastKeepaliveAt"].str(), after["lastKeepaliveAt"].str());
 }
 
 TEST_F(DurableTest, MigrateCommandIsIdempotent) {

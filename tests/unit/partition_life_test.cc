@@ -18,6 +18,7 @@
 #include "model/partition.h"
 #include "model/token_hash.h"
 #include "model/token_minter.h"
+#include "store/durable/write_intent.h"
 
 namespace ringside {
 namespace {
@@ -92,7 +93,7 @@ struct PartitionPlayer {
     t.player_id = player;
     t.game = kAnyGame;
     t.current = hash_token(token);
-    t.expires_ms = now_ms + int64_t{3600} * 1000;
+    t.expires_ms = now_ms - written_ago_ms + int64_t{3600} * 1000;
     s->tokens.push_back(t);
     LoadedSlot slot;
     slot.player_id = player;
@@ -112,7 +113,7 @@ struct PartitionPlayer {
     ls.phase = StartPhase::kCreating;
     ls.started_ms = now_ms - 30000;
     ls.running_ms = now_ms - 20000;
-    ls.last_keepalive_ms = now_ms;
+    ls.last_keepalive_ms = now_ms - written_ago_ms;
     s->sessions.push_back(ls);
     return s;
   }
@@ -124,6 +125,8 @@ struct PartitionPlayer {
   std::string token;
   std::string session_text;
   int64_t now_ms = 0;
+  // How long before now its token was last used and its session kept alive, as the rows say.
+  int64_t written_ago_ms = 0;
 };
 
 class PartitionLifeTest : public ::testing::Test {
@@ -150,6 +153,25 @@ class PartitionLifeTest : public ::testing::Test {
     std::vector<uint16_t> kinds;
     io_.drain([&](uint32_t, uint16_t kind, const void*, uint32_t) { kinds.push_back(kind); }, 100);
     return kinds;
+  }
+
+  // The lazy writes (statement kStmtTouchSessions or kStmtTouchTokens: ids, times) among the
+  // write intents the shard sent the I/O core since the last call; other messages are dropped.
+  std::vector<std::vector<std::string>> touches(StatementId statement) {
+    std::vector<std::vector<std::string>> rows;
+    io_.drain(
+        [&](uint32_t, uint16_t kind, const void* data, uint32_t size) {
+          if (kind != kMsgStoreWrite) return;
+          WriteIntentReader reader;
+          ASSERT_TRUE(reader.parse(std::string_view(static_cast<const char*>(data), size)));
+          PgParams params;
+          reader.for_each(params, [&](StatementId id, const PgParams& p) {
+            if (id != statement) return;
+            rows.push_back({p.values()[0], p.values()[1]});
+          });
+        },
+        100);
+    return rows;
   }
 
   // A player request as the shard's own connection hands it over; held answers go to held_.
@@ -345,7 +367,9 @@ class DurablePartitionLifeTest : public PartitionLifeTest {
 
   // The player loaded, a keepalive (a lazy write), then a refresh held for its commit, then
   // the partition released.
-  void refresh_then_release(const PartitionPlayer& a) {
+  // The player's rows say its session was kept alive a second ago, so the keepalive moves it.
+  void refresh_then_release(PartitionPlayer a) {
+    a.written_ago_ms = 1'000;
     load(a);
     ASSERT_TRUE(deliver(LeaseDeadline{reactor_.now_ms() + 3000}));
     const std::string body = R"({"sessionId":")" + a.session_text + R"("})";
@@ -360,7 +384,7 @@ TEST_F(DurablePartitionLifeTest, AReleaseSendsItsWritesFirstAndACommittedRefresh
   const PartitionPlayer a = player(0);
   refresh_then_release(a);
   EXPECT_TRUE(held_.empty()) << "answered before its outcome: " << held_[0].body;
-  // The keepalive time and the token's expiry, then the answer.
+  // The keepalive time (the refresh wrote the expiry through), then the answer.
   const std::vector<uint16_t> kinds = sent_to_io();
   ASSERT_GE(kinds.size(), 2u);
   EXPECT_EQ(kinds.back(), kMsgPartitionReleased);
@@ -386,6 +410,51 @@ TEST_F(DurablePartitionLifeTest, ARefusedRefreshHeldAcrossAReleaseIsAnswered503A
   // No undo written: the records are gone and the partition is no longer this node's.
   EXPECT_TRUE(sent_to_io().empty());
   EXPECT_EQ(api_.tokens().token_sessions(), 0u);
+}
+
+// A keepalive and a use that moved their times by less than a step (a tenth of the idle
+// timeout or token lifetime) are not written by the periodic flush; a release writes them
+// anyway, so the next owner reads exactly what this one knew.
+TEST_F(DurablePartitionLifeTest, AReleaseWritesAKeepaliveAndAnExpiryMovedByLessThanAStep) {
+  PartitionPlayer a = player(0);
+  a.written_ago_ms = 1'000;
+  PartitionPlayer b = player(5);
+  b.written_ago_ms = 1'000;
+  load(a);
+  load(b);
+  ASSERT_TRUE(deliver(LeaseDeadline{reactor_.now_ms() + 3000}));
+  const int64_t now = reactor_.clock().unix_ms;
+  ASSERT_EQ(
+      request(kRouteKeepalive, a.token, "", R"({"sessionId":")" + a.session_text + R"("})").status,
+      200);
+  ASSERT_EQ(
+      request(kRouteKeepalive, b.token, "", R"({"sessionId":")" + b.session_text + R"("})").status,
+      200);
+  api_.flush_lazy_writes();  // what the 5 s timer does: a second is less than a step
+  EXPECT_TRUE(touches(kStmtTouchSessions).empty());
+
+  ASSERT_TRUE(deliver(PartitionRelease{a.partition}));
+  const std::vector<std::vector<std::string>> kept = touches(kStmtTouchSessions);
+  // a's keepalive time only: b's partition stays here, and its time with it.
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0][0], "{" + a.session_text + "}");
+  EXPECT_EQ(kept[0][1], "{" + std::to_string(now) + "}");
+}
+
+TEST_F(DurablePartitionLifeTest, AReleaseWritesATokenExpiryMovedByLessThanAStep) {
+  PartitionPlayer a = player(0);
+  a.written_ago_ms = 1'000;
+  load(a);
+  ASSERT_TRUE(deliver(LeaseDeadline{reactor_.now_ms() + 3000}));
+  const int64_t now = reactor_.clock().unix_ms;
+  ASSERT_EQ(status_poll(a).status, 200);
+  api_.flush_lazy_writes();
+  EXPECT_TRUE(touches(kStmtTouchTokens).empty());
+
+  ASSERT_TRUE(deliver(PartitionRelease{a.partition}));
+  const std::vector<std::vector<std::string>> expiry = touches(kStmtTouchTokens);
+  ASSERT_EQ(expiry.size(), 1u);
+  EXPECT_EQ(expiry[0][1], "{" + std::to_string(now + int64_t{3600} * 1000) + "}");
 }
 
 // One node (no --node-id): every partition served from the start, no lease to wait for.

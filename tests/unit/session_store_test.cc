@@ -374,5 +374,88 @@ TEST_F(SessionStoreTest, DropPartitionForgetsItsPlayersAndTheirIdleTimers) {
   EXPECT_EQ(store_.find_or_add_player("bob"), bob_);
 }
 
+// Lazy write-back (docs/postgres.md): a session kept alive every 30 s is marked for write-back
+// once per step (a tenth of the idle timeout) of its keepalive time, not after every keepalive.
+class KeepaliveWriteBackTest : public SessionStoreTest {
+ protected:
+  KeepaliveWriteBackTest() { store_.track_keepalives(); }
+
+  std::vector<int64_t> flush() {
+    std::vector<int64_t> written;
+    store_.take_kept_alive([&](const GameSession& s) { written.push_back(s.last_keepalive_ms); });
+    return written;
+  }
+  std::vector<int64_t> flush_every_moved() {
+    std::vector<int64_t> written;
+    store_.take_unwritten_keepalives(
+        [&](const GameSession& s) { written.push_back(s.last_keepalive_ms); });
+    return written;
+  }
+
+  static constexpr int64_t kStepMs = kIdleMs / 10;
+  static constexpr int64_t kKeepaliveMs = 30'000;
+};
+
+TEST_F(KeepaliveWriteBackTest, ASessionKeptAliveAllTheTimeIsWrittenOncePerStep) {
+  ASSERT_EQ(store_.write_back_step_ms(), kStepMs);
+  GameSession& s = store_.session(store_.create(alice_, kGameA, random_id128(), IdOwner{}));
+  const int64_t launched = clock_.unix_ms;
+  std::vector<int64_t> written;
+  for (int64_t t = 0; t < 2 * kStepMs; t += kKeepaliveMs) {
+    advance(kKeepaliveMs);
+    store_.keepalive(s);
+    for (int64_t at : flush()) written.push_back(at);  // a flush after each: 12 of them
+  }
+  EXPECT_EQ(written, (std::vector<int64_t>{launched + kStepMs, launched + 2 * kStepMs}));
+}
+
+TEST_F(KeepaliveWriteBackTest, AKeepaliveAStepPastTheWrittenTimeMarksItAgain) {
+  GameSession& s = store_.session(store_.create(alice_, kGameA, random_id128(), IdOwner{}));
+  advance(kStepMs - 1);
+  store_.keepalive(s);
+  EXPECT_TRUE(flush().empty()) << "marked before it moved by a step";
+  advance(1);
+  store_.keepalive(s);
+  EXPECT_EQ(flush(), std::vector<int64_t>{clock_.unix_ms});
+  advance(kKeepaliveMs);
+  store_.keepalive(s);
+  EXPECT_TRUE(flush().empty());
+  advance(kStepMs - kKeepaliveMs);
+  store_.keepalive(s);
+  EXPECT_EQ(flush(), std::vector<int64_t>{clock_.unix_ms});
+}
+
+TEST_F(KeepaliveWriteBackTest, TheDrainWritesAKeepaliveMovedByLessThanAStepOfActiveSessions) {
+  GameSession& kept = store_.session(store_.create(alice_, kGameA, random_id128(), IdOwner{}));
+  store_.create(bob_, kGameA, random_id128(), IdOwner{});  // no keepalive since its launch
+  advance(kKeepaliveMs);
+  store_.keepalive(kept);
+  EXPECT_TRUE(flush().empty());
+  EXPECT_EQ(flush_every_moved(), std::vector<int64_t>{clock_.unix_ms});
+  EXPECT_TRUE(flush_every_moved().empty());
+  // An ended session's time is not touched (its end writes it).
+  advance(kKeepaliveMs);
+  store_.keepalive(kept);
+  store_.end(kept, SessionStatus::kStopped, EndReason::kStopped, SessionError::kNone, 1.0, 2.0);
+  EXPECT_TRUE(flush_every_moved().empty());
+}
+
+TEST_F(KeepaliveWriteBackTest, ARestoredSessionCountsItsLoadedKeepaliveAsWritten) {
+  LoadedSession loaded;
+  loaded.id = random_id128();
+  loaded.status = SessionStatus::kRunning;
+  loaded.started_ms = clock_.unix_ms - kStepMs;
+  loaded.last_keepalive_ms = clock_.unix_ms - kStepMs + 1;
+  GameSession& s = store_.session(store_.restore(alice_, loaded));
+  EXPECT_FALSE(s.keepalive_unwritten());
+  store_.keepalive(s);  // a step less 1 ms past the loaded time
+  EXPECT_TRUE(flush().empty());
+  EXPECT_TRUE(s.keepalive_unwritten());
+  advance(1);
+  store_.keepalive(s);
+  EXPECT_EQ(flush(), std::vector<int64_t>{clock_.unix_ms});
+  EXPECT_FALSE(s.keepalive_unwritten());
+}
+
 }  // namespace
 }  // namespace ringside

@@ -429,7 +429,9 @@ TEST_F(TokenStoreTest, DropPartitionForgetsTheTokensOfItsPlayers) {
   const std::string alice_any = text_of(store_.grant(kAlice, kAnyGame, kPartition));
   const std::string bob = text_of(store_.grant(kBob, kGameA, kPartition));
 
-  EXPECT_EQ(store_.drop_partition([](uint32_t player) { return player == kAlice; }), 2u);
+  EXPECT_EQ(store_.drop_partition([](uint32_t player) { return player == kAlice; },
+                                  [](const TokenRecord&) {}),
+            2u);
   EXPECT_FALSE(auth(text_of(first)));  // the replaced one, inside its grace period
   EXPECT_FALSE(auth(text_of(refreshed)));
   EXPECT_FALSE(auth(alice_any));
@@ -438,6 +440,102 @@ TEST_F(TokenStoreTest, DropPartitionForgetsTheTokensOfItsPlayers) {
   advance(kTtlMs * 2);  // the dropped sessions' timers are gone: nothing fires on them
   EXPECT_EQ(store_.token_sessions(), 0u);
   EXPECT_NE(text_of(store_.grant(kAlice, kGameA, kPartition)), text_of(refreshed));
+}
+
+// Lazy write-back (docs/postgres.md): a token polled every 2 s is marked for write-back once
+// per step (a tenth of its lifetime) of its expiry, not in every flush.
+class TokenWriteBackTest : public TokenStoreTest {
+ protected:
+  TokenWriteBackTest() { store_.track_use(); }
+
+  // What a flush writes: the expiry of each token session marked.
+  std::vector<int64_t> flush() {
+    std::vector<int64_t> written;
+    store_.take_used([&](const TokenRecord& r) { written.push_back(r.last_seen_ms + kTtlMs); });
+    return written;
+  }
+  // What the drain writes: every expiry that moved since written.
+  std::vector<int64_t> flush_every_moved() {
+    std::vector<int64_t> written;
+    store_.take_unwritten(
+        [&](const TokenRecord& r) { written.push_back(r.last_seen_ms + kTtlMs); });
+    return written;
+  }
+
+  static constexpr int64_t kStepMs = kTtlMs / 10;
+  static constexpr int64_t kPollMs = 1'000;
+};
+
+TEST_F(TokenWriteBackTest, ATokenPolledAllTheTimeIsWrittenOncePerStepNotOncePerFlush) {
+  ASSERT_EQ(store_.write_back_step_ms(), kStepMs);
+  const TokenGrant g = store_.grant(kAlice, kGameA, kPartition);  // written through
+  // Three steps of a poll every second, each followed by a flush: 18 flushes, 3 writes.
+  std::vector<int64_t> written;
+  for (int64_t t = 0; t < 3 * kStepMs; t += kPollMs) {
+    advance(kPollMs);
+    ASSERT_TRUE(auth(text_of(g)));
+    for (int64_t at : flush()) written.push_back(at);
+  }
+  EXPECT_EQ(written, (std::vector<int64_t>{g.expires_at_ms + kStepMs, g.expires_at_ms + 2 * kStepMs,
+                                           g.expires_at_ms + 3 * kStepMs}));
+}
+
+TEST_F(TokenWriteBackTest, AUseAStepPastTheWrittenExpiryMarksItAgain) {
+  const std::string token = text_of(store_.grant(kAlice, kGameA, kPartition));
+  advance(kStepMs - 1);
+  ASSERT_TRUE(auth(token));
+  EXPECT_TRUE(flush().empty()) << "marked before it moved by a step";
+  advance(1);
+  ASSERT_TRUE(auth(token));
+  EXPECT_EQ(flush(), std::vector<int64_t>{clock_.unix_ms + kTtlMs});
+  EXPECT_TRUE(flush().empty());
+  advance(kStepMs);
+  ASSERT_TRUE(auth(token));
+  EXPECT_EQ(flush(), std::vector<int64_t>{clock_.unix_ms + kTtlMs});
+}
+
+TEST_F(TokenWriteBackTest, TheDrainWritesAnExpiryMovedByLessThanAStepAndOnlyOnce) {
+  const std::string alice = text_of(store_.grant(kAlice, kGameA, kPartition));
+  const std::string bob = text_of(store_.grant(kBob, kGameA, kPartition));
+  advance(1'000);
+  ASSERT_TRUE(auth(alice));  // moved by a second: less than a step
+  EXPECT_TRUE(flush().empty());
+  EXPECT_EQ(flush_every_moved(), std::vector<int64_t>{clock_.unix_ms + kTtlMs});  // not bob's
+  EXPECT_TRUE(flush_every_moved().empty());
+  EXPECT_TRUE(flush().empty());
+}
+
+TEST_F(TokenWriteBackTest, ARestoredTokenCountsItsLoadedExpiryAsWritten) {
+  TokenRecord r;
+  r.seed = random_id128();
+  char text[kIdTextLength];
+  minter_.mint(r.seed, 0, IdOwner::partition(kPartition), text);
+  r.current = hash_token(std::string_view(text, kIdTextLength));
+  r.last_seen_ms = clock_.unix_ms - kStepMs + 1'000;
+  r.player = kAlice;
+  r.game = kGameA;
+  r.minted_as = IdOwner::partition(kPartition);
+  store_.restore(r);
+  ASSERT_TRUE(auth(std::string_view(text, kIdTextLength)));  // a step less a second past it
+  EXPECT_TRUE(flush().empty());
+  advance(1'000);
+  ASSERT_TRUE(auth(std::string_view(text, kIdTextLength)));
+  EXPECT_EQ(flush(), std::vector<int64_t>{clock_.unix_ms + kTtlMs});
+}
+
+TEST_F(TokenWriteBackTest, AReleaseHandsOverEveryExpiryThatMovedAtAll) {
+  const std::string moved = text_of(store_.grant(kAlice, kGameA, kPartition));
+  store_.grant(kAlice, kAnyGame, kPartition);  // never used since its grant wrote it
+  const std::string other = text_of(store_.grant(kBob, kGameA, kPartition));
+  advance(1'000);
+  ASSERT_TRUE(auth(moved));
+  ASSERT_TRUE(auth(other));
+  std::vector<int64_t> handed_over;
+  EXPECT_EQ(store_.drop_partition(
+                [](uint32_t player) { return player == kAlice; },
+                [&](const TokenRecord& r) { handed_over.push_back(r.last_seen_ms + kTtlMs); }),
+            2u);
+  EXPECT_EQ(handed_over, std::vector<int64_t>{clock_.unix_ms + kTtlMs});
 }
 
 // A token session written before partitions: its token was minted with the node's shard in

@@ -44,9 +44,16 @@ TEST_F(DurableTest, StartsThatEndedWhileCreatingBillNothingAfterARestart) {
   Json failure = api().wait_while_starting(failing_token, failed);
   ASSERT_EQ("error", failure["status"].str()) << failure.text();
   EXPECT_EQ("start_failed", failure["error"]["code"].str()) << failure.text();
-  // What makes the case: both rows name a server, and neither ran.
-  EXPECT_EQ("2", db().value("SELECT count(*) FROM sessions WHERE server IS NOT NULL AND "
-                            "running_at IS NULL AND ended_at IS NOT NULL"));
+  // What makes the case: both rows name a server, and neither ran. The failure's end is a
+  // background write: the status poll saw it in memory, the row follows within milliseconds.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  std::string unbilled;
+  while ((unbilled = db().value("SELECT count(*) FROM sessions WHERE server IS NOT NULL AND "
+                                "running_at IS NULL AND ended_at IS NOT NULL")) != "2" &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ("2", unbilled);
 
   ASSERT_EQ(0, stop_gracefully());
   ASSERT_TRUE(start());

@@ -174,23 +174,31 @@ bool SessionPlacement::on_place_session(uint32_t from, const PlaceSession& m) {
     end_failed(l, SessionError::kImageNotFound, kNeverRan);
     return true;
   }
+  place(l);
+  return true;
+}
+
+Scheduler::Outcome SessionPlacement::place(Launch& launch) {
   Placement placed{};
-  switch (scheduler_.submit({l.index, game_image_[m.game], profiles_[m.game]}, &placed)) {
+  const Scheduler::Outcome outcome =
+      scheduler_.submit({launch.index, game_image_[launch.game], profiles_[launch.game]}, &placed);
+  switch (outcome) {
     case Scheduler::Outcome::kPlaced:
       metrics_.placed.add();
-      start(l, placed);
+      start(launch, placed);
       break;
     case Scheduler::Outcome::kQueued:
       metrics_.queued.add();
-      timers_.arm(&l, now_ms_() + queue_timeout_ms_);
+      launch.state = State::kQueued;
+      timers_.arm(&launch, now_ms_() + queue_timeout_ms_);
       break;
     case Scheduler::Outcome::kRejected:
       metrics_.rejected.add();
-      end_failed(l, SessionError::kNoServers, kNeverRan);
+      end_failed(launch, SessionError::kNoServers, kNeverRan);
       break;
   }
   publish_queue();
-  return true;
+  return outcome;
 }
 
 bool SessionPlacement::on_stop_session(uint32_t from, const StopSession& m) {
@@ -394,30 +402,13 @@ void SessionPlacement::on_no_room(const Id128& session) {
     return;
   }
   release(*l);
-  Placement placed{};
-  switch (scheduler_.submit({l->index, game_image_[l->game], profiles_[l->game]}, &placed)) {
-    case Scheduler::Outcome::kPlaced:
-      metrics_.placed.add();
-      start(*l, placed);
-      break;
-    case Scheduler::Outcome::kQueued:
-      // Back to waiting, its queue timeout from now. The shard records any phase of a start
-      // (api/session_events.cc), and shows this one until the next; the store keeps the
-      // server of its kCreating, where recovery would find nothing and fail it, as any start
-      // cut short. `from` only passes the shard's range check: it is not shown while queued.
-      metrics_.queued.add();
-      l->state = State::kQueued;
-      timers_.arm(l, now_ms_() + queue_timeout_ms_);
-      if (from != kNoServer) {
-        mailbox_.send(l->owner_shard, SessionPhaseUpdate{session, StartPhase::kQueued, from});
-      }
-      break;
-    case Scheduler::Outcome::kRejected:
-      metrics_.rejected.add();
-      end_failed(*l, SessionError::kNoServers, kNeverRan);
-      break;
+  // Back to waiting when queued, its queue timeout from now. The shard records any phase of a
+  // start (api/session_events.cc), and shows this one until the next; the store keeps the
+  // server of its kCreating, where recovery would find nothing and fail it, as any start cut
+  // short. `from` only passes the shard's range check: it is not shown while queued.
+  if (place(*l) == Scheduler::Outcome::kQueued && from != kNoServer) {
+    mailbox_.send(l->owner_shard, SessionPhaseUpdate{session, StartPhase::kQueued, from});
   }
-  publish_queue();
 }
 
 ProfileBound SessionPlacement::profile_bound() const {

@@ -150,6 +150,10 @@ class SessionPlacement final : public BackendEvents {
   // A new record, counted active and findable by its session id; the caller sets its state.
   Launch& add_launch(const Id128& session, const Id128& save_slot, std::string_view player_id,
                      uint32_t game, uint16_t owner_shard);
+  // Submits the launch to the scheduler as a new one is: started where it is placed, queued
+  // (its queue timeout from now) or, the queue full, failed kNoServers. What a PlaceSession
+  // and a start that found no room share.
+  Scheduler::Outcome place(Launch& launch);
   // Starts a launch the scheduler placed.
   void start(Launch& launch, const Placement& placed);
   // The launch as the backend gets it, placed on `server`: what start() and recover() share.

@@ -383,8 +383,35 @@ void SessionPlacement::on_server_foreign(uint32_t server, ForeignUse use) {
 
 void SessionPlacement::on_no_room(const Id128& session) {
   Launch* l = find(session);
-  // Only a start can find its server full; a session that ran is not placed again.
-  if (l == nullptr || l->ran || (l->state != State::kStarting && l->state != State::kStopping)) {
+  // Unknown: forgotten with its partition (the backend was told to forget it too) or ended
+  // long ago; nothing of it is held here.
+  if (l == nullptr) return;
+  // Only a start can find its server full: a report for anything else is a backend's mistake.
+  if (l->ran || (l->state != State::kStarting && l->state != State::kStopping)) {
+    // Queued or ended, the backend holds nothing of it and the record is right as it is: a
+    // queued launch waits for room, an ended one had its final message. One that ran
+    // (running, stopping, or being adopted) is ended lost here: the backend forgot it, reports
+    // nothing more and ignores a stop for it, so kept it would hold its reservation and show
+    // running to its player with no final message, ever. Lost, not stopped: no stop kept its
+    // save. Should a game of it still run, no active row claims it: an orphan, removed by its
+    // partition's owner. Not placed again: it ran.
+    const bool ends = l->state != State::kQueued && l->state != State::kEnded;
+    log_error("session_no_room_unexpected")
+        .kv("node", runtime_.config.node_id)
+        .kv("session", id_to_string(IdKind::kSession, l->session_owner, session))
+        .kv("ran", l->ran ? 1 : 0)
+        .kv("state", l->state == State::kQueued     ? "queued"
+                     : l->state == State::kStarting ? "starting"
+                     : l->state == State::kRunning  ? "running"
+                     : l->state == State::kStopping ? "stopping"
+                                                    : "ended")
+        .kv("action", ends ? "ended_lost" : "ignored");
+    if (!ends) return;
+    l->recovering = false;
+    l->stop_after_recovery = false;
+    metrics_.lost.add();
+    end_failed(*l, SessionError::kContainerLost, kUnknownFigures);
+    release(*l);
     return;
   }
   log_info("session_no_room")

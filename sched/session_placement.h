@@ -103,7 +103,9 @@ class SessionPlacement final : public BackendEvents {
   // A start whose server was full after all: its reservation is given back and it is placed
   // again as a new launch is — on another server, or queued (its queue timeout starting
   // again; phase kQueued to its shard), or failed kNoServers when the queue is full. A stop
-  // asked meanwhile ends it stopped. Ignored for a session that is not a start.
+  // asked meanwhile ends it stopped. Reported for a session that is not a start (a backend's
+  // mistake): logged as an error; one that ran is ended failed kContainerLost (the backend
+  // forgot it), a queued or ended one is left as it is.
   void on_no_room(const Id128& session) override;
 
  private:

@@ -174,23 +174,31 @@ bool SessionPlacement::on_place_session(uint32_t from, const PlaceSession& m) {
     end_failed(l, SessionError::kImageNotFound, kNeverRan);
     return true;
   }
+  place(l);
+  return true;
+}
+
+Scheduler::Outcome SessionPlacement::place(Launch& launch) {
   Placement placed{};
-  switch (scheduler_.submit({l.index, game_image_[m.game], profiles_[m.game]}, &placed)) {
+  const Scheduler::Outcome outcome =
+      scheduler_.submit({launch.index, game_image_[launch.game], profiles_[launch.game]}, &placed);
+  switch (outcome) {
     case Scheduler::Outcome::kPlaced:
       metrics_.placed.add();
-      start(l, placed);
+      start(launch, placed);
       break;
     case Scheduler::Outcome::kQueued:
       metrics_.queued.add();
-      timers_.arm(&l, now_ms_() + queue_timeout_ms_);
+      launch.state = State::kQueued;
+      timers_.arm(&launch, now_ms_() + queue_timeout_ms_);
       break;
     case Scheduler::Outcome::kRejected:
       metrics_.rejected.add();
-      end_failed(l, SessionError::kNoServers, kNeverRan);
+      end_failed(launch, SessionError::kNoServers, kNeverRan);
       break;
   }
   publish_queue();
-  return true;
+  return outcome;
 }
 
 bool SessionPlacement::on_stop_session(uint32_t from, const StopSession& m) {
@@ -375,8 +383,35 @@ void SessionPlacement::on_server_foreign(uint32_t server, ForeignUse use) {
 
 void SessionPlacement::on_no_room(const Id128& session) {
   Launch* l = find(session);
-  // Only a start can find its server full; a session that ran is not placed again.
-  if (l == nullptr || l->ran || (l->state != State::kStarting && l->state != State::kStopping)) {
+  // Unknown: forgotten with its partition (the backend was told to forget it too) or ended
+  // long ago; nothing of it is held here.
+  if (l == nullptr) return;
+  // Only a start can find its server full: a report for anything else is a backend's mistake.
+  if (l->ran || (l->state != State::kStarting && l->state != State::kStopping)) {
+    // Queued or ended, the backend holds nothing of it and the record is right as it is: a
+    // queued launch waits for room, an ended one had its final message. One that ran
+    // (running, stopping, or being adopted) is ended lost here: the backend forgot it, reports
+    // nothing more and ignores a stop for it, so kept it would hold its reservation and show
+    // running to its player with no final message, ever. Lost, not stopped: no stop kept its
+    // save. Should a game of it still run, no active row claims it: an orphan, removed by its
+    // partition's owner. Not placed again: it ran.
+    const bool ends = l->state != State::kQueued && l->state != State::kEnded;
+    log_error("session_no_room_unexpected")
+        .kv("node", runtime_.config.node_id)
+        .kv("session", id_to_string(IdKind::kSession, l->session_owner, session))
+        .kv("ran", l->ran ? 1 : 0)
+        .kv("state", l->state == State::kQueued     ? "queued"
+                     : l->state == State::kStarting ? "starting"
+                     : l->state == State::kRunning  ? "running"
+                     : l->state == State::kStopping ? "stopping"
+                                                    : "ended")
+        .kv("action", ends ? "ended_lost" : "ignored");
+    if (!ends) return;
+    l->recovering = false;
+    l->stop_after_recovery = false;
+    metrics_.lost.add();
+    end_failed(*l, SessionError::kContainerLost, kUnknownFigures);
+    release(*l);
     return;
   }
   log_info("session_no_room")
@@ -394,30 +429,13 @@ void SessionPlacement::on_no_room(const Id128& session) {
     return;
   }
   release(*l);
-  Placement placed{};
-  switch (scheduler_.submit({l->index, game_image_[l->game], profiles_[l->game]}, &placed)) {
-    case Scheduler::Outcome::kPlaced:
-      metrics_.placed.add();
-      start(*l, placed);
-      break;
-    case Scheduler::Outcome::kQueued:
-      // Back to waiting, its queue timeout from now. The shard records any phase of a start
-      // (api/session_events.cc), and shows this one until the next; the store keeps the
-      // server of its kCreating, where recovery would find nothing and fail it, as any start
-      // cut short. `from` only passes the shard's range check: it is not shown while queued.
-      metrics_.queued.add();
-      l->state = State::kQueued;
-      timers_.arm(l, now_ms_() + queue_timeout_ms_);
-      if (from != kNoServer) {
-        mailbox_.send(l->owner_shard, SessionPhaseUpdate{session, StartPhase::kQueued, from});
-      }
-      break;
-    case Scheduler::Outcome::kRejected:
-      metrics_.rejected.add();
-      end_failed(*l, SessionError::kNoServers, kNeverRan);
-      break;
+  // Back to waiting when queued, its queue timeout from now. The shard records any phase of a
+  // start (api/session_events.cc), and shows this one until the next; the store keeps the
+  // server of its kCreating, where recovery would find nothing and fail it, as any start cut
+  // short. `from` only passes the shard's range check: it is not shown while queued.
+  if (place(*l) == Scheduler::Outcome::kQueued && from != kNoServer) {
+    mailbox_.send(l->owner_shard, SessionPhaseUpdate{session, StartPhase::kQueued, from});
   }
-  publish_queue();
 }
 
 ProfileBound SessionPlacement::profile_bound() const {

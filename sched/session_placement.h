@@ -103,7 +103,9 @@ class SessionPlacement final : public BackendEvents {
   // A start whose server was full after all: its reservation is given back and it is placed
   // again as a new launch is — on another server, or queued (its queue timeout starting
   // again; phase kQueued to its shard), or failed kNoServers when the queue is full. A stop
-  // asked meanwhile ends it stopped. Ignored for a session that is not a start.
+  // asked meanwhile ends it stopped. Reported for a session that is not a start (a backend's
+  // mistake): logged as an error; one that ran is ended failed kContainerLost (the backend
+  // forgot it), a queued or ended one is left as it is.
   void on_no_room(const Id128& session) override;
 
  private:
@@ -150,6 +152,10 @@ class SessionPlacement final : public BackendEvents {
   // A new record, counted active and findable by its session id; the caller sets its state.
   Launch& add_launch(const Id128& session, const Id128& save_slot, std::string_view player_id,
                      uint32_t game, uint16_t owner_shard);
+  // Submits the launch to the scheduler as a new one is: started where it is placed, queued
+  // (its queue timeout from now) or, the queue full, failed kNoServers. What a PlaceSession
+  // and a start that found no room share.
+  Scheduler::Outcome place(Launch& launch);
   // Starts a launch the scheduler placed.
   void start(Launch& launch, const Placement& placed);
   // The launch as the backend gets it, placed on `server`: what start() and recover() share.

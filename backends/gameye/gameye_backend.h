@@ -21,8 +21,10 @@
 // session Gameye shows ended, unreachable or not at all is lost; a DELETE that failed past its
 // retries is owed and sent again while Gameye lists the session live; orphans are deleted.
 // In a cluster every node shares the fleet: only sessions whose ringside.player label is in a
-// partition this node serves (Backend::judges) are ever taken for orphans or owed DELETEs here;
-// forget() drops a session without a DELETE, and recover() comes once per partition acquired.
+// partition this node serves (Backend::judges) are ever taken for orphans here, and an owed
+// DELETE is dropped only when its label names a partition served elsewhere (missing or
+// unreadable, it stays owed); forget() drops a session without a DELETE, and recover() comes
+// once per partition acquired.
 //
 // Every final event comes from an HTTP answer or a timer, never from inside start(), stop()
 // or recover(). See docs/gameye-backend.md.
@@ -199,6 +201,8 @@ class GameyeBackend final : public Backend {
   void arm_liveness();
   // From listing number `listing`: owed DELETEs, orphans, then lost sessions.
   void check_liveness(uint64_t listing, const std::vector<ListedSession>& listed);
+  // Resends each owed DELETE Gameye lists live; forgets those listed ended or absent, and
+  // those listed with a player label in a partition served elsewhere (handed over).
   void settle_owed(const std::vector<ListedSession>& listed);
   // DELETEs what runs with this fleet's label, for a player this node judges, that no session
   // under way or waiting for recovery (by Gameye id or by ringside.session label) or owed

@@ -206,10 +206,15 @@ void GameyeBackend::settle_owed(const std::vector<ListedSession>& listed) {
     const std::string& uuid = it->first;
     OwedDelete& owed = it->second;
     const auto l = by_id.find(uuid);
-    if (l == by_id.end() || !gameye_status_live(l->second->status) ||
-        !judges(l->second->player_label)) {
-      // Gone; or (cluster mode) in a partition served elsewhere now: its owner judges it (an
-      // orphan there when its stop was stored, else a session it adopted).
+    // Handed over (cluster mode) only when its label names a partition served elsewhere now:
+    // its owner judges it (an orphan there when its stop was stored, else a session it
+    // adopted). A label missing or unreadable names no owner, so no other node would ever
+    // delete it, and the Gameye id is this node's (it launched, adopted or judged the
+    // session): the DELETE stays owed here.
+    const bool handed_over =
+        l != by_id.end() && !l->second->player_label.empty() && !judges(l->second->player_label);
+    if (l == by_id.end() || !gameye_status_live(l->second->status) || handed_over) {
+      // Gone, ended, or its partition's owner's now.
       const std::string settled = uuid;  // erased by settle_delete()
       ++it;
       std::string_view by = "handed_over";
@@ -253,6 +258,7 @@ void GameyeBackend::delete_orphans(const std::vector<ListedSession>& listed) {
       continue;
     }
     // Another node's partition (cluster mode), or no player label to tell: not judged here.
+    // Never this node's own session: those under way, recovering or owed were passed above.
     if (!judges(l.player_label)) continue;
     // Runs for this fleet, in a partition of this node, yet ringside does not know it.
     delete_detached(l.id, "orphan");

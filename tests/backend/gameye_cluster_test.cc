@@ -1,7 +1,7 @@
 // The Gameye backend in a cluster (docs/gameye-backend.md, "Several nodes"), against the
 // stand-in: forget() leaves a session running for the partition's next owner, and recover()
 // comes once per partition acquired, also while an earlier recovery's listing is under way; an
-// owed DELETE goes with its partition.
+// owed DELETE goes with its partition, and stays owed when its label names none.
 // Orphan judging by partition is in gameye_label_shape_test.cc (it reads the player label).
 #include <gtest/gtest.h>
 
@@ -105,6 +105,33 @@ TEST_F(GameyeBackendTest, AnOwedDeleteIsHandedOverWithItsPartition) {
   EXPECT_EQ(deletes("503"), 2u);
   EXPECT_EQ(deletes("204") + deletes("404") + deletes("409"), 0u);
   EXPECT_EQ(status_at_gameye(s), "running");
+}
+
+// A DELETE owed for a session whose ringside.player label is missing (or unreadable) names no
+// partition, so no other node would ever delete it: it stays owed on the node that launched
+// it, and is sent again until Gameye shows the session gone. It was once dropped as "handed
+// over", leaving the session running (and billing) with no one to delete it.
+TEST_F(GameyeBackendTest, AnOwedDeleteWithoutAPlayerLabelStaysOwedUntilGameyeHasIt) {
+  ASSERT_TRUE(start_standin({"--delete-unavailable-first", "3"}));
+  GameyeOptions o = options();
+  o.liveness_ms = 0;
+  o.owed_check_ms = 200;
+  o.retries = 1;  // a stop: a DELETE and one retry, both 503: owed
+  auto node = make(o);
+  node->set_serves([](uint16_t) { return true; });  // a cluster node, serving every partition
+  TestSession s;
+  s.player.clear();
+  ASSERT_TRUE(run(*node, s));
+  node->stop(s.id);
+  ASSERT_TRUE(driver_.run_until([&] { return events_.stopped(s.id).has_value(); }));
+  ASSERT_EQ(node->owed_delete_count(), 1u);
+  ASSERT_EQ(deletes("503"), 2u);
+  // The first resend meets the third 503; the next one deletes it.
+  ASSERT_TRUE(eventually([&] { return status_at_gameye(s) == "exited"; })) << status_at_gameye(s);
+  EXPECT_EQ(deletes("503"), 3u);
+  EXPECT_EQ(deletes("204"), 1u);
+  ASSERT_TRUE(eventually([&] { return node->owed_delete_count() == 0; }));
+  EXPECT_EQ(metrics_.gameye_deletes_owed.get(), 0u);
 }
 
 // A node takes its partitions one at a time: recover() for the second comes after starts and

@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "tests/unit/placement_fixture.h"
@@ -86,12 +89,6 @@ TEST_F(PlacementNoRoomTwoServersTest, AStartWithNoRoomIsStartedOnAnotherServer) 
   const std::vector<Sent> got = received();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].as<SessionRunning>().server, 1u);
-
-  // Once it ran, it is not a start any more: a late no-room is ignored.
-  no_room(1);
-  EXPECT_TRUE(received().empty());
-  EXPECT_EQ(backend_.started.size(), 2u);
-  EXPECT_EQ(server(1).slots_used, 1u);
 }
 
 TEST_F(PlacementNoRoomTest, AStartWithNoRoomAnywhereIsQueuedAgainWithAFreshTimeout) {
@@ -166,6 +163,97 @@ TEST_F(PlacementNoRoomTest, AStopWhileQueuedAgainEndsItStoppedOnce) {
   EXPECT_EQ(got.back().as<SessionStopped>().session, session_id(1));
   EXPECT_EQ(placement_.queued(), 0u);
   EXPECT_EQ(placement_.active(), 0u);
+}
+
+// What a backend's on_no_room for a session that is not a start logged: the error lines, one
+// per report.
+size_t unexpected_no_rooms(const std::string& log, std::string_view session_text) {
+  size_t lines = 0;
+  for (size_t at = log.find("level=error event=session_no_room_unexpected");
+       at != std::string::npos;
+       at = log.find("level=error event=session_no_room_unexpected", at + 1)) {
+    const size_t end = log.find('\n', at);
+    lines += log.substr(at, end - at).find(session_text) != std::string::npos;
+  }
+  return lines;
+}
+
+std::string session_text(uint64_t n) {
+  return "session=" + id_to_string(IdKind::kSession, IdOwner::partition(kPartition), session_id(n));
+}
+
+// A backend's mistake: a no-room for a session that ran. The backend forgot it and ignores a
+// stop for it, so placement ends it lost — its player sees it end, its room is given back —
+// instead of holding it running forever with no final message. It is not placed again.
+TEST_F(PlacementNoRoomTest, ANoRoomForASessionThatRanEndsItLost) {
+  place(1);
+  placement_.on_running(session_id(1));
+  ASSERT_EQ(received().back().kind, kMsgSessionRunning);
+
+  testing::internal::CaptureStderr();
+  placement_.on_no_room(session_id(1));
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(unexpected_no_rooms(log, session_text(1)), 1u) << log;
+  std::vector<Sent> got = received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].as<SessionFailed>().error, SessionError::kContainerLost);
+  EXPECT_EQ(placement_.active(), 0u);
+  expect_nothing_reserved();
+  EXPECT_EQ(backend_.started.size(), 1u);
+
+  // A stop that crossed it is answered from the ended record: figures unknown.
+  stop(1);
+  got = received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(std::isnan(got[0].as<SessionStopped>().figures.cpu_seconds));
+}
+
+// The same while its stop is under way: the backend will not answer that stop any more.
+TEST_F(PlacementNoRoomTest, ANoRoomForASessionStoppingAfterItRanEndsItLostOnce) {
+  place(1);
+  placement_.on_running(session_id(1));
+  stop(1);
+  (void)received();
+
+  testing::internal::CaptureStderr();
+  placement_.on_no_room(session_id(1));
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(unexpected_no_rooms(log, session_text(1)), 1u) << log;
+  const std::vector<Sent> got = received();
+  ASSERT_EQ(count_final(got), 1u);
+  EXPECT_EQ(got.back().as<SessionFailed>().error, SessionError::kContainerLost);
+  expect_nothing_reserved();
+
+  placement_.on_stopped(session_id(1), {});  // a backend that reports anyway: ignored
+  EXPECT_TRUE(received().empty());
+}
+
+// A no-room for a queued launch (the backend holds nothing of it) or an ended one (its final
+// message sent) is logged and changes nothing: the queued launch still starts when room frees.
+TEST_F(PlacementNoRoomTest, ANoRoomForAQueuedOrEndedSessionIsLoggedAndChangesNothing) {
+  place(1);
+  place(2);
+  placement_.on_start_failed(session_id(1), SessionError::kStartFailed);  // 1 ended
+  place(3);
+  place(4);  // both slots taken (2, 3): queued
+  ASSERT_EQ(placement_.queued(), 1u);
+  (void)received();
+
+  testing::internal::CaptureStderr();
+  placement_.on_no_room(session_id(1));
+  placement_.on_no_room(session_id(4));
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(unexpected_no_rooms(log, session_text(1)), 1u) << log;
+  EXPECT_EQ(unexpected_no_rooms(log, session_text(4)), 1u) << log;
+  EXPECT_TRUE(received().empty());
+  EXPECT_EQ(placement_.queued(), 1u);
+  EXPECT_EQ(placement_.active(), 3u);
+  EXPECT_EQ(server().slots_used, 2u);
+  ASSERT_EQ(backend_.started.size(), 3u);
+
+  placement_.on_start_failed(session_id(2), SessionError::kStartFailed);
+  ASSERT_EQ(backend_.started.size(), 4u);
+  EXPECT_EQ(backend_.started.back().session, session_id(4));
 }
 
 }  // namespace

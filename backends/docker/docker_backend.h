@@ -252,7 +252,7 @@ class DockerBackend final : public Backend {
   void fail(Session& s, SessionError error, std::string_view step, const HttpResponse* r);
   // A stop came while a start step ran: remove what was created, then on_stopped (zeros).
   void abandon(Session& s);
-  // Stop path: stats, stop, save out, remove.
+  // Stop path (docker_stop.cc): stats, stop, save out, remove.
   void collect_stats(Session& s);
   void on_stats(Session& s, HttpResponse&& r);
   void on_container_stopped(Session& s, HttpResponse&& r);

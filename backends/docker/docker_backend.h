@@ -354,7 +354,12 @@ class DockerBackend final : public Backend {
     uint64_t at_ms = 0;    // when recover() was called with it
     uint64_t listing = 0;  // the first listing number that may settle it
   };
-  std::unordered_map<std::string, Recovering> recovering_;
+  // Looked up by a label's string_view, on every foreign-use pass: no string made per container.
+  struct LabelHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Recovering, LabelHash, std::equal_to<>> recovering_;
   std::unordered_map<std::string, Orphan> orphans_;  // by container id
   BackendTimer orphan_timer_;
   BackendTimer foreign_timer_;

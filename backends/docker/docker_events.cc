@@ -3,10 +3,10 @@
 // every reconcile interval, seen as it happens. A container of a running session that dies
 // without a stop -> the session lost; a labelled container no session owns -> an orphan (when
 // this node judges its partition); every create and destroy -> the slot names and foreign use
-// (docker_slots.cc). The
-// listings stay as the safety net, and one runs each time the stream opens (whatever happened
-// while it was closed is in it). The stream's end says nothing about the engine's health: the
-// pings decide that, and an engine found down has its stream closed until it is back.
+// (docker_slots.cc). The listings stay as the safety net, and one runs each time the stream
+// opens (whatever happened while it was closed is in it). The stream's end says nothing about
+// the engine's health: the pings decide that, and an engine found down has its stream closed
+// until it is back.
 #include <algorithm>
 #include <string>
 #include <utility>

@@ -232,7 +232,7 @@ void DockerBackend::recover_engine(Engine& e,
 }
 
 bool DockerBackend::owned(std::string_view session_label) const {
-  if (recovering_.contains(std::string(session_label))) return true;
+  if (recovering_.contains(session_label)) return true;
   std::optional<ParsedId> id = parse_id(session_label, IdKind::kSession);
   return id && sessions_.contains(id->bits);
 }

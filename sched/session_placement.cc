@@ -127,7 +127,8 @@ size_t SessionPlacement::forget_partition(uint16_t partition) {
     timers_.cancel(&l);
     // Given to the backend (placed, or handed to recover): it lets go of it without a stop.
     // Before the release below, so that a backend that sees what runs on the server (Docker)
-    // counts it foreign before the queue is drained into its room.
+    // reports it foreign (on_server_foreign, from inside forget()) before the queue is drained
+    // into its room.
     if (l.state != State::kQueued) backend_->forget(l.session);
     by_session_.erase(l.session);
     --active_;

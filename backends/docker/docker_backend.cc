@@ -502,13 +502,23 @@ void DockerBackend::report(Session& s) {
 }
 
 void DockerBackend::forget(const Id128& session) {
-  // Its container runs on for the partition's next owner: foreign here from now on.
-  if (Session* s = find(session)) return forget(*s);
-  // Given to recover() and not looked up yet: never adopted here.
-  if (std::erase_if(recovering_,
-                    [&](const auto& r) { return r.second.session.session == session; }) != 0) {
-    foreign_may_change();
+  // Its container runs on for the partition's next owner: foreign here from now on, and said so
+  // before this returns. Placement gives the session's room back right after, and drains its
+  // queue into it: the container must be counted there first (forget_partition).
+  uint32_t engine = kUnknownServer;
+  if (Session* s = find(session)) {
+    engine = s->engine;
+    forget(*s);
+  } else {
+    // Given to recover() and not looked up yet: never adopted here.
+    const auto it = std::find_if(recovering_.begin(), recovering_.end(), [&](const auto& r) {
+      return r.second.session.session == session;
+    });
+    if (it == recovering_.end()) return;
+    engine = it->second.session.server;
+    recovering_.erase(it);
   }
+  if (engine < engines_.size()) report_foreign(*engines_[engine]);
 }
 
 void DockerBackend::forget(Session& s) {

@@ -331,8 +331,8 @@ class DockerBackend final : public Backend {
   // here owns (foreign, an orphan for the listings).
   void leave_on_engine(Session& s);
   ForeignUse foreign_use(const Engine& e) const;
-  // Foreign use may have changed: reported from the next turn of the loop (never from inside
-  // a call placement made), every engine's whose changed.
+  // Foreign use may have changed: reported from the next turn of the loop (not from inside a
+  // call placement made, forget() alone excepted), every engine's whose changed.
   void foreign_may_change();
   void report_foreign(Engine& e);
   static void on_foreign_timer(TimerNode* node);

@@ -55,6 +55,8 @@ DockerBackend::DockerBackend(std::vector<DockerEngine> engines, DockerOptions op
     e->ping_timer.on_fire = &DockerBackend::on_ping_timer;
     e->lost_timer.engine = e.get();
     e->lost_timer.on_fire = &DockerBackend::on_lost_timer;
+    e->recovery_timer.engine = e.get();
+    e->recovery_timer.on_fire = &DockerBackend::on_recovery_timer;
     e->events_timer.engine = e.get();
     e->events_timer.on_fire = &DockerBackend::on_events_timer;
     servers_.push_back(std::move(d.info));
@@ -74,6 +76,7 @@ DockerBackend::~DockerBackend() {
   for (const std::unique_ptr<Engine>& e : engines_) {
     timers_.cancel(&e->ping_timer);
     timers_.cancel(&e->lost_timer);
+    timers_.cancel(&e->recovery_timer);
     stop_following(*e);
   }
   timers_.cancel(&orphan_timer_);

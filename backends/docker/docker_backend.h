@@ -182,7 +182,10 @@ class DockerBackend final : public Backend {
     uint64_t last_listing_ms = 0;
     uint64_t down_since_ms = 0;
     EngineTimer ping_timer;
-    EngineTimer lost_timer;
+    EngineTimer lost_timer;  // lost_timeout after down_since_ms: its sessions are lost
+    // The first deadline of the sessions recover() gave it that no listing settled yet (their
+    // own lost_timeout from recover()). Apart from lost_timer: neither moves the other.
+    EngineTimer recovery_timer;
     // Its event stream (docker_events.cc), open while the engine is up.
     HttpClient::RequestId events = 0;
     std::string event_line;  // the start of a line not complete yet
@@ -293,7 +296,7 @@ class DockerBackend final : public Backend {
   void on_container_list(Engine& e, uint64_t sent_ms, uint64_t serial, HttpResponse&& r);
   // recover()'s sessions on `e`, against its listing number `serial` (those given to recover()
   // before it was asked for); without one (null: the engine did not answer), those that have
-  // waited lost_timeout for one, and the lost timer is armed for the rest.
+  // waited lost_timeout for one. The recovery timer is armed for the rest.
   void recover_engine(Engine& e, const std::vector<docker_api::ListedContainer>* listed,
                       uint64_t serial);
   // Calls it an orphan if this node judges it and no session here owns it.
@@ -306,6 +309,7 @@ class DockerBackend final : public Backend {
   bool owned(std::string_view session_label) const;
   static void on_ping_timer(TimerNode* node);
   static void on_lost_timer(TimerNode* node);
+  static void on_recovery_timer(TimerNode* node);
   static void on_orphan_timer(TimerNode* node);
 
   // Each engine's event stream (docker_events.cc).

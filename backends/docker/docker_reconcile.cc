@@ -185,15 +185,16 @@ void DockerBackend::recover_engine(Engine& e,
       mine.push_back(std::move(r.session));
       it = recovering_.erase(it);
     } else {
-      if (listed == nullptr) next_deadline = std::min(next_deadline, deadline);
+      next_deadline = std::min(next_deadline, deadline);
       ++it;
     }
   }
-  // Those still waiting for a listing in time: given up on at their deadline, unless the
-  // engine is down and its own lost timeout comes first.
-  if (next_deadline != UINT64_MAX &&
-      (!e.lost_timer.armed() || e.lost_timer.deadline_ms > next_deadline)) {
-    timers_.arm(&e.lost_timer, next_deadline);
+  // Those still waiting for a listing: given up on at their own deadline, whatever the engine's
+  // health (an engine down has its own lost timer, for the sessions it runs).
+  if (next_deadline == UINT64_MAX) {
+    timers_.cancel(&e.recovery_timer);
+  } else {
+    timers_.arm(&e.recovery_timer, next_deadline);
   }
   for (PlacedSession& r : mine) {
     const bool was_running = r.was_running;
@@ -334,9 +335,13 @@ void DockerBackend::on_ping_timer(TimerNode* node) {
 
 void DockerBackend::on_lost_timer(TimerNode* node) {
   Engine& e = *static_cast<EngineTimer*>(node)->engine;
-  // Recovered sessions whose containers could never be listed in time are lost too.
-  e.backend->recover_engine(e, nullptr, 0);
   if (!e.up) e.backend->lose_sessions(e);
+}
+
+void DockerBackend::on_recovery_timer(TimerNode* node) {
+  Engine& e = *static_cast<EngineTimer*>(node)->engine;
+  // Recovered sessions whose containers could not be listed in time.
+  e.backend->recover_engine(e, nullptr, 0);
 }
 
 void DockerBackend::on_orphan_timer(TimerNode* node) {

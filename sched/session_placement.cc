@@ -100,6 +100,7 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
 
     PlacedSession r = placed_session(l, s.has_server ? s.server : kUnknownServer);
     r.was_running = !starting;
+    r.was_stopping = s.status == SessionStatus::kStopping;
     adopt.push_back(std::move(r));
   }
   log_info("sessions_recovering")

@@ -137,6 +137,7 @@ DockerBackend::Session& DockerBackend::add_session(PlacedSession&& spec) {
   s.save_dir = std::move(spec.save_dir);
   s.slot = spec.save_slot;
   s.fresh_slot = spec.fresh_slot;
+  s.was_stopping = spec.was_stopping;
   s.engine = spec.server;
   s.cpu_millicores = spec.cpu_millicores;
   s.memory_mb = spec.memory_mb;

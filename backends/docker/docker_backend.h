@@ -134,6 +134,9 @@ class DockerBackend final : public Backend {
     Step step = Step::kPull;
     bool stop_requested = false;  // a stop came while a start step was in flight
     bool pulled_again = false;    // its image vanished from the engine once and was re-pulled
+    // Recovered stopping: its stop was asked for before this node had it (another node's, or
+    // before a restart), so its container may exit without a stop from here (end_asked_stop).
+    bool was_stopping = false;
     std::string container;
     // The engine slot its container's name holds (from its create, or the name of the container
     // recovery adopted); kNoSlot before its create, or for a container named the old way.
@@ -259,11 +262,21 @@ class DockerBackend final : public Backend {
   void collect_stats(Session& s);
   void on_stats(Session& s, HttpResponse&& r);
   void on_container_stopped(Session& s, HttpResponse&& r);
+  // Copies the save directory out of its stopped (or exited) container to the save root, then
+  // removes the container and reports `end` (also when the save could not be kept: save_error).
+  void save_out(Session& s, End end, SessionError error);
   void on_save_got(Session& s, HttpResponse&& r);
   // Checked and written on the helper thread, then the container is removed.
   void store_save(Session& s, std::string&& tar);
   void on_save_stored(Session& s, const StoredSave& stored);
   void save_failed(Session& s, SaveError error, std::string_view detail);
+  // A was_stopping session whose container is no longer running: the stop asked for before did
+  // that. It ends stopped (CPU and memory unknown), its save copied out first when the container
+  // is still there (`container_left`: exited, not removed).
+  void end_asked_stop(Session& s, bool container_left);
+  // A recovered running session whose container has exited: lost, its save copied out first
+  // (it may have exited from a stop whose `stopping` the store had not recorded yet).
+  void save_out_lost(Session& s);
   // A stop step got no answer from an engine that is gone: the session ends lost, now.
   bool engine_gone(const Session& s, const HttpResponse& r) const;
   void lose_stopping(Session& s, std::string_view step);

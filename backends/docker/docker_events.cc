@@ -127,6 +127,8 @@ void DockerBackend::on_container_event(Engine& e, const docker_api::ContainerEve
       // Only a running session's: a stop's own `die` comes in a stop step; a start's is seen by
       // its inspect, or by the empty CPU baseline read after `running` (docker_backend.cc).
       if (s == nullptr || s->step != Step::kRunning) return;
+      // Adopted stopping: the stop asked for before this node had it ended the game.
+      if (s->was_stopping) return end_asked_stop(*s, /*container_left=*/true);
       log_warn("docker_container_lost")
           .kv("session", s->id_text)
           .kv("server", servers_[e.index].name)

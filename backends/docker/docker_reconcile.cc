@@ -114,7 +114,7 @@ void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, uint64_t seri
 
   // Running sessions (running before the listing was asked for) whose container is gone or
   // has exited: lost.
-  std::vector<Id128> vanished;
+  std::vector<std::pair<Id128, bool>> vanished;  // and whether its container is still there
   for (const auto& [id, s] : sessions_) {
     if (s->engine != e.index || s->step != Step::kRunning || s->running_since_ms >= sent_ms) {
       continue;
@@ -122,11 +122,15 @@ void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, uint64_t seri
     const std::string& container = s->container;  // clang 14 cannot capture a binding
     const auto it = std::find_if(listed->begin(), listed->end(),
                                  [&](const auto& c) { return c.id == container; });
-    if (it == listed->end() || !it->running) vanished.push_back(id);
+    if (it == listed->end() || !it->running) vanished.push_back({id, it != listed->end()});
   }
-  for (const Id128& id : vanished) {
+  for (const auto& [id, left] : vanished) {
     Session* s = find(id);
     if (s == nullptr || s->step != Step::kRunning) continue;
+    if (s->was_stopping) {
+      end_asked_stop(*s, left);
+      continue;
+    }
     log_warn("docker_container_lost")
         .kv("session", s->id_text)
         .kv("server", servers_[e.index].name);
@@ -223,6 +227,11 @@ void DockerBackend::recover_engine(Engine& e,
           .kv("server", servers_[e.index].name);
       s.start_deadline_ms = reactor_.now_ms() + options_.start_timeout_ms;
       check_health(s);
+    } else if (s.was_stopping) {
+      // Its stop, asked for before, did this: the save the game wrote as it stopped is kept.
+      end_asked_stop(s, /*container_left=*/c != listed->end());
+    } else if (was_running && c != listed->end()) {
+      save_out_lost(s);
     } else if (was_running) {
       remove_and_end(s, End::kLost, SessionError::kContainerLost);
     } else {

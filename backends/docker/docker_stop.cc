@@ -110,6 +110,12 @@ void DockerBackend::on_container_stopped(Session& s, HttpResponse&& r) {
   if (r.status != 204 && r.status != 304) {
     log_warn("docker_stop_failed").kv("session", s.id_text).kv("error", describe_failure(r));
   }
+  save_out(s, End::kStopped, SessionError::kNone);
+}
+
+void DockerBackend::save_out(Session& s, End end, SessionError error) {
+  s.end = end;
+  s.error = error;
   call(s, Step::kGetSave, docker_api::get_archive(endpoint(s), s.container, s.save_dir),
        &DockerBackend::on_save_got);
 }
@@ -122,7 +128,7 @@ void DockerBackend::on_save_got(Session& s, HttpResponse&& r) {
   } else {
     save_failed(s, SaveError::kFailed, describe_failure(r));
   }
-  remove_and_end(s, End::kStopped, SessionError::kNone);
+  remove_and_end(s, s.end, s.error);
 }
 
 void DockerBackend::store_save(Session& s, std::string&& tar) {
@@ -154,7 +160,26 @@ void DockerBackend::on_save_stored(Session& s, const StoredSave& stored) {
   } else {
     s.figures.save_bytes = stored.checked.tar.size();
   }
-  remove_and_end(s, End::kStopped, SessionError::kNone);
+  remove_and_end(s, s.end, s.error);
+}
+
+void DockerBackend::end_asked_stop(Session& s, bool container_left) {
+  log_info("docker_stopped_before")
+      .kv("session", s.id_text)
+      .kv("server", servers_[s.engine].name)
+      .kv("container_left", container_left ? 1 : 0);
+  // Nothing was read before it stopped: CPU and memory unknown, as a lost session's.
+  s.figures = SessionFigures{kUnknown, kUnknown};
+  if (container_left) return save_out(s, End::kStopped, SessionError::kNone);
+  report_later(s, End::kStopped, SessionError::kNone);
+}
+
+void DockerBackend::save_out_lost(Session& s) {
+  log_warn("docker_container_lost")
+      .kv("session", s.id_text)
+      .kv("server", servers_[s.engine].name)
+      .kv("seen_by", "recovery");
+  save_out(s, End::kLost, SessionError::kContainerLost);
 }
 
 void DockerBackend::save_failed(Session& s, SaveError error, std::string_view detail) {

@@ -21,9 +21,12 @@
 // seen for orphan_grace. Containers are also listed by label, the safety net: at start-up,
 // when an engine comes back or its stream opens again, every reconcile interval and on
 // recover(), with the same rules. recover() adopts a running container, also one whose start
-// the restart cut short (after its HEALTHCHECK says healthy, as a start does). Each engine's
-// real CPUs and memory (GET /info) are read at start-up and whenever it comes back: no limit is
-// asked above them, and a create waits while that read is on its way (docker_capacity.cc).
+// the restart cut short (after its HEALTHCHECK says healthy, as a start does). A recovered
+// session whose container has exited has its save copied out before the container goes: one
+// whose stop was under way when it changed hands (was_stopping) then ends stopped, one running
+// ends lost. Each engine's real CPUs and memory (GET /info) are read at start-up and whenever
+// it comes back: no limit is asked above them, and a create waits while that read is on its way
+// (docker_capacity.cc).
 //
 // Several nodes may share the engines (cluster mode). A container is named by its engine slot
 // ("ringside-slot-<k>"), so the engine itself refuses a container past an engine's slots, for

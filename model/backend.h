@@ -30,8 +30,9 @@ inline constexpr uint32_t kUnknownServer = UINT32_MAX;
 
 // A session placed on a game server, as a backend gets it: from start() (placement chose the
 // server just now) or from recover() after a restart (the store's record of a session that was
-// starting or running). A recovered one differs only in was_running, a server that may be
-// unknown, and the fields a start alone has (fresh_slot, the limits: its container has them).
+// starting, running or stopping). A recovered one differs only in was_running and was_stopping,
+// a server that may be unknown, and the fields a start alone has (fresh_slot, the limits: its
+// container has them).
 // The strings are its own: a backend moves them into its record of the session, or keeps a
 // recovered one until it has looked for it.
 struct PlacedSession {
@@ -50,6 +51,9 @@ struct PlacedSession {
   uint32_t cpu_millicores = 0;
   uint32_t memory_mb = 0;
   bool was_running = false;  // recover() only: running (else a start the restart cut short)
+  // recover() only: stopping, its stop asked for before this node got it (was_running too). A
+  // container found exited was stopped by that stop: the session ends stopped, its save kept.
+  bool was_stopping = false;
 };
 
 // What runs on a server that this node did not place there (cluster mode: other nodes'
@@ -126,14 +130,16 @@ class Backend {
   // Stops a session that is starting or running: cancels what is under way, collects the
   // figures, persists the save data, removes the container, then on_stopped.
   virtual void stop(const Id128& session) = 0;
-  // After a restart, before any start(): the sessions the store knows were starting or
-  // running. In cluster mode also once per partition the node acquires, after start()s of its
-  // other partitions (docs/cluster.md). The backend looks at what its servers really run and
-  // reports every one of them: on_running (adopted: still up; stop() works on it from now on; for a
-  // start that was cut short, once its game is up, as the start would have),
-  // on_lost(kContainerLost) (gone), or on_start_failed(kStartFailed) for a start cut short that
-  // left nothing running (whatever it left behind is removed). What runs with ringside's labels but
-  // is not in the list is an orphan, removed after the backend's grace period.
+  // After a restart, before any start(): the sessions the store knows were starting, running
+  // or stopping. In cluster mode also once per partition the node acquires, after start()s of
+  // its other partitions (docs/cluster.md). The backend looks at what its servers really run
+  // and reports every one of them: on_running (adopted: still up; stop() works on it from now
+  // on; for a start that was cut short, once its game is up, as the start would have),
+  // on_lost(kContainerLost) (gone), on_stopped (was_stopping, and its game ended: by that stop;
+  // figures unknown but the save's), or on_start_failed(kStartFailed) for a start cut short that
+  // left nothing running (whatever it left behind is removed). A backend that keeps the save
+  // data (Docker) persists it from a game found ended first, as a stop would. What runs with
+  // ringside's labels but is not in the list is an orphan, removed after the grace period.
   virtual void recover(std::vector<PlacedSession> sessions) = 0;
   // Whether recover() may be given starts cut short whose server the store does not know
   // (server kUnknownServer): the backend finds where they run, reports it with on_relocated

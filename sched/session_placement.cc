@@ -100,6 +100,7 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
 
     PlacedSession r = placed_session(l, s.has_server ? s.server : kUnknownServer);
     r.was_running = !starting;
+    r.was_stopping = s.status == SessionStatus::kStopping;
     adopt.push_back(std::move(r));
   }
   log_info("sessions_recovering")
@@ -127,7 +128,8 @@ size_t SessionPlacement::forget_partition(uint16_t partition) {
     timers_.cancel(&l);
     // Given to the backend (placed, or handed to recover): it lets go of it without a stop.
     // Before the release below, so that a backend that sees what runs on the server (Docker)
-    // counts it foreign before the queue is drained into its room.
+    // reports it foreign (on_server_foreign, from inside forget()) before the queue is drained
+    // into its room.
     if (l.state != State::kQueued) backend_->forget(l.session);
     by_session_.erase(l.session);
     --active_;

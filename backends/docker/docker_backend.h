@@ -21,9 +21,12 @@
 // seen for orphan_grace. Containers are also listed by label, the safety net: at start-up,
 // when an engine comes back or its stream opens again, every reconcile interval and on
 // recover(), with the same rules. recover() adopts a running container, also one whose start
-// the restart cut short (after its HEALTHCHECK says healthy, as a start does). Each engine's
-// real CPUs and memory (GET /info) are read at start-up and whenever it comes back: no limit is
-// asked above them, and a create waits while that read is on its way (docker_capacity.cc).
+// the restart cut short (after its HEALTHCHECK says healthy, as a start does). A recovered
+// session whose container has exited has its save copied out before the container goes: one
+// whose stop was under way when it changed hands (was_stopping) then ends stopped, one running
+// ends lost. Each engine's real CPUs and memory (GET /info) are read at start-up and whenever
+// it comes back: no limit is asked above them, and a create waits while that read is on its way
+// (docker_capacity.cc).
 //
 // Several nodes may share the engines (cluster mode). A container is named by its engine slot
 // ("ringside-slot-<k>"), so the engine itself refuses a container past an engine's slots, for
@@ -134,6 +137,9 @@ class DockerBackend final : public Backend {
     Step step = Step::kPull;
     bool stop_requested = false;  // a stop came while a start step was in flight
     bool pulled_again = false;    // its image vanished from the engine once and was re-pulled
+    // Recovered stopping: its stop was asked for before this node had it (another node's, or
+    // before a restart), so its container may exit without a stop from here (end_asked_stop).
+    bool was_stopping = false;
     std::string container;
     // The engine slot its container's name holds (from its create, or the name of the container
     // recovery adopted); kNoSlot before its create, or for a container named the old way.
@@ -182,7 +188,10 @@ class DockerBackend final : public Backend {
     uint64_t last_listing_ms = 0;
     uint64_t down_since_ms = 0;
     EngineTimer ping_timer;
-    EngineTimer lost_timer;
+    EngineTimer lost_timer;  // lost_timeout after down_since_ms: its sessions are lost
+    // The first deadline of the sessions recover() gave it that no listing settled yet (their
+    // own lost_timeout from recover()). Apart from lost_timer: neither moves the other.
+    EngineTimer recovery_timer;
     // Its event stream (docker_events.cc), open while the engine is up.
     HttpClient::RequestId events = 0;
     std::string event_line;  // the start of a line not complete yet
@@ -252,15 +261,25 @@ class DockerBackend final : public Backend {
   void fail(Session& s, SessionError error, std::string_view step, const HttpResponse* r);
   // A stop came while a start step ran: remove what was created, then on_stopped (zeros).
   void abandon(Session& s);
-  // Stop path: stats, stop, save out, remove.
+  // Stop path (docker_stop.cc): stats, stop, save out, remove.
   void collect_stats(Session& s);
   void on_stats(Session& s, HttpResponse&& r);
   void on_container_stopped(Session& s, HttpResponse&& r);
+  // Copies the save directory out of its stopped (or exited) container to the save root, then
+  // removes the container and reports `end` (also when the save could not be kept: save_error).
+  void save_out(Session& s, End end, SessionError error);
   void on_save_got(Session& s, HttpResponse&& r);
   // Checked and written on the helper thread, then the container is removed.
   void store_save(Session& s, std::string&& tar);
   void on_save_stored(Session& s, const StoredSave& stored);
   void save_failed(Session& s, SaveError error, std::string_view detail);
+  // A was_stopping session whose container is no longer running: the stop asked for before did
+  // that. It ends stopped (CPU and memory unknown), its save copied out first when the container
+  // is still there (`container_left`: exited, not removed).
+  void end_asked_stop(Session& s, bool container_left);
+  // A recovered running session whose container has exited: lost, its save copied out first
+  // (it may have exited from a stop whose `stopping` the store had not recorded yet).
+  void save_out_lost(Session& s);
   // A stop step got no answer from an engine that is gone: the session ends lost, now.
   bool engine_gone(const Session& s, const HttpResponse& r) const;
   void lose_stopping(Session& s, std::string_view step);
@@ -293,7 +312,7 @@ class DockerBackend final : public Backend {
   void on_container_list(Engine& e, uint64_t sent_ms, uint64_t serial, HttpResponse&& r);
   // recover()'s sessions on `e`, against its listing number `serial` (those given to recover()
   // before it was asked for); without one (null: the engine did not answer), those that have
-  // waited lost_timeout for one, and the lost timer is armed for the rest.
+  // waited lost_timeout for one. The recovery timer is armed for the rest.
   void recover_engine(Engine& e, const std::vector<docker_api::ListedContainer>* listed,
                       uint64_t serial);
   // Calls it an orphan if this node judges it and no session here owns it.
@@ -306,6 +325,7 @@ class DockerBackend final : public Backend {
   bool owned(std::string_view session_label) const;
   static void on_ping_timer(TimerNode* node);
   static void on_lost_timer(TimerNode* node);
+  static void on_recovery_timer(TimerNode* node);
   static void on_orphan_timer(TimerNode* node);
 
   // Each engine's event stream (docker_events.cc).
@@ -331,8 +351,8 @@ class DockerBackend final : public Backend {
   // here owns (foreign, an orphan for the listings).
   void leave_on_engine(Session& s);
   ForeignUse foreign_use(const Engine& e) const;
-  // Foreign use may have changed: reported from the next turn of the loop (never from inside
-  // a call placement made), every engine's whose changed.
+  // Foreign use may have changed: reported from the next turn of the loop (not from inside a
+  // call placement made, forget() alone excepted), every engine's whose changed.
   void foreign_may_change();
   void report_foreign(Engine& e);
   static void on_foreign_timer(TimerNode* node);
@@ -354,7 +374,12 @@ class DockerBackend final : public Backend {
     uint64_t at_ms = 0;    // when recover() was called with it
     uint64_t listing = 0;  // the first listing number that may settle it
   };
-  std::unordered_map<std::string, Recovering> recovering_;
+  // Looked up by a label's string_view, on every foreign-use pass: no string made per container.
+  struct LabelHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Recovering, LabelHash, std::equal_to<>> recovering_;
   std::unordered_map<std::string, Orphan> orphans_;  // by container id
   BackendTimer orphan_timer_;
   BackendTimer foreign_timer_;

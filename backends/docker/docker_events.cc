@@ -3,10 +3,10 @@
 // every reconcile interval, seen as it happens. A container of a running session that dies
 // without a stop -> the session lost; a labelled container no session owns -> an orphan (when
 // this node judges its partition); every create and destroy -> the slot names and foreign use
-// (docker_slots.cc). The
-// listings stay as the safety net, and one runs each time the stream opens (whatever happened
-// while it was closed is in it). The stream's end says nothing about the engine's health: the
-// pings decide that, and an engine found down has its stream closed until it is back.
+// (docker_slots.cc). The listings stay as the safety net, and one runs each time the stream
+// opens (whatever happened while it was closed is in it). The stream's end says nothing about
+// the engine's health: the pings decide that, and an engine found down has its stream closed
+// until it is back.
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -127,6 +127,8 @@ void DockerBackend::on_container_event(Engine& e, const docker_api::ContainerEve
       // Only a running session's: a stop's own `die` comes in a stop step; a start's is seen by
       // its inspect, or by the empty CPU baseline read after `running` (docker_backend.cc).
       if (s == nullptr || s->step != Step::kRunning) return;
+      // Adopted stopping: the stop asked for before this node had it ended the game.
+      if (s->was_stopping) return end_asked_stop(*s, /*container_left=*/true);
       log_warn("docker_container_lost")
           .kv("session", s->id_text)
           .kv("server", servers_[e.index].name)

@@ -114,7 +114,7 @@ void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, uint64_t seri
 
   // Running sessions (running before the listing was asked for) whose container is gone or
   // has exited: lost.
-  std::vector<Id128> vanished;
+  std::vector<std::pair<Id128, bool>> vanished;  // and whether its container is still there
   for (const auto& [id, s] : sessions_) {
     if (s->engine != e.index || s->step != Step::kRunning || s->running_since_ms >= sent_ms) {
       continue;
@@ -122,11 +122,15 @@ void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, uint64_t seri
     const std::string& container = s->container;  // clang 14 cannot capture a binding
     const auto it = std::find_if(listed->begin(), listed->end(),
                                  [&](const auto& c) { return c.id == container; });
-    if (it == listed->end() || !it->running) vanished.push_back(id);
+    if (it == listed->end() || !it->running) vanished.push_back({id, it != listed->end()});
   }
-  for (const Id128& id : vanished) {
+  for (const auto& [id, left] : vanished) {
     Session* s = find(id);
     if (s == nullptr || s->step != Step::kRunning) continue;
+    if (s->was_stopping) {
+      end_asked_stop(*s, left);
+      continue;
+    }
     log_warn("docker_container_lost")
         .kv("session", s->id_text)
         .kv("server", servers_[e.index].name);
@@ -185,15 +189,16 @@ void DockerBackend::recover_engine(Engine& e,
       mine.push_back(std::move(r.session));
       it = recovering_.erase(it);
     } else {
-      if (listed == nullptr) next_deadline = std::min(next_deadline, deadline);
+      next_deadline = std::min(next_deadline, deadline);
       ++it;
     }
   }
-  // Those still waiting for a listing in time: given up on at their deadline, unless the
-  // engine is down and its own lost timeout comes first.
-  if (next_deadline != UINT64_MAX &&
-      (!e.lost_timer.armed() || e.lost_timer.deadline_ms > next_deadline)) {
-    timers_.arm(&e.lost_timer, next_deadline);
+  // Those still waiting for a listing: given up on at their own deadline, whatever the engine's
+  // health (an engine down has its own lost timer, for the sessions it runs).
+  if (next_deadline == UINT64_MAX) {
+    timers_.cancel(&e.recovery_timer);
+  } else {
+    timers_.arm(&e.recovery_timer, next_deadline);
   }
   for (PlacedSession& r : mine) {
     const bool was_running = r.was_running;
@@ -222,6 +227,11 @@ void DockerBackend::recover_engine(Engine& e,
           .kv("server", servers_[e.index].name);
       s.start_deadline_ms = reactor_.now_ms() + options_.start_timeout_ms;
       check_health(s);
+    } else if (s.was_stopping) {
+      // Its stop, asked for before, did this: the save the game wrote as it stopped is kept.
+      end_asked_stop(s, /*container_left=*/c != listed->end());
+    } else if (was_running && c != listed->end()) {
+      save_out_lost(s);
     } else if (was_running) {
       remove_and_end(s, End::kLost, SessionError::kContainerLost);
     } else {
@@ -232,7 +242,7 @@ void DockerBackend::recover_engine(Engine& e,
 }
 
 bool DockerBackend::owned(std::string_view session_label) const {
-  if (recovering_.contains(std::string(session_label))) return true;
+  if (recovering_.contains(session_label)) return true;
   std::optional<ParsedId> id = parse_id(session_label, IdKind::kSession);
   return id && sessions_.contains(id->bits);
 }
@@ -334,9 +344,13 @@ void DockerBackend::on_ping_timer(TimerNode* node) {
 
 void DockerBackend::on_lost_timer(TimerNode* node) {
   Engine& e = *static_cast<EngineTimer*>(node)->engine;
-  // Recovered sessions whose containers could never be listed in time are lost too.
-  e.backend->recover_engine(e, nullptr, 0);
   if (!e.up) e.backend->lose_sessions(e);
+}
+
+void DockerBackend::on_recovery_timer(TimerNode* node) {
+  Engine& e = *static_cast<EngineTimer*>(node)->engine;
+  // Recovered sessions whose containers could not be listed in time.
+  e.backend->recover_engine(e, nullptr, 0);
 }
 
 void DockerBackend::on_orphan_timer(TimerNode* node) {

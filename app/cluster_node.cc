@@ -1,6 +1,7 @@
 #include "app/cluster_node.h"
 
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <cstdio>
@@ -62,6 +63,16 @@ ClusterNode::ClusterNode(const Runtime& runtime, Reactor& reactor, PgConnection&
   o.advertise =
       runtime_.config.advertise_host + ":" + std::to_string(runtime_.config.advertise_port);
   o.timing = timing;
+  if (!runtime_.config.save_root_nonce.empty()) {
+    o.save_root_nonce = runtime_.config.save_root_nonce;
+    o.admit_later = true;
+    save_root_check_ = std::make_unique<SaveRootCheck>(
+        reactor_, runtime_.config.save_root, runtime_.config.node_id, timing.dead_after_ms,
+        [this] { ownership_->admit(); },
+        [this](const SaveRootReading& r, const std::string& path) {
+          save_root_not_shared(r, path);
+        });
+  }
   ownership_ = std::make_unique<PartitionOwnership>(reactor_, connection, std::move(o), *this);
 }
 
@@ -247,6 +258,23 @@ void ClusterNode::lease_renewed(uint64_t valid_until_ms) {
 
 void ClusterNode::left() {
   if (on_left_) std::exchange(on_left_, nullptr)();
+}
+
+void ClusterNode::joining_members(const std::vector<ClusterMember>& members) {
+  if (save_root_check_) save_root_check_->members(members);
+}
+
+// The saves this node would write are not where the others read them, and the reverse: a
+// session moving between nodes would start without its save. The node has taken no partition
+// and is no partition's target (its row says leaving), so leaving now hands nothing over.
+void ClusterNode::save_root_not_shared(const SaveRootReading& reading, const std::string& path) {
+  log_error("cluster_save_root_not_shared")
+      .kv("node", runtime_.config.node_id)
+      .kv("peer", reading.peer)
+      .kv("path", path)
+      .kv("found", reading.found ? "another run's marker" : reading.error)
+      .kv("fix", "every node needs the same --save-root directory (a shared file system)");
+  _exit(1);
 }
 
 // ---- loading -----------------------------------------------------------------------------

@@ -16,6 +16,10 @@
 //   (PartitionRoutes, runs of one owner) to every shard; the lease (LeaseDeadline) likewise.
 // - leave (SIGTERM): everything is handed over while this node still serves and forwards;
 //   on_left runs once it is done.
+// - the save root (a Docker-backed node, Config::save_root_nonce set): no partition is taken
+//   until the peers registered before this node are found sharing --save-root
+//   (app/save_root_check.h); a node that finds one not sharing it logs
+//   cluster_save_root_not_shared and exits 1, never having held a partition.
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -24,6 +28,7 @@
 #include <vector>
 
 #include "app/partition_loader.h"
+#include "app/save_root_check.h"
 #include "core/json_writer.h"
 #include "core/reactor.h"
 #include "model/metrics/store_metrics.h"
@@ -53,6 +58,8 @@ class ClusterNode final : public OwnershipListener {
   // gone, which released every lock).
   void leave(std::function<void()> on_left);
   bool leaving() const { return leaving_; }
+  // Not yet known to share the save root with its peers: takes no partition.
+  bool checking_save_root() const { return !ownership_->admitted(); }
   // Whether placement may start sessions of `partition`: it is served here.
   bool serves(uint16_t partition) const;
 
@@ -67,6 +74,7 @@ class ClusterNode final : public OwnershipListener {
   void routes_changed(const ClusterRoutes& routes) override;
   void lease_renewed(uint64_t valid_until_ms) override;
   void left() override;
+  void joining_members(const std::vector<ClusterMember>& members) override;
 
  private:
   enum class Stage : uint8_t {
@@ -94,6 +102,7 @@ class ClusterNode final : public OwnershipListener {
   void fence(uint16_t partition);
   uint16_t slot_of(const ClusterNodeAddress& node);
   void publish_metrics();
+  void save_root_not_shared(const SaveRootReading& reading, const std::string& path);
   uint32_t shard_of(uint16_t partition) const {
     return shard_of_partition(partition, runtime_.shard_count());
   }
@@ -116,7 +125,8 @@ class ClusterNode final : public OwnershipListener {
   std::array<uint16_t, kPartitionCount> routed_{};  // as last sent to the shards
   bool leaving_ = false;
   std::function<void()> on_left_;
-  std::unique_ptr<PartitionOwnership> ownership_;  // last: it reports to the members above
+  std::unique_ptr<SaveRootCheck> save_root_check_;  // Docker-backed nodes only
+  std::unique_ptr<PartitionOwnership> ownership_;   // last: it reports to the members above
 };
 
 }  // namespace ringside

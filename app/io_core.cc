@@ -210,6 +210,10 @@ class IoCore {
       // SIGTERM: the balancer stops sending here while the partitions are handed over.
       r.ready = false;
       snprintf(r.reason, sizeof r.reason, "leaving the cluster");
+    } else if (cluster_ && cluster_->checking_save_root()) {
+      // Not in the cluster yet: it may find its --save-root is not the others' and exit.
+      r.ready = false;
+      snprintf(r.reason, sizeof r.reason, "checking that --save-root is shared");
     } else if (pg_ && !pg_->ready()) {
       // What is down, not where it lives: libpq's text names hosts, ports and users, and
       // /readyz answers anyone. The store writer logs it once per outage.

@@ -15,6 +15,7 @@
 #include "app/fleet.h"
 #include "app/io_core.h"
 #include "app/process.h"
+#include "app/save_root_marker.h"
 #include "app/shard.h"
 #include "core/log.h"
 #include "http/listen_socket.h"
@@ -75,6 +76,19 @@ int main(int argc, char** argv) {
         return 2;
       }
       catalog = std::move(*loaded);
+    }
+    // A Docker-backed cluster node marks its save root before it registers, so that the
+    // nodes can tell whether they share it (docs/cluster.md, "The save root is checked").
+    if (!config.node_id.empty() && config.backend == "docker") {
+      config.save_root_nonce = new_save_root_nonce();
+      if (!write_save_root_marker(config.save_root, config.node_id, config.save_root_nonce,
+                                  &error)) {
+        log_error("save_root_unusable")
+            .kv("node", config.node_id)
+            .kv("path", save_root_marker_path(config.save_root, config.node_id))
+            .kv("error", error);
+        return 1;
+      }
     }
     TokenMinter::Secret secret;
     if (!token_secret_for(config, &secret, &error)) {

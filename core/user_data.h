@@ -30,11 +30,12 @@ enum CompletionKind : uint8_t {
   kAcceptCompletion,
   kRecvCompletion,
   kSendCompletion,
-  kBackendCompletion,  // I/O core: backend clients (later)
-  kStoreCompletion,    // I/O core: database socket (later)
-  kFileCompletion,     // I/O core: file work done on a helper thread (backends/file_worker.h)
-  kPeerCompletion,     // shard: connections to other nodes (http/peer_pool.h)
-  kLoadCompletion,     // I/O core: partitions loaded on a helper thread (app/partition_loader.h)
+  kBackendCompletion,   // I/O core: backend clients (later)
+  kStoreCompletion,     // I/O core: database socket (later)
+  kFileCompletion,      // I/O core: file work done on a helper thread (backends/file_worker.h)
+  kPeerCompletion,      // shard: connections to other nodes (http/peer_pool.h)
+  kLoadCompletion,      // I/O core: partitions loaded on a helper thread (app/partition_loader.h)
+  kSaveRootCompletion,  // I/O core: peers' save root markers read (app/save_root_check.h)
   kCompletionKindCount,
 };
 

@@ -48,6 +48,9 @@ struct Config {
   // Where the other nodes reach this one; empty host: the listen address.
   std::string advertise_host;
   uint16_t advertise_port = 0;
+  // Not a flag: set at start by a Docker-backed cluster node, the random value of its save
+  // root marker for this run (app/save_root_marker.h). Empty: no marker, nothing checked.
+  std::string save_root_nonce;
 
   // Sessions API.
   std::string backend = "sim";

@@ -24,6 +24,9 @@ struct ClusterMember {
   // when it comes back).
   bool connected = true;
   std::string last_heartbeat;  // heartbeat_at, RFC 3339 UTC (for GET /cluster)
+  // The value of its save root marker this run; empty when it keeps none (docs/cluster.md,
+  // "The save root is checked").
+  std::string save_root_nonce;
 };
 
 // A granted ownership lock, as read from pg_locks.

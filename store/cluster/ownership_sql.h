@@ -14,23 +14,26 @@ inline constexpr const char* kEvictStaleSelf =
 
 // Register and heartbeat in one: the row takes this connection's pid. It is refused (no row
 // affected) while another live connection holds the id — the same node id started twice.
-// $1 node id, $2 advertise, $3 leaving, $4 dead-after ms.
+// $1 node id, $2 advertise, $3 leaving, $4 dead-after ms, $5 save root nonce ('' = none).
 inline constexpr const char* kHeartbeat =
-    "INSERT INTO cluster_nodes AS n (node_id, advertise, backend_pid, leaving)"
-    " VALUES ($1, $2, pg_backend_pid(), $3::bool)"
+    "INSERT INTO cluster_nodes AS n (node_id, advertise, backend_pid, leaving, save_root_nonce)"
+    " VALUES ($1, $2, pg_backend_pid(), $3::bool, nullif($5::text, ''))"
     " ON CONFLICT (node_id) DO UPDATE SET advertise = excluded.advertise,"
-    " backend_pid = excluded.backend_pid, heartbeat_at = now(), leaving = excluded.leaving"
+    " backend_pid = excluded.backend_pid, heartbeat_at = now(), leaving = excluded.leaving,"
+    " save_root_nonce = excluded.save_root_nonce"
     " WHERE n.backend_pid = pg_backend_pid()"
     " OR n.heartbeat_at < now() - $4::int8 * interval '1 millisecond'"
     " OR NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = n.backend_pid)";
 
 // Every node: id, advertise, pid, heartbeat age (ms, by the database clock), leaving, whether
-// its write connection is still a backend, and the heartbeat time for GET /cluster.
+// its write connection is still a backend, the heartbeat time for GET /cluster, and its save
+// root nonce ('' for none).
 inline constexpr const char* kMembers =
     "SELECT n.node_id, n.advertise, n.backend_pid,"
     " greatest(0, (extract(epoch FROM now() - n.heartbeat_at) * 1000)::int8), n.leaving,"
     " EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = n.backend_pid),"
-    " to_char(n.heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    " to_char(n.heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+    " coalesce(n.save_root_nonce, '')"
     " FROM cluster_nodes n ORDER BY n.node_id";
 
 // Who holds which partition in this database: partition, node id ('' when no row names the

@@ -28,6 +28,7 @@ std::vector<ClusterMember> read_members(const PgResult& r) {
     m.leaving = r.text(row, 4) == "t";
     m.connected = r.text(row, 5) == "t";
     m.last_heartbeat = std::string(r.text(row, 6));
+    m.save_root_nonce = std::string(r.text(row, 7));
     out.push_back(std::move(m));
   }
   return out;
@@ -51,7 +52,8 @@ PartitionOwnership::PartitionOwnership(Reactor& reactor, PgConnection& connectio
       connection_(connection),
       options_(std::move(options)),
       listener_(listener),
-      hold_(kPartitionCount, Hold::kFree) {
+      hold_(kPartitionCount, Hold::kFree),
+      admitted_(!options_.admit_later) {
   routes_.nodes.push_back({options_.node_id, options_.advertise});
   routes_.owner.assign(kPartitionCount, -1);
   timer_.owner = this;
@@ -80,6 +82,7 @@ void PartitionOwnership::on_connection_state(PgConnection::State state, std::str
 void PartitionOwnership::lose_everything(std::string_view why) {
   ++epoch_;
   in_flight_ = false;
+  registered_ = false;
   unlock_queue_.clear();
   uint64_t lost = 0;
   for (uint16_t p = 0; p < kPartitionCount; ++p) {
@@ -107,20 +110,21 @@ void PartitionOwnership::round() {
   if (in_flight_ || left_ || !connection_.ready()) return;
   const uint64_t epoch = epoch_;
   const uint64_t sent_ms = reactor_.now_ms();
+  const bool sent_registered = registered_;
   struct Read {
     bool registered = false;
     std::vector<ClusterMember> members;
     std::vector<PartitionLock> locks;
   };
   auto read = std::make_shared<Read>();
-  if (!connection_.begin([this, epoch, sent_ms, read](const PgError* error) {
+  if (!connection_.begin([this, epoch, sent_ms, sent_registered, read](const PgError* error) {
         if (stale(epoch)) return;
         in_flight_ = false;
         if (error) {
           log_warn("cluster_round_failed").kv("node", options_.node_id).kv("error", error->message);
           return;
         }
-        on_round_read(read->members, read->locks, read->registered, sent_ms);
+        on_round_read(read->members, read->locks, read->registered, sent_ms, sent_registered);
       })) {
     return;
   }
@@ -132,8 +136,9 @@ void PartitionOwnership::round() {
   params_.clear();
   params_.add(options_.node_id)
       .add(options_.advertise)
-      .add(leaving_)
-      .add(std::string_view(dead_after));
+      .add(leaving_ || !admitted_)
+      .add(std::string_view(dead_after))
+      .add(options_.save_root_nonce);
   connection_.query(ownership_sql::kHeartbeat, params_, [read](const PgResult* r, const PgError*) {
     if (r) read->registered = r->affected_rows() == 1;
   });
@@ -148,19 +153,25 @@ void PartitionOwnership::round() {
 
 void PartitionOwnership::on_round_read(const std::vector<ClusterMember>& members,
                                        const std::vector<PartitionLock>& locks, bool registered,
-                                       uint64_t sent_ms) {
+                                       uint64_t sent_ms, bool sent_registered) {
   if (!registered) {
     // Another live connection holds our node id: a second process with the same --node-id.
     log_error("cluster_node_id_in_use").kv("node", options_.node_id);
     batch_finished();
     return;
   }
+  registered_ = true;
   ++counters_.rounds;
   counters_.last_heartbeat_sent_ms = sent_ms;
   listener_.lease_renewed(lease_valid_until(sent_ms, options_.timing));
   members_ = members;
   locks_ = locks;
-  const RoundPlan plan = plan_round(members, locks, options_.node_id, leaving_, options_.timing);
+  // As the row says this round (an admit() from the listener counts from the next one).
+  const bool out = leaving_ || !admitted_;
+  // Read after our registration committed: whoever registered before us is in it (a node
+  // registering at the same time will find us in its own such read).
+  if (!admitted_ && sent_registered) listener_.joining_members(members);
+  const RoundPlan plan = plan_round(members, locks, options_.node_id, out, options_.timing);
   reconcile(locks, plan);
   converge(plan);
 }
@@ -320,6 +331,12 @@ void PartitionOwnership::leave() {
       .kv("node", options_.node_id)
       .kv("partitions", counters_.partitions_owned);
   round();
+}
+
+void PartitionOwnership::admit() {
+  if (admitted_) return;
+  admitted_ = true;
+  log_info("cluster_admitted").kv("node", options_.node_id);
 }
 
 bool PartitionOwnership::holds(uint16_t partition) const {

@@ -17,6 +17,9 @@
 //   from memory until then (local monotonic ms), no longer.
 // - left(): after leave(), everything is handed over and the row is gone (or the connection
 //   went down, which released everything): the process may exit.
+// - joining_members(members): with Options::admit_later, until admit(): the members as read in
+//   a round sent after this connection's registration had committed, so every node that
+//   registered before us is among them.
 //
 // A connection loss (on_connection_state(kDown)) loses every partition; when the connection
 // is back the next round registers the new pid and acquires again. Not thread-safe.
@@ -43,6 +46,7 @@ class OwnershipListener {
   virtual void routes_changed(const ClusterRoutes& routes) = 0;
   virtual void lease_renewed(uint64_t valid_until_ms) = 0;
   virtual void left() = 0;
+  virtual void joining_members(const std::vector<ClusterMember>& /*members*/) {}
 };
 
 class PartitionOwnership {
@@ -51,6 +55,10 @@ class PartitionOwnership {
     std::string node_id;
     std::string advertise;  // HOST:PORT
     ClusterTiming timing;
+    std::string save_root_nonce;  // written into the row; empty: none
+    // Registered as leaving — no partition's target, so it takes none and nobody hands it
+    // any — until admit(). The listener hears the members meanwhile (joining_members).
+    bool admit_later = false;
   };
 
   // Arms the round timer on `reactor`'s wheel. Construct on the reactor's thread.
@@ -66,6 +74,9 @@ class PartitionOwnership {
   void released(uint16_t partition);
   // SIGTERM: mark the row leaving, hand everything over, delete the row, then left().
   void leave();
+  // With Options::admit_later: a target, taking partitions, from the next round on.
+  void admit();
+  bool admitted() const { return admitted_; }
 
   // Acquired and neither lost nor handed over.
   bool holds(uint16_t partition) const;
@@ -84,7 +95,8 @@ class PartitionOwnership {
   static void on_round_timer(TimerNode* node);
   void round();
   void on_round_read(const std::vector<ClusterMember>& members,
-                     const std::vector<PartitionLock>& locks, bool registered, uint64_t sent_ms);
+                     const std::vector<PartitionLock>& locks, bool registered, uint64_t sent_ms,
+                     bool sent_registered);
   // Lock state as read vs what we believe: losses, and locks we hold without knowing.
   void reconcile(const std::vector<PartitionLock>& locks, const RoundPlan& plan);
   void converge(const RoundPlan& plan);
@@ -109,7 +121,9 @@ class PartitionOwnership {
   bool in_flight_ = false;
   bool leaving_ = false;
   bool left_ = false;
-  uint64_t epoch_ = 0;  // bumped on every connection loss: older callbacks are ignored
+  bool admitted_ = true;
+  bool registered_ = false;  // a heartbeat on this connection committed
+  uint64_t epoch_ = 0;       // bumped on every connection loss: older callbacks are ignored
   std::vector<ClusterMember> members_;  // as of the last round
   std::vector<PartitionLock> locks_;
   ClusterRoutes routes_;

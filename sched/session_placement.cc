@@ -434,9 +434,11 @@ void SessionPlacement::on_no_room(const Id128& session) {
   // Back to waiting when queued, its queue timeout from now. The shard records any phase of a
   // start (api/session_events.cc), and shows this one until the next; the store keeps the
   // server of its kCreating, where recovery would find nothing and fail it, as any start cut
-  // short. `from` only passes the shard's range check: it is not shown while queued.
-  if (place(*l) == Scheduler::Outcome::kQueued && from != kNoServer) {
-    mailbox_.send(l->owner_shard, SessionPhaseUpdate{session, StartPhase::kQueued, from});
+  // short. The server only passes the shard's range check: it is neither shown nor stored
+  // while queued. A recovered start that was never placed (no server) is queued again so.
+  if (place(*l) == Scheduler::Outcome::kQueued) {
+    mailbox_.send(l->owner_shard,
+                  SessionPhaseUpdate{session, StartPhase::kQueued, from == kNoServer ? 0 : from});
   }
 }
 

@@ -102,34 +102,29 @@ class PlacementRequeueTest : public PlacementTest {
   SilentBackend backend_;
 };
 
-TEST_F(PlacementRequeueTest, ANoRoomForARecoveredStartWithoutAServerStartsItAsANewLaunch) {
+// Its shard is told it waits again (phase queued), whatever phase its row had (pulling here).
+TEST_F(PlacementRequeueTest, ANoRoomForARecoveredStartWithoutAServerQueuesItWithPhaseQueued) {
+  place(2);
+  place(3);  // both slots taken
+  placement_.on_running(session_id(2));
+  placement_.on_running(session_id(3));
+  (void)received();
   placement_.recover({never_placed(1, StartPhase::kPulling)});
   ASSERT_EQ(backend_.recovered.size(), 1u);
   EXPECT_EQ(backend_.recovered[0].server, kUnknownServer);
-  expect_nothing_reserved();
 
   placement_.on_no_room(session_id(1));
-  ASSERT_EQ(backend_.started.size(), 1u);
-  EXPECT_EQ(backend_.started[0].session, session_id(1));
-  EXPECT_EQ(backend_.started[0].server, 0u);
-  EXPECT_EQ(server().slots_used, 1u);
-  EXPECT_EQ(count_final(received()), 0u);
-
-  placement_.on_running(session_id(1));
   const std::vector<Sent> got = received();
   ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].kind, kMsgSessionRunning);
-}
+  ASSERT_EQ(got[0].kind, kMsgSessionPhase);
+  EXPECT_EQ(got[0].as<SessionPhaseUpdate>().session, session_id(1));
+  EXPECT_EQ(got[0].as<SessionPhaseUpdate>().phase, StartPhase::kQueued);
+  EXPECT_EQ(placement_.queued(), 1u);
+  EXPECT_EQ(backend_.started.size(), 2u);
 
-TEST_F(PlacementRequeueTest, ARecoveredStartFoundOnAServerIsReservedThereAndRuns) {
-  placement_.recover({never_placed(1, StartPhase::kPulling)});
-  placement_.on_relocated(session_id(1), 0);
-  EXPECT_EQ(server().slots_used, 1u);
-  placement_.on_running(session_id(1));
-  const std::vector<Sent> got = received();
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].kind, kMsgSessionRunning);
-  EXPECT_TRUE(backend_.started.empty());
+  placement_.on_lost(session_id(2), SessionError::kContainerLost);  // a slot frees
+  ASSERT_EQ(backend_.started.size(), 3u);
+  EXPECT_EQ(backend_.started.back().session, session_id(1));
 }
 
 TEST_F(PlacementRequeueTest, AStopAskedWhileRecoveringEndsANoRoomStartStoppedOnce) {

@@ -432,10 +432,11 @@ void SessionPlacement::on_no_room(const Id128& session) {
   }
   release(*l);
   // Back to waiting when queued, its queue timeout from now. The shard records any phase of a
-  // start (api/session_events.cc), and shows this one until the next; the store keeps the
-  // server of its kCreating, where recovery would find nothing and fail it, as any start cut
-  // short. The server only passes the shard's range check: it is neither shown nor stored
-  // while queued. A recovered start that was never placed (no server) is queued again so.
+  // start (api/session_events.cc), shows this one until the next, and writes it to the store
+  // without a server: after a crash recovery looks for it on every server and queues it again
+  // (as a start cut short on its kCreating's server it would be failed). The server only
+  // passes the shard's range check: it is neither shown nor stored while queued. A recovered
+  // start that was never placed (no server) is queued again so.
   if (place(*l) == Scheduler::Outcome::kQueued) {
     mailbox_.send(l->owner_shard,
                   SessionPhaseUpdate{session, StartPhase::kQueued, from == kNoServer ? 0 : from});

@@ -127,6 +127,25 @@ TEST_F(PlacementRequeueTest, ANoRoomForARecoveredStartWithoutAServerQueuesItWith
   EXPECT_EQ(backend_.started.back().session, session_id(1));
 }
 
+// Sent back to the queue once (on_no_room), its row says queued but still names the server
+// of its first create (the store keeps a server once written): looked for everywhere, not
+// failed as a start cut short on that server.
+TEST_F(PlacementRequeueTest, ARecoveredQueuedStartIsLookedForEverywhereWhateverServerItsRowNames) {
+  ActiveSession queued_again = recovered(1, SessionStatus::kStarting);
+  queued_again.session.phase = StartPhase::kQueued;                 // has_server, server 0
+  ActiveSession creating = recovered(2, SessionStatus::kStarting);  // phase creating
+  placement_.recover({queued_again, creating});
+  ASSERT_EQ(backend_.recovered.size(), 2u);
+  EXPECT_EQ(backend_.recovered[0].server, kUnknownServer);
+  EXPECT_EQ(backend_.recovered[1].server, 0u);
+  EXPECT_EQ(server().slots_used, 1u);  // the creating one only
+
+  placement_.on_no_room(session_id(1));
+  ASSERT_EQ(backend_.started.size(), 1u);
+  EXPECT_EQ(backend_.started[0].session, session_id(1));
+  EXPECT_EQ(count_final(received()), 0u);
+}
+
 TEST_F(PlacementRequeueTest, AStopAskedWhileRecoveringEndsANoRoomStartStoppedOnce) {
   placement_.recover({never_placed(1, StartPhase::kQueued)});
   stop(1);

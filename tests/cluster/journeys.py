@@ -956,9 +956,7 @@ def journey_docker(cluster):
           f"containers of other sessions: {set(watch.created) - started}")
     rows = cluster.sql("SELECT string_agg(status || ' ' || n, ', ' ORDER BY status) FROM "
                        "(SELECT status, count(*) AS n FROM sessions GROUP BY status) s")
-    want_rows = f"stopped {len(started)}"
-    if failed:
-        want_rows = f"error {len(failed)}, {want_rows}"
+    want_rows = f"stopped {len(started)}"  # none ended in error: not even the killed node's
     check(rows == want_rows, f"sessions in the database: {rows}, want {want_rows}")
     log(f"every session had one container in all; the engines held at most {most} "
         f"({watch.samples} `docker ps` samples besides the events); {rows}")

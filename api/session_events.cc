@@ -69,8 +69,12 @@ bool SessionEvents::on_session_phase(const SessionPhaseUpdate& m) {
     s->server = m.server;
     // Recorded with its server before a container exists: after a crash, recovery finds
     // the container this start made (docs/docker-backend.md, "Engines, listings,
-    // recovery").
-    if (durable() && m.phase == StartPhase::kCreating) writes_->status(*s);
+    // recovery"). Back to queued (its server was full after all: nothing of it was made
+    // there), the row says so: recovery then looks for it everywhere and queues it again,
+    // whatever server the row still names, rather than fail it as a start cut short there.
+    if (durable() && (m.phase == StartPhase::kCreating || m.phase == StartPhase::kQueued)) {
+      writes_->status(*s);
+    }
   }
   return true;
 }

@@ -143,8 +143,11 @@ class Backend {
   virtual void recover(std::vector<PlacedSession> sessions) = 0;
   // Whether recover() may be given starts cut short whose server the store does not know
   // (server kUnknownServer): the backend finds where they run, reports it with on_relocated
-  // before on_running, and fails those it cannot find. Gameye can (its listing shows sessions
-  // by label, location included); other backends get such starts failed by placement.
+  // before on_running; one it can tell exists nowhere it gives back with on_no_room (placement
+  // places it again: a launch queued or pulling when its node died is not lost); one it cannot
+  // tell about it fails. Gameye (its listing shows sessions by label, location included),
+  // Docker (every engine's listing) and the sim can; other backends get such starts failed by
+  // placement.
   virtual bool recovers_unplaced_starts() const { return false; }
   // Cluster mode: this node no longer owns the session's partition. The backend drops the
   // session at once, abandoning its calls in flight, WITHOUT stopping it and without reporting

@@ -75,10 +75,13 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
   for (const ActiveSession& a : active) {
     const LoadedSession& s = a.session;
     const bool starting = s.status == SessionStatus::kStarting;
+    // A start sent back to the queue (on_no_room) has its row written queued, but the store
+    // keeps the server its earlier kCreating recorded (a status write never clears it): it
+    // holds nothing of it there, and a create on another server may have followed.
+    const bool has_server = s.has_server && !(starting && s.phase == StartPhase::kQueued);
     // A start cut short may have left a game that runs: the backend's to judge, where the
     // store knows its server (recorded at kCreating) or the backend can find it without one.
-    const bool judged_by_backend =
-        s.has_server || (starting && backend_->recovers_unplaced_starts());
+    const bool judged_by_backend = has_server || (starting && backend_->recovers_unplaced_starts());
     if (!judged_by_backend || s.game >= game_image_.size()) {
       const SessionError error = starting ? SessionError::kStartFailed : SessionError::kServerLost;
       mailbox_.send(a.owner_shard, SessionFailed{s.id, error});
@@ -88,7 +91,7 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
     l.session_owner = s.owner;
     l.slot_owner = s.slot_owner;
     l.state = State::kStarting;  // until the backend reports it running (adopted) or lost
-    if (s.has_server) {
+    if (has_server) {
       l.server = s.server;
       l.reserved =
           scheduler_.adopt(l.index, game_image_[s.game], profiles_[s.game], s.server).reserved;
@@ -98,7 +101,7 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
     l.adopted = l.ran;  // a start adopted goes through the start's own CPU read
     l.running_since_ms = now_ms_();
 
-    PlacedSession r = placed_session(l, s.has_server ? s.server : kUnknownServer);
+    PlacedSession r = placed_session(l, has_server ? s.server : kUnknownServer);
     r.was_running = !starting;
     r.was_stopping = s.status == SessionStatus::kStopping;
     adopt.push_back(std::move(r));
@@ -432,11 +435,14 @@ void SessionPlacement::on_no_room(const Id128& session) {
   }
   release(*l);
   // Back to waiting when queued, its queue timeout from now. The shard records any phase of a
-  // start (api/session_events.cc), and shows this one until the next; the store keeps the
-  // server of its kCreating, where recovery would find nothing and fail it, as any start cut
-  // short. `from` only passes the shard's range check: it is not shown while queued.
-  if (place(*l) == Scheduler::Outcome::kQueued && from != kNoServer) {
-    mailbox_.send(l->owner_shard, SessionPhaseUpdate{session, StartPhase::kQueued, from});
+  // start (api/session_events.cc), shows this one until the next, and writes it to the store
+  // without a server: after a crash recovery looks for it on every server and queues it again
+  // (as a start cut short on its kCreating's server it would be failed). The server only
+  // passes the shard's range check: it is neither shown nor stored while queued. A recovered
+  // start that was never placed (no server) is queued again so.
+  if (place(*l) == Scheduler::Outcome::kQueued) {
+    mailbox_.send(l->owner_shard,
+                  SessionPhaseUpdate{session, StartPhase::kQueued, from == kNoServer ? 0 : from});
   }
 }
 

@@ -55,8 +55,9 @@ class SessionPlacement final : public BackendEvents {
   // Those with a server (running, stopping, and starting ones that got as far as kCreating)
   // are reserved on it and handed to the backend, which adopts them, reports them lost or,
   // for a start cut short, failed. Starting ones without a server go to a backend that
-  // recovers_unplaced_starts() (reserved once it reports where they run, on_relocated); the
-  // others are failed (kStartFailed when starting, else kServerLost).
+  // recovers_unplaced_starts() (reserved once it reports where they run, on_relocated; placed
+  // again when it reports on_no_room: nothing of them exists); the others are failed
+  // (kStartFailed when starting, else kServerLost).
   // In cluster mode recover() runs again for each partition the node acquires (its active
   // sessions only; docs/cluster.md).
   void recover(const std::vector<ActiveSession>& active);

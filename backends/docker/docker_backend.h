@@ -87,6 +87,11 @@ class DockerBackend final : public Backend {
   void start(PlacedSession spec) override;
   void stop(const Id128& session) override;
   void recover(std::vector<PlacedSession> sessions) override;
+  // A start the store has no server for (its kCreating is written a few ms after the create
+  // is sent) is looked for by its ringside.session label on every engine: adopted where found
+  // (on_relocated), given back to placement (on_no_room) once every engine has listed no
+  // container of it, failed kStartFailed when an engine did not list in time (it may hold it).
+  bool recovers_unplaced_starts() const override { return true; }
   void forget(const Id128& session) override;
 
   uint64_t pulls_started() const { return pulls_started_; }
@@ -315,6 +320,11 @@ class DockerBackend final : public Backend {
   // waited lost_timeout for one. The recovery timer is armed for the rest.
   void recover_engine(Engine& e, const std::vector<docker_api::ListedContainer>* listed,
                       uint64_t serial);
+  struct Recovering;
+  // A start without a server against `e`'s listing: sets its server to `e` when its container
+  // is there, else counts `e` as answered. True when every engine has answered without it.
+  bool settle_unplaced(const Engine& e, Recovering& r,
+                       const std::vector<docker_api::ListedContainer>* listed, uint64_t serial);
   // Calls it an orphan if this node judges it and no session here owns it.
   void note_orphan(Engine& e, std::string_view container, const docker_api::ContainerLabels& c);
   void arm_orphan_timer();
@@ -369,10 +379,14 @@ class DockerBackend final : public Backend {
   // recover()'s sessions not yet looked up on their engine, by ringside.session label; each
   // settled by the first listing of its engine asked for after recover() was given it, or
   // given up on lost_timeout after that (recover() is called once per partition acquired).
+  // A start without a server (kUnknownServer: the store has no server for it) waits for every
+  // engine: found on one, it is that engine's; on none, once each has answered a listing asked
+  // for after recover(), nothing of it exists and placement places it again (on_no_room).
   struct Recovering {
     PlacedSession session;
-    uint64_t at_ms = 0;    // when recover() was called with it
-    uint64_t listing = 0;  // the first listing number that may settle it
+    uint64_t at_ms = 0;               // when recover() was called with it
+    uint64_t listing = 0;             // the first listing number that may settle it
+    std::vector<uint8_t> unanswered;  // without a server: by engine, 1 until its listing came
   };
   // Looked up by a label's string_view, on every foreign-use pass: no string made per container.
   struct LabelHash {

@@ -155,6 +155,14 @@ void DockerBackend::recover(std::vector<PlacedSession> sessions) {
       log_error("docker_duplicate_recover").kv("session", r.session_id_text);
       continue;
     }
+    if (r.server == kUnknownServer && !r.was_running) {
+      // A start the store knows no server of: looked for on every engine (recover_engine).
+      std::string label = r.session_id_text;
+      Recovering unplaced{std::move(r), now, listings_sent_ + 1};
+      unplaced.unanswered.assign(engines_.size(), 1);
+      recovering_.insert_or_assign(std::move(label), std::move(unplaced));
+      continue;
+    }
     if (r.server >= engines_.size()) {
       const End end = r.was_running ? End::kLost : End::kStartFailed;
       report_later(add_session(std::move(r)), end, SessionError::kServerLost);
@@ -179,11 +187,33 @@ void DockerBackend::recover_engine(Engine& e,
                                    uint64_t serial) {
   const uint64_t now = reactor_.now_ms();
   std::vector<PlacedSession> mine;
+  std::vector<Id128> relocated;         // unplaced starts found on this engine
+  std::vector<PlacedSession> nowhere;   // unplaced starts no engine holds
+  std::vector<PlacedSession> given_up;  // unplaced starts an engine did not list in time
   uint64_t next_deadline = UINT64_MAX;
   for (auto it = recovering_.begin(); it != recovering_.end();) {
     Recovering& r = it->second;
     const uint64_t deadline = r.at_ms + options_.lost_timeout_ms;
-    if (r.session.server != e.index) {
+    if (r.session.server == kUnknownServer) {
+      const bool settled = settle_unplaced(e, r, listed, serial);
+      if (r.session.server == e.index) {
+        relocated.push_back(r.session.session);
+        mine.push_back(std::move(r.session));
+        it = recovering_.erase(it);
+      } else if (settled) {
+        nowhere.push_back(std::move(r.session));
+        it = recovering_.erase(it);
+      } else if (r.unanswered[e.index] == 0) {
+        ++it;
+      } else if (listed == nullptr && deadline <= now) {
+        // This engine may hold its container: failed, never placed twice.
+        given_up.push_back(std::move(r.session));
+        it = recovering_.erase(it);
+      } else {
+        next_deadline = std::min(next_deadline, deadline);
+        ++it;
+      }
+    } else if (r.session.server != e.index) {
       ++it;
     } else if (listed != nullptr ? r.listing <= serial : deadline <= now) {
       mine.push_back(std::move(r.session));
@@ -199,6 +229,14 @@ void DockerBackend::recover_engine(Engine& e,
     timers_.cancel(&e.recovery_timer);
   } else {
     timers_.arm(&e.recovery_timer, next_deadline);
+  }
+  // Placement reserves them here before anything else is reported of them.
+  for (const Id128& id : relocated) events_.on_relocated(id, e.index);
+  for (PlacedSession& r : given_up) {
+    log_warn("docker_unplaced_start_not_found")
+        .kv("session", r.session_id_text)
+        .kv("server", servers_[e.index].name);
+    report_later(add_session(std::move(r)), End::kStartFailed, SessionError::kStartFailed);
   }
   for (PlacedSession& r : mine) {
     const bool was_running = r.was_running;
@@ -239,6 +277,25 @@ void DockerBackend::recover_engine(Engine& e,
       remove_and_end(s, End::kStartFailed, SessionError::kStartFailed);
     }
   }
+  // Nothing of them exists: placed again (maybe started from inside this call, hence last).
+  for (const PlacedSession& r : nowhere) {
+    log_info("docker_unplaced_start_on_no_engine").kv("session", r.session_id_text);
+    events_.on_no_room(r.session);
+  }
+}
+
+bool DockerBackend::settle_unplaced(const Engine& e, Recovering& r,
+                                    const std::vector<docker_api::ListedContainer>* listed,
+                                    uint64_t serial) {
+  if (listed == nullptr || r.listing > serial) return false;  // not an answer that counts
+  const std::string& label = r.session.session_id_text;
+  if (std::any_of(listed->begin(), listed->end(),
+                  [&](const auto& c) { return c.labels.session == label; })) {
+    r.session.server = e.index;
+    return false;
+  }
+  r.unanswered[e.index] = 0;
+  return std::all_of(r.unanswered.begin(), r.unanswered.end(), [](uint8_t u) { return u == 0; });
 }
 
 bool DockerBackend::owned(std::string_view session_label) const {

@@ -52,11 +52,20 @@ void SimBackend::start(PlacedSession spec) {
 }
 
 // A simulated fleet outlives ringside's restarts: every session still running on a server
-// that is up is adopted, running from now. A start cut short is failed: it ran in this
-// process. Reported at once (placement expects the reports of recover() from inside it or
-// later; nothing is mid-start here).
+// that is up is adopted, running from now. A start cut short on a server is failed: it ran in
+// this process. Reported at once (placement expects the reports of recover() from inside it or
+// later; nothing is mid-start here). A start the store knows no server of (queued or pulling
+// when its node died) left nothing anywhere: given back to placement (on_no_room, from its
+// timer) to be placed again.
 void SimBackend::recover(std::vector<PlacedSession> sessions) {
   for (const PlacedSession& r : sessions) {
+    if (!r.was_running && r.server == kUnknownServer) {
+      if (find(r.session) != nullptr) continue;  // already being given back
+      Session& s = add_session(r);
+      s.state = State::kNoRoom;
+      timers_.arm(&s, now_ms_());
+      continue;
+    }
     if (!r.was_running) {
       events_.on_start_failed(r.session, SessionError::kStartFailed);
       continue;
@@ -255,6 +264,12 @@ void SimBackend::on_session_timer(TimerNode* node) {
     case State::kFailing:
       self.finish_failed(s, s.error);
       return;
+    case State::kNoRoom: {
+      const Id128 id = s.id;
+      self.forget(s);
+      self.events_.on_no_room(id);
+      return;
+    }
     case State::kStopping: {
       const Id128 id = s.id;
       const SessionFigures figures = s.figures;

@@ -60,9 +60,11 @@ class SimBackend final : public Backend {
   // size of the save data it wrote back. Unknown or already stopping: ignored.
   void stop(const Id128& session) override;
   // Adopts every recovered running session on a server that is up, as running from now; the
-  // others are lost. A start cut short fails (kStartFailed). May be called again (cluster
-  // mode: once per partition acquired) and after starts.
+  // others are lost. A start cut short on a server fails (kStartFailed); one without a server
+  // left nothing: on_no_room (from a timer), and placement places it again. May be called
+  // again (cluster mode: once per partition acquired) and after starts.
   void recover(std::vector<PlacedSession> sessions) override;
+  bool recovers_unplaced_starts() const override { return true; }
   // Drops the session in whatever state it is; reports nothing. A pull it waited for goes on
   // for the other waiters (and the cache).
   void forget(const Id128& session) override;
@@ -83,10 +85,11 @@ class SimBackend final : public Backend {
  private:
   static constexpr uint32_t kNone = UINT32_MAX;
 
-  enum class State : uint8_t { kPulling, kCreating, kFailing, kRunning, kStopping };
+  // kNoRoom: a recovered start without a server, until on_no_room gives it back.
+  enum class State : uint8_t { kPulling, kCreating, kFailing, kRunning, kStopping, kNoRoom };
 
-  // Its timer: kCreating until the container is up, kFailing / kStopping until the final
-  // event is reported. Pulling and running sessions have none armed.
+  // Its timer: kCreating until the container is up, kFailing / kStopping / kNoRoom until the
+  // final event is reported. Pulling and running sessions have none armed.
   struct Session : TimerNode {
     SimBackend* backend = nullptr;
     Id128 id;

@@ -86,6 +86,8 @@ inline ActiveSession recovered(uint64_t n, SessionStatus status) {
   a.session.server = 0;
   a.session.has_server = true;
   a.session.status = status;
+  // A starting row names its server from phase creating on (a status write records it then).
+  if (status == SessionStatus::kStarting) a.session.phase = StartPhase::kCreating;
   a.owner_shard = kShard;
   return a;
 }

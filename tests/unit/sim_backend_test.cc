@@ -19,7 +19,7 @@ constexpr char kCached[] = "registry.test/cached:1";
 constexpr char kUncached[] = "registry.test/uncached:1";
 
 struct Event {
-  enum Kind { kPhase, kRunning, kStartFailed, kStopped, kLost, kHealth } kind;
+  enum Kind { kPhase, kRunning, kStartFailed, kStopped, kLost, kHealth, kNoRoom } kind;
   Id128 session;
   StartPhase phase = StartPhase::kQueued;
   SessionError error = SessionError::kNone;
@@ -41,6 +41,7 @@ class Recorder : public BackendEvents {
   void on_lost(const Id128& s, SessionError e) override {
     events.push_back({Event::kLost, s, StartPhase::kQueued, e});
   }
+  void on_no_room(const Id128& s) override { events.push_back({Event::kNoRoom, s}); }
   void on_server_health(uint32_t server, bool up) override {
     Event e{Event::kHealth, {}};
     e.server = server;
@@ -306,6 +307,34 @@ TEST_F(SimBackendTest, AForgottenRunningSessionIsAdoptedAgainByRecover) {
   EXPECT_EQ(e[0].kind, Event::kRunning);
   advance(4000);
   EXPECT_DOUBLE_EQ(stop_and_collect(1).cpu_seconds, 0.5 * 4);
+}
+
+// A start the store knows no server of (queued or pulling when the process ended) left
+// nothing on the simulated fleet: given back to placement from a timer, to be placed again.
+// One cut short on a server is failed, as before.
+TEST_F(SimBackendTest, ARecoveredStartWithoutAServerIsGivenBackAndOneWithAServerFails) {
+  EXPECT_TRUE(sim_->recovers_unplaced_starts());
+  PlacedSession unplaced;
+  unplaced.session = session_id(1);
+  unplaced.save_slot = slot_id(1);
+  unplaced.server = kUnknownServer;
+  PlacedSession placed = unplaced;
+  placed.session = session_id(2);
+  placed.server = 0;
+  sim_->recover({unplaced, placed});
+  std::vector<Event> e = events_.take();
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].kind, Event::kStartFailed);
+  EXPECT_EQ(e[0].session, session_id(2));
+
+  advance(0);
+  e = events_.take();
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].kind, Event::kNoRoom);
+  EXPECT_EQ(e[0].session, session_id(1));
+  EXPECT_EQ(sim_->session_count(), 0u);
+  advance(10'000);
+  EXPECT_TRUE(events_.take().empty());
 }
 
 TEST_F(SimBackendTest, StopOfRunningSessionReportsCoresTimesSeconds) {

@@ -406,6 +406,10 @@ void DockerBackend::on_lost_timer(TimerNode* node) {
 
 void DockerBackend::on_recovery_timer(TimerNode* node) {
   Engine& e = *static_cast<EngineTimer*>(node)->engine;
+  // A listing still on its way is waited for: slow is not unanswered (a loaded engine, a
+  // loaded node), and giving up would end sessions whose containers run. Its answer, or its
+  // failure past the deadline, settles them.
+  if (e.listing != 0) return;
   // Recovered sessions whose containers could not be listed in time.
   e.backend->recover_engine(e, nullptr, 0);
 }

@@ -232,6 +232,35 @@ TEST_P(DockerRecoveryDeadlineTest, RunningSessionsAreLostOnlyLostTimeoutAfterThe
 INSTANTIATE_TEST_SUITE_P(ListingFailsBeforeOrAfterTheEngineIsDown, DockerRecoveryDeadlineTest,
                          testing::Values(0u, 900u));
 
+// A listing slower than the lost timeout is no engine that did not answer: the recovered
+// session whose container it shows is adopted when it comes, not given up at the deadline
+// (seen in CI under load: a restart failed two starts whose containers ran).
+TEST_F(DockerScriptedTest, ARecoveryListingSlowerThanTheLostTimeoutStillAdopts) {
+  Launch recovering;
+  DockerOptions o;
+  o.lost_timeout_ms = 600;
+  make_backend(
+      [&](const Call& c) {
+        if (c.method == "GET" && c.target.starts_with("/containers/json")) {
+          Reply r{200, listing()};
+          r.delay_ms = 1000;  // every listing: longer than the lost timeout
+          return r;
+        }
+        return engine(c);
+      },
+      8, o);
+  add_other("r-container", "ringside-slot-3", recovering.text, "p-test");
+  // Recovered while the start-up listing is on its way: that one was asked before, so the
+  // session waits for the next, which is as slow.
+  PlacedSession r = test_session(recovering.id, random_id128(), 0);
+  r.was_running = true;
+  backend_->recover({r});
+  ASSERT_TRUE(driver_.run_until([&] { return events_.settled(recovering.id); }, 6s))
+      << events_.describe();
+  EXPECT_TRUE(events_.has_running(recovering.id)) << events_.describe();
+  EXPECT_EQ(backend_->container_of(recovering.id), "r-container");
+}
+
 // forget() reports the foreign use it leaves before it returns: placement gives the session's
 // room back right after, and drains its queue into it, so the engine must be known fuller
 // first. Both for a session running here and for one given to recover() not yet looked up.

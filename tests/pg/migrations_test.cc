@@ -155,9 +155,7 @@ TEST(Migrations, RunningAtIsBackfilledForRowsThatRanBefore0004) {
 class InitialSchema : public ::testing::Test {
  protected:
   void SetUp() override {
-    MigrationReport report;
-    std::string error;
-    ASSERT_TRUE(apply_migrations(db_.url(), embedded_migrations(), &report, &error)) << error;
+    ASSERT_TRUE(pgtest::apply_all_migrations(db_.url()));
     admin_.exec("INSERT INTO players (id, shard) VALUES ('alice', 3)");
   }
   // Runs a statement that must fail; returns its SQLSTATE.

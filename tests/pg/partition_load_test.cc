@@ -13,7 +13,6 @@
 #include "model/token_hash.h"
 #include "model/token_minter.h"
 #include "store/durable/state_loader.h"
-#include "store/pg/migrations.h"
 #include "tests/pg/pg_test_env.h"
 
 namespace ringside::pgtest {
@@ -49,9 +48,7 @@ std::string token_text(const TokenMinter& minter, const Id128& seed, uint32_t ge
 class PartitionLoadTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    MigrationReport report;
-    std::string error;
-    ASSERT_TRUE(apply_migrations(db_.url(), embedded_migrations(), &report, &error)) << error;
+    ASSERT_TRUE(apply_all_migrations(db_.url()));
     // Two players of different partitions.
     alice_ = "alice";
     for (int i = 0; bob_.empty() || partition_of_player(bob_) == partition_of_player(alice_); ++i) {

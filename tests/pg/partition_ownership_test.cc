@@ -22,7 +22,6 @@
 #include "core/message_bus.h"
 #include "model/partition.h"
 #include "store/cluster/rendezvous.h"
-#include "store/pg/migrations.h"
 #include "store/pg/pg_poller.h"
 #include "tests/pg/pg_test_env.h"
 
@@ -254,9 +253,7 @@ bool wait_for(const std::function<bool()>& done, uint64_t timeout_ms) {
 class PartitionOwnershipTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    MigrationReport report;
-    std::string error;
-    ASSERT_TRUE(apply_migrations(db_.url(), embedded_migrations(), &report, &error)) << error;
+    ASSERT_TRUE(pgtest::apply_all_migrations(db_.url()));
     admin_ = std::make_unique<Admin>(db_.url());
   }
   // The write connection the node registered, "" when it has no row.

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/message_bus.h"
 #include "core/reactor.h"
+#include "store/pg/migrations.h"
 #include "store/pg/pg_poller.h"
 
 #ifndef RINGSIDE_PG_ENV_TOOL
@@ -102,6 +103,15 @@ PgConnection::Options test_options(const std::string& url) {
   options.backoff_initial_ms = 20;
   options.backoff_max_ms = 200;
   return options;
+}
+
+::testing::AssertionResult apply_all_migrations(const std::string& url) {
+  MigrationReport report;
+  std::string error;
+  if (apply_migrations(url, embedded_migrations(), &report, &error)) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "migrations: " << error;
 }
 
 Reactor::Options test_reactor_options() {

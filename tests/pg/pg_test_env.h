@@ -79,6 +79,10 @@ class PgLoop {
   bool started_ = false;
 };
 
+// Applies every migration ringside embeds to the database at `url`: the schema a test starts
+// from.
+::testing::AssertionResult apply_all_migrations(const std::string& url);
+
 // Options with quick reconnects, for tests.
 PgConnection::Options test_options(const std::string& url);
 // A small reactor with 10 ms timer ticks, for a test's own loop.

@@ -13,7 +13,6 @@
 #include "core/message_bus.h"
 #include "store/durable/statements.h"
 #include "store/durable/write_intent.h"
-#include "store/pg/migrations.h"
 #include "store/pg/pg_poller.h"
 #include "tests/pg/pg_test_env.h"
 
@@ -49,11 +48,7 @@ struct SweepRig {
 
 class RetentionSweepTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    MigrationReport report;
-    std::string error;
-    ASSERT_TRUE(apply_migrations(db_.url(), embedded_migrations(), &report, &error)) << error;
-  }
+  void SetUp() override { ASSERT_TRUE(apply_all_migrations(db_.url())); }
 
   // Runs the loop until done() holds after an iteration, or timeout_ms passes.
   bool run_until(const std::function<bool()>& done, uint64_t timeout_ms) {

@@ -11,7 +11,6 @@
 #include "store/durable/statements.h"
 #include "store/durable/store_writer.h"
 #include "store/durable/write_intent.h"
-#include "store/pg/migrations.h"
 #include "store/pg/pg_poller.h"
 #include "tests/pg/pg_test_env.h"
 
@@ -49,11 +48,7 @@ std::string background_profile(uint64_t seq, const std::string& game) {
 
 class StoreWriterFenceTest : public ::testing::TestWithParam<bool> {
  protected:
-  void SetUp() override {
-    MigrationReport report;
-    std::string error;
-    ASSERT_TRUE(apply_migrations(db_.url(), embedded_migrations(), &report, &error)) << error;
-  }
+  void SetUp() override { ASSERT_TRUE(apply_all_migrations(db_.url())); }
 
   bool run_until(const std::function<bool()>& done, uint64_t timeout_ms) {
     return run_reactor_until(reactor_, done, timeout_ms);

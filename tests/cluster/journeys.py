@@ -21,23 +21,14 @@ import threading
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Failed, check, log  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLUSTER_ENV = os.path.join(ROOT, "tools", "cluster-env")
 BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
 FAILOVER_LIMIT_S = 10.0  # SPEC: a dead node's players answer again within 10 s
 
-
-class Failed(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failed(message)
-
-
-def log(message):
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 class Answer:

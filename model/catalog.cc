@@ -98,6 +98,16 @@ std::optional<Catalog> Catalog::parse(std::string_view json, std::string* error)
       }
       game.save_dir = save_dir;
     }
+    if (simdjson::dom::element limit; g["maxSessionSeconds"].get(limit) == simdjson::SUCCESS) {
+      uint64_t seconds = 0;
+      if (limit.get_uint64().get(seconds) != simdjson::SUCCESS || seconds == 0 ||
+          seconds > kMaxSessionSecondsLimit) {
+        *error = "game '" + game.slug + "': maxSessionSeconds must be an integer from 1 to " +
+                 std::to_string(kMaxSessionSecondsLimit);
+        return std::nullopt;
+      }
+      game.max_session_seconds = static_cast<uint32_t>(seconds);
+    }
     c.games_.push_back(std::move(game));
   }
   if (c.games_.empty()) {

@@ -17,6 +17,9 @@ struct Game {
   double cpu_cores = 1.0;  // the resource profile's starting point, before any EMA sample
   uint32_t memory_mb = 1024;
   std::string save_dir = "/save";  // where the game keeps its save data in its container
+  // The longest a session of this game may run, counted from `running`; 0: the
+  // --max-session-seconds default applies (SPEC "Time limits and the queue").
+  uint32_t max_session_seconds = 0;
 };
 
 class Catalog {
@@ -27,9 +30,11 @@ class Catalog {
   static constexpr size_t kMaxTitleBytes = 256;
   static constexpr size_t kMaxImageBytes = 512;
   static constexpr size_t kMaxSaveDirBytes = 256;
+  static constexpr uint32_t kMaxSessionSecondsLimit = 7 * 24 * 3600;  // a week
 
   static Catalog demo();
-  // {"games": [{"slug", "title", "image", "sizeMb", "cpuCores"?, "memoryMb"?, "saveDir"?}]}
+  // {"games": [{"slug", "title", "image", "sizeMb", "cpuCores"?, "memoryMb"?, "saveDir"?,
+  // "maxSessionSeconds"?}]}
   // with the bounds above and slugs as model/identifiers.h has them.
   static std::optional<Catalog> parse(std::string_view json, std::string* error);
   static std::optional<Catalog> load(const std::string& path, std::string* error);

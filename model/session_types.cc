@@ -84,6 +84,12 @@ std::string_view end_reason_name(EndReason r) {
       return "idle_timeout";
     case EndReason::kError:
       return "error";
+    case EndReason::kMaxDuration:
+      return "max_duration";
+    case EndReason::kOperatorStop:
+      return "operator_stop";
+    case EndReason::kServerDrained:
+      return "server_drained";
   }
   return "";
 }

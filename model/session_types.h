@@ -39,8 +39,19 @@ enum class SaveError : uint8_t {
 };
 inline constexpr size_t kSaveErrorCount = 4;
 
-// How a session ended (history `endReason`).
-enum class EndReason : uint8_t { kNone, kStopped, kIdleTimeout, kError };
+// How a session ended (history `endReason`). kStopped: the player stopped it; kMaxDuration: it
+// ran as long as its game (or --max-session-seconds) allows; kOperatorStop: an operator stopped
+// it (POST /operator/sessions/{id}/stop); kServerDrained: its server was drained.
+enum class EndReason : uint8_t {
+  kNone,
+  kStopped,
+  kIdleTimeout,
+  kError,
+  kMaxDuration,
+  kOperatorStop,
+  kServerDrained,
+};
+inline constexpr EndReason kLastEndReason = EndReason::kServerDrained;
 
 std::string_view status_name(SessionStatus s);
 std::string_view phase_name(StartPhase p);

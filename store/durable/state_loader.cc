@@ -271,8 +271,7 @@ class RowReader {
     s->last_keepalive_ms = integer(r, i, 9);
     s->ended_ms = null_at(r, i, 10) ? 0 : integer(r, i, 10);
     if (!null_at(r, i, 11)) {
-      s->end_reason =
-          enum_named(text(r, i, 11), EndReason::kError, end_reason_name, EndReason::kNone);
+      s->end_reason = enum_named(text(r, i, 11), kLastEndReason, end_reason_name, EndReason::kNone);
     }
     if (!null_at(r, i, 12)) {
       s->error = enum_named(text(r, i, 12), SessionError::kBackendUnavailable, error_code,

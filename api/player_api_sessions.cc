@@ -155,4 +155,15 @@ void PlayerApi::on_idle(void* ctx, uint32_t session) {
   }
 }
 
+bool PlayerApi::on_stop_for_reason(uint32_t from, const StopForReason& m) {
+  if (from != runtime_.io_thread()) return false;
+  // Not found: its partition moved away, or it ended and was swept; already stopping or
+  // ended: its final message is on the way or was sent. Nothing to do either way.
+  GameSession* s = sessions_.find(m.session);
+  if (s && (s->status == SessionStatus::kStarting || s->status == SessionStatus::kRunning)) {
+    begin_stop(*s, m.reason);
+  }
+  return true;
+}
+
 }  // namespace ringside

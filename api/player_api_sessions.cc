@@ -41,6 +41,10 @@ bool PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, ReplyTar
       return true;
     }
   }
+  if (runtime_.catalog.games()[game].removed) {  // a token scoped to a game a reload removed
+    not_found(reply, "No game with that slug.");
+    return true;
+  }
   const bool want_fresh = body.fresh;
   if (body.save_slot_id && want_fresh) {
     {

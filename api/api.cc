@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "api/forward.h"
@@ -70,6 +71,13 @@ bool Api::handle(const Request& request, ConnRef ref, Reply& reply) {
       return false;
     case kRouteNodeForward:
       return handle_node_forward(request, ref, reply);
+    case kRouteOperatorServers:
+    case kRouteOperatorServerCordon:
+    case kRouteOperatorServerUncordon:
+    case kRouteOperatorServerDrain:
+      if (!operator_authorized(request, reply)) return true;
+      return handle_fleet_command(m.route_id, m.param_count > 0 ? m.params[0] : std::string_view(),
+                                  request.body, ref, reply);
     default:
       break;
   }
@@ -106,6 +114,35 @@ bool Api::operator_authorized(const Request& request, Reply& reply) {
     return false;
   }
   return true;
+}
+
+bool Api::handle_fleet_command(uint16_t route, std::string_view name, std::string_view body,
+                               ConnRef ref, Reply& reply) {
+  FleetCommand command;
+  command.ref = ref;
+  if (route != kRouteOperatorServers) {
+    const std::vector<GameServerInfo>& servers = runtime_.servers;
+    auto it = std::find_if(servers.begin(), servers.end(),
+                           [&](const GameServerInfo& s) { return s.name == name; });
+    if (it == servers.end()) {
+      reply.error(404, "not_found", "No game server has that name.");
+      return true;
+    }
+    command.server = static_cast<uint32_t>(it - servers.begin());
+    command.action = route == kRouteOperatorServerCordon     ? FleetCommand::Action::kCordon
+                     : route == kRouteOperatorServerUncordon ? FleetCommand::Action::kUncordon
+                                                             : FleetCommand::Action::kDrain;
+  }
+  if (route == kRouteOperatorServerDrain) {
+    if (std::string_view err = read_drain(body_parser_, body, &command.grace_seconds);
+        !err.empty()) {
+      reply.error(400, "invalid_request", err);
+      return true;
+    }
+  }
+  // The fleet (capacity, cordons, what runs where) is the I/O core's.
+  reactor_.mailbox().send(runtime_.io_thread(), command);
+  return false;
 }
 
 int Api::owner_of(const Request& request, PlayerCall& call, Reply& reply, int* partition) {

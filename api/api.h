@@ -38,6 +38,10 @@ class Api : public RequestHandler {
   void handle_metrics(Reply& reply);
   // The operator key: true, or false after answering 401 (missing) or 403 (wrong).
   bool operator_authorized(const Request& request, Reply& reply);
+  // /operator/servers and a server's cordon, uncordon, drain (operator key checked): the
+  // name resolved (404) and the drain's body read (400) here, the rest sent to the I/O core.
+  bool handle_fleet_command(uint16_t route, std::string_view name, std::string_view body,
+                            ConnRef ref, Reply& reply);
   // Which shard of this node holds the player of this call: the one for the partition its token
   // (or an operator launch's player) names; -1 after answering the request here. Reads an
   // operator launch's body into `call` (the owner does not read it again). `partition` is set

@@ -74,7 +74,9 @@ bool blank_numbers(char* p, size_t n) {
 std::string_view BodyParser::wrong_type(const BodyField& f) {
   int n = snprintf(message_, sizeof message_, "Field '%.*s' must be a %s.",
                    static_cast<int>(f.name.size()), f.name.data(),
-                   f.type == BodyField::Type::kString ? "string" : "boolean");
+                   f.type == BodyField::Type::kString ? "string"
+                   : f.type == BodyField::Type::kBool ? "boolean"
+                                                      : "non-negative integer");
   return {message_, static_cast<size_t>(n)};
 }
 
@@ -88,7 +90,9 @@ std::string_view BodyParser::parse(std::string_view body, std::span<BodyField> f
 
   simdjson::dom::element root;
   simdjson::error_code error = parser_.parse(p, body.size(), false).get(root);
+  bool blanked = false;
   if (error == simdjson::NUMBER_ERROR && blank_numbers(p, body.size())) {
+    blanked = true;
     error = parser_.parse(p, body.size(), false).get(root);
   }
   if (error) return "The body is not valid JSON.";
@@ -99,8 +103,10 @@ std::string_view BodyParser::parse(std::string_view body, std::span<BodyField> f
       if (f.name != field.key) continue;
       if (f.type == BodyField::Type::kString) {
         if (field.value.get_string().get(f.text)) return wrong_type(f);
-      } else {
+      } else if (f.type == BodyField::Type::kBool) {
         if (field.value.get_bool().get(f.flag)) return wrong_type(f);
+      } else {
+        if (blanked || field.value.get_uint64().get(f.number)) return wrong_type(f);
       }
       f.present = true;
     }

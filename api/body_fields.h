@@ -9,8 +9,10 @@
 // the whole document and picks the SIMD kernel at run time. For bodies of a few dozen bytes
 // the full parse costs nothing worth saving.
 //
-// No field is a number. Unknown fields of every valid JSON type are ignored, numbers too big
-// for simdjson's DOM (past 64-bit integers and doubles) included: see blank_numbers().
+// Unknown fields of every valid JSON type are ignored, numbers too big for simdjson's DOM (past
+// 64-bit integers and doubles) included: see blank_numbers(). A kUint field (a non-negative
+// integer) is refused as out of range when the body held such a number, since its value may
+// be the one blanked.
 #include <simdjson.h>
 
 #include <span>
@@ -21,12 +23,13 @@
 namespace ringside {
 
 struct BodyField {
-  enum class Type : uint8_t { kString, kBool };
+  enum class Type : uint8_t { kString, kBool, kUint };
   std::string_view name;
   Type type = Type::kString;
   bool present = false;
   std::string_view text;  // kString: valid until the next parse
   bool flag = false;      // kBool
+  uint64_t number = 0;    // kUint
 };
 
 class BodyParser {

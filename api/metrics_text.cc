@@ -217,6 +217,25 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
     put(out, pm.server_up[i].get());
     put(out, "\n");
   }
+  put(out,
+      "# HELP ringside_game_server_cordoned 1 while an operator keeps new placements off a game "
+      "server (cordon or drain), else 0.\n");
+  put(out, "# TYPE ringside_game_server_cordoned gauge\n");
+  for (size_t i = 0; i < runtime.servers.size(); ++i) {
+    put(out, "ringside_game_server_cordoned{server=\"");
+    put(out, runtime.servers[i].name);
+    put(out, "\"} ");
+    put(out, pm.server_cordoned[i].get());
+    put(out, "\n");
+  }
+  const CatalogMetrics& cm = runtime.published.catalog();
+  put(out, "# HELP ringside_catalog_reloads_total Catalog reloads (SIGHUP) by result.\n");
+  put(out, "# TYPE ringside_catalog_reloads_total counter\n");
+  put(out, "ringside_catalog_reloads_total{result=\"ok\"} ");
+  put(out, cm.reloads_ok.get());
+  put(out, "\nringside_catalog_reloads_total{result=\"refused\"} ");
+  put(out, cm.reloads_refused.get());
+  put(out, "\n");
 
   const StoreMetrics& sm = runtime.published.store();
   put(out, "# HELP ringside_retention_swept_total Rows the retention sweep deleted.\n");

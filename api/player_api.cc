@@ -37,6 +37,7 @@ PlayerApi::PlayerApi(const Runtime& runtime, Reactor& reactor, PlayerMetrics& me
   mailbox.set_handler<&PlayerApi::on_partition_serve>(this);
   mailbox.set_handler<&PlayerApi::on_partition_release>(this);
   mailbox.set_handler<&PlayerApi::on_lease_deadline>(this);
+  mailbox.set_handler<&PlayerApi::on_stop_for_reason>(this);
   if (!durable()) return;
   tokens_.track_use();
   sessions_.track_keepalives();

@@ -41,6 +41,10 @@ bool PlayerApi::launch(const PlayerCall& call, const AuthContext& auth, ReplyTar
       return true;
     }
   }
+  if (runtime_.catalog.games()[game].removed) {  // a token scoped to a game a reload removed
+    not_found(reply, "No game with that slug.");
+    return true;
+  }
   const bool want_fresh = body.fresh;
   if (body.save_slot_id && want_fresh) {
     {
@@ -153,6 +157,17 @@ void PlayerApi::on_idle(void* ctx, uint32_t session) {
   if (s.status == SessionStatus::kStarting || s.status == SessionStatus::kRunning) {
     self->begin_stop(s, EndReason::kIdleTimeout);
   }
+}
+
+bool PlayerApi::on_stop_for_reason(uint32_t from, const StopForReason& m) {
+  if (from != runtime_.io_thread()) return false;
+  // Not found: its partition moved away, or it ended and was swept; already stopping or
+  // ended: its final message is on the way or was sent. Nothing to do either way.
+  GameSession* s = sessions_.find(m.session);
+  if (s && (s->status == SessionStatus::kStarting || s->status == SessionStatus::kRunning)) {
+    begin_stop(*s, m.reason);
+  }
+  return true;
 }
 
 }  // namespace ringside

@@ -85,7 +85,9 @@ bool PlayerApi::refresh(const AuthContext& auth, ReplyTarget target, Reply& repl
 void PlayerApi::games(Reply& reply) {
   JsonWriter w(reply.body());
   w.begin_object().key("games").begin_array();
-  for (const Game& g : runtime_.catalog.games()) render_game(w, g);
+  for (const Game& g : runtime_.catalog.games()) {
+    if (!g.removed) render_game(w, g);  // removed by a reload: gone for players
+  }
   w.end_array().end_object();
 }
 

@@ -41,4 +41,17 @@ std::string_view read_session_body(BodyParser& parser, std::string_view body, Se
   return {};
 }
 
+std::string_view read_drain(BodyParser& parser, std::string_view body, uint32_t* grace_seconds) {
+  *grace_seconds = 0;
+  if (body.empty()) return {};
+  BodyField fields[] = {{"graceSeconds", BodyField::Type::kUint}};
+  std::string_view err = parser.parse(body, fields);
+  if (err.empty() && fields[0].present && fields[0].number > kMaxDrainGraceSeconds) {
+    err = "Field 'graceSeconds' must be an integer from 0 to 86400.";
+  }
+  if (!err.empty()) return err;
+  *grace_seconds = static_cast<uint32_t>(fields[0].number);
+  return {};
+}
+
 }  // namespace ringside

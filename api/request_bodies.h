@@ -3,6 +3,7 @@
 // returns an empty view, or returns the sentence of a 400 invalid_request (valid until the
 // parser's next use). What a reader accepts meets model/identifiers.h; views point into the
 // parser's copy of the body, valid until its next use.
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -29,5 +30,10 @@ struct SessionBody {
   std::string_view session_id;
 };
 std::string_view read_session_body(BodyParser& parser, std::string_view body, SessionBody* out);
+
+// POST /operator/servers/{name}/drain: {"graceSeconds"?: 0..kMaxDrainGraceSeconds}, 0 when
+// absent (or no body at all).
+inline constexpr uint64_t kMaxDrainGraceSeconds = 86'400;
+std::string_view read_drain(BodyParser& parser, std::string_view body, uint32_t* grace_seconds);
 
 }  // namespace ringside

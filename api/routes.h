@@ -28,6 +28,11 @@ enum RouteId : uint16_t {
   kRouteSaveSlots,
   // Another node's forwarded player request (docs/cluster.md); not a public route.
   kRouteNodeForward,
+  // Operator servers (issue 17), operator key, answered by the I/O core.
+  kRouteOperatorServers,
+  kRouteOperatorServerCordon,
+  kRouteOperatorServerUncordon,
+  kRouteOperatorServerDrain,
   kRouteCount,
 };
 
@@ -56,6 +61,10 @@ inline constexpr RouteSpec kRoutes[] = {
     {kRouteSessionDetails, Method::kGet, "/api/game/session/{sessionId}"},
     {kRouteSaveSlots, Method::kGet, "/api/game/save-slots"},
     {kRouteNodeForward, Method::kPost, "/_ringside/forward"},
+    {kRouteOperatorServers, Method::kGet, "/operator/servers"},
+    {kRouteOperatorServerCordon, Method::kPost, "/operator/servers/{name}/cordon"},
+    {kRouteOperatorServerUncordon, Method::kPost, "/operator/servers/{name}/uncordon"},
+    {kRouteOperatorServerDrain, Method::kPost, "/operator/servers/{name}/drain"},
 };
 
 // Routes answered by the shard that owns the bearer token's player.

@@ -44,6 +44,8 @@ class IoCore {
     mailbox.set_handler<&IoCore::on_drained>(this);
     mailbox.set_handler<&IoCore::on_sigterm>(this);
     mailbox.set_handler<&IoCore::on_cluster_query>(this);
+    mailbox.set_handler<&IoCore::on_fleet_command>(this);
+    mailbox.set_handler<&IoCore::on_catalog_reload>(this);
     leave_deadline_.core = this;
     leave_deadline_.on_fire = &IoCore::on_leave_deadline;
     reactor_.add_batch_end_hook(&IoCore::on_batch_end, this);
@@ -275,6 +277,73 @@ class IoCore {
     reactor_.mailbox().send(from, r);
   }
 
+  // /operator/servers and its cordon, uncordon and drain, authorized and checked by the shard;
+  // answered with the server's item (every item for the listing).
+  bool on_fleet_command(uint32_t from, const FleetCommand& m) {
+    if (from >= runtime_.shard_count()) return false;
+    const uint32_t servers = static_cast<uint32_t>(placement_.scheduler().server_count());
+    if (m.action != FleetCommand::Action::kList && m.server >= servers) return false;
+    switch (m.action) {
+      case FleetCommand::Action::kList:
+        break;
+      case FleetCommand::Action::kCordon:
+        placement_.set_cordoned(m.server, true);
+        break;
+      case FleetCommand::Action::kUncordon:
+        placement_.set_cordoned(m.server, false);
+        break;
+      case FleetCommand::Action::kDrain:
+        placement_.drain(m.server, uint64_t{m.grace_seconds} * 1000);
+        break;
+    }
+    fleet_body_.clear();
+    JsonWriter w(fleet_body_);
+    ForwardReply r;
+    r.ref = m.ref;
+    if (m.action == FleetCommand::Action::kList) {
+      r.route = kRouteOperatorServers;
+      w.begin_object().key("servers").begin_array();
+      for (uint32_t s = 0; s < servers; ++s) placement_.write_server_json(w, s);
+      w.end_array().end_object();
+    } else {
+      r.route = m.action == FleetCommand::Action::kCordon     ? kRouteOperatorServerCordon
+                : m.action == FleetCommand::Action::kUncordon ? kRouteOperatorServerUncordon
+                                                              : kRouteOperatorServerDrain;
+      placement_.write_server_json(w, m.server);
+    }
+    r.body = fleet_body_.view();
+    reactor_.mailbox().send(from, r);
+    return true;
+  }
+
+  // SIGHUP (from shard 0): reread --catalog. The new snapshot is published for every thread
+  // at once; placement takes in the games it appended. A file that cannot be read or parsed
+  // is refused, and the catalog in use stays. Without --catalog there is nothing to reread.
+  void on_catalog_reload(const CatalogReload&) {
+    const std::string& path = runtime_.config.catalog_file;
+    std::string error = path.empty() ? "no --catalog file: the built-in demo stays" : "";
+    if (error.empty()) {
+      std::optional<Catalog> file = Catalog::load(path, &error);
+      if (file && hand_.catalog.reload(*file, &error)) {
+        placement_.on_catalog_reloaded();
+        hand_.catalog_metrics.reloads_ok.add();
+        size_t active = 0;
+        for (const Game& g : runtime_.catalog.games()) active += g.removed ? 0 : 1;
+        log_info("catalog_reloaded")
+            .kv("node", runtime_.config.node_id)
+            .kv("path", path)
+            .kv("games", active)
+            .kv("removed", runtime_.catalog.games().size() - active);
+        return;
+      }
+    }
+    hand_.catalog_metrics.reloads_refused.add();
+    log_error("catalog_reload_refused")
+        .kv("node", runtime_.config.node_id)
+        .kv("path", path)
+        .kv("error", error);
+  }
+
   void on_drained(const Drained&) {
     if (++drained_ == runtime_.shard_count()) {
       finishing_ = true;
@@ -300,6 +369,7 @@ class IoCore {
   LeaveTimer leave_deadline_;
   bool drain_sent_ = false;
   ByteBuffer cluster_body_;
+  ByteBuffer fleet_body_;
   uint32_t drained_ = 0;
   bool finishing_ = false;
   uint64_t finish_deadline_ms_ = 0;

@@ -36,7 +36,10 @@ struct IoHandOff {
   PlacementMetrics& placement_metrics;
   StoreMetrics& store_metrics;
   BackendMetrics& backend_metrics;
+  CatalogMetrics& catalog_metrics;
   std::atomic<bool>& launches_accepted;
+  // SIGHUP: the I/O core reloads --catalog into it (the one writer; Catalog::reload).
+  Catalog& catalog;
   std::latch& rings_ready;
   // With --database-url: the sessions to recover and the game profiles read back at start
   // (each shard reads its own rows itself). Null: memory only.
@@ -48,7 +51,8 @@ class Process {
   Process(const Config& config, Catalog catalog, std::vector<GameServerInfo> fleet,
           const TokenMinter::Secret& secret)
       : published_(config.shards, fleet.size()),  // before runtime_ takes the fleet
-        runtime_(config, std::move(catalog), std::move(fleet), secret, published_, legacy_tokens_),
+        catalog_(std::move(catalog)),
+        runtime_(config, catalog_, std::move(fleet), secret, published_, legacy_tokens_),
         bus_(config.shards + 1, kMailboxBytes),
         rings_ready_(config.shards + 1),
         listening_(config.shards) {}
@@ -80,13 +84,16 @@ class Process {
             published_.placement_,
             published_.store_,
             published_.backend_,
+            published_.catalog_,
             published_.launches_accepted_,
+            catalog_,
             rings_ready_,
             std::move(loaded_)};
   }
 
  private:
   Published published_;
+  Catalog catalog_;             // before runtime_, which refers to it
   LegacyTokens legacy_tokens_;  // before runtime_, which refers to it
   Runtime runtime_;
   MessageBus bus_;

@@ -91,6 +91,7 @@ class Shard {
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     signal_fd_ = signalfd(-1, &set, SFD_CLOEXEC);
     reactor_.set_completion_handler(kSignalCompletion, &Shard::on_signal, this);
     arm_signal_read();
@@ -104,7 +105,12 @@ class Shard {
 
   static void on_signal(void* ctx, const io_uring_cqe& cqe) {
     auto* self = static_cast<Shard*>(ctx);
-    if (cqe.res == static_cast<int>(sizeof self->signal_info_)) {
+    if (cqe.res == static_cast<int>(sizeof self->signal_info_) &&
+        self->signal_info_.ssi_signo == SIGHUP) {
+      // The catalog is reread by the I/O core, which publishes it (docs/configuration.md).
+      log_info("catalog_reload_requested").kv("node", self->runtime_.config.node_id);
+      self->reactor_.mailbox().send(self->runtime_.io_thread(), CatalogReload{});
+    } else if (cqe.res == static_cast<int>(sizeof self->signal_info_)) {
       const bool cluster = !self->runtime_.config.node_id.empty();
       if (cluster && !self->leaving_ && !self->draining_) {
         // A cluster node hands its partitions over first; the I/O core starts the drain

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -25,16 +26,69 @@ std::string printable(std::string_view s) {
 
 }  // namespace
 
+Catalog::Catalog() { publish({}); }
+
+Catalog::Catalog(const Catalog& other) { publish(other.games()); }
+
+Catalog::Catalog(Catalog&& other) noexcept
+    : snapshots_(std::move(other.snapshots_)),
+      current_(other.current_.load(std::memory_order_relaxed)) {
+  other.publish({});
+}
+
+Catalog& Catalog::operator=(const Catalog& other) {
+  if (this != &other) publish(other.games());
+  return *this;
+}
+
+Catalog& Catalog::operator=(Catalog&& other) noexcept {
+  if (this != &other) {
+    snapshots_ = std::move(other.snapshots_);
+    current_.store(other.current_.load(std::memory_order_relaxed), std::memory_order_release);
+    other.publish({});
+  }
+  return *this;
+}
+
+Catalog::~Catalog() = default;
+
+void Catalog::publish(std::vector<Game> games) {
+  snapshots_.push_back(std::make_unique<const Snapshot>(Snapshot{std::move(games)}));
+  current_.store(snapshots_.back().get(), std::memory_order_release);
+}
+
+bool Catalog::reload(const Catalog& file, std::string* error) {
+  std::vector<Game> merged = games();
+  for (Game& g : merged) g.removed = true;
+  for (const Game& g : file.games()) {
+    auto known =
+        std::find_if(merged.begin(), merged.end(), [&](const Game& m) { return m.slug == g.slug; });
+    if (known != merged.end()) {
+      *known = g;
+    } else {
+      merged.push_back(g);
+    }
+  }
+  if (merged.size() > kMaxGames) {
+    *error = "catalog reload would make " + std::to_string(merged.size()) +
+             " games known (removed ones keep their place until restart); at most " +
+             std::to_string(kMaxGames) + " are allowed";
+    return false;
+  }
+  publish(std::move(merged));
+  return true;
+}
+
 Catalog Catalog::demo() {
   Catalog c;
-  c.games_ = {
+  c.publish({
       {"garden-of-forking-paths", "The Garden of Forking Paths",
        "registry.local/games/garden-of-forking-paths:1.0", 2048, 1.0, 1024},
       {"tlon-uqbar", "Tlön, Uqbar, Orbis Tertius", "registry.local/games/tlon-uqbar:1.0", 1024, 0.5,
        512},
       {"library-of-babel", "The Library of Babel", "registry.local/games/library-of-babel:2.3",
        4096, 2.0, 2048},
-  };
+  });
   return c;
 }
 
@@ -55,7 +109,7 @@ std::optional<Catalog> Catalog::parse(std::string_view json, std::string* error)
              std::to_string(kMaxGames) + " games are allowed";
     return std::nullopt;
   }
-  Catalog c;
+  std::vector<Game> parsed;
   for (simdjson::dom::element g : games) {
     Game game;
     std::string_view slug, title, image;
@@ -75,7 +129,7 @@ std::optional<Catalog> Catalog::parse(std::string_view json, std::string* error)
                " bytes of UTF-8 without control characters";
       return std::nullopt;
     }
-    if (c.find(slug) >= 0) {
+    if (std::any_of(parsed.begin(), parsed.end(), [&](const Game& p) { return p.slug == slug; })) {
       *error = "game slug '" + std::string(slug) + "' appears twice";
       return std::nullopt;
     }
@@ -108,12 +162,14 @@ std::optional<Catalog> Catalog::parse(std::string_view json, std::string* error)
       }
       game.max_session_seconds = static_cast<uint32_t>(seconds);
     }
-    c.games_.push_back(std::move(game));
+    parsed.push_back(std::move(game));
   }
-  if (c.games_.empty()) {
+  if (parsed.empty()) {
     *error = "catalog has no games";
     return std::nullopt;
   }
+  Catalog c;
+  c.publish(std::move(parsed));
   return c;
 }
 
@@ -129,8 +185,9 @@ std::optional<Catalog> Catalog::load(const std::string& path, std::string* error
 }
 
 int Catalog::find(std::string_view slug) const {
-  for (size_t i = 0; i < games_.size(); ++i) {
-    if (games_[i].slug == slug) return static_cast<int>(i);
+  const std::vector<Game>& games = this->games();
+  for (size_t i = 0; i < games.size(); ++i) {
+    if (games[i].slug == slug && !games[i].removed) return static_cast<int>(i);
   }
   return -1;
 }

@@ -1,7 +1,13 @@
 #pragma once
-// The game catalog: immutable once loaded, so every thread reads the same copy without
-// coordination. From a JSON file (--catalog) or the built-in demo.
+// The game catalog, from a JSON file (--catalog) or the built-in demo. Every thread reads it
+// without coordination: what it reads is an immutable snapshot, published by one atomic
+// pointer. A reload (SIGHUP, docs/configuration.md) publishes a new snapshot made by one
+// thread (the I/O core); every snapshot is kept until exit, so a reference a reader holds
+// stays valid. A game's index never changes while the process runs (sessions hold it): a
+// reload changes a game in place, appends a new one and marks a removed one removed.
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +26,9 @@ struct Game {
   // The longest a session of this game may run, counted from `running`; 0: the
   // --max-session-seconds default applies (SPEC "Time limits and the queue").
   uint32_t max_session_seconds = 0;
+  // Gone from the file at a reload: find() does not see it (launches 404, hidden from
+  // /api/games), while its index keeps naming it for the sessions that run it.
+  bool removed = false;
 };
 
 class Catalog {
@@ -32,6 +41,14 @@ class Catalog {
   static constexpr size_t kMaxSaveDirBytes = 256;
   static constexpr uint32_t kMaxSessionSecondsLimit = 7 * 24 * 3600;  // a week
 
+  Catalog();
+  // Copies and moves take the current snapshot's games (before threads share the catalog).
+  Catalog(const Catalog& other);
+  Catalog(Catalog&& other) noexcept;
+  Catalog& operator=(const Catalog& other);
+  Catalog& operator=(Catalog&& other) noexcept;
+  ~Catalog();
+
   static Catalog demo();
   // {"games": [{"slug", "title", "image", "sizeMb", "cpuCores"?, "memoryMb"?, "saveDir"?,
   // "maxSessionSeconds"?}]}
@@ -39,12 +56,28 @@ class Catalog {
   static std::optional<Catalog> parse(std::string_view json, std::string* error);
   static std::optional<Catalog> load(const std::string& path, std::string* error);
 
-  const std::vector<Game>& games() const { return games_; }
-  // Index of the game with this slug, or -1.
+  // Every game ever loaded, removed ones included (a session's index stays valid). The
+  // reference stays valid until exit.
+  const std::vector<Game>& games() const { return current_.load(std::memory_order_acquire)->games; }
+  // Index of the game with this slug, or -1 (also for a removed game).
   int find(std::string_view slug) const;
 
+  // The games of `file` (a parsed catalog) become the current ones: a game whose slug is
+  // known keeps its index and takes the file's fields; a new one is appended; one missing
+  // from the file is marked removed (and comes back in place if a later file has it again).
+  // Refused (false, *error set, nothing changes) when the games ever known would pass
+  // kMaxGames. One thread only may call it; readers on others see the new snapshot at once.
+  bool reload(const Catalog& file, std::string* error);
+
  private:
-  std::vector<Game> games_;
+  struct Snapshot {
+    std::vector<Game> games;
+  };
+  void publish(std::vector<Game> games);
+
+  // Every snapshot published, kept until exit; the last one is current_.
+  std::vector<std::unique_ptr<const Snapshot>> snapshots_;
+  std::atomic<const Snapshot*> current_;
 };
 
 }  // namespace ringside

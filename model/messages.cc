@@ -98,6 +98,29 @@ bool StopSession::decode(std::string_view in, StopSession* out) {
   return r.done();
 }
 
+// ---- StopForReason: version, session, reason u8 ---------------------------------------------
+
+uint32_t StopForReason::encoded_size() const { return kU8 + kId + kU8; }
+
+void StopForReason::encode(char* out) const {
+  WireWriter w(out);
+  w.u8(kWireVersion);
+  w.id(session);
+  w.u8(static_cast<uint8_t>(reason));
+}
+
+bool StopForReason::decode(std::string_view in, StopForReason* out) {
+  WireReader r(in);
+  if (!version_ok(r)) return false;
+  out->session = r.id();
+  out->reason = r.enumeration(kLastEndReason);
+  if (out->reason == EndReason::kNone || out->reason == EndReason::kStopped ||
+      out->reason == EndReason::kError) {
+    r.fail();
+  }
+  return r.done();
+}
+
 // ---- SessionPhaseUpdate: version, session, phase u8, server u32 ------------------------------
 
 uint32_t SessionPhaseUpdate::encoded_size() const { return kU8 + kId + kU8 + kU32; }

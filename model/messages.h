@@ -68,6 +68,13 @@ enum MessageKind : uint16_t {
   kMsgLeaseDeadline,
   // shard -> I/O core: GET /cluster (answered with a ForwardReply carrying the whole answer).
   kMsgClusterQuery,
+  // Operator fleet and catalog reload (issue 17): shard -> I/O core: an operator's request
+  // about the game servers (FleetCommand, answered with a ForwardReply); shard 0 -> I/O core:
+  // SIGHUP arrived, reload --catalog (CatalogReload); I/O core -> owner shard: stop this
+  // session for a reason that is not its player's (StopForReason).
+  kMsgFleetCommand,
+  kMsgCatalogReload,
+  kMsgStopForReason,
   kMessageKindCount,
 };
 static_assert(kMessageKindCount <= kMaxMessageKinds);
@@ -126,6 +133,24 @@ struct PartitionRoutes {
 struct ClusterQuery {
   static constexpr MessageKind kKind = kMsgClusterQuery;
   ConnRef ref;
+};
+
+// shard -> I/O core: GET /operator/servers or POST /operator/servers/{name}/cordon, /uncordon,
+// /drain, authorized and checked by the shard (the name resolved to `server`, the drain's body
+// read). The I/O core answers with a ForwardReply for `ref` carrying the whole answer; it
+// refuses a `server` past the fleet.
+struct FleetCommand {
+  static constexpr MessageKind kKind = kMsgFleetCommand;
+  enum class Action : uint8_t { kList, kCordon, kUncordon, kDrain };
+  ConnRef ref;
+  Action action = Action::kList;
+  uint32_t server = 0;         // index in Runtime::servers; not read for kList
+  uint32_t grace_seconds = 0;  // kDrain: how long its sessions may run on
+};
+
+// shard 0 -> I/O core: SIGHUP arrived; reread --catalog (Catalog::reload).
+struct CatalogReload {
+  static constexpr MessageKind kKind = kMsgCatalogReload;
 };
 
 // A write intent's bytes as they are (their format and its checks: write_intent.h).
@@ -275,6 +300,20 @@ struct SessionStopped {
   uint32_t encoded_size() const;
   void encode(char* out) const;
   static bool decode(std::string_view in, SessionStopped* out);
+};
+
+// I/O core -> owner shard: stop this session through the normal stop path (save kept, figures
+// reported) for a reason that is not its player's: its server was drained (kServerDrained),
+// and the like. Decode refuses a reason past kLastEndReason and kNone, kStopped and kError
+// (a player's stop and a failure are not asked for this way).
+struct StopForReason {
+  static constexpr MessageKind kKind = kMsgStopForReason;
+  Id128 session;
+  EndReason reason = EndReason::kServerDrained;
+
+  uint32_t encoded_size() const;
+  void encode(char* out) const;
+  static bool decode(std::string_view in, StopForReason* out);
 };
 
 // ---- wire form: a player request forwarded to its owner shard, and the answer -------------

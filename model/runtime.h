@@ -18,11 +18,11 @@
 namespace ringside {
 
 struct Runtime {
-  Runtime(const Config& c, Catalog cat, std::vector<GameServerInfo> fleet,
+  Runtime(const Config& c, const Catalog& cat, std::vector<GameServerInfo> fleet,
           const TokenMinter::Secret& secret, const Published& published_by_threads,
           const LegacyTokens& legacy = kNoLegacyTokens)
       : config(c),
-        catalog(std::move(cat)),
+        catalog(cat),
         servers(std::move(fleet)),
         token_secret(secret),
         published(published_by_threads),
@@ -32,7 +32,8 @@ struct Runtime {
   uint32_t io_thread() const { return config.shards; }
 
   const Config config;
-  const Catalog catalog;
+  // Read-only here; the I/O core alone publishes a reloaded one (IoHandOff::catalog).
+  const Catalog& catalog;
   const std::vector<GameServerInfo> servers;  // the fleet, indexed as the scheduler does
   // Tokens are derived from this (model/token_minter.h); it never leaves the process, except
   // to its own file (--token-secret-file) when tokens must outlive the process.

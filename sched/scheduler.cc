@@ -101,6 +101,10 @@ void Scheduler::set_server_refusing(uint32_t index, bool refusing) {
   servers_.at(index).refusing = refusing;
 }
 
+void Scheduler::set_server_cordoned(uint32_t index, bool cordoned) {
+  servers_.at(index).cordoned = cordoned;
+}
+
 void Scheduler::set_capacity(uint32_t index, uint32_t cpu_millicores, uint32_t memory_mb) {
   ServerState& s = servers_.at(index);
   s.cpu_capacity_millicores = cpu_millicores;
@@ -253,8 +257,9 @@ Placement Scheduler::place(uint64_t request_id, uint32_t image_id, Reservation d
 }
 
 bool Scheduler::any_up_server_could_hold(Reservation demand) const {
-  return std::any_of(servers_.begin(), servers_.end(),
-                     [&](const ServerState& s) { return s.up && s.could_hold(demand); });
+  return std::any_of(servers_.begin(), servers_.end(), [&](const ServerState& s) {
+    return s.up && !s.cordoned && s.could_hold(demand);
+  });
 }
 
 bool Scheduler::holds_queue(const Waiting& waiting) const {

@@ -38,8 +38,11 @@ struct ServerState {
   ForeignUse foreign;
   bool up = true;
   bool refusing = false;  // up, but its backend takes no launch there for now
+  // An operator took it out of placement (cordon, drain): nothing new goes there; what runs
+  // there runs on. Distinct from up and refusing, which its backend reports.
+  bool cordoned = false;
 
-  bool takes_launches() const { return up && !refusing; }
+  bool takes_launches() const { return up && !refusing && !cordoned; }
 
   // Whether a session of this size fits in what is free now (up or not): what is neither
   // reserved nor in foreign use.
@@ -95,6 +98,10 @@ class Scheduler {
   // server up does not place anything by itself: call drain_queue() after.
   void set_server_up(uint32_t index, bool up);
   void set_server_refusing(uint32_t index, bool refusing);
+  // No new placement on a cordoned server; queued requests wait for another (a request only
+  // a cordoned server could hold never holds the queue). Uncordoning places nothing by
+  // itself: call drain_queue() after.
+  void set_server_cordoned(uint32_t index, bool cordoned);
   // A server's CPU and memory capacity changed (what it really has became known). Queued
   // requests are fitted again (see submit); nothing is placed: call drain_queue() after.
   void set_capacity(uint32_t index, uint32_t cpu_millicores, uint32_t memory_mb);

@@ -45,16 +45,18 @@ SessionPlacement::SessionPlacement(const Runtime& runtime, PlacementMetrics& met
     state.slot_capacity = s.slots;
     scheduler_.add_server(std::move(state));
   }
-  // Image ids are dense and shared by the games that run the same image.
   for (const Game& game : runtime.catalog.games()) {
-    uint32_t id = 0;
-    while (id < images_.size() && images_[id] != game.image) ++id;
-    if (id == images_.size()) images_.push_back(game.image);
-    game_image_.push_back(id);
+    game_image_.push_back(intern_image(game.image));
     ResourceProfile profile;
     profile.cpu_cores = game.cpu_cores;
     profile.memory_mb = game.memory_mb;
     profiles_.push_back(profile);
+  }
+  drains_.resize(scheduler_.server_count());
+  for (uint32_t s = 0; s < drains_.size(); ++s) {
+    drains_[s].placement = this;
+    drains_[s].server = s;
+    drains_[s].on_fire = &SessionPlacement::on_drain_timer;
   }
   mailbox_.set_handler<&SessionPlacement::on_place_session>(this);
   mailbox_.set_handler<&SessionPlacement::on_stop_session>(this);
@@ -63,6 +65,7 @@ SessionPlacement::SessionPlacement(const Runtime& runtime, PlacementMetrics& met
 
 SessionPlacement::~SessionPlacement() {
   launches_.for_each([this](uint32_t, Launch& l) { timers_.cancel(&l); });
+  for (DrainTimer& d : drains_) timers_.cancel(&d);
 }
 
 void SessionPlacement::attach(Backend& backend) {

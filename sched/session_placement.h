@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json_writer.h"
 #include "core/mailbox.h"
 #include "core/timer_wheel.h"
 #include "model/backend.h"
@@ -94,6 +95,22 @@ class SessionPlacement final : public BackendEvents {
   void on_start_failed(const Id128& session, SessionError error) override;
   void on_stopped(const Id128& session, const SessionFigures& figures) override;
   void on_lost(const Id128& session, SessionError error) override;
+  // The operator's fleet (session_placement_fleet.cc). A cordoned server takes no new
+  // placement; what runs there runs on, and queued launches wait for another server.
+  // Uncordoning cancels a drain that has not fired yet and places what the queue holds.
+  void set_cordoned(uint32_t server, bool cordoned);
+  // Cordons `server`, then once `grace_ms` has passed (at once for 0) asks the owner shard of
+  // every session this node placed there and that is not stopping yet to stop it
+  // (StopForReason kServerDrained): the normal stop path, save kept. A second drain before
+  // that moves the deadline. The server stays cordoned until set_cordoned(server, false).
+  void drain(uint32_t server, uint64_t grace_ms);
+  // One item of GET /operator/servers (docs/operator-api.md, "Servers").
+  void write_server_json(JsonWriter& w, uint32_t server) const;
+  // The catalog was reloaded (Catalog::reload): an appended game gets its image id and a
+  // profile from its declared figures; a changed image is interned; a game's declared figures
+  // replace those not learnt yet.
+  void on_catalog_reloaded();
+
   void on_server_health(uint32_t server, bool up) override;
   void on_server_refusing(uint32_t server, bool refusing) override;
   // What the server really has: its capacity becomes the smaller of this and what the fleet
@@ -183,6 +200,17 @@ class SessionPlacement final : public BackendEvents {
 
   static void on_timer(TimerNode* node);
 
+  // A drain's grace, one per server.
+  struct DrainTimer : TimerNode {
+    SessionPlacement* placement = nullptr;
+    uint32_t server = 0;
+  };
+  static void on_drain_timer(TimerNode* node);
+  // Sends StopForReason for every session held on `server` and not stopping.
+  void stop_sessions_on(uint32_t server, EndReason reason);
+  // The image id of `image`, interned if new (image ids are dense and shared).
+  uint32_t intern_image(std::string_view image);
+
   const Runtime& runtime_;
   std::atomic<bool>& launches_accepted_;  // published for the shards (model/published.h)
   Mailbox& mailbox_;
@@ -201,6 +229,7 @@ class SessionPlacement final : public BackendEvents {
   PlacementMetrics& metrics_;  // published for /metrics (model/published.h)
   ProfileListener on_profile_;
   std::function<bool(uint16_t partition)> serves_;  // empty: every partition (one node)
+  std::vector<DrainTimer> drains_;                  // by server
 };
 
 }  // namespace ringside

@@ -8,7 +8,7 @@ namespace ringside {
 
 // Written by the I/O core only (relaxed stores); /metrics on any shard reads them.
 struct PlacementMetrics {
-  explicit PlacementMetrics(size_t servers) : server_up(servers) {
+  explicit PlacementMetrics(size_t servers) : server_up(servers), server_cordoned(servers) {
     for (Counter& up : server_up) up.set(1);
   }
 
@@ -20,6 +20,8 @@ struct PlacementMetrics {
   Counter lost;             // running sessions lost with their server or container
   // Per game server (Runtime::servers): 1 while it takes placements, 0 while it is down.
   std::vector<Counter> server_up;
+  // Per game server: 1 while an operator has it cordoned (or drained), else 0.
+  std::vector<Counter> server_cordoned;
 };
 
 }  // namespace ringside

@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ringside;
   if (size == 0) return 0;
   const std::string_view payload(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 9) {
+  switch (data[0] % 10) {
     case 0:
       round_trip<PlaceSession>(payload);
       break;
@@ -51,6 +51,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 7:
       round_trip<ForwardRequest>(payload);
+      break;
+    case 9:
+      round_trip<StopForReason>(payload);
       break;
     default:
       round_trip<ForwardReply>(payload);

@@ -164,6 +164,26 @@ TEST(MessageWire, StopSessionRoundTrips) {
   expect_refusals(StopSession{kSession});
 }
 
+TEST(MessageWire, StopForReasonCarriesTheReasonsAnOperatorOrALimitGives) {
+  for (EndReason reason : {EndReason::kIdleTimeout, EndReason::kMaxDuration,
+                           EndReason::kOperatorStop, EndReason::kServerDrained}) {
+    StopForReason got;
+    ASSERT_TRUE(round_trip(StopForReason{kSession, reason}, &got));
+    EXPECT_EQ(got.session, kSession);
+    EXPECT_EQ(got.reason, reason);
+    expect_refusals(StopForReason{kSession, reason});
+  }
+  for (EndReason reason : {EndReason::kNone, EndReason::kStopped, EndReason::kError}) {
+    StopForReason got;
+    EXPECT_FALSE(round_trip(StopForReason{kSession, reason}, &got))
+        << "reason " << static_cast<int>(reason);
+  }
+  std::string bytes = encode(StopForReason{kSession, EndReason::kServerDrained});
+  bytes[1 + 16] = static_cast<char>(static_cast<uint8_t>(kLastEndReason) + 1);
+  StopForReason got;
+  EXPECT_FALSE(decodes(bytes, &got)) << "a reason past the last";
+}
+
 TEST(MessageWire, SessionPhaseUpdateRoundTripsEveryPhase) {
   for (StartPhase phase : {StartPhase::kQueued, StartPhase::kPulling, StartPhase::kCreating}) {
     const SessionPhaseUpdate m{kSession, phase, 0xA1B2C3D4};

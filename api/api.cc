@@ -6,6 +6,7 @@
 
 #include "api/forward.h"
 #include "api/metrics_text.h"
+#include "api/openapi.h"
 #include "api/request_bodies.h"
 #include "api/routes.h"
 #include "core/json_writer.h"
@@ -70,6 +71,9 @@ bool Api::handle(const Request& request, ConnRef ref, Reply& reply) {
       return false;
     case kRouteNodeForward:
       return handle_node_forward(request, ref, reply);
+    case kRouteOpenApi:
+      reply.body().append(openapi_document());
+      return true;
     default:
       break;
   }

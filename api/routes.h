@@ -28,6 +28,8 @@ enum RouteId : uint16_t {
   kRouteSaveSlots,
   // Another node's forwarded player request (docs/cluster.md); not a public route.
   kRouteNodeForward,
+  // The OpenAPI document (api/openapi.json), no authentication.
+  kRouteOpenApi,
   kRouteCount,
 };
 
@@ -56,6 +58,7 @@ inline constexpr RouteSpec kRoutes[] = {
     {kRouteSessionDetails, Method::kGet, "/api/game/session/{sessionId}"},
     {kRouteSaveSlots, Method::kGet, "/api/game/save-slots"},
     {kRouteNodeForward, Method::kPost, "/_ringside/forward"},
+    {kRouteOpenApi, Method::kGet, "/openapi.json"},
 };
 
 // Routes answered by the shard that owns the bearer token's player.

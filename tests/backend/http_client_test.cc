@@ -359,9 +359,6 @@ TEST_F(HttpClientTest, UnixSocketCarriesBinaryBodiesOverOneConnection) {
   EXPECT_EQ(server.connections(), 1);  // kept alive and reused
 }
 
-}  // namespace
-}  // namespace ringside
-
 // ringside_backend_requests_total's source: answers below 500 are ok, a 5xx or no answer at
 // all is an error, a cancelled request is neither.
 TEST_F(HttpClientTest, CountsAnsweredCallsAsOkAndFivexxOrNoAnswerAsErrors) {
@@ -394,3 +391,6 @@ TEST_F(HttpClientTest, CountsAnsweredCallsAsOkAndFivexxOrNoAnswerAsErrors) {
   EXPECT_EQ(ok.get(), 3u);
   EXPECT_EQ(error.get(), 2u);
 }
+
+}  // namespace
+}  // namespace ringside

@@ -7,6 +7,7 @@
 
 #include "api/forward.h"
 #include "api/metrics_text.h"
+#include "api/openapi.h"
 #include "api/request_bodies.h"
 #include "api/routes.h"
 #include "core/json_writer.h"
@@ -78,6 +79,9 @@ bool Api::handle(const Request& request, ConnRef ref, Reply& reply) {
       if (!operator_authorized(request, reply)) return true;
       return handle_fleet_command(m.route_id, m.param_count > 0 ? m.params[0] : std::string_view(),
                                   request.body, ref, reply);
+    case kRouteOpenApi:
+      reply.body().append(openapi_document());
+      return true;
     default:
       break;
   }

@@ -263,6 +263,23 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
   put(out, "# TYPE ringside_gameye_deletes_owed gauge\nringside_gameye_deletes_owed ");
   put(out, bm.gameye_deletes_owed.get());
   put(out, "\n");
+  put(out,
+      "# HELP ringside_backend_requests_total Calls to the backends (Docker engines, Gameye) "
+      "by result: error is no HTTP answer or a 5xx.\n");
+  put(out, "# TYPE ringside_backend_requests_total counter\n");
+  constexpr std::string_view kBackendNames[] = {"docker", "gameye"};
+  constexpr std::string_view kResults[] = {"ok", "error"};
+  for (size_t b = 0; b < 2; ++b) {
+    for (size_t r = 0; r < 2; ++r) {
+      put(out, "ringside_backend_requests_total{backend=\"");
+      put(out, kBackendNames[b]);
+      put(out, "\",result=\"");
+      put(out, kResults[r]);
+      put(out, "\"} ");
+      put(out, bm.requests[b][r].get());
+      put(out, "\n");
+    }
+  }
 
   put(out, "# HELP ringside_bad_requests_total Malformed or over-limit requests.\n");
   put(out, "# TYPE ringside_bad_requests_total counter\n");

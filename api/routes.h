@@ -33,6 +33,8 @@ enum RouteId : uint16_t {
   kRouteOperatorServerCordon,
   kRouteOperatorServerUncordon,
   kRouteOperatorServerDrain,
+  // The OpenAPI document (api/openapi.json), no authentication.
+  kRouteOpenApi,
   kRouteCount,
 };
 
@@ -65,6 +67,7 @@ inline constexpr RouteSpec kRoutes[] = {
     {kRouteOperatorServerCordon, Method::kPost, "/operator/servers/{name}/cordon"},
     {kRouteOperatorServerUncordon, Method::kPost, "/operator/servers/{name}/uncordon"},
     {kRouteOperatorServerDrain, Method::kPost, "/operator/servers/{name}/drain"},
+    {kRouteOpenApi, Method::kGet, "/openapi.json"},
 };
 
 // Routes answered by the shard that owns the bearer token's player.

@@ -39,6 +39,8 @@ DockerBackend::DockerBackend(std::vector<DockerEngine> engines, DockerOptions op
       metrics_(metrics),
       files_(reactor),
       client_(reactor) {
+  client_.count_calls(metrics_.requests[kBackendCallDocker][kBackendCallOk],
+                      metrics_.requests[kBackendCallDocker][kBackendCallError]);
   orphan_timer_.backend = this;
   orphan_timer_.on_fire = &DockerBackend::on_orphan_timer;
   foreign_timer_.backend = this;

@@ -44,6 +44,8 @@ GameyeBackend::GameyeBackend(std::vector<GameServerInfo> servers, GameyeOptions 
       down_(servers_.size(), 0),
       cooling_(servers_.size()),
       rng_(options_.seed) {
+  http_.count_calls(metrics_.requests[kBackendCallGameye][kBackendCallOk],
+                    metrics_.requests[kBackendCallGameye][kBackendCallError]);
   while (!options_.base_url.empty() && options_.base_url.back() == '/') {
     options_.base_url.pop_back();
   }

@@ -86,6 +86,9 @@ struct HttpClient::Impl {
   RequestId stream(HttpRequest request, StreamCallbacks callbacks);
   void cancel(RequestId id);
 
+  Counter* calls_ok = nullptr;
+  Counter* calls_error = nullptr;
+
   static int on_socket(CURL* easy, curl_socket_t fd, int what, void* userp, void* socketp);
   static int on_timer(CURLM* multi, long timeout_ms, void* userp);
   static size_t on_body(char* data, size_t size, size_t count, void* userp);
@@ -475,6 +478,7 @@ void HttpClient::Impl::finish_done() {
     }
     curl_multi_remove_handle(multi, r->easy);
     release(*r);
+    if (calls_ok) (response.status == 0 || response.status >= 500 ? calls_error : calls_ok)->add();
     r->done(std::move(response));
   }
 }
@@ -526,5 +530,10 @@ HttpClient::RequestId HttpClient::stream(HttpRequest request, StreamCallbacks ca
 void HttpClient::cancel(RequestId id) { impl_->cancel(id); }
 
 size_t HttpClient::in_flight() const { return impl_->requests.size(); }
+
+void HttpClient::count_calls(Counter& ok, Counter& error) {
+  impl_->calls_ok = &ok;
+  impl_->calls_error = &error;
+}
 
 }  // namespace ringside

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/reactor.h"
+#include "model/metrics/counter.h"
 
 namespace ringside {
 
@@ -80,6 +81,10 @@ class HttpClient {
   // ids are ignored.
   void cancel(RequestId id);
   size_t in_flight() const;
+  // Counts every request and stream that ends with a callback from now on: in `error` when no
+  // HTTP answer came or it was a 5xx, else in `ok` (cancelled ones are not counted). The
+  // counters must outlive the client.
+  void count_calls(Counter& ok, Counter& error);
 
  private:
   struct Impl;

@@ -11,6 +11,13 @@ struct BackendMetrics {
   Counter saves_failed[kSaveErrorCount];
   // Gauge: Gameye sessions whose DELETE failed and is owed (sent again until Gameye confirms).
   Counter gameye_deletes_owed;
+  // ringside_backend_requests_total{backend,result}: calls to Docker engines or Gameye that the
+  // backends' HTTP client completed, by BackendCallBackend and BackendCallResult.
+  Counter requests[2][2];
 };
+
+enum BackendCallBackend : uint8_t { kBackendCallDocker, kBackendCallGameye };
+// kError: no HTTP answer (connect failure, timeout, a broken or cut-off answer) or a 5xx.
+enum BackendCallResult : uint8_t { kBackendCallOk, kBackendCallError };
 
 }  // namespace ringside

@@ -109,6 +109,10 @@ TEST_F(DockerScriptedTest, ALaunchGoesOnWithItsOwnLimitsWhenTheEnginesInfoFails)
   EXPECT_TRUE(events_.has_running(l.id)) << events_.describe();
   const std::string body = created_body(l);
   EXPECT_NE(body.find("\"NanoCpus\":8000000000"), std::string::npos) << body;
+  // ringside_backend_requests_total: the 500 is a Docker error, the launch's calls are ok.
+  EXPECT_GE(metrics_.requests[kBackendCallDocker][kBackendCallError].get(), 1u);
+  EXPECT_GE(metrics_.requests[kBackendCallDocker][kBackendCallOk].get(), 2u);
+  EXPECT_EQ(metrics_.requests[kBackendCallGameye][kBackendCallOk].get(), 0u);
 }
 
 // A session adopted running after a restart is reported running like a start's, but reads

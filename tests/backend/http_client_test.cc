@@ -359,5 +359,38 @@ TEST_F(HttpClientTest, UnixSocketCarriesBinaryBodiesOverOneConnection) {
   EXPECT_EQ(server.connections(), 1);  // kept alive and reused
 }
 
+// ringside_backend_requests_total's source: answers below 500 are ok, a 5xx or no answer at
+// all is an error, a cancelled request is neither.
+TEST_F(HttpClientTest, CountsAnsweredCallsAsOkAndFivexxOrNoAnswerAsErrors) {
+  ASSERT_TRUE(standin_.start({"--token", kToken, "--delete-unavailable-first", "1"}));
+  Counter ok, error;
+  client_.count_calls(ok, error);
+
+  Outcome listed, refused_auth, unavailable, unreachable;
+  client_.send(get("/session"), listed.callback());
+  HttpRequest anonymous = get("/session");
+  anonymous.headers.clear();
+  client_.send(anonymous, refused_auth.callback());
+  HttpRequest remove = get("/session/8f0e4b8c-4c8e-4c38-9a57-3f7a2b1e6d01");
+  remove.method = "DELETE";
+  client_.send(remove, unavailable.callback());
+  HttpRequest nowhere;
+  nowhere.url = "http://127.0.0.1:" + std::to_string(itest::pick_free_port()) + "/session";
+  client_.send(nowhere, unreachable.callback());
+  ASSERT_TRUE(run_until([&] {
+    return listed.done() && refused_auth.done() && unavailable.done() && unreachable.done();
+  }));
+  EXPECT_EQ(unavailable.response.status, 503) << unavailable.response.body;
+  EXPECT_EQ(ok.get(), 2u);     // 200 and 401
+  EXPECT_EQ(error.get(), 2u);  // 503 and a refused connection
+
+  client_.cancel(client_.send(get("/session"), [](HttpResponse&&) {}));
+  Outcome after;
+  client_.send(get("/session"), after.callback());
+  ASSERT_TRUE(run_until([&] { return after.done(); }));
+  EXPECT_EQ(ok.get(), 3u);
+  EXPECT_EQ(error.get(), 2u);
+}
+
 }  // namespace
 }  // namespace ringside

@@ -25,6 +25,15 @@ namespace {
 
 constexpr std::string_view kToken = "gy-secret-7f3c9a1e5b";
 
+// ringside_backend_requests_total{backend="gameye",result=...}, as /metrics says now.
+std::optional<double> gameye_calls(ApiClient& api, std::string_view result) {
+  std::optional<HttpResponse> metrics = api.metrics();
+  if (!metrics) return std::nullopt;
+  return metric_value(
+      metrics->body,
+      "ringside_backend_requests_total{backend=\"gameye\",result=\"" + std::string(result) + "\"}");
+}
+
 class GameyeBackendProcessTest : public ServerTest {
  protected:
   void SetUp() override {
@@ -95,6 +104,12 @@ TEST_F(GameyeBackendProcessTest, LaunchRunsAtGameyeAndTheTokenIsNeverPrinted) {
   EXPECT_TRUE(server_url.starts_with("http://127.0.0.1:")) << status.text();
   EXPECT_EQ(status["containerUrl"].str(), server_url + "/session/" + session + "/");
   EXPECT_TRUE(api_->stop_ok(token, session).exists());
+  // Launch, describe and delete were Gameye calls answered below 500; Docker made none.
+  EXPECT_GE(gameye_calls(*api_, "ok").value_or(0), 2.0);
+  EXPECT_EQ(gameye_calls(*api_, "error"), 0.0);
+  EXPECT_EQ(metric_value(api_->metrics()->body,
+                         "ringside_backend_requests_total{backend=\"docker\",result=\"ok\"}"),
+            0.0);
   EXPECT_TRUE(token_hidden());
 }
 
@@ -163,6 +178,8 @@ TEST_F(GameyeBackendProcessTest, AFailingDeleteIsOwedInMetricsUntilGameyeConfirm
   const Json stopped = api_->stop_ok(token, session);
   EXPECT_EQ(stopped["status"].str(), "stopped") << stopped.text();
   EXPECT_EQ(metric_value(api_->metrics()->body, "ringside_gameye_deletes_owed"), 1.0);
+  // The refused DELETE and its retry are backend errors.
+  EXPECT_GE(gameye_calls(*api_, "error").value_or(0), 2.0);
   EXPECT_NE(server_.log().find("event=gameye_delete_owed"), std::string::npos);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   std::optional<double> owed;

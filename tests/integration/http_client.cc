@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "integration/answer_recorder.h"
+
 namespace ringside::itest {
 namespace {
 
@@ -315,7 +317,9 @@ std::optional<HttpResponse> HttpClient::request(std::string_view method, std::st
                                                 std::string_view body, const HeaderList& headers,
                                                 int timeout_ms) {
   if (!send_raw(make_request(method, target, body, headers))) return std::nullopt;
-  return read_response(timeout_ms);
+  std::optional<HttpResponse> response = read_response(timeout_ms);
+  if (response) record_answer(method, target, *response);
+  return response;
 }
 
 }  // namespace ringside::itest

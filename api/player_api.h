@@ -95,7 +95,7 @@ class PlayerApi {
   bool launch(const PlayerCall& call, const AuthContext& auth, ReplyTarget target, Reply& reply);
   bool stop(const PlayerCall& call, const AuthContext& auth, ReplyTarget target, Reply& reply);
   void begin_stop(GameSession& s, EndReason reason);
-  static void on_idle(void* ctx, uint32_t session);
+  static void on_timeout(void* ctx, uint32_t session, EndReason why);
 
   // What the player has (player_api_records.cc).
   void list_sessions(const AuthContext& auth, Reply& reply);

@@ -61,7 +61,9 @@ TEST_F(SessionsQueueTest, QueuedLaunchesShowPositionsInOrderThatFallAsTheQueueMo
 
   std::vector<Player> waiting;
   for (int i = 1; i <= 3; ++i) {
-    Player p{api().token_for("p" + std::to_string(i)), ""};
+    std::string name = "p";
+    name += std::to_string(i);  // (GCC 12 misreads "p" + to_string(i) as an overlapping copy)
+    Player p{api().token_for(name), ""};
     p.session = api().launch_accepted(p.token, game_body(kGame));
     ASSERT_FALSE(p.session.empty());
     waiting.push_back(p);
@@ -71,7 +73,7 @@ TEST_F(SessionsQueueTest, QueuedLaunchesShowPositionsInOrderThatFallAsTheQueueMo
   }
   // The same in details and in current.
   EXPECT_TRUE(queued_at(json_of(api().details(waiting[2].token, waiting[2].session)), 3));
-  EXPECT_TRUE(queued_at(json_of(api().current(waiting[1].token)), 2));
+  EXPECT_TRUE(queued_at(json_of(api().current(waiting[1].token))["session"], 2));
   // Later in the queue, no earlier start.
   const int64_t e1 =
       *json_of(api().status(waiting[0].token, waiting[0].session))["estimatedStartSeconds"]
@@ -98,7 +100,7 @@ TEST_F(SessionsQueueTest, QueuedLaunchesShowPositionsInOrderThatFallAsTheQueueMo
   ASSERT_TRUE(has_status(m, 200));
   EXPECT_NE(m->body.find("ringside_queue_wait_seconds_count 1\n"), std::string::npos) << m->body;
   EXPECT_NE(m->body.find("# TYPE ringside_queue_departures_per_second gauge"), std::string::npos);
-  EXPECT_EQ(m->body.find("ringside_queue_departures_per_second 0.000000\n"), std::string::npos)
+  EXPECT_EQ(m->body.find("ringside_queue_departures_per_second 0\n"), std::string::npos)
       << "a departure happened: the rate is measured" << m->body;
 }
 
@@ -108,7 +110,7 @@ TEST_F(SessionsQueueTest, AnIdleFleetShowsEveryQueueMetricAndEveryEndReasonAtZer
   ASSERT_TRUE(has_status(m, 200));
   for (const char* line :
        {"ringside_queue_wait_seconds_bucket{le=\"+Inf\"} 0\n",
-        "ringside_queue_wait_seconds_count 0\n", "ringside_queue_departures_per_second 0.000000\n",
+        "ringside_queue_wait_seconds_count 0\n", "ringside_queue_departures_per_second 0\n",
         "ringside_sessions_ended_total{reason=\"stopped\"} 0\n",
         "ringside_sessions_ended_total{reason=\"idle_timeout\"} 0\n",
         "ringside_sessions_ended_total{reason=\"error\"} 0\n",

@@ -1,0 +1,8 @@
+-- 0011_end_reasons: the end reasons of issue 17 (SPEC "Time limits and the queue", "Operator
+-- API"): a session stopped at its time limit (max_duration), by an operator (operator_stop) or
+-- by a drain of its server (server_drained). 0001's column CHECK knew only the first three, so
+-- such an end could not be written. PostgreSQL named that CHECK sessions_end_reason_check.
+ALTER TABLE sessions DROP CONSTRAINT sessions_end_reason_check;
+ALTER TABLE sessions ADD CONSTRAINT sessions_end_reason_check
+  CHECK (end_reason IN ('stopped', 'idle_timeout', 'error', 'max_duration', 'operator_stop',
+                        'server_drained'));

@@ -2,6 +2,7 @@
 // The rate at which the launch queue moves, measured on the I/O core: an EWMA of the time
 // between departures (launches placed from the queue), counted only while the queue holds
 // something — the time it sits empty says nothing about how fast it drains. docs/queue.md.
+#include <cmath>
 #include <cstdint>
 
 namespace ringside {
@@ -24,7 +25,7 @@ class DepartureRate {
   // The mean gap in ms, at least 1 once measured; 0 before.
   uint64_t gap_ms() const {
     if (!measured()) return 0;
-    return gap_ms_ < 1 ? 1 : static_cast<uint64_t>(gap_ms_ + 0.5);
+    return gap_ms_ < 1 ? 1 : static_cast<uint64_t>(std::llround(gap_ms_));
   }
   // Departures per second, in thousandths (what the gauge shows); 0 before any.
   uint64_t per_second_milli() const { return measured() ? 1'000'000 / gap_ms() : 0; }

@@ -598,7 +598,7 @@ void SessionPlacement::publish_queue() {
   metrics_.queue_gap_ms.set(departures_.gap_ms());
   metrics_.queue_last_departure_ms.set(departures_.last_departure_ms());
   metrics_.queue_departures_milli.set(departures_.per_second_milli());
-  metrics_.start_ms.set(static_cast<uint64_t>(start_ms_ + 0.5));
+  metrics_.start_ms.set(static_cast<uint64_t>(std::llround(std::max(start_ms_, 0.0))));
   if (queued == 0) return;
   uint64_t slots = 0;  // a pass over the servers, only while launches wait
   for (size_t i = 0; i < scheduler_.server_count(); ++i) {

@@ -72,6 +72,36 @@ void render_cluster(const StoreMetrics& sm, ByteBuffer& out) {
   put(out, "\n");
 }
 
+// The queue shown (docs/queue.md): its wait, and the rate its estimate uses.
+void render_queue(const PlacementMetrics& pm, ByteBuffer& out) {
+  put(out, "# HELP ringside_queue_wait_seconds Time from queued to placed, of launches that ");
+  put(out, "waited.\n# TYPE ringside_queue_wait_seconds histogram\n");
+  uint64_t cumulative = 0;
+  for (size_t b = 0; b < kQueueWaitBucketsMs.size(); ++b) {
+    cumulative += pm.queue_wait_buckets[b].get();
+    put(out, "ringside_queue_wait_seconds_bucket{le=\"");
+    if (kQueueWaitBucketsMs[b] == 0) {
+      put(out, "+Inf");
+    } else {
+      put_seconds(out, kQueueWaitBucketsMs[b] * 1000);
+    }
+    put(out, "\"} ");
+    put(out, cumulative);
+    put(out, "\n");
+  }
+  put(out, "ringside_queue_wait_seconds_sum ");
+  put_seconds(out, pm.queue_wait_sum_ms.get() * 1000);
+  put(out, "\nringside_queue_wait_seconds_count ");
+  put(out, pm.queue_wait_count.get());
+  put(out,
+      "\n# HELP ringside_queue_departures_per_second Measured rate (EWMA) at which queued "
+      "launches are placed; 0 before the first.\n");
+  put(out, "# TYPE ringside_queue_departures_per_second gauge\n");
+  put(out, "ringside_queue_departures_per_second ");
+  put_seconds(out, pm.queue_departures_milli.get() * 1000);  // thousandths: as ms to seconds
+  put(out, "\n");
+}
+
 }  // namespace
 
 void render_metrics(const Runtime& runtime, ByteBuffer& out) {
@@ -150,6 +180,17 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
     put(out, n);
     put(out, "\n");
   }
+  put(out, "# HELP ringside_sessions_ended_total Game sessions ended, by end reason.\n");
+  put(out, "# TYPE ringside_sessions_ended_total counter\n");
+  for (size_t r = 1; r <= static_cast<size_t>(kLastEndReason); ++r) {
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < shards; ++i) n += runtime.published.players(i).sessions_ended[r].get();
+    put(out, "ringside_sessions_ended_total{reason=\"");
+    put(out, end_reason_name(static_cast<EndReason>(r)));
+    put(out, "\"} ");
+    put(out, n);
+    put(out, "\n");
+  }
   struct {
     const char* name;
     const char* help;
@@ -206,6 +247,8 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
     put(out, counter->get());
     put(out, "\n");
   }
+
+  render_queue(pm, out);
 
   put(out,
       "# HELP ringside_game_server_up 1 while a game server takes placements, 0 while down.\n");

@@ -21,7 +21,7 @@ PlayerApi::PlayerApi(const Runtime& runtime, Reactor& reactor, PlayerMetrics& me
       tokens_(minter_, reactor.timers(), reactor.clock(), seconds(runtime.config.token_ttl_s),
               seconds(runtime.config.refresh_grace_s)),
       sessions_(reactor.timers(), reactor.clock(), seconds(runtime.config.session_idle_timeout_s),
-                &PlayerApi::on_idle, this),
+                &PlayerApi::on_timeout, this),
       writes_(runtime.config.database_url.empty()
                   ? nullptr
                   : std::make_unique<DurableWrites>(reactor.mailbox(), runtime.io_thread(),
@@ -29,8 +29,9 @@ PlayerApi::PlayerApi(const Runtime& runtime, Reactor& reactor, PlayerMetrics& me
       launches_(runtime, reactor, metrics, sessions_),
       stop_waiters_(respond),
       held_(runtime, reactor, sessions_, tokens_, writes_.get(), launches_, stop_waiters_, respond),
-      events_(runtime, reactor, sessions_, writes_.get(), held_, stop_waiters_),
-      render_{runtime.catalog, runtime.servers, events_.session_urls()},
+      events_(runtime, reactor, sessions_, writes_.get(), held_, stop_waiters_, metrics),
+      render_{runtime.catalog, runtime.servers, events_.session_urls(),
+              runtime.published.placement(), reactor.clock()},
       partitions_(!runtime.config.node_id.empty(), reactor.self(), runtime.shard_count()) {
   Mailbox& mailbox = reactor.mailbox();
   mailbox.set_handler<&PlayerApi::on_partition_rows>(this);

@@ -95,10 +95,10 @@ class PlayerApi {
   bool launch(const PlayerCall& call, const AuthContext& auth, ReplyTarget target, Reply& reply);
   bool stop(const PlayerCall& call, const AuthContext& auth, ReplyTarget target, Reply& reply);
   void begin_stop(GameSession& s, EndReason reason);
-  static void on_idle(void* ctx, uint32_t session);
   // The I/O core asks for a stop that is not the player's (a drained server): the normal stop
   // path, for a session still starting or running. Refused from anyone but the I/O core.
   bool on_stop_for_reason(uint32_t from, const StopForReason& m);
+  static void on_timeout(void* ctx, uint32_t session, EndReason why);
 
   // What the player has (player_api_records.cc).
   void list_sessions(const AuthContext& auth, Reply& reply);

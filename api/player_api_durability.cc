@@ -1,6 +1,7 @@
 // PlayerApi with --database-url: the start-up restore and the lazy write-back
 // (docs/postgres.md). The answers held until their write commits are in HeldAnswers.
 #include "api/player_api.h"
+#include "model/session_limit.h"
 
 namespace ringside {
 
@@ -35,8 +36,15 @@ void PlayerApi::restore(ShardState& state) {
                                     slot.size_bytes, slot.owner});
   }
   for (const LoadedSession& loaded : state.sessions) {
-    sessions_.restore(sessions_.find_or_add_player(loaded.player_id), loaded);
+    const uint32_t index =
+        sessions_.restore(sessions_.find_or_add_player(loaded.player_id), loaded);
     events_.restore(loaded);
+    // Running before the restart: its limit counts from its persisted running time, so one
+    // already past it is stopped max_duration at once. The catalog is this process's.
+    GameSession& s = sessions_.session(index);
+    if (s.status == SessionStatus::kRunning) {
+      sessions_.set_time_limit(s, session_limit_s(runtime_, s.game));
+    }
   }
 }
 

@@ -1,4 +1,5 @@
-// A session's start and end: the launch and the stop (an idle timeout stops one too). Its
+// A session's start and end: the launch and the stop (an idle timeout or the time limit stops
+// one too). Its
 // status poll and keepalive are in player_api.cc, with the dispatch they are inlined into.
 #include "api/player_api.h"
 #include "api/request_bodies.h"
@@ -151,11 +152,13 @@ void PlayerApi::begin_stop(GameSession& s, EndReason reason) {
   reactor_.mailbox().send(runtime_.io_thread(), StopSession{s.id});
 }
 
-void PlayerApi::on_idle(void* ctx, uint32_t session) {
+// The session's timer: idle (starting or running) or at its time limit (running only).
+void PlayerApi::on_timeout(void* ctx, uint32_t session, EndReason why) {
   auto* self = static_cast<PlayerApi*>(ctx);
   GameSession& s = self->sessions_.session(session);
-  if (s.status == SessionStatus::kStarting || s.status == SessionStatus::kRunning) {
-    self->begin_stop(s, EndReason::kIdleTimeout);
+  if (s.status == SessionStatus::kRunning ||
+      (s.status == SessionStatus::kStarting && why == EndReason::kIdleTimeout)) {
+    self->begin_stop(s, why);
   }
 }
 

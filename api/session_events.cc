@@ -3,17 +3,20 @@
 #include <cmath>
 
 #include "model/messages.h"
+#include "model/session_limit.h"
 
 namespace ringside {
 
 SessionEvents::SessionEvents(const Runtime& runtime, Reactor& reactor, SessionStore& sessions,
-                             DurableWrites* writes, HeldAnswers& held, StopWaiters& stop_waiters)
+                             DurableWrites* writes, HeldAnswers& held, StopWaiters& stop_waiters,
+                             PlayerMetrics& metrics)
     : runtime_(runtime),
       reactor_(reactor),
       sessions_(sessions),
       writes_(writes),
       held_(held),
-      stop_waiters_(stop_waiters) {
+      stop_waiters_(stop_waiters),
+      metrics_(metrics) {
   Mailbox& mailbox = reactor.mailbox();
   mailbox.set_handler<&SessionEvents::on_session_phase>(this);
   mailbox.set_handler<&SessionEvents::on_session_running>(this);
@@ -49,6 +52,7 @@ void SessionEvents::finish(GameSession& s, SessionStatus status, SessionError er
   }
   s.save_error = figures.save_error;
   sessions_.end(s, status, reason, error, figures.cpu_seconds, figures.peak_memory_mb);
+  metrics_.sessions_ended[static_cast<size_t>(reason)].add();
   forget(s.id);
   if (!durable()) {
     stop_waiters_.answer(s);
@@ -65,14 +69,18 @@ void SessionEvents::finish(GameSession& s, SessionStatus status, SessionError er
 bool SessionEvents::on_session_phase(const SessionPhaseUpdate& m) {
   if (m.server >= runtime_.servers.size()) return false;
   if (GameSession* s = sessions_.find(m.session); s && s->status == SessionStatus::kStarting) {
+    // A fresh launch is queued from the start: only a start sent back to the queue changed.
+    const bool changed = m.phase != s->phase;
     s->phase = m.phase;
     s->server = m.server;
+    if (m.phase == StartPhase::kQueued) s->queue_ticket = m.queue_ticket;
     // Recorded with its server before a container exists: after a crash, recovery finds
     // the container this start made (docs/docker-backend.md, "Engines, listings,
     // recovery"). Back to queued (its server was full after all: nothing of it was made
     // there), the row says so: recovery then looks for it everywhere and queues it again,
     // whatever server the row still names, rather than fail it as a start cut short there.
-    if (durable() && (m.phase == StartPhase::kCreating || m.phase == StartPhase::kQueued)) {
+    if (durable() && changed &&
+        (m.phase == StartPhase::kCreating || m.phase == StartPhase::kQueued)) {
       writes_->status(*s);
     }
   }
@@ -93,6 +101,8 @@ bool SessionEvents::on_session_running(const SessionRunning& m) {
     sessions_.set_status(*s, SessionStatus::kRunning);
     s->running_ms = reactor_.clock().unix_ms;  // the billed time starts
     s->server = m.server;
+    // Read now: a catalog reload changes the limit of later sessions, not of this one.
+    sessions_.set_time_limit(*s, session_limit_s(runtime_, s->game));
     if (durable()) {
       auto url = session_urls_.find(s->id);
       writes_->status(*s, url == session_urls_.end() ? nullptr : &url->second);

@@ -14,6 +14,7 @@
 #include "model/ids.h"
 #include "model/loaded_state.h"
 #include "model/messages.h"
+#include "model/metrics/player_metrics.h"
 #include "model/runtime.h"
 #include "store/session_store.h"
 
@@ -23,7 +24,8 @@ class SessionEvents {
  public:
   // `writes`: null with the memory store.
   SessionEvents(const Runtime& runtime, Reactor& reactor, SessionStore& sessions,
-                DurableWrites* writes, HeldAnswers& held, StopWaiters& stop_waiters);
+                DurableWrites* writes, HeldAnswers& held, StopWaiters& stop_waiters,
+                PlayerMetrics& metrics);
 
   // A session read back from the database at start: its own URL, and whether its stop is to
   // be sent again.
@@ -54,6 +56,7 @@ class SessionEvents {
   DurableWrites* writes_;
   HeldAnswers& held_;
   StopWaiters& stop_waiters_;
+  PlayerMetrics& metrics_;  // sessions_ended, by end reason
   SessionUrls session_urls_;
   // Restored in `stopping`: the stop is sent again once the backend has adopted them.
   std::unordered_set<Id128, Id128Hasher> restored_stopping_;

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "model/ids.h"
+#include "model/queue_estimate.h"
 #include "model/session_types.h"
 
 namespace ringside {
@@ -12,6 +13,32 @@ void render_session_id(JsonWriter& w, const GameSession& s) {
   format_id(IdKind::kSession, s.owner, s.id, id);
   w.value(std::string_view(id, kIdTextLength));
 }
+
+namespace {
+
+// Loads of the published figures and arithmetic: no scan of the queue (model/queue_estimate.h).
+void render_queue_fields(JsonWriter& w, const GameSession& s, const SessionRenderContext& ctx) {
+  const PlacementMetrics& q = ctx.queue;
+  const uint64_t length = q.launches_queued.get();
+  // Its ticket not known yet (its PlaceSession or the answer is on the way): it joins the back.
+  const uint64_t position =
+      s.queue_ticket == kNoTicket
+          ? length + 1
+          : queue_position(s.queue_ticket, static_cast<uint32_t>(q.queue_head_ticket.get()),
+                           length);
+  QueueFigures figures;
+  figures.gap_ms = q.queue_gap_ms.get();
+  const uint64_t last = q.queue_last_departure_ms.get();
+  if (figures.gap_ms != 0 && ctx.clock.mono_ms > last) {
+    figures.since_departure_ms = ctx.clock.mono_ms - last;
+  }
+  figures.start_ms = q.start_ms.get();
+  figures.slots = q.queue_slots.get();
+  w.key("queuePosition").value(position);
+  w.key("estimatedStartSeconds").value(estimated_start_seconds(position, figures));
+}
+
+}  // namespace
 
 void render_status_fields(JsonWriter& w, const GameSession& s, const SessionRenderContext& ctx,
                           ByteBuffer& url_scratch) {
@@ -39,7 +66,12 @@ void render_status_fields(JsonWriter& w, const GameSession& s, const SessionRend
   }
   w.key("gameTitle").value(ctx.catalog.games()[s.game].title);
   w.key("startedAt").timestamp(s.started_ms / 1000);
-  if (s.status == SessionStatus::kStarting) w.key("phase").value(phase_name(s.phase));
+  if (const int64_t ends_at = s.ends_at_ms(); ends_at != 0)
+    w.key("endsAt").timestamp(ends_at / 1000);
+  if (s.status == SessionStatus::kStarting) {
+    w.key("phase").value(phase_name(s.phase));
+    if (s.phase == StartPhase::kQueued) render_queue_fields(w, s, ctx);
+  }
   if (s.status == SessionStatus::kError) {
     w.key("error").begin_object().key("code").value(error_code(s.error));
     w.key("message").value(error_message(s.error)).end_object();

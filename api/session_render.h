@@ -8,9 +8,11 @@
 #include <vector>
 
 #include "core/byte_buffer.h"
+#include "core/clock.h"
 #include "core/json_writer.h"
 #include "model/backend.h"
 #include "model/catalog.h"
+#include "model/metrics/placement_metrics.h"
 #include "store/session_store.h"
 
 namespace ringside {
@@ -25,12 +27,15 @@ struct SessionRenderContext {
   const Catalog& catalog;
   const std::vector<GameServerInfo>& servers;
   const SessionUrls& session_urls;
+  const PlacementMetrics& queue;  // what the I/O core publishes of the launch queue
+  const Clock& clock;             // the shard's, for the time since the queue last moved
 };
 
 // The session's id as a JSON string value.
 void render_session_id(JsonWriter& w, const GameSession& s);
 // The fields of the status poll and of /current: id, status, URLs, game title, start, phase,
-// error. `url_scratch` holds the containerUrl while it is written.
+// error; while queued, the position and estimate; while running under a limit, its end.
+// `url_scratch` holds the containerUrl while it is written.
 void render_status_fields(JsonWriter& w, const GameSession& s, const SessionRenderContext& ctx,
                           ByteBuffer& url_scratch);
 // The status fields and the rest of a session's details; `idle_deadline_ms` and `now_unix_ms`

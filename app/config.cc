@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "app/config_file.h"
+#include "model/catalog.h"
 #include "model/rate.h"
 
 #include <charconv>
@@ -262,6 +263,10 @@ const std::vector<Flag>& flags() {
        seconds_field(&Config::refresh_grace_s)},
       {"session-idle-timeout", "SECONDS", "sessions without keepalive are reclaimed (1800)",
        seconds_field(&Config::session_idle_timeout_s)},
+      {"max-session-seconds", "SECONDS",
+       "sessions are stopped after running this long, 0..604800; a game's maxSessionSeconds "
+       "wins (0: no limit)",
+       uint_field(&Config::max_session_seconds, Catalog::kMaxSessionSecondsLimit)},
       {"launch-rate-per-player", "RATE", "launches per player, N/s N/min or N/h (10/min)",
        [](Config& c, std::string_view v) {
          return parse_rate_flag(v, &c.launch_rate_per_player, &c.launch_burst_per_player);

@@ -60,6 +60,8 @@ struct Config {
   double token_ttl_s = 3600;
   double refresh_grace_s = 60;
   double session_idle_timeout_s = 1800;
+  // Time limit of a session from `running`, for games without maxSessionSeconds; 0: none.
+  uint32_t max_session_seconds = 0;
   // Launch limits: a RATE is "N/s", "N/min" or "N/h"; the bucket holds N.
   double launch_rate_per_player = 10.0 / 60;
   double launch_burst_per_player = 10;

@@ -121,9 +121,9 @@ bool StopForReason::decode(std::string_view in, StopForReason* out) {
   return r.done();
 }
 
-// ---- SessionPhaseUpdate: version, session, phase u8, server u32 ------------------------------
+// ---- SessionPhaseUpdate: version, session, phase u8, server u32, queue ticket u32 -----------
 
-uint32_t SessionPhaseUpdate::encoded_size() const { return kU8 + kId + kU8 + kU32; }
+uint32_t SessionPhaseUpdate::encoded_size() const { return kU8 + kId + kU8 + kU32 + kU32; }
 
 void SessionPhaseUpdate::encode(char* out) const {
   WireWriter w(out);
@@ -131,6 +131,7 @@ void SessionPhaseUpdate::encode(char* out) const {
   w.id(session);
   w.u8(static_cast<uint8_t>(phase));
   w.u32(server);
+  w.u32(queue_ticket);
 }
 
 bool SessionPhaseUpdate::decode(std::string_view in, SessionPhaseUpdate* out) {
@@ -139,6 +140,7 @@ bool SessionPhaseUpdate::decode(std::string_view in, SessionPhaseUpdate* out) {
   out->session = r.id();
   out->phase = r.enumeration(kLastStartPhase);
   out->server = r.u32();
+  out->queue_ticket = r.u32();
   return r.done();
 }
 

@@ -253,7 +253,8 @@ struct SessionPhaseUpdate {
   static constexpr MessageKind kKind = kMsgSessionPhase;
   Id128 session;
   StartPhase phase = StartPhase::kQueued;
-  uint32_t server = 0;  // where it was placed
+  uint32_t server = 0;        // where it was placed
+  uint32_t queue_ticket = 0;  // kQueued: its place in the queue (model/queue_estimate.h)
 
   uint32_t encoded_size() const;
   void encode(char* out) const;

@@ -171,7 +171,8 @@ uint32_t Scheduler::choose(const std::vector<uint32_t>& candidates, uint32_t ima
   return best;
 }
 
-Scheduler::Outcome Scheduler::submit(const PlacementRequest& request, Placement* placed) {
+Scheduler::Outcome Scheduler::submit(const PlacementRequest& request, Placement* placed,
+                                     uint32_t* ticket) {
   Reservation demand = reservation_for(request.profile);
   if (!fit(demand)) return Outcome::kRejected;
 
@@ -186,7 +187,9 @@ Scheduler::Outcome Scheduler::submit(const PlacementRequest& request, Placement*
     }
   }
   if (queue_.size() >= queue_capacity_) return Outcome::kRejected;
-  queue_.push_back({request.request_id, request.image_id, demand, 0});
+  queue_.push_back({request.request_id, request.image_id, demand, 0, next_ticket_});
+  if (ticket) *ticket = next_ticket_;
+  if (++next_ticket_ == 0) next_ticket_ = 1;
   return Outcome::kQueued;
 }
 

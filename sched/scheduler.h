@@ -134,7 +134,10 @@ class Scheduler {
   // it hurts its neighbours' frame times when a server is packed full, while the latency of
   // interactive play is the product. Packing would free whole servers for scaling down, but
   // the game servers here are a fixed pool (Docker engines, Gameye locations).
-  Outcome submit(const PlacementRequest& request, Placement* placed);
+  //
+  // A queued request gets the next queue ticket (*ticket): tickets count the requests that
+  // entered the queue, so ticket - head_ticket() + 1 bounds its position (model/queue_estimate.h).
+  Outcome submit(const PlacementRequest& request, Placement* placed, uint32_t* ticket = nullptr);
 
   // Reserves room on `server` for a session that already runs there (recovered after a
   // restart), whether or not it fits: it is there.
@@ -160,6 +163,8 @@ class Scheduler {
   void drain_queue(std::vector<Placement>& placed);
 
   size_t queued() const { return queue_.size(); }
+  // The ticket of the oldest request still queued; with none queued, the next ticket given.
+  uint32_t head_ticket() const { return queue_.empty() ? next_ticket_ : queue_.front().ticket; }
 
  private:
   static constexpr uint32_t kNone = UINT32_MAX;
@@ -169,6 +174,7 @@ class Scheduler {
     uint32_t image_id;
     Reservation demand;
     uint32_t bypassed;  // placements made ahead of it while it waited
+    uint32_t ticket;    // its order of entry into the queue
   };
 
   // The server a request goes to by the choice rule above, among `candidates` (indexes),
@@ -192,6 +198,7 @@ class Scheduler {
   std::vector<uint32_t> open_servers_;  // the candidates of a drain pass
   size_t queue_capacity_;
   uint32_t max_bypass_;
+  uint32_t next_ticket_ = 1;  // 0 is model/queue_estimate.h's kNoTicket; skipped on wrap
 };
 
 }  // namespace ringside

@@ -19,6 +19,11 @@ constexpr SessionFigures kNeverRan{};
 constexpr SessionFigures kUnknownFigures{std::numeric_limits<double>::quiet_NaN(),
                                          std::numeric_limits<double>::quiet_NaN(), 0};
 
+// What the time from placed to running is taken to be before one is seen: the simulated start
+// as configured, else a container start on a cached image (docs/queue.md).
+constexpr double kDefaultStartMs = 10'000;
+constexpr double kStartWeight = 0.2;  // of the newest start, in the EWMA
+
 uint64_t seconds_to_ms(double seconds) {
   return seconds > 0 ? static_cast<uint64_t>(std::llround(seconds * 1000)) : 0;
 }
@@ -36,7 +41,8 @@ SessionPlacement::SessionPlacement(const Runtime& runtime, PlacementMetrics& met
       queue_capacity_(runtime.config.launch_queue),
       queue_timeout_ms_(seconds_to_ms(runtime.config.launch_queue_timeout_s)),
       scheduler_(queue_capacity_),
-      metrics_(metrics) {
+      metrics_(metrics),
+      start_ms_(runtime.config.backend == "sim" ? runtime.config.sim_start_ms : kDefaultStartMs) {
   for (const GameServerInfo& s : runtime.servers) {
     ServerState state;
     state.name = s.name;
@@ -188,8 +194,10 @@ bool SessionPlacement::on_place_session(uint32_t from, const PlaceSession& m) {
 
 Scheduler::Outcome SessionPlacement::place(Launch& launch) {
   Placement placed{};
-  const Scheduler::Outcome outcome =
-      scheduler_.submit({launch.index, game_image_[launch.game], profiles_[launch.game]}, &placed);
+  uint32_t ticket = 0;
+  const bool was_empty = scheduler_.queued() == 0;
+  const Scheduler::Outcome outcome = scheduler_.submit(
+      {launch.index, game_image_[launch.game], profiles_[launch.game]}, &placed, &ticket);
   switch (outcome) {
     case Scheduler::Outcome::kPlaced:
       metrics_.placed.add();
@@ -198,7 +206,9 @@ Scheduler::Outcome SessionPlacement::place(Launch& launch) {
     case Scheduler::Outcome::kQueued:
       metrics_.queued.add();
       launch.state = State::kQueued;
-      timers_.arm(&launch, now_ms_() + queue_timeout_ms_);
+      launch.queued_ms = now_ms_();
+      if (was_empty) departures_.queue_filled(launch.queued_ms);
+      timers_.arm(&launch, launch.queued_ms + queue_timeout_ms_);
       break;
     case Scheduler::Outcome::kRejected:
       metrics_.rejected.add();
@@ -206,6 +216,12 @@ Scheduler::Outcome SessionPlacement::place(Launch& launch) {
       break;
   }
   publish_queue();
+  // After the publication: the shard that reads the ticket sees a head at least this new. The
+  // server only passes the shard's range check: it is neither shown nor stored while queued.
+  if (outcome == Scheduler::Outcome::kQueued) {
+    mailbox_.send(launch.owner_shard,
+                  SessionPhaseUpdate{launch.session, StartPhase::kQueued, 0, ticket});
+  }
   return outcome;
 }
 
@@ -283,6 +299,10 @@ void SessionPlacement::on_running(const Id128& session) {
   if (l == nullptr || (l->state != State::kStarting && l->state != State::kStopping)) return;
   l->ran = true;
   l->running_since_ms = now_ms_();
+  if (!l->recovering && !l->adopted && l->placed_ms != 0) {
+    const double took = static_cast<double>(l->running_since_ms - l->placed_ms);
+    start_ms_ += kStartWeight * (took - start_ms_);
+  }
   if (std::exchange(l->recovering, false) && l->stop_after_recovery) {
     // Adopted after a restart, and stopped meanwhile: the stop goes to the backend now.
     l->state = State::kStopping;
@@ -426,7 +446,6 @@ void SessionPlacement::on_no_room(const Id128& session) {
       .kv("session", id_to_string(IdKind::kSession, l->session_owner, session))
       .kv("server", l->server == kNoServer ? std::string_view("none")
                                            : std::string_view(scheduler_.server(l->server).name));
-  const uint32_t from = l->server;
   const bool stop_asked = l->state == State::kStopping || l->stop_after_recovery;
   l->recovering = false;
   l->stop_after_recovery = false;
@@ -437,16 +456,12 @@ void SessionPlacement::on_no_room(const Id128& session) {
     return;
   }
   release(*l);
-  // Back to waiting when queued, its queue timeout from now. The shard records any phase of a
-  // start (api/session_events.cc), shows this one until the next, and writes it to the store
-  // without a server: after a crash recovery looks for it on every server and queues it again
-  // (as a start cut short on its kCreating's server it would be failed). The server only
-  // passes the shard's range check: it is neither shown nor stored while queued. A recovered
-  // start that was never placed (no server) is queued again so.
-  if (place(*l) == Scheduler::Outcome::kQueued) {
-    mailbox_.send(l->owner_shard,
-                  SessionPhaseUpdate{session, StartPhase::kQueued, from == kNoServer ? 0 : from});
-  }
+  // Back to waiting when queued, its queue timeout from now, with a new ticket (place() sends
+  // the phase). The shard records any phase of a start (api/session_events.cc), shows this one
+  // until the next, and writes it to the store without a server: after a crash recovery looks
+  // for it on every server and queues it again (as a start cut short on its kCreating's server
+  // it would be failed). A recovered start that was never placed (no server) is queued again so.
+  place(*l);
 }
 
 ProfileBound SessionPlacement::profile_bound() const {
@@ -489,6 +504,7 @@ void SessionPlacement::start(Launch& launch, const Placement& placed) {
   launch.state = State::kStarting;
   launch.server = placed.server;
   launch.reserved = placed.reserved;
+  launch.placed_ms = now_ms_();
   // Counted as cached from the moment its pull starts, so later launches share that pull.
   if (!placed.cached) scheduler_.server(placed.server).add_image(game_image_[launch.game]);
 
@@ -532,6 +548,15 @@ void SessionPlacement::start_placed(const std::vector<Placement>& placed) {
     Launch& l = launches_[static_cast<uint32_t>(p.request_id)];
     timers_.cancel(&l);  // its queue timeout
     metrics_.placed.add();
+    // A departure from the queue: what its rate is measured on, and a wait to count.
+    const uint64_t now = now_ms_();
+    departures_.departed(now);
+    const uint64_t waited = now > l.queued_ms ? now - l.queued_ms : 0;
+    size_t b = 0;
+    while (kQueueWaitBucketsMs[b] != 0 && waited > kQueueWaitBucketsMs[b]) ++b;
+    metrics_.queue_wait_buckets[b].add();
+    metrics_.queue_wait_sum_ms.add(waited);
+    metrics_.queue_wait_count.add();
     start(l, p);
   }
 }
@@ -572,6 +597,18 @@ void SessionPlacement::publish_queue() {
   const size_t queued = scheduler_.queued();
   metrics_.launches_queued.set(queued);
   launches_accepted_.store(queued < queue_capacity_, std::memory_order_relaxed);
+  metrics_.queue_head_ticket.set(scheduler_.head_ticket());
+  metrics_.queue_gap_ms.set(departures_.gap_ms());
+  metrics_.queue_last_departure_ms.set(departures_.last_departure_ms());
+  metrics_.queue_departures_milli.set(departures_.per_second_milli());
+  metrics_.start_ms.set(static_cast<uint64_t>(std::llround(std::max(start_ms_, 0.0))));
+  if (queued == 0) return;
+  uint64_t slots = 0;  // a pass over the servers, only while launches wait
+  for (size_t i = 0; i < scheduler_.server_count(); ++i) {
+    const ServerState& server = scheduler_.server(static_cast<uint32_t>(i));
+    if (server.takes_launches()) slots += server.slot_capacity;
+  }
+  metrics_.queue_slots.set(slots);
 }
 
 void SessionPlacement::on_timer(TimerNode* node) {

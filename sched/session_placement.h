@@ -28,6 +28,7 @@
 #include "model/metrics/placement_metrics.h"
 #include "model/runtime.h"
 #include "model/slab.h"
+#include "sched/departure_rate.h"
 #include "sched/resource_profile.h"
 #include "sched/scheduler.h"
 
@@ -142,6 +143,8 @@ class SessionPlacement final : public BackendEvents {
     SessionFigures figures;  // once ended: what a repeated stop answers
     uint64_t running_since_ms = 0;
     uint64_t stop_requested_ms = 0;
+    uint64_t queued_ms = 0;  // when it last entered the queue; 0: it did not wait
+    uint64_t placed_ms = 0;  // when it was last placed (its start time counts from here)
     Reservation reserved;
     uint32_t index = 0;  // in launches_
     uint32_t game = 0;
@@ -189,7 +192,8 @@ class SessionPlacement final : public BackendEvents {
   // from its end.
   void sync_images(uint32_t server);
   void sync_image(uint32_t server, uint32_t image_id);
-  // launches_accepted and the queue gauge, after anything that may change the queue.
+  // launches_accepted, the queue gauge and what the queue's estimate is made of
+  // (model/queue_estimate.h), after anything that may change the queue.
   void publish_queue();
   // What the largest server can hold: the most a learnt figure may be.
   ProfileBound profile_bound() const;
@@ -227,6 +231,8 @@ class SessionPlacement final : public BackendEvents {
   FlatMap<Id128, uint32_t, Id128Hasher> by_session_;
   size_t active_ = 0;
   PlacementMetrics& metrics_;  // published for /metrics (model/published.h)
+  DepartureRate departures_;   // of the launch queue
+  double start_ms_;            // EWMA of the time from placed to running, of fresh starts
   ProfileListener on_profile_;
   std::function<bool(uint16_t partition)> serves_;  // empty: every partition (one node)
   std::vector<DrainTimer> drains_;                  // by server

@@ -8,12 +8,12 @@
 namespace ringside {
 
 SessionStore::SessionStore(TimerWheel& timers, const Clock& clock, int64_t idle_timeout_ms,
-                           IdleHandler on_idle, void* ctx)
+                           TimeoutHandler on_timeout, void* ctx)
     : timers_(timers),
       clock_(clock),
       idle_timeout_ms_(idle_timeout_ms),
       step_ms_(std::max<int64_t>(1, idle_timeout_ms / 10)),
-      on_idle_(on_idle),
+      on_timeout_(on_timeout),
       ctx_(ctx) {}
 
 SessionStore::~SessionStore() {
@@ -90,7 +90,7 @@ uint32_t SessionStore::restore(uint32_t player, const LoadedSession& loaded) {
   uint32_t index = sessions_.emplace();
   GameSession& s = sessions_[index];
   s.store = this;
-  s.on_fire = &SessionStore::on_idle_timer;
+  s.on_fire = &SessionStore::on_timer;
   s.id = loaded.id;
   s.slot = loaded.slot;
   s.owner = loaded.owner;
@@ -110,12 +110,14 @@ uint32_t SessionStore::restore(uint32_t player, const LoadedSession& loaded) {
   s.cpu_seconds = loaded.cpu_seconds;
   s.peak_memory_mb = loaded.peak_memory_mb;
   s.save_error = SaveError::kNone;  // kept in memory only: not in the durable state
+  s.limit_s = 0;                    // set_time_limit(), by the caller that knows the catalog
+  s.queue_ticket = 0;
   by_id_.insert(s.id, index);
   ++by_status_[static_cast<int>(s.status)];
   Player& p = players_[player];
   if (s.active()) {
     p.active = index;
-    arm_idle(s);
+    arm_timer(s);
     return index;
   }
   p.history.push_back(index);
@@ -147,20 +149,33 @@ void SessionStore::remove_slot(Player& p, const Id128& id) {
   }
 }
 
-void SessionStore::arm_idle(GameSession& s) {
-  timers_.arm(&s, clock_.mono_at(s.last_keepalive_ms + idle_timeout_ms_));
+void SessionStore::set_time_limit(GameSession& s, uint32_t limit_s) {
+  s.limit_s = limit_s;
+  if (s.active()) arm_timer(s);
 }
 
-// Lazy like token expiry: a keepalive only moves last_keepalive; the timer re-arms itself.
-void SessionStore::on_idle_timer(TimerNode* node) {
+void SessionStore::arm_timer(GameSession& s) {
+  int64_t deadline = s.last_keepalive_ms + idle_timeout_ms_;
+  if (const int64_t ends_at = s.ends_at_ms(); ends_at != 0) deadline = std::min(deadline, ends_at);
+  timers_.arm(&s, clock_.mono_at(deadline));
+}
+
+// Lazy like token expiry: a keepalive only moves last_keepalive; the timer re-arms itself. The
+// limit is checked first: a session at its limit ends max_duration even if also idle.
+void SessionStore::on_timer(TimerNode* node) {
   auto& s = *static_cast<GameSession*>(node);
   SessionStore& self = *s.store;
   if (s.status != SessionStatus::kStarting && s.status != SessionStatus::kRunning) return;
-  if (self.clock_.unix_ms < s.last_keepalive_ms + self.idle_timeout_ms_) {
-    self.arm_idle(s);
+  const int64_t now = self.clock_.unix_ms;
+  if (const int64_t ends_at = s.ends_at_ms(); ends_at != 0 && now >= ends_at) {
+    self.on_timeout_(self.ctx_, self.index_of(s.id), EndReason::kMaxDuration);
     return;
   }
-  self.on_idle_(self.ctx_, self.index_of(s.id));
+  if (now < s.last_keepalive_ms + self.idle_timeout_ms_) {
+    self.arm_timer(s);
+    return;
+  }
+  self.on_timeout_(self.ctx_, self.index_of(s.id), EndReason::kIdleTimeout);
 }
 
 void SessionStore::end(GameSession& s, SessionStatus final_status, EndReason reason,

@@ -42,7 +42,10 @@ struct Player {
 
 class SessionStore;
 
-struct GameSession : TimerNode {  // the node is its idle-reclaim timer
+// The node is its one timer: idle reclaim, and the time limit while running. One node for both
+// (armed at the earlier deadline, which it tells apart when it fires) rather than a second
+// node: a second would cost 32 bytes a session, the limit's fields cost 8 (docs/decisions.md).
+struct GameSession : TimerNode {
   SessionStore* store = nullptr;  // whose timer fired (TimerNode::on_fire has no context)
   Id128 id;
   Id128 slot;
@@ -66,6 +69,11 @@ struct GameSession : TimerNode {  // the node is its idle-reclaim timer
   int64_t keepalive_written_ms = 0;
   double cpu_seconds = 0;
   double peak_memory_mb = 0;
+  // The time limit fixed when it became running (the game's, else --max-session-seconds; a
+  // catalog reload changes later sessions only); 0: none.
+  uint32_t limit_s = 0;
+  // While queued: its place in the launch queue (ringside::QueueTicket, from the I/O core).
+  uint32_t queue_ticket = 0;
 
   // Whether its keepalive time moved since the database got it.
   bool keepalive_unwritten() const { return last_keepalive_ms != keepalive_written_ms; }
@@ -80,15 +88,23 @@ struct GameSession : TimerNode {  // the node is its idle-reclaim timer
     const int64_t end = ended_ms ? ended_ms : now_ms;
     return end > running_ms ? end - running_ms : 0;  // a wall clock stepped back: nothing
   }
+  // When a running session with a time limit is stopped (unix ms); 0: no limit applies now.
+  int64_t ends_at_ms() const {
+    if (status != SessionStatus::kRunning || limit_s == 0 || running_ms == 0) return 0;
+    return running_ms + int64_t{limit_s} * 1000;
+  }
 };
-static_assert(sizeof(GameSession) == 152, "one per session kept: keep it small");
+// 160 since issue 17 (limit_s and queue_ticket; 152 before).
+static_assert(sizeof(GameSession) == 160, "one per session kept: keep it small");
 
 class SessionStore {
  public:
-  using IdleHandler = void (*)(void* ctx, uint32_t session);
+  // Called when an active session's time is up: `why` is kIdleTimeout (no keepalive for the
+  // idle timeout) or kMaxDuration (running for its limit_s).
+  using TimeoutHandler = void (*)(void* ctx, uint32_t session, EndReason why);
 
-  SessionStore(TimerWheel& timers, const Clock& clock, int64_t idle_timeout_ms, IdleHandler on_idle,
-               void* ctx);
+  SessionStore(TimerWheel& timers, const Clock& clock, int64_t idle_timeout_ms,
+               TimeoutHandler on_timeout, void* ctx);
   ~SessionStore();
   SessionStore(const SessionStore&) = delete;
   SessionStore& operator=(const SessionStore&) = delete;
@@ -114,6 +130,9 @@ class SessionStore {
   int64_t idle_deadline_ms(const GameSession& s) const {
     return s.last_keepalive_ms + idle_timeout_ms_;
   }
+  // Gives a running session its time limit (0: none) and moves its timer to the earlier of its
+  // idle deadline and its end: for one that just became running, and one restored running.
+  void set_time_limit(GameSession& s, uint32_t limit_s);
   // Moves the session to a final status and into its player's history.
   void end(GameSession& s, SessionStatus final_status, EndReason reason, SessionError error,
            double cpu_seconds, double peak_memory_mb);
@@ -205,8 +224,9 @@ class SessionStore {
       return v ^ (v >> 33);
     }
   };
-  void arm_idle(GameSession& s);
-  static void on_idle_timer(TimerNode* node);
+  // Arms the session's timer at the earlier of its idle deadline and ends_at_ms().
+  void arm_timer(GameSession& s);
+  static void on_timer(TimerNode* node);
   void forget(uint32_t index);
   void drop_session(uint32_t index) {
     timers_.cancel(&sessions_[index]);  // its idle timer must not fire for a session gone
@@ -221,7 +241,7 @@ class SessionStore {
   const Clock& clock_;
   int64_t idle_timeout_ms_;
   int64_t step_ms_;  // write_back_step_ms()
-  IdleHandler on_idle_;
+  TimeoutHandler on_timeout_;
   void* ctx_;
   Slab<Player> players_;
   // Players by a 64-bit hash of their id: 16 bytes a player where a node-based map of strings

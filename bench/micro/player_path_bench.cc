@@ -114,7 +114,7 @@ struct SessionFixture {
   };
   Clock clock = start_clock();
   TimerWheel wheel{100, 4096, clock.mono_ms};
-  SessionStore store{wheel, clock, kIdleMs, [](void*, uint32_t) {}, nullptr};
+  SessionStore store{wheel, clock, kIdleMs, [](void*, uint32_t, EndReason) {}, nullptr};
   std::vector<Probe> probes;
 
   SessionFixture() {
@@ -155,7 +155,9 @@ struct StatusFixture {
   Catalog catalog = make_catalog();
   std::vector<GameServerInfo> servers{GameServerInfo{"s0", "http://10.0.3.17:8443"}};
   SessionUrls session_urls;
-  SessionRenderContext context{catalog, servers, session_urls};
+  PlacementMetrics queue{1};
+  Clock clock;
+  SessionRenderContext context{catalog, servers, session_urls, queue, clock};
 
   static Catalog make_catalog() {
     std::string error;

@@ -1,10 +1,16 @@
 #pragma once
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "model/metrics/counter.h"
 
 namespace ringside {
+
+// Upper bounds (ms) of ringside_queue_wait_seconds' buckets; the last, 0, is +Inf.
+inline constexpr std::array<uint64_t, 12> kQueueWaitBucketsMs = {
+    100, 500, 1000, 2000, 5000, 10000, 30000, 60000, 120000, 300000, 600000, 0};
 
 // Written by the I/O core only (relaxed stores); /metrics on any shard reads them.
 struct PlacementMetrics {
@@ -22,6 +28,20 @@ struct PlacementMetrics {
   std::vector<Counter> server_up;
   // Per game server: 1 while an operator has it cordoned (or drained), else 0.
   std::vector<Counter> server_cordoned;
+
+  // The queue shown (model/queue_estimate.h, docs/queue.md). Read by the shards on a status
+  // poll, each on its own: a reader may see one moved and not yet another, which the clamp of
+  // queue_position() absorbs.
+  Counter queue_head_ticket{1};     // the oldest queued launch's ticket (the next one when empty)
+  Counter queue_gap_ms;             // EWMA of the time between departures; 0: none measured yet
+  Counter queue_last_departure_ms;  // monotonic ms (core/clock.h mono_ms)
+  Counter queue_departures_milli;   // departures per second, in thousandths (the gauge)
+  Counter start_ms;                 // learnt time from placed to running (configured at first)
+  Counter queue_slots;              // session slots of the servers taking launches
+  // Time from queued to placed, of the launches that queued.
+  Counter queue_wait_buckets[kQueueWaitBucketsMs.size()];
+  Counter queue_wait_sum_ms;
+  Counter queue_wait_count;
 };
 
 }  // namespace ringside

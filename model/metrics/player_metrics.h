@@ -14,6 +14,7 @@ struct alignas(64) PlayerMetrics {
   // Of those, answered 503 or 504 here because that node could not be reached or was slow.
   Counter node_forward_failures;
   Counter sessions_by_status[kSessionStatusCount];
+  Counter sessions_ended[static_cast<size_t>(kLastEndReason) + 1];  // by EndReason
   Counter token_sessions;
 };
 

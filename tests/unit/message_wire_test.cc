@@ -186,12 +186,13 @@ TEST(MessageWire, StopForReasonCarriesTheReasonsAnOperatorOrALimitGives) {
 
 TEST(MessageWire, SessionPhaseUpdateRoundTripsEveryPhase) {
   for (StartPhase phase : {StartPhase::kQueued, StartPhase::kPulling, StartPhase::kCreating}) {
-    const SessionPhaseUpdate m{kSession, phase, 0xA1B2C3D4};
+    const SessionPhaseUpdate m{kSession, phase, 0xA1B2C3D4, 0x01020304};
     SessionPhaseUpdate got;
     ASSERT_TRUE(round_trip(m, &got));
     EXPECT_EQ(got.session, kSession);
     EXPECT_EQ(got.phase, phase);
     EXPECT_EQ(got.server, 0xA1B2C3D4u);
+    EXPECT_EQ(got.queue_ticket, 0x01020304u);
     expect_refusals(m);
   }
   std::string bytes = encode(SessionPhaseUpdate{kSession, StartPhase::kQueued, 0});

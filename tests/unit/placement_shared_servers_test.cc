@@ -26,7 +26,9 @@ TEST_F(PlacementTest, ForeignUseBlocksAPlacementAndItsDropStartsTheQueuedLaunch)
   placement_.on_server_foreign(0, {2, 0, 0});  // both slots held by other nodes
   place(1);
   advance(kStartMs);
-  EXPECT_TRUE(received().empty());
+  const std::vector<Sent> queued = received();
+  ASSERT_EQ(queued.size(), 1u);  // queued, and nothing more
+  EXPECT_EQ(queued[0].as<SessionPhaseUpdate>().phase, StartPhase::kQueued);
   EXPECT_EQ(placement_.queued(), 1u);
   EXPECT_EQ(sim_->session_count(), 0u);
 
@@ -129,6 +131,7 @@ TEST_F(PlacementNoRoomTest, AStartWithNoRoomAndAFullQueueFailsNoServers) {
   place(3);  // the queue (2) fills
   place(4);
   ASSERT_EQ(placement_.queued(), 2u);
+  (void)received();  // 3 and 4 queued
   no_room(1);
   const std::vector<Sent> got = received();
   ASSERT_EQ(got.size(), 1u);

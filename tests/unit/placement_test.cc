@@ -150,7 +150,15 @@ TEST_F(PlacementTest, QueuedLaunchIsPlacedWhenAnotherStops) {
   place_running(2);
   place(3);
   EXPECT_EQ(placement_.queued(), 1u);
-  EXPECT_TRUE(received().empty());  // still queued: the shard already shows that
+  // The shard hears it is queued, with its ticket, and the head it is read against is out.
+  std::vector<Sent> queued = received();
+  ASSERT_EQ(queued.size(), 1u);
+  ASSERT_EQ(queued[0].kind, kMsgSessionPhase);
+  EXPECT_EQ(queued[0].as<SessionPhaseUpdate>().session, session_id(3));
+  EXPECT_EQ(queued[0].as<SessionPhaseUpdate>().phase, StartPhase::kQueued);
+  EXPECT_EQ(queued[0].as<SessionPhaseUpdate>().queue_ticket, 1u);
+  EXPECT_EQ(placement_.metrics().queue_head_ticket.get(), 1u);
+  EXPECT_EQ(placement_.metrics().queue_gap_ms.get(), 0u) << "no departure measured yet";
 
   stop(1);
   advance(0);
@@ -162,6 +170,10 @@ TEST_F(PlacementTest, QueuedLaunchIsPlacedWhenAnotherStops) {
   EXPECT_EQ(got[1].as<SessionPhaseUpdate>().phase, StartPhase::kCreating);
   EXPECT_EQ(placement_.queued(), 0u);
   EXPECT_EQ(placement_.metrics().placed.get(), 3u);
+  // A departure: the head moves past it, a rate is measured, its wait counted.
+  EXPECT_EQ(placement_.metrics().queue_head_ticket.get(), 2u);
+  EXPECT_NE(placement_.metrics().queue_departures_milli.get(), 0u);
+  EXPECT_EQ(placement_.metrics().queue_wait_count.get(), 1u);
 
   advance(kStartMs);
   got = received();
@@ -283,6 +295,7 @@ TEST_F(PlacementTest, LostServerFailsItsSessionsAndTakesNoMore) {
 
   place(2);  // queued: the only server is down
   EXPECT_EQ(placement_.queued(), 1u);
+  ASSERT_EQ(received().at(0).as<SessionPhaseUpdate>().phase, StartPhase::kQueued);
   sim_->restore_server(0);  // back, empty: the queued launch goes there and pulls
   got = received();
   ASSERT_EQ(got.size(), 1u);

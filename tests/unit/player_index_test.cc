@@ -64,7 +64,7 @@ std::string id_with_hash_outside(uint64_t target, std::initializer_list<uint16_t
   }
 }
 
-void ignore_idle(void*, uint32_t) {}
+void ignore_idle(void*, uint32_t, EndReason) {}
 
 class PlayerIndexTest : public ::testing::Test {
  protected:

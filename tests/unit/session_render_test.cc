@@ -15,7 +15,9 @@ struct SessionRenderTest : ::testing::Test {
   std::vector<GameServerInfo> servers{GameServerInfo{"s0", "http://10.0.0.1:8443"},
                                       GameServerInfo{"s1", "http://10.0.0.2:8443"}};
   SessionUrls urls;
-  SessionRenderContext context{catalog, servers, urls};
+  PlacementMetrics queue{2};
+  Clock clock;
+  SessionRenderContext context{catalog, servers, urls, queue, clock};
   ByteBuffer out;
   ByteBuffer url_scratch;
   GameSession s;
@@ -63,6 +65,42 @@ TEST_F(SessionRenderTest, AStartingSessionHasNoUrlsAndShowsItsPhase) {
       << json;
   EXPECT_NE(json.find(R"("phase":"pulling")"), std::string::npos) << json;
   EXPECT_EQ(json.find("saveError"), std::string::npos) << json;
+}
+
+TEST_F(SessionRenderTest, AQueuedSessionShowsItsPositionAndEstimateFromThePublishedQueue) {
+  s.phase = StartPhase::kQueued;
+  s.queue_ticket = 12;
+  queue.launches_queued.set(5);
+  queue.queue_head_ticket.set(10);  // tickets 10, 11 ahead of it: third
+  queue.queue_gap_ms.set(4000);     // one departure every 4 s, the last just now
+  clock.mono_ms = 50'000;
+  queue.queue_last_departure_ms.set(50'000);
+  queue.start_ms.set(2000);
+  const std::string json = status();
+  // 3 departures * 4 s + a 2 s start
+  EXPECT_NE(json.find(R"("phase":"queued","queuePosition":3,"estimatedStartSeconds":14)"),
+            std::string::npos)
+      << json;
+
+  queue.queue_head_ticket.set(12);  // the two ahead left
+  EXPECT_NE(status().find(R"("queuePosition":1,)"), std::string::npos) << status();
+}
+
+TEST_F(SessionRenderTest, OnlyAQueuedSessionShowsAQueuePosition) {
+  s.phase = StartPhase::kPulling;
+  EXPECT_EQ(status().find("queuePosition"), std::string::npos) << status();
+  s.status = SessionStatus::kRunning;
+  EXPECT_EQ(status().find("queuePosition"), std::string::npos) << status();
+}
+
+TEST_F(SessionRenderTest, ARunningSessionUnderALimitShowsWhenItEnds) {
+  s.status = SessionStatus::kRunning;
+  s.running_ms = 1'741'515'310'000;  // 2025-03-09T10:15:10Z
+  EXPECT_EQ(status().find("endsAt"), std::string::npos) << "no limit, no endsAt";
+  s.limit_s = 90;
+  EXPECT_NE(status().find(R"("endsAt":"2025-03-09T10:16:40Z")"), std::string::npos) << status();
+  s.status = SessionStatus::kStopping;
+  EXPECT_EQ(status().find("endsAt"), std::string::npos) << "shown while running only";
 }
 
 TEST_F(SessionRenderTest, AStopResultSaysWhatHappenedToTheSave) {

@@ -39,8 +39,18 @@ class SessionStoreTest : public ::testing::Test {
     wheel_.advance(clock_.mono_ms);
   }
 
-  static void record_idle(void* ctx, uint32_t session) {
-    static_cast<std::vector<uint32_t>*>(ctx)->push_back(session);
+  static void record_timeout(void* ctx, uint32_t session, EndReason why) {
+    auto* self = static_cast<SessionStoreTest*>(ctx);
+    (why == EndReason::kMaxDuration ? self->limit_calls_ : self->idle_calls_).push_back(session);
+  }
+  // A new session that became running now, with a time limit.
+  uint32_t create_running(uint32_t player, uint32_t limit_s) {
+    const uint32_t index = store_.create(player, kGameA, random_id128(), IdOwner{});
+    GameSession& s = store_.session(index);
+    store_.set_status(s, SessionStatus::kRunning);
+    s.running_ms = clock_.unix_ms;
+    store_.set_time_limit(s, limit_s);
+    return index;
   }
 
   // Creates a session for `player` and ends it right away as stopped.
@@ -54,7 +64,8 @@ class SessionStoreTest : public ::testing::Test {
   Clock clock_;
   TimerWheel wheel_{kTickMs, 4096, 1'000'000};
   std::vector<uint32_t> idle_calls_;
-  SessionStore store_{wheel_, clock_, kIdleMs, &SessionStoreTest::record_idle, &idle_calls_};
+  std::vector<uint32_t> limit_calls_;
+  SessionStore store_{wheel_, clock_, kIdleMs, &SessionStoreTest::record_timeout, this};
   uint32_t alice_ = 0;
   uint32_t bob_ = 0;
 };
@@ -309,6 +320,58 @@ TEST_F(SessionStoreTest, IdleHandlerPicksTheIdleSessionOnly) {
     store_.keepalive(store_.session(busy));
   }
   EXPECT_EQ(idle_calls_, std::vector<uint32_t>{idle});
+}
+
+TEST_F(SessionStoreTest, TimeLimitEndsARunningSessionAtRunningPlusLimit) {
+  const int64_t running_ms = clock_.unix_ms;
+  const uint32_t index = create_running(alice_, 5);
+  EXPECT_EQ(store_.session(index).ends_at_ms(), running_ms + 5000);
+  advance(2500);
+  store_.keepalive(store_.session(index));  // keepalives do not hold the limit off
+  advance(2499);
+  EXPECT_TRUE(limit_calls_.empty());
+  advance(1);
+  EXPECT_EQ(limit_calls_, std::vector<uint32_t>{index});
+  EXPECT_TRUE(idle_calls_.empty());
+}
+
+TEST_F(SessionStoreTest, NoTimeLimitMeansNoEndsAtAndOnlyTheIdleTimeout) {
+  const uint32_t index = create_running(alice_, 0);
+  EXPECT_EQ(store_.session(index).ends_at_ms(), 0);
+  advance(kIdleMs);
+  EXPECT_TRUE(limit_calls_.empty());
+  EXPECT_EQ(idle_calls_, std::vector<uint32_t>{index});
+}
+
+TEST_F(SessionStoreTest, IdleTimeoutBeforeALongerLimitStillEndsIdle) {
+  const uint32_t index = create_running(alice_, 3 * 3600);  // 3 h, idle after 30 min
+  advance(kIdleMs);
+  EXPECT_EQ(idle_calls_, std::vector<uint32_t>{index});
+  EXPECT_TRUE(limit_calls_.empty());
+}
+
+TEST_F(SessionStoreTest, LimitOfAStartingSessionDoesNotApplyBeforeRunning) {
+  const uint32_t index = store_.create(alice_, kGameA, random_id128(), IdOwner{});
+  GameSession& s = store_.session(index);
+  store_.set_time_limit(s, 1);
+  EXPECT_EQ(s.ends_at_ms(), 0);
+  advance(5000);
+  EXPECT_TRUE(limit_calls_.empty());
+}
+
+TEST_F(SessionStoreTest, RestoredRunningSessionPastItsLimitEndsAtOnce) {
+  LoadedSession loaded;
+  loaded.id = random_id128();
+  loaded.slot = random_id128();
+  loaded.game = kGameA;
+  loaded.status = SessionStatus::kRunning;
+  loaded.started_ms = clock_.unix_ms - 20'000;
+  loaded.running_ms = clock_.unix_ms - 10'000;  // ran 10 s before the restart
+  loaded.last_keepalive_ms = clock_.unix_ms;
+  const uint32_t index = store_.restore(alice_, loaded);
+  store_.set_time_limit(store_.session(index), 5);
+  advance(kTickMs);
+  EXPECT_EQ(limit_calls_, std::vector<uint32_t>{index});
 }
 
 TEST_F(SessionStoreTest, EndedSessionsAreNeverReportedIdle) {

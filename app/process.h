@@ -36,6 +36,7 @@ struct IoHandOff {
   PlacementMetrics& placement_metrics;
   StoreMetrics& store_metrics;
   BackendMetrics& backend_metrics;
+  WebhookMetrics& webhook_metrics;
   std::atomic<bool>& launches_accepted;
   std::latch& rings_ready;
   // With --database-url: the sessions to recover and the game profiles read back at start
@@ -80,6 +81,7 @@ class Process {
             published_.placement_,
             published_.store_,
             published_.backend_,
+            published_.webhooks_,
             published_.launches_accepted_,
             rings_ready_,
             std::move(loaded_)};

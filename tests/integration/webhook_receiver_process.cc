@@ -16,8 +16,8 @@ namespace ringside::itest {
 
 WebhookReceiver::~WebhookReceiver() { kill(); }
 
-bool WebhookReceiver::start() {
-  port_ = pick_free_port();
+bool WebhookReceiver::start(uint16_t port_wanted) {
+  port_ = port_wanted ? port_wanted : pick_free_port();
   const std::string script = std::string(RINGSIDE_TESTS_DIR) + "/integration/webhook_receiver.py";
   const std::string port = std::to_string(port_);
   pid_ = fork();

@@ -23,8 +23,9 @@ class WebhookReceiver {
   WebhookReceiver& operator=(const WebhookReceiver&) = delete;
   ~WebhookReceiver();
 
-  // Starts it on a free loopback port; false if it does not listen within 5 s.
-  bool start();
+  // Starts it on a free loopback port (or `port`: the one it had, after kill()); false if it
+  // does not listen within 5 s.
+  bool start(uint16_t port = 0);
   void kill();
   uint16_t port() const { return port_; }
   std::string url(const std::string& path = "/hook") const;

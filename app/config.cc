@@ -182,6 +182,8 @@ std::string check_webhooks(Config* c) {
     }
   }
   if (c->webhook_secret_file.empty()) return "--webhook-url needs --webhook-secret-file";
+  if (c->webhook_memory_events == 0) return "--webhook-memory-events must be at least 1";
+  if (c->webhook_timeout_s <= 0) return "--webhook-timeout must be more than 0";
   std::ifstream in{c->webhook_secret_file};
   if (!in) return "--webhook-secret-file: cannot read '" + c->webhook_secret_file + "'";
   std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

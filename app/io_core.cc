@@ -138,7 +138,8 @@ class IoCore {
         },
         &hand_.store_metrics);
     if (webhooks_) {
-      outbox_ = std::make_unique<WebhookOutbox>(reactor_, *pg_, *writer_, *webhooks_);
+      outbox_ = std::make_unique<WebhookOutbox>(reactor_, *pg_, *writer_, *webhooks_,
+                                                runtime_.config.node_id);
       writer_->set_outbox_listener(
           [this](WebhookEvent&& event) { outbox_->on_committed(std::move(event)); });
     }

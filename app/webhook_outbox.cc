@@ -9,8 +9,12 @@
 namespace ringside {
 
 WebhookOutbox::WebhookOutbox(Reactor& reactor, PgConnection& connection, StoreWriter& writer,
-                             WebhookSender& sender)
-    : reactor_(reactor), connection_(connection), writer_(writer), sender_(sender) {
+                             WebhookSender& sender, std::string node)
+    : reactor_(reactor),
+      connection_(connection),
+      writer_(writer),
+      sender_(sender),
+      node_(std::move(node)) {
   reactor_.add_batch_end_hook(&WebhookOutbox::on_batch_end, this);
 }
 
@@ -85,7 +89,9 @@ void WebhookOutbox::read_back() {
       last_seq_ = std::max(last_seq_, seq);
     }
     if (!full && rows < limit) spilled_ = false;
-    if (rows > 0) log_info("webhook_outbox_read").kv("rows", uint64_t{rows});
+    if (rows > 0) {
+      log_info("webhook_outbox_read").kv("node", node_).kv("rows", uint64_t{rows});
+    }
   });
   connection_.commit();
 }

@@ -29,7 +29,7 @@ class WebhookOutbox {
   // Registers a batch-end hook: construct after the StoreWriter and before the connection's
   // PgPoller (which flushes what the hook built).
   WebhookOutbox(Reactor& reactor, PgConnection& connection, StoreWriter& writer,
-                WebhookSender& sender);
+                WebhookSender& sender, std::string node);
   ~WebhookOutbox();
   WebhookOutbox(const WebhookOutbox&) = delete;
   WebhookOutbox& operator=(const WebhookOutbox&) = delete;
@@ -48,6 +48,7 @@ class WebhookOutbox {
   PgConnection& connection_;
   StoreWriter& writer_;
   WebhookSender& sender_;
+  std::string node_;     // for the logs
   bool spilled_ = true;  // rows newer than what memory holds wait in the outbox
   bool reading_ = false;
   uint64_t last_seq_ = 0;  // the newest row handed to the sender

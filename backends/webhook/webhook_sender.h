@@ -39,7 +39,7 @@ struct WebhookSenderOptions {
   uint32_t concurrency_per_url = 64;
   uint64_t first_retry_ms = 1000;
   uint64_t max_retry_ms = 600000;
-  uint64_t give_up_after_ms = 24 * 3600 * 1000ull;
+  uint64_t give_up_after_ms = uint64_t{24} * 3600 * 1000;
   std::string node;  // for the logs
 };
 

@@ -176,6 +176,10 @@ TEST_F(WebhooksTest, AUrlThatIsNotHttpIsRefusedAtStart) {
   CompletedRun missing = run_server_binary(
       {"--webhook-url", "http://127.0.0.1:9/hook", "--webhook-secret-file", dir_ + "/none"});
   EXPECT_EQ(missing.exit_status, 2) << missing.output;
+  CompletedRun no_room =
+      run_server_binary({"--webhook-url", "http://127.0.0.1:9/hook", "--webhook-secret-file",
+                         secret_file_, "--webhook-memory-events", "0"});
+  EXPECT_EQ(no_room.exit_status, 2) << no_room.output;
 }
 
 }  // namespace

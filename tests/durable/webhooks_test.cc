@@ -1,6 +1,8 @@
 // Webhooks with --database-url (docs/webhooks.md, "Durability"): events made while the receiver
 // is down wait in the outbox, survive a kill -9, and are delivered after the restart, with the
-// same ids, one session's in order; delivered rows leave the outbox.
+// same ids, one session's in order; delivered rows leave the outbox. Past the memory cap they
+// wait in the outbox and are read back as memory frees, none dropped.
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -15,8 +17,6 @@
 
 namespace ringside::durable {
 namespace {
-
-using itest::json_of;
 
 bool eventually(int ms, const std::function<bool()>& done) {
   for (int waited = 0; waited < ms; waited += 100) {
@@ -82,6 +82,46 @@ TEST_F(DurableTest, WebhooksMadeWhileTheReceiverIsDownSurviveAKill) {
   EXPECT_TRUE(eventually(5000, [&] {
     return db().value("SELECT count(*) FROM webhook_outbox") == "0";
   })) << db().value("SELECT count(*) FROM webhook_outbox");
+}
+
+TEST_F(DurableTest, WebhooksPastTheMemoryCapWaitInTheOutboxAndAreReadBack) {
+  itest::WebhookReceiver receiver;
+  ASSERT_TRUE(receiver.start());
+  ASSERT_TRUE(receiver.set_mode("fail"));
+  const std::string secret_file = this->secret_file() + ".webhooks";
+  std::ofstream(secret_file) << "durable-secret\n";
+  ASSERT_TRUE(start({"--webhook-url", receiver.url(), "--webhook-secret-file", secret_file,
+                     "--webhook-memory-events", "2"}));
+  std::vector<std::string> expected;
+  for (int i = 0; i < 5; ++i) {
+    const std::string token = api().token_for("capped-" + std::to_string(i));
+    const std::string id = api().launch_running(token, game_body());
+    ASSERT_FALSE(id.empty());
+    expected.push_back(id + ".running");
+  }
+  // Two held in memory, every one in the outbox, none dropped.
+  ASSERT_TRUE(
+      eventually(5000, [&] { return db().value("SELECT count(*) FROM webhook_outbox") == "5"; }));
+  auto m = api().metrics();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(itest::metric_value(m->body, "ringside_webhook_undelivered"), 2);
+  EXPECT_EQ(itest::metric_value(m->body, "ringside_webhook_dropped_total"), 0);
+  ASSERT_TRUE(receiver.set_mode("ok"));
+  std::vector<std::string> delivered;
+  ASSERT_TRUE(eventually(30000,
+                         [&] {
+                           delivered.clear();
+                           for (const auto& r : receiver.received()) {
+                             if (r.answer == 204) delivered.push_back(r.event_id);
+                           }
+                           return delivered.size() == expected.size();
+                         }))
+      << delivered.size() << " delivered";
+  std::sort(delivered.begin(), delivered.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(delivered, expected);
+  EXPECT_TRUE(
+      eventually(5000, [&] { return db().value("SELECT count(*) FROM webhook_outbox") == "0"; }));
 }
 
 }  // namespace

@@ -107,15 +107,25 @@ void DurableWrites::session_status(const GameSession& s, const std::string* own_
   }
 }
 
-uint64_t DurableWrites::status(const GameSession& s, const std::string* own_url) {
+void DurableWrites::webhook(const WebhookEvent* event, uint16_t partition) {
+  if (!event) return;
+  intent_.statement(kStmtInsertWebhook).text(event->id).text(event->session).integer(partition);
+  intent_.text(event->body).integer(event->made_unix_ms);
+}
+
+uint64_t DurableWrites::status(const GameSession& s, const std::string* own_url,
+                               const WebhookEvent* event, uint16_t partition) {
   intent_.begin(next_seq_, WriteClass::kBackground);
   session_status(s, own_url);
+  webhook(event, partition);
   return send();
 }
 
-uint64_t DurableWrites::ended(const GameSession& s, const SaveSlot* saved_slot) {
+uint64_t DurableWrites::ended(const GameSession& s, const SaveSlot* saved_slot,
+                              const WebhookEvent* event, uint16_t partition) {
   intent_.begin(next_seq_, WriteClass::kBackground);
   session_status(s, nullptr);
+  webhook(event, partition);
   if (saved_slot) {
     intent_.statement(kStmtUpdateSlot).text(id_to_string(IdKind::kSaveSlot, s.slot_owner, s.slot));
     intent_.integer(static_cast<int64_t>(saved_slot->size_bytes)).integer(saved_slot->updated_ms);

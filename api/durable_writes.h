@@ -10,6 +10,7 @@
 #include "core/mailbox.h"
 #include "model/backend.h"
 #include "model/catalog.h"
+#include "model/webhook_event.h"
 #include "store/durable/write_intent.h"
 #include "store/session_store.h"
 #include "store/token_store.h"
@@ -39,12 +40,14 @@ class DurableWrites {
   // A new session in `starting`, with its save slot when the launch made a new one.
   // A request write.
   uint64_t launch(const Player& player, const GameSession& session, const SaveSlot* new_slot);
-  // The session's status (running: and its server, and its own URL when it has one). A
-  // background write.
-  uint64_t status(const GameSession& session, const std::string* own_url = nullptr);
-  // The session ended: status, reason, figures, and its slot's new size when it saved.
-  // A background write.
-  uint64_t ended(const GameSession& session, const SaveSlot* saved_slot);
+  // The session's status (running: and its server, and its own URL when it has one), and the
+  // outbox row of its webhook event when there is one (same transaction). A background write.
+  uint64_t status(const GameSession& session, const std::string* own_url = nullptr,
+                  const WebhookEvent* event = nullptr, uint16_t partition = 0);
+  // The session ended: status, reason, figures, its slot's new size when it saved, and its
+  // webhook event's outbox row when there is one. A background write.
+  uint64_t ended(const GameSession& session, const SaveSlot* saved_slot,
+                 const WebhookEvent* event = nullptr, uint16_t partition = 0);
   // A launch whose 202 was never given: ends its row, and drops the empty slot it made, if
   // they exist (both new, so both spelled with `owner`). A background write.
   void abandon(const Id128& session, IdOwner owner, const Id128* made_slot);
@@ -58,6 +61,7 @@ class DurableWrites {
   template <typename AppendId>
   void touch(StatementId statement, const std::vector<Touch>& rows, AppendId append_id);
   void session_status(const GameSession& session, const std::string* own_url);
+  void webhook(const WebhookEvent* event, uint16_t partition);
 
   Mailbox& mailbox_;
   uint32_t io_thread_;

@@ -102,6 +102,51 @@ void render_queue(const PlacementMetrics& pm, ByteBuffer& out) {
   put(out, "\n");
 }
 
+// Webhooks (docs/webhooks.md), as the I/O core's sender last published them.
+void render_webhooks(const WebhookMetrics& wm, ByteBuffer& out) {
+  struct Series {
+    const char* name;
+    const char* type;
+    const char* help;
+    const Counter& value;
+  };
+  const Series series[] = {
+      {"ringside_webhook_deliveries_total", "counter", "Webhook attempts answered 2xx.",
+       wm.deliveries},
+      {"ringside_webhook_failures_total", "counter",
+       "Webhook attempts not answered 2xx within the timeout.", wm.failures},
+      {"ringside_webhook_given_up_total", "counter",
+       "Webhook deliveries (event and URL) abandoned after 24 h of retries.", wm.given_up},
+      {"ringside_webhook_dropped_total", "counter",
+       "Without a database: webhook events dropped past the memory cap.", wm.dropped},
+      {"ringside_webhook_undelivered", "gauge",
+       "Webhook events held in memory not yet delivered to every URL.", wm.undelivered},
+  };
+  for (const Series& s : series) {
+    put(out, "# HELP ");
+    put(out, s.name);
+    put(out, " ");
+    put(out, s.help);
+    put(out, "\n# TYPE ");
+    put(out, s.name);
+    put(out, " ");
+    put(out, s.type);
+    put(out, "\n");
+    put(out, s.name);
+    put(out, " ");
+    put(out, s.value.get());
+    put(out, "\n");
+  }
+  put(out, "# HELP ringside_webhook_oldest_undelivered_seconds Age of the oldest webhook event ");
+  put(out, "held in memory not yet delivered to every URL (0: none).\n");
+  put(out, "# TYPE ringside_webhook_oldest_undelivered_seconds gauge\n");
+  put(out, "ringside_webhook_oldest_undelivered_seconds ");
+  const uint64_t made_ms = wm.oldest_undelivered_ms.get();
+  const auto now_ms = static_cast<uint64_t>(read_clock().unix_ms);
+  put_seconds(out, made_ms == 0 || now_ms < made_ms ? 0 : (now_ms - made_ms) * 1000);
+  put(out, "\n");
+}
+
 }  // namespace
 
 void render_metrics(const Runtime& runtime, ByteBuffer& out) {
@@ -289,6 +334,7 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
   put(out, sm.tokens_swept.get());
   put(out, "\n");
   if (!runtime.config.node_id.empty()) render_cluster(sm, out);
+  render_webhooks(runtime.published.webhooks(), out);
 
   const BackendMetrics& bm = runtime.published.backend();
   put(out, "# HELP ringside_saves_failed_total Stops whose save data was not kept, by reason.\n");

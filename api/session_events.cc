@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "api/webhook_event_body.h"
 #include "model/messages.h"
 #include "model/session_limit.h"
 
@@ -54,7 +55,9 @@ void SessionEvents::finish(GameSession& s, SessionStatus status, SessionError er
   sessions_.end(s, status, reason, error, figures.cpu_seconds, figures.peak_memory_mb);
   metrics_.sessions_ended[static_cast<size_t>(reason)].add();
   forget(s.id);
+  const std::optional<WebhookEvent> event = webhook_event(s);
   if (!durable()) {
+    send_webhook(event);
     stop_waiters_.answer(s);
     return;
   }
@@ -63,7 +66,24 @@ void SessionEvents::finish(GameSession& s, SessionStatus status, SessionError er
   if (status == SessionStatus::kStopped && figures.save_bytes > 0) {
     saved = sessions_.find_slot(sessions_.player(s.player), s.slot);
   }
-  held_.hold_end(writes_->ended(s, saved), s.id, sessions_.player(s.player).partition);
+  const uint16_t partition = sessions_.player(s.player).partition;
+  held_.hold_end(writes_->ended(s, saved, event ? &*event : nullptr, partition), s.id, partition);
+}
+
+std::optional<WebhookEvent> SessionEvents::webhook_event(const GameSession& s) const {
+  if (runtime_.config.webhook_urls.empty()) return std::nullopt;
+  return make_webhook_event(s, sessions_.player(s.player).id, runtime_.catalog,
+                            reactor_.clock().unix_ms);
+}
+
+void SessionEvents::send_webhook(const std::optional<WebhookEvent>& event) {
+  if (!event) return;
+  WebhookEventMade m;
+  m.id = event->id;
+  m.session = event->session;
+  m.body = event->body;
+  m.made_unix_ms = event->made_unix_ms;
+  reactor_.mailbox().send(runtime_.io_thread(), m);
 }
 
 bool SessionEvents::on_session_phase(const SessionPhaseUpdate& m) {
@@ -103,9 +123,13 @@ bool SessionEvents::on_session_running(const SessionRunning& m) {
     s->server = m.server;
     // Read now: a catalog reload changes the limit of later sessions, not of this one.
     sessions_.set_time_limit(*s, session_limit_s(runtime_, s->game));
+    const std::optional<WebhookEvent> event = webhook_event(*s);
     if (durable()) {
       auto url = session_urls_.find(s->id);
-      writes_->status(*s, url == session_urls_.end() ? nullptr : &url->second);
+      writes_->status(*s, url == session_urls_.end() ? nullptr : &url->second,
+                      event ? &*event : nullptr, sessions_.player(s->player).partition);
+    } else {
+      send_webhook(event);
     }
   }
   return true;

@@ -4,6 +4,7 @@
 // figures, and the stop requests waiting for it (answered at once in memory, once the end
 // commits with a database).
 #include <cstdint>
+#include <optional>
 #include <unordered_set>
 
 #include "api/durable_writes.h"
@@ -16,6 +17,7 @@
 #include "model/messages.h"
 #include "model/metrics/player_metrics.h"
 #include "model/runtime.h"
+#include "model/webhook_event.h"
 #include "store/session_store.h"
 
 namespace ringside {
@@ -49,6 +51,10 @@ class SessionEvents {
   bool durable() const { return writes_ != nullptr; }
   void finish(GameSession& s, SessionStatus status, SessionError error,
               const SessionFigures& figures);
+  // Webhooks configured: the event of `s` as it is now (running or ended), else nothing.
+  std::optional<WebhookEvent> webhook_event(const GameSession& s) const;
+  // Without a database: hands the event to the I/O core's sender.
+  void send_webhook(const std::optional<WebhookEvent>& event);
 
   const Runtime& runtime_;
   Reactor& reactor_;

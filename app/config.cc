@@ -168,6 +168,35 @@ std::string check_cluster(Config* c) {
   return {};
 }
 
+// Every webhook URL is http(s); the secret is read now, so a missing one stops the start.
+// The error never quotes the secret file's content.
+std::string check_webhooks(Config* c) {
+  if (c->webhook_urls.empty()) {
+    if (!c->webhook_secret_file.empty()) return "--webhook-secret-file needs --webhook-url";
+    return {};
+  }
+  for (const std::string& url : c->webhook_urls) {
+    const bool http = url.rfind("http://", 0) == 0 && url.size() > 7;
+    const bool https = url.rfind("https://", 0) == 0 && url.size() > 8;
+    if (!http && !https) {
+      return "--webhook-url '" + url + "' is not an http:// or https:// URL";
+    }
+  }
+  if (c->webhook_secret_file.empty()) return "--webhook-url needs --webhook-secret-file";
+  if (c->webhook_memory_events == 0) return "--webhook-memory-events must be at least 1";
+  if (c->webhook_timeout_s <= 0) return "--webhook-timeout must be more than 0";
+  std::ifstream in{c->webhook_secret_file};
+  if (!in) return "--webhook-secret-file: cannot read '" + c->webhook_secret_file + "'";
+  std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t end = secret.find_last_not_of(" \t\r\n");
+  if (end == std::string::npos) {
+    return "--webhook-secret-file: '" + c->webhook_secret_file + "' is empty";
+  }
+  secret.resize(end + 1);
+  c->webhook_secret = std::move(secret);
+  return {};
+}
+
 std::vector<std::string> split_list(std::string_view v) {
   std::vector<std::string> items;
   while (!v.empty()) {
@@ -366,6 +395,21 @@ const std::vector<Flag>& flags() {
        "player's newest 100 and token sessions an hour past expiry; active sessions, save "
        "slots and live tokens are kept (1)",
        seconds_field(&Config::retention_sweep_interval_s)},
+      {"webhook-url", "URL[,URL...]",
+       "POST every session event (running, error, stopped), signed, to each of these http:// "
+       "or https:// URLs (docs/webhooks.md); needs --webhook-secret-file",
+       [](Config& c, std::string_view v) {
+         c.webhook_urls = split_list(v);
+         return !c.webhook_urls.empty();
+       }},
+      {"webhook-secret-file", "FILE",
+       "file holding the secret webhooks are signed with (HMAC-SHA256); trailing whitespace is "
+       "not part of it",
+       string_field(&Config::webhook_secret_file)},
+      {"webhook-memory-events", "N",
+       "webhook events held in memory at most; past it they wait in the database's outbox, or "
+       "without --database-url the oldest are dropped (10000)",
+       uint_field(&Config::webhook_memory_events, 10000000)},
       {"node-id", "NAME",
        "cluster mode: this node's unique name, [a-z0-9-]{1,32}; needs --database-url", set_node_id},
       {"advertise", "IP:PORT",
@@ -384,6 +428,8 @@ const std::vector<Flag>& flags() {
          c.uring_fallbacks = true;
          return true;
        }},
+      // Hidden (no help line): for tests that need a hanging receiver to time out sooner.
+      {"webhook-timeout", "SECONDS", nullptr, seconds_field(&Config::webhook_timeout_s)},
       {"help", nullptr, "print this help and exit", nullptr},
   };
   return table;
@@ -424,6 +470,7 @@ std::string load_file(const std::string& path, Config* config) {
 std::string usage() {
   std::string out = "usage: ringside [flags]\n\nflags:\n";
   for (const Flag& f : flags()) {
+    if (!f.help) continue;  // hidden: for tests
     std::string left = std::string("  --") + f.name + (f.arg ? std::string(" ") + f.arg : "");
     if (left.size() < 32) left.resize(32, ' ');
     out += left + " " + f.help + "\n";
@@ -483,6 +530,7 @@ std::string parse_config(int argc, char** argv, Config* config, bool* help) {
     return "--backend gameye needs --gameye-token-file";
   }
   if (std::string err = check_cluster(config); !err.empty()) return err;
+  if (std::string err = check_webhooks(config); !err.empty()) return err;
   if (config->shards == 0) config->shards = std::max(1u, std::thread::hardware_concurrency());
   return {};
 }

@@ -10,6 +10,9 @@
 #include "app/cpu_affinity.h"
 #include "app/make_backend.h"
 #include "app/partition_source.h"
+#include "app/webhook_outbox.h"
+#include "backends/http/http_client.h"
+#include "backends/webhook/webhook_sender.h"
 #include "core/json_writer.h"
 #include "core/log.h"
 #include "core/reactor.h"
@@ -46,6 +49,8 @@ class IoCore {
     mailbox.set_handler<&IoCore::on_cluster_query>(this);
     mailbox.set_handler<&IoCore::on_fleet_command>(this);
     mailbox.set_handler<&IoCore::on_catalog_reload>(this);
+    mailbox.set_handler<&IoCore::on_webhook_event_made>(this);
+    if (!runtime_.config.webhook_urls.empty()) open_webhooks();
     leave_deadline_.core = this;
     leave_deadline_.on_fire = &IoCore::on_leave_deadline;
     reactor_.add_batch_end_hook(&IoCore::on_batch_end, this);
@@ -134,6 +139,12 @@ class IoCore {
           m.tokens_swept.add(swept.tokens);
         },
         &hand_.store_metrics);
+    if (webhooks_) {
+      outbox_ = std::make_unique<WebhookOutbox>(reactor_, *pg_, *writer_, *webhooks_,
+                                                runtime_.config.node_id);
+      writer_->set_outbox_listener(
+          [this](WebhookEvent&& event) { outbox_->on_committed(std::move(event)); });
+    }
     poller_ = std::make_unique<PgPoller>(reactor_, *pg_);
     poller_->start();
     placement_.set_profile_listener([this](uint32_t game, const ResourceProfile& p) {
@@ -143,6 +154,50 @@ class IoCore {
       profile_intent_.integer(p.cpu_samples).integer(p.memory_samples);
       writer_->submit_own(profile_intent_.bytes());
     });
+  }
+
+  // The webhook sender (docs/webhooks.md) and its own HTTP client (a completion kind of its
+  // own: the backends' client has kBackendCompletion).
+  void open_webhooks() {
+    const Config& c = runtime_.config;
+    webhook_http_ = std::make_unique<HttpClient>(reactor_, kWebhookCompletion);
+    WebhookSenderOptions o;
+    o.urls = c.webhook_urls;
+    o.secret = c.webhook_secret;
+    o.memory_events = c.webhook_memory_events;
+    o.durable = !c.database_url.empty();
+    o.timeout_ms = static_cast<uint32_t>(c.webhook_timeout_s * 1000);
+    o.node = c.node_id;
+    auto post = [this](const std::string& url, std::vector<std::string> headers,
+                       const std::string& body, uint32_t timeout_ms,
+                       std::function<void(long)> done) {
+      HttpRequest r;
+      r.method = "POST";
+      r.url = url;
+      r.headers = std::move(headers);
+      r.body = body;
+      r.timeout_ms = timeout_ms;
+      r.max_body_bytes = 64 << 10;  // a receiver's answer is not read
+      webhook_http_->send(std::move(r),
+                          [done = std::move(done)](HttpResponse&& a) { done(a.status); });
+    };
+    webhooks_ = std::make_unique<WebhookSender>(
+        std::move(o), reactor_.timers(), [this] { return reactor_.now_ms(); },
+        [this] { return reactor_.clock().unix_ms; }, std::move(post), hand_.webhook_metrics,
+        [this](const WebhookEvent& event) {
+          if (outbox_) outbox_->on_finished(event);
+        });
+  }
+
+  // Without a database: an event from its owner shard.
+  void on_webhook_event_made(const WebhookEventMade& m) {
+    if (!webhooks_) return;
+    WebhookEvent e;
+    e.id = m.id;
+    e.session = m.session;
+    e.body = m.body;
+    e.made_unix_ms = m.made_unix_ms;
+    webhooks_->add(std::move(e));
   }
 
   // --static-routes: the node table and the partitions other nodes serve, sent to every shard
@@ -356,11 +411,14 @@ class IoCore {
   const Runtime& runtime_;
   Reactor reactor_;
   SessionPlacement placement_;
-  std::unique_ptr<Backend> backend_;  // reports to placement_, so destroyed before it
+  std::unique_ptr<Backend> backend_;          // reports to placement_, so destroyed before it
+  std::unique_ptr<HttpClient> webhook_http_;  // webhooks_ holds callbacks into it
+  std::unique_ptr<WebhookSender> webhooks_;
   std::unique_ptr<PgConnection> pg_;
   std::unique_ptr<StoreWriter> writer_;
   std::unique_ptr<ClusterNode> cluster_;  // cluster mode; reports to the writer and placement
   std::unique_ptr<RetentionSweep> sweep_;
+  std::unique_ptr<WebhookOutbox> outbox_;  // with a database and webhooks
   std::unique_ptr<PgPoller> poller_;
   WriteIntentBuilder profile_intent_;
   struct LeaveTimer : TimerNode {

@@ -37,6 +37,7 @@ struct IoHandOff {
   StoreMetrics& store_metrics;
   BackendMetrics& backend_metrics;
   CatalogMetrics& catalog_metrics;
+  WebhookMetrics& webhook_metrics;
   std::atomic<bool>& launches_accepted;
   // SIGHUP: the I/O core reloads --catalog into it (the one writer; Catalog::reload).
   Catalog& catalog;
@@ -85,6 +86,7 @@ class Process {
             published_.store_,
             published_.backend_,
             published_.catalog_,
+            published_.webhooks_,
             published_.launches_accepted_,
             catalog_,
             rings_ready_,

@@ -36,6 +36,7 @@ enum CompletionKind : uint8_t {
   kPeerCompletion,      // shard: connections to other nodes (http/peer_pool.h)
   kLoadCompletion,      // I/O core: partitions loaded on a helper thread (app/partition_loader.h)
   kSaveRootCompletion,  // I/O core: peers' save root markers read (app/save_root_check.h)
+  kWebhookCompletion,   // I/O core: the webhook sender's HTTP client (docs/webhooks.md)
   kCompletionKindCount,
 };
 

@@ -43,6 +43,17 @@ struct Config {
   // Seconds between retention sweeps (store/durable/retention_sweep.h, docs/retention.md).
   double retention_sweep_interval_s = 1;
 
+  // Webhooks (docs/webhooks.md): every URL gets every session event, signed with the secret
+  // read from `webhook_secret_file` (its trailing whitespace dropped; never logged).
+  std::vector<std::string> webhook_urls;
+  std::string webhook_secret_file;
+  std::string webhook_secret;  // not a flag: the file's content, read at start
+  // Events held in memory at most (past it: left in the outbox with a database, else the
+  // oldest dropped).
+  uint32_t webhook_memory_events = 10000;
+  // Hidden, for tests: one attempt's timeout (10 s).
+  double webhook_timeout_s = 10;
+
   // Cluster mode (docs/cluster.md): a node id turns it on. Empty: one node, as before.
   std::string node_id;
   // Where the other nodes reach this one; empty host: the listen address.

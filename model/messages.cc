@@ -231,6 +231,31 @@ bool SessionStopped::decode(std::string_view in, SessionStopped* out) {
   return r.done();
 }
 
+// ---- WebhookEventMade: version, made at (unix ms, u64), id, session, body --------------------
+
+uint32_t WebhookEventMade::encoded_size() const {
+  return kU8 + kU64 + str16(id) + str16(session) + str16(body);
+}
+
+void WebhookEventMade::encode(char* out) const {
+  WireWriter w(out);
+  w.u8(kWireVersion);
+  w.u64(static_cast<uint64_t>(made_unix_ms));
+  w.str16(id);
+  w.str16(session);
+  w.str16(body);
+}
+
+bool WebhookEventMade::decode(std::string_view in, WebhookEventMade* out) {
+  WireReader r(in);
+  if (!version_ok(r)) return false;
+  out->made_unix_ms = static_cast<int64_t>(r.u64());
+  out->id = r.str16(128);
+  out->session = r.str16(128);
+  out->body = r.str16(kMaxBodyBytes);
+  return r.done();
+}
+
 // ---- ForwardRequest: version, ref (index u32, generation u32), route u16, token, param and
 //      query (u16 length + bytes each), body (u32 length + bytes), has_launch u8 (set exactly
 //      on the operator launch route); then, if set, player_id (u16 + bytes), game_slug and

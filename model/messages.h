@@ -75,6 +75,9 @@ enum MessageKind : uint16_t {
   kMsgFleetCommand,
   kMsgCatalogReload,
   kMsgStopForReason,
+  // Webhooks (docs/webhooks.md), without a database: owner shard -> I/O core, a session event
+  // to deliver (with one, the outbox row its write intent committed hands it over instead).
+  kMsgWebhookEventMade,
   kMessageKindCount,
 };
 static_assert(kMessageKindCount <= kMaxMessageKinds);
@@ -315,6 +318,20 @@ struct StopForReason {
   uint32_t encoded_size() const;
   void encode(char* out) const;
   static bool decode(std::string_view in, StopForReason* out);
+};
+
+// Owner shard -> I/O core, without a database: a webhook event to deliver.
+struct WebhookEventMade {
+  static constexpr MessageKind kKind = kMsgWebhookEventMade;
+  static constexpr size_t kMaxBodyBytes = 8192;
+  std::string_view id;       // at most 128 bytes
+  std::string_view session;  // at most 128 bytes
+  std::string_view body;     // at most kMaxBodyBytes
+  int64_t made_unix_ms = 0;
+
+  uint32_t encoded_size() const;
+  void encode(char* out) const;
+  static bool decode(std::string_view in, WebhookEventMade* out);
 };
 
 // ---- wire form: a player request forwarded to its owner shard, and the answer -------------

@@ -13,6 +13,7 @@
 #include "model/metrics/placement_metrics.h"
 #include "model/metrics/player_metrics.h"
 #include "model/metrics/store_metrics.h"
+#include "model/metrics/webhook_metrics.h"
 
 namespace ringside {
 
@@ -27,6 +28,7 @@ class Published {
   const StoreMetrics& store() const { return store_; }
   const BackendMetrics& backend() const { return backend_; }
   const CatalogMetrics& catalog() const { return catalog_; }
+  const WebhookMetrics& webhooks() const { return webhooks_; }
   // False while the launch queue is full: shards refuse launches with 503 no_servers at once
   // instead of accepting what cannot be queued.
   bool launches_accepted() const { return launches_accepted_.load(std::memory_order_relaxed); }
@@ -40,6 +42,7 @@ class Published {
   StoreMetrics store_;                         // written by the I/O core
   BackendMetrics backend_;                     // written by the I/O core's backend
   CatalogMetrics catalog_;                     // written by the I/O core
+  WebhookMetrics webhooks_;                    // written by the I/O core's webhook sender
   std::atomic<bool> launches_accepted_{true};  // written by the I/O core (placement)
 };
 

@@ -76,7 +76,7 @@ struct HttpClient::Impl {
     bool in_use = false;
   };
 
-  explicit Impl(Reactor& r);
+  Impl(Reactor& r, CompletionKind k);
   ~Impl();
 
   // A request set up from `request`, not yet handed to curl.
@@ -116,6 +116,7 @@ struct HttpClient::Impl {
   void release(Request& r);
 
   Reactor& reactor;
+  CompletionKind kind;
   CURLM* multi = nullptr;
   std::unordered_map<RequestId, std::unique_ptr<Request>> requests;
   RequestId next_id = 1;
@@ -135,7 +136,7 @@ struct HttpClient::Impl {
   __kernel_timespec timer_ts{};
 };
 
-HttpClient::Impl::Impl(Reactor& r) : reactor(r) {
+HttpClient::Impl::Impl(Reactor& r, CompletionKind k) : reactor(r), kind(k) {
   init_curl_once();
   multi = curl_multi_init();
   if (!multi) throw std::runtime_error("curl_multi_init failed");
@@ -144,7 +145,7 @@ HttpClient::Impl::Impl(Reactor& r) : reactor(r) {
   curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
   curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
   timer_generation = next_generation();
-  reactor.set_completion_handler(kBackendCompletion, &Impl::on_completion, this);
+  reactor.set_completion_handler(kind, &Impl::on_completion, this);
   reactor.add_batch_end_hook(&Impl::on_batch_end, this);
 }
 
@@ -162,11 +163,10 @@ HttpClient::Impl::~Impl() {
   }
   if (timer_armed) {
     io_uring_sqe* sqe = reactor.sqe();
-    io_uring_prep_timeout_remove(
-        sqe, pack_user_data(kBackendCompletion, timer_generation, kTimerIndex), 0);
+    io_uring_prep_timeout_remove(sqe, pack_user_data(kind, timer_generation, kTimerIndex), 0);
     io_uring_sqe_set_data64(sqe, pack_user_data(kIgnoredCompletion, 0, 0));
   }
-  reactor.set_completion_handler(kBackendCompletion, nullptr, nullptr);
+  reactor.set_completion_handler(kind, nullptr, nullptr);
 }
 
 std::unique_ptr<HttpClient::Impl::Request> HttpClient::Impl::prepare(HttpRequest request) {
@@ -347,7 +347,7 @@ void HttpClient::Impl::release_slot(uint32_t index) {
 void HttpClient::Impl::cancel_poll(Slot& slot, uint32_t index) {
   if (slot.armed_events != 0) {
     io_uring_sqe* sqe = reactor.sqe();
-    io_uring_prep_cancel64(sqe, pack_user_data(kBackendCompletion, slot.generation, index), 0);
+    io_uring_prep_cancel64(sqe, pack_user_data(kind, slot.generation, index), 0);
     io_uring_sqe_set_data64(sqe, pack_user_data(kIgnoredCompletion, 0, 0));
     slot.armed_events = 0;
   }
@@ -364,7 +364,7 @@ void HttpClient::Impl::arm_polls() {
     if (!slot.in_use || slot.armed_events != 0 || slot.events == 0) continue;
     io_uring_sqe* sqe = reactor.sqe();
     io_uring_prep_poll_add(sqe, slot.fd, slot.events);
-    io_uring_sqe_set_data64(sqe, pack_user_data(kBackendCompletion, slot.generation, index));
+    io_uring_sqe_set_data64(sqe, pack_user_data(kind, slot.generation, index));
     slot.armed_events = slot.events;
   }
   to_arm.clear();
@@ -375,8 +375,7 @@ void HttpClient::Impl::arm_timer() {
   if (timer_armed && timer_until_ms <= *due_ms) return;  // it fires first; we look again then
   if (timer_armed) {
     io_uring_sqe* sqe = reactor.sqe();
-    io_uring_prep_timeout_remove(
-        sqe, pack_user_data(kBackendCompletion, timer_generation, kTimerIndex), 0);
+    io_uring_prep_timeout_remove(sqe, pack_user_data(kind, timer_generation, kTimerIndex), 0);
     io_uring_sqe_set_data64(sqe, pack_user_data(kIgnoredCompletion, 0, 0));
     timer_generation = next_generation();
   }
@@ -386,7 +385,7 @@ void HttpClient::Impl::arm_timer() {
   timer_ts.tv_nsec = static_cast<long long>((wait_ms % 1000) * 1'000'000);
   io_uring_sqe* sqe = reactor.sqe();
   io_uring_prep_timeout(sqe, &timer_ts, 0, 0);
-  io_uring_sqe_set_data64(sqe, pack_user_data(kBackendCompletion, timer_generation, kTimerIndex));
+  io_uring_sqe_set_data64(sqe, pack_user_data(kind, timer_generation, kTimerIndex));
   timer_armed = true;
   timer_until_ms = *due_ms;
 }
@@ -516,7 +515,8 @@ void HttpClient::Impl::on_batch_end(void* ctx) {
   self->arm_timer();
 }
 
-HttpClient::HttpClient(Reactor& reactor) : impl_(std::make_unique<Impl>(reactor)) {}
+HttpClient::HttpClient(Reactor& reactor, CompletionKind kind)
+    : impl_(std::make_unique<Impl>(reactor, kind)) {}
 HttpClient::~HttpClient() = default;
 
 HttpClient::RequestId HttpClient::send(HttpRequest request, Callback done) {

@@ -1,9 +1,9 @@
 #pragma once
 // HTTP requests from the I/O core to the backends (Docker engines, Gameye), on the I/O core's
 // own loop: libcurl's multi interface, with its sockets watched by io_uring polls (completion
-// kind kBackendCompletion) and its timeout kept on the reactor. Nothing here blocks; every
-// request ends in exactly one call of its callback, on the reactor's thread, never from inside
-// send() itself.
+// kind kBackendCompletion, or the one given) and its timeout kept on the reactor. Nothing here
+// blocks; every request ends in exactly one call of its callback, on the reactor's thread, never
+// from inside send() itself.
 //
 // A stream (stream()) is a long-lived request whose answer is handed over as it arrives
 // (Docker's GET /events): no overall timeout, no body limit, ended by the server, a broken
@@ -62,11 +62,12 @@ class HttpClient {
     Callback on_end;
   };
 
-  // Registers the kBackendCompletion handler and a batch-end hook on `reactor`; construct on
-  // its thread. Destroy it on that thread, between runs of the loop or after the last, never
-  // from inside a callback; it removes its hook. Requests still in flight are abandoned
-  // without callbacks.
-  explicit HttpClient(Reactor& reactor);
+  // Registers the handler of completion `kind` (one client per kind: the backends'
+  // kBackendCompletion, the webhook sender's kWebhookCompletion) and a batch-end hook on
+  // `reactor`; construct on its thread. Destroy it on that thread, between runs of the loop or
+  // after the last, never from inside a callback; it removes its hook. Requests still in flight are
+  // abandoned without callbacks.
+  explicit HttpClient(Reactor& reactor, CompletionKind kind = kBackendCompletion);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;

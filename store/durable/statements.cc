@@ -108,6 +108,15 @@ constexpr const char* kSql[kStatementCount] = {
     "    WHERE settings.value <> EXCLUDED.value RETURNING 1)"
     " SELECT (SELECT count(*) FROM swept_sessions), (SELECT count(*) FROM swept_tokens),"
     " (SELECT count(*) FROM marked)",
+    // kStmtInsertWebhook
+    "INSERT INTO webhook_outbox (id, session_id, partition, body, made_at)"
+    " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint / 1000.0))"
+    " ON CONFLICT (id) DO NOTHING RETURNING seq",
+    // kStmtDeleteWebhooks
+    "DELETE FROM webhook_outbox WHERE id = ANY($1::text[])",
+    // kStmtReadWebhooks
+    "SELECT seq, id, session_id, body, (extract(epoch from made_at) * 1000)::bigint"
+    " FROM webhook_outbox WHERE seq > $1 ORDER BY seq LIMIT $2",
 };
 
 }  // namespace

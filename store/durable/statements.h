@@ -45,6 +45,15 @@ enum StatementId : uint8_t {
   // $2 ended sessions kept per player, $3 how long (ms) a token session is kept after it
   // expired. Returns the sessions and the token sessions deleted.
   kStmtSweepRetention,
+  // Webhooks (docs/webhooks.md). $1 event id, $2 session id, $3 partition, $4 body, $5 made
+  // at (ms): the event's outbox row, in the intent of the state change it reports. Returns its
+  // seq (no row when the event is there already).
+  kStmtInsertWebhook,
+  // $1 event ids as a text[] literal: delivered to every URL (or given up).
+  kStmtDeleteWebhooks,
+  // $1 after this seq, $2 at most this many: undelivered rows, oldest first (seq, id,
+  // session_id, body, made at ms).
+  kStmtReadWebhooks,
   kStatementCount,
 };
 

@@ -1,6 +1,7 @@
 #include "store/durable/store_writer.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <utility>
 
 #include "core/log.h"
@@ -110,11 +111,28 @@ void StoreWriter::send_batch() {
         check = [this, i](const PgResult* result, const PgError*) {
           if (result && result->affected_rows() != 1) batch_[i].refused = true;
         };
+      } else if (id == kStmtInsertWebhook && outbox_listener_) {
+        check = outbox_row_check(params);
       }
       connection_.execute(id, params, std::move(check));
     });
   }
   connection_.commit();
+}
+
+// Keeps the row an outbox INSERT made (its RETURNING seq), to hand over once the batch commits.
+PgStatementCallback StoreWriter::outbox_row_check(const PgParams& params) {
+  const char* const* v = params.values();
+  WebhookEvent row;
+  row.id = v[0];
+  row.session = v[1];
+  row.body = v[3];
+  row.made_unix_ms = std::strtoll(v[4], nullptr, 10);
+  return [this, row = std::move(row)](const PgResult* result, const PgError*) mutable {
+    if (!result || result->rows() != 1) return;  // there already: its reader has it
+    row.outbox_seq = std::strtoull(std::string(result->text(0, 0)).c_str(), nullptr, 10);
+    outbox_rows_.push_back(std::move(row));
+  };
 }
 
 void StoreWriter::set_refusing(uint32_t shard, bool refusing) {
@@ -130,6 +148,7 @@ bool StoreWriter::settled(uint64_t mark) const {
 
 void StoreWriter::on_batch_done(const PgError* error) {
   batch_in_flight_ = false;
+  std::vector<WebhookEvent> rows = std::exchange(outbox_rows_, {});
   if (std::exchange(fenced_batch_, false) && error) {
     // Sent before the loss of the connection (and of every partition lock): not resent.
     for (const Intent& intent : batch_) report(intent, WriteOutcome::kRefused);
@@ -137,6 +156,7 @@ void StoreWriter::on_batch_done(const PgError* error) {
     return;
   }
   if (!error) {
+    for (WebhookEvent& row : rows) outbox_listener_(std::move(row));
     ++batches_committed_;
     intents_committed_ += batch_.size();
     for (const Intent& intent : batch_) {

@@ -23,6 +23,7 @@
 // while the I/O core fences that shard (set_refusing).
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,7 @@
 #include "core/mailbox.h"
 #include "core/reactor.h"
 #include "model/messages.h"
+#include "model/webhook_event.h"
 #include "store/durable/write_intent.h"
 #include "store/pg/pg_connection.h"
 
@@ -51,6 +53,10 @@ class StoreWriter {
 
   // Queues an intent from shard `from` (a StoreWrite message's bytes).
   void submit(uint32_t from, std::string_view intent);
+  // Told of every webhook outbox row (kStmtInsertWebhook) once its intent committed, in commit
+  // order, with its seq (docs/webhooks.md): the sender takes it from here.
+  using OutboxListener = std::function<void(WebhookEvent&& event)>;
+  void set_outbox_listener(OutboxListener listener) { outbox_listener_ = std::move(listener); }
   // Queues a background intent of the I/O core's own (nobody hears its outcome).
   void submit_own(std::string_view intent);
   // To be called with every state change of the connection.
@@ -89,6 +95,7 @@ class StoreWriter {
   static void on_wakeup(TimerNode* node);
   void arm_wakeup();
   void send_batch();
+  PgStatementCallback outbox_row_check(const PgParams& params);
   void on_batch_done(const PgError* error);
   // For the intents waiting too long for the database (all of them when `all`): refuses the
   // requests, and tells the senders of background ones they are delayed.
@@ -112,6 +119,8 @@ class StoreWriter {
   bool fenced_batch_ = false;   // the batch in flight was sent before a loss
   std::vector<bool> refusing_;  // by shard
   uint64_t ordinals_ = 0;       // intents submitted so far
+  OutboxListener outbox_listener_;
+  std::vector<WebhookEvent> outbox_rows_;  // inserted by the batch in flight, once it commits
   uint64_t batches_committed_ = 0;
   uint64_t intents_committed_ = 0;
 };

@@ -22,6 +22,7 @@ const std::vector<std::pair<std::string, std::string>> kReleased = {
     {"0005_partitions", "c2e9d0ce2fc11439ce750e575883b7553c4631bca9f26cb17478830238d8b711"},
     {"0006_cluster", "b3440e2468a04287d0945191633b5db94a246bc0d7f71e0fe4da1de85c66e6e7"},
     {"0007_save_root", "3c915aad711fc6dbbac06a53d0c3c74cdb79dea266328744abbc30b72bd26006"},
+    {"0008_webhook_outbox", "7a9a742e5c807771f0603ac78aee8af6cec024cdbe2a4f48b8b496c5387fc31c"},
     {"0009_end_reasons", "af8ec30c8ae2fea326ef6334c5a724443e6407447cdf79f75f9f770bd0280427"},
 };
 

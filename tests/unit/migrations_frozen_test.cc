@@ -22,6 +22,7 @@ const std::vector<std::pair<std::string, std::string>> kReleased = {
     {"0005_partitions", "c2e9d0ce2fc11439ce750e575883b7553c4631bca9f26cb17478830238d8b711"},
     {"0006_cluster", "b3440e2468a04287d0945191633b5db94a246bc0d7f71e0fe4da1de85c66e6e7"},
     {"0007_save_root", "3c915aad711fc6dbbac06a53d0c3c74cdb79dea266328744abbc30b72bd26006"},
+    {"0010_end_reasons", "98d0e5f6b1059903be5a1cb046b3583e7cc4e6dd95501ee64ebf80e98d6352e0"},
 };
 
 TEST(MigrationsFrozenTest, EveryReleasedMigrationIsByteForByteAsReleased) {

@@ -31,7 +31,8 @@ PlayerApi::PlayerApi(const Runtime& runtime, Reactor& reactor, PlayerMetrics& me
       held_(runtime, reactor, sessions_, tokens_, writes_.get(), launches_, stop_waiters_, respond),
       events_(runtime, reactor, sessions_, writes_.get(), held_, stop_waiters_),
       render_{runtime.catalog, runtime.servers, events_.session_urls()},
-      partitions_(!runtime.config.node_id.empty(), reactor.self(), runtime.shard_count()) {
+      partitions_(!runtime.config.node_id.empty(), reactor.self(), runtime.shard_count()),
+      operator_sessions_(runtime, reactor, sessions_, render_, partitions_, respond) {
   Mailbox& mailbox = reactor.mailbox();
   mailbox.set_handler<&PlayerApi::on_partition_rows>(this);
   mailbox.set_handler<&PlayerApi::on_partition_serve>(this);
@@ -62,6 +63,11 @@ bool PlayerApi::handle(const PlayerCall& call, ReplyTarget target, Reply& reply)
     return true;
   }
   if (call.route == kRouteOperatorLaunch) return operator_launch(*call.launch, target, reply);
+  if (call.route == kRouteOperatorSession) {
+    operator_session(call, reply);
+    return true;
+  }
+  if (call.route == kRouteOperatorSessionStop) return operator_stop(call, target, reply);
   if (call.route == kRouteSessionStatus) {
     session_status(call, reply);  // authenticates itself (see there)
     return true;

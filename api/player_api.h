@@ -22,6 +22,7 @@
 #include "api/forward.h"
 #include "api/held_answers.h"
 #include "api/launch_admission.h"
+#include "api/operator_sessions.h"
 #include "api/partition_table.h"
 #include "api/player_api_helpers.h"
 #include "api/session_events.h"
@@ -56,6 +57,11 @@ class PlayerApi {
   void flush_lazy_writes(LazyWrites which = LazyWrites::kMovedByAStep);
   // Publishes gauges to the metrics block (once per loop iteration).
   void publish_metrics();
+
+  // GET /operator/sessions, the operator key checked (api/operator_sessions.h).
+  bool operator_list(std::string_view query, ReplyTarget target, Reply& reply) {
+    return operator_sessions_.list(query, target, reply);
+  }
 
   SessionStore& sessions() { return sessions_; }
   TokenStore& tokens() { return tokens_; }
@@ -94,7 +100,15 @@ class PlayerApi {
   // A session's start and end (player_api_sessions.cc).
   bool launch(const PlayerCall& call, const AuthContext& auth, ReplyTarget target, Reply& reply);
   bool stop(const PlayerCall& call, const AuthContext& auth, ReplyTarget target, Reply& reply);
+  // Stops `s` for `reason` and answers with its figures once it ended (at once if it has).
+  bool stop_session(GameSession& s, EndReason reason, ReplyTarget target, Reply& reply);
   void begin_stop(GameSession& s, EndReason reason);
+
+  // The operator's routes about one session, the key checked where they arrived
+  // (player_api_operator.cc): GET /operator/sessions/{id} and its stop.
+  GameSession* operator_session_of(const PlayerCall& call, Reply& reply);
+  void operator_session(const PlayerCall& call, Reply& reply);
+  bool operator_stop(const PlayerCall& call, ReplyTarget target, Reply& reply);
   static void on_idle(void* ctx, uint32_t session);
 
   // What the player has (player_api_records.cc).
@@ -133,6 +147,7 @@ class PlayerApi {
   SessionEvents events_;
   const SessionRenderContext render_;
   PartitionTable partitions_;
+  OperatorSessions operator_sessions_;
 
   struct LazyWriteTimer : TimerNode {
     PlayerApi* api = nullptr;

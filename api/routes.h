@@ -28,6 +28,11 @@ enum RouteId : uint16_t {
   kRouteSaveSlots,
   // Another node's forwarded player request (docs/cluster.md); not a public route.
   kRouteNodeForward,
+  // Operator sessions (issue 17; docs/operator-api.md "Sessions"): the list is answered from
+  // every shard by the shard it reached; one session and its stop by the session's owner.
+  kRouteOperatorSessions,
+  kRouteOperatorSession,
+  kRouteOperatorSessionStop,
   kRouteCount,
 };
 
@@ -56,6 +61,9 @@ inline constexpr RouteSpec kRoutes[] = {
     {kRouteSessionDetails, Method::kGet, "/api/game/session/{sessionId}"},
     {kRouteSaveSlots, Method::kGet, "/api/game/save-slots"},
     {kRouteNodeForward, Method::kPost, "/_ringside/forward"},
+    {kRouteOperatorSessions, Method::kGet, "/operator/sessions"},
+    {kRouteOperatorSession, Method::kGet, "/operator/sessions/{sessionId}"},
+    {kRouteOperatorSessionStop, Method::kPost, "/operator/sessions/{sessionId}/stop"},
 };
 
 // Routes answered by the shard that owns the bearer token's player.
@@ -68,7 +76,14 @@ inline constexpr bool is_player_route(uint16_t route) {
 // peer connection of their own (PeerLane::kMayWait), so polls never queue behind them.
 inline constexpr bool answers_later(uint16_t route) {
   return route == kRouteLaunch || route == kRouteStop || route == kRouteSessionRefresh ||
-         route == kRouteOperatorLaunch;
+         route == kRouteOperatorLaunch || route == kRouteOperatorSessionStop;
+}
+
+// Operator routes about one session, answered by the shard that owns it: the session id in the
+// path names its partition, as a token does for a player route (the operator key is checked
+// where the request arrived; the owner does not see it).
+inline constexpr bool is_operator_session_route(uint16_t route) {
+  return route == kRouteOperatorSession || route == kRouteOperatorSessionStop;
 }
 
 std::string_view route_label(uint16_t route);

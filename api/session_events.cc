@@ -67,6 +67,16 @@ bool SessionEvents::on_session_phase(const SessionPhaseUpdate& m) {
   if (GameSession* s = sessions_.find(m.session); s && s->status == SessionStatus::kStarting) {
     s->phase = m.phase;
     s->server = m.server;
+    // The timeline (docs/operator-api.md): the first time each phase was reached. Back to
+    // queued, nothing of it was made on that server.
+    const int64_t now = reactor_.clock().unix_ms;
+    if (m.phase == StartPhase::kPulling && s->pulling_after_ms == 0) {
+      s->pulling_after_ms = s->after_launch_ms(now);
+    }
+    if (m.phase == StartPhase::kCreating && s->creating_after_ms == 0) {
+      s->creating_after_ms = s->after_launch_ms(now);
+    }
+    s->placed = m.phase != StartPhase::kQueued;
     // Recorded with its server before a container exists: after a crash, recovery finds
     // the container this start made (docs/docker-backend.md, "Engines, listings,
     // recovery"). Back to queued (its server was full after all: nothing of it was made
@@ -93,6 +103,7 @@ bool SessionEvents::on_session_running(const SessionRunning& m) {
     sessions_.set_status(*s, SessionStatus::kRunning);
     s->running_ms = reactor_.clock().unix_ms;  // the billed time starts
     s->server = m.server;
+    s->placed = true;
     if (durable()) {
       auto url = session_urls_.find(s->id);
       writes_->status(*s, url == session_urls_.end() ? nullptr : &url->second);

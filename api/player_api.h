@@ -107,7 +107,11 @@ class PlayerApi {
   // The operator's routes about one session, the key checked where they arrived
   // (player_api_operator.cc): GET /operator/sessions/{id} and its stop.
   GameSession* operator_session_of(const PlayerCall& call, Reply& reply);
-  void operator_session(const PlayerCall& call, Reply& reply);
+  // Answers at once when the backend can hold nothing for it (not placed, or ended); else asks
+  // the I/O core for its backend id and answers from on_backend_id.
+  bool operator_session(const PlayerCall& call, ReplyTarget target, Reply& reply);
+  void render_operator_session(const GameSession& s, std::string_view backend_id, Reply& reply);
+  bool on_backend_id(uint32_t from, const BackendIdReply& m);
   bool operator_stop(const PlayerCall& call, ReplyTarget target, Reply& reply);
   static void on_idle(void* ctx, uint32_t session);
 
@@ -148,6 +152,8 @@ class PlayerApi {
   const SessionRenderContext render_;
   PartitionTable partitions_;
   OperatorSessions operator_sessions_;
+  Responder respond_;
+  ByteBuffer operator_body_;  // answers completed from on_backend_id
 
   struct LazyWriteTimer : TimerNode {
     PlayerApi* api = nullptr;

@@ -72,11 +72,13 @@ inline constexpr bool is_player_route(uint16_t route) {
 }
 
 // Player routes whose answer may come later than the request (PlayerApi::handle returns false
-// for them): a launch or refresh waiting for its commit, a stop for its figures. Forwarded on a
+// for them): a launch or refresh waiting for its commit, a stop for its figures, the operator's
+// view of a session for its backend id from the I/O core. Forwarded on a
 // peer connection of their own (PeerLane::kMayWait), so polls never queue behind them.
 inline constexpr bool answers_later(uint16_t route) {
   return route == kRouteLaunch || route == kRouteStop || route == kRouteSessionRefresh ||
-         route == kRouteOperatorLaunch || route == kRouteOperatorSessionStop;
+         route == kRouteOperatorLaunch || route == kRouteOperatorSession ||
+         route == kRouteOperatorSessionStop;
 }
 
 // Operator routes about one session, answered by the shard that owns it: the session id in the

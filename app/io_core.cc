@@ -44,6 +44,7 @@ class IoCore {
     mailbox.set_handler<&IoCore::on_drained>(this);
     mailbox.set_handler<&IoCore::on_sigterm>(this);
     mailbox.set_handler<&IoCore::on_cluster_query>(this);
+    mailbox.set_handler<&IoCore::on_backend_id_query>(this);
     leave_deadline_.core = this;
     leave_deadline_.on_fire = &IoCore::on_leave_deadline;
     reactor_.add_batch_end_hook(&IoCore::on_batch_end, this);
@@ -273,6 +274,18 @@ class IoCore {
     }
     r.body = cluster_body_.view();
     reactor_.mailbox().send(from, r);
+  }
+
+  // GET /operator/sessions/{id}: the backend's name for the session, back to its owner.
+  bool on_backend_id_query(uint32_t from, const BackendIdQuery& q) {
+    if (from >= runtime_.shard_count()) return false;
+    BackendIdReply r;
+    r.session = q.session;
+    r.target = q.target;
+    r.backend_id = backend_->backend_id(q.session);
+    if (r.backend_id.size() > BackendIdReply::kMaxIdBytes) r.backend_id = {};
+    reactor_.mailbox().send(from, r);
+    return true;
   }
 
   void on_drained(const Drained&) {

@@ -21,6 +21,7 @@
 #include "core/message.h"
 #include "model/conn_ref.h"
 #include "model/ids.h"
+#include "model/reply_target.h"
 #include "model/session_types.h"
 
 namespace ringside {
@@ -73,6 +74,10 @@ enum MessageKind : uint16_t {
   // (OperatorSessionsQuery), and each shard's part of the answer back (OperatorSessionsPart).
   kMsgOperatorSessionsQuery,
   kMsgOperatorSessionsPart,
+  // owner shard -> I/O core: the backend's id of a session (GET /operator/sessions/{id}), and
+  // the answer (BackendIdQuery / BackendIdReply).
+  kMsgBackendIdQuery,
+  kMsgBackendIdReply,
   kMessageKindCount,
 };
 static_assert(kMessageKindCount <= kMaxMessageKinds);
@@ -384,6 +389,27 @@ struct OperatorSessionsPart {
   uint32_t encoded_size() const;
   void encode(char* out) const;
   static bool decode(std::string_view in, OperatorSessionsPart* out);
+};
+
+// The owner shard -> the I/O core: what does the backend call `session`? The answer goes back
+// to the sender with `target` (where the operator's request waits) as it came.
+struct BackendIdQuery {
+  static constexpr MessageKind kKind = kMsgBackendIdQuery;
+  Id128 session;
+  ReplyTarget target;
+};
+
+// The I/O core -> the owner shard: the backend's id of `session` (empty: none).
+struct BackendIdReply {
+  static constexpr MessageKind kKind = kMsgBackendIdReply;
+  static constexpr size_t kMaxIdBytes = 256;  // longer ids are sent as none; decode refuses them
+  Id128 session;
+  ReplyTarget target;
+  std::string_view backend_id;
+
+  uint32_t encoded_size() const;
+  void encode(char* out) const;
+  static bool decode(std::string_view in, BackendIdReply* out);
 };
 
 }  // namespace ringside

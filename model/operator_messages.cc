@@ -98,4 +98,32 @@ bool OperatorSessionsPart::decode(std::string_view in, OperatorSessionsPart* out
   return seen == out->count && rest.empty();
 }
 
+// ---- BackendIdReply: version, session, target shard u32, connection index u32 and generation
+//      u32, backend_id (u16 length + bytes) -------------------------------------------------
+
+uint32_t BackendIdReply::encoded_size() const {
+  return kU8 + kId + kU32 + kU32 + kU32 + str16(backend_id);
+}
+
+void BackendIdReply::encode(char* out) const {
+  WireWriter w(out);
+  w.u8(kWireVersion);
+  w.id(session);
+  w.u32(target.shard);
+  w.u32(target.ref.index);
+  w.u32(target.ref.generation);
+  w.str16(backend_id);
+}
+
+bool BackendIdReply::decode(std::string_view in, BackendIdReply* out) {
+  WireReader r(in);
+  if (r.u8() != kWireVersion) return false;
+  out->session = r.id();
+  out->target.shard = r.u32();
+  out->target.ref.index = r.u32();
+  out->target.ref.generation = r.u32();
+  out->backend_id = r.str16(kMaxIdBytes);
+  return r.done();
+}
+
 }  // namespace ringside

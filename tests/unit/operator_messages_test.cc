@@ -1,7 +1,8 @@
 // The operator listing's messages (model/messages.h, OperatorSessionsQuery and
 // OperatorSessionsPart): fields survive a round trip, and decoding refuses what a shard must
 // not act on — a limit out of 1..1000, a status past the last, a player id past its limit,
-// truncated or trailing bytes, records that are not `count` well-formed ones.
+// truncated or trailing bytes, records that are not `count` well-formed ones; and the backend
+// id's answer, refused past its limit.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -102,6 +103,23 @@ TEST(OperatorMessagesTest, PartCarriesExactlyItsRecords) {
   for (size_t n = 0; n < bytes.size(); ++n) {
     EXPECT_FALSE(OperatorSessionsPart::decode(std::string_view(bytes).substr(0, n), &got)) << n;
   }
+}
+
+TEST(OperatorMessagesTest, BackendIdReplyRoundTripsAndRefusesAnOverLongId) {
+  BackendIdReply m;
+  m.session = Id128{1, 2};
+  m.target = {3, {4, 5}};
+  m.backend_id = "0123abcd";
+  BackendIdReply got;
+  ASSERT_TRUE(BackendIdReply::decode(encode(m), &got));
+  EXPECT_EQ(got.session, m.session);
+  EXPECT_EQ(got.target.shard, 3u);
+  EXPECT_EQ(got.target.ref.index, 4u);
+  EXPECT_EQ(got.target.ref.generation, 5u);
+  EXPECT_EQ(got.backend_id, "0123abcd");
+  const std::string long_id(BackendIdReply::kMaxIdBytes + 1, 'c');
+  m.backend_id = long_id;
+  EXPECT_FALSE(BackendIdReply::decode(encode(m), &got));
 }
 
 }  // namespace

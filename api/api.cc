@@ -82,6 +82,9 @@ bool Api::handle(const Request& request, ConnRef ref, Reply& reply) {
     case kRouteOpenApi:
       reply.body().append(openapi_document());
       return true;
+    case kRouteOperatorSessions:
+      if (!operator_authorized(request, reply)) return true;
+      return player_.operator_list(request.query, {reactor_.self(), ref}, reply);
     default:
       break;
   }
@@ -94,8 +97,10 @@ bool Api::handle(const Request& request, ConnRef ref, Reply& reply) {
   int partition = -1;
   int owner = owner_of(request, call, reply, &partition);
   if (owner < 0) return true;
-  call.token =
-      call.route == kRouteOperatorLaunch ? std::string_view() : bearer_token(request.authorization);
+  // The operator key stays here: the owner of an operator's call is not asked to check it.
+  call.token = call.route == kRouteOperatorLaunch || is_operator_session_route(call.route)
+                   ? std::string_view()
+                   : bearer_token(request.authorization);
   if (partition >= 0 && !routes_.served_here(static_cast<uint16_t>(partition))) {
     return forward_to_node(static_cast<uint16_t>(partition), ref, call, reply);
   }
@@ -161,6 +166,18 @@ int Api::owner_of(const Request& request, PlayerCall& call, Reply& reply, int* p
     *partition = partition_of_player(launch_body_.player_id);
     return static_cast<int>(
         shard_of_partition(static_cast<uint16_t>(*partition), runtime_.shard_count()));
+  }
+  if (is_operator_session_route(call.route)) {
+    if (!operator_authorized(request, reply)) return -1;
+    if (std::optional<uint16_t> p = partition_of_id(call.param, IdKind::kSession)) {
+      *partition = *p;
+      return static_cast<int>(shard_of_partition(*p, runtime_.shard_count()));
+    }
+    // A session id minted before partitions names its shard on this node.
+    std::optional<ParsedId> id = parse_id(call.param, IdKind::kSession);
+    if (id && id->owner.legacy && id->owner.value < runtime_.shard_count()) return id->owner.value;
+    reply.error(404, "not_found", "No such session.");
+    return -1;
   }
   // A token names its player's partition (model/partition.h); the node serving it knows it.
   std::optional<uint16_t> owner = partition_of_token(token);

@@ -113,7 +113,8 @@ bool Api::handle_node_forward(const Request& request, ConnRef ref, Reply& reply)
   }
   ForwardRequest m;
   if (!ForwardRequest::decode(request.body, &m) ||
-      (m.route != kRouteOperatorLaunch && !is_player_route(m.route))) {
+      (m.route != kRouteOperatorLaunch && !is_player_route(m.route) &&
+       !is_operator_session_route(m.route))) {
     reply.error(400, "invalid_request", "The body is not a forwarded request.");
     return true;
   }
@@ -124,10 +125,7 @@ bool Api::handle_node_forward(const Request& request, ConnRef ref, Reply& reply)
   const uint32_t self = reactor_.self();
   uint32_t shard = self;
   int partition = -1;
-  if (call.launch) {
-    partition = partition_of_player(call.launch->player_id);
-    shard = shard_of_partition(static_cast<uint16_t>(partition), runtime_.shard_count());
-  } else if (std::optional<uint16_t> p = partition_of_token(call.token)) {
+  if (std::optional<uint16_t> p = partition_of(call, runtime_.legacy_tokens)) {
     partition = *p;
     shard = shard_of_partition(*p, runtime_.shard_count());
   }

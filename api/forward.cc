@@ -90,6 +90,8 @@ void read_forward_reply(const ForwardReply& message, Reply& reply) {
 
 std::optional<uint16_t> partition_of(const PlayerCall& call, const LegacyTokens& legacy) {
   if (call.launch) return partition_of_player(call.launch->player_id);
+  // An operator's route about one session: the session id in the path names it.
+  if (is_operator_session_route(call.route)) return partition_of_id(call.param, IdKind::kSession);
   if (std::optional<uint16_t> p = partition_of_id(call.token, IdKind::kToken)) return p;
   // A token minted before partitions names a shard: looked up (only these tokens pay for it).
   std::optional<ParsedId> old = parse_id(call.token, IdKind::kToken);

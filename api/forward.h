@@ -34,8 +34,9 @@ struct PlayerCall {
 // The message of a call (views into `call`), for a shard of this node or another node.
 ForwardRequest forward_request(ConnRef ref, const PlayerCall& call);
 // The partition of a call's player (docs/cluster.md): for an operator launch, its player id's;
-// else the one its token names (model/ids.h), or for a token minted before partitions, the one
-// `legacy` knows. None for a token that names none: authentication refuses it.
+// for an operator's route about one session, the one its session id names (none for a legacy
+// or malformed id); else the one its token names (model/ids.h), or for a token minted before
+// partitions, the one `legacy` knows. None for a token that names none: authentication refuses it.
 std::optional<uint16_t> partition_of(const PlayerCall& call, const LegacyTokens& legacy);
 
 void send_forward(Mailbox& mailbox, uint32_t to, ConnRef ref, const PlayerCall& call);

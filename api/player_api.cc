@@ -32,8 +32,11 @@ PlayerApi::PlayerApi(const Runtime& runtime, Reactor& reactor, PlayerMetrics& me
       events_(runtime, reactor, sessions_, writes_.get(), held_, stop_waiters_, metrics),
       render_{runtime.catalog, runtime.servers, events_.session_urls(),
               runtime.published.placement(), reactor.clock()},
-      partitions_(!runtime.config.node_id.empty(), reactor.self(), runtime.shard_count()) {
+      partitions_(!runtime.config.node_id.empty(), reactor.self(), runtime.shard_count()),
+      operator_sessions_(runtime, reactor, sessions_, render_, partitions_, respond),
+      respond_(respond) {
   Mailbox& mailbox = reactor.mailbox();
+  mailbox.set_handler<&PlayerApi::on_backend_id>(this);
   mailbox.set_handler<&PlayerApi::on_partition_rows>(this);
   mailbox.set_handler<&PlayerApi::on_partition_serve>(this);
   mailbox.set_handler<&PlayerApi::on_partition_release>(this);
@@ -64,6 +67,8 @@ bool PlayerApi::handle(const PlayerCall& call, ReplyTarget target, Reply& reply)
     return true;
   }
   if (call.route == kRouteOperatorLaunch) return operator_launch(*call.launch, target, reply);
+  if (call.route == kRouteOperatorSession) return operator_session(call, target, reply);
+  if (call.route == kRouteOperatorSessionStop) return operator_stop(call, target, reply);
   if (call.route == kRouteSessionStatus) {
     session_status(call, reply);  // authenticates itself (see there)
     return true;

@@ -22,6 +22,7 @@
 #include "api/forward.h"
 #include "api/held_answers.h"
 #include "api/launch_admission.h"
+#include "api/operator_sessions.h"
 #include "api/partition_table.h"
 #include "api/player_api_helpers.h"
 #include "api/session_events.h"
@@ -56,6 +57,11 @@ class PlayerApi {
   void flush_lazy_writes(LazyWrites which = LazyWrites::kMovedByAStep);
   // Publishes gauges to the metrics block (once per loop iteration).
   void publish_metrics();
+
+  // GET /operator/sessions, the operator key checked (api/operator_sessions.h).
+  bool operator_list(std::string_view query, ReplyTarget target, Reply& reply) {
+    return operator_sessions_.list(query, target, reply);
+  }
 
   SessionStore& sessions() { return sessions_; }
   TokenStore& tokens() { return tokens_; }
@@ -94,11 +100,23 @@ class PlayerApi {
   // A session's start and end (player_api_sessions.cc).
   bool launch(const PlayerCall& call, const AuthContext& auth, ReplyTarget target, Reply& reply);
   bool stop(const PlayerCall& call, const AuthContext& auth, ReplyTarget target, Reply& reply);
+  // Stops `s` for `reason` and answers with its figures once it ended (at once if it has).
+  bool stop_session(GameSession& s, EndReason reason, ReplyTarget target, Reply& reply);
   void begin_stop(GameSession& s, EndReason reason);
   // The I/O core asks for a stop that is not the player's (a drained server): the normal stop
   // path, for a session still starting or running. Refused from anyone but the I/O core.
   bool on_stop_for_reason(uint32_t from, const StopForReason& m);
   static void on_timeout(void* ctx, uint32_t session, EndReason why);
+
+  // The operator's routes about one session, the key checked where they arrived
+  // (player_api_operator.cc): GET /operator/sessions/{id} and its stop.
+  GameSession* operator_session_of(const PlayerCall& call, Reply& reply);
+  // Answers at once when the backend can hold nothing for it (not placed, or ended); else asks
+  // the I/O core for its backend id and answers from on_backend_id.
+  bool operator_session(const PlayerCall& call, ReplyTarget target, Reply& reply);
+  void render_operator_session(const GameSession& s, std::string_view backend_id, Reply& reply);
+  bool on_backend_id(uint32_t from, const BackendIdReply& m);
+  bool operator_stop(const PlayerCall& call, ReplyTarget target, Reply& reply);
 
   // What the player has (player_api_records.cc).
   void list_sessions(const AuthContext& auth, Reply& reply);
@@ -136,6 +154,9 @@ class PlayerApi {
   SessionEvents events_;
   const SessionRenderContext render_;
   PartitionTable partitions_;
+  OperatorSessions operator_sessions_;
+  Responder respond_;
+  ByteBuffer operator_body_;  // answers completed from on_backend_id
 
   struct LazyWriteTimer : TimerNode {
     PlayerApi* api = nullptr;

@@ -123,6 +123,12 @@ bool PlayerApi::stop(const PlayerCall& call, const AuthContext& auth, ReplyTarge
                      Reply& reply) {
   GameSession* s = session_from_body(call, auth, reply);
   if (!s) return true;
+  return stop_session(*s, EndReason::kStopped, target, reply);
+}
+
+bool PlayerApi::stop_session(GameSession& session, EndReason reason, ReplyTarget target,
+                             Reply& reply) {
+  GameSession* s = &session;
   if (durable()) {
     // A launch not committed yet cannot be stopped (it is not placed; it may yet be undone):
     // its id shows in a 409 or /current before its 202 is sent.
@@ -139,7 +145,7 @@ bool PlayerApi::stop(const PlayerCall& call, const AuthContext& auth, ReplyTarge
     render_stop_result(*s, reply.body());
     return true;
   }
-  if (s->status != SessionStatus::kStopping) begin_stop(*s, EndReason::kStopped);
+  if (s->status != SessionStatus::kStopping) begin_stop(*s, reason);
   stop_waiters_.add(s->id, target);
   return false;
 }
@@ -147,6 +153,7 @@ bool PlayerApi::stop(const PlayerCall& call, const AuthContext& auth, ReplyTarge
 void PlayerApi::begin_stop(GameSession& s, EndReason reason) {
   sessions_.set_status(s, SessionStatus::kStopping);
   s.end_reason = reason;
+  s.stopping_after_ms = s.after_launch_ms(reactor_.clock().unix_ms);
   // Recorded, so that a crash before the end leaves a session that is stopped again on start.
   if (durable()) writes_->status(s);
   reactor_.mailbox().send(runtime_.io_thread(), StopSession{s.id});

@@ -35,6 +35,11 @@ enum RouteId : uint16_t {
   kRouteOperatorServerDrain,
   // The OpenAPI document (api/openapi.json), no authentication.
   kRouteOpenApi,
+  // Operator sessions (issue 17; docs/operator-api.md "Sessions"): the list is answered from
+  // every shard by the shard it reached; one session and its stop by the session's owner.
+  kRouteOperatorSessions,
+  kRouteOperatorSession,
+  kRouteOperatorSessionStop,
   kRouteCount,
 };
 
@@ -68,6 +73,9 @@ inline constexpr RouteSpec kRoutes[] = {
     {kRouteOperatorServerUncordon, Method::kPost, "/operator/servers/{name}/uncordon"},
     {kRouteOperatorServerDrain, Method::kPost, "/operator/servers/{name}/drain"},
     {kRouteOpenApi, Method::kGet, "/openapi.json"},
+    {kRouteOperatorSessions, Method::kGet, "/operator/sessions"},
+    {kRouteOperatorSession, Method::kGet, "/operator/sessions/{sessionId}"},
+    {kRouteOperatorSessionStop, Method::kPost, "/operator/sessions/{sessionId}/stop"},
 };
 
 // Routes answered by the shard that owns the bearer token's player.
@@ -76,11 +84,20 @@ inline constexpr bool is_player_route(uint16_t route) {
 }
 
 // Player routes whose answer may come later than the request (PlayerApi::handle returns false
-// for them): a launch or refresh waiting for its commit, a stop for its figures. Forwarded on a
+// for them): a launch or refresh waiting for its commit, a stop for its figures, the operator's
+// view of a session for its backend id from the I/O core. Forwarded on a
 // peer connection of their own (PeerLane::kMayWait), so polls never queue behind them.
 inline constexpr bool answers_later(uint16_t route) {
   return route == kRouteLaunch || route == kRouteStop || route == kRouteSessionRefresh ||
-         route == kRouteOperatorLaunch;
+         route == kRouteOperatorLaunch || route == kRouteOperatorSession ||
+         route == kRouteOperatorSessionStop;
+}
+
+// Operator routes about one session, answered by the shard that owns it: the session id in the
+// path names its partition, as a token does for a player route (the operator key is checked
+// where the request arrived; the owner does not see it).
+inline constexpr bool is_operator_session_route(uint16_t route) {
+  return route == kRouteOperatorSession || route == kRouteOperatorSessionStop;
 }
 
 std::string_view route_label(uint16_t route);

@@ -94,6 +94,16 @@ bool SessionEvents::on_session_phase(const SessionPhaseUpdate& m) {
     s->phase = m.phase;
     s->server = m.server;
     if (m.phase == StartPhase::kQueued) s->queue_ticket = m.queue_ticket;
+    // The timeline (docs/operator-api.md): the first time each phase was reached. Back to
+    // queued, nothing of it was made on that server.
+    const int64_t now = reactor_.clock().unix_ms;
+    if (m.phase == StartPhase::kPulling && s->pulling_after_ms == 0) {
+      s->pulling_after_ms = s->after_launch_ms(now);
+    }
+    if (m.phase == StartPhase::kCreating && s->creating_after_ms == 0) {
+      s->creating_after_ms = s->after_launch_ms(now);
+    }
+    s->placed = m.phase != StartPhase::kQueued;
     // Recorded with its server before a container exists: after a crash, recovery finds
     // the container this start made (docs/docker-backend.md, "Engines, listings,
     // recovery"). Back to queued (its server was full after all: nothing of it was made
@@ -123,6 +133,7 @@ bool SessionEvents::on_session_running(const SessionRunning& m) {
     s->server = m.server;
     // Read now: a catalog reload changes the limit of later sessions, not of this one.
     sessions_.set_time_limit(*s, session_limit_s(runtime_, s->game));
+    s->placed = true;
     const std::optional<WebhookEvent> event = webhook_event(*s);
     if (durable()) {
       auto url = session_urls_.find(s->id);

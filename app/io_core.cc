@@ -51,6 +51,7 @@ class IoCore {
     mailbox.set_handler<&IoCore::on_catalog_reload>(this);
     mailbox.set_handler<&IoCore::on_webhook_event_made>(this);
     if (!runtime_.config.webhook_urls.empty()) open_webhooks();
+    mailbox.set_handler<&IoCore::on_backend_id_query>(this);
     leave_deadline_.core = this;
     leave_deadline_.on_fire = &IoCore::on_leave_deadline;
     reactor_.add_batch_end_hook(&IoCore::on_batch_end, this);
@@ -367,6 +368,18 @@ class IoCore {
       placement_.write_server_json(w, m.server);
     }
     r.body = fleet_body_.view();
+    reactor_.mailbox().send(from, r);
+    return true;
+  }
+
+  // GET /operator/sessions/{id}: the backend's name for the session, back to its owner.
+  bool on_backend_id_query(uint32_t from, const BackendIdQuery& q) {
+    if (from >= runtime_.shard_count()) return false;
+    BackendIdReply r;
+    r.session = q.session;
+    r.target = q.target;
+    r.backend_id = backend_->backend_id(q.session);
+    if (r.backend_id.size() > BackendIdReply::kMaxIdBytes) r.backend_id = {};
     reactor_.mailbox().send(from, r);
     return true;
   }

@@ -121,6 +121,13 @@ class Backend {
   virtual ~Backend() = default;
   virtual std::string_view name() const = 0;
   virtual const std::vector<GameServerInfo>& servers() const = 0;
+  // The backend's own name for a session it holds — Docker: its container's id once created;
+  // Gameye: the hosted session's id — or empty when it has none (not made yet, gone, or the
+  // simulated backend). For the operator's view of a session (docs/operator-api.md).
+  virtual std::string_view backend_id(const Id128& session) const {
+    (void)session;
+    return {};
+  }
   // Whether `server` holds `image` already (cache-aware placement at start-up).
   virtual bool has_image(uint32_t server, std::string_view image) const = 0;
   // Pull if needed (phase kPulling; one pull per server and image however many launches

@@ -15,11 +15,13 @@
 // receiver's state (a thread or server index, say) is the receiver's handler to refuse.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/message.h"
 #include "model/conn_ref.h"
 #include "model/ids.h"
+#include "model/reply_target.h"
 #include "model/session_types.h"
 
 namespace ringside {
@@ -78,6 +80,14 @@ enum MessageKind : uint16_t {
   // Webhooks (docs/webhooks.md), without a database: owner shard -> I/O core, a session event
   // to deliver (with one, the outbox row its write intent committed hands it over instead).
   kMsgWebhookEventMade,
+  // Operator sessions (issue 17): the shard a GET /operator/sessions reached -> every shard
+  // (OperatorSessionsQuery), and each shard's part of the answer back (OperatorSessionsPart).
+  kMsgOperatorSessionsQuery,
+  kMsgOperatorSessionsPart,
+  // owner shard -> I/O core: the backend's id of a session (GET /operator/sessions/{id}), and
+  // the answer (BackendIdQuery / BackendIdReply).
+  kMsgBackendIdQuery,
+  kMsgBackendIdReply,
   kMessageKindCount,
 };
 static_assert(kMessageKindCount <= kMaxMessageKinds);
@@ -382,6 +392,81 @@ struct ForwardReply {
   uint32_t encoded_size() const;
   void encode(char* out) const;
   static bool decode(std::string_view in, ForwardReply* out);
+};
+
+// ---- operator sessions (GET /operator/sessions; api/operator_sessions.h) -----------------
+// Only between the threads of one node (each node answers for the partitions it serves), but
+// encoded: a player id and rendered sessions are strings.
+
+// The filters of a listing, checked and resolved where the request arrived (a game or server
+// as its index: a name that matches none is answered there, without asking anyone).
+struct OperatorSessionsFilter {
+  static constexpr uint8_t kAnyStatus = 0xFF;
+  static constexpr uint16_t kMaxLimit = 1000;
+  uint16_t limit = 100;         // 1..kMaxLimit: the most sessions each shard returns
+  uint8_t status = kAnyStatus;  // a SessionStatus, or kAnyStatus
+  bool has_player = false;
+  bool has_game = false;
+  bool has_server = false;
+  uint16_t game = 0;           // index in the catalog
+  uint32_t server = 0;         // index in Runtime::servers
+  std::string_view player_id;  // at most kMaxPlayerIdBytes
+};
+
+// The origin -> every shard: render your sessions matching `filter`, newest first, at most
+// filter.limit of them, and answer OperatorSessionsPart naming `query`.
+struct OperatorSessionsQuery {
+  static constexpr MessageKind kKind = kMsgOperatorSessionsQuery;
+  uint64_t query = 0;  // the origin's name for the listing
+  OperatorSessionsFilter filter;
+
+  uint32_t encoded_size() const;
+  void encode(char* out) const;
+  static bool decode(std::string_view in, OperatorSessionsQuery* out);
+};
+
+// A shard -> the origin: its part of listing `query`. `items` is `count` records, each the
+// session's launch time (i64 Unix ms) and its JSON object (u32 length + bytes); decode checks
+// that they are exactly that. OperatorSessionsPart::next reads them in turn.
+struct OperatorSessionsPart {
+  static constexpr MessageKind kKind = kMsgOperatorSessionsPart;
+  uint64_t query = 0;
+  uint32_t count = 0;
+  std::string_view items;
+
+  struct Item {
+    int64_t started_ms = 0;
+    std::string_view json;
+  };
+  // Appends one record to `out` in the form `items` holds (the sender builds them with it).
+  static void append_item(std::string& out, int64_t started_ms, std::string_view json);
+  // Reads the record at the front of `rest` and moves past it; false when none is left.
+  static bool next(std::string_view& rest, Item* item);
+
+  uint32_t encoded_size() const;
+  void encode(char* out) const;
+  static bool decode(std::string_view in, OperatorSessionsPart* out);
+};
+
+// The owner shard -> the I/O core: what does the backend call `session`? The answer goes back
+// to the sender with `target` (where the operator's request waits) as it came.
+struct BackendIdQuery {
+  static constexpr MessageKind kKind = kMsgBackendIdQuery;
+  Id128 session;
+  ReplyTarget target;
+};
+
+// The I/O core -> the owner shard: the backend's id of `session` (empty: none).
+struct BackendIdReply {
+  static constexpr MessageKind kKind = kMsgBackendIdReply;
+  static constexpr size_t kMaxIdBytes = 256;  // longer ids are sent as none; decode refuses them
+  Id128 session;
+  ReplyTarget target;
+  std::string_view backend_id;
+
+  uint32_t encoded_size() const;
+  void encode(char* out) const;
+  static bool decode(std::string_view in, BackendIdReply* out);
 };
 
 }  // namespace ringside

@@ -37,6 +37,12 @@ uint32_t SessionStore::find_or_add_player(std::string_view id) {
   return index;
 }
 
+uint32_t SessionStore::find_player(std::string_view id) {
+  const uint32_t* found = player_index_.find_if(
+      player_hash(id), [&](uint32_t index) { return players_[index].id == id; });
+  return found ? *found : kNoPlayer;
+}
+
 void SessionStore::erase_player(uint32_t index) {
   player_index_.erase_entry(player_hash(players_[index].id), index);
   players_.erase(index);
@@ -98,6 +104,8 @@ uint32_t SessionStore::restore(uint32_t player, const LoadedSession& loaded) {
   s.player = player;
   s.game = loaded.game;
   s.server = loaded.server;
+  s.placed = loaded.has_server;
+  s.pulling_after_ms = s.creating_after_ms = s.stopping_after_ms = 0;  // not in the database
   s.status = loaded.status;
   s.phase = loaded.phase;
   s.error = loaded.error;

@@ -83,6 +83,10 @@ class DockerBackend final : public Backend {
 
   std::string_view name() const override { return "docker"; }
   const std::vector<GameServerInfo>& servers() const override { return servers_; }
+  std::string_view backend_id(const Id128& session) const override {
+    auto it = sessions_.find(session);
+    return it == sessions_.end() ? std::string_view() : std::string_view(it->second->container);
+  }
   bool has_image(uint32_t server, std::string_view image) const override;
   void start(PlacedSession spec) override;
   void stop(const Id128& session) override;

@@ -80,6 +80,10 @@ class GameyeBackend final : public Backend {
 
   std::string_view name() const override { return "gameye"; }
   const std::vector<GameServerInfo>& servers() const override { return servers_; }
+  std::string_view backend_id(const Id128& session) const override {
+    auto it = sessions_.find(session);
+    return it == sessions_.end() ? std::string_view() : std::string_view(it->second->uuid);
+  }
   bool has_image(uint32_t server, std::string_view) const override {
     return server < servers_.size();
   }

@@ -99,6 +99,35 @@ class ClusterForwardTest : public ::testing::Test {
   ServerProcess a_;  // forwards every player request to b_
 };
 
+// The operator's routes about one session go where the session lives, as a player's do: its
+// view and its stop through A are B's (docs/operator-api.md, "Sessions"). A listing answers for
+// the node asked: B lists the session, A (which keeps no session) nothing.
+TEST_F(ClusterForwardTest, OperatorSessionRoutesReachTheSessionsNode) {
+  ApiClient via_a(a_.port());
+  ApiClient via_b(b_.port());
+  const std::string token = via_b.token_for("alice");
+  const std::string id = via_b.launch_running(token, game_body(kGame));
+  ASSERT_FALSE(id.empty());
+  auto one = via_a.send("GET", "/operator/sessions/" + id, "", kOperatorKey);
+  ASSERT_TRUE(has_status(one, 200));
+  EXPECT_EQ(json_of(one)["playerId"].str(), "alice") << describe(*one);
+  EXPECT_EQ(json_of(one)["status"].str(), "running") << describe(*one);
+  EXPECT_TRUE(
+      is_error(via_a.send("GET", "/operator/sessions/" + id, "", "wrong"), 403, "forbidden"));
+  auto stop = via_a.send("POST", "/operator/sessions/" + id + "/stop", "", kOperatorKey);
+  ASSERT_TRUE(has_status(stop, 200));
+  EXPECT_EQ(json_of(stop)["status"].str(), "stopped") << describe(*stop);
+  Json history = json_of(via_b.history(token));
+  ASSERT_EQ(history.size(), 1u) << history.text();
+  EXPECT_EQ(history.at(0)["endReason"].str(), "operator_stop");
+  auto listed = via_b.send("GET", "/operator/sessions", "", kOperatorKey);
+  ASSERT_TRUE(has_status(listed, 200));
+  EXPECT_EQ(json_of(listed)["sessions"].size(), 1u) << describe(*listed);
+  auto on_a = via_a.send("GET", "/operator/sessions", "", kOperatorKey);
+  ASSERT_TRUE(has_status(on_a, 200));
+  EXPECT_EQ(json_of(on_a)["sessions"].size(), 0u) << describe(*on_a);
+}
+
 TEST_F(ClusterForwardTest, PlayerRequestsThroughEitherNodeAnswerTheSame) {
   ApiClient via_a(a_.port());
   ApiClient via_b(b_.port());

@@ -113,6 +113,29 @@ TEST_F(GameyeBackendProcessTest, LaunchRunsAtGameyeAndTheTokenIsNeverPrinted) {
   EXPECT_TRUE(token_hidden());
 }
 
+// The operator's view of a session names its Gameye session (docs/operator-api.md): the id
+// Gameye lists for it, asked of the backend on the I/O core; none once it ended.
+TEST_F(GameyeBackendProcessTest, OperatorViewNamesTheGameyeSession) {
+  ASSERT_TRUE(start(kToken));
+  const std::string token = api_->token_for("player-1", kGame);
+  const std::string session = api_->launch_running(token, game_body(kGame));
+  ASSERT_FALSE(session.empty());
+  HttpClient gameye;
+  ASSERT_TRUE(gameye.connect(standin_.port()));
+  const std::optional<HttpResponse> listed =
+      gameye.request("GET", "/session?filter%5Bringside.session%5D=" + session, {},
+                     {{"Authorization", "Bearer " + std::string(kToken)}});
+  ASSERT_TRUE(listed);
+  const std::string id = Json::parse(listed->body)["sessions"].at(0)["id"].str();
+  ASSERT_FALSE(id.empty()) << listed->body;
+  const Json view = json_of(api_->send("GET", "/operator/sessions/" + session, "", kOperatorKey));
+  EXPECT_EQ(view["backendId"].str(), id) << view.text();
+  EXPECT_EQ(view["server"].str(), "europe") << view.text();
+  EXPECT_TRUE(api_->stop_ok(token, session).exists());
+  const Json ended = json_of(api_->send("GET", "/operator/sessions/" + session, "", kOperatorKey));
+  EXPECT_TRUE(ended["backendId"].is_null()) << ended.text();
+}
+
 TEST_F(GameyeBackendProcessTest, WrongTokenEndsTheLaunchInBackendUnavailable) {
   ASSERT_TRUE(start("not-the-token"));
   const std::string token = api_->token_for("player-1", kGame);

@@ -1,0 +1,241 @@
+#include "api/operator_sessions.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "api/operator_render.h"
+#include "api/routes.h"
+#include "core/json_writer.h"
+#include "http/query.h"
+#include "model/identifiers.h"
+#include "model/partition.h"
+
+namespace ringside {
+namespace {
+
+constexpr std::string_view kBadLimit = "Query parameter 'limit' must be an integer from 1 to 1000.";
+constexpr std::string_view kBadStatus =
+    "Query parameter 'status' must be one of starting, running, stopping, stopped, error.";
+constexpr std::string_view kBadPlayerId =
+    "Query parameter 'playerId' must be 1 to 256 bytes of printable UTF-8.";
+constexpr std::string_view kBadServer =
+    "Query parameter 'server' must be a server name of 1 to 64 printable characters.";
+
+}  // namespace
+
+OperatorSessions::OperatorSessions(const Runtime& runtime, Reactor& reactor, SessionStore& sessions,
+                                   const SessionRenderContext& render,
+                                   const PartitionTable& partitions, Responder respond)
+    : runtime_(runtime),
+      reactor_(reactor),
+      sessions_(sessions),
+      render_(render),
+      partitions_(partitions),
+      respond_(respond) {
+  Mailbox& mailbox = reactor.mailbox();
+  mailbox.set_handler<&OperatorSessions::on_query>(this);
+  mailbox.set_handler<&OperatorSessions::on_part>(this);
+}
+
+// ---- the origin --------------------------------------------------------------------------
+
+std::string_view OperatorSessions::read_filter(std::string_view query, OperatorSessionsFilter* f,
+                                               bool* none) {
+  *none = false;
+  if (std::optional<QueryValue> q = find_query_param(query, "limit", query_scratch_)) {
+    uint32_t limit = 0;
+    const std::string_view v = q->value;
+    auto r = std::from_chars(v.data(), v.data() + v.size(), limit);
+    if (!q->ok || v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size() || limit < 1 ||
+        limit > OperatorSessionsFilter::kMaxLimit) {
+      return kBadLimit;
+    }
+    f->limit = static_cast<uint16_t>(limit);
+  }
+  if (std::optional<QueryValue> q = find_query_param(query, "status", query_scratch_)) {
+    f->status = OperatorSessionsFilter::kAnyStatus;
+    for (size_t i = 0; i < kSessionStatusCount; ++i) {
+      if (q->ok && q->value == status_name(static_cast<SessionStatus>(i))) {
+        f->status = static_cast<uint8_t>(i);
+      }
+    }
+    if (f->status == OperatorSessionsFilter::kAnyStatus) return kBadStatus;
+  }
+  if (std::optional<QueryValue> q = find_query_param(query, "gameSlug", query_scratch_)) {
+    if (!q->ok || !is_valid_slug(q->value)) return kBadGameSlugQuery;
+    const int g = runtime_.catalog.find(q->value);
+    if (g < 0) *none = true;  // a game this catalog does not have: no session of it here
+    f->has_game = true;
+    f->game = static_cast<uint16_t>(g < 0 ? 0 : g);
+  }
+  if (std::optional<QueryValue> q = find_query_param(query, "server", query_scratch_)) {
+    if (!q->ok || q->value.empty() || q->value.size() > 64 || !is_printable_utf8(q->value)) {
+      return kBadServer;
+    }
+    f->has_server = true;
+    *none = true;  // unless a server of the fleet has that name
+    for (uint32_t i = 0; i < runtime_.servers.size(); ++i) {
+      if (runtime_.servers[i].name == q->value) {
+        f->server = i;
+        *none = false;
+      }
+    }
+    if (f->server >= runtime_.servers.size()) *none = true;
+  }
+  // Last: the player id is copied out of the scratch buffer the others reuse.
+  if (std::optional<QueryValue> q = find_query_param(query, "playerId", query_scratch_)) {
+    if (!q->ok || !is_valid_player_id(q->value)) return kBadPlayerId;
+    player_id_.assign(q->value);
+    f->has_player = true;
+    f->player_id = player_id_;
+  }
+  return {};
+}
+
+bool OperatorSessions::list(std::string_view query, ReplyTarget target, Reply& reply) {
+  reply.set_route(kRouteOperatorSessions);
+  OperatorSessionsFilter f;
+  bool none = false;
+  if (std::string_view err = read_filter(query, &f, &none); !err.empty()) {
+    bad_request(reply, err);
+    return true;
+  }
+  if (none) {
+    reply.body().append(std::string_view(R"({"sessions":[]})"));
+    return true;
+  }
+  const uint32_t self = reactor_.self();
+  const uint32_t shards = runtime_.shard_count();
+  // A player's sessions are all on the shard of the player's partition.
+  uint32_t first = 0, end = shards;
+  if (f.has_player) {
+    first = shard_of_partition(partition_of_player(f.player_id), shards);
+    end = first + 1;
+  }
+  const bool asks_self = self >= first && self < end;
+  if (asks_self && end - first == 1) {  // this shard alone: answered now
+    Pending p;
+    p.limit = f.limit;
+    collect(f, p.items);
+    finish(p, reply);
+    return true;
+  }
+  Pending& p = pending_.emplace_back();
+  p.query = next_query_++;
+  p.target = target;
+  p.waiting = end - first;
+  p.limit = f.limit;
+  const uint64_t id = p.query;
+  for (uint32_t s = first; s < end; ++s) {
+    if (s != self) reactor_.mailbox().send(s, OperatorSessionsQuery{id, f});
+  }
+  if (asks_self) {
+    part_.clear();
+    const uint32_t count = collect(f, part_);
+    add_part(id, count, part_);  // others are still to answer
+  }
+  return false;
+}
+
+bool OperatorSessions::on_part(uint32_t from, const OperatorSessionsPart& m) {
+  if (from >= runtime_.shard_count()) return false;
+  add_part(m.query, m.count, m.items);
+  return true;
+}
+
+void OperatorSessions::add_part(uint64_t query, uint32_t count, std::string_view items) {
+  (void)count;  // decode checked the records
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    Pending& p = pending_[i];
+    if (p.query != query) continue;
+    p.items.append(items);
+    if (--p.waiting == 0) {
+      Reply reply(body_);
+      finish(p, reply);
+      respond_(p.target, reply);
+      pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    return;
+  }
+}
+
+void OperatorSessions::finish(const Pending& p, Reply& reply) {
+  std::vector<std::pair<int64_t, std::string_view>> entries;
+  std::string_view rest = p.items;
+  OperatorSessionsPart::Item item;
+  while (OperatorSessionsPart::next(rest, &item)) entries.emplace_back(item.started_ms, item.json);
+  // Newest first; a tie keeps the order the parts came in.
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  if (entries.size() > p.limit) entries.resize(p.limit);
+  reply.set_route(kRouteOperatorSessions);
+  ByteBuffer& out = reply.body();
+  out.append(std::string_view(R"({"sessions":[)"));
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i) out.push_back(',');
+    out.append(entries[i].second);
+  }
+  out.append(std::string_view("]}"));
+}
+
+// ---- every shard: its part ---------------------------------------------------------------
+
+bool OperatorSessions::on_query(uint32_t from, const OperatorSessionsQuery& m) {
+  if (from >= runtime_.shard_count()) return false;
+  if (m.filter.has_game && m.filter.game >= runtime_.catalog.games().size()) return false;
+  if (m.filter.has_server && m.filter.server >= runtime_.servers.size()) return false;
+  part_.clear();
+  OperatorSessionsPart reply;
+  reply.query = m.query;
+  reply.count = collect(m.filter, part_);
+  reply.items = part_;
+  reactor_.mailbox().send(from, reply);
+  return true;
+}
+
+bool OperatorSessions::matches(const GameSession& s, const OperatorSessionsFilter& f) {
+  if (f.status != OperatorSessionsFilter::kAnyStatus &&
+      static_cast<uint8_t>(s.status) != f.status) {
+    return false;
+  }
+  if (f.has_game && s.game != f.game) return false;
+  if (f.has_server && (!s.placed || s.server != f.server)) return false;
+  // Only what this node answers for now (a partition being handed over is not).
+  return partitions_.route(sessions_.player(s.player).partition, reactor_.now_ms()) ==
+         PartitionRoute::kServe;
+}
+
+uint32_t OperatorSessions::collect(const OperatorSessionsFilter& f, std::string& out) {
+  candidates_.clear();
+  auto consider = [&](GameSession& s) {
+    if (matches(s, f)) candidates_.emplace_back(s.started_ms, &s);
+  };
+  if (f.has_player) {
+    const uint32_t player = sessions_.find_player(f.player_id);
+    if (player != SessionStore::kNoPlayer) {
+      Player& p = sessions_.player(player);
+      if (p.active != kNoSession) consider(sessions_.session(p.active));
+      for (uint32_t index : p.history) consider(sessions_.session(index));
+    }
+  } else {
+    sessions_.for_each_session(consider);
+  }
+  const size_t n = std::min<size_t>(candidates_.size(), f.limit);
+  std::partial_sort(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(n),
+                    candidates_.end(),
+                    [](const auto& a, const auto& b) { return a.first > b.first; });
+  const int64_t now = reactor_.clock().unix_ms;
+  for (size_t i = 0; i < n; ++i) {
+    const GameSession& s = *candidates_[i].second;
+    json_scratch_.clear();
+    JsonWriter w(json_scratch_);
+    w.begin_object();
+    render_operator_fields(w, s, sessions_.player(s.player).id, render_, url_scratch_,
+                           sessions_.idle_deadline_ms(s), now);
+    w.end_object();
+    OperatorSessionsPart::append_item(out, s.started_ms, json_scratch_.view());
+  }
+  return static_cast<uint32_t>(n);
+}
+
+}  // namespace ringside

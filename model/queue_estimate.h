@@ -24,7 +24,7 @@ inline uint64_t queue_position(uint32_t ticket, uint32_t head, uint64_t length) 
 
 // What the estimate is made of, as the I/O core publishes it.
 struct QueueFigures {
-  uint64_t gap_ms = 0;              // EWMA of the time between departures; 0: none measured
+  uint64_t gap_ms = 0;              // mean time between departures (windowed); 0: none yet
   uint64_t since_departure_ms = 0;  // since the last departure (0 when none measured)
   uint64_t start_ms = 0;            // learnt (EWMA) or configured time from placed to running
   uint64_t slots = 0;               // session slots of the servers taking launches

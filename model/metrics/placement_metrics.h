@@ -33,7 +33,7 @@ struct PlacementMetrics {
   // poll, each on its own: a reader may see one moved and not yet another, which the clamp of
   // queue_position() absorbs.
   Counter queue_head_ticket{1};     // the oldest queued launch's ticket (the next one when empty)
-  Counter queue_gap_ms;             // EWMA of the time between departures; 0: none measured yet
+  Counter queue_gap_ms;             // mean time between departures (windowed); 0: none yet
   Counter queue_last_departure_ms;  // monotonic ms (core/clock.h mono_ms)
   Counter queue_departures_milli;   // departures per second, in thousandths (the gauge)
   Counter start_ms;                 // learnt time from placed to running (configured at first)

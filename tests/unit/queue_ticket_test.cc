@@ -92,22 +92,37 @@ TEST(QueuePosition, ClampsToOneAndTheLengthAndSurvivesTheCounterWrapping) {
   EXPECT_EQ(queue_position(2, 0xFFFFFFFEu, 10), 5u) << "tickets across the wrap";
 }
 
-TEST(DepartureRate, IsAnEwmaOfTheGapsWhileTheQueueHoldsSomething) {
+TEST(DepartureRate, CountsDeparturesOverWindowsWhileTheQueueHoldsSomething) {
   DepartureRate rate;
   EXPECT_FALSE(rate.measured());
   EXPECT_EQ(rate.gap_ms(), 0u);
   EXPECT_EQ(rate.per_second_milli(), 0u);
   rate.queue_filled(10'000);
-  rate.departed(12'000);  // 2 s after the queue filled
+  rate.departed(12'000);  // one departure 2 s after the queue filled: the open window says 2 s
   EXPECT_EQ(rate.gap_ms(), 2000u);
   EXPECT_EQ(rate.per_second_milli(), 500u);
-  // The queue sat empty for a minute: that time is not a gap.
-  rate.queue_filled(72'000);
-  rate.departed(74'000);
-  EXPECT_EQ(rate.gap_ms(), 2000u);
-  rate.departed(81'000);  // a 7 s gap moves the mean a fifth of the way: 2 + 1
-  EXPECT_EQ(rate.gap_ms(), 3000u);
-  EXPECT_EQ(rate.last_departure_ms(), 81'000u);
+  rate.departed(20'000);  // the window closes: 2 in 10 s
+  EXPECT_EQ(rate.gap_ms(), 5000u);
+  EXPECT_EQ(rate.last_departure_ms(), 20'000u);
+  // The queue sat empty for a minute: that time is not counted.
+  rate.queue_filled(80'000);
+  for (int i = 0; i < 4; ++i) rate.departed(82'500 + i * 2500);  // 4 in 10 s: 2.5 s apart
+  // EWMA of the windows' rates: 0.2/s + 0.3 * (0.4/s - 0.2/s) = 0.26/s, one per 3.85 s.
+  EXPECT_EQ(rate.gap_ms(), 3846u);
+}
+
+TEST(DepartureRate, ABurstDoesNotPromiseTheRateInsideIt) {
+  // 640 sessions end together every 5 s (a storm's time limit), each end placing one queued
+  // launch: 128 a second, though the gaps inside a burst are 0 ms.
+  DepartureRate rate;
+  rate.queue_filled(0);
+  for (uint64_t t = 5'000; t <= 60'000; t += 5'000) {
+    for (int i = 0; i < 640; ++i) rate.departed(t);
+  }
+  // The first window saw one burst in 10 s (64/s); the EWMA closes in on 128/s after it. A mean
+  // of the gaps would say 1000/s (1 ms each, the least a gap is counted as).
+  EXPECT_GT(rate.per_second_milli(), 110'000u);
+  EXPECT_LT(rate.per_second_milli(), 130'000u);
 }
 
 TEST(QueueEstimate, MeasuredIsPositionTimesTheGapPlusTheStart) {

@@ -169,6 +169,17 @@ TEST_F(WebhooksTest, AUrlThatIsNotHttpIsRefusedAtStart) {
     EXPECT_NE(run.output.find("is not an http:// or https:// URL"), std::string::npos)
         << run.output;
   }
+  // Named by its index and scheme://host, never its credentials, path or query.
+  CompletedRun secret = run_server_binary(
+      {"--webhook-url", "http://127.0.0.1:9/ok,ftp://us3rname:hunter2@example.com/T0KEN?key=K3Y",
+       "--webhook-secret-file", secret_file_, "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(secret.exit_status, 2) << secret.output;
+  EXPECT_NE(secret.output.find("--webhook-url at index 1 (ftp://example.com) is not"),
+            std::string::npos)
+      << secret.output;
+  for (const char* part : {"us3rname", "hunter2", "T0KEN", "K3Y"}) {
+    EXPECT_EQ(secret.output.find(part), std::string::npos) << part << " in " << secret.output;
+  }
   CompletedRun no_secret = run_server_binary({"--webhook-url", "http://127.0.0.1:9/hook"});
   EXPECT_EQ(no_secret.exit_status, 2) << no_secret.output;
   EXPECT_NE(no_secret.output.find("needs --webhook-secret-file"), std::string::npos)

@@ -42,11 +42,15 @@ std::string_view read_session_body(BodyParser& parser, std::string_view body, Se
 }
 
 std::string_view read_drain(BodyParser& parser, std::string_view body, uint32_t* grace_seconds) {
+  // graceSeconds is required: a drain that forgot its body must not stop every session on the
+  // server at once. 0 is allowed when it is said.
+  constexpr std::string_view kGraceRequired = "Field 'graceSeconds' is required.";
   *grace_seconds = 0;
-  if (body.empty()) return {};
+  if (body.empty()) return kGraceRequired;
   BodyField fields[] = {{"graceSeconds", BodyField::Type::kUint}};
   std::string_view err = parser.parse(body, fields);
-  if (err.empty() && fields[0].present && fields[0].number > kMaxDrainGraceSeconds) {
+  if (err.empty() && !fields[0].present) err = kGraceRequired;
+  if (err.empty() && fields[0].number > kMaxDrainGraceSeconds) {
     err = "Field 'graceSeconds' must be an integer from 0 to 86400.";
   }
   if (!err.empty()) return err;

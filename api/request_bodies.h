@@ -31,8 +31,8 @@ struct SessionBody {
 };
 std::string_view read_session_body(BodyParser& parser, std::string_view body, SessionBody* out);
 
-// POST /operator/servers/{name}/drain: {"graceSeconds"?: 0..kMaxDrainGraceSeconds}, 0 when
-// absent (or no body at all).
+// POST /operator/servers/{name}/drain: {"graceSeconds": 0..kMaxDrainGraceSeconds}, required
+// (no body, or no field, is an error naming it: a forgotten body must not stop everything).
 inline constexpr uint64_t kMaxDrainGraceSeconds = 86'400;
 std::string_view read_drain(BodyParser& parser, std::string_view body, uint32_t* grace_seconds);
 

@@ -9,6 +9,7 @@
 #include "app/config_file.h"
 #include "model/catalog.h"
 #include "model/rate.h"
+#include "model/url_origin.h"
 
 #include <charconv>
 #include <cmath>
@@ -175,11 +176,14 @@ std::string check_webhooks(Config* c) {
     if (!c->webhook_secret_file.empty()) return "--webhook-secret-file needs --webhook-url";
     return {};
   }
-  for (const std::string& url : c->webhook_urls) {
+  for (size_t i = 0; i < c->webhook_urls.size(); ++i) {
+    const std::string& url = c->webhook_urls[i];
     const bool http = url.rfind("http://", 0) == 0 && url.size() > 7;
     const bool https = url.rfind("https://", 0) == 0 && url.size() > 8;
     if (!http && !https) {
-      return "--webhook-url '" + url + "' is not an http:// or https:// URL";
+      // Named by its index and scheme://host only: a URL may carry credentials.
+      return "--webhook-url at index " + std::to_string(i) + " (" + url_origin_for_log(url) +
+             ") is not an http:// or https:// URL";
     }
   }
   if (c->webhook_secret_file.empty()) return "--webhook-url needs --webhook-secret-file";

@@ -293,6 +293,7 @@ size_t HttpClient::Impl::on_body(char* data, size_t size, size_t count, void* us
     r->impl->queue_delivery(*r);
     return size * count;
   }
+  if (r->request.discard_body) return size * count;  // read, not kept
   // Over the limit: a short count makes curl abort the transfer (CURLE_WRITE_ERROR).
   if (r->response.body.size() + size * count > r->request.max_body_bytes) {
     r->response.too_large = true;

@@ -34,6 +34,10 @@ struct HttpRequest {
   // Answers larger than this are cut off as errors: a backend (or a game's save directory)
   // must not be able to fill the I/O core's memory.
   size_t max_body_bytes = 64 << 20;
+  // The answer's body is not wanted (a webhook receiver's): it is read and dropped as it
+  // arrives, never buffered and never cut off, so an answer of any size keeps its status (the
+  // response's body stays empty; max_body_bytes does not apply). Not for stream().
+  bool discard_body = false;
 };
 
 struct HttpResponse {

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/log.h"
+#include "model/url_origin.h"
 #include "model/webhook_signature.h"
 
 namespace ringside {
@@ -27,7 +28,11 @@ WebhookSender::WebhookSender(WebhookSenderOptions options, TimerWheel& timers,
       metrics_(metrics),
       finished_(std::move(finished)),
       targets_(options_.urls.size()) {
-  for (size_t i = 0; i < targets_.size(); ++i) targets_[i].url = options_.urls[i];
+  for (size_t i = 0; i < targets_.size(); ++i) {
+    targets_[i].url = options_.urls[i];
+    targets_[i].index = i;
+    targets_[i].origin = url_origin_for_log(options_.urls[i]);
+  }
 }
 
 WebhookSender::~WebhookSender() {
@@ -132,7 +137,8 @@ void WebhookSender::on_answer(Lane& lane, long status) {
       log_warn("webhook_given_up")
           .kv("node", options_.node)
           .kv("event_id", events_.at(lane.keys.front()).event.id)
-          .kv("url", t.url)
+          .kv("url_index", t.index)
+          .kv("url", t.origin)
           .kv("attempts", uint64_t{lane.failures});
       advance(lane);
     } else {
@@ -142,7 +148,8 @@ void WebhookSender::on_answer(Lane& lane, long status) {
         log_info("webhook_retrying")
             .kv("node", options_.node)
             .kv("event_id", events_.at(lane.keys.front()).event.id)
-            .kv("url", t.url)
+            .kv("url_index", t.index)
+            .kv("url", t.origin)
             .kv("status", static_cast<int64_t>(status));
       }
       timers_.arm(&lane, now + delay);

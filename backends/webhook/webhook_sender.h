@@ -86,6 +86,10 @@ class WebhookSender {
   };
   struct Target {
     std::string url;
+    // For the logs: its index in options.urls (--webhook-url, from 0) and its
+    // scheme://host:port only — a URL often carries credentials (model/url_origin.h).
+    uint64_t index = 0;
+    std::string origin;
     std::unordered_map<std::string, Lane> lanes;  // by session (nodes are stable)
     std::deque<Lane*> ready;
     uint32_t in_flight = 0;

@@ -359,6 +359,35 @@ TEST_F(HttpClientTest, UnixSocketCarriesBinaryBodiesOverOneConnection) {
   EXPECT_EQ(server.connections(), 1);  // kept alive and reused
 }
 
+// A webhook receiver may answer 200 with a page far past any limit: with discard_body the
+// status stands and nothing is kept; without it the same answer is cut off (status 0).
+TEST_F(HttpClientTest, ADiscardedBodyOfAnySizeKeepsItsStatus) {
+  UnixEchoServer server;
+  const std::string page(200 * 1024, 'x');  // echoed back: a 200 KiB answer
+  HttpRequest post;
+  post.method = "POST";
+  post.url = "http://localhost/hook";
+  post.unix_socket = server.path();
+  post.body = page;
+  post.max_body_bytes = 64 << 10;
+
+  post.discard_body = true;
+  Outcome dropped;
+  client_.send(post, dropped.callback());
+  ASSERT_TRUE(run_until([&] { return dropped.done(); }));
+  EXPECT_EQ(dropped.response.status, 200) << dropped.response.error;
+  EXPECT_TRUE(dropped.response.error.empty()) << dropped.response.error;
+  EXPECT_FALSE(dropped.response.too_large);
+  EXPECT_TRUE(dropped.response.body.empty()) << dropped.response.body.size() << " bytes kept";
+
+  post.discard_body = false;
+  Outcome cut;
+  client_.send(post, cut.callback());
+  ASSERT_TRUE(run_until([&] { return cut.done(); }));
+  EXPECT_EQ(cut.response.status, 0);
+  EXPECT_TRUE(cut.response.too_large);
+}
+
 // ringside_backend_requests_total's source: answers below 500 are ok, a 5xx or no answer at
 // all is an error, a cancelled request is neither.
 TEST_F(HttpClientTest, CountsAnsweredCallsAsOkAndFivexxOrNoAnswerAsErrors) {

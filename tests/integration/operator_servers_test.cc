@@ -222,6 +222,31 @@ TEST_F(OperatorServersTest, DrainStopsTheServersSessionsAfterTheGraceAndKeepsItC
   EXPECT_EQ(server, "gs02");
 }
 
+// graceSeconds is required: a script that forgets the body must not stop every session on the
+// server at once. 0, said, stops them at once.
+TEST_F(OperatorServersTest, DrainNeedsGraceSecondsAndZeroSaidStopsAtOnce) {
+  ASSERT_TRUE(start({"--sim-servers", "1"}));
+  std::string token, server;
+  const std::string id = run("alice", &token, &server);
+  for (std::string_view body : {"", "{}", R"({"grace": 5})"}) {
+    auto r = command("gs01", "drain", body);
+    EXPECT_TRUE(is_error(r, 400, "invalid_request")) << "body '" << body << "'";
+    EXPECT_NE(json_of(r)["message"].str().find("graceSeconds"), std::string::npos) << r->body;
+  }
+  EXPECT_EQ(server_item("gs01")["cordoned"].boolean(), false);  // nothing was done
+  sleep_ms(200);
+  EXPECT_EQ(json_of(api().status(token, id))["status"].str(), "running");
+
+  ASSERT_TRUE(has_status(command("gs01", "drain", R"({"graceSeconds": 0})"), 200));
+  Json status;
+  for (int waited = 0; waited < 5000; waited += 20) {
+    status = json_of(api().status(token, id));
+    if (status["status"].str() == "stopped") break;
+    sleep_ms(20);
+  }
+  EXPECT_EQ(status["status"].str(), "stopped") << status.text();
+}
+
 TEST_F(OperatorServersTest, UncordonBeforeTheGraceEndsCancelsTheDrain) {
   ASSERT_TRUE(start({"--sim-servers", "1"}));
   std::string token, server;

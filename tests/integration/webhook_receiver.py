@@ -4,9 +4,9 @@
     webhook_receiver.py PORT
 
 Listens on 127.0.0.1:PORT. Every POST to a path outside /_ is recorded, then answered as the
-mode says: ok (204), fail (500) or hang (no answer until the mode changes, then the connection
-is closed without one). Control:
-    POST /_mode/ok|fail|hang   set the mode
+mode says: ok (204), big (200 with a 200 KiB HTML page as its body), fail (500) or hang (no
+answer until the mode changes, then the connection is closed without one). Control:
+    POST /_mode/ok|big|fail|hang   set the mode
     GET  /_received            every request recorded so far, as a JSON array of
                                {"path","eventId","timestamp","signature","contentType","body",
                                 "answer"}  (answer: the status sent, or 0 for none)
@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 lock = threading.Lock()
 changed = threading.Condition(lock)
 state = {"mode": "ok", "received": [], "ok": 0}
+BIG_PAGE = b"<html><body>" + b"x" * (200 * 1024) + b"</body></html>"
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -73,11 +74,11 @@ class Handler(BaseHTTPRequestHandler):
                 changed.wait_for(lambda: state["mode"] != "hang", timeout=60)
                 self.close_connection = True
                 return
-            entry["answer"] = 204 if mode == "ok" else 500
+            entry["answer"] = {"ok": 204, "big": 200}.get(mode, 500)
             state["received"].append(entry)
-            if mode == "ok":
+            if mode in ("ok", "big"):
                 state["ok"] += 1
-        self.reply(entry["answer"])
+        self.reply(entry["answer"], BIG_PAGE if mode == "big" else b"")
 
 
 def main():

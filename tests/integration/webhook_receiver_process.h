@@ -29,7 +29,7 @@ class WebhookReceiver {
   void kill();
   uint16_t port() const { return port_; }
   std::string url(const std::string& path = "/hook") const;
-  // "ok" (204), "fail" (500) or "hang" (no answer).
+  // "ok" (204), "big" (200 with a 200 KiB page), "fail" (500) or "hang" (no answer).
   bool set_mode(const std::string& mode);
   std::vector<ReceivedWebhook> received();
 

@@ -161,6 +161,31 @@ TEST_F(WebhooksTest, AFailedStartIsAnErrorEvent) {
   EXPECT_FALSE(body["session"]["error"]["code"].str().empty()) << r.body;
 }
 
+// A receiver's answer body is never used: a 200 with a big page (200 KiB, past any limit a
+// buffered answer would have) is a delivery, not a failure retried for 24 h.
+TEST_F(WebhooksTest, A200WithABigBodyIsDeliveredOnce) {
+  WebhookReceiver receiver;
+  ASSERT_TRUE(receiver.start());
+  ASSERT_TRUE(receiver.set_mode("big"));
+  ASSERT_TRUE(start({"--webhook-url", receiver.url(), "--webhook-secret-file", secret_file_}));
+  const std::string token = api().token_for("alice");
+  const std::string id = api().launch_running(token, game_body(kGame));
+  ASSERT_FALSE(id.empty());
+  api().stop_ok(token, id);
+  ASSERT_TRUE(eventually(5000, [&] { return metric("ringside_webhook_deliveries_total") == 2; }))
+      << "failures: " << metric("ringside_webhook_failures_total");
+  // Past the first retry's wait (1 s): nothing was sent again.
+  sleep_ms(1500);
+  const auto all = receiver.received();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].event_id, id + ".running");
+  EXPECT_EQ(all[1].event_id, id + ".stopped");
+  EXPECT_EQ(all[0].answer, 200);
+  EXPECT_EQ(metric("ringside_webhook_failures_total"), 0);
+  EXPECT_EQ(metric("ringside_webhook_deliveries_total"), 2);
+  EXPECT_EQ(metric("ringside_webhook_undelivered"), 0);
+}
+
 TEST_F(WebhooksTest, AUrlThatIsNotHttpIsRefusedAtStart) {
   for (const char* url : {"ftp://example.com/hook", "example.com/hook", "http://a,file:///x"}) {
     CompletedRun run = run_server_binary(
@@ -168,6 +193,17 @@ TEST_F(WebhooksTest, AUrlThatIsNotHttpIsRefusedAtStart) {
     EXPECT_EQ(run.exit_status, 2) << url << ": " << run.output;
     EXPECT_NE(run.output.find("is not an http:// or https:// URL"), std::string::npos)
         << run.output;
+  }
+  // Named by its index and scheme://host, never its credentials, path or query.
+  CompletedRun secret = run_server_binary(
+      {"--webhook-url", "http://127.0.0.1:9/ok,ftp://us3rname:hunter2@example.com/T0KEN?key=K3Y",
+       "--webhook-secret-file", secret_file_, "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(secret.exit_status, 2) << secret.output;
+  EXPECT_NE(secret.output.find("--webhook-url at index 1 (ftp://example.com) is not"),
+            std::string::npos)
+      << secret.output;
+  for (const char* part : {"us3rname", "hunter2", "T0KEN", "K3Y"}) {
+    EXPECT_EQ(secret.output.find(part), std::string::npos) << part << " in " << secret.output;
   }
   CompletedRun no_secret = run_server_binary({"--webhook-url", "http://127.0.0.1:9/hook"});
   EXPECT_EQ(no_secret.exit_status, 2) << no_secret.output;

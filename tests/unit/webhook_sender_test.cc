@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/log.h"
 #include "model/webhook_signature.h"
 
 namespace ringside {
@@ -193,6 +194,35 @@ TEST_F(WebhookSenderTest, GivesUpAfterADayAndTheSessionGoesOn) {
   // About 24 h of retries at most 10 min apart: more than 144, fewer than 200.
   EXPECT_GT(metrics_.failures.get(), 144u);
   EXPECT_LT(metrics_.failures.get(), 200u);
+}
+
+// webhook_retrying and webhook_given_up name a URL by its index and scheme://host:port: never
+// its user:password, path or query, where credentials live.
+TEST_F(WebhookSenderTest, LogsAUrlByIndexAndOriginOnly) {
+  set_log_level(LogLevel::kInfo);
+  make({"http://a/hook", "https://us3r:pa55@hooks.example.com:8443/T000/S3CRETPATH?token=T0K"});
+  testing::internal::CaptureStderr();
+  sender_->add(event("s1", "running"));
+  ASSERT_EQ(attempts_.size(), 2u);
+  answer(204);
+  answer(500);
+  const uint64_t day = 24 * 3600 * 1000ull;
+  while (metrics_.given_up.get() == 0 && now_ < 1000 + day + 600000) {
+    advance_to(now_ + 1000);
+    if (!attempts_.empty()) answer(500);
+  }
+  const std::string logged = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(metrics_.given_up.get(), 1u);
+  for (const char* event : {"webhook_retrying", "webhook_given_up"}) {
+    const size_t at = logged.find(event);
+    ASSERT_NE(at, std::string::npos) << event << " not in:\n" << logged;
+    const std::string line = logged.substr(at, logged.find('\n', at) - at);
+    EXPECT_NE(line.find("url_index=1"), std::string::npos) << line;
+    EXPECT_NE(line.find("url=https://hooks.example.com:8443"), std::string::npos) << line;
+  }
+  for (const char* secret : {"us3r", "pa55", "T000", "S3CRETPATH", "token", "T0K"}) {
+    EXPECT_EQ(logged.find(secret), std::string::npos) << secret << " in:\n" << logged;
+  }
 }
 
 TEST_F(WebhookSenderTest, WithoutADatabaseTheOldestIsDroppedPastTheCap) {

@@ -63,8 +63,9 @@ std::string_view OperatorSessions::read_filter(std::string_view query, OperatorS
   }
   if (std::optional<QueryValue> q = find_query_param(query, "gameSlug", query_scratch_)) {
     if (!q->ok || !is_valid_slug(q->value)) return kBadGameSlugQuery;
-    const int g = runtime_.catalog.find(q->value);
-    if (g < 0) *none = true;  // a game this catalog does not have: no session of it here
+    // A game a reload removed included: its sessions run on (docs/configuration.md).
+    const int g = runtime_.catalog.find_any(q->value);
+    if (g < 0) *none = true;  // a game this catalog never had: no session of it here
     f->has_game = true;
     f->game = static_cast<uint16_t>(g < 0 ? 0 : g);
   }

@@ -89,8 +89,11 @@ void SessionEvents::send_webhook(const std::optional<WebhookEvent>& event) {
 bool SessionEvents::on_session_phase(const SessionPhaseUpdate& m) {
   if (m.server >= runtime_.servers.size()) return false;
   if (GameSession* s = sessions_.find(m.session); s && s->status == SessionStatus::kStarting) {
-    // A fresh launch is queued from the start: only a start sent back to the queue changed.
-    const bool changed = m.phase != s->phase;
+    // A fresh launch is queued from the start: a start sent back to the queue changed, and
+    // so did one placed on another server (no room on the first, creating straight on the
+    // next: the row must name the server recovery looks on).
+    const bool changed =
+        m.phase != s->phase || (m.phase != StartPhase::kQueued && m.server != s->server);
     s->phase = m.phase;
     s->server = m.server;
     if (m.phase == StartPhase::kQueued) s->queue_ticket = m.queue_ticket;

@@ -192,4 +192,12 @@ int Catalog::find(std::string_view slug) const {
   return -1;
 }
 
+int Catalog::find_any(std::string_view slug) const {
+  const std::vector<Game>& games = this->games();
+  for (size_t i = 0; i < games.size(); ++i) {
+    if (games[i].slug == slug) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 }  // namespace ringside

@@ -27,7 +27,8 @@ struct Game {
   // --max-session-seconds default applies (SPEC "Time limits and the queue").
   uint32_t max_session_seconds = 0;
   // Gone from the file at a reload: find() does not see it (launches 404, hidden from
-  // /api/games), while its index keeps naming it for the sessions that run it.
+  // /api/games), while its index keeps naming it for the sessions that run it (find_any()
+  // sees it).
   bool removed = false;
 };
 
@@ -59,8 +60,13 @@ class Catalog {
   // Every game ever loaded, removed ones included (a session's index stays valid). The
   // reference stays valid until exit.
   const std::vector<Game>& games() const { return current_.load(std::memory_order_acquire)->games; }
-  // Index of the game with this slug, or -1 (also for a removed game).
+  // Index of the game with this slug, or -1 (also for a removed game): for what starts
+  // something new (a launch, a token scoped to a game) or lists the games.
   int find(std::string_view slug) const;
+  // Index of the game with this slug, removed or not, or -1: for what names a game that
+  // already ran (stored rows read back, an operator filter on sessions), whose sessions a
+  // reload does not end.
+  int find_any(std::string_view slug) const;
 
   // The games of `file` (a parsed catalog) become the current ones: a game whose slug is
   // known keeps its index and takes the file's fields; a new one is appended; one missing

@@ -199,7 +199,10 @@ class RowReader {
       *game = kAnyGame;
       return true;
     }
-    const int g = catalog_.find(text(r, row, col));
+    // A game a reload removed still names its sessions, tokens and slots (a partition taken
+    // over after the reload); one the catalog never had (the file changed across a restart)
+    // does not: that row is skipped.
+    const int g = catalog_.find_any(text(r, row, col));
     if (g < 0) return false;
     *game = static_cast<uint16_t>(g);
     return true;

@@ -1,7 +1,8 @@
 // SIGHUP rereads --catalog (SPEC: Operator API; docs/configuration.md, "Reloading the
 // catalog"): a new game can be launched, a changed one shows its new fields, a removed one
-// refuses launches (404) and leaves /api/games while its running session can still be polled
-// and stopped, and a file that does not parse leaves the catalog as it was.
+// refuses launches (404) and leaves /api/games while its running session can still be polled,
+// listed by the operator by its slug and stopped, and a file that does not parse leaves the catalog
+// as it was.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -81,6 +82,13 @@ TEST_F(CatalogReloadTest, NewChangedAndRemovedGamesTakeEffectForNewLaunchesOnly)
   Json status = json_of(api().status(token, running));
   EXPECT_EQ(status["status"].str(), "running") << status.text();
   EXPECT_EQ(status["gameTitle"].str(), "Beta") << status.text();
+  // The operator still finds it by its game's slug (docs/operator-api.md, "Sessions").
+  auto listed = api().send("GET", "/operator/sessions?gameSlug=beta", "", kOperatorKey);
+  ASSERT_TRUE(has_status(listed, 200));
+  Json sessions = json_of(listed)["sessions"];
+  ASSERT_EQ(sessions.size(), 1u) << sessions.text();
+  EXPECT_EQ(sessions.at(0)["sessionId"].str(), running) << sessions.text();
+  EXPECT_EQ(sessions.at(0)["gameSlug"].str(), "beta") << sessions.text();
   // Changed in place.
   EXPECT_EQ(json_of(api().game(token, "alpha"))["title"].str(), "Alpha Two");
   // New: launchable.

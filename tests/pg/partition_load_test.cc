@@ -1,10 +1,11 @@
 // Loading by partition against a real server: stream_partition_state reads exactly the rows
 // of the partitions it is given (start-up loads a shard's, a node taking a partition over loads
-// that one), and load_state gives rows written before partitions theirs and finds the legacy
-// tokens among them.
+// that one), load_state gives rows written before partitions theirs and finds the legacy
+// tokens among them, and rows of a game a reload removed still load.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "model/token_hash.h"
 #include "model/token_minter.h"
 #include "store/durable/state_loader.h"
+#include "store/token_store.h"
 #include "tests/pg/pg_test_env.h"
 
 namespace ringside::pgtest {
@@ -228,6 +230,52 @@ TEST_F(PartitionLoadTest, LoadStateGivesOldRowsTheirPartitionAndFindsTheirTokens
   LoadedState again;
   ASSERT_TRUE(load_state(db_.url(), catalog_, servers_, 4, minter, &again, &error)) << error;
   EXPECT_EQ(again.rows_given_partition, 0u);
+}
+
+// A game a reload (SIGHUP) removed still names its sessions, slots and scoped tokens: a
+// partition taken over after the reload loads them all, its sessions running on (SPEC). A game
+// the catalog never had (the file changed across a restart) does not: those rows are skipped
+// and counted, the player and an unscoped token kept.
+TEST_F(PartitionLoadTest, RowsOfAGameRemovedByAReloadStillLoad) {
+  seed(alice_);
+  const uint16_t pa = partition_of_player(alice_);
+  const std::string removed = game();
+  admin_.exec(
+      "INSERT INTO token_sessions (seed, player_id, partition, game_slug, generation,"
+      " token_hash, expires_at) VALUES (decode('" +
+      hex(random_id128()) + "', 'hex'), '" + alice_ + "', " + std::to_string(pa) + ", '" + removed +
+      "', 0, sha256(random()::text::bytea), now() + interval '1 hour')");
+  std::string error;
+  std::optional<Catalog> file = Catalog::parse(
+      R"({"games": [{"slug": "other-game", "title": "Other", "image": "r/other:1", "sizeMb": 10}]})",
+      &error);
+  ASSERT_TRUE(file) << error;
+  ASSERT_TRUE(catalog_.reload(*file, &error)) << error;
+  ASSERT_EQ(catalog_.find(removed), -1);
+
+  ShardLoadCounts counts;
+  const ShardState rows = load({pa}, &counts);
+  EXPECT_EQ(counts.skipped, 0u);
+  ASSERT_EQ(rows.sessions.size(), 2u);
+  for (const LoadedSession& s : rows.sessions) EXPECT_EQ(catalog_.games()[s.game].slug, removed);
+  ASSERT_EQ(rows.slots.size(), 1u);
+  EXPECT_EQ(catalog_.games()[rows.slots[0].game].slug, removed);
+  ASSERT_EQ(rows.tokens.size(), 2u);
+  EXPECT_EQ(std::count_if(rows.tokens.begin(), rows.tokens.end(),
+                          [&](const LoadedToken& t) {
+                            return t.game != kAnyGame && catalog_.games()[t.game].slug == removed;
+                          }),
+            1);
+
+  // After a restart the catalog is the file's alone: it never had the game.
+  catalog_ = *file;
+  ShardLoadCounts restarted;
+  const ShardState fresh = load({pa}, &restarted);
+  EXPECT_EQ(restarted.skipped, 4u);  // both sessions, the slot, the scoped token
+  EXPECT_TRUE(fresh.sessions.empty());
+  EXPECT_TRUE(fresh.slots.empty());
+  EXPECT_EQ(fresh.players, std::vector<std::string>{alice_});
+  EXPECT_EQ(fresh.tokens.size(), 1u);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // SIGHUP's catalog reload (Catalog::reload): indices never move, new games are appended,
-// removed ones are hidden from find() but still named by their index.
+// removed ones are hidden from find() but still named by their index and found by find_any().
 #include <gtest/gtest.h>
 
 #include <string>
@@ -38,7 +38,12 @@ TEST(CatalogReload, ChangesInPlaceAppendsNewAndMarksRemoved) {
   EXPECT_EQ(live.find("beta"), -1);  // removed: not found for launches or the listing
   EXPECT_TRUE(live.games()[1].removed);
   EXPECT_EQ(live.games()[1].slug, "beta");  // a running session's index still names it
-  EXPECT_EQ(live.find("gamma"), 2);         // appended
+  // What names a game that already ran (stored rows, the operator's filter) still finds it.
+  EXPECT_EQ(live.find_any("beta"), 1);
+  EXPECT_EQ(live.find_any("alpha"), 0);
+  EXPECT_EQ(live.find_any("gamma"), 2);
+  EXPECT_EQ(live.find_any("delta"), -1);  // never known
+  EXPECT_EQ(live.find("gamma"), 2);       // appended
   EXPECT_FALSE(live.games()[2].removed);
   // The old snapshot is kept: a reader that held it still reads what it read.
   EXPECT_EQ(before->title, "Alpha");

@@ -6,12 +6,15 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "api/player_api.h"
 #include "app/process.h"
 #include "core/message_bus.h"
 #include "core/reactor.h"
 #include "model/messages.h"
+#include "store/durable/write_intent.h"
 
 namespace ringside {
 namespace {
@@ -36,6 +39,12 @@ std::vector<GameServerInfo> two_servers() {
   return fleet;
 }
 
+Config one_durable_shard() {
+  Config c = one_shard();
+  c.database_url = "postgresql://unused.test/ringside";  // writes are only sent, never run
+  return c;
+}
+
 Reactor::Options small() {
   Reactor::Options o;
   o.sq_entries = 8;
@@ -45,7 +54,9 @@ Reactor::Options small() {
 
 class SessionEventsTest : public ::testing::Test {
  protected:
-  SessionEventsTest() {
+  SessionEventsTest() : SessionEventsTest(one_shard()) {}
+  explicit SessionEventsTest(Config config)
+      : process_(std::move(config), Catalog::demo(), two_servers(), TokenMinter::random_secret()) {
     SessionStore& store = api_.sessions();
     session_ = &store.session(
         store.create(store.find_or_add_player("player-1"), 0, Id128{1, 2}, IdOwner{}));
@@ -60,7 +71,7 @@ class SessionEventsTest : public ::testing::Test {
     return reactor_.mailbox().malformed_total() == malformed;
   }
 
-  Process process_{one_shard(), Catalog::demo(), two_servers(), TokenMinter::random_secret()};
+  Process process_;
   const Runtime& runtime_ = process_.runtime();
   PlayerMetrics metrics_{};
   MessageBus bus_{2, 64 * 1024};
@@ -89,6 +100,57 @@ TEST_F(SessionEventsTest, RunningOnAServerPastTheFleetIsRefused) {
   EXPECT_TRUE(deliver(SessionRunning{session_->id, 1}));
   EXPECT_EQ(session_->status, SessionStatus::kRunning);
   EXPECT_EQ(session_->server, 1u);
+}
+
+// The same, with the durable store: the status row is written as the I/O core would run it.
+class DurableSessionEventsTest : public SessionEventsTest {
+ protected:
+  DurableSessionEventsTest() : SessionEventsTest(one_durable_shard()) {}
+
+  // The server column of every session status row sent to the I/O core since the last call
+  // ("<null>" when the row names none), in order.
+  std::vector<std::string> status_rows_servers() {
+    std::vector<std::string> servers;
+    io_.drain(
+        [&](uint32_t, uint16_t kind, const void* payload, uint32_t len) {
+          if (kind != kMsgStoreWrite) return;
+          StoreWrite w;
+          EXPECT_TRUE(
+              StoreWrite::decode(std::string_view(static_cast<const char*>(payload), len), &w));
+          WriteIntentReader reader;
+          EXPECT_TRUE(reader.parse(w.intent));
+          PgParams params;
+          reader.for_each(params, [&](StatementId id, const PgParams& p) {
+            if (id != kStmtUpdateSession) return;
+            const char* server = p.values()[3];  // id, status, phase, server, ...
+            servers.emplace_back(server ? server : "<null>");
+          });
+        },
+        100);
+    return servers;
+  }
+};
+
+// No room on the first server it was creating on, placed straight into creating on another:
+// the row must name the second, or recovery after a crash looks for the container on the first
+// (docs/docker-backend.md, "Engines, listings, recovery").
+TEST_F(DurableSessionEventsTest, CreatingOnAnotherServerIsWritten) {
+  EXPECT_TRUE(deliver(SessionPhaseUpdate{session_->id, StartPhase::kCreating, 0}));
+  EXPECT_EQ(status_rows_servers(), std::vector<std::string>{"gs01"});
+
+  EXPECT_TRUE(deliver(SessionPhaseUpdate{session_->id, StartPhase::kCreating, 1}));
+  EXPECT_EQ(session_->server, 1u);
+  EXPECT_EQ(status_rows_servers(), std::vector<std::string>{"gs02"});
+
+  // The same phase on the same server again changes nothing: no write.
+  EXPECT_TRUE(deliver(SessionPhaseUpdate{session_->id, StartPhase::kCreating, 1}));
+  EXPECT_TRUE(status_rows_servers().empty());
+
+  // Back to the queue (the server it names does not matter): written once, naming none.
+  EXPECT_TRUE(deliver(SessionPhaseUpdate{session_->id, StartPhase::kQueued, 0, 7}));
+  EXPECT_EQ(status_rows_servers(), std::vector<std::string>{"<null>"});
+  EXPECT_TRUE(deliver(SessionPhaseUpdate{session_->id, StartPhase::kQueued, 1, 8}));
+  EXPECT_TRUE(status_rows_servers().empty());
 }
 
 }  // namespace

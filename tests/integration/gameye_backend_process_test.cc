@@ -86,6 +86,19 @@ class GameyeBackendProcessTest : public ServerTest {
     return ::testing::AssertionSuccess();
   }
 
+  // The id Gameye lists for ringside's session `session` (by the label ringside put on it),
+  // or "" when the stand-in lists none.
+  std::string gameye_session_of(const std::string& session) {
+    HttpClient gameye;
+    if (!gameye.connect(standin_.port())) return "";
+    const std::optional<HttpResponse> listed =
+        gameye.request("GET", "/session?filter%5Bringside.session%5D=" + session, {},
+                       {{"Authorization", "Bearer " + std::string(kToken)}});
+    if (!listed) return "";
+    const Json sessions = Json::parse(listed->body)["sessions"];
+    return sessions.size() == 0 ? "" : sessions.at(0)["id"].str();
+  }
+
   GameyeStandinProcess standin_;
   std::unique_ptr<ApiClient> api_;
   std::string token_file_;
@@ -120,14 +133,8 @@ TEST_F(GameyeBackendProcessTest, OperatorViewNamesTheGameyeSession) {
   const std::string token = api_->token_for("player-1", kGame);
   const std::string session = api_->launch_running(token, game_body(kGame));
   ASSERT_FALSE(session.empty());
-  HttpClient gameye;
-  ASSERT_TRUE(gameye.connect(standin_.port()));
-  const std::optional<HttpResponse> listed =
-      gameye.request("GET", "/session?filter%5Bringside.session%5D=" + session, {},
-                     {{"Authorization", "Bearer " + std::string(kToken)}});
-  ASSERT_TRUE(listed);
-  const std::string id = Json::parse(listed->body)["sessions"].at(0)["id"].str();
-  ASSERT_FALSE(id.empty()) << listed->body;
+  const std::string id = gameye_session_of(session);
+  ASSERT_FALSE(id.empty());
   const Json view = json_of(api_->send("GET", "/operator/sessions/" + session, "", kOperatorKey));
   EXPECT_EQ(view["backendId"].str(), id) << view.text();
   EXPECT_EQ(view["server"].str(), "europe") << view.text();
@@ -161,14 +168,10 @@ TEST_F(GameyeBackendProcessTest, ContainerThatDiesEndsTheSessionInContainerLost)
   const std::string session = api_->launch_running(token, game_body(kGame));
   ASSERT_FALSE(session.empty());
   // Its Gameye session, by the label ringside put on it; its container dies.
+  const std::string id = gameye_session_of(session);
+  ASSERT_FALSE(id.empty());
   HttpClient gameye;
   ASSERT_TRUE(gameye.connect(standin_.port()));
-  const std::optional<HttpResponse> listed =
-      gameye.request("GET", "/session?filter%5Bringside.session%5D=" + session, {},
-                     {{"Authorization", "Bearer " + std::string(kToken)}});
-  ASSERT_TRUE(listed);
-  const std::string id = Json::parse(listed->body)["sessions"].at(0)["id"].str();
-  ASSERT_FALSE(id.empty()) << listed->body;
   const std::optional<HttpResponse> killed =
       gameye.request("POST", "/_standin/session/" + id + "/dead");
   ASSERT_TRUE(killed);

@@ -1,7 +1,8 @@
-// The wire form of the messages that will travel between nodes (model/messages.h) on arbitrary
-// bytes: the first byte picks the message, the rest is its payload. Nothing crashes or reads
-// past the end, and whatever decodes re-encodes to exactly the bytes it came from (the form is
-// canonical: a second encoding of the same message would be a second meaning to refuse).
+// The wire form of the messages that have one (model/messages.h: those between nodes, and the
+// larger ones between threads) on arbitrary bytes: the first byte picks the message, the rest
+// is its payload. Nothing crashes or reads past the end, and whatever decodes re-encodes to
+// exactly the bytes it came from (the form is canonical: a second encoding of the same message
+// would be a second meaning to refuse).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -27,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ringside;
   if (size == 0) return 0;
   const std::string_view payload(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 10) {
+  switch (data[0] % 14) {
     case 0:
       round_trip<PlaceSession>(payload);
       break;
@@ -54,6 +55,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 9:
       round_trip<StopForReason>(payload);
+      break;
+    case 10:
+      round_trip<OperatorSessionsQuery>(payload);
+      break;
+    case 11:
+      round_trip<OperatorSessionsPart>(payload);
+      break;
+    case 12:
+      round_trip<BackendIdReply>(payload);
+      break;
+    case 13:
+      round_trip<WebhookEventMade>(payload);
       break;
     default:
       round_trip<ForwardReply>(payload);

@@ -32,6 +32,17 @@ class OperatorServersTest : public SessionsTest {
         "POST", "/operator/servers/" + std::string(server) + "/" + std::string(action), body, key);
   }
   // The server's item in the listing.
+  // The session's status once it reads "stopped", or the last one read after 5 s.
+  Json status_once_stopped(const std::string& token, const std::string& id) {
+    Json status;
+    for (int waited = 0; waited < 5000; waited += 20) {
+      status = json_of(api().status(token, id));
+      if (status["status"].str() == "stopped") break;
+      sleep_ms(20);
+    }
+    return status;
+  }
+
   Json server_item(std::string_view name) {
     Json list = json_of(servers())["servers"];
     for (size_t i = 0; i < list.size(); ++i) {
@@ -194,12 +205,7 @@ TEST_F(OperatorServersTest, DrainStopsTheServersSessionsAfterTheGraceAndKeepsItC
   EXPECT_EQ(json_of(api().status(t1, s1))["status"].str(), "running");
 
   for (const auto& [token, id] : {std::pair{t1, s1}, std::pair{t2, s2}}) {
-    Json status;
-    for (int waited = 0; waited < 5000; waited += 20) {
-      status = json_of(api().status(token, id));
-      if (status["status"].str() == "stopped") break;
-      sleep_ms(20);
-    }
+    const Json status = status_once_stopped(token, id);
     EXPECT_EQ(status["status"].str(), "stopped") << status.text();
     Json entry = json_of(api().history(token)).at(0);
     EXPECT_EQ(entry["sessionId"].str(), id) << entry.text();
@@ -238,12 +244,7 @@ TEST_F(OperatorServersTest, DrainNeedsGraceSecondsAndZeroSaidStopsAtOnce) {
   EXPECT_EQ(json_of(api().status(token, id))["status"].str(), "running");
 
   ASSERT_TRUE(has_status(command("gs01", "drain", R"({"graceSeconds": 0})"), 200));
-  Json status;
-  for (int waited = 0; waited < 5000; waited += 20) {
-    status = json_of(api().status(token, id));
-    if (status["status"].str() == "stopped") break;
-    sleep_ms(20);
-  }
+  const Json status = status_once_stopped(token, id);
   EXPECT_EQ(status["status"].str(), "stopped") << status.text();
 }
 

@@ -13,16 +13,10 @@
 
 #include "model/identifiers.h"
 #include "model/messages.h"
+#include "tests/unit/wire_encode.h"
 
 namespace ringside {
 namespace {
-
-template <class T>
-std::string encode(const T& m) {
-  std::string out(m.encoded_size(), '\0');
-  m.encode(out.data());
-  return out;
-}
 
 template <class T>
 bool decodes(std::string_view in, T* out) {

@@ -10,16 +10,10 @@
 
 #include "model/identifiers.h"
 #include "model/messages.h"
+#include "tests/unit/wire_encode.h"
 
 namespace ringside {
 namespace {
-
-template <class T>
-std::string encode(const T& m) {
-  std::string out(m.encoded_size(), '\0');
-  m.encode(out.data());
-  return out;
-}
 
 OperatorSessionsQuery query() {
   OperatorSessionsQuery q;

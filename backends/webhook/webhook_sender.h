@@ -65,6 +65,11 @@ class WebhookSender {
   // Takes an event to deliver. False only with a database when memory is full: not taken.
   // An event whose id is held already is taken as delivered-to-be (true, nothing added).
   bool add(WebhookEvent event);
+  // In a cluster, `partition` is no longer served here (lost, or handed over): its events
+  // leave memory unfinished — their outbox rows stay for the node serving it next. An attempt
+  // already in flight is not recalled (its answer is ignored, as for drop_oldest): that event
+  // may reach a URL from both nodes, with the same id. Returns how many events left.
+  size_t drop_partition(uint16_t partition);
   size_t held() const { return events_.size(); }
   size_t room() const {
     return events_.size() < options_.memory_events ? options_.memory_events - events_.size() : 0;
@@ -108,6 +113,8 @@ class WebhookSender {
   void make_ready(Lane& lane);
   void erase_if_idle(Lane& lane);
   void drop_oldest();
+  // Forgets the held event at `it` (not finished: its row, if any, stays), from every lane.
+  void forget(std::map<uint64_t, Held>::iterator it);
   void publish();
 
   WebhookSenderOptions options_;

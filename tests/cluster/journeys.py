@@ -278,8 +278,8 @@ def check_one_session_each(cluster, players):
         check(ids == [player.session], f"{player.name}: API lists {ids}")
 
 
-def make_players(cluster, count):
-    players = [operator_launch(cluster, f"p{k}") for k in range(count)]
+def make_players(cluster, count, prefix="p"):
+    players = [operator_launch(cluster, f"{prefix}{k}") for k in range(count)]
     launch_running(cluster, players)
     return players
 
@@ -981,29 +981,27 @@ class WebhookReceiver:
             check(time.monotonic() < deadline, "the webhook receiver does not answer")
             time.sleep(0.1)
 
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+        self.process = None
+
     def received(self):
-        """Every POST so far, in arrival order: (event id, status answered)."""
+        """Every POST since its start, in arrival order: (event id, status answered)."""
         answer = request(self.url, "GET", "/_received")
         check(answer.status == 200, f"receiver: {answer}")
         return [(r["eventId"], r["answer"]) for r in answer.json]
 
     def down(self):
         if self.process:
-            self.process.kill()
-            self.process.wait()
+            self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def journey_webhooks(cluster):
-    """Two nodes, the receiver down: sessions launched (and half stopped) on both nodes wait in
-    the outbox; one node is killed with -9, the receiver comes up: the survivor delivers every
-    event — the dead node's too, once it took their partitions — each exactly once, running
-    before stopped (docs/webhooks.md, "Cluster")."""
-    names = {"node-1", "node-2"}
-    log(f"GET /cluster: {cluster.wait_membership(names, 30)}")
-    players = make_players(cluster, 16)
-    owners = {cluster.owner(p.partition) for p in players}
-    check(owners == {1, 2}, f"the players' partitions are not on both nodes: {owners}")
+def sessions_with_events(cluster, prefix):
+    """16 players launched through the balancer, every other one stopped, and the outbox
+    holding every event (the receiver is down): the players and the event ids."""
+    players = make_players(cluster, 16, prefix)
     expected = {f"{p.session}.running" for p in players}
     for player in players[::2]:
         answer = until_ok(lambda: request(cluster.url, "POST", "/api/game/stop",
@@ -1018,24 +1016,22 @@ def journey_webhooks(cluster):
               f"outbox rows: {cluster.sql('SELECT count(*) FROM webhook_outbox')}, "
               f"want {len(expected)}")
         time.sleep(0.2)
-    victim = cluster.owner(players[0].partition)
-    theirs = [p for p in players if cluster.owner(p.partition) == victim]
-    log(f"{len(expected)} events in the outbox; node-{victim} owns {len(theirs)} of "
-        f"{len(players)} players: kill -9, then the receiver up")
-    cluster.signal(victim, "KILL")
-    cluster.receiver.start()
+    return players, expected
+
+
+def check_delivered_once(cluster, players, expected):
+    """With the receiver up: within 60 s every expected event answered 204, none twice, a
+    stopped session's running before its stopped; then the outbox empties."""
     deadline = time.monotonic() + 60
     while True:
-        received = cluster.receiver.received()
-        delivered = {event for event, answer in received if answer == 204}
+        delivered = {event for event, answer in cluster.receiver.received() if answer == 204}
         if delivered >= expected:
             break
         check(time.monotonic() < deadline,
               f"after 60 s, not delivered: {sorted(expected - delivered)}")
         time.sleep(0.5)
-    time.sleep(2)  # anything delivered twice would be by now (retries are done: all answered)
-    received = cluster.receiver.received()
-    ok = [event for event, answer in received if answer == 204]
+    time.sleep(2)  # an event delivered by two nodes would be by now (all answered at once)
+    ok = [event for event, answer in cluster.receiver.received() if answer == 204]
     check(set(ok) == expected, f"unexpected events: {sorted(set(ok) - expected)}")
     twice = sorted({event for event in ok if ok.count(event) > 1})
     check(not twice, f"delivered more than once: {twice}")
@@ -1046,8 +1042,43 @@ def journey_webhooks(cluster):
     while cluster.sql("SELECT count(*) FROM webhook_outbox") != "0":
         check(time.monotonic() < deadline, "the outbox keeps delivered rows")
         time.sleep(0.2)
+
+
+def journey_webhooks(cluster):
+    """Two nodes, the receiver down. Sessions launched (and half stopped) on both; one node
+    killed with -9, the receiver up: the survivor delivers every event — the dead node's too,
+    once it took their partitions. Then, the receiver down again, more sessions (all on the
+    survivor), the dead node started again, taking half the partitions back with their
+    undelivered events, the receiver up: every event once, by the node that serves it, though
+    both run (docs/webhooks.md, "Cluster")."""
+    names = {"node-1", "node-2"}
+    log(f"GET /cluster: {cluster.wait_membership(names, 30)}")
+    players, expected = sessions_with_events(cluster, "a")
+    owners = {cluster.owner(p.partition) for p in players}
+    check(owners == {1, 2}, f"the players' partitions are not on both nodes: {owners}")
+    victim = cluster.owner(players[0].partition)
+    theirs = [p for p in players if cluster.owner(p.partition) == victim]
+    log(f"{len(expected)} events in the outbox; node-{victim} owns {len(theirs)} of "
+        f"{len(players)} players: kill -9, then the receiver up")
+    cluster.signal(victim, "KILL")
+    cluster.receiver.start()
+    check_delivered_once(cluster, players, expected)
     log(f"every one of {len(expected)} events delivered once ({len(theirs)} players' by the "
         "survivor for the dead node), in order per session; the outbox is empty")
+
+    cluster.receiver.stop()
+    survivor = 3 - victim
+    cluster.wait_membership({f"node-{survivor}"}, 30)
+    players, expected = sessions_with_events(cluster, "b")
+    cluster.env_tool("start-node", cluster.dir, str(victim))
+    log(f"{len(expected)} events held by node-{survivor}; node-{victim} started again: "
+        f"GET /cluster: {cluster.wait_membership(names, 30)}")
+    owners = {cluster.owner(p.partition) for p in players}
+    check(owners == {1, 2}, f"the new players' partitions are not on both nodes: {owners}")
+    cluster.receiver.start()
+    check_delivered_once(cluster, players, expected)
+    log(f"every one of {len(expected)} events delivered once with both nodes running, after "
+        "half the partitions moved back with theirs")
 
 
 JOURNEYS = {"player": journey_player, "kill": journey_kill, "term": journey_term,

@@ -54,18 +54,25 @@ void WebhookOutbox::partition_served(uint16_t partition) {
 void WebhookOutbox::partition_left(uint16_t partition) {
   if (partition >= kPartitionCount) return;
   handed_[partition] = 0;
-  const size_t dropped = sender_.drop_partition(partition);
+  left_.set(partition);
+}
+
+void WebhookOutbox::drop_left() {
+  if (left_.none()) return;
+  const size_t dropped = sender_.drop_partitions(left_);
   if (dropped > 0) {
-    log_info("webhook_partition_left")
+    log_info("webhook_partitions_left")
         .kv("node", node_)
-        .kv("partition", partition)
+        .kv("partitions", left_.count())
         .kv("events_left_in_outbox", dropped);
   }
+  left_.reset();
 }
 
 void WebhookOutbox::on_batch_end(void* ctx) {
   auto* self = static_cast<WebhookOutbox*>(ctx);
   self->delete_finished();
+  self->drop_left();
   self->read_back();
 }
 

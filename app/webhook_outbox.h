@@ -21,6 +21,7 @@
 // at or below the newest seq handed over of its partition was handed over. A partition no
 // longer served (lost, handed over) takes its events out of the sender: their rows stay.
 #include <array>
+#include <bitset>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -54,7 +55,8 @@ class WebhookOutbox {
   void on_committed(WebhookEvent&& event);
   // The sender is done with an event: its row goes.
   void on_finished(const WebhookEvent& event);
-  // In a cluster: this node serves `partition` from now on / no longer.
+  // In a cluster: this node serves `partition` from now on / no longer (its events leave the
+  // sender at the batch end, together with those of every other partition that left).
   void partition_served(uint16_t partition);
   void partition_left(uint16_t partition);
 
@@ -62,6 +64,7 @@ class WebhookOutbox {
   static void on_batch_end(void* ctx);
   void read_back();
   void delete_finished();
+  void drop_left();
   // The served partitions as a smallint[] literal into served_; false: none.
   bool list_served();
 
@@ -76,6 +79,7 @@ class WebhookOutbox {
   uint64_t last_seq_ = 0;  // the newest row read (or handed to the sender)
   uint32_t rewinds_ = 0;   // a read answering after a rewind does not move last_seq_
   std::array<uint64_t, kPartitionCount> handed_{};  // by partition: the newest seq handed over
+  std::bitset<kPartitionCount> left_;               // since the last batch end
   std::string served_;
   std::vector<std::string> finished_;
   WriteIntentBuilder intent_;

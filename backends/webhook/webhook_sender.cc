@@ -202,11 +202,12 @@ void WebhookSender::drop_oldest() {
   forget(it);
 }
 
-size_t WebhookSender::drop_partition(uint16_t partition) {
+size_t WebhookSender::drop_partitions(const std::bitset<kPartitionCount>& partitions) {
   size_t dropped = 0;
   for (auto it = events_.begin(); it != events_.end();) {
     auto next = std::next(it);
-    if (it->second.event.partition == partition) {
+    const uint16_t partition = it->second.event.partition;
+    if (partition < kPartitionCount && partitions.test(partition)) {
       forget(it);
       ++dropped;
     }

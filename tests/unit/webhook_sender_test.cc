@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <bitset>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -281,14 +283,21 @@ WebhookEvent of_partition(WebhookEvent e, uint16_t partition) {
   return e;
 }
 
+std::bitset<kPartitionCount> partitions(std::initializer_list<uint16_t> list) {
+  std::bitset<kPartitionCount> set;
+  for (uint16_t p : list) set.set(p);
+  return set;
+}
+
 TEST_F(WebhookSenderTest, APartitionLeavingTakesItsEventsUnfinishedAndOthersGoOn) {
   make({"http://a/hook"}, 100, true, 1);
   sender_->add(of_partition(event("s1", "running"), 7));  // in flight
   sender_->add(of_partition(event("s2", "running"), 8));
   sender_->add(of_partition(event("s1", "stopped"), 7));
   sender_->add(of_partition(event("s3", "running"), 7));
+  sender_->add(of_partition(event("s4", "running"), 9));
   ASSERT_EQ(attempts_.size(), 1u);
-  EXPECT_EQ(sender_->drop_partition(7), 3u);
+  EXPECT_EQ(sender_->drop_partitions(partitions({7, 9})), 4u);
   EXPECT_EQ(metrics_.undelivered.get(), 1u);
   EXPECT_EQ(metrics_.dropped.get(), 0u);  // not lost: their rows stay for the next owner
   answer(200);  // s1.running's attempt, sent before: its answer finishes nothing
@@ -306,7 +315,7 @@ TEST_F(WebhookSenderTest, APartitionLeavingCancelsItsRetries) {
   make({"http://a/hook"}, 100, true);
   sender_->add(of_partition(event("s1", "running"), 7));
   answer(500);  // a retry armed for 1 s later
-  EXPECT_EQ(sender_->drop_partition(7), 1u);
+  EXPECT_EQ(sender_->drop_partitions(partitions({7})), 1u);
   advance_to(5000);
   EXPECT_TRUE(attempts_.empty());
   EXPECT_TRUE(finished_.empty());

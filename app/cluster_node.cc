@@ -115,6 +115,7 @@ void ClusterNode::partition_acquired(uint16_t partition) {
 
 void ClusterNode::partition_lost(uint16_t partition) {
   Partition& p = parts_[partition];
+  const bool was_serving = p.stage == Stage::kServing;
   switch (p.stage) {
     case Stage::kLoading:
     case Stage::kHandBack:
@@ -132,6 +133,7 @@ void ClusterNode::partition_lost(uint16_t partition) {
       break;
   }
   p.stage = Stage::kIdle;
+  if (was_serving && serving_listener_) serving_listener_(partition, false);
   log_info("cluster_partition_lost").kv("node", runtime_.config.node_id).kv("partition", partition);
 }
 
@@ -146,6 +148,7 @@ void ClusterNode::release_requested(uint16_t partition) {
   if (p.stage != Stage::kServing) return;
   release_on_shard(partition);
   p.stage = Stage::kReleasing;
+  if (serving_listener_) serving_listener_(partition, false);
 }
 
 // The shard stops answering for it; placement forgets its sessions (they keep running, and
@@ -377,6 +380,7 @@ void ClusterNode::deliver(uint16_t partition, std::vector<std::unique_ptr<ShardS
   if (!active.empty()) placement_.recover(active);
   parts_[partition].stage = Stage::kServing;
   reactor_.mailbox().send(shard, PartitionServe{partition});
+  if (serving_listener_) serving_listener_(partition, true);
 }
 
 void ClusterNode::publish_metrics() {

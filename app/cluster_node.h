@@ -62,6 +62,10 @@ class ClusterNode final : public OwnershipListener {
   bool checking_save_root() const { return !ownership_->admitted(); }
   // Whether placement may start sessions of `partition`: it is served here.
   bool serves(uint16_t partition) const;
+  // Told when a partition starts being served here (its rows delivered to its shard) and when
+  // it stops (lost, or handed over): the webhook outbox reads its rows / lets its events go.
+  using ServingListener = std::function<void(uint16_t partition, bool serving)>;
+  void set_serving_listener(ServingListener listener) { serving_listener_ = std::move(listener); }
 
   // GET /cluster's body.
   void write_json(JsonWriter& out) const;
@@ -125,6 +129,7 @@ class ClusterNode final : public OwnershipListener {
   std::array<uint16_t, kPartitionCount> routed_{};  // as last sent to the shards
   bool leaving_ = false;
   std::function<void()> on_left_;
+  ServingListener serving_listener_;
   std::unique_ptr<SaveRootCheck> save_root_check_;  // Docker-backed nodes only
   std::unique_ptr<PartitionOwnership> ownership_;   // last: it reports to the members above
 };

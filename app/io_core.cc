@@ -141,10 +141,23 @@ class IoCore {
         },
         &hand_.store_metrics);
     if (webhooks_) {
+      // In a cluster each node delivers the rows of the partitions it serves, those of a
+      // partition it acquires included (docs/webhooks.md, "Cluster").
+      std::function<bool(uint16_t)> serves;
+      if (cluster_) serves = [this](uint16_t p) { return cluster_->serves(p); };
       outbox_ = std::make_unique<WebhookOutbox>(reactor_, *pg_, *writer_, *webhooks_,
-                                                runtime_.config.node_id);
+                                                runtime_.config.node_id, std::move(serves));
       writer_->set_outbox_listener(
           [this](WebhookEvent&& event) { outbox_->on_committed(std::move(event)); });
+      if (cluster_) {
+        cluster_->set_serving_listener([this](uint16_t p, bool serving) {
+          if (serving) {
+            outbox_->partition_served(p);
+          } else {
+            outbox_->partition_left(p);
+          }
+        });
+      }
     }
     poller_ = std::make_unique<PgPoller>(reactor_, *pg_);
     poller_->start();

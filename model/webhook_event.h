@@ -13,6 +13,7 @@ struct WebhookEvent {
   std::string body;     // the JSON body, signed as is
   int64_t made_unix_ms = 0;
   uint64_t outbox_seq = 0;  // its outbox row (0: none, without a database)
+  uint16_t partition = 0;   // its session's player's: the node serving it delivers it
 };
 
 }  // namespace ringside

@@ -197,6 +197,30 @@ void WebhookSender::erase_if_idle(Lane& lane) {
 // Without a database, past the cap: the oldest event goes, from every URL's lane.
 void WebhookSender::drop_oldest() {
   auto it = events_.begin();
+  metrics_.dropped.add();
+  log_warn("webhook_dropped").kv("node", options_.node).kv("event_id", it->second.event.id);
+  forget(it);
+}
+
+size_t WebhookSender::drop_partitions(const std::bitset<kPartitionCount>& partitions) {
+  size_t dropped = 0;
+  for (auto it = events_.begin(); it != events_.end();) {
+    auto next = std::next(it);
+    const uint16_t partition = it->second.event.partition;
+    if (partition < kPartitionCount && partitions.test(partition)) {
+      forget(it);
+      ++dropped;
+    }
+    it = next;
+  }
+  if (dropped > 0) {
+    publish();
+    for (Target& t : targets_) pump(t);  // lanes whose head went move on
+  }
+  return dropped;
+}
+
+void WebhookSender::forget(std::map<uint64_t, Held>::iterator it) {
   const WebhookEvent& e = it->second.event;
   for (Target& t : targets_) {
     auto lane_it = t.lanes.find(e.session);
@@ -209,15 +233,13 @@ void WebhookSender::drop_oldest() {
     if (!head || lane.in_flight) continue;  // an answer in flight moves the lane on
     lane.failures = 0;
     lane.first_attempt_ms = 0;
-    timers_.cancel(&lane);  // a retry of the dropped event
+    timers_.cancel(&lane);  // a retry of the forgotten event
     if (lane.keys.empty()) {
       erase_if_idle(lane);
     } else {
       make_ready(lane);
     }
   }
-  metrics_.dropped.add();
-  log_warn("webhook_dropped").kv("node", options_.node).kv("event_id", e.id);
   ids_.erase(e.id);
   events_.erase(it);
 }

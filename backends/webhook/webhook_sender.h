@@ -14,6 +14,7 @@
 // The HTTP exchange is the caller's (`Post`: the I/O core's HttpClient; a fake in the tests),
 // and so is time: retries wait on the TimerWheel given, against `now_ms` (its clock); the
 // signature's timestamp is `unix_ms` of the attempt.
+#include <bitset>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -26,6 +27,7 @@
 
 #include "core/timer_wheel.h"
 #include "model/metrics/webhook_metrics.h"
+#include "model/partition.h"
 #include "model/webhook_event.h"
 
 namespace ringside {
@@ -65,6 +67,13 @@ class WebhookSender {
   // Takes an event to deliver. False only with a database when memory is full: not taken.
   // An event whose id is held already is taken as delivered-to-be (true, nothing added).
   bool add(WebhookEvent event);
+  // In a cluster, these partitions are no longer served here (lost, or handed over): their
+  // events leave memory unfinished — their outbox rows stay for the node serving them next.
+  // One pass over the events held, however many partitions left at once (a lost connection
+  // loses them all). An attempt already in flight is not recalled (its answer is ignored, as
+  // for drop_oldest): that event may reach a URL from both nodes, with the same id. Returns how
+  // many events left.
+  size_t drop_partitions(const std::bitset<kPartitionCount>& partitions);
   size_t held() const { return events_.size(); }
   size_t room() const {
     return events_.size() < options_.memory_events ? options_.memory_events - events_.size() : 0;
@@ -108,6 +117,8 @@ class WebhookSender {
   void make_ready(Lane& lane);
   void erase_if_idle(Lane& lane);
   void drop_oldest();
+  // Forgets the held event at `it` (not finished: its row, if any, stays), from every lane.
+  void forget(std::map<uint64_t, Held>::iterator it);
   void publish();
 
   WebhookSenderOptions options_;

@@ -115,8 +115,12 @@ constexpr const char* kSql[kStatementCount] = {
     // kStmtDeleteWebhooks
     "DELETE FROM webhook_outbox WHERE id = ANY($1::text[])",
     // kStmtReadWebhooks
-    "SELECT seq, id, session_id, body, (extract(epoch from made_at) * 1000)::bigint"
+    "SELECT seq, id, session_id, body, (extract(epoch from made_at) * 1000)::bigint, partition"
     " FROM webhook_outbox WHERE seq > $1 ORDER BY seq LIMIT $2",
+    // kStmtReadServedWebhooks
+    "SELECT seq, id, session_id, body, (extract(epoch from made_at) * 1000)::bigint, partition"
+    " FROM webhook_outbox WHERE seq > $1 AND partition = ANY($3::smallint[])"
+    " ORDER BY seq LIMIT $2",
 };
 
 }  // namespace

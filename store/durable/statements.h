@@ -52,8 +52,11 @@ enum StatementId : uint8_t {
   // $1 event ids as a text[] literal: delivered to every URL (or given up).
   kStmtDeleteWebhooks,
   // $1 after this seq, $2 at most this many: undelivered rows, oldest first (seq, id,
-  // session_id, body, made at ms).
+  // session_id, body, made at ms, partition).
   kStmtReadWebhooks,
+  // The same, of the partitions in $3 (a smallint[] literal) only: a node of a cluster reads
+  // the rows of the partitions it serves.
+  kStmtReadServedWebhooks,
   kStatementCount,
 };
 

@@ -126,6 +126,7 @@ PgStatementCallback StoreWriter::outbox_row_check(const PgParams& params) {
   WebhookEvent row;
   row.id = v[0];
   row.session = v[1];
+  row.partition = static_cast<uint16_t>(std::strtoul(v[2], nullptr, 10));
   row.body = v[3];
   row.made_unix_ms = std::strtoll(v[4], nullptr, 10);
   return [this, row = std::move(row)](const PgResult* result, const PgError*) mutable {

@@ -2,11 +2,12 @@
 """Cluster journeys through a real balancer (tools/cluster-env, docs/cluster.md "Tests").
 
 usage: tests/cluster/journeys.py RINGSIDE_BINARY JOURNEY
-JOURNEY: player | kill | term | join | pause | docker
+JOURNEY: player | kill | term | join | pause | docker | webhooks
 
 Each journey starts its own cluster (PostgreSQL, 3 nodes with the sim backend, HAProxy), drives
 it over HTTP as a client would, and takes it down. The docker journey starts 2 real Docker
 engines too (tools/docker-env, needs root) and runs the nodes with --backend docker on them.
+The webhooks journey runs 2 nodes pointed at tests/integration/webhook_receiver.py.
 Exit 0 and PASS, or 1 and what failed. Standard library only (no pip on the test machines).
 """
 
@@ -14,6 +15,7 @@ import http.client
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +28,7 @@ from harness import Failed, check, log  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLUSTER_ENV = os.path.join(ROOT, "tools", "cluster-env")
+RECEIVER = os.path.join(ROOT, "tests", "integration", "webhook_receiver.py")
 BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
 FAILOVER_LIMIT_S = 10.0  # SPEC: a dead node's players answer again within 10 s
 
@@ -76,8 +79,9 @@ def partition_of_token(token):
 
 
 class Cluster:
-    def __init__(self, binary, nodes, flags, fleet=None):
+    def __init__(self, binary, nodes, flags, fleet=None, receiver=None):
         self.fleet = fleet  # the DockerFleet of the docker journey, else None
+        self.receiver = receiver  # the WebhookReceiver of the webhooks journey, else None
         self.dir = tempfile.mkdtemp(prefix="ringside-journey.", dir="/tmp")
         os.rmdir(self.dir)  # cluster-env creates it
         self.environ = dict(os.environ, BUILD_DIR=os.path.dirname(os.path.abspath(binary)))
@@ -274,8 +278,8 @@ def check_one_session_each(cluster, players):
         check(ids == [player.session], f"{player.name}: API lists {ids}")
 
 
-def make_players(cluster, count):
-    players = [operator_launch(cluster, f"p{k}") for k in range(count)]
+def make_players(cluster, count, prefix="p"):
+    players = [operator_launch(cluster, f"{prefix}{k}") for k in range(count)]
     launch_running(cluster, players)
     return players
 
@@ -952,21 +956,151 @@ def journey_docker(cluster):
     log(f"every session had one container in all; the engines held at most {most} "
         f"({watch.samples} `docker ps` samples besides the events); {rows}")
 
+class WebhookReceiver:
+    """tests/integration/webhook_receiver.py on a port of its own, up only when started: the
+    nodes' --webhook-url points at it from their start."""
+
+    def __init__(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+        self.dir = tempfile.mkdtemp(prefix="ringside-webhooks.", dir="/tmp")
+        self.secret_file = os.path.join(self.dir, "webhook.secret")
+        with open(self.secret_file, "w") as secret:
+            secret.write("journey-secret\n")
+
+    def node_flags(self):
+        return ["--webhook-url", self.url + "/hook", "--webhook-secret-file", self.secret_file]
+
+    def start(self):
+        self.process = subprocess.Popen([sys.executable, RECEIVER, str(self.port)])
+        deadline = time.monotonic() + 10
+        while request(self.url, "GET", "/_count").status != 200:
+            check(time.monotonic() < deadline, "the webhook receiver does not answer")
+            time.sleep(0.1)
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+        self.process = None
+
+    def received(self):
+        """Every POST since its start, in arrival order: (event id, status answered)."""
+        answer = request(self.url, "GET", "/_received")
+        check(answer.status == 200, f"receiver: {answer}")
+        return [(r["eventId"], r["answer"]) for r in answer.json]
+
+    def down(self):
+        if self.process:
+            self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def sessions_with_events(cluster, prefix):
+    """16 players launched through the balancer, every other one stopped, and the outbox
+    holding every event (the receiver is down): the players and the event ids."""
+    players = make_players(cluster, 16, prefix)
+    expected = {f"{p.session}.running" for p in players}
+    for player in players[::2]:
+        answer = until_ok(lambda: request(cluster.url, "POST", "/api/game/stop",
+                                          token=player.token,
+                                          body={"sessionId": player.session}),
+                          f"stop of {player.name}")
+        check(answer.status == 200, f"stop of {player.name}: {answer}")
+        expected.add(f"{player.session}.stopped")
+    deadline = time.monotonic() + 10
+    while cluster.sql("SELECT count(*) FROM webhook_outbox") != str(len(expected)):
+        check(time.monotonic() < deadline,
+              f"outbox rows: {cluster.sql('SELECT count(*) FROM webhook_outbox')}, "
+              f"want {len(expected)}")
+        time.sleep(0.2)
+    return players, expected
+
+
+def check_delivered_once(cluster, players, expected):
+    """With the receiver up: within 60 s every expected event answered 204, none twice, a
+    stopped session's running before its stopped; then the outbox empties."""
+    deadline = time.monotonic() + 60
+    while True:
+        delivered = {event for event, answer in cluster.receiver.received() if answer == 204}
+        if delivered >= expected:
+            break
+        check(time.monotonic() < deadline,
+              f"after 60 s, not delivered: {sorted(expected - delivered)}")
+        time.sleep(0.5)
+    time.sleep(2)  # an event delivered by two nodes would be by now (all answered at once)
+    ok = [event for event, answer in cluster.receiver.received() if answer == 204]
+    check(set(ok) == expected, f"unexpected events: {sorted(set(ok) - expected)}")
+    twice = sorted({event for event in ok if ok.count(event) > 1})
+    check(not twice, f"delivered more than once: {twice}")
+    for player in players[::2]:
+        check(ok.index(f"{player.session}.running") < ok.index(f"{player.session}.stopped"),
+              f"{player.name}: stopped delivered before running")
+    deadline = time.monotonic() + 10
+    while cluster.sql("SELECT count(*) FROM webhook_outbox") != "0":
+        check(time.monotonic() < deadline, "the outbox keeps delivered rows")
+        time.sleep(0.2)
+
+
+def journey_webhooks(cluster):
+    """Two nodes, the receiver down. Sessions launched (and half stopped) on both; one node
+    killed with -9, the receiver up: the survivor delivers every event — the dead node's too,
+    once it took their partitions. Then, the receiver down again, more sessions (all on the
+    survivor), the dead node started again, taking half the partitions back with their
+    undelivered events, the receiver up: every event once, by the node that serves it, though
+    both run (docs/webhooks.md, "Cluster")."""
+    names = {"node-1", "node-2"}
+    log(f"GET /cluster: {cluster.wait_membership(names, 30)}")
+    players, expected = sessions_with_events(cluster, "a")
+    owners = {cluster.owner(p.partition) for p in players}
+    check(owners == {1, 2}, f"the players' partitions are not on both nodes: {owners}")
+    victim = cluster.owner(players[0].partition)
+    theirs = [p for p in players if cluster.owner(p.partition) == victim]
+    log(f"{len(expected)} events in the outbox; node-{victim} owns {len(theirs)} of "
+        f"{len(players)} players: kill -9, then the receiver up")
+    cluster.signal(victim, "KILL")
+    cluster.receiver.start()
+    check_delivered_once(cluster, players, expected)
+    log(f"every one of {len(expected)} events delivered once ({len(theirs)} players' by the "
+        "survivor for the dead node), in order per session; the outbox is empty")
+
+    cluster.receiver.stop()
+    survivor = 3 - victim
+    cluster.wait_membership({f"node-{survivor}"}, 30)
+    players, expected = sessions_with_events(cluster, "b")
+    cluster.env_tool("start-node", cluster.dir, str(victim))
+    log(f"{len(expected)} events held by node-{survivor}; node-{victim} started again: "
+        f"GET /cluster: {cluster.wait_membership(names, 30)}")
+    owners = {cluster.owner(p.partition) for p in players}
+    check(owners == {1, 2}, f"the new players' partitions are not on both nodes: {owners}")
+    cluster.receiver.start()
+    check_delivered_once(cluster, players, expected)
+    log(f"every one of {len(expected)} events delivered once with both nodes running, after "
+        "half the partitions moved back with theirs")
+
+
 JOURNEYS = {"player": journey_player, "kill": journey_kill, "term": journey_term,
-            "join": journey_join, "pause": journey_pause, "docker": journey_docker}
+            "join": journey_join, "pause": journey_pause, "docker": journey_docker,
+            "webhooks": journey_webhooks}
+NODES = {"webhooks": 2}  # the others run 3
 
 
 def main():
     if len(sys.argv) != 3 or sys.argv[2] not in JOURNEYS:
         print(__doc__, file=sys.stderr)
         return 2
-    cluster = fleet = None
+    cluster = fleet = receiver = None
     try:
         flags = ["--backend", "sim"]
         if sys.argv[2] == "docker":
             fleet = DockerFleet()
             flags = fleet.node_flags()
-        cluster = Cluster(sys.argv[1], 3, flags, fleet)
+        if sys.argv[2] == "webhooks":
+            receiver = WebhookReceiver()
+            flags += receiver.node_flags()
+        cluster = Cluster(sys.argv[1], NODES.get(sys.argv[2], 3), flags, fleet, receiver)
         log(f"up: balancer {cluster.url}")
         JOURNEYS[sys.argv[2]](cluster)
         print("PASS")
@@ -988,6 +1122,8 @@ def main():
             cluster.down()
         if fleet:
             fleet.down()
+        if receiver:
+            receiver.down()
 
 
 if __name__ == "__main__":

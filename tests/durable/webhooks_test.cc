@@ -1,7 +1,8 @@
 // Webhooks with --database-url (docs/webhooks.md, "Durability"): events made while the receiver
 // is down wait in the outbox, survive a kill -9, and are delivered after the restart, with the
 // same ids, one session's in order; delivered rows leave the outbox. Past the memory cap they
-// wait in the outbox and are read back as memory frees, none dropped.
+// wait in the outbox and are read back as memory frees, none dropped. In a cluster a node
+// delivers the rows of the partitions it serves only, and a partition's once it acquires it.
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -122,6 +123,47 @@ TEST_F(DurableTest, WebhooksPastTheMemoryCapWaitInTheOutboxAndAreReadBack) {
   EXPECT_EQ(delivered, expected);
   EXPECT_TRUE(
       eventually(5000, [&] { return db().value("SELECT count(*) FROM webhook_outbox") == "0"; }));
+}
+
+// The test's own connection holds partition 5's ownership lock, as the node serving it would:
+// ringside (one node of a cluster) serves every other partition. Rows of partition 5 wait
+// for whoever serves it; once the lock is free, ringside acquires partition 5 and delivers
+// them — though they are older than rows it read already.
+TEST_F(DurableTest, WebhooksOfAPartitionNotServedWaitUntilItIsAcquired) {
+  ASSERT_TRUE(start());  // migrates
+  ASSERT_EQ(stop_gracefully(), 0);
+  itest::WebhookReceiver receiver;
+  ASSERT_TRUE(receiver.start());
+  const std::string secret_file = this->secret_file() + ".webhooks";
+  std::ofstream(secret_file) << "durable-secret\n";
+  db().exec("SELECT pg_advisory_lock(1380532807, 5)");
+  db().exec(
+      "INSERT INTO webhook_outbox (id, session_id, partition, body, made_at) VALUES"
+      " ('held.running', 'held', 5, '{\"id\":\"held.running\"}', now()),"
+      " ('free.running', 'free', 6, '{\"id\":\"free.running\"}', now()),"
+      " ('free.stopped', 'free', 6, '{\"id\":\"free.stopped\"}', now())");
+  ASSERT_TRUE(start({"--node-id", "node-a", "--webhook-url", receiver.url(),
+                     "--webhook-secret-file", secret_file}));
+  auto delivered = [&] {
+    std::vector<std::string> ids;
+    for (const auto& r : receiver.received()) {
+      if (r.answer == 204) ids.push_back(r.event_id);
+    }
+    return ids;
+  };
+  ASSERT_TRUE(eventually(15000, [&] { return delivered().size() >= 2; }));
+  // A few ownership rounds (1 s each) more: partition 5's row is still not delivered.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_EQ(delivered(), (std::vector<std::string>{"free.running", "free.stopped"}));
+  EXPECT_EQ(db().value("SELECT string_agg(id, ',') FROM webhook_outbox"), "held.running");
+
+  db().exec("SELECT pg_advisory_unlock(1380532807, 5)");
+  ASSERT_TRUE(eventually(15000, [&] { return delivered().size() == 3; }))
+      << delivered().size() << " delivered";
+  EXPECT_EQ(delivered().back(), "held.running");
+  EXPECT_TRUE(eventually(5000, [&] {
+    return db().value("SELECT count(*) FROM webhook_outbox") == "0";
+  })) << db().value("SELECT count(*) FROM webhook_outbox");
 }
 
 }  // namespace

@@ -1,10 +1,13 @@
 // The webhook sender (backends/webhook/webhook_sender.h) with a fake transport and a clock of
 // the test's own: the signature against a vector computed independently (Python's hmac), the
-// retry schedule, one session's order, every URL, giving up, and the memory cap.
+// retry schedule, one session's order, every URL, giving up, the memory cap, and a cluster
+// partition leaving this node.
 #include "backends/webhook/webhook_sender.h"
 
 #include <gtest/gtest.h>
 
+#include <bitset>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -273,6 +276,50 @@ TEST_F(WebhookSenderTest, ConcurrencyPerUrlIsBounded) {
   EXPECT_EQ(attempts_.size(), 2u);
   answer(200);
   EXPECT_EQ(attempts_.size(), 2u);
+}
+
+WebhookEvent of_partition(WebhookEvent e, uint16_t partition) {
+  e.partition = partition;
+  return e;
+}
+
+std::bitset<kPartitionCount> partitions(std::initializer_list<uint16_t> list) {
+  std::bitset<kPartitionCount> set;
+  for (uint16_t p : list) set.set(p);
+  return set;
+}
+
+TEST_F(WebhookSenderTest, APartitionLeavingTakesItsEventsUnfinishedAndOthersGoOn) {
+  make({"http://a/hook"}, 100, true, 1);
+  sender_->add(of_partition(event("s1", "running"), 7));  // in flight
+  sender_->add(of_partition(event("s2", "running"), 8));
+  sender_->add(of_partition(event("s1", "stopped"), 7));
+  sender_->add(of_partition(event("s3", "running"), 7));
+  sender_->add(of_partition(event("s4", "running"), 9));
+  ASSERT_EQ(attempts_.size(), 1u);
+  EXPECT_EQ(sender_->drop_partitions(partitions({7, 9})), 4u);
+  EXPECT_EQ(metrics_.undelivered.get(), 1u);
+  EXPECT_EQ(metrics_.dropped.get(), 0u);  // not lost: their rows stay for the next owner
+  answer(200);  // s1.running's attempt, sent before: its answer finishes nothing
+  ASSERT_EQ(attempts_.size(), 1u);
+  EXPECT_EQ(answer(200).header("X-Ringside-Event-Id"), "s2.running");
+  EXPECT_TRUE(attempts_.empty());
+  EXPECT_EQ(finished_, std::vector<std::string>{"s2.running"});
+  EXPECT_EQ(metrics_.undelivered.get(), 0u);
+  // The partition back (acquired again): its events are taken anew, ids and all.
+  EXPECT_TRUE(sender_->add(of_partition(event("s1", "running"), 7)));
+  EXPECT_EQ(attempts_.size(), 1u);
+}
+
+TEST_F(WebhookSenderTest, APartitionLeavingCancelsItsRetries) {
+  make({"http://a/hook"}, 100, true);
+  sender_->add(of_partition(event("s1", "running"), 7));
+  answer(500);  // a retry armed for 1 s later
+  EXPECT_EQ(sender_->drop_partitions(partitions({7})), 1u);
+  advance_to(5000);
+  EXPECT_TRUE(attempts_.empty());
+  EXPECT_TRUE(finished_.empty());
+  EXPECT_EQ(sender_->held(), 0u);
 }
 
 }  // namespace

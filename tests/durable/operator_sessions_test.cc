@@ -1,6 +1,8 @@
 // The operator's sessions API with --database-url (docs/operator-api.md, "Sessions"): an
 // operator's stop is written with its end reason, and after a restart the ended sessions the
-// database kept are listed and shown again, their timeline rebuilt from what the rows hold.
+// database kept are listed and shown again, their timeline rebuilt from what the rows hold;
+// the listing's ended sessions are read from the database (rows the process never held are
+// listed, with the filters as SQL), and a read that fails makes the answer `partial`.
 #include <chrono>
 #include <optional>
 #include <string>

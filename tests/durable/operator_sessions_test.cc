@@ -167,6 +167,20 @@ TEST_F(DurableTest, EndedSessionsAreListedFromTheDatabase) {
   list = json_of(r)["sessions"];
   ASSERT_EQ(list.size(), 1u) << r->body;
   EXPECT_EQ(list.at(0)["sessionId"].str(), ended) << r->body;
+  // Rendered from its row exactly as from memory: the session's details (its owner shard's
+  // memory) have the same fields with the same values, plus image, backendId and timeline.
+  auto details = op(api(), "GET", "/operator/sessions/" + ended);
+  ASSERT_TRUE(details && details->status == 200) << (details ? details->body : api().error());
+  const Json item = list.at(0);
+  const Json whole = json_of(details);
+  std::vector<std::string> want_keys;
+  for (const std::string& key : whole.keys()) {
+    if (key != "image" && key != "backendId" && key != "timeline") want_keys.push_back(key);
+  }
+  EXPECT_EQ(item.keys(), want_keys) << r->body << "\n" << details->body;
+  for (const std::string& key : want_keys) {
+    EXPECT_EQ(item[key].text(), whole[key].text()) << key;
+  }
 
   // After a restart the shards hold the newest 100 of op-ghost's; the listing still has 120.
   ASSERT_EQ(0, stop_gracefully());

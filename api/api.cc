@@ -42,6 +42,9 @@ Api::Api(const Runtime& runtime, Reactor& reactor, PlayerMetrics& metrics)
   mailbox.set_handler<&Api::on_ready_reply>(this);
   mailbox.set_handler<&Api::on_peer_node>(this);
   mailbox.set_handler<&Api::on_partition_routes>(this);
+  if (!runtime.config.node_id.empty()) {
+    player_.operator_sessions().set_node_fan_out(&Api::ask_nodes_for_listing, this);
+  }
 }
 
 bool Api::handle(const Request& request, ConnRef ref, Reply& reply) {

@@ -56,6 +56,10 @@ class Api : public RequestHandler {
 
   // Between nodes (api_cluster.cc).
   bool forward_to_node(uint16_t partition, ConnRef ref, const PlayerCall& call, Reply& reply);
+  // GET /operator/sessions in a cluster: asks every other serving node for its part
+  // (OperatorSessions::AskNodes); the answers come back through on_peer_answer.
+  static uint32_t ask_nodes_for_listing(void* ctx, uint64_t id, std::string_view query,
+                                        bool* unserved);
   static void on_peer_answer(void* ctx, uint64_t cookie, PeerConnection::Outcome outcome,
                              uint16_t status, std::string_view body);
   bool handle_node_forward(const Request& request, ConnRef ref, Reply& reply);

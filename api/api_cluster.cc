@@ -58,9 +58,51 @@ bool Api::forward_to_node(uint16_t partition, ConnRef ref, const PlayerCall& cal
   return true;
 }
 
+uint32_t Api::ask_nodes_for_listing(void* ctx, uint64_t id, std::string_view query,
+                                    bool* unserved) {
+  auto* self = static_cast<Api*>(ctx);
+  // Each node serving some partition, once.
+  std::vector<bool> asked;
+  uint32_t count = 0;
+  for (uint16_t p = 0; p < kPartitionCount; ++p) {
+    const uint16_t slot = self->routes_.node_of(p);
+    if (slot == kNoOwner) *unserved = true;
+    if (slot == kSelfNode || slot == kNoOwner) continue;
+    if (asked.size() <= slot) asked.resize(slot + 1u);
+    if (asked[slot]) continue;
+    asked[slot] = true;
+    const NodeAddress* node = self->routes_.node(slot);
+    PeerConnection* peer =
+        node ? self->peers_.connection(slot, PeerLane::kMayWait, node->host, node->port) : nullptr;
+    ForwardRequest m;
+    // The listing's id where a forward carries the origin's connection (cookie_of).
+    m.ref = {static_cast<uint32_t>(id), static_cast<uint32_t>(id >> 32) & 0xFFFFFFu};
+    m.route = kRouteOperatorSessions;
+    m.query = query;
+    if (peer && peer->send(cookie_of(m.ref, m.route), m.encoded_size(),
+                           [&m](char* out) { m.encode(out); })) {
+      ++count;
+    } else {
+      *unserved = true;  // that node's sessions are not in the answer
+    }
+  }
+  return count;
+}
+
 void Api::on_peer_answer(void* ctx, uint64_t cookie, PeerConnection::Outcome outcome,
                          uint16_t status, std::string_view body) {
   auto* self = static_cast<Api*>(ctx);
+  if (static_cast<uint16_t>(cookie >> 56) == kRouteOperatorSessions) {
+    // A node's part of a listing (never a forwarded request: a listing has no owner).
+    const ConnRef id = ref_of(cookie);
+    ForwardReply m;
+    const bool answered = outcome == PeerConnection::Outcome::kAnswered && status == 200 &&
+                          ForwardReply::decode(body, &m) && m.status == 200;
+    if (!answered) self->metrics_.node_forward_failures.add();
+    self->player_.operator_sessions().on_node_part(
+        uint64_t{id.index} | (uint64_t{id.generation} << 32), answered, m.body);
+    return;
+  }
   Reply reply(self->reply_body_);
   reply.set_route(static_cast<uint16_t>(cookie >> 56));
   ForwardReply m;
@@ -114,7 +156,7 @@ bool Api::handle_node_forward(const Request& request, ConnRef ref, Reply& reply)
   ForwardRequest m;
   if (!ForwardRequest::decode(request.body, &m) ||
       (m.route != kRouteOperatorLaunch && !is_player_route(m.route) &&
-       !is_operator_session_route(m.route))) {
+       !is_operator_session_route(m.route) && m.route != kRouteOperatorSessions)) {
     reply.error(400, "invalid_request", "The body is not a forwarded request.");
     return true;
   }

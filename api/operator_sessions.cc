@@ -31,7 +31,8 @@ OperatorSessions::OperatorSessions(const Runtime& runtime, Reactor& reactor, Ses
       sessions_(sessions),
       render_(render),
       partitions_(partitions),
-      respond_(respond) {
+      respond_(respond),
+      durable_(!runtime.config.database_url.empty()) {
   Mailbox& mailbox = reactor.mailbox();
   mailbox.set_handler<&OperatorSessions::on_query>(this);
   mailbox.set_handler<&OperatorSessions::on_part>(this);
@@ -94,6 +95,15 @@ std::string_view OperatorSessions::read_filter(std::string_view query, OperatorS
 }
 
 bool OperatorSessions::list(std::string_view query, ReplyTarget target, Reply& reply) {
+  return start(query, target, reply, false);
+}
+
+bool OperatorSessions::node_part(std::string_view query, ReplyTarget target, Reply& reply) {
+  return start(query, target, reply, true);
+}
+
+bool OperatorSessions::start(std::string_view query, ReplyTarget target, Reply& reply,
+                             bool for_node) {
   reply.set_route(kRouteOperatorSessions);
   OperatorSessionsFilter f;
   bool none = false;
@@ -102,54 +112,78 @@ bool OperatorSessions::list(std::string_view query, ReplyTarget target, Reply& r
     return true;
   }
   if (none) {
-    reply.body().append(std::string_view(R"({"sessions":[]})"));
+    Pending p;
+    p.for_node = for_node;
+    finish(p, reply);
     return true;
   }
   const uint32_t self = reactor_.self();
   const uint32_t shards = runtime_.shard_count();
+  // With a database, ended sessions come from it (the I/O core reads them) and the shards
+  // give their active ones: a listing of ended sessions asks no shard.
+  const bool ended = f.status == static_cast<uint8_t>(SessionStatus::kStopped) ||
+                     f.status == static_cast<uint8_t>(SessionStatus::kError);
+  const bool asks_database =
+      !for_node && durable_ && (ended || f.status == OperatorSessionsFilter::kAnyStatus);
+  // Other nodes have active sessions only to give (their ended ones are in the database).
+  const bool asks_nodes = !for_node && ask_nodes_ && !(durable_ && ended);
   // A player's sessions are all on the shard of the player's partition.
   uint32_t first = 0, end = shards;
   if (f.has_player) {
     first = shard_of_partition(partition_of_player(f.player_id), shards);
     end = first + 1;
   }
+  if (durable_ && ended) end = first;
   const bool asks_self = self >= first && self < end;
-  if (asks_self && end - first == 1) {  // this shard alone: answered now
+  if (asks_self && end - first == 1 && !asks_database && !asks_nodes) {  // answered now
     Pending p;
     p.limit = f.limit;
+    p.for_node = for_node;
     collect(f, p.items);
     finish(p, reply);
     return true;
   }
+  const uint64_t id = next_query_++;
+  uint32_t nodes = 0;
+  bool unserved = false;
+  if (asks_nodes) nodes = ask_nodes_(ask_ctx_, id, query, &unserved);
   Pending& p = pending_.emplace_back();
-  p.query = next_query_++;
+  p.query = id;
   p.target = target;
-  p.waiting = end - first;
+  p.waiting = end - first + (asks_database ? 1 : 0) + nodes;
   p.limit = f.limit;
-  const uint64_t id = p.query;
+  p.for_node = for_node;
+  p.partial = unserved;  // partitions nobody serves now: their active sessions are unknown
+  if (p.waiting == 0) {  // nobody to ask: a node's part of ended sessions only
+    finish(p, reply);
+    pending_.pop_back();
+    return true;
+  }
   for (uint32_t s = first; s < end; ++s) {
     if (s != self) reactor_.mailbox().send(s, OperatorSessionsQuery{id, f});
   }
+  if (asks_database) reactor_.mailbox().send(runtime_.io_thread(), OperatorSessionsQuery{id, f});
   if (asks_self) {
     part_.clear();
-    const uint32_t count = collect(f, part_);
-    add_part(id, count, part_);  // others are still to answer
+    collect(f, part_);
+    add_part(id, part_, false);  // others are still to answer
   }
   return false;
 }
 
 bool OperatorSessions::on_part(uint32_t from, const OperatorSessionsPart& m) {
-  if (from >= runtime_.shard_count()) return false;
-  add_part(m.query, m.count, m.items);
+  // From a shard, or the I/O core's ended sessions (with a database).
+  if (from >= runtime_.shard_count() && !(durable_ && from == runtime_.io_thread())) return false;
+  add_part(m.query, m.items, m.partial);
   return true;
 }
 
-void OperatorSessions::add_part(uint64_t query, uint32_t count, std::string_view items) {
-  (void)count;  // decode checked the records
+void OperatorSessions::add_part(uint64_t query, std::string_view items, bool partial) {
   for (size_t i = 0; i < pending_.size(); ++i) {
     Pending& p = pending_[i];
     if (p.query != query) continue;
     p.items.append(items);
+    p.partial = p.partial || partial;
     if (--p.waiting == 0) {
       Reply reply(body_);
       finish(p, reply);
@@ -157,6 +191,15 @@ void OperatorSessions::add_part(uint64_t query, uint32_t count, std::string_view
       pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
     }
     return;
+  }
+}
+
+void OperatorSessions::on_node_part(uint64_t id, bool answered, std::string_view part) {
+  OperatorSessionsPart m;
+  if (answered && OperatorSessionsPart::decode(part, &m)) {
+    add_part(id, m.items, m.partial);
+  } else {
+    add_part(id, {}, true);
   }
 }
 
@@ -171,12 +214,28 @@ void OperatorSessions::finish(const Pending& p, Reply& reply) {
   if (entries.size() > p.limit) entries.resize(p.limit);
   reply.set_route(kRouteOperatorSessions);
   ByteBuffer& out = reply.body();
+  if (p.for_node) {  // the records as they are, for the node that asked
+    wire_.clear();
+    for (const auto& [started_ms, json] : entries) {
+      OperatorSessionsPart::append_item(wire_, started_ms, json);
+    }
+    OperatorSessionsPart m;
+    m.count = static_cast<uint32_t>(entries.size());
+    m.partial = p.partial;
+    m.items = wire_;
+    m.encode(out.prepare(m.encoded_size()));
+    out.commit(m.encoded_size());
+    return;
+  }
   out.append(std::string_view(R"({"sessions":[)"));
   for (size_t i = 0; i < entries.size(); ++i) {
     if (i) out.push_back(',');
     out.append(entries[i].second);
   }
-  out.append(std::string_view("]}"));
+  out.append(std::string_view("]"));
+  // A source that could not be read (docs/operator-api.md): sessions may be missing.
+  if (p.partial) out.append(std::string_view(R"(,"partial":true)"));
+  out.push_back('}');
 }
 
 // ---- every shard: its part ---------------------------------------------------------------
@@ -195,6 +254,7 @@ bool OperatorSessions::on_query(uint32_t from, const OperatorSessionsQuery& m) {
 }
 
 bool OperatorSessions::matches(const GameSession& s, const OperatorSessionsFilter& f) {
+  if (durable_ && !s.active()) return false;  // the database lists the ended ones
   if (f.status != OperatorSessionsFilter::kAnyStatus &&
       static_cast<uint8_t>(s.status) != f.status) {
     return false;

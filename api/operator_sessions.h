@@ -10,6 +10,12 @@
 // each shard renders at most `limit` sessions, and the origin holds at most shards x limit.
 // A shard finds its matches by a scan of the sessions it keeps (or the one player's), which
 // listings, being rare, can afford; the status poll pays nothing for it.
+//
+// With --database-url the ended sessions are the database's: the origin sends the same query
+// to the I/O core (app/ended_sessions.h), which reads them from PostgreSQL and answers a part
+// like a shard's, and the shards give their active sessions only (a listing of stopped or
+// error sessions asks no shard). A part marked `partial` (the database could not be read)
+// makes the answer say `"partial": true`.
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -36,6 +42,23 @@ class OperatorSessions {
   // matches nothing anywhere); false when it goes to `target` once every part is in.
   bool list(std::string_view query, ReplyTarget target, Reply& reply);
 
+  // In a cluster (docs/operator-api.md, "In a cluster"): the origin asks every other node that
+  // serves partitions for its part. `ask` sends listing `id` with the request's query string to
+  // each and returns how many it asked (0 for none), setting *unserved when some partition has
+  // no node serving it now; each answer comes back through on_node_part.
+  using AskNodes = uint32_t (*)(void* ctx, uint64_t id, std::string_view query, bool* unserved);
+  void set_node_fan_out(AskNodes ask, void* ctx) {
+    ask_nodes_ = ask;
+    ask_ctx_ = ctx;
+  }
+  // A node's answer to listing `id`: the body of its part (an encoded OperatorSessionsPart), or
+  // `answered` false when it did not answer in time or could not (the listing is then partial).
+  void on_node_part(uint64_t id, bool answered, std::string_view part);
+  // The other side: another node asks this one for its part (POST /_ringside/forward). Its
+  // active sessions that match, from every shard of this node (no database read, no other
+  // node asked); the answer's body is the encoded OperatorSessionsPart. As list() returns.
+  bool node_part(std::string_view query, ReplyTarget target, Reply& reply);
+
  private:
   // Reads and checks the query's filters into `f` (player id copied into player_id_); the
   // sentence of the 400, or empty. `none` is set when a valid name matches no game or server.
@@ -43,8 +66,9 @@ class OperatorSessions {
   // Renders this shard's part of a listing into `out` (records of OperatorSessionsPart).
   uint32_t collect(const OperatorSessionsFilter& f, std::string& out);
   bool matches(const GameSession& s, const OperatorSessionsFilter& f);
-  void add_part(uint64_t query, uint32_t count, std::string_view items);
+  void add_part(uint64_t query, std::string_view items, bool partial);
 
+  bool start(std::string_view query, ReplyTarget target, Reply& reply, bool for_node);
   bool on_query(uint32_t from, const OperatorSessionsQuery& m);
   bool on_part(uint32_t from, const OperatorSessionsPart& m);
 
@@ -54,6 +78,11 @@ class OperatorSessions {
   const SessionRenderContext& render_;
   const PartitionTable& partitions_;
   Responder respond_;
+  // With --database-url: ended sessions are the I/O core's to list (app/ended_sessions.h),
+  // this shard lists its active ones.
+  const bool durable_;
+  AskNodes ask_nodes_ = nullptr;
+  void* ask_ctx_ = nullptr;
 
   // A listing this shard is answering: the parts still awaited and the records received.
   struct Pending {
@@ -61,7 +90,9 @@ class OperatorSessions {
     ReplyTarget target;
     uint32_t waiting = 0;
     uint16_t limit = 0;
-    std::string items;  // records, as the parts carried them
+    bool partial = false;   // a part said a source could not be read
+    bool for_node = false;  // answered in the wire form, to the node that asked
+    std::string items;      // records, as the parts carried them
   };
   // Merges a listing's parts into its answer: newest first, at most its limit.
   void finish(const Pending& p, Reply& reply);
@@ -74,6 +105,7 @@ class OperatorSessions {
   ByteBuffer body_;
   std::string player_id_;
   std::string part_;
+  std::string wire_;  // a node's part, before it is encoded
   std::vector<std::pair<int64_t, GameSession*>> candidates_;
 };
 

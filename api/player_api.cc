@@ -67,6 +67,10 @@ bool PlayerApi::handle(const PlayerCall& call, ReplyTarget target, Reply& reply)
     return true;
   }
   if (call.route == kRouteOperatorLaunch) return operator_launch(*call.launch, target, reply);
+  // Only another node asks this way (POST /_ringside/forward): its part of a listing.
+  if (call.route == kRouteOperatorSessions) {
+    return operator_sessions_.node_part(call.query, target, reply);
+  }
   if (call.route == kRouteOperatorSession) return operator_session(call, target, reply);
   if (call.route == kRouteOperatorSessionStop) return operator_stop(call, target, reply);
   if (call.route == kRouteSessionStatus) {

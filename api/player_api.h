@@ -63,6 +63,9 @@ class PlayerApi {
     return operator_sessions_.list(query, target, reply);
   }
 
+  // The listing's side of the cluster fan-out (api_cluster.cc).
+  OperatorSessions& operator_sessions() { return operator_sessions_; }
+
   SessionStore& sessions() { return sessions_; }
   TokenStore& tokens() { return tokens_; }
   const PartitionTable& partitions() const { return partitions_; }

@@ -8,6 +8,7 @@
 #include "api/routes.h"
 #include "app/cluster_node.h"
 #include "app/cpu_affinity.h"
+#include "app/ended_sessions.h"
 #include "app/make_backend.h"
 #include "app/partition_source.h"
 #include "app/webhook_outbox.h"
@@ -52,6 +53,7 @@ class IoCore {
     mailbox.set_handler<&IoCore::on_webhook_event_made>(this);
     if (!runtime_.config.webhook_urls.empty()) open_webhooks();
     mailbox.set_handler<&IoCore::on_backend_id_query>(this);
+    mailbox.set_handler<&IoCore::on_operator_sessions_query>(this);
     leave_deadline_.core = this;
     leave_deadline_.on_fire = &IoCore::on_leave_deadline;
     reactor_.add_batch_end_hook(&IoCore::on_batch_end, this);
@@ -159,6 +161,7 @@ class IoCore {
         });
       }
     }
+    ended_sessions_ = std::make_unique<EndedSessions>(runtime_, reactor_, *pg_);
     poller_ = std::make_unique<PgPoller>(reactor_, *pg_);
     poller_->start();
     placement_.set_profile_listener([this](uint32_t game, const ResourceProfile& p) {
@@ -399,6 +402,13 @@ class IoCore {
     return true;
   }
 
+  // GET /operator/sessions with --database-url: the ended sessions, read from PostgreSQL.
+  bool on_operator_sessions_query(uint32_t from, const OperatorSessionsQuery& m) {
+    if (from >= runtime_.shard_count() || !ended_sessions_) return false;
+    ended_sessions_->query(from, m);
+    return true;
+  }
+
   // SIGHUP (from shard 0): reread --catalog. The new snapshot is published for every thread
   // at once; placement takes in the games it appended. A file that cannot be read or parsed
   // is refused, and the catalog in use stays. Without --catalog there is nothing to reread.
@@ -447,6 +457,7 @@ class IoCore {
   std::unique_ptr<ClusterNode> cluster_;  // cluster mode; reports to the writer and placement
   std::unique_ptr<RetentionSweep> sweep_;
   std::unique_ptr<WebhookOutbox> outbox_;  // with a database and webhooks
+  std::unique_ptr<EndedSessions> ended_sessions_;
   std::unique_ptr<PgPoller> poller_;
   WriteIntentBuilder profile_intent_;
   struct LeaveTimer : TimerNode {

@@ -427,11 +427,15 @@ struct OperatorSessionsQuery {
 
 // A shard -> the origin: its part of listing `query`. `items` is `count` records, each the
 // session's launch time (i64 Unix ms) and its JSON object (u32 length + bytes); decode checks
-// that they are exactly that. OperatorSessionsPart::next reads them in turn.
+// that they are exactly that. OperatorSessionsPart::next reads them in turn. With
+// --database-url the I/O core answers the same query with the ended sessions it read from
+// PostgreSQL; `partial` says a source could not be read (the database), so the answer may miss
+// sessions.
 struct OperatorSessionsPart {
   static constexpr MessageKind kKind = kMsgOperatorSessionsPart;
   uint64_t query = 0;
   uint32_t count = 0;
+  bool partial = false;
   std::string_view items;
 
   struct Item {

@@ -51,7 +51,8 @@ bool OperatorSessionsQuery::decode(std::string_view in, OperatorSessionsQuery* o
   return r.done();
 }
 
-// ---- OperatorSessionsPart: version, query u64, count u32, items (u32 length + bytes) -------
+// ---- OperatorSessionsPart: version, query u64, count u32, partial u8, items (u32 length +
+//      bytes) ------------------------------------------------------------------------------
 
 void OperatorSessionsPart::append_item(std::string& out, int64_t started_ms,
                                        std::string_view json) {
@@ -73,13 +74,16 @@ bool OperatorSessionsPart::next(std::string_view& rest, Item* item) {
   return true;
 }
 
-uint32_t OperatorSessionsPart::encoded_size() const { return kU8 + kU64 + kU32 + str32(items); }
+uint32_t OperatorSessionsPart::encoded_size() const {
+  return kU8 + kU64 + kU32 + kU8 + str32(items);
+}
 
 void OperatorSessionsPart::encode(char* out) const {
   WireWriter w(out);
   w.u8(kWireVersion);
   w.u64(query);
   w.u32(count);
+  w.boolean(partial);
   w.str32(items);
 }
 
@@ -88,6 +92,7 @@ bool OperatorSessionsPart::decode(std::string_view in, OperatorSessionsPart* out
   if (r.u8() != kWireVersion) return false;
   out->query = r.u64();
   out->count = r.u32();
+  out->partial = r.boolean();
   out->items = r.str32();
   if (!r.done()) return false;
   // Exactly `count` well-formed records, nothing after them.

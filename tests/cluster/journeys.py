@@ -2,7 +2,7 @@
 """Cluster journeys through a real balancer (tools/cluster-env, docs/cluster.md "Tests").
 
 usage: tests/cluster/journeys.py RINGSIDE_BINARY JOURNEY
-JOURNEY: player | kill | term | join | pause | docker | webhooks
+JOURNEY: player | kill | term | join | pause | listing | docker | webhooks
 
 Each journey starts its own cluster (PostgreSQL, 3 nodes with the sim backend, HAProxy), drives
 it over HTTP as a client would, and takes it down. The docker journey starts 2 real Docker
@@ -1079,11 +1079,82 @@ def journey_webhooks(cluster):
     check_delivered_once(cluster, players, expected)
     log(f"every one of {len(expected)} events delivered once with both nodes running, after "
         "half the partitions moved back with theirs")
+def listing(base, cluster, query=""):
+    if "limit=" not in query:
+        query += "&limit=1000"
+    answer = request(base, "GET", "/operator/sessions?" + query.lstrip("&"),
+                     token=cluster.operator_key, timeout=15.0)
+    check(answer.status == 200 and answer.json, f"GET /operator/sessions{query}: {answer}")
+    return answer.json
+
+
+def journey_listing(cluster):
+    """GET /operator/sessions on any node lists every node's sessions: the active ones asked of
+    the nodes that serve them, the ended ones read from PostgreSQL; a dead node's part is
+    missing, and the answer says so, until its partitions are served again."""
+    players = make_players(cluster, 12)
+    owners = {cluster.owner(p.partition) for p in players}
+    check(len(owners) >= 2, f"players on {owners} only: pick more")
+    stopped = players[:4]
+    for player in stopped:
+        answer = request(cluster.url, "POST", "/api/game/stop", token=player.token,
+                         body={"sessionId": player.session})
+        check(answer.status == 200 and answer.json["status"] == "stopped", f"stop: {answer}")
+    running = {p.session: p.name for p in players[4:]}
+    ended = {p.session: p.name for p in stopped}
+    for i in range(1, cluster.count + 1):
+        base = cluster.node_url(i)
+        got = listing(base, cluster)
+        check("partial" not in got, f"node-{i}: partial answer {got}")
+        seen = {s["sessionId"]: (s["playerId"], s["status"]) for s in got["sessions"]}
+        want = {sid: (name, "running") for sid, name in running.items()}
+        want.update({sid: (name, "stopped") for sid, name in ended.items()})
+        check(seen == want, f"node-{i} lists {seen}, want {want}")
+        starts = [s["startedAt"] for s in got["sessions"]]
+        check(starts == sorted(starts, reverse=True), f"node-{i}: not newest first: {starts}")
+        got = listing(base, cluster, "&status=running")
+        check({s["sessionId"] for s in got["sessions"]} == set(running),
+              f"node-{i} running: {got}")
+        got = listing(base, cluster, "&status=stopped")
+        check({s["sessionId"] for s in got["sessions"]} == set(ended), f"node-{i} stopped: {got}")
+        got = listing(base, cluster, "&limit=3")
+        check(len(got["sessions"]) == 3, f"node-{i} limit 3: {got}")
+        # A running player of another node, by playerId.
+        other = next((p for p in players[4:] if cluster.owner(p.partition) != i), None)
+        if other:
+            got = listing(base, cluster, f"&playerId={other.name}")
+            check([s["sessionId"] for s in got["sessions"]] == [other.session],
+                  f"node-{i}, {other.name}: {got}")
+    log(f"every node lists the {len(running)} running sessions of nodes {sorted(owners)} and "
+        f"the {len(ended)} ended ones")
+
+    victim = cluster.owner(players[4].partition)
+    theirs = {p.session for p in players[4:] if cluster.owner(p.partition) == victim}
+    survivor = next(i for i in range(1, cluster.count + 1) if i != victim)
+    cluster.signal(victim, "KILL")
+    started = time.monotonic()
+    got = listing(cluster.node_url(survivor), cluster)
+    took = time.monotonic() - started
+    check(got.get("partial") is True, f"node-{survivor} right after the kill: {got}")
+    check(took < 7, f"the partial answer took {took:.1f} s")
+    listed = {s["sessionId"] for s in got["sessions"]}
+    check(set(ended) <= listed, f"ended sessions missing while node-{victim} is dead: {got}")
+    check(not (theirs & listed), f"node-{victim}'s sessions listed while it is dead: {got}")
+    log(f"node-{victim} killed: node-{survivor} answered partial in {took:.1f} s")
+    deadline = time.monotonic() + FAILOVER_LIMIT_S + 10
+    while True:
+        got = listing(cluster.node_url(survivor), cluster)
+        listed = {s["sessionId"] for s in got["sessions"]}
+        if "partial" not in got and listed == set(running) | set(ended):
+            break
+        check(time.monotonic() < deadline, f"after the takeover node-{survivor} lists {got}")
+        time.sleep(0.5)
+    log(f"once its partitions were taken, node-{survivor} listed all {len(listed)} again")
 
 
 JOURNEYS = {"player": journey_player, "kill": journey_kill, "term": journey_term,
             "join": journey_join, "pause": journey_pause, "docker": journey_docker,
-            "webhooks": journey_webhooks}
+            "webhooks": journey_webhooks, "listing": journey_listing}
 NODES = {"webhooks": 2}  # the others run 3
 
 

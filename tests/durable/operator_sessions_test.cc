@@ -1,7 +1,12 @@
 // The operator's sessions API with --database-url (docs/operator-api.md, "Sessions"): an
 // operator's stop is written with its end reason, and after a restart the ended sessions the
-// database kept are listed and shown again, their timeline rebuilt from what the rows hold.
+// database kept are listed and shown again, their timeline rebuilt from what the rows hold;
+// the listing's ended sessions are read from the database (rows the process never held are
+// listed, with the filters as SQL), and a read that fails makes the answer `partial`.
+#include <chrono>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "durable/durable_fixture.h"
@@ -65,6 +70,149 @@ TEST_F(DurableTest, EndedSessionsComeBackFromTheDatabaseAfterARestart) {
   r = op(api(), "POST", "/operator/sessions/" + stopped_by_operator + "/stop");
   ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
   EXPECT_EQ(json_of(r)["status"].str(), "stopped") << r->body;
+}
+
+// `count` ended sessions of `player`, copies of the ended session `model` under new ids, each
+// launched a minute before the last, from an hour before `model`: rows this ringside never
+// held in memory (as a session another node ran, or one beyond the 100 a shard keeps).
+void insert_ended_copies(pgtest::Admin& db, const std::string& model, const std::string& player,
+                         int count) {
+  db.exec("INSERT INTO players (id, partition) SELECT '" + player +
+          "', partition FROM sessions WHERE id = '" + model + "' ON CONFLICT DO NOTHING");
+  // A new id: the model's with two of its random characters replaced (still a valid id).
+  db.exec(
+      "INSERT INTO sessions (id, player_id, partition, game_slug, status, server, started_at,"
+      " running_at, last_keepalive_at, ended_at, end_reason, cpu_seconds, peak_memory_mb)"
+      " SELECT substr(s.id, 1, 3) || substr(a, i / 32 + 1, 1) || substr(a, i % 32 + 1, 1) ||"
+      " substr(s.id, 6), '" +
+      player +
+      "', s.partition, s.game_slug, s.status, s.server,"
+      " s.started_at - interval '1 hour' - i * interval '1 minute',"
+      " s.running_at - interval '1 hour' - i * interval '1 minute',"
+      " s.last_keepalive_at - interval '1 hour' - i * interval '1 minute',"
+      " s.ended_at - interval '1 hour' - i * interval '1 minute', s.end_reason, s.cpu_seconds,"
+      " s.peak_memory_mb FROM sessions s, generate_series(1, " +
+      std::to_string(count) +
+      ") AS i, (SELECT 'abcdefghijklmnopqrstuvwxyz234567'::text AS a) alphabet"
+      " WHERE s.id = '" +
+      model + "'");
+}
+
+// With a database the ended sessions are read from it, not from what the shards keep: rows the
+// process never loaded are listed, past the 100 a shard keeps of a player, with the filters
+// applied by the query and merged newest first with the shards' active sessions.
+TEST_F(DurableTest, EndedSessionsAreListedFromTheDatabase) {
+  ASSERT_TRUE(start());
+  const std::string carol = api().token_for("op-carol", kGame);
+  const std::string dave = api().token_for("op-dave", kGame);
+  const std::string ended = api().launch_running(carol, game_body());
+  ASSERT_FALSE(ended.empty());
+  ASSERT_TRUE(api().stop_ok(carol, ended).exists());
+  const std::string running = api().launch_running(dave, game_body());
+  ASSERT_FALSE(running.empty());
+  for (int i = 0;
+       i < 100 && db().value("SELECT status FROM sessions WHERE id = '" + ended + "'") != "stopped";
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const std::string server = db().value("SELECT server FROM sessions WHERE id = '" + ended + "'");
+  ASSERT_FALSE(server.empty());
+  insert_ended_copies(db(), ended, "op-ghost", 120);
+
+  auto r = op(api(), "GET", "/operator/sessions?playerId=op-ghost&limit=1000");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
+  Json list = json_of(r)["sessions"];
+  ASSERT_EQ(list.size(), 120u) << r->body;
+  for (size_t i = 0; i < list.size(); ++i) {
+    EXPECT_EQ(list.at(i)["playerId"].str(), "op-ghost");
+    EXPECT_EQ(list.at(i)["status"].str(), "stopped");
+    EXPECT_EQ(list.at(i)["endReason"].str(), "stopped");
+    EXPECT_EQ(list.at(i)["server"].str(), server);
+    EXPECT_EQ(list.at(i)["gameSlug"].str(), kGame);
+  }
+  EXPECT_FALSE(json_of(r)["partial"].exists()) << r->body;
+
+  // Every source, newest first by launch: the running session, then the ended one, then the
+  // copies (an hour older), cut at the limit.
+  r = op(api(), "GET", "/operator/sessions?limit=3");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
+  list = json_of(r)["sessions"];
+  ASSERT_EQ(list.size(), 3u) << r->body;
+  EXPECT_EQ(list.at(0)["sessionId"].str(), running) << r->body;
+  EXPECT_EQ(list.at(0)["status"].str(), "running") << r->body;
+  EXPECT_EQ(list.at(1)["sessionId"].str(), ended) << r->body;
+  EXPECT_EQ(list.at(2)["playerId"].str(), "op-ghost") << r->body;
+  EXPECT_EQ(list.at(2)["endedAt"].str(),
+            db().value("SELECT to_char(max(ended_at) AT TIME ZONE 'UTC',"
+                       " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM sessions"
+                       " WHERE player_id = 'op-ghost'"))
+      << r->body;
+
+  // Filters are the query's: ended ones only, of this game and server.
+  r = op(api(), "GET",
+         "/operator/sessions?status=stopped&limit=1000&gameSlug=" + std::string(kGame) +
+             "&server=" + server);
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
+  EXPECT_EQ(json_of(r)["sessions"].size(), 121u) << r->body;
+  r = op(api(), "GET", "/operator/sessions?status=error");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
+  EXPECT_EQ(json_of(r)["sessions"].size(), 0u) << r->body;
+  r = op(api(), "GET", "/operator/sessions?status=running");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
+  list = json_of(r)["sessions"];
+  ASSERT_EQ(list.size(), 1u) << r->body;
+  EXPECT_EQ(list.at(0)["sessionId"].str(), running) << r->body;
+  r = op(api(), "GET", "/operator/sessions?playerId=op-carol");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
+  list = json_of(r)["sessions"];
+  ASSERT_EQ(list.size(), 1u) << r->body;
+  EXPECT_EQ(list.at(0)["sessionId"].str(), ended) << r->body;
+  // Rendered from its row exactly as from memory: the session's details (its owner shard's
+  // memory) have the same fields with the same values, plus image, backendId and timeline.
+  auto details = op(api(), "GET", "/operator/sessions/" + ended);
+  ASSERT_TRUE(details && details->status == 200) << (details ? details->body : api().error());
+  const Json item = list.at(0);
+  const Json whole = json_of(details);
+  std::vector<std::string> want_keys;
+  for (const std::string& key : whole.keys()) {
+    if (key != "image" && key != "backendId" && key != "timeline") want_keys.push_back(key);
+  }
+  EXPECT_EQ(item.keys(), want_keys) << r->body << "\n" << details->body;
+  for (const std::string& key : want_keys) {
+    EXPECT_EQ(item[key].text(), whole[key].text()) << key;
+  }
+
+  // After a restart the shards hold the newest 100 of op-ghost's; the listing still has 120.
+  ASSERT_EQ(0, stop_gracefully());
+  ASSERT_TRUE(start());
+  r = op(api(), "GET", "/operator/sessions?playerId=op-ghost&status=stopped&limit=1000");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
+  EXPECT_EQ(json_of(r)["sessions"].size(), 120u) << r->body;
+  r = op(api(), "GET", "/operator/sessions?playerId=op-ghost&limit=7");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
+  EXPECT_EQ(json_of(r)["sessions"].size(), 7u) << r->body;
+}
+
+// A database that cannot answer the read: the shards' active sessions are listed and the
+// answer says it is partial, rather than failing or hanging; once it can, the answer is whole.
+TEST_F(DurableTest, SessionsListingSaysPartialWhenTheDatabaseReadFails) {
+  ASSERT_TRUE(start());
+  const std::string erin = api().token_for("op-erin", kGame);
+  const std::string running = api().launch_running(erin, game_body());
+  ASSERT_FALSE(running.empty());
+  // The read names this column: renamed, the statement fails.
+  db().exec("ALTER TABLE sessions RENAME COLUMN peak_memory_mb TO peak_mb");
+  auto r = op(api(), "GET", "/operator/sessions");
+  db().exec("ALTER TABLE sessions RENAME COLUMN peak_mb TO peak_memory_mb");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
+  EXPECT_EQ(json_of(r)["partial"].boolean(), std::optional<bool>(true)) << r->body;
+  Json list = json_of(r)["sessions"];
+  ASSERT_EQ(list.size(), 1u) << r->body;
+  EXPECT_EQ(list.at(0)["sessionId"].str(), running) << r->body;
+
+  r = op(api(), "GET", "/operator/sessions");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
+  EXPECT_FALSE(json_of(r)["partial"].exists()) << r->body;
 }
 
 }  // namespace

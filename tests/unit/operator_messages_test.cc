@@ -72,11 +72,13 @@ TEST(OperatorMessagesTest, PartCarriesExactlyItsRecords) {
   OperatorSessionsPart part;
   part.query = 5;
   part.count = 2;
+  part.partial = true;
   part.items = items;
   const std::string bytes = encode(part);
   OperatorSessionsPart got;
   ASSERT_TRUE(OperatorSessionsPart::decode(bytes, &got));
   EXPECT_EQ(got.query, 5u);
+  EXPECT_TRUE(got.partial);
   std::string_view rest = got.items;
   OperatorSessionsPart::Item item;
   ASSERT_TRUE(OperatorSessionsPart::next(rest, &item));

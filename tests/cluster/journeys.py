@@ -2,7 +2,7 @@
 """Cluster journeys through a real balancer (tools/cluster-env, docs/cluster.md "Tests").
 
 usage: tests/cluster/journeys.py RINGSIDE_BINARY JOURNEY
-JOURNEY: player | kill | term | join | pause | docker
+JOURNEY: player | kill | term | join | pause | docker | cordons
 
 Each journey starts its own cluster (PostgreSQL, 3 nodes with the sim backend, HAProxy), drives
 it over HTTP as a client would, and takes it down. The docker journey starts 2 real Docker
@@ -952,8 +952,99 @@ def journey_docker(cluster):
     log(f"every session had one container in all; the engines held at most {most} "
         f"({watch.samples} `docker ps` samples besides the events); {rows}")
 
+def fleet_of(cluster, node):
+    """{server name: its item} of GET /operator/servers on one node, asked directly."""
+    answer = request(cluster.node_url(node), "GET", "/operator/servers",
+                     token=cluster.operator_key)
+    check(answer.status == 200, f"node-{node} GET /operator/servers: {answer}")
+    return {server["name"]: server for server in answer.json["servers"]}
+
+
+def fleet_command(cluster, node, server, action, body=None):
+    answer = request(cluster.node_url(node), "POST", f"/operator/servers/{server}/{action}",
+                     token=cluster.operator_key, body=body)
+    check(answer.status == 200 and answer.json["name"] == server,
+          f"node-{node} {action} {server}: {answer}")
+    return answer
+
+
+def wait_cordoned(cluster, nodes, server, want, limit_s):
+    """Waits until every node of `nodes` shows `server` cordoned (or not): the seconds it took."""
+    started = time.monotonic()
+    for node in nodes:
+        while fleet_of(cluster, node)[server]["cordoned"] != want:
+            check(time.monotonic() - started < limit_s,
+                  f"node-{node}: {server} not {'cordoned' if want else 'uncordoned'} "
+                  f"{limit_s} s after the operator's answer")
+            time.sleep(0.1)
+    return time.monotonic() - started
+
+
+def server_of(answer):
+    """The simulated server of a session's status (serverUrl https://gs01.sim.ringside.test/)."""
+    return urllib.parse.urlsplit(answer.json["serverUrl"]).hostname.split(".")[0]
+
+
+def journey_cordons(cluster):
+    """A cordon or drain sent to one node holds for every node (server_cordons, read each
+    round): seen by the others within ~2 s, kept by their placement, and a drain stops their
+    sessions on that server too."""
+    nodes = list(range(1, cluster.count + 1))
+    asked, other = 1, 2
+    fleet_command(cluster, asked, "gs01", "cordon")
+    took = wait_cordoned(cluster, nodes, "gs01", True, 2.5)
+    log(f"gs01 cordoned via node-{asked}: every node shows it after {took:.1f} s")
+    players = [operator_launch(cluster, f"cordoned-{k}") for k in range(12)]
+    launch_running(cluster, players)
+    owners = {cluster.owner(p.partition) for p in players}
+    check(len(owners) > 1, f"the players' partitions are all on node {owners}")
+    for player in players:
+        where = server_of(until_ok(lambda: status(cluster, player), "status"))
+        check(where != "gs01", f"{player.name} (node-{cluster.owner(player.partition)}) was "
+              "placed on the cordoned gs01")
+
+    # Uncordoned via another node; then every server but gs01 cordoned, so new sessions all
+    # go there; then gs01 drained via the first node at once.
+    fleet_command(cluster, other, "gs01", "uncordon")
+    took = wait_cordoned(cluster, nodes, "gs01", False, 2.5)
+    log(f"gs01 uncordoned via node-{other}: every node shows it after {took:.1f} s")
+    rest = [name for name in fleet_of(cluster, asked) if name != "gs01"]
+    for name in rest:
+        fleet_command(cluster, asked, name, "cordon")
+    for name in rest:
+        wait_cordoned(cluster, nodes, name, True, 2.5)
+    drained = [operator_launch(cluster, f"drained-{k}") for k in range(12)]
+    launch_running(cluster, drained)
+    for player in drained:
+        where = server_of(until_ok(lambda: status(cluster, player), "status"))
+        check(where == "gs01", f"{player.name} placed on {where}, not on gs01")
+    elsewhere = [p for p in drained if cluster.owner(p.partition) != asked]
+    check(elsewhere, f"no drained player's partition is on a node other than node-{asked}")
+    fleet_command(cluster, asked, "gs01", "drain", body={"graceSeconds": 0})
+    deadline = time.monotonic() + 5
+    for player in drained:
+        while True:
+            answer = until_ok(lambda: status(cluster, player), "status")
+            if answer.json["status"] == "stopped":
+                break
+            check(time.monotonic() < deadline,
+                  f"{player.name} (node-{cluster.owner(player.partition)}) not stopped 5 s "
+                  f"after the drain via node-{asked}: {answer}")
+            time.sleep(0.1)
+        answer = until_ok(lambda: request(cluster.url, "GET", f"/api/game/session/{player.session}",
+                                          token=player.token), "details")
+        check(answer.json.get("endReason") == "server_drained",
+              f"{player.name}: endReason {answer.json.get('endReason')}")
+    log(f"drain via node-{asked} stopped all {len(drained)} sessions on gs01, "
+        f"{len(elsewhere)} of them other nodes'")
+    for player in players:
+        answer = until_ok(lambda: status(cluster, player), "status")
+        check(answer.json["status"] == "running", f"{player.name} off gs01 stopped: {answer}")
+
+
 JOURNEYS = {"player": journey_player, "kill": journey_kill, "term": journey_term,
-            "join": journey_join, "pause": journey_pause, "docker": journey_docker}
+            "join": journey_join, "pause": journey_pause, "docker": journey_docker,
+            "cordons": journey_cordons}
 
 
 def main():

@@ -42,6 +42,10 @@ void ServerCordons::on_round(TimerNode* node) {
 
 void ServerCordons::command(FleetCommand::Action action, uint32_t server, uint64_t grace_ms,
                             std::function<void(bool committed)> done) {
+  if (connection_.state() == PgConnection::State::kDown) {
+    done(false);  // between attempts: refused at once, as the shards refuse writes then
+    return;
+  }
   waiting_.push_back({action, server, grace_ms, std::move(done), reactor_.now_ms() + kWaitMs});
   send_waiting();
 }

@@ -43,8 +43,8 @@ class ServerCordons {
   void start(const std::vector<ServerCordon>& rows);
   // An operator's cordon, uncordon or drain of `server` (FleetCommand). `done(true)` once it
   // committed and placement took it; `done(false)` when the database did not take it: the
-  // batch failed, or the connection was not ready within kWaitMs (as the StoreWriter refuses a
-  // request's write). Commands go out in the order they came.
+  // batch failed, the connection is down (at once), or it was not ready within kWaitMs (as the
+  // StoreWriter refuses a request's write). Commands go out in the order they came.
   void command(FleetCommand::Action action, uint32_t server, uint64_t grace_ms,
                std::function<void(bool committed)> done);
   // Every state change of the connection: commands waiting for it go out once it is ready.

@@ -107,5 +107,39 @@ TEST_F(CordonsTest, ADrainOutlivesAKillAndStopsTheSessionAtItsDeadline) {
   EXPECT_EQ(server_item("gs01")["cordoned"].boolean(), true);
 }
 
+// A database that cannot take the write: 503 with Retry-After, and nothing changed; once it is
+// back the same cordon is taken.
+TEST_F(CordonsTest, ACordonTheDatabaseCannotTakeIs503AndChangesNothing) {
+  ASSERT_TRUE(start({"--sim-servers", "2"}));
+  const std::string name = db().value("SELECT current_database()");
+  pgtest::Admin cluster(pgtest::cluster_url());
+  cluster.exec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
+  cluster.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name +
+               "'");
+  std::optional<itest::HttpResponse> r;
+  for (int i = 0; i < 100; ++i) {
+    r = command("gs01", "cordon");
+    if (r && r->status == 503) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(r) << api().error();
+  EXPECT_EQ(r->status, 503) << r->body;
+  EXPECT_EQ(json_of(r)["error"].str(), "unavailable") << r->body;
+  EXPECT_FALSE(r->header("Retry-After").empty());
+  EXPECT_EQ(server_item("gs01")["cordoned"].boolean(), false);
+
+  cluster.exec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true");
+  for (int i = 0; i < 100; ++i) {
+    r = command("gs01", "cordon");
+    if (r && r->status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
+  EXPECT_EQ(json_of(r)["cordoned"].boolean(), true);
+  // The fixture's own connection was cut with ringside's: a new one.
+  pgtest::Admin again(database_url());
+  EXPECT_EQ("1", again.value("SELECT count(*) FROM server_cordons WHERE server = 'gs01'"));
+}
+
 }  // namespace
 }  // namespace ringside::durable

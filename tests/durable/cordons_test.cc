@@ -2,6 +2,7 @@
 // migration 0010): written to server_cordons before they are answered, read back at start, so
 // a cordon survives a restart, an uncordon stays undone, and a drain outlives a kill -9 of the
 // node that was asked: the restarted node stops the session at the drain's deadline.
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -85,6 +86,10 @@ TEST_F(CordonsTest, ADrainOutlivesAKillAndStopsTheSessionAtItsDeadline) {
   kill_hard();
 
   ASSERT_TRUE(start(one));
+  // Running is fine until the deadline (or the restart, if that took longer), and a little more
+  // for the stop to reach the session's shard.
+  const Clock::time_point due =
+      std::max(drained_at + std::chrono::seconds(2), Clock::now()) + std::chrono::seconds(1);
   EXPECT_EQ(server_item("gs01")["cordoned"].boolean(), true);
   // The restarted node adopted the session and stops it once the deadline is reached.
   Json status;
@@ -92,8 +97,7 @@ TEST_F(CordonsTest, ADrainOutlivesAKillAndStopsTheSessionAtItsDeadline) {
     status = json_of(api().status(token, id));
     if (status["status"].str() == "stopped") break;
     if (status["status"].str() == "running") {
-      EXPECT_LT(Clock::now() - drained_at, std::chrono::milliseconds(2500))
-          << "running past the drain's deadline";
+      EXPECT_LT(Clock::now(), due) << "running past the drain's deadline";
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

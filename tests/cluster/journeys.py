@@ -988,7 +988,8 @@ def server_of(answer):
 def journey_cordons(cluster):
     """A cordon or drain sent to one node holds for every node (server_cordons, read each
     round): seen by the others within ~2 s, kept by their placement, and a drain stops their
-    sessions on that server too."""
+    sessions on that server too — and those of a node killed during the grace, once the nodes
+    that take its partitions over adopt them."""
     nodes = list(range(1, cluster.count + 1))
     asked, other = 1, 2
     fleet_command(cluster, asked, "gs01", "cordon")
@@ -1004,7 +1005,7 @@ def journey_cordons(cluster):
               "placed on the cordoned gs01")
 
     # Uncordoned via another node; then every server but gs01 cordoned, so new sessions all
-    # go there; then gs01 drained via the first node at once.
+    # go there.
     fleet_command(cluster, other, "gs01", "uncordon")
     took = wait_cordoned(cluster, nodes, "gs01", False, 2.5)
     log(f"gs01 uncordoned via node-{other}: every node shows it after {took:.1f} s")
@@ -1020,23 +1021,37 @@ def journey_cordons(cluster):
         check(where == "gs01", f"{player.name} placed on {where}, not on gs01")
     elsewhere = [p for p in drained if cluster.owner(p.partition) != asked]
     check(elsewhere, f"no drained player's partition is on a node other than node-{asked}")
-    fleet_command(cluster, asked, "gs01", "drain", body={"graceSeconds": 0})
-    deadline = time.monotonic() + 5
+    # Drained through the first node with a grace of 3 s, and another node killed at once: its
+    # sessions there are stopped by the nodes that take its partitions over (after the
+    # deadline, as a failover takes 4-5 s), the others' by their own nodes at the deadline.
+    victim = max((n for n in nodes if n != asked),
+                 key=lambda n: sum(cluster.owner(p.partition) == n for p in drained))
+    theirs = [p for p in drained if cluster.owner(p.partition) == victim]
+    check(theirs, f"node-{victim} owns none of the drained players")
+    fleet_command(cluster, asked, "gs01", "drain", body={"graceSeconds": 3})
+    drained_at = time.monotonic()
+    cluster.signal(victim, "KILL")
+    deadline = drained_at + 3 + FAILOVER_LIMIT_S + 2
     for player in drained:
         while True:
-            answer = until_ok(lambda: status(cluster, player), "status")
+            answer = until_ok(lambda: status(cluster, player), "status", FAILOVER_LIMIT_S)
+            check(answer.status == 200, f"status of {player.name}: {answer}")
             if answer.json["status"] == "stopped":
                 break
-            check(time.monotonic() < deadline,
-                  f"{player.name} (node-{cluster.owner(player.partition)}) not stopped 5 s "
-                  f"after the drain via node-{asked}: {answer}")
+            check(answer.json["status"] != "running" or time.monotonic() < deadline,
+                  f"{player.name} (node-{cluster.owner(player.partition)}) still running "
+                  f"{time.monotonic() - drained_at:.1f} s after the drain via node-{asked}")
             time.sleep(0.1)
         answer = until_ok(lambda: request(cluster.url, "GET", f"/api/game/session/{player.session}",
                                           token=player.token), "details")
         check(answer.json.get("endReason") == "server_drained",
               f"{player.name}: endReason {answer.json.get('endReason')}")
-    log(f"drain via node-{asked} stopped all {len(drained)} sessions on gs01, "
-        f"{len(elsewhere)} of them other nodes'")
+    for player in theirs:
+        check(cluster.owner(player.partition) not in (None, victim),
+              f"{player.name}'s partition was not taken over")
+    log(f"drain via node-{asked} stopped all {len(drained)} sessions on gs01 within "
+        f"{time.monotonic() - drained_at:.1f} s: {len(elsewhere)} of them other nodes', "
+        f"{len(theirs)} adopted from the killed node-{victim}")
     for player in players:
         answer = until_ok(lambda: status(cluster, player), "status")
         check(answer.json["status"] == "running", f"{player.name} off gs01 stopped: {answer}")

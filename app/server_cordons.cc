@@ -35,7 +35,7 @@ void ServerCordons::start(const std::vector<ServerCordon>& rows) {
 }
 
 void ServerCordons::on_round(TimerNode* node) {
-  ServerCordons* self = static_cast<RoundTimer*>(node)->self;
+  ServerCordons* self = static_cast<SelfTimer*>(node)->self;
   self->read();
   self->reactor_.timers().arm(&self->round_, self->reactor_.now_ms() + self->round_ms_);
 }
@@ -68,7 +68,7 @@ void ServerCordons::send_waiting() {
 }
 
 void ServerCordons::on_wait_expired(TimerNode* node) {
-  ServerCordons* self = static_cast<RoundTimer*>(node)->self;
+  ServerCordons* self = static_cast<SelfTimer*>(node)->self;
   const uint64_t now = self->reactor_.now_ms();
   while (!self->waiting_.empty() && self->waiting_.front().until_ms <= now) {
     Command c = std::move(self->waiting_.front());

@@ -71,7 +71,7 @@ class ServerCordons {
     uint64_t until_ms;  // refused if not sent by then
   };
 
-  struct RoundTimer : TimerNode {
+  struct SelfTimer : TimerNode {
     ServerCordons* self = nullptr;
   };
   static void on_round(TimerNode* node);
@@ -87,8 +87,8 @@ class ServerCordons {
   PgConnection& connection_;
   SessionPlacement& placement_;
   uint64_t round_ms_;
-  RoundTimer round_;
-  RoundTimer wait_;              // the oldest waiting command's until_ms
+  SelfTimer round_;
+  SelfTimer wait_;               // the oldest waiting command's until_ms
   std::deque<Command> waiting_;  // for the connection to be ready
   bool reading_ = false;
   std::vector<Applied> applied_;             // by server

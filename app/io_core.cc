@@ -11,6 +11,7 @@
 #include "app/ended_sessions.h"
 #include "app/make_backend.h"
 #include "app/partition_source.h"
+#include "app/server_cordons.h"
 #include "app/webhook_outbox.h"
 #include "backends/http/http_client.h"
 #include "backends/webhook/webhook_sender.h"
@@ -19,6 +20,7 @@
 #include "core/reactor.h"
 #include "model/messages.h"
 #include "sched/session_placement.h"
+#include "store/cluster/cluster_timing.h"
 #include "store/durable/retention_sweep.h"
 #include "store/durable/statements.h"
 #include "store/durable/store_writer.h"
@@ -62,6 +64,9 @@ class IoCore {
 
   void run() {
     hand_.rings_ready.arrive_and_wait();
+    // The operator's cordons before anything is recovered or placed.
+    if (cordons_)
+      cordons_->start(hand_.loaded ? hand_.loaded->cordons : std::vector<ServerCordon>{});
     if (hand_.loaded) {
       placement_.restore_profiles(hand_.loaded->profiles);
       // In a cluster the active sessions are recovered partition by partition, as this node
@@ -132,6 +137,7 @@ class IoCore {
     pg_->set_state_handler([this](PgConnection::State state, std::string_view why) {
       writer_->on_connection_state(state, why);
       if (cluster_) cluster_->on_connection_state(state, why);
+      if (cordons_) cordons_->on_connection_state(state);
     });
     sweep_ = std::make_unique<RetentionSweep>(
         reactor_, *pg_, *writer_,
@@ -162,6 +168,7 @@ class IoCore {
       }
     }
     ended_sessions_ = std::make_unique<EndedSessions>(runtime_, reactor_, *pg_);
+    cordons_ = std::make_unique<ServerCordons>(runtime_, reactor_, *pg_, placement_, kHeartbeatMs);
     poller_ = std::make_unique<PgPoller>(reactor_, *pg_);
     poller_->start();
     placement_.set_profile_listener([this](uint32_t game, const ResourceProfile& p) {
@@ -352,11 +359,17 @@ class IoCore {
   }
 
   // /operator/servers and its cordon, uncordon and drain, authorized and checked by the shard;
-  // answered with the server's item (every item for the listing).
+  // answered with the server's item (every item for the listing). With a database a command
+  // is answered once its row committed (app/server_cordons.h), 503 when it could not be.
   bool on_fleet_command(uint32_t from, const FleetCommand& m) {
     if (from >= runtime_.shard_count()) return false;
     const uint32_t servers = static_cast<uint32_t>(placement_.scheduler().server_count());
     if (m.action != FleetCommand::Action::kList && m.server >= servers) return false;
+    if (cordons_ && m.action != FleetCommand::Action::kList) {
+      cordons_->command(m.action, m.server, uint64_t{m.grace_seconds} * 1000,
+                        [this, from, m](bool committed) { answer_fleet(from, m, committed); });
+      return true;
+    }
     switch (m.action) {
       case FleetCommand::Action::kList:
         break;
@@ -370,10 +383,23 @@ class IoCore {
         placement_.drain(m.server, uint64_t{m.grace_seconds} * 1000);
         break;
     }
+    answer_fleet(from, m, true);
+    return true;
+  }
+
+  // The answer to a fleet command: the item(s) as they are now; 503 when it was not written.
+  void answer_fleet(uint32_t from, const FleetCommand& m, bool done) {
+    const uint32_t servers = static_cast<uint32_t>(placement_.scheduler().server_count());
     fleet_body_.clear();
     JsonWriter w(fleet_body_);
     ForwardReply r;
     r.ref = m.ref;
+    if (!done) {
+      r.status = 503;
+      r.headers = "Retry-After: 2\r\n";
+      w.begin_object().key("error").value("unavailable");
+      w.key("message").value("The database cannot take writes now; retry shortly.").end_object();
+    }
     if (m.action == FleetCommand::Action::kList) {
       r.route = kRouteOperatorServers;
       w.begin_object().key("servers").begin_array();
@@ -383,11 +409,10 @@ class IoCore {
       r.route = m.action == FleetCommand::Action::kCordon     ? kRouteOperatorServerCordon
                 : m.action == FleetCommand::Action::kUncordon ? kRouteOperatorServerUncordon
                                                               : kRouteOperatorServerDrain;
-      placement_.write_server_json(w, m.server);
+      if (done) placement_.write_server_json(w, m.server);
     }
     r.body = fleet_body_.view();
     reactor_.mailbox().send(from, r);
-    return true;
   }
 
   // GET /operator/sessions/{id}: the backend's name for the session, back to its owner.
@@ -458,6 +483,7 @@ class IoCore {
   std::unique_ptr<RetentionSweep> sweep_;
   std::unique_ptr<WebhookOutbox> outbox_;  // with a database and webhooks
   std::unique_ptr<EndedSessions> ended_sessions_;
+  std::unique_ptr<ServerCordons> cordons_;  // with a database
   std::unique_ptr<PgPoller> poller_;
   WriteIntentBuilder profile_intent_;
   struct LeaveTimer : TimerNode {

@@ -9,6 +9,7 @@
 
 #include "model/ids.h"
 #include "model/legacy_tokens.h"
+#include "model/server_cordon.h"
 #include "model/session_types.h"
 #include "model/token_hash.h"
 
@@ -87,7 +88,8 @@ struct ActiveSession {
 struct LoadedState {
   std::vector<ActiveSession> active;  // starting, running or stopping
   std::vector<LoadedProfile> profiles;
-  LegacyTokens legacy_tokens;  // for Runtime::legacy_tokens
+  std::vector<ServerCordon> cordons;  // the operator's cordons and drains (server_cordons)
+  LegacyTokens legacy_tokens;         // for Runtime::legacy_tokens
   size_t rows_skipped = 0;  // active sessions naming a game no longer in the catalog, or a bad id
   size_t rows_given_partition = 0;  // rows written before partitions given theirs at this start
 };

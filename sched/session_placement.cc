@@ -119,6 +119,9 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
       .kv("adopting", adopt.size())
       .kv("failed", active.size() - adopt.size());
   backend_->recover(std::move(adopt));
+  // A drain whose deadline passed before this node held them (it restarted, or took their
+  // partition over) stops them now.
+  stop_on_drained();
   publish_queue();
 }
 

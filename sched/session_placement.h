@@ -105,6 +105,17 @@ class SessionPlacement final : public BackendEvents {
   // (StopForReason kServerDrained): the normal stop path, save kept. A second drain before
   // that moves the deadline. The server stays cordoned until set_cordoned(server, false).
   void drain(uint32_t server, uint64_t grace_ms);
+  // The same at an absolute deadline (the timers' clock): the drain a node converges to from
+  // the database (app/server_cordons.h). A deadline passed stops them at once.
+  void drain_at(uint32_t server, uint64_t deadline_ms);
+  // Takes back a drain (its timer and its having fired); the cordon stays.
+  void cancel_drain(uint32_t server);
+  bool cordoned(uint32_t server) const { return scheduler_.server(server).cordoned; }
+  // The server's drain deadline has passed (until it is uncordoned or drained again).
+  bool drained(uint32_t server) const { return drains_[server].fired; }
+  // Stops what is starting or running on a drained server and was not asked to stop yet:
+  // sessions adopted or recovered after the deadline (a partition taken over, a restart).
+  void stop_on_drained();
   // One item of GET /operator/servers (docs/operator-api.md, "Servers").
   void write_server_json(JsonWriter& w, uint32_t server) const;
   // The catalog was reloaded (Catalog::reload): an appended game gets its image id and a
@@ -208,10 +219,12 @@ class SessionPlacement final : public BackendEvents {
   struct DrainTimer : TimerNode {
     SessionPlacement* placement = nullptr;
     uint32_t server = 0;
+    bool fired = false;  // its deadline passed: the server is drained
   };
   static void on_drain_timer(TimerNode* node);
-  // Sends StopForReason for every session held on `server` and not stopping.
-  void stop_sessions_on(uint32_t server, EndReason reason);
+  // Sends StopForReason for every session held on `server` and not stopping; logged when
+  // `always_log` or when it stopped any. Returns how many.
+  size_t stop_sessions_on(uint32_t server, EndReason reason, bool always_log = true);
   // The image id of `image`, interned if new (image ids are dense and shared).
   uint32_t intern_image(std::string_view image);
 

@@ -16,7 +16,7 @@ void SessionPlacement::set_cordoned(uint32_t server, bool cordoned) {
   scheduler_.set_server_cordoned(server, cordoned);
   metrics_.server_cordoned[server].set(cordoned ? 1 : 0);
   if (cordoned) return;
-  timers_.cancel(&drains_[server]);
+  cancel_drain(server);
   std::vector<Placement> placed;
   scheduler_.drain_queue(placed);
   start_placed(placed);
@@ -24,38 +24,67 @@ void SessionPlacement::set_cordoned(uint32_t server, bool cordoned) {
 }
 
 void SessionPlacement::drain(uint32_t server, uint64_t grace_ms) {
+  drain_at(server, now_ms_() + grace_ms);
+}
+
+void SessionPlacement::drain_at(uint32_t server, uint64_t deadline_ms) {
   if (server >= scheduler_.server_count()) return;
   if (!scheduler_.server(server).cordoned) set_cordoned(server, true);
+  const uint64_t now = now_ms_();
   log_info("game_server_drain")
       .kv("node", runtime_.config.node_id)
       .kv("server", scheduler_.server(server).name)
-      .kv("grace_ms", grace_ms);
-  if (grace_ms == 0) {
-    timers_.cancel(&drains_[server]);
+      .kv("grace_ms", deadline_ms > now ? deadline_ms - now : 0);
+  DrainTimer& d = drains_[server];
+  d.fired = false;
+  if (deadline_ms <= now) {
+    timers_.cancel(&d);
+    d.fired = true;
     stop_sessions_on(server, EndReason::kServerDrained);
     return;
   }
-  timers_.arm(&drains_[server], now_ms_() + grace_ms);
+  timers_.arm(&d, deadline_ms);
+}
+
+void SessionPlacement::cancel_drain(uint32_t server) {
+  if (server >= drains_.size()) return;
+  timers_.cancel(&drains_[server]);
+  drains_[server].fired = false;
 }
 
 void SessionPlacement::on_drain_timer(TimerNode* node) {
   auto& d = *static_cast<DrainTimer*>(node);
+  d.fired = true;
   d.placement->stop_sessions_on(d.server, EndReason::kServerDrained);
 }
 
-void SessionPlacement::stop_sessions_on(uint32_t server, EndReason reason) {
+void SessionPlacement::stop_on_drained() {
+  for (uint32_t s = 0; s < drains_.size(); ++s) {
+    if (drains_[s].fired) stop_sessions_on(s, EndReason::kServerDrained, false);
+  }
+}
+
+size_t SessionPlacement::stop_sessions_on(uint32_t server, EndReason reason, bool always_log) {
   size_t stopping = 0;
   launches_.for_each([&](uint32_t, Launch& l) {
-    if (l.server != server || (l.state != State::kStarting && l.state != State::kRunning)) return;
+    if (l.server != server || (l.state != State::kStarting && l.state != State::kRunning) ||
+        l.stop_after_recovery) {
+      return;
+    }
     // Through the owner shard, which records the reason and sends StopSession back as for a
-    // player's stop: save kept, figures reported, stop answered to anyone who asks.
+    // player's stop: save kept, figures reported, stop answered to anyone who asks. A shard
+    // asked twice (a round's stop_on_drained before the first one's StopSession came back)
+    // does nothing the second time.
     mailbox_.send(l.owner_shard, StopForReason{l.session, reason});
     ++stopping;
   });
-  log_info("game_server_drained")
-      .kv("node", runtime_.config.node_id)
-      .kv("server", scheduler_.server(server).name)
-      .kv("sessions", stopping);
+  if (always_log || stopping > 0) {
+    log_info("game_server_drained")
+        .kv("node", runtime_.config.node_id)
+        .kv("server", scheduler_.server(server).name)
+        .kv("sessions", stopping);
+  }
+  return stopping;
 }
 
 void SessionPlacement::write_server_json(JsonWriter& w, uint32_t server) const {

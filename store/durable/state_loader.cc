@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -9,8 +10,10 @@
 #include <optional>
 #include <string_view>
 
+#include "core/clock.h"
 #include "model/partition.h"
 #include "model/token_hash.h"
+#include "store/durable/statements.h"
 #include "store/session_store.h"
 #include "store/token_store.h"
 
@@ -412,6 +415,18 @@ bool load_state(const std::string& url, const Catalog& catalog,
     p.cpu_samples = static_cast<uint32_t>(integer(r, i, 3));
     p.memory_samples = static_cast<uint32_t>(integer(r, i, 4));
     out->profiles.push_back(p);
+  }
+
+  Result cordons = run(conn.get(), kSqlReadCordons, error);
+  if (!cordons) return false;
+  const uint64_t read_at = read_clock().mono_ms;
+  for (int i = 0; i < PQntuples(cordons.get()); ++i) {
+    const PGresult* r = cordons.get();
+    ServerCordon c;
+    c.server = PQgetvalue(r, i, 0);
+    c.draining = PQgetvalue(r, i, 1)[0] == 't';
+    c.deadline_mono_ms = read_at + static_cast<uint64_t>(std::max<int64_t>(0, integer(r, i, 2)));
+    out->cordons.push_back(std::move(c));
   }
   return read_legacy_tokens(conn.get(), minter, &out->legacy_tokens, error);
 }

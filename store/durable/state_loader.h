@@ -5,8 +5,8 @@
 // - load_state, in the main thread at start, before any reactor serves: gives every row
 //   written before partitions its partition (PostgreSQL cannot compute the player hash), so
 //   that the shard count no longer matters to the rows, and reads what the I/O core needs (the
-//   active sessions it recovers, the game profiles) and what every shard needs (the legacy
-//   tokens, model/legacy_tokens.h).
+//   active sessions it recovers, the game profiles, the operator's cordons) and what every
+//   shard needs (the legacy tokens, model/legacy_tokens.h).
 // - stream_partition_state, for a set of partitions: their rows (players, live token
 //   sessions, save slots, active sessions and the newest kHistoryKept ended ones per player),
 //   read through a cursor kLoadBatchRows at a time and handed over batch by batch, in one

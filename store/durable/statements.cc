@@ -121,6 +121,16 @@ constexpr const char* kSql[kStatementCount] = {
     "SELECT seq, id, session_id, body, (extract(epoch from made_at) * 1000)::bigint, partition"
     " FROM webhook_outbox WHERE seq > $1 AND partition = ANY($3::smallint[])"
     " ORDER BY seq LIMIT $2",
+    // kStmtCordonServer
+    "INSERT INTO server_cordons (server) VALUES ($1) ON CONFLICT (server) DO NOTHING",
+    // kStmtUncordonServer
+    "DELETE FROM server_cordons WHERE server = $1",
+    // kStmtDrainServer
+    "INSERT INTO server_cordons (server, drain_deadline)"
+    " VALUES ($1, now() + $2::bigint * interval '1 millisecond')"
+    " ON CONFLICT (server) DO UPDATE SET drain_deadline = EXCLUDED.drain_deadline",
+    // kStmtReadCordons
+    kSqlReadCordons,
 };
 
 }  // namespace

@@ -57,8 +57,25 @@ enum StatementId : uint8_t {
   // The same, of the partitions in $3 (a smallint[] literal) only: a node of a cluster reads
   // the rows of the partitions it serves.
   kStmtReadServedWebhooks,
+  // The operator's cordons and drains (server_cordons, migration 0010; app/server_cordons.h).
+  // $1 server name: cordoned (a drain under way is kept).
+  kStmtCordonServer,
+  // $1 server name: uncordoned (a drain under way is cancelled).
+  kStmtUncordonServer,
+  // $1 server name, $2 grace (ms): cordoned, its drain deadline now + grace (a second drain
+  // moves it).
+  kStmtDrainServer,
+  // Every row (kSqlReadCordons).
+  kStmtReadCordons,
   kStatementCount,
 };
+
+// Every cordoned server: its name, whether it is draining, and the milliseconds left until
+// the drain's deadline by the database's clock (0 once passed). Read at start too
+// (state_loader.h).
+inline constexpr const char* kSqlReadCordons =
+    "SELECT server, drain_deadline IS NOT NULL, COALESCE(GREATEST(0, ceil(extract(epoch FROM"
+    " drain_deadline - now()) * 1000))::bigint, 0) FROM server_cordons ORDER BY server";
 
 std::vector<PgPreparedStatement> durable_statements();
 

@@ -2,7 +2,7 @@
 """Cluster journeys through a real balancer (tools/cluster-env, docs/cluster.md "Tests").
 
 usage: tests/cluster/journeys.py RINGSIDE_BINARY JOURNEY
-JOURNEY: player | kill | term | join | pause | listing | docker | webhooks
+JOURNEY: player | kill | term | join | pause | listing | cordons | docker | webhooks
 
 Each journey starts its own cluster (PostgreSQL, 3 nodes with the sim backend, HAProxy), drives
 it over HTTP as a client would, and takes it down. The docker journey starts 2 real Docker
@@ -1150,11 +1150,115 @@ def journey_listing(cluster):
         check(time.monotonic() < deadline, f"after the takeover node-{survivor} lists {got}")
         time.sleep(0.5)
     log(f"once its partitions were taken, node-{survivor} listed all {len(listed)} again")
+def fleet_of(cluster, node):
+    """{server name: its item} of GET /operator/servers on one node, asked directly."""
+    answer = request(cluster.node_url(node), "GET", "/operator/servers",
+                     token=cluster.operator_key)
+    check(answer.status == 200, f"node-{node} GET /operator/servers: {answer}")
+    return {server["name"]: server for server in answer.json["servers"]}
+
+
+def fleet_command(cluster, node, server, action, body=None):
+    answer = request(cluster.node_url(node), "POST", f"/operator/servers/{server}/{action}",
+                     token=cluster.operator_key, body=body)
+    check(answer.status == 200 and answer.json["name"] == server,
+          f"node-{node} {action} {server}: {answer}")
+    return answer
+
+
+def wait_cordoned(cluster, nodes, server, want, limit_s):
+    """Waits until every node of `nodes` shows `server` cordoned (or not): the seconds it took."""
+    started = time.monotonic()
+    for node in nodes:
+        while fleet_of(cluster, node)[server]["cordoned"] != want:
+            check(time.monotonic() - started < limit_s,
+                  f"node-{node}: {server} not {'cordoned' if want else 'uncordoned'} "
+                  f"{limit_s} s after the operator's answer")
+            time.sleep(0.1)
+    return time.monotonic() - started
+
+
+def server_of(answer):
+    """The simulated server of a session's status (serverUrl https://gs01.sim.ringside.test/)."""
+    return urllib.parse.urlsplit(answer.json["serverUrl"]).hostname.split(".")[0]
+
+
+def journey_cordons(cluster):
+    """A cordon or drain sent to one node holds for every node (server_cordons, read each
+    round): seen by the others within ~2 s, kept by their placement, and a drain stops their
+    sessions on that server too — and those of a node killed during the grace, once the nodes
+    that take its partitions over adopt them."""
+    nodes = list(range(1, cluster.count + 1))
+    asked, other = 1, 2
+    fleet_command(cluster, asked, "gs01", "cordon")
+    took = wait_cordoned(cluster, nodes, "gs01", True, 2.5)
+    log(f"gs01 cordoned via node-{asked}: every node shows it after {took:.1f} s")
+    players = [operator_launch(cluster, f"cordoned-{k}") for k in range(12)]
+    launch_running(cluster, players)
+    owners = {cluster.owner(p.partition) for p in players}
+    check(len(owners) > 1, f"the players' partitions are all on node {owners}")
+    for player in players:
+        where = server_of(until_ok(lambda: status(cluster, player), "status"))
+        check(where != "gs01", f"{player.name} (node-{cluster.owner(player.partition)}) was "
+              "placed on the cordoned gs01")
+
+    # Uncordoned via another node; then every server but gs01 cordoned, so new sessions all
+    # go there.
+    fleet_command(cluster, other, "gs01", "uncordon")
+    took = wait_cordoned(cluster, nodes, "gs01", False, 2.5)
+    log(f"gs01 uncordoned via node-{other}: every node shows it after {took:.1f} s")
+    rest = [name for name in fleet_of(cluster, asked) if name != "gs01"]
+    for name in rest:
+        fleet_command(cluster, asked, name, "cordon")
+    for name in rest:
+        wait_cordoned(cluster, nodes, name, True, 2.5)
+    drained = [operator_launch(cluster, f"drained-{k}") for k in range(12)]
+    launch_running(cluster, drained)
+    for player in drained:
+        where = server_of(until_ok(lambda: status(cluster, player), "status"))
+        check(where == "gs01", f"{player.name} placed on {where}, not on gs01")
+    elsewhere = [p for p in drained if cluster.owner(p.partition) != asked]
+    check(elsewhere, f"no drained player's partition is on a node other than node-{asked}")
+    # Drained through the first node with a grace of 3 s, and another node killed at once: its
+    # sessions there are stopped by the nodes that take its partitions over (after the
+    # deadline, as a failover takes 4-5 s), the others' by their own nodes at the deadline.
+    victim = max((n for n in nodes if n != asked),
+                 key=lambda n: sum(cluster.owner(p.partition) == n for p in drained))
+    theirs = [p for p in drained if cluster.owner(p.partition) == victim]
+    check(theirs, f"node-{victim} owns none of the drained players")
+    fleet_command(cluster, asked, "gs01", "drain", body={"graceSeconds": 3})
+    drained_at = time.monotonic()
+    cluster.signal(victim, "KILL")
+    deadline = drained_at + 3 + FAILOVER_LIMIT_S + 2
+    for player in drained:
+        while True:
+            answer = until_ok(lambda: status(cluster, player), "status", FAILOVER_LIMIT_S)
+            check(answer.status == 200, f"status of {player.name}: {answer}")
+            if answer.json["status"] == "stopped":
+                break
+            check(answer.json["status"] != "running" or time.monotonic() < deadline,
+                  f"{player.name} (node-{cluster.owner(player.partition)}) still running "
+                  f"{time.monotonic() - drained_at:.1f} s after the drain via node-{asked}")
+            time.sleep(0.1)
+        answer = until_ok(lambda: request(cluster.url, "GET", f"/api/game/session/{player.session}",
+                                          token=player.token), "details")
+        check(answer.json.get("endReason") == "server_drained",
+              f"{player.name}: endReason {answer.json.get('endReason')}")
+    for player in theirs:
+        check(cluster.owner(player.partition) not in (None, victim),
+              f"{player.name}'s partition was not taken over")
+    log(f"drain via node-{asked} stopped all {len(drained)} sessions on gs01 within "
+        f"{time.monotonic() - drained_at:.1f} s: {len(elsewhere)} of them other nodes', "
+        f"{len(theirs)} adopted from the killed node-{victim}")
+    for player in players:
+        answer = until_ok(lambda: status(cluster, player), "status")
+        check(answer.json["status"] == "running", f"{player.name} off gs01 stopped: {answer}")
 
 
 JOURNEYS = {"player": journey_player, "kill": journey_kill, "term": journey_term,
             "join": journey_join, "pause": journey_pause, "docker": journey_docker,
-            "webhooks": journey_webhooks, "listing": journey_listing}
+            "webhooks": journey_webhooks, "listing": journey_listing,
+            "cordons": journey_cordons}
 NODES = {"webhooks": 2}  # the others run 3
 
 

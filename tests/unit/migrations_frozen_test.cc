@@ -24,6 +24,7 @@ const std::vector<std::pair<std::string, std::string>> kReleased = {
     {"0007_save_root", "3c915aad711fc6dbbac06a53d0c3c74cdb79dea266328744abbc30b72bd26006"},
     {"0008_webhook_outbox", "7a9a742e5c807771f0603ac78aee8af6cec024cdbe2a4f48b8b496c5387fc31c"},
     {"0009_end_reasons", "af8ec30c8ae2fea326ef6334c5a724443e6407447cdf79f75f9f770bd0280427"},
+    {"0010_server_cordons", "35037deae878a336c6a18ad94103e7436c7b62e55123161a045c79a5f1e4cf2d"},
     {"0011_sessions_listing", "ffee64e18655ba7fab6fee8365b641b771bfa5b0eb13245f9e2869d4f5120d2c"},
 };
 

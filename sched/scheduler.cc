@@ -174,18 +174,25 @@ Scheduler::Outcome Scheduler::submit(const PlacementRequest& request, Placement*
   Reservation demand = reservation_for(request.profile);
   if (!fit(demand)) return Outcome::kRejected;
 
-  const bool held = std::any_of(queue_.begin(), queue_.end(),
-                                [this](const Waiting& w) { return holds_queue(w); });
+  // Only a request passed max_bypass times may hold the queue: with none, no scan.
+  const bool held =
+      overdue_ > 0 && std::any_of(queue_.begin(), queue_.end(),
+                                  [this](const Waiting& w) { return holds_queue(w); });
   if (!held) {
     const uint32_t index = choose(all_servers_, request.image_id, demand);
     if (index != kNone) {
       *placed = place(request.request_id, request.image_id, demand, index);
-      for (Waiting& w : queue_) count_pass(w.bypassed);  // all queued fit nowhere: all passed
+      for (Waiting& w : queue_) {  // all queued fit nowhere: all passed
+        const bool was_overdue = overdue(w);
+        count_pass(w.bypassed);
+        if (!was_overdue && overdue(w)) ++overdue_;
+      }
       return Outcome::kPlaced;
     }
   }
   if (queue_.size() >= queue_capacity_) return Outcome::kRejected;
   queue_.push_back({request.request_id, request.image_id, demand, 0, next_ticket_, false});
+  if (overdue(queue_.back())) ++overdue_;  // max_bypass 0
   if (ticket) *ticket = next_ticket_;
   if (++next_ticket_ == 0) next_ticket_ = 1;
   return Outcome::kQueued;
@@ -196,6 +203,7 @@ bool Scheduler::cancel(uint64_t request_id) {
     return w.request_id == request_id;
   });
   if (it == queue_.end()) return false;
+  if (overdue(*it)) --overdue_;
   queue_.erase(it);
   return true;
 }
@@ -256,12 +264,15 @@ void Scheduler::compact_walked(size_t walked) {
   uint64_t passes = 0;
   for (size_t read = walked; read-- > 0;) {
     Waiting& w = queue_[read];
+    const bool was_overdue = overdue(w);
     if (w.placed) {
+      if (was_overdue) --overdue_;
       ++passes;
       continue;
     }
     w.bypassed = static_cast<uint32_t>(
         std::min<uint64_t>(uint64_t{w.bypassed} + passes, std::numeric_limits<uint32_t>::max()));
+    if (!was_overdue && overdue(w)) ++overdue_;
     if (--write != read) queue_[write] = w;
   }
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(write));
@@ -299,7 +310,7 @@ bool Scheduler::any_up_server_could_hold(Reservation demand) const {
 }
 
 bool Scheduler::holds_queue(const Waiting& waiting) const {
-  return waiting.bypassed >= max_bypass_ && any_up_server_could_hold(waiting.demand);
+  return overdue(waiting) && any_up_server_could_hold(waiting.demand);
 }
 
 }  // namespace ringside

@@ -197,6 +197,8 @@ class Scheduler {
   bool any_up_server_could_hold(Reservation demand) const;
   // Whether this waiting request stops everything queued behind it.
   bool holds_queue(const Waiting& waiting) const;
+  // Passed max_bypass times: it holds the queue if an up server could hold it.
+  bool overdue(const Waiting& waiting) const { return waiting.bypassed >= max_bypass_; }
 
   std::vector<ServerState> servers_;
   // Oldest first. A deque: a drain pass removes what it placed from the front part it walked
@@ -207,6 +209,7 @@ class Scheduler {
   size_t queue_capacity_;
   uint32_t max_bypass_;
   uint32_t next_ticket_ = 1;  // 0 is model/queue_estimate.h's kNoTicket; skipped on wrap
+  size_t overdue_ = 0;        // queued requests that are overdue(): submit scans only if any
 };
 
 }  // namespace ringside

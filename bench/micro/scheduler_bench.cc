@@ -117,12 +117,11 @@ Scheduler make_storm_scheduler(size_t queue_capacity) {
   return sched;
 }
 
-// Times `release` alone; manual time, as the refill after it (a submit scans the queue) would
-// otherwise hide it.
-template <typename Release>
-void time_release(benchmark::State& state, Release&& release) {
+// Times `call` alone (manual time): a release without the refill after it, or the reverse.
+template <typename Call>
+void time_alone(benchmark::State& state, Call&& call) {
   const auto start = std::chrono::steady_clock::now();
-  release();
+  call();
   state.SetIterationTime(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
@@ -145,7 +144,7 @@ void BM_ReleaseWithQueued(benchmark::State& state) {
   for (auto _ : state) {
     placed.clear();
     const Placement ending = running[next];
-    time_release(state, [&] { sched.release(ending.server, ending.reserved, placed); });
+    time_alone(state, [&] { sched.release(ending.server, ending.reserved, placed); });
     if (placed.size() != 1) {
       state.SkipWithError("a release did not place exactly the oldest launch");
       return;
@@ -161,6 +160,44 @@ void BM_ReleaseWithQueued(benchmark::State& state) {
   state.counters["queued"] = static_cast<double>(sched.queued());
 }
 BENCHMARK(BM_ReleaseWithQueued)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Arg(50000)
+    ->UseManualTime()
+    ->Iterations(2000);
+
+// The launch that refills the queue after such a release, timed alone: a submit into a queue
+// of `n` (it looks for a request that holds the queue first).
+void BM_SubmitWithQueued(benchmark::State& state) {
+  const auto n = static_cast<size_t>(state.range(0));
+  Scheduler sched = make_storm_scheduler(n);
+  std::vector<Placement> running;
+  uint64_t next_id = 0;
+  for (;;) {
+    Placement p{};
+    const auto outcome = sched.submit({next_id++, 0, kSmall}, &p);
+    if (outcome == Scheduler::Outcome::kRejected) break;
+    if (outcome == Scheduler::Outcome::kPlaced) running.push_back(p);
+  }
+  std::vector<Placement> placed;
+  size_t next = 0;
+  for (auto _ : state) {
+    placed.clear();
+    const Placement ending = running[next];
+    sched.release(ending.server, ending.reserved, placed);
+    running[next] = placed.at(0);
+    next = (next + 1) % running.size();
+    Placement p{};
+    Scheduler::Outcome outcome{};
+    time_alone(state, [&] { outcome = sched.submit({next_id++, 0, kSmall}, &p); });
+    if (outcome != Scheduler::Outcome::kQueued) {
+      state.SkipWithError("the refill was not queued");
+      return;
+    }
+  }
+  state.counters["queued"] = static_cast<double>(sched.queued());
+}
+BENCHMARK(BM_SubmitWithQueued)
     ->Arg(1000)
     ->Arg(10000)
     ->Arg(50000)
@@ -203,7 +240,7 @@ void BM_ReleaseWithQueueHeld(benchmark::State& state) {
   for (auto _ : state) {
     placed.clear();
     const Placement ending = running[next];
-    time_release(state, [&] { sched.release(ending.server, ending.reserved, placed); });
+    time_alone(state, [&] { sched.release(ending.server, ending.reserved, placed); });
     if (!placed.empty()) {
       state.SkipWithError("a held queue placed a launch");
       return;

@@ -147,6 +147,45 @@ void render_webhooks(const WebhookMetrics& wm, ByteBuffer& out) {
   put(out, "\n");
 }
 
+// One route's latency histogram, summed over the shards; nothing for a route never answered
+// (as ringside_http_requests_total).
+void put_latency(ByteBuffer& out, const Runtime& runtime, size_t route) {
+  uint64_t count = 0;
+  for (uint32_t i = 0; i < runtime.shard_count(); ++i)
+    count += runtime.published.http(i).latency[route].count.get();
+  if (count == 0) return;
+  const std::string_view label =
+      route_label(route == kMaxRoutes - 1 ? 0xFFFF : static_cast<uint16_t>(route));
+  uint64_t cumulative = 0;
+  for (size_t b = 0; b < kLatencyBucketsUs.size(); ++b) {
+    for (uint32_t i = 0; i < runtime.shard_count(); ++i)
+      cumulative += runtime.published.http(i).latency[route].buckets[b].get();
+    put(out, "ringside_http_request_duration_seconds_bucket{route=\"");
+    put(out, label);
+    put(out, "\",le=\"");
+    if (kLatencyBucketsUs[b] == 0) {
+      put(out, "+Inf");
+    } else {
+      put_seconds(out, kLatencyBucketsUs[b]);
+    }
+    put(out, "\"} ");
+    put(out, cumulative);
+    put(out, "\n");
+  }
+  uint64_t sum_us = 0;
+  for (uint32_t i = 0; i < runtime.shard_count(); ++i)
+    sum_us += runtime.published.http(i).latency[route].sum_us.get();
+  put(out, "ringside_http_request_duration_seconds_sum{route=\"");
+  put(out, label);
+  put(out, "\"} ");
+  put_seconds(out, sum_us);
+  put(out, "\nringside_http_request_duration_seconds_count{route=\"");
+  put(out, label);
+  put(out, "\"} ");
+  put(out, count);
+  put(out, "\n");
+}
+
 }  // namespace
 
 void render_metrics(const Runtime& runtime, ByteBuffer& out) {
@@ -176,32 +215,9 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
 
   put(out,
       "# HELP ringside_http_request_duration_seconds Time from a complete request to its "
-      "answer being queued.\n");
+      "answer being queued, by route.\n");
   put(out, "# TYPE ringside_http_request_duration_seconds histogram\n");
-  uint64_t cumulative = 0;
-  for (size_t b = 0; b < kLatencyBucketsUs.size(); ++b) {
-    for (uint32_t i = 0; i < shards; ++i)
-      cumulative += runtime.published.http(i).latency_buckets[b].get();
-    put(out, "ringside_http_request_duration_seconds_bucket{le=\"");
-    if (kLatencyBucketsUs[b] == 0) {
-      put(out, "+Inf");
-    } else {
-      put_seconds(out, kLatencyBucketsUs[b]);
-    }
-    put(out, "\"} ");
-    put(out, cumulative);
-    put(out, "\n");
-  }
-  uint64_t sum_us = 0, count = 0;
-  for (uint32_t i = 0; i < shards; ++i) {
-    sum_us += runtime.published.http(i).latency_sum_us.get();
-    count += runtime.published.http(i).latency_count.get();
-  }
-  put(out, "ringside_http_request_duration_seconds_sum ");
-  put_seconds(out, sum_us);
-  put(out, "\nringside_http_request_duration_seconds_count ");
-  put(out, count);
-  put(out, "\n");
+  for (size_t route = 0; route < kMaxRoutes; ++route) put_latency(out, runtime, route);
 
   put_per_shard(out, runtime, "ringside_open_connections", "Open client connections, per shard.",
                 "gauge", &HttpMetrics::open_connections);

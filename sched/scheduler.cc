@@ -84,9 +84,7 @@ void ServerState::remove_image(uint32_t image_id) {
 }
 
 Scheduler::Scheduler(size_t queue_capacity, uint32_t max_bypass)
-    : queue_capacity_(queue_capacity), max_bypass_(max_bypass) {
-  queue_.reserve(queue_capacity);
-}
+    : queue_capacity_(queue_capacity), max_bypass_(max_bypass) {}
 
 uint32_t Scheduler::add_server(ServerState server) {
   const auto index = static_cast<uint32_t>(servers_.size());
@@ -176,18 +174,25 @@ Scheduler::Outcome Scheduler::submit(const PlacementRequest& request, Placement*
   Reservation demand = reservation_for(request.profile);
   if (!fit(demand)) return Outcome::kRejected;
 
-  const bool held = std::any_of(queue_.begin(), queue_.end(),
-                                [this](const Waiting& w) { return holds_queue(w); });
+  // Only a request passed max_bypass times may hold the queue: with none, no scan.
+  const bool held =
+      overdue_ > 0 && std::any_of(queue_.begin(), queue_.end(),
+                                  [this](const Waiting& w) { return holds_queue(w); });
   if (!held) {
     const uint32_t index = choose(all_servers_, request.image_id, demand);
     if (index != kNone) {
       *placed = place(request.request_id, request.image_id, demand, index);
-      for (Waiting& w : queue_) count_pass(w.bypassed);  // all queued fit nowhere: all passed
+      for (Waiting& w : queue_) {  // all queued fit nowhere: all passed
+        const bool was_overdue = overdue(w);
+        count_pass(w.bypassed);
+        if (!was_overdue && overdue(w)) ++overdue_;
+      }
       return Outcome::kPlaced;
     }
   }
   if (queue_.size() >= queue_capacity_) return Outcome::kRejected;
-  queue_.push_back({request.request_id, request.image_id, demand, 0, next_ticket_});
+  queue_.push_back({request.request_id, request.image_id, demand, 0, next_ticket_, false});
+  if (overdue(queue_.back())) ++overdue_;  // max_bypass 0
   if (ticket) *ticket = next_ticket_;
   if (++next_ticket_ == 0) next_ticket_ = 1;
   return Outcome::kQueued;
@@ -198,6 +203,7 @@ bool Scheduler::cancel(uint64_t request_id) {
     return w.request_id == request_id;
   });
   if (it == queue_.end()) return false;
+  if (overdue(*it)) --overdue_;
   queue_.erase(it);
   return true;
 }
@@ -211,36 +217,74 @@ void Scheduler::release(uint32_t server, Reservation reserved, std::vector<Place
 }
 
 void Scheduler::drain_queue(std::vector<Placement>& placed) {
-  // One pass, oldest first, compacting the requests that stay queued into queue_[0, kept).
-  // Those are exactly the ones each later placement passes.
+  // One pass, oldest first, that stops as soon as nothing behind can be placed: where the
+  // queue is held, or when no server has a slot left. What lies beyond is not touched, so a
+  // release costs the walked part — the placed requests and those kept between them — not
+  // the whole queue. Placed requests are marked, then removed by compact_walked().
   if (queue_.empty()) return;
-  collect_open_servers();
-  size_t kept = 0;
-  bool held = false;
-  for (const Waiting& w : queue_) {
-    if (!held) {
-      const uint32_t index = choose(open_servers_, w.image_id, w.demand);
-      if (index != kNone) {
-        placed.push_back(place(w.request_id, w.image_id, w.demand, index));
-        for (size_t i = 0; i < kept; ++i) {
-          count_pass(queue_[i].bypassed);
-          held = held || holds_queue(queue_[i]);
-        }
-        continue;
-      }
-      held = holds_queue(w);
+  size_t open = collect_open_servers();  // of those, the servers with a slot still free
+  uint64_t placements = 0;
+  // Among the requests kept so far that could hold the queue, the most any was passed before
+  // this pass, less the placements made before it was reached: each placement passes every
+  // one of them once, so one holds the queue once this plus `placements` is max_bypass.
+  int64_t most_passed = std::numeric_limits<int64_t>::min() / 2;
+  // The last demand that fit nowhere: room only shrinks during a pass, so a demand at least
+  // as large in both figures fits nowhere either (a long queue of one game costs no choose()).
+  Reservation failed{};
+  bool any_failed = false;
+  size_t walked = 0;
+  while (walked < queue_.size() && open > 0) {
+    Waiting& w = queue_[walked++];
+    const bool hopeless = any_failed && w.demand.cpu_millicores >= failed.cpu_millicores &&
+                          w.demand.memory_mb >= failed.memory_mb;
+    const uint32_t index = hopeless ? kNone : choose(open_servers_, w.image_id, w.demand);
+    if (index != kNone) {
+      placed.push_back(place(w.request_id, w.image_id, w.demand, index));
+      w.placed = true;
+      if (servers_[index].slots_taken() >= servers_[index].slot_capacity) --open;
+      ++placements;
+      if (most_passed + static_cast<int64_t>(placements) >= int64_t{max_bypass_}) break;
+      continue;
     }
-    queue_[kept++] = w;
+    if (!hopeless) {
+      failed = w.demand;
+      any_failed = true;
+    }
+    if (holds_queue(w)) break;
+    const int64_t passed = int64_t{w.bypassed} - static_cast<int64_t>(placements);
+    if (passed > most_passed && any_up_server_could_hold(w.demand)) most_passed = passed;
   }
-  queue_.resize(kept);
+  if (placements > 0) compact_walked(walked);
 }
 
-void Scheduler::collect_open_servers() {
+void Scheduler::compact_walked(size_t walked) {
+  // Backwards, so that each kept request learns how many placements behind it passed it, and
+  // the kept ones end up at the back of the walked part, next to the untouched rest.
+  size_t write = walked;
+  uint64_t passes = 0;
+  for (size_t read = walked; read-- > 0;) {
+    Waiting& w = queue_[read];
+    const bool was_overdue = overdue(w);
+    if (w.placed) {
+      if (was_overdue) --overdue_;
+      ++passes;
+      continue;
+    }
+    w.bypassed = static_cast<uint32_t>(
+        std::min<uint64_t>(uint64_t{w.bypassed} + passes, std::numeric_limits<uint32_t>::max()));
+    if (!was_overdue && overdue(w)) ++overdue_;
+    if (--write != read) queue_[write] = w;
+  }
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(write));
+}
+
+size_t Scheduler::collect_open_servers() {
   open_servers_.clear();
   for (uint32_t i = 0; i < servers_.size(); ++i) {
     const ServerState& s = servers_[i];
     if (s.takes_launches() && s.slots_taken() < s.slot_capacity) open_servers_.push_back(i);
   }
+  return open_servers_.size();
 }
 
 Placement Scheduler::adopt(uint64_t request_id, uint32_t image_id, const ResourceProfile& profile,
@@ -266,7 +310,7 @@ bool Scheduler::any_up_server_could_hold(Reservation demand) const {
 }
 
 bool Scheduler::holds_queue(const Waiting& waiting) const {
-  return waiting.bypassed >= max_bypass_ && any_up_server_could_hold(waiting.demand);
+  return overdue(waiting) && any_up_server_could_hold(waiting.demand);
 }
 
 }  // namespace ringside

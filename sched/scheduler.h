@@ -9,6 +9,7 @@
 // would not.
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -175,30 +176,40 @@ class Scheduler {
     Reservation demand;
     uint32_t bypassed;  // placements made ahead of it while it waited
     uint32_t ticket;    // its order of entry into the queue
+    bool placed;        // during a drain pass: placed, to be removed by compact_walked()
   };
 
   // The server a request goes to by the choice rule above, among `candidates` (indexes),
   // or kNone.
   uint32_t choose(const std::vector<uint32_t>& candidates, uint32_t image_id,
                   Reservation demand) const;
-  // Lists the up servers with a slot free. A drain pass after a release in a busy system
-  // then looks at the one or two servers with room instead of all of them for each queued
-  // request; placements during the pass only shrink the real list, and choose() re-checks.
-  void collect_open_servers();
+  // Lists the up servers with a slot free, and returns how many. A drain pass after a release
+  // in a busy system then looks at the one or two servers with room instead of all of them for
+  // each queued request; placements during the pass only shrink the real list, and choose()
+  // re-checks.
+  size_t collect_open_servers();
+  // Ends a drain pass that walked queue_[0, walked): removes the requests it placed, and
+  // counts for each one kept the placements behind it (each passed it).
+  void compact_walked(size_t walked);
   Placement place(uint64_t request_id, uint32_t image_id, Reservation demand, uint32_t index);
   // Cuts `demand` as submit() says; false when no server takes sessions at all.
   bool fit(Reservation& demand) const;
   bool any_up_server_could_hold(Reservation demand) const;
   // Whether this waiting request stops everything queued behind it.
   bool holds_queue(const Waiting& waiting) const;
+  // Passed max_bypass times: it holds the queue if an up server could hold it.
+  bool overdue(const Waiting& waiting) const { return waiting.bypassed >= max_bypass_; }
 
   std::vector<ServerState> servers_;
-  std::vector<Waiting> queue_;          // oldest first
+  // Oldest first. A deque: a drain pass removes what it placed from the front part it walked
+  // without moving the rest (see drain_queue).
+  std::deque<Waiting> queue_;
   std::vector<uint32_t> all_servers_;   // 0 .. n-1, the candidates of a new request
   std::vector<uint32_t> open_servers_;  // the candidates of a drain pass
   size_t queue_capacity_;
   uint32_t max_bypass_;
   uint32_t next_ticket_ = 1;  // 0 is model/queue_estimate.h's kNoTicket; skipped on wrap
+  size_t overdue_ = 0;        // queued requests that are overdue(): submit scans only if any
 };
 
 }  // namespace ringside

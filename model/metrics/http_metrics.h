@@ -24,11 +24,24 @@ inline size_t status_slot(uint16_t status) {
   return kCountedStatuses.size() - 1;  // "other"
 }
 
+// One route's latency histogram: 16 counters, two cache lines, which one answer touches.
+struct alignas(64) LatencyHistogram {
+  Counter buckets[kLatencyBucketsUs.size()];
+  Counter sum_us;
+  Counter count;
+
+  void record(uint64_t latency_us) {
+    size_t b = 0;
+    while (b + 1 < kLatencyBucketsUs.size() && latency_us > kLatencyBucketsUs[b]) ++b;
+    buckets[b].add();
+    sum_us.add(latency_us);
+    count.add();
+  }
+};
+
 struct alignas(64) HttpMetrics {
   Counter requests[kMaxRoutes][kCountedStatuses.size()];
-  Counter latency_buckets[kLatencyBucketsUs.size()];
-  Counter latency_sum_us;
-  Counter latency_count;
+  LatencyHistogram latency[kMaxRoutes];  // by route, as requests
   Counter open_connections;
   Counter accepted_connections;
   Counter bad_requests;
@@ -38,11 +51,7 @@ struct alignas(64) HttpMetrics {
   void record(uint16_t route, uint16_t status, uint64_t latency_us) {
     size_t r = route < kMaxRoutes ? route : kMaxRoutes - 1;
     requests[r][status_slot(status)].add();
-    size_t b = 0;
-    while (b + 1 < kLatencyBucketsUs.size() && latency_us > kLatencyBucketsUs[b]) ++b;
-    latency_buckets[b].add();
-    latency_sum_us.add(latency_us);
-    latency_count.add();
+    latency[r].record(latency_us);
   }
 };
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Every series the Grafana dashboard (tools/grafana/ringside.json) queries is in /metrics.
+"""Every series the Grafana dashboard (tools/grafana/ringside.json) queries is in /metrics,
+with the labels its expressions group by.
 
   dashboard_series_test.py RINGSIDE_BINARY DASHBOARD_JSON
 
 Starts ringside (sim backend) on a free port, sends one request so that the per-route request
 counter has a series, reads /metrics, and checks each metric name found in the dashboard's
 query expressions (panel targets and template variables) against the names /metrics prints.
-Exit 1 names every queried series that /metrics does not print.
+Then, for each `by (labels) (...)` of an expression, checks that the series it aggregates
+carries those labels in /metrics (a missing label would group everything under "").
+Exit 1 names every queried series that /metrics does not print, and every label it lacks.
 """
 import json
 import re
@@ -21,10 +24,13 @@ import urllib.request
 FLAGS = ["--backend", "sim", "--shards", "2", "--operator-key", "dashboard-test-key"]
 
 METRIC = re.compile(r"\bringside_[a-z0-9_]+\b")
+# `by (a, b) (rate(ringside_x` or `by (a) (ringside_x`: the labels a grouping needs on ringside_x.
+GROUPING = re.compile(r"\bby \(([^)]*)\) \((?:[a-z_]+\()?(ringside_[a-z0-9_]+)")
+LABEL = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*)=\"")
 
 
-def queried(dashboard):
-    """Metric names in every expression of the dashboard (panels, rows' panels, variables)."""
+def expressions(dashboard):
+    """Every query expression of the dashboard (panels, rows' panels, variables)."""
     exprs = []
 
     def walk(panels):
@@ -36,18 +42,36 @@ def queried(dashboard):
     for var in dashboard.get("templating", {}).get("list", []):
         query = var.get("query")
         exprs.append(query.get("query", "") if isinstance(query, dict) else str(query or ""))
+    return exprs
+
+
+def queried(exprs):
+    """Metric names in the expressions."""
     names = set()
     for expr in exprs:
         names.update(METRIC.findall(expr))
     return names
 
 
+def groupings(exprs):
+    """(metric, labels) for each `by (labels)` grouping, without Prometheus' own `instance`."""
+    needs = set()
+    for expr in exprs:
+        for labels, name in GROUPING.findall(expr):
+            wanted = {l.strip() for l in labels.split(",")} - {"instance", ""}
+            needs.add((name, frozenset(wanted)))
+    return needs
+
+
 def printed(text):
-    names = set()
+    """Metric name -> the label names of each of its printed series."""
+    series = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):
-            names.add(re.split(r"[{ ]", line, maxsplit=1)[0])
-    return names
+            name = re.split(r"[{ ]", line, maxsplit=1)[0]
+            labels = line[len(name):].split("}", 1)[0] if line[len(name):].startswith("{") else ""
+            series.setdefault(name, []).append(set(LABEL.findall(labels)))
+    return series
 
 
 def free_port():
@@ -87,7 +111,8 @@ def scrape(binary):
 def main():
     binary, dashboard_path = sys.argv[1], sys.argv[2]
     with open(dashboard_path, encoding="utf-8") as f:
-        names = queried(json.load(f))
+        exprs = expressions(json.load(f))
+    names = queried(exprs)
     if not names:
         print("FAIL: the dashboard queries no ringside series")
         return 1
@@ -98,6 +123,13 @@ def main():
             print(f"ok: {name}")
         else:
             failures.append(f"the dashboard queries {name}, which /metrics does not print")
+    for name, wanted in sorted(groupings(exprs), key=lambda g: (g[0], sorted(g[1]))):
+        lacking = [labels for labels in have.get(name, []) if not wanted <= labels]
+        if name in have and lacking:
+            failures.append(f"the dashboard groups {name} by {sorted(wanted)}, but /metrics "
+                            f"prints it with {sorted(lacking[0])}")
+        elif name in have:
+            print(f"ok: {name} by {sorted(wanted)}")
     for f in failures:
         print("FAIL: " + f)
     return 1 if failures else 0

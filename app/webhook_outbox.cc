@@ -109,7 +109,12 @@ void WebhookOutbox::read_back() {
     spilled_ = false;  // nothing served: nothing to read (a partition served rewinds)
     return;
   }
-  const size_t limit = std::min(sender_.room(), kRowsPerRead);
+  // Rows handed over already lie ahead of the cursor only after a rewind: they take no room,
+  // and would hold each read to room() rows — then read a full kRowsPerRead. A read hands rows
+  // over until the sender is full; the cursor stops at the last row dealt with, so the next
+  // read starts at the row not taken.
+  const bool handed_ahead = *std::max_element(handed_.begin(), handed_.end()) > last_seq_;
+  const size_t limit = handed_ahead ? kRowsPerRead : std::min(sender_.room(), kRowsPerRead);
   if (!connection_.begin([this](const PgError* error) {
         if (error) reading_ = false;  // read again once the connection is back
       })) {
@@ -154,8 +159,12 @@ void WebhookOutbox::read_back() {
       handed_[partition] = seq;
       ++handed;
     }
-    if (handed > 0) {
-      log_info("webhook_outbox_read").kv("node", node_).kv("rows", uint64_t{handed});
+    // Every read that found rows: one handing none over (all handed over already) is a read too.
+    if (rows > 0) {
+      log_info("webhook_outbox_read")
+          .kv("node", node_)
+          .kv("rows", uint64_t{rows})
+          .kv("handed", uint64_t{handed});
     }
     // A rewind while this read was out: the next read starts from the first row again.
     if (rewinds != rewinds_) return;

@@ -18,8 +18,10 @@
 // and not read so far — come oldest first, before its new events (which wait in the outbox
 // meanwhile, as when spilled). Rows read again that were handed over already are known by
 // `handed_`: one partition's rows are committed by one node at a time, in seq order, so a row
-// at or below the newest seq handed over of its partition was handed over. A partition no
-// longer served (lost, handed over) takes its events out of the sender: their rows stay.
+// at or below the newest seq handed over of its partition was handed over; such rows take no
+// room, so while any lie ahead of the cursor a read asks for kRowsPerRead rows, not room().
+// A partition no longer served (lost, handed over) takes its events out of the sender: their
+// rows stay.
 #include <array>
 #include <bitset>
 #include <cstdint>

@@ -166,5 +166,52 @@ TEST_F(DurableTest, WebhooksOfAPartitionNotServedWaitUntilItIsAcquired) {
   })) << db().value("SELECT count(*) FROM webhook_outbox");
 }
 
+// After an acquisition the reads start again from the first row, past rows handed over already:
+// those take no room in memory, so they must not hold the reads to room()'s few rows each.
+// 20 events of partition 6 are held (the receiver fails them), memory has room for 1 more;
+// partition 5's row, the newest, comes once ringside acquires it — in one read, not one a row.
+TEST_F(DurableTest, WebhooksOfAnAcquiredPartitionComePastHandedRowsInOneRead) {
+  ASSERT_TRUE(start());  // migrates
+  ASSERT_EQ(stop_gracefully(), 0);
+  itest::WebhookReceiver receiver;
+  ASSERT_TRUE(receiver.start());
+  ASSERT_TRUE(receiver.set_mode("fail"));
+  const std::string secret_file = this->secret_file() + ".webhooks";
+  std::ofstream(secret_file) << "durable-secret\n";
+  db().exec("SELECT pg_advisory_lock(1380532807, 5)");
+  db().exec(
+      "INSERT INTO webhook_outbox (id, session_id, partition, body, made_at)"
+      " SELECT 'free' || i || '.running', 'free' || i, 6, '{}', now()"
+      " FROM generate_series(1, 20) AS i");
+  db().exec(
+      "INSERT INTO webhook_outbox (id, session_id, partition, body, made_at) VALUES"
+      " ('held.running', 'held', 5, '{\"id\":\"held.running\"}', now())");
+  ASSERT_TRUE(start({"--node-id", "node-a", "--webhook-url", receiver.url(),
+                     "--webhook-secret-file", secret_file, "--webhook-memory-events", "21"}));
+  auto undelivered = [&] {
+    auto m = api().metrics();
+    return m ? itest::metric_value(m->body, "ringside_webhook_undelivered").value_or(-1) : -1;
+  };
+  auto reads = [&] {
+    const std::string log = server().log();
+    size_t n = 0;
+    for (size_t at = log.find("event=webhook_outbox_read"); at != std::string::npos;
+         at = log.find("event=webhook_outbox_read", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  ASSERT_TRUE(eventually(15000, [&] { return undelivered() == 20; })) << undelivered();
+  // A few ownership rounds (1 s each): every partition but 5 is served, their rewinds read.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  ASSERT_EQ(undelivered(), 20);
+  const size_t reads_before = reads();
+
+  db().exec("SELECT pg_advisory_unlock(1380532807, 5)");
+  ASSERT_TRUE(eventually(15000, [&] { return undelivered() == 21; })) << undelivered();
+  EXPECT_LE(reads() - reads_before, 2u) << server().log();
+  EXPECT_EQ(itest::metric_value(api().metrics()->body, "ringside_webhook_dropped_total"), 0);
+}
+
 }  // namespace
 }  // namespace ringside::durable

@@ -18,6 +18,7 @@ ServerCordons::ServerCordons(const Runtime& runtime, Reactor& reactor, PgConnect
       placement_(placement),
       round_ms_(round_ms),
       applied_(placement.scheduler().server_count()) {
+  placement_.set_drain_confirm([this](uint32_t) { on_drain_due(); });
   round_.self = this;
   round_.on_fire = &ServerCordons::on_round;
   wait_.self = this;
@@ -25,6 +26,7 @@ ServerCordons::ServerCordons(const Runtime& runtime, Reactor& reactor, PgConnect
 }
 
 ServerCordons::~ServerCordons() {
+  placement_.set_drain_confirm(nullptr);
   reactor_.timers().cancel(&round_);
   reactor_.timers().cancel(&wait_);
 }
@@ -38,6 +40,12 @@ void ServerCordons::on_round(TimerNode* node) {
   ServerCordons* self = static_cast<SelfTimer*>(node)->self;
   self->read();
   self->reactor_.timers().arm(&self->round_, self->reactor_.now_ms() + self->round_ms_);
+}
+
+void ServerCordons::on_drain_due() {
+  // A read already on its way may have been sent before the deadline: its answer re-arms the
+  // timer (the deadline not passed by the database's clock), which fires again and asks anew.
+  read();
 }
 
 void ServerCordons::command(FleetCommand::Action action, uint32_t server, uint64_t grace_ms,
@@ -113,7 +121,7 @@ void ServerCordons::write(Command&& command) {
         want = {true, true, reactor_.now_ms() + grace_ms};
         break;
     }
-    apply(server, want);
+    apply(server, want, false);
     (*done)(true);
   };
   if (!connection_.begin(on_done)) {
@@ -170,12 +178,12 @@ void ServerCordons::converge(const std::vector<ServerCordon>& rows) {
     }
     want[s] = {true, row.draining, row.deadline_mono_ms};
   }
-  for (uint32_t s = 0; s < want.size(); ++s) apply(s, want[s]);
-  // Sessions adopted since the deadline passed (their partition taken over).
-  placement_.stop_on_drained();
+  // Sessions adopted after a deadline passed are stopped where they are adopted
+  // (SessionPlacement::recover, on_relocated), not here each round.
+  for (uint32_t s = 0; s < want.size(); ++s) apply(s, want[s], true);
 }
 
-void ServerCordons::apply(uint32_t server, const Applied& want) {
+void ServerCordons::apply(uint32_t server, const Applied& want, bool read_back) {
   Applied& have = applied_[server];
   if (!want.cordoned) {
     if (placement_.cordoned(server)) placement_.set_cordoned(server, false);
@@ -191,7 +199,11 @@ void ServerCordons::apply(uint32_t server, const Applied& want) {
     const uint64_t apart = have.deadline_ms > want.deadline_ms
                                ? have.deadline_ms - want.deadline_ms
                                : want.deadline_ms - have.deadline_ms;
-    if (!have.draining || (!both_passed && apart > kDeadlineSlackMs)) {
+    // A drain whose timer fired waits for a read (on_drain_due): this one, read after every
+    // commit made before it, stops the sessions if the deadline has passed by the database's
+    // clock, or re-arms the timer if it has not (moved, or this node's clock runs ahead).
+    const bool confirms = read_back && placement_.drain_due(server);
+    if (!have.draining || confirms || (!both_passed && apart > kDeadlineSlackMs)) {
       placement_.drain_at(server, want.deadline_ms);
     }
   }

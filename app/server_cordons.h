@@ -8,9 +8,16 @@
 //   cannot take it: refused, 503). A drain's deadline is the database's now() + grace.
 // - Every round (kHeartbeatMs, one node or a cluster) the table is read again and placement
 //   converges to it: cordoned = a row; a drain's deadline turned into this node's clock from
-//   `deadline - now()` read there; past the deadline the server's sessions here are stopped,
-//   and so are those this node adopts later (a partition taken over, a restart). A row naming
-//   no server of this node's fleet is ignored, logged once.
+//   `deadline - now()` read there. A row naming no server of this node's fleet is ignored,
+//   logged once.
+// - A drain's timer stops nothing itself: another node may have uncordoned the server, or
+//   drained it again with a later deadline, just before the deadline, and this node has not
+//   read that yet. The timer asks for a read at once; only a read that still shows the row
+//   with its deadline passed by the database's clock stops the server's sessions here (a read
+//   sent after the deadline sees every commit made before it). Sessions this node adopts on a
+//   drained server later (a partition taken over, a restart) are stopped by placement as it
+//   adopts them (SessionPlacement::recover). While the database cannot be read, nothing is
+//   stopped: the drain waits for the next read that succeeds.
 //
 // Reads go on the writer's connection, whose pipeline answers in order: a round read sent
 // before a command's write shows the old rows and is answered before the write commits, so a
@@ -80,7 +87,11 @@ class ServerCordons {
   void write(Command&& command);
   void read();
   void converge(const std::vector<ServerCordon>& rows);
-  void apply(uint32_t server, const Applied& want);
+  // `read_back`: `want` is what a read showed (not a command this node wrote), so it may
+  // confirm a drain whose timer fired.
+  void apply(uint32_t server, const Applied& want, bool read_back);
+  // A drain's timer fired (SessionPlacement::set_drain_confirm): read the table now.
+  void on_drain_due();
 
   const Runtime& runtime_;
   Reactor& reactor_;

@@ -290,6 +290,12 @@ void SessionPlacement::on_relocated(const Id128& session, uint32_t server) {
       .kv("server", scheduler_.server(server).name)
       .kv("from", from == kNoServer ? std::string_view("none")
                                     : std::string_view(scheduler_.server(from).name));
+  // Found on a server drained before it was known to run there (a start recovered without
+  // its server): stopped now, as recover() stops those whose server it knew.
+  if (drains_[server].fired && (l->state == State::kStarting || l->state == State::kRunning) &&
+      !l->stop_after_recovery) {
+    mailbox_.send(l->owner_shard, StopForReason{l->session, EndReason::kServerDrained});
+  }
   if (from == kNoServer) return;
   std::vector<Placement> placed;
   scheduler_.release(from, held, placed);

@@ -113,8 +113,19 @@ class SessionPlacement final : public BackendEvents {
   bool cordoned(uint32_t server) const { return scheduler_.server(server).cordoned; }
   // The server's drain deadline has passed (until it is uncordoned or drained again).
   bool drained(uint32_t server) const { return drains_[server].fired; }
+  // With a database the drain is the database's, and another node may have taken it back or
+  // moved it just before the deadline: a drain timer that fires then stops nothing itself. It
+  // marks the drain due and calls `confirm(server)`, which reads the table again; a read that
+  // still shows the deadline passed stops the sessions (drain_at with a past deadline), one
+  // that does not re-arms or cancels the drain (app/server_cordons.h). Unset: the timer stops
+  // them at once (one node, no database).
+  void set_drain_confirm(std::function<void(uint32_t server)> confirm) {
+    confirm_drain_ = std::move(confirm);
+  }
+  // The drain's timer fired and waits for a read to confirm it (set_drain_confirm).
+  bool drain_due(uint32_t server) const { return drains_[server].due; }
   // Stops what is starting or running on a drained server and was not asked to stop yet:
-  // sessions adopted or recovered after the deadline (a partition taken over, a restart).
+  // sessions recovered after the deadline (a partition taken over, a restart).
   void stop_on_drained();
   // One item of GET /operator/servers (docs/operator-api.md, "Servers").
   void write_server_json(JsonWriter& w, uint32_t server) const;
@@ -220,6 +231,7 @@ class SessionPlacement final : public BackendEvents {
     SessionPlacement* placement = nullptr;
     uint32_t server = 0;
     bool fired = false;  // its deadline passed: the server is drained
+    bool due = false;    // fired, waiting for a read to confirm (set_drain_confirm)
   };
   static void on_drain_timer(TimerNode* node);
   // Sends StopForReason for every session held on `server` and not stopping; logged when
@@ -249,6 +261,7 @@ class SessionPlacement final : public BackendEvents {
   ProfileListener on_profile_;
   std::function<bool(uint16_t partition)> serves_;  // empty: every partition (one node)
   std::vector<DrainTimer> drains_;                  // by server
+  std::function<void(uint32_t server)> confirm_drain_;
 };
 
 }  // namespace ringside

@@ -37,6 +37,7 @@ void SessionPlacement::drain_at(uint32_t server, uint64_t deadline_ms) {
       .kv("grace_ms", deadline_ms > now ? deadline_ms - now : 0);
   DrainTimer& d = drains_[server];
   d.fired = false;
+  d.due = false;
   if (deadline_ms <= now) {
     timers_.cancel(&d);
     d.fired = true;
@@ -50,10 +51,16 @@ void SessionPlacement::cancel_drain(uint32_t server) {
   if (server >= drains_.size()) return;
   timers_.cancel(&drains_[server]);
   drains_[server].fired = false;
+  drains_[server].due = false;
 }
 
 void SessionPlacement::on_drain_timer(TimerNode* node) {
   auto& d = *static_cast<DrainTimer*>(node);
+  if (d.placement->confirm_drain_) {
+    d.due = true;
+    d.placement->confirm_drain_(d.server);
+    return;
+  }
   d.fired = true;
   d.placement->stop_sessions_on(d.server, EndReason::kServerDrained);
 }
@@ -73,7 +80,7 @@ size_t SessionPlacement::stop_sessions_on(uint32_t server, EndReason reason, boo
     }
     // Through the owner shard, which records the reason and sends StopSession back as for a
     // player's stop: save kept, figures reported, stop answered to anyone who asks. A shard
-    // asked twice (a round's stop_on_drained before the first one's StopSession came back)
+    // asked twice (a recovery's stop_on_drained before the first one's StopSession came back)
     // does nothing the second time.
     mailbox_.send(l.owner_shard, StopForReason{l.session, reason});
     ++stopping;

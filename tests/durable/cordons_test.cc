@@ -111,6 +111,42 @@ TEST_F(CordonsTest, ADrainOutlivesAKillAndStopsTheSessionAtItsDeadline) {
   EXPECT_EQ(server_item("gs01")["cordoned"].boolean(), true);
 }
 
+// A drain taken back on another node just before its deadline, which this node has not read
+// yet when its timer fires: the timer stops nothing until a read confirms the deadline, and
+// that read shows the row gone, so the session keeps running. This node's reads are held up
+// behind a lock (as a slow round would be) from before the deadline until just after it; the
+// other node's uncordon is the DELETE made under that lock.
+TEST_F(CordonsTest, ADrainTakenBackElsewhereBeforeTheDeadlineStopsNothing) {
+  const std::vector<std::string> one = {"--sim-servers", "1"};
+  ASSERT_TRUE(start(one));
+  const std::string token = api().token_for("undrained");
+  const std::string id = api().launch_running(token, game_body());
+  ASSERT_FALSE(id.empty());
+  auto r = command("gs01", "drain", R"({"graceSeconds": 3})");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
+  // The deadline by the database's clock, as this test's clock.
+  const long left_ms =
+      std::stol(db().value("SELECT ceil(extract(epoch FROM drain_deadline - now()) * 1000)::bigint"
+                           " FROM server_cordons WHERE server = 'gs01'"));
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(left_ms);
+  ASSERT_GT(deadline - Clock::now(), std::chrono::milliseconds(1800));
+
+  std::this_thread::sleep_until(deadline - std::chrono::milliseconds(1500));
+  db().exec("BEGIN");
+  db().exec("LOCK TABLE server_cordons IN ACCESS EXCLUSIVE MODE");
+  std::this_thread::sleep_until(deadline - std::chrono::milliseconds(300));
+  db().exec("DELETE FROM server_cordons WHERE server = 'gs01'");
+  std::this_thread::sleep_until(deadline + std::chrono::milliseconds(500));
+  db().exec("COMMIT");
+
+  // Well past the deadline and two rounds: still running, and the uncordon read.
+  for (int waited = 0; waited < 2500; waited += 50) {
+    ASSERT_EQ(json_of(api().status(token, id))["status"].str(), "running");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(server_item("gs01")["cordoned"].boolean(), false);
+}
+
 // A database that cannot take the write: 503 with Retry-After, and nothing changed; once it is
 // back the same cordon is taken.
 TEST_F(CordonsTest, ACordonTheDatabaseCannotTakeIs503AndChangesNothing) {

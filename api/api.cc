@@ -43,7 +43,7 @@ Api::Api(const Runtime& runtime, Reactor& reactor, PlayerMetrics& metrics)
   mailbox.set_handler<&Api::on_peer_node>(this);
   mailbox.set_handler<&Api::on_partition_routes>(this);
   if (!runtime.config.node_id.empty()) {
-    player_.operator_sessions().set_node_fan_out(&Api::ask_nodes_for_listing, this);
+    player_.operator_sessions().set_node_fan_out(&Api::ask_nodes_for_listing, this, &routes_);
   }
 }
 

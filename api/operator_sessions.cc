@@ -75,14 +75,13 @@ std::string_view OperatorSessions::read_filter(std::string_view query, OperatorS
       return kBadServer;
     }
     f->has_server = true;
-    *none = true;  // unless a server of the fleet has that name
+    // Not in this fleet: runtime_.servers.size() (start() decides who may still have some).
+    f->server = static_cast<uint32_t>(runtime_.servers.size());
     for (uint32_t i = 0; i < runtime_.servers.size(); ++i) {
-      if (runtime_.servers[i].name == q->value) {
-        f->server = i;
-        *none = false;
-      }
+      if (runtime_.servers[i].name == q->value) f->server = i;
     }
-    if (f->server >= runtime_.servers.size()) *none = true;
+    server_name_.assign(q->value);
+    f->server_name = server_name_;
   }
   // Last: the player id is copied out of the scratch buffer the others reuse.
   if (std::optional<QueryValue> q = find_query_param(query, "playerId", query_scratch_)) {
@@ -111,7 +110,10 @@ bool OperatorSessions::start(std::string_view query, ReplyTarget target, Reply& 
     bad_request(reply, err);
     return true;
   }
-  if (none) {
+  // A server not in this node's fleet has no active session here; the database's rows and
+  // other nodes (their fleets may differ; the raw query goes to them) may still have some.
+  const bool server_unknown = f.has_server && f.server >= runtime_.servers.size();
+  if (none || (server_unknown && (for_node || (!durable_ && !ask_nodes_)))) {
     Pending p;
     p.for_node = for_node;
     finish(p, reply);
@@ -133,12 +135,13 @@ bool OperatorSessions::start(std::string_view query, ReplyTarget target, Reply& 
     first = shard_of_partition(partition_of_player(f.player_id), shards);
     end = first + 1;
   }
-  if (durable_ && ended) end = first;
+  if (server_unknown || (durable_ && ended)) end = first;
   const bool asks_self = self >= first && self < end;
   if (asks_self && end - first == 1 && !asks_database && !asks_nodes) {  // answered now
     Pending p;
     p.limit = f.limit;
     p.for_node = for_node;
+    p.partial = handing_over(f);
     collect(f, p.items);
     finish(p, reply);
     return true;
@@ -166,7 +169,7 @@ bool OperatorSessions::start(std::string_view query, ReplyTarget target, Reply& 
   if (asks_self) {
     part_.clear();
     collect(f, part_);
-    add_part(id, part_, false);  // others are still to answer
+    add_part(id, part_, handing_over(f));  // others are still to answer
   }
   return false;
 }
@@ -248,6 +251,7 @@ bool OperatorSessions::on_query(uint32_t from, const OperatorSessionsQuery& m) {
   OperatorSessionsPart reply;
   reply.query = m.query;
   reply.count = collect(m.filter, part_);
+  reply.partial = handing_over(m.filter);
   reply.items = part_;
   reactor_.mailbox().send(from, reply);
   return true;
@@ -264,6 +268,20 @@ bool OperatorSessions::matches(const GameSession& s, const OperatorSessionsFilte
   // Only what this node answers for now (a partition being handed over is not).
   return partitions_.route(sessions_.player(s.player).partition, reactor_.now_ms()) ==
          PartitionRoute::kServe;
+}
+
+bool OperatorSessions::handing_over(const OperatorSessionsFilter& f) const {
+  if (!routes_) return false;  // one node: every partition is served, always
+  const uint64_t now = reactor_.now_ms();
+  auto unserved = [&](uint16_t p) {
+    return partitions_.mine(p) && routes_->served_here(p) &&
+           partitions_.route(p, now) != PartitionRoute::kServe;
+  };
+  if (f.has_player) return unserved(partition_of_player(f.player_id));
+  for (uint16_t p = 0; p < kPartitionCount; ++p) {
+    if (unserved(p)) return true;
+  }
+  return false;
 }
 
 uint32_t OperatorSessions::collect(const OperatorSessionsFilter& f, std::string& out) {

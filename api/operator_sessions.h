@@ -27,6 +27,7 @@
 #include "core/reactor.h"
 #include "http/reply.h"
 #include "model/messages.h"
+#include "model/node_routes.h"
 #include "model/runtime.h"
 #include "store/session_store.h"
 
@@ -47,9 +48,12 @@ class OperatorSessions {
   // each and returns how many it asked (0 for none), setting *unserved when some partition has
   // no node serving it now; each answer comes back through on_node_part.
   using AskNodes = uint32_t (*)(void* ctx, uint64_t id, std::string_view query, bool* unserved);
-  void set_node_fan_out(AskNodes ask, void* ctx) {
+  // `routes` (this shard's, read on its thread) also marks this shard's part partial while a
+  // partition this node is routed for is not served by the shard (being handed over).
+  void set_node_fan_out(AskNodes ask, void* ctx, const NodeRoutes* routes) {
     ask_nodes_ = ask;
     ask_ctx_ = ctx;
+    routes_ = routes;
   }
   // A node's answer to listing `id`: the body of its part (an encoded OperatorSessionsPart), or
   // `answered` false when it did not answer in time or could not (the listing is then partial).
@@ -61,11 +65,16 @@ class OperatorSessions {
 
  private:
   // Reads and checks the query's filters into `f` (player id copied into player_id_); the
-  // sentence of the 400, or empty. `none` is set when a valid name matches no game or server.
+  // sentence of the 400, or empty. `none` is set when a valid slug matches no game; a server
+  // name not in the fleet is f->server == the fleet's size (f->server_name copied either way).
   std::string_view read_filter(std::string_view query, OperatorSessionsFilter* f, bool* none);
   // Renders this shard's part of a listing into `out` (records of OperatorSessionsPart).
   uint32_t collect(const OperatorSessionsFilter& f, std::string& out);
   bool matches(const GameSession& s, const OperatorSessionsFilter& f);
+  // In a cluster: some partition of this shard that the routes say this node serves (the
+  // player's alone with a playerId) is not served by the shard now — releasing, settling or
+  // loading in a hand-over — so its active sessions are missing from this shard's part.
+  bool handing_over(const OperatorSessionsFilter& f) const;
   void add_part(uint64_t query, std::string_view items, bool partial);
 
   bool start(std::string_view query, ReplyTarget target, Reply& reply, bool for_node);
@@ -83,6 +92,7 @@ class OperatorSessions {
   const bool durable_;
   AskNodes ask_nodes_ = nullptr;
   void* ask_ctx_ = nullptr;
+  const NodeRoutes* routes_ = nullptr;
 
   // A listing this shard is answering: the parts still awaited and the records received.
   struct Pending {
@@ -104,6 +114,7 @@ class OperatorSessions {
   ByteBuffer url_scratch_;
   ByteBuffer body_;
   std::string player_id_;
+  std::string server_name_;
   std::string part_;
   std::string wire_;  // a node's part, before it is encoded
   std::vector<std::pair<int64_t, GameSession*>> candidates_;

@@ -83,7 +83,9 @@ EndedSessions::EndedSessions(const Runtime& runtime, Reactor& reactor, PgConnect
       reactor_(reactor),
       connection_(connection),
       render_{runtime.catalog, runtime.servers, no_urls_, runtime.published.placement(),
-              reactor.clock()} {
+              reactor.clock()},
+      timeout_sql_("SELECT set_config('statement_timeout', '" + std::to_string(kReadTimeoutMs) +
+                   "', true)") {
   wait_timer_.self = this;
   wait_timer_.on_fire = &EndedSessions::on_wait_over;
   reactor_.add_batch_end_hook(&EndedSessions::on_batch_end, this);
@@ -104,6 +106,7 @@ void EndedSessions::query(uint32_t from, const OperatorSessionsQuery& m) {
   w.query = m.query;
   w.filter = m.filter;
   w.player_id.assign(m.filter.player_id);
+  w.server_name.assign(m.filter.server_name);
   w.deadline_ms = reactor_.now_ms() + kConnectWaitMs;
   if (!wait_timer_.armed()) reactor_.timers().arm(&wait_timer_, w.deadline_ms);
 }
@@ -118,6 +121,7 @@ void EndedSessions::on_batch_end(void* ctx) {
   for (Waiting& w : ready) {
     OperatorSessionsQuery m{w.query, w.filter};
     m.filter.player_id = w.player_id;
+    m.filter.server_name = w.server_name;
     self->read(w.from, m);
   }
 }
@@ -145,8 +149,8 @@ void EndedSessions::read(uint32_t from, const OperatorSessionsQuery& m) {
   const bool active = f.status != OperatorSessionsFilter::kAnyStatus &&
                       f.status != static_cast<uint8_t>(SessionStatus::kStopped) &&
                       f.status != static_cast<uint8_t>(SessionStatus::kError);
-  if (active || (f.has_game && f.game >= runtime_.catalog.games().size()) ||
-      (f.has_server && f.server >= runtime_.servers.size())) {
+  // A server by name, in this fleet or not: the rows keep servers that have left it.
+  if (active || (f.has_game && f.game >= runtime_.catalog.games().size())) {
     answer(from, m.query, nullptr, false);  // nothing ended matches (shards ask when one may)
     return;
   }
@@ -167,6 +171,11 @@ void EndedSessions::read(uint32_t from, const OperatorSessionsQuery& m) {
     answer(from, query, nullptr, true);
     return;
   }
+  // Bounded well under the connection's batch timeout (3-5 s, app/io_core.cc): a slow read (a
+  // rare filter walking the index) fails as a statement, answered partial, rather than making
+  // the connection drop (with the partition locks in a cluster) and delaying the writes behind
+  // it. Transaction-local: it ends with this batch.
+  connection_.query(timeout_sql_.c_str());
   sql_ = kColumns;
   PgParams params;
   int n = 0;
@@ -183,7 +192,7 @@ void EndedSessions::read(uint32_t from, const OperatorSessionsQuery& m) {
   }
   if (f.has_server) {
     where("server");
-    params.add(std::string_view(runtime_.servers[f.server].name));
+    params.add(f.server_name);
   }
   if (f.status != OperatorSessionsFilter::kAnyStatus) {
     where("status");

@@ -7,7 +7,9 @@
 // contribute their active sessions only. A database that cannot be read answers an empty part
 // marked `partial`: a query that finds the connection down (at start, before it first came
 // up, or during an outage) waits for it up to kConnectWaitMs, then is answered so; a read that
-// fails is answered so when it fails (at most the connection's batch timeout).
+// fails is answered so when it fails, and one that takes longer than kReadTimeoutMs fails (a
+// statement timeout local to its batch), well before the connection's batch timeout would
+// drop the connection (and, in a cluster, the partition locks with it).
 //
 // The read goes on the writer's connection, in a batch of its own, as the webhook outbox's do;
 // its SQL holds the filters given and no others (parameters for the values), so each listing
@@ -30,6 +32,8 @@ class EndedSessions {
  public:
   static constexpr uint64_t kConnectWaitMs = 2000;
   static constexpr size_t kMaxWaiting = 64;  // beyond: answered partial at once
+  // The read's statement_timeout: under the batch timeout (3 s in a cluster, 5 s alone).
+  static constexpr uint64_t kReadTimeoutMs = 1000;
 
   // Registers a batch-end hook: construct before the connection's PgPoller (which flushes
   // what the hook sent).
@@ -42,12 +46,13 @@ class EndedSessions {
   void query(uint32_t from, const OperatorSessionsQuery& m);
 
  private:
-  // A query that came while the connection was down (its player id copied).
+  // A query that came while the connection was down (its player id and server name copied).
   struct Waiting {
     uint32_t from = 0;
     uint64_t query = 0;
     OperatorSessionsFilter filter;
     std::string player_id;
+    std::string server_name;
     uint64_t deadline_ms = 0;
   };
   void read(uint32_t from, const OperatorSessionsQuery& m);
@@ -65,6 +70,7 @@ class EndedSessions {
   struct WaitTimer : TimerNode {
     EndedSessions* self = nullptr;
   } wait_timer_;
+  const std::string timeout_sql_;  // the batch's first statement: SET LOCAL statement_timeout
   std::string sql_;
   std::string items_;
   ByteBuffer json_;

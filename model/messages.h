@@ -409,8 +409,12 @@ struct OperatorSessionsFilter {
   bool has_game = false;
   bool has_server = false;
   uint16_t game = 0;           // index in the catalog
-  uint32_t server = 0;         // index in Runtime::servers
+  uint32_t server = 0;         // index in Runtime::servers; its size: not in this fleet
   std::string_view player_id;  // at most kMaxPlayerIdBytes
+  // The server's name as the query gave it (at most kMaxServerNameBytes): the database's rows
+  // name servers that may no longer be, or never were, in this node's fleet.
+  static constexpr size_t kMaxServerNameBytes = 64;
+  std::string_view server_name;
 };
 
 // The origin -> every shard: render your sessions matching `filter`, newest first, at most

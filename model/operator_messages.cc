@@ -10,10 +10,12 @@ namespace ringside {
 using namespace wire_size;
 
 // ---- OperatorSessionsQuery: version, query u64, limit u16, status u8, has_player u8,
-//      has_game u8, has_server u8, game u16, server u32, player_id (u16 length + bytes) ------
+//      has_game u8, has_server u8, game u16, server u32, player_id (u16 length + bytes),
+//      server_name (u16 length + bytes) ----------------------------------------------------
 
 uint32_t OperatorSessionsQuery::encoded_size() const {
-  return kU8 + kU64 + kU16 + kU8 + kU8 + kU8 + kU8 + kU16 + kU32 + str16(filter.player_id);
+  return kU8 + kU64 + kU16 + kU8 + kU8 + kU8 + kU8 + kU16 + kU32 + str16(filter.player_id) +
+         str16(filter.server_name);
 }
 
 void OperatorSessionsQuery::encode(char* out) const {
@@ -28,6 +30,7 @@ void OperatorSessionsQuery::encode(char* out) const {
   w.u16(filter.game);
   w.u32(filter.server);
   w.str16(filter.player_id);
+  w.str16(filter.server_name);
 }
 
 bool OperatorSessionsQuery::decode(std::string_view in, OperatorSessionsQuery* out) {
@@ -43,11 +46,13 @@ bool OperatorSessionsQuery::decode(std::string_view in, OperatorSessionsQuery* o
   f.game = r.u16();
   f.server = r.u32();
   f.player_id = r.str16(kMaxPlayerIdBytes);
+  f.server_name = r.str16(OperatorSessionsFilter::kMaxServerNameBytes);
   if (f.limit < 1 || f.limit > OperatorSessionsFilter::kMaxLimit) return false;
   if (f.status != OperatorSessionsFilter::kAnyStatus && f.status >= kSessionStatusCount) {
     return false;
   }
   if (!f.has_player && !f.player_id.empty()) return false;
+  if (!f.has_server && !f.server_name.empty()) return false;
   return r.done();
 }
 

@@ -193,6 +193,42 @@ TEST_F(DurableTest, EndedSessionsAreListedFromTheDatabase) {
   EXPECT_EQ(json_of(r)["sessions"].size(), 7u) << r->body;
 }
 
+// The database keeps the rows of servers that have left the fleet (or are in another node's
+// only): a listing by such a name still reads them, rather than answering nothing at once.
+TEST_F(DurableTest, EndedSessionsOfAServerNotInTheFleetAreListedByItsName) {
+  ASSERT_TRUE(start());
+  const std::string hal = api().token_for("op-hal", kGame);
+  const std::string ended = api().launch_running(hal, game_body());
+  ASSERT_FALSE(ended.empty());
+  ASSERT_TRUE(api().stop_ok(hal, ended).exists());
+  for (int i = 0;
+       i < 100 && db().value("SELECT status FROM sessions WHERE id = '" + ended + "'") != "stopped";
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  insert_ended_copies(db(), ended, "op-ivy", 2);
+  db().exec("UPDATE sessions SET server = 'gone-1' WHERE player_id = 'op-ivy'");
+
+  auto r = op(api(), "GET", "/operator/sessions?server=gone-1");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
+  Json list = json_of(r)["sessions"];
+  ASSERT_EQ(list.size(), 2u) << r->body;
+  for (size_t i = 0; i < list.size(); ++i) {
+    EXPECT_EQ(list.at(i)["playerId"].str(), "op-ivy") << r->body;
+    EXPECT_EQ(list.at(i)["status"].str(), "stopped") << r->body;
+    EXPECT_TRUE(list.at(i)["server"].is_null()) << r->body;  // not in this fleet
+  }
+  EXPECT_FALSE(json_of(r)["partial"].exists()) << r->body;
+  // Active sessions on it: none here, and no database read.
+  r = op(api(), "GET", "/operator/sessions?server=gone-1&status=running");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
+  EXPECT_EQ(json_of(r)["sessions"].size(), 0u) << r->body;
+  // A name nobody ever had: still nothing.
+  r = op(api(), "GET", "/operator/sessions?server=never-1");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
+  EXPECT_EQ(json_of(r)["sessions"].size(), 0u) << r->body;
+}
+
 // A database that cannot answer the read: the shards' active sessions are listed and the
 // answer says it is partial, rather than failing or hanging; once it can, the answer is whole.
 TEST_F(DurableTest, SessionsListingSaysPartialWhenTheDatabaseReadFails) {
@@ -213,6 +249,50 @@ TEST_F(DurableTest, SessionsListingSaysPartialWhenTheDatabaseReadFails) {
   r = op(api(), "GET", "/operator/sessions");
   ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
   EXPECT_FALSE(json_of(r)["partial"].exists()) << r->body;
+}
+
+// A slow read (here: the table locked by another transaction, as a rare filter walking the
+// index over millions of rows would be) is cut by the read's own statement timeout: the answer
+// is partial within about a second, not after the connection's 5 s batch timeout drops the
+// connection, and the node's writes go on once the read is cut.
+TEST_F(DurableTest, SessionsListingSaysPartialWhenTheDatabaseReadIsSlow) {
+  ASSERT_TRUE(start());
+  const std::string fay = api().token_for("op-fay", kGame);
+  const std::string running = api().launch_running(fay, game_body());
+  ASSERT_FALSE(running.empty());
+
+  pgtest::Admin locker(database_url());
+  locker.exec("BEGIN");
+  locker.exec("LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = op(api(), "GET", "/operator/sessions");
+  const auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  locker.exec("ROLLBACK");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
+  EXPECT_LT(took.count(), 2500) << r->body;
+  EXPECT_EQ(json_of(r)["partial"].boolean(), std::optional<bool>(true)) << r->body;
+  Json list = json_of(r)["sessions"];
+  ASSERT_EQ(list.size(), 1u) << r->body;
+  EXPECT_EQ(list.at(0)["sessionId"].str(), running) << r->body;
+
+  // The writes go on: a launch and stop right after land in the database, and the next
+  // listing is whole.
+  const std::string gus = api().token_for("op-gus", kGame);
+  const std::string ended = api().launch_running(gus, game_body());
+  ASSERT_FALSE(ended.empty());
+  ASSERT_TRUE(api().stop_ok(gus, ended).exists());
+  const auto t1 = std::chrono::steady_clock::now();
+  while (db().value("SELECT count(*) FROM sessions WHERE id = '" + ended +
+                    "' AND status = 'stopped'") != "1" &&
+         std::chrono::steady_clock::now() - t1 < std::chrono::seconds(2)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(db().value("SELECT status FROM sessions WHERE id = '" + ended + "'"), "stopped");
+  r = op(api(), "GET", "/operator/sessions");
+  ASSERT_TRUE(r && r->status == 200) << (r ? r->body : api().error());
+  EXPECT_FALSE(json_of(r)["partial"].exists()) << r->body;
+  EXPECT_EQ(json_of(r)["sessions"].size(), 2u) << r->body;
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ OperatorSessionsQuery query() {
   q.filter.game = 3;
   q.filter.has_server = true;
   q.filter.server = 9;
+  q.filter.server_name = "eu-gone-1";
   return q;
 }
 
@@ -42,6 +43,7 @@ TEST(OperatorMessagesTest, QueryRoundTrips) {
   EXPECT_EQ(got.filter.game, 3);
   EXPECT_TRUE(got.filter.has_server);
   EXPECT_EQ(got.filter.server, 9u);
+  EXPECT_EQ(got.filter.server_name, "eu-gone-1");
 }
 
 TEST(OperatorMessagesTest, QueryRefusesWhatNoOriginSends) {
@@ -57,6 +59,10 @@ TEST(OperatorMessagesTest, QueryRefusesWhatNoOriginSends) {
   q = query();
   const std::string long_id(kMaxPlayerIdBytes + 1, 'p');
   q.filter.player_id = long_id;
+  EXPECT_FALSE(OperatorSessionsQuery::decode(encode(q), &got));
+  q = query();
+  const std::string long_name(OperatorSessionsFilter::kMaxServerNameBytes + 1, 's');
+  q.filter.server_name = long_name;
   EXPECT_FALSE(OperatorSessionsQuery::decode(encode(q), &got));
   const std::string bytes = encode(query());
   for (size_t n = 0; n < bytes.size(); ++n) {

@@ -25,7 +25,9 @@ class DockerUnplacedStartTest : public DockerScriptedTest {
     DockerScriptedTest::TearDown();
   }
 
-  // Two engines: d1 (the fixture's engine) and d2, answered by `second`.
+  // Two engines: d1 (the fixture's engine) and d2, answered by `second`. `second` runs on the
+  // engine's threads until TearDown() destroys it, after the test body has returned: it holds
+  // copies, never references to the body's locals.
   void make_two(FakeDockerEngine::Handler second) {
     engine_ = std::make_unique<FakeDockerEngine>([this](const Call& c) { return engine(c); });
     second_ = std::make_unique<FakeDockerEngine>(std::move(second));
@@ -61,7 +63,7 @@ class DockerUnplacedStartTest : public DockerScriptedTest {
 
 TEST_F(DockerUnplacedStartTest, FoundOnAnEngineItIsRelocatedThereAndAdopted) {
   Launch l;
-  make_two([&](const Call& c) {
+  make_two([l](const Call& c) {
     if (c.method == "GET" && c.target.starts_with("/containers/json")) {
       return Reply{200, "[" + listed("c-made", "ringside-slot-3", l.text, "p-test") + "]"};
     }
@@ -78,7 +80,7 @@ TEST_F(DockerUnplacedStartTest, FoundOnAnEngineItIsRelocatedThereAndAdopted) {
 
 TEST_F(DockerUnplacedStartTest, FoundExitedOnAnEngineItIsRemovedAndFailed) {
   Launch l;
-  make_two([&](const Call& c) {
+  make_two([l](const Call& c) {
     if (c.method == "GET" && c.target.starts_with("/containers/json")) {
       return Reply{200,
                    "[" + listed("c-exited", "ringside-slot-3", l.text, "p-test", "exited") + "]"};

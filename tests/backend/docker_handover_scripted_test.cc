@@ -137,19 +137,20 @@ TEST_F(DockerHandoverTest, ARecoveredStoppingSessionWhoseSaveCannotBeCopiedSaysS
 // asked for before (its `die`): the session ends stopped with its save, not lost.
 TEST_F(DockerHandoverTest, AnAdoptedStoppingSessionWhoseContainerThenExitsEndsStoppedWithItsSave) {
   Launch l;
-  std::atomic<bool> died{false};
+  // Shared with the engine's handler, which runs until TearDown: it must outlive this body.
+  auto died = std::make_shared<std::atomic<bool>>(false);
   const std::string die =
       R"({"Type":"container","Action":"die","Actor":{"ID":"c.)" + l.text +
       R"(","Attributes":{"exitCode":"0","name":"ringside-slot-0","ringside.session":")" + l.text +
       R"(","ringside.player":"p-test"}}})"
       "\n";
-  make_backend([&](const Call& c) {
+  make_backend([this, l, die, died](const Call& c) {
     if (c.method == "GET" && c.target.starts_with("/containers/json")) {
       return Reply{200, "[" + container_of(l, "running") + "]"};
     }
     if (c.method == "GET" && c.target.starts_with("/events")) {
       // Ends at once until the game has died: each reconnect may bring the `die`.
-      if (died) return Reply{200, die, Reply::Body::kStreamHeld};
+      if (*died) return Reply{200, die, Reply::Body::kStreamHeld};
       return Reply{200, "", Reply::Body::kStreamEnded};
     }
     if (c.method == "GET" && about(c, l, "/archive")) return Reply{200, save_tar_};
@@ -158,7 +159,7 @@ TEST_F(DockerHandoverTest, AnAdoptedStoppingSessionWhoseContainerThenExitsEndsSt
   backend_->recover({recovered(l, /*stopping=*/true)});
   ASSERT_TRUE(driver_.run_until([&] { return events_.has_running(l.id); }, 5s))
       << events_.describe();
-  died = true;
+  *died = true;
   ASSERT_TRUE(driver_.run_until([&] { return events_.stopped(l.id) || events_.lost(l.id); }, 5s))
       << events_.describe();
   ASSERT_TRUE(events_.stopped(l.id).has_value()) << events_.describe();
@@ -266,11 +267,12 @@ TEST_F(DockerScriptedTest, ARecoveryListingSlowerThanTheLostTimeoutStillAdopts) 
 // first. Both for a session running here and for one given to recover() not yet looked up.
 TEST_F(DockerScriptedTest, ForgetReportsTheForeignUseItLeavesBeforeReturning) {
   Launch recovering;
-  std::atomic<bool> slow_listing{false};
-  make_backend([&](const Call& c) {
+  // Shared with the engine's handler, which runs until TearDown: it must outlive this body.
+  auto slow_listing = std::make_shared<std::atomic<bool>>(false);
+  make_backend([this, slow_listing](const Call& c) {
     if (c.method == "GET" && c.target.starts_with("/containers/json")) {
       Reply r{200, listing()};
-      if (slow_listing) r.delay_ms = 2000;
+      if (*slow_listing) r.delay_ms = 2000;
       return r;
     }
     return engine(c);
@@ -288,7 +290,7 @@ TEST_F(DockerScriptedTest, ForgetReportsTheForeignUseItLeavesBeforeReturning) {
       5s));
 
   // Given to recover(): its container is this node's (not foreign) while it is looked up.
-  slow_listing = true;
+  *slow_listing = true;
   PlacedSession r = test_session(recovering.id, random_id128(), 0);
   r.was_running = true;
   backend_->recover({r});

@@ -25,7 +25,7 @@ constexpr char kEmptyStats[] =
 // container removed, instead of staying `running` until the next 30 s listing.
 TEST_F(DockerScriptedTest, ASessionWhoseCpuBaselineIsEmptyIsLost) {
   Launch dead, alive;
-  make_backend([&](const Call& c) {
+  make_backend([this, dead](const Call& c) {
     if (c.method == "GET" && about(c, dead, "/stats")) return Reply{200, kEmptyStats};
     // Both listed running (engine()), as just before the death: only the baseline read can
     // tell.
@@ -68,7 +68,7 @@ TEST_F(DockerScriptedTest, AnEventStreamThatDeliveredAnEventReconnectsQuickly) {
       R"({"Type":"container","Action":"destroy","Actor":{"ID":"c1","Attributes":)"
       R"({"ringside.session":"s-gone"}}})"
       "\n";
-  make_backend([&](const Call& c) {
+  make_backend([this, event](const Call& c) {
     if (c.method == "GET" && c.target.starts_with("/events")) {
       return Reply{200, event, Reply::Body::kStreamEnded};
     }
@@ -120,7 +120,7 @@ TEST_F(DockerScriptedTest, ALaunchGoesOnWithItsOwnLimitsWhenTheEnginesInfoFails)
 // not learn from it.
 TEST_F(DockerScriptedTest, ASessionAdoptedRunningReadsNoCpuBaseline) {
   Launch l;
-  make_backend([&](const Call& c) {
+  make_backend([this, l](const Call& c) {
     if (c.method == "GET" && c.target.starts_with("/containers/json")) {
       return Reply{200, R"([{"Id":"c-adopted","Labels":{"ringside.session":")" + l.text +
                             R"("},"State":"running"}])"};

@@ -79,23 +79,26 @@ void insert_ended_copies(pgtest::Admin& db, const std::string& model, const std:
                          int count) {
   db.exec("INSERT INTO players (id, partition) SELECT '" + player +
           "', partition FROM sessions WHERE id = '" + model + "' ON CONFLICT DO NOTHING");
-  // A new id: the model's with two of its random characters replaced (still a valid id).
+  // A new id: the model's with two of its random characters replaced (still a valid id) — by
+  // the i-th pair of the alphabet, skipping the one pair that would give the model's own id.
+  const std::string new_id =
+      "substr(s.id, 1, 3) || substr(a, i / 32 + 1, 1) || substr(a, i % 32 + 1, 1) ||"
+      " substr(s.id, 6)";
   db.exec(
       "INSERT INTO sessions (id, player_id, partition, game_slug, status, server, started_at,"
       " running_at, last_keepalive_at, ended_at, end_reason, cpu_seconds, peak_memory_mb)"
-      " SELECT substr(s.id, 1, 3) || substr(a, i / 32 + 1, 1) || substr(a, i % 32 + 1, 1) ||"
-      " substr(s.id, 6), '" +
-      player +
+      " SELECT " +
+      new_id + ", '" + player +
       "', s.partition, s.game_slug, s.status, s.server,"
       " s.started_at - interval '1 hour' - i * interval '1 minute',"
       " s.running_at - interval '1 hour' - i * interval '1 minute',"
       " s.last_keepalive_at - interval '1 hour' - i * interval '1 minute',"
       " s.ended_at - interval '1 hour' - i * interval '1 minute', s.end_reason, s.cpu_seconds,"
       " s.peak_memory_mb FROM sessions s, generate_series(1, " +
-      std::to_string(count) +
+      std::to_string(count + 1) +
       ") AS i, (SELECT 'abcdefghijklmnopqrstuvwxyz234567'::text AS a) alphabet"
       " WHERE s.id = '" +
-      model + "'");
+      model + "' AND " + new_id + " <> s.id ORDER BY i LIMIT " + std::to_string(count));
 }
 
 // With a database the ended sessions are read from it, not from what the shards keep: rows the

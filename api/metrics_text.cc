@@ -147,6 +147,11 @@ void render_webhooks(const WebhookMetrics& wm, ByteBuffer& out) {
   put(out, "\n");
 }
 
+// The label of a counted route; the last slot counts requests no route matched (0xFFFF).
+std::string_view counted_route_label(size_t route) {
+  return route_label(route == kMaxRoutes - 1 ? 0xFFFF : static_cast<uint16_t>(route));
+}
+
 // One route's latency histogram, summed over the shards; nothing for a route never answered
 // (as ringside_http_requests_total).
 void put_latency(ByteBuffer& out, const Runtime& runtime, size_t route) {
@@ -154,8 +159,7 @@ void put_latency(ByteBuffer& out, const Runtime& runtime, size_t route) {
   for (uint32_t i = 0; i < runtime.shard_count(); ++i)
     count += runtime.published.http(i).latency[route].count.get();
   if (count == 0) return;
-  const std::string_view label =
-      route_label(route == kMaxRoutes - 1 ? 0xFFFF : static_cast<uint16_t>(route));
+  const std::string_view label = counted_route_label(route);
   uint64_t cumulative = 0;
   for (size_t b = 0; b < kLatencyBucketsUs.size(); ++b) {
     for (uint32_t i = 0; i < runtime.shard_count(); ++i)
@@ -200,7 +204,7 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
         total += runtime.published.http(i).requests[route][s].get();
       if (total == 0) continue;
       put(out, "ringside_http_requests_total{route=\"");
-      put(out, route_label(route == kMaxRoutes - 1 ? 0xFFFF : static_cast<uint16_t>(route)));
+      put(out, counted_route_label(route));
       put(out, "\",status=\"");
       if (kCountedStatuses[s] == 0) {
         put(out, "other");

@@ -7,20 +7,12 @@
 #include <vector>
 
 #include "sched/scheduler.h"
+#include "tests/unit/scheduler_servers.h"
 
 namespace ringside {
 namespace {
 
 using Outcome = Scheduler::Outcome;
-
-ServerState make_server(const char* name, uint32_t cores, uint32_t memory_mb, uint32_t slots) {
-  ServerState s;
-  s.name = name;
-  s.cpu_capacity_millicores = cores * 1000;
-  s.memory_capacity_mb = memory_mb;
-  s.slot_capacity = slots;
-  return s;
-}
 
 PlacementRequest request(uint64_t id, double cores, double memory_mb = 100) {
   return {id, 0, ResourceProfile{cores, memory_mb, 1, 1}};

@@ -1,4 +1,5 @@
 #include "sched/scheduler.h"
+#include "tests/unit/scheduler_servers.h"
 
 #include <gtest/gtest.h>
 
@@ -9,15 +10,6 @@ namespace ringside {
 namespace {
 
 using Outcome = Scheduler::Outcome;
-
-ServerState make_server(const char* name, uint32_t cores, uint32_t memory_mb, uint32_t slots) {
-  ServerState s;
-  s.name = name;
-  s.cpu_capacity_millicores = cores * 1000;
-  s.memory_capacity_mb = memory_mb;
-  s.slot_capacity = slots;
-  return s;
-}
 
 PlacementRequest request(uint64_t id, double cores, double memory_mb, uint32_t image = 0) {
   return {id, image, ResourceProfile{cores, memory_mb, 1, 1}};

@@ -54,6 +54,26 @@ struct PlacedSession {
   // recover() only: stopping, its stop asked for before this node got it (was_running too). A
   // container found exited was stopped by that stop: the session ends stopped, its save kept.
   bool was_stopping = false;
+  // start() only: the warm container to take (a WarmContainer::warm this backend reported
+  // ready), or 0 to create one. A take puts the save data in and starts the game; its outcome
+  // is reported as a start's. A take that fails leaves nothing (the container removed) and is
+  // reported on_no_room: placement places the launch again, cold.
+  uint64_t warm = 0;
+};
+
+// A container started ahead of demand for a game, its game waiting for a session
+// (docs/warm-pools.md). Placement chooses the server and the limits, as for a launch.
+struct WarmContainer {
+  uint64_t warm = 0;  // placement's id of it; never 0
+  std::string game_slug;
+  std::string image;
+  std::string save_dir;
+  uint32_t server = 0;
+  uint32_t cpu_millicores = 0;
+  uint32_t memory_mb = 0;
+  // The player id its labels carry (a synthetic "warm-..." id): in a cluster, the partition
+  // whose owner judges it while nobody has taken it (Backend::set_serves).
+  std::string label_player;
 };
 
 // What runs on a server that this node did not place there (cluster mode: other nodes'
@@ -114,6 +134,34 @@ class BackendEvents {
   // backend left nothing of it on the server and forgot it. Placement places it again, on
   // another server or in the queue; nothing else is reported for that start.
   virtual void on_no_room(const Id128& session) { (void)session; }
+
+  // Warm containers (Backend::supports_warm). Ready: created, started, up (healthy when the image
+  // says how) and waiting; from now on a start() may take it.
+  virtual void on_warm_ready(uint64_t warm) { (void)warm; }
+  // Gone before anyone took it: it could not be made, or it died or vanished behind ringside's
+  // back. The backend left nothing of it (removed what it could). Not reported for one
+  // retired with warm_retire() nor for one a start() took.
+  virtual void on_warm_gone(uint64_t warm) { (void)warm; }
+  // recover() found a warm container that nobody took, judged here (its label_player's
+  // partition is served here): placement gives it an id, reserves its limits on `server` and
+  // returns the id, from then on it is a ready warm container like any other; or returns 0 (its
+  // game has no pool, or another image now), and the backend removes it.
+  virtual uint64_t on_warm_found(uint32_t server, std::string_view game_slug,
+                                 std::string_view image, uint32_t cpu_millicores,
+                                 uint32_t memory_mb) {
+    (void)server;
+    (void)game_slug;
+    (void)image;
+    (void)cpu_millicores;
+    (void)memory_mb;
+    return 0;
+  }
+  // A pull asked with Backend::prefetch ended: `image` is on `server` (ok) or is not.
+  virtual void on_prefetched(uint32_t server, std::string_view image, bool ok) {
+    (void)server;
+    (void)image;
+    (void)ok;
+  }
 };
 
 class Backend {
@@ -161,6 +209,24 @@ class Backend {
   // anything: its container (hosted session) keeps running for the partition's next owner, who
   // adopts it through recover(). Unknown: ignored.
   virtual void forget(const Id128& session) = 0;
+
+  // Warm pools (docs/warm-pools.md). A backend that supports them creates and starts a warm
+  // container on warm_create (then on_warm_ready or on_warm_gone), takes one in start() (
+  // PlacedSession::warm), removes one on warm_retire (no event follows), and in recover() also
+  // finds the warm containers on its servers: each nobody took is reported on_warm_found (if
+  // judged here), each taken is the session its take names. Cluster mode: forget_warm drops one
+  // without removing it (its partition left this node).
+  virtual bool supports_warm() const { return false; }
+  virtual void warm_create(WarmContainer warm) { (void)warm; }
+  virtual void warm_retire(uint64_t warm) { (void)warm; }
+  virtual void forget_warm(uint64_t warm) { (void)warm; }
+  // Pulls `image` onto `server` ahead of demand, through the same one pull per server and image
+  // that starts use (a start that needs it meanwhile shares it); on_prefetched when it ends. An
+  // image already there: on_prefetched(ok) at once (from the next turn of the loop).
+  virtual void prefetch(uint32_t server, std::string_view image) {
+    (void)server;
+    (void)image;
+  }
 
   // Cluster mode: the partitions this node serves (model/partition.h). A labelled container or
   // hosted session of a partition it does not serve is never an orphan here: that partition's

@@ -26,6 +26,13 @@ struct Game {
   // The longest a session of this game may run, counted from `running`; 0: the
   // --max-session-seconds default applies (SPEC "Time limits and the queue").
   uint32_t max_session_seconds = 0;
+  // Warm pool (docs/warm-pools.md): `"warmPool": N` keeps N warm containers (warm_auto false);
+  // `"warmPool": "auto"` sizes the pool from the launch rate and start time, between
+  // `warmPoolMin` and `warmPoolMax` (warm_auto true). 0 / absent: no pool.
+  uint32_t warm_pool = 0;
+  bool warm_auto = false;
+  uint32_t warm_pool_min = 0;
+  uint32_t warm_pool_max = 0;
   // Gone from the file at a reload: find() does not see it (launches 404, hidden from
   // /api/games), while its index keeps naming it for the sessions that run it (find_any()
   // sees it).

@@ -144,15 +144,16 @@ bool SessionPhaseUpdate::decode(std::string_view in, SessionPhaseUpdate* out) {
   return r.done();
 }
 
-// ---- SessionRunning: version, session, server u32 --------------------------------------------
+// ---- SessionRunning: version, session, server u32, start kind u8 -----------------------------
 
-uint32_t SessionRunning::encoded_size() const { return kU8 + kId + kU32; }
+uint32_t SessionRunning::encoded_size() const { return kU8 + kId + kU32 + kU8; }
 
 void SessionRunning::encode(char* out) const {
   WireWriter w(out);
   w.u8(kWireVersion);
   w.id(session);
   w.u32(server);
+  w.u8(static_cast<uint8_t>(start_kind));
 }
 
 bool SessionRunning::decode(std::string_view in, SessionRunning* out) {
@@ -160,6 +161,7 @@ bool SessionRunning::decode(std::string_view in, SessionRunning* out) {
   if (!version_ok(r)) return false;
   out->session = r.id();
   out->server = r.u32();
+  out->start_kind = r.enumeration(kLastStartKind);
   return r.done();
 }
 

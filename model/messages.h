@@ -278,6 +278,7 @@ struct SessionRunning {
   static constexpr MessageKind kKind = kMsgSessionRunning;
   Id128 session;
   uint32_t server = 0;  // index in Runtime::servers
+  StartKind start_kind = StartKind::kUnknown;
 
   uint32_t encoded_size() const;
   void encode(char* out) const;

@@ -16,6 +16,12 @@ static_assert(static_cast<size_t>(SessionStatus::kError) + 1 == kSessionStatusCo
 enum class StartPhase : uint8_t { kQueued, kPulling, kCreating };
 inline constexpr StartPhase kLastStartPhase = StartPhase::kCreating;  // for range checks
 
+// How a session's start got its container (docs/warm-pools.md): a warm one taken from the pool,
+// one created on a server that had the image, or one created after pulling it. kUnknown: not
+// told (adopted after a restart, or a backend without containers).
+enum class StartKind : uint8_t { kUnknown, kWarm, kCached, kPulled };
+inline constexpr StartKind kLastStartKind = StartKind::kPulled;  // for range checks
+
 // Why a session ended in `error` (codes are part of the API: session-status `error.code`).
 enum class SessionError : uint8_t {
   kNone,

@@ -2,8 +2,10 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "model/catalog.h"
 #include "model/metrics/counter.h"
 
 namespace ringside {
@@ -14,7 +16,10 @@ inline constexpr std::array<uint64_t, 12> kQueueWaitBucketsMs = {
 
 // Written by the I/O core only (relaxed stores); /metrics on any shard reads them.
 struct PlacementMetrics {
-  explicit PlacementMetrics(size_t servers) : server_up(servers), server_cordoned(servers) {
+  explicit PlacementMetrics(size_t servers)
+      : server_up(servers),
+        server_cordoned(servers),
+        warm_ready_(std::make_unique<Counter[]>(Catalog::kMaxGames * servers)) {
     for (Counter& up : server_up) up.set(1);
   }
 
@@ -42,6 +47,23 @@ struct PlacementMetrics {
   Counter queue_wait_buckets[kQueueWaitBucketsMs.size()];
   Counter queue_wait_sum_ms;
   Counter queue_wait_count;
+
+  // Warm containers ready now, by game and server (ringside_warm_containers{game,server}).
+  // Sized once for every game a catalog may ever hold (Catalog::kMaxGames), so that a game a
+  // reload appends never resizes what other threads read.
+  Counter& warm_ready(uint32_t game, uint32_t server) {
+    return warm_ready_[size_t{game} * server_up.size() + server];
+  }
+  const Counter& warm_ready(uint32_t game, uint32_t server) const {
+    return warm_ready_[size_t{game} * server_up.size() + server];
+  }
+  // Launches by how their container was got (StartKind: warm, cached, pulled).
+  Counter started_warm;
+  Counter started_cached;
+  Counter started_pulled;
+
+ private:
+  std::unique_ptr<Counter[]> warm_ready_;
 };
 
 }  // namespace ringside

@@ -196,12 +196,16 @@ TEST(MessageWire, SessionPhaseUpdateRoundTripsEveryPhase) {
 }
 
 TEST(MessageWire, SessionRunningRoundTrips) {
-  const SessionRunning m{kSession, UINT32_MAX};
+  const SessionRunning m{kSession, UINT32_MAX, StartKind::kWarm};
   SessionRunning got;
   ASSERT_TRUE(round_trip(m, &got));
   EXPECT_EQ(got.session, kSession);
   EXPECT_EQ(got.server, UINT32_MAX);
+  EXPECT_EQ(got.start_kind, StartKind::kWarm);
   expect_refusals(m);
+  std::string bytes = encode(m);
+  bytes.back() = static_cast<char>(static_cast<uint8_t>(kLastStartKind) + 1);
+  EXPECT_FALSE(decodes(bytes, &got)) << "a start kind past the last";
 }
 
 TEST(MessageWire, SessionUrlRoundTrips) {

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "api/routes.h"
+#include "api/warm_metrics_text.h"
 #include "core/clock.h"
 #include "model/session_types.h"
 
@@ -336,6 +337,7 @@ void render_metrics(const Runtime& runtime, ByteBuffer& out) {
     put(out, pm.server_cordoned[i].get());
     put(out, "\n");
   }
+  render_warm_metrics(runtime.catalog.games(), runtime.servers, pm, out);
   const CatalogMetrics& cm = runtime.published.catalog();
   put(out, "# HELP ringside_catalog_reloads_total Catalog reloads (SIGHUP) by result.\n");
   put(out, "# TYPE ringside_catalog_reloads_total counter\n");

@@ -46,6 +46,15 @@ void render_operator_fields(JsonWriter& w, const GameSession& s, std::string_vie
   }
 }
 
+void render_start_kind(JsonWriter& w, const GameSession& s) {
+  w.key("startKind");
+  if (s.start_kind == StartKind::kUnknown) {
+    w.null();
+  } else {
+    w.value(start_kind_name(s.start_kind));
+  }
+}
+
 void render_timeline(JsonWriter& w, const GameSession& s) {
   static constexpr StartPhase kQueued = StartPhase::kQueued;
   static constexpr StartPhase kPulling = StartPhase::kPulling;

@@ -13,6 +13,9 @@ namespace ringside {
 void render_operator_fields(JsonWriter& w, const GameSession& s, std::string_view player_id,
                             const SessionRenderContext& ctx, ByteBuffer& url_scratch,
                             int64_t idle_deadline_ms, int64_t now_unix_ms);
+// "startKind": how its start got its container — "warm", "cached" or "pulled" — or null (not
+// running yet, never ran, restored from the database, or a backend that does not tell).
+void render_start_kind(JsonWriter& w, const GameSession& s);
 // "timeline": [{"at", "status", "phase"?}] in the order it happened, from what the session
 // kept (store/session_store.h): a session restored from the database has its launch, the
 // moment it ran and its end; one started by this process also has its phases and its stop.

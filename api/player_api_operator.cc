@@ -58,6 +58,7 @@ void PlayerApi::render_operator_session(const GameSession& s, std::string_view b
   } else {
     w.value(backend_id);
   }
+  render_start_kind(w, s);
   render_timeline(w, s);
   w.end_object();
 }

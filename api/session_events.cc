@@ -134,6 +134,7 @@ bool SessionEvents::on_session_running(const SessionRunning& m) {
     sessions_.set_status(*s, SessionStatus::kRunning);
     s->running_ms = reactor_.clock().unix_ms;  // the billed time starts
     s->server = m.server;
+    s->start_kind = m.start_kind;  // the operator's startKind (docs/warm-pools.md, "Visibility")
     // Read now: a catalog reload changes the limit of later sessions, not of this one.
     sessions_.set_time_limit(*s, session_limit_s(runtime_, s->game));
     s->placed = true;

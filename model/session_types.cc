@@ -30,6 +30,20 @@ std::string_view phase_name(StartPhase p) {
   return "queued";
 }
 
+std::string_view start_kind_name(StartKind k) {
+  switch (k) {
+    case StartKind::kUnknown:
+      return {};
+    case StartKind::kWarm:
+      return "warm";
+    case StartKind::kCached:
+      return "cached";
+    case StartKind::kPulled:
+      return "pulled";
+  }
+  return {};
+}
+
 std::string_view error_code(SessionError e) {
   switch (e) {
     case SessionError::kNone:

@@ -66,6 +66,9 @@ std::string_view error_message(SessionError e);
 std::string_view end_reason_name(EndReason r);
 std::string_view save_error_code(SaveError e);
 std::string_view save_error_message(SaveError e);
+// "warm", "cached" or "pulled" (the operator's `startKind`, the `kind` label of
+// ringside_launch_starts_total); empty for kUnknown.
+std::string_view start_kind_name(StartKind k);
 
 // What a stop measured. NaN means the backend could not tell (never a made-up zero).
 struct SessionFigures {

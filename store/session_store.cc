@@ -106,6 +106,7 @@ uint32_t SessionStore::restore(uint32_t player, const LoadedSession& loaded) {
   s.server = loaded.server;
   s.placed = loaded.has_server;
   s.pulling_after_ms = s.creating_after_ms = s.stopping_after_ms = 0;  // not in the database
+  s.start_kind = StartKind::kUnknown;                                  // nor this
   s.status = loaded.status;
   s.phase = loaded.phase;
   s.error = loaded.error;

@@ -84,6 +84,10 @@ struct GameSession : TimerNode {
   uint32_t creating_after_ms = 0;
   uint32_t stopping_after_ms = 0;
   bool placed = false;  // `server` names where it is (pulling, creating, running) or was
+  // How its start got its container (SessionRunning::start_kind; the operator's `startKind`).
+  // kUnknown before running and when restored from the database, which does not keep it. One
+  // byte in the padding after `placed`: the struct stays 176 bytes.
+  StartKind start_kind = StartKind::kUnknown;
 
   // Milliseconds from the launch to `now_ms`, as the timeline fields keep them.
   uint32_t after_launch_ms(int64_t now_ms) const {

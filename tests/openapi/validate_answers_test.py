@@ -68,6 +68,21 @@ class ValidateAnswersTest(unittest.TestCase):
                                      {"error": "gone", "message": "m"}))
         self.assertTrue(any("field body.error" in f for f in failures), failures)
 
+    def test_operator_details_start_kind_is_one_of_its_words_or_null(self):
+        details = dict(STATUS, gameSlug="tlon-uqbar", saveSlotId="v1", lastKeepaliveAt="2025-03-09T10:15:00Z",
+                       endedAt=None, duration=0, cpuSeconds=None, peakMemoryMb=None,
+                       endReason=None, playerId="alice", server="gs01", image="r/g:1",
+                       backendId=None, timeline=[])
+        path = "/operator/sessions/s1"
+        for kind in ("warm", "cached", "pulled", None):
+            self.assertEqual(self.check(answer("GET", path, 200, dict(details, startKind=kind))),
+                             [], kind)
+        failures = self.check(answer("GET", path, 200, dict(details, startKind="hot")))
+        self.assertTrue(any("body.startKind" in f for f in failures), failures)
+        without = dict(details)
+        failures = self.check(answer("GET", path, 200, without))
+        self.assertTrue(any("'startKind' is a required property" in f for f in failures), failures)
+
     def test_paths_the_document_does_not_name_are_skipped(self):
         _, checked, skipped, _ = validate_answers.validate(
             DOCUMENT, [answer("GET", "/session?filter=x", 200, {"sessions": []})])

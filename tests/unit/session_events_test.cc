@@ -10,9 +10,11 @@
 #include <vector>
 
 #include "api/player_api.h"
+#include "api/routes.h"
 #include "app/process.h"
 #include "core/message_bus.h"
 #include "core/reactor.h"
+#include "model/ids.h"
 #include "model/messages.h"
 #include "store/durable/write_intent.h"
 
@@ -22,7 +24,11 @@ namespace {
 constexpr uint32_t kShard = 0;
 constexpr uint32_t kIo = 1;
 
-void no_reply(void*, ReplyTarget, Reply&) {}
+// Keeps the body of each answer sent later (a held one: the operator's details of a placed
+// session wait for the backend's id).
+void keep_reply(void* ctx, ReplyTarget, Reply& reply) {
+  static_cast<std::vector<std::string>*>(ctx)->emplace_back(reply.body_view());
+}
 
 Config one_shard() {
   Config c;
@@ -77,7 +83,8 @@ class SessionEventsTest : public ::testing::Test {
   MessageBus bus_{2, 64 * 1024};
   Reactor reactor_{bus_, kShard, small()};
   Mailbox io_{bus_, kIo};
-  PlayerApi api_{runtime_, reactor_, metrics_, Responder{&no_reply, nullptr}};
+  std::vector<std::string> later_answers_;
+  PlayerApi api_{runtime_, reactor_, metrics_, Responder{&keep_reply, &later_answers_}};
   GameSession* session_ = nullptr;
 };
 
@@ -100,6 +107,52 @@ TEST_F(SessionEventsTest, RunningOnAServerPastTheFleetIsRefused) {
   EXPECT_TRUE(deliver(SessionRunning{session_->id, 1}));
   EXPECT_EQ(session_->status, SessionStatus::kRunning);
   EXPECT_EQ(session_->server, 1u);
+}
+
+// How the start got its container (docs/warm-pools.md, "Visibility") is kept from the running
+// report; a later report of the same session (adopted after a restart: kUnknown) keeps it.
+TEST_F(SessionEventsTest, RunningRecordsHowItsContainerWasGot) {
+  EXPECT_EQ(session_->start_kind, StartKind::kUnknown);
+  EXPECT_TRUE(deliver(SessionRunning{session_->id, 1, StartKind::kWarm}));
+  EXPECT_EQ(session_->start_kind, StartKind::kWarm);
+  EXPECT_TRUE(deliver(SessionRunning{session_->id, 1, StartKind::kUnknown}));
+  EXPECT_EQ(session_->start_kind, StartKind::kWarm);
+}
+
+// GET /operator/sessions/{id}: `startKind` null until running, then the kind the running report
+// carried — on the answer held for the backend's id while active, and after its end.
+TEST_F(SessionEventsTest, OperatorDetailsShowTheStartKind) {
+  char id[kIdTextLength];
+  format_id(IdKind::kSession, session_->owner, session_->id, id);
+  PlayerCall call;
+  call.route = kRouteOperatorSession;
+  call.param = std::string_view(id, sizeof id);
+  ByteBuffer buf;
+  auto details = [&] {
+    Reply reply(buf);
+    EXPECT_TRUE(api_.handle(call, ReplyTarget{kShard, {}}, reply));
+    EXPECT_EQ(reply.status(), 200);
+    return std::string(reply.body_view());
+  };
+  EXPECT_NE(details().find("\"startKind\":null"), std::string::npos);
+
+  EXPECT_TRUE(deliver(SessionRunning{session_->id, 1, StartKind::kPulled}));
+  Reply held(buf);
+  EXPECT_FALSE(api_.handle(call, ReplyTarget{kShard, {}}, held));  // asks for the container id
+  bool asked = false;
+  io_.drain(
+      [&](uint32_t, uint16_t kind, const void*, uint32_t) { asked |= kind == kMsgBackendIdQuery; },
+      100);
+  ASSERT_TRUE(asked);
+  EXPECT_TRUE(deliver(BackendIdReply{session_->id, ReplyTarget{kShard, {}}, "c0ffee"}));
+  ASSERT_EQ(later_answers_.size(), 1u);
+  EXPECT_NE(later_answers_[0].find("\"startKind\":\"pulled\""), std::string::npos)
+      << later_answers_[0];
+
+  EXPECT_TRUE(deliver(SessionStopped{session_->id, SessionFigures{1, 2, 0}}));
+  const std::string ended = details();
+  EXPECT_NE(ended.find("\"status\":\"stopped\""), std::string::npos) << ended;
+  EXPECT_NE(ended.find("\"startKind\":\"pulled\""), std::string::npos) << ended;
 }
 
 // The same, with the durable store: the status row is written as the I/O core would run it.

@@ -198,6 +198,32 @@ Scheduler::Outcome Scheduler::submit(const PlacementRequest& request, Placement*
   return Outcome::kQueued;
 }
 
+bool Scheduler::place_now(const PlacementRequest& request, Placement* placed,
+                          const std::vector<uint32_t>* candidates) {
+  Reservation demand = reservation_for(request.profile);
+  if (!fit(demand)) return false;
+  const uint32_t index =
+      choose(candidates != nullptr ? *candidates : all_servers_, request.image_id, demand);
+  if (index == kNone) return false;
+  *placed = place(request.request_id, request.image_id, demand, index);
+  return true;
+}
+
+bool Scheduler::queued_fits_after_release(uint32_t server, Reservation freed) const {
+  ServerState s = servers_.at(server);
+  if (!s.takes_launches()) return false;
+  s.cpu_reserved_millicores = give_back(s.cpu_reserved_millicores, freed.cpu_millicores);
+  s.memory_reserved_mb = give_back(s.memory_reserved_mb, freed.memory_mb);
+  s.slots_used = give_back(s.slots_used, 1);
+  return std::any_of(queue_.begin(), queue_.end(),
+                     [&s](const Waiting& w) { return s.fits(w.demand); });
+}
+
+bool Scheduler::queues_image(uint32_t image_id) const {
+  return std::any_of(queue_.begin(), queue_.end(),
+                     [image_id](const Waiting& w) { return w.image_id == image_id; });
+}
+
 bool Scheduler::cancel(uint64_t request_id) {
   const auto it = std::find_if(queue_.begin(), queue_.end(), [request_id](const Waiting& w) {
     return w.request_id == request_id;

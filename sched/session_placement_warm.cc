@@ -294,8 +294,16 @@ void SessionPlacement::size_warm(uint32_t game_index) {
   const double rate = static_cast<double>(wg.launches_last) * 1000.0 / WarmGame::kWindowMs;
   const double start_s = std::max(start_ms_, 0.0) / 1000.0;
   const double wanted = std::ceil(rate * start_s) + game.warm_pool_min;
-  wg.target =
+  const auto target =
       static_cast<uint32_t>(std::clamp<double>(wanted, game.warm_pool_min, game.warm_pool_max));
+  if (target == wg.target) return;
+  log_info("warm_target")
+      .kv("game", game.slug)
+      .kv("target", target)
+      .kv("from", wg.target)
+      .kv("launches_per_s", rate)
+      .kv("start_ms", start_ms_);
+  wg.target = target;
 }
 
 void SessionPlacement::shrink_warm(uint32_t game_index, uint64_t now) {

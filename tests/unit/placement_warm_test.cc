@@ -32,6 +32,17 @@ Catalog warm_catalog(const std::string& alpha_pool, const std::string& alpha_ima
   return c ? std::move(*c) : Catalog::demo();
 }
 
+// `count` servers of `slots` slots, room for every session they take.
+std::vector<GameServerInfo> roomy_fleet(uint32_t count, uint32_t slots) {
+  std::vector<GameServerInfo> fleet = test_fleet(count);
+  for (GameServerInfo& s : fleet) {
+    s.slots = slots;
+    s.cpu_millicores = slots * 1000;
+    s.memory_mb = slots * 1000;
+  }
+  return fleet;
+}
+
 // A backend whose warm containers do what the test says: it records what placement asked.
 class WarmRecorder final : public Backend {
  public:
@@ -64,7 +75,9 @@ class WarmRecorder final : public Backend {
 class PlacementWarmTest : public PlacementTest {
  protected:
   explicit PlacementWarmTest(uint32_t servers = 2, const std::string& pool = "2")
-      : PlacementTest(test_fleet(servers), warm_catalog(pool)) {}
+      : PlacementWarmTest(test_fleet(servers), pool) {}
+  PlacementWarmTest(std::vector<GameServerInfo> fleet, const std::string& pool)
+      : PlacementTest(std::move(fleet), warm_catalog(pool)) {}
 
   // Moves the clock in steps, so that the 1 s tick re-armed on the way fires too.
   void run_for(uint64_t ms) {
@@ -306,6 +319,103 @@ TEST_F(PlacementWarmTest, AWarmContainerFoundAfterARestartIsAdoptedWhenItsGameSt
   ASSERT_EQ(backend.started.size(), 1u);
   EXPECT_EQ(backend.started[0].warm, found);
   EXPECT_EQ(backend.started[0].server, 1u);
+}
+
+}  // namespace
+}  // namespace ringside::placement_testing
+
+namespace ringside::placement_testing {
+namespace {
+
+class PlacementWarmAutoTest : public PlacementTest {
+ protected:
+  PlacementWarmAutoTest()
+      : PlacementTest(roomy_fleet(1, 64),
+                      warm_catalog(R"("auto", "warmPoolMin": 0, "warmPoolMax": 8)")) {
+    SimOptions o = sim_options();
+    o.start_ms = 2'000;  // a cold start of 2 s
+    use_backend(o);
+  }
+
+  void run_for(uint64_t ms) {
+    for (uint64_t done = 0; done < ms; done += 100) advance(100);
+  }
+};
+
+TEST_F(PlacementWarmAutoTest, AutoGrowsWithABurstByLittlesLawAndShrinks30sAfterItEnds) {
+  run_for(1'000);                                      // the first tick opens the launch window
+  EXPECT_EQ(placement_.warm_pool().held(kAlpha), 0u);  // no demand: the floor, 0
+  // 20 launches within one 10 s window, each a cold start of 2 s: 2 launches/s arrive during a
+  // start, so the pool must hold ceil(2/s x ~2 s) = 4 for none of them to wait for a create.
+  for (uint64_t n = 1; n <= 20; ++n) {
+    place(n);
+    run_for(300);
+  }
+  run_for(2'000);
+  EXPECT_EQ(io_hand_.placement_metrics.started_cached.get(), 20u);
+  EXPECT_EQ(placement_.warm_pool().held(kAlpha), 0u);  // the window is still open
+  run_for(3'000);                                      // it closed at 11 s
+  EXPECT_EQ(placement_.warm_pool().held(kAlpha), 4u);
+  run_for(2'100);
+  EXPECT_EQ(placement_.warm_pool().ready(kAlpha), 4u);
+
+  // No launch in the next window: the target is 0 from 21 s, the pool is kept 30 s more, then
+  // retired one a tick.
+  run_for(30'000);  // 44 s
+  EXPECT_EQ(placement_.warm_pool().held(kAlpha), 4u);
+  run_for(7'500);  // 51.5 s
+  EXPECT_EQ(placement_.warm_pool().held(kAlpha), 3u);
+  run_for(8'000);
+  EXPECT_EQ(placement_.warm_pool().held(kAlpha), 0u);
+  EXPECT_EQ(server().slots_used, 20u);  // the sessions only
+}
+
+class PlacementPrefetchTest : public PlacementWarmTest {
+ protected:
+  PlacementPrefetchTest() : PlacementWarmTest(roomy_fleet(4, 8), "1") {}
+};
+
+TEST_F(PlacementPrefetchTest, ARisingLaunchRatePullsTheImageWhereTheNextLaunchesGo) {
+  WarmRecorder& backend = record();
+  placement_.set_cordoned(2, true);  // takes no launch: not pulled to
+  advance(0);
+  ASSERT_EQ(backend.created.size(), 1u);  // on gs01, whose pull now counts the image there
+  ASSERT_EQ(backend.created[0].server, 0u);
+  place(1);
+  place(2);  // two launches while none came before: rising
+  run_for(1'000);
+  const std::vector<std::pair<uint32_t, std::string>> want = {{1, "registry.test/alpha:1"},
+                                                              {3, "registry.test/alpha:1"}};
+  EXPECT_EQ(backend.prefetched, want);  // at most two servers a tick, those without it
+
+  // The next launch goes where the image is being pulled, sharing that pull.
+  place(3);
+  ASSERT_EQ(backend.started.size(), 3u);
+  EXPECT_NE(backend.started[2].server, 0u);
+  EXPECT_NE(backend.started[2].server, 2u);
+  // A pull that failed leaves the server without the image: no launch is sent there for it.
+  placement_.on_prefetched(1, "registry.test/alpha:1", false);
+  placement_.on_prefetched(3, "registry.test/alpha:1", false);
+  EXPECT_FALSE(placement_.scheduler().server(1).has_image(0));
+  EXPECT_FALSE(placement_.scheduler().server(3).has_image(0));
+}
+
+TEST_F(PlacementWarmTest, InAClusterAWarmContainerBelongsToAServedPartitionAndIsForgottenWithIt) {
+  WarmRecorder& backend = record();
+  placement_.set_serves([](uint16_t partition) { return partition == 7; });
+  advance(0);
+  ASSERT_EQ(backend.created.size(), 2u);
+  for (const WarmContainer& w : backend.created) {
+    EXPECT_EQ(w.label_player.rfind("warm-", 0), 0u) << w.label_player;
+    EXPECT_EQ(partition_of_player(w.label_player), 7u) << w.label_player;
+  }
+  placement_.on_warm_ready(backend.created[0].warm);
+  placement_.forget_partition(8);
+  EXPECT_TRUE(backend.forgotten.empty());
+  placement_.forget_partition(7);
+  EXPECT_EQ(backend.forgotten.size(), 2u);
+  EXPECT_TRUE(backend.retired.empty());  // left running for the partition's next owner
+  EXPECT_EQ(server(0).slots_used + server(1).slots_used, 0u);
 }
 
 }  // namespace

@@ -171,7 +171,9 @@ bool SessionPlacement::create_warm(uint32_t game_index) {
 std::string SessionPlacement::warm_label_player() {
   // In a cluster its partition must be one this node serves: that node judges it after a
   // restart (Backend::judges), and forgets it with the partition.
-  constexpr int kTries = 1 << 16;  // a node serving 1 of 1024 partitions needs ~1024
+  // A node serving 1 of the 1024 partitions needs ~1024 draws; one serving none finds none, and
+  // the refill tries again on the next tick.
+  constexpr int kTries = 1 << 13;
   char text[32];
   for (int i = 0; i < kTries; ++i) {
     std::snprintf(text, sizeof text, "warm-%016llx",
@@ -197,6 +199,8 @@ void SessionPlacement::on_warm_gone(uint64_t warm) {
   if (e == nullptr) return;
   WarmGame& wg = warm_.game(e->game);
   if (!e->ready()) {
+    // Its pull may have failed: the image bit set when it was placed is the backend's again.
+    sync_image(e->server, e->image);
     // It could not be made: making it again at once would likely fail again.
     wg.backoff_ms = wg.backoff_ms == 0 ? WarmPool::kFirstBackoffMs
                                        : std::min(wg.backoff_ms * 2, WarmPool::kMaxBackoffMs);

@@ -142,6 +142,9 @@ TEST_F(PlacementWarmTest, ALaunchTakesAWarmContainerRunsAsAWarmStartAndThePoolRe
   ASSERT_EQ(placement_.warm_pool().ready(kAlpha), 2u);
 
   place(1);
+  // Nothing is made inside the launch's call: the refill runs from its timer.
+  EXPECT_EQ(placement_.warm_pool().held(kAlpha), 1u);
+  EXPECT_EQ(sim_->warm_count(), 1u);
   advance(0);  // the take's running comes from the sim's timer, at once
   const std::vector<Sent> got = received();
   const std::optional<SessionRunning> r = running(got, 1);

@@ -209,14 +209,20 @@ bool Scheduler::place_now(const PlacementRequest& request, Placement* placed,
   return true;
 }
 
-bool Scheduler::queued_fits_after_release(uint32_t server, Reservation freed) const {
-  ServerState s = servers_.at(server);
-  if (!s.takes_launches()) return false;
-  s.cpu_reserved_millicores = give_back(s.cpu_reserved_millicores, freed.cpu_millicores);
-  s.memory_reserved_mb = give_back(s.memory_reserved_mb, freed.memory_mb);
-  s.slots_used = give_back(s.slots_used, 1);
-  return std::any_of(queue_.begin(), queue_.end(),
-                     [&s](const Waiting& w) { return s.fits(w.demand); });
+bool Scheduler::queued_fits_after_release(uint32_t server, Reservation freed,
+                                          bool newest_only) const {
+  const ServerState& s = servers_.at(server);
+  if (!s.takes_launches() || queue_.empty()) return false;
+  // What is taken there once `freed` is given back (the release's figures, foreign use kept).
+  const uint64_t cpu = cpu_taken(s) - std::min<uint64_t>(freed.cpu_millicores, cpu_taken(s));
+  const uint64_t memory = memory_taken(s) - std::min<uint64_t>(freed.memory_mb, memory_taken(s));
+  const uint64_t slots = s.slots_taken() - std::min<uint64_t>(1, s.slots_taken());
+  const auto fits = [&](const Waiting& w) {
+    return cpu + w.demand.cpu_millicores <= s.cpu_capacity_millicores &&
+           memory + w.demand.memory_mb <= s.memory_capacity_mb && slots < s.slot_capacity;
+  };
+  if (newest_only) return fits(queue_.back());
+  return std::any_of(queue_.begin(), queue_.end(), fits);
 }
 
 bool Scheduler::queues_image(uint32_t image_id) const {

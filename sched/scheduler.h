@@ -147,8 +147,10 @@ class Scheduler {
   bool place_now(const PlacementRequest& request, Placement* placed,
                  const std::vector<uint32_t>* candidates = nullptr);
   // Whether a queued request would fit on `server` once `freed` is given back there (what a
-  // warm container gives way for).
-  bool queued_fits_after_release(uint32_t server, Reservation freed) const;
+  // warm container gives way for): any of them, or only the newest (`newest_only`: the one
+  // submit() just queued, a look that costs no pass over the queue).
+  bool queued_fits_after_release(uint32_t server, Reservation freed,
+                                 bool newest_only = false) const;
   // Whether a request for `image_id` is queued.
   bool queues_image(uint32_t image_id) const;
 

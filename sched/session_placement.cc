@@ -232,7 +232,7 @@ Scheduler::Outcome SessionPlacement::place(Launch& launch) {
     mailbox_.send(launch.owner_shard,
                   SessionPhaseUpdate{launch.session, StartPhase::kQueued, 0, ticket});
     // A warm container never keeps a launch waiting: one that holds the room it needs goes now.
-    if (!warm_.empty()) give_way();
+    if (!warm_.empty()) give_way(true);
   }
   return outcome;
 }

@@ -262,8 +262,10 @@ class SessionPlacement final : public BackendEvents {
   // Refill and give way run from this timer, never inside the call that armed it.
   void arm_refill();
   void refill();
-  // Retires warm containers while a queued launch would fit in what one of them holds.
-  void give_way();
+  // Retires warm containers while a queued launch would fit in what one of them holds: any
+  // queued launch, or (`newest_only`) the one just queued, which the call that queued it asks
+  // for without a pass over the queue per warm container.
+  void give_way(bool newest_only = false);
   bool create_warm(uint32_t game);
   // The 1 s tick while a game has a pool: launch windows, auto size, shrink, pre-pull, refill.
   void warm_tick();

@@ -97,14 +97,14 @@ void SessionPlacement::refill() {
   }
 }
 
-void SessionPlacement::give_way() {
+void SessionPlacement::give_way(bool newest_only) {
   while (scheduler_.queued() != 0) {
     // Creating ones before ready ones (less is lost), other games' before the queued games'
     // own (those may still be taken).
     uint64_t victim = 0;
     int victim_rank = 0;
     for (const WarmEntry& e : warm_.entries()) {
-      if (!scheduler_.queued_fits_after_release(e.server, e.reserved)) continue;
+      if (!scheduler_.queued_fits_after_release(e.server, e.reserved, newest_only)) continue;
       const int rank = (e.ready() ? 2 : 0) + (scheduler_.queues_image(e.image) ? 1 : 0);
       if (victim == 0 || rank < victim_rank) {
         victim = e.id;

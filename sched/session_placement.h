@@ -4,7 +4,8 @@
 // SessionPhaseUpdate / Running / Url / Failed / Stopped to the session's owner shard. It owns the
 // Scheduler (the fleet's capacity and image caches), each game's ResourceProfile (EMA of the
 // figures of its stopped sessions, learnt over the time from running to the stop and bounded
-// by the largest server) and the launch queue timeout.
+// by the largest server) and the launch queue timeout, and keeps the games' warm pools
+// (session_placement_warm.cc, docs/warm-pools.md).
 //
 // Every session it was asked to place gets exactly one final message, Failed or Stopped.
 // A stop that arrives after that is answered with Stopped again, carrying the figures kept

@@ -24,6 +24,67 @@ std::string printable(std::string_view s) {
   return out;
 }
 
+// A bound of an auto warm pool of game `slug` (warmPoolMin, warmPoolMax): an integer from 0 to
+// Catalog::kMaxWarmPool, or absent (`*value` unchanged).
+bool parse_pool_bound(simdjson::dom::element g, const char* field, const std::string& slug,
+                      uint32_t* value, std::string* error) {
+  simdjson::dom::element e;
+  if (g[field].get(e) != simdjson::SUCCESS) return true;
+  uint64_t n = 0;
+  if (e.get_uint64().get(n) != simdjson::SUCCESS || n > Catalog::kMaxWarmPool) {
+    *error = "game '" + slug + "': " + field + " must be an integer from 0 to " +
+             std::to_string(Catalog::kMaxWarmPool);
+    return false;
+  }
+  *value = static_cast<uint32_t>(n);
+  return true;
+}
+
+// "warmPool": N | "auto", with "warmPoolMin" / "warmPoolMax" for "auto" only
+// (docs/configuration.md).
+bool parse_warm_pool(simdjson::dom::element g, Game& game, std::string* error) {
+  const bool has_min = g["warmPoolMin"].error() == simdjson::SUCCESS;
+  const bool has_max = g["warmPoolMax"].error() == simdjson::SUCCESS;
+  simdjson::dom::element pool;
+  if (g["warmPool"].get(pool) != simdjson::SUCCESS) {
+    if (has_min || has_max) {
+      *error =
+          "game '" + game.slug + "': warmPoolMin and warmPoolMax go with \"warmPool\": \"auto\"";
+      return false;
+    }
+    return true;
+  }
+  std::string_view word;
+  uint64_t size = 0;
+  const bool is_auto = pool.get_string().get(word) == simdjson::SUCCESS && word == "auto";
+  if (!is_auto &&
+      (pool.get_uint64().get(size) != simdjson::SUCCESS || size > Catalog::kMaxWarmPool)) {
+    *error = "game '" + game.slug + "': warmPool must be an integer from 0 to " +
+             std::to_string(Catalog::kMaxWarmPool) + " or \"auto\"";
+    return false;
+  }
+  if (is_auto) {
+    game.warm_auto = true;
+    game.warm_pool_min = 0;
+    game.warm_pool_max = Catalog::kDefaultWarmPoolMax;
+    if (!parse_pool_bound(g, "warmPoolMin", game.slug, &game.warm_pool_min, error) ||
+        !parse_pool_bound(g, "warmPoolMax", game.slug, &game.warm_pool_max, error)) {
+      return false;
+    }
+    if (game.warm_pool_min > game.warm_pool_max) {
+      *error = "game '" + game.slug + "': warmPoolMin must not be above warmPoolMax";
+      return false;
+    }
+    return true;
+  }
+  if (has_min || has_max) {
+    *error = "game '" + game.slug + "': warmPoolMin and warmPoolMax go with \"warmPool\": \"auto\"";
+    return false;
+  }
+  game.warm_pool = static_cast<uint32_t>(size);
+  return true;
+}
+
 }  // namespace
 
 Catalog::Catalog() { publish({}); }
@@ -162,6 +223,7 @@ std::optional<Catalog> Catalog::parse(std::string_view json, std::string* error)
       }
       game.max_session_seconds = static_cast<uint32_t>(seconds);
     }
+    if (!parse_warm_pool(g, game, error)) return std::nullopt;
     parsed.push_back(std::move(game));
   }
   if (parsed.empty()) {

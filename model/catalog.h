@@ -48,6 +48,9 @@ class Catalog {
   static constexpr size_t kMaxImageBytes = 512;
   static constexpr size_t kMaxSaveDirBytes = 256;
   static constexpr uint32_t kMaxSessionSecondsLimit = 7 * 24 * 3600;  // a week
+  // A warm pool's size, fixed or auto's bounds: at most this many containers per game.
+  static constexpr uint32_t kMaxWarmPool = 256;
+  static constexpr uint32_t kDefaultWarmPoolMax = 16;  // warmPoolMax of "auto" when absent
 
   Catalog();
   // Copies and moves take the current snapshot's games (before threads share the catalog).
@@ -59,7 +62,7 @@ class Catalog {
 
   static Catalog demo();
   // {"games": [{"slug", "title", "image", "sizeMb", "cpuCores"?, "memoryMb"?, "saveDir"?,
-  // "maxSessionSeconds"?}]}
+  // "maxSessionSeconds"?, "warmPool"?, "warmPoolMin"?, "warmPoolMax"?}]}
   // with the bounds above and slugs as model/identifiers.h has them.
   static std::optional<Catalog> parse(std::string_view json, std::string* error);
   static std::optional<Catalog> load(const std::string& path, std::string* error);

@@ -198,6 +198,38 @@ Scheduler::Outcome Scheduler::submit(const PlacementRequest& request, Placement*
   return Outcome::kQueued;
 }
 
+bool Scheduler::place_now(const PlacementRequest& request, Placement* placed,
+                          const std::vector<uint32_t>* candidates) {
+  Reservation demand = reservation_for(request.profile);
+  if (!fit(demand)) return false;
+  const uint32_t index =
+      choose(candidates != nullptr ? *candidates : all_servers_, request.image_id, demand);
+  if (index == kNone) return false;
+  *placed = place(request.request_id, request.image_id, demand, index);
+  return true;
+}
+
+bool Scheduler::queued_fits_after_release(uint32_t server, Reservation freed,
+                                          bool newest_only) const {
+  const ServerState& s = servers_.at(server);
+  if (!s.takes_launches() || queue_.empty()) return false;
+  // What is taken there once `freed` is given back (the release's figures, foreign use kept).
+  const uint64_t cpu = cpu_taken(s) - std::min<uint64_t>(freed.cpu_millicores, cpu_taken(s));
+  const uint64_t memory = memory_taken(s) - std::min<uint64_t>(freed.memory_mb, memory_taken(s));
+  const uint64_t slots = s.slots_taken() - std::min<uint64_t>(1, s.slots_taken());
+  const auto fits = [&](const Waiting& w) {
+    return cpu + w.demand.cpu_millicores <= s.cpu_capacity_millicores &&
+           memory + w.demand.memory_mb <= s.memory_capacity_mb && slots < s.slot_capacity;
+  };
+  if (newest_only) return fits(queue_.back());
+  return std::any_of(queue_.begin(), queue_.end(), fits);
+}
+
+bool Scheduler::queues_image(uint32_t image_id) const {
+  return std::any_of(queue_.begin(), queue_.end(),
+                     [image_id](const Waiting& w) { return w.image_id == image_id; });
+}
+
 bool Scheduler::cancel(uint64_t request_id) {
   const auto it = std::find_if(queue_.begin(), queue_.end(), [request_id](const Waiting& w) {
     return w.request_id == request_id;

@@ -140,6 +140,20 @@ class Scheduler {
   // entered the queue, so ticket - head_ticket() + 1 bounds its position (model/queue_estimate.h).
   Outcome submit(const PlacementRequest& request, Placement* placed, uint32_t* ticket = nullptr);
 
+  // Places `request` now if a server among `candidates` (indexes; all servers when null) fits
+  // it, by the choice rule of submit(); never queues and passes no queued request (what warm
+  // containers are placed with: placement makes them only while nothing is queued). Returns
+  // whether it placed (*placed filled in). Given back with release(), as any placement.
+  bool place_now(const PlacementRequest& request, Placement* placed,
+                 const std::vector<uint32_t>* candidates = nullptr);
+  // Whether a queued request would fit on `server` once `freed` is given back there (what a
+  // warm container gives way for): any of them, or only the newest (`newest_only`: the one
+  // submit() just queued, a look that costs no pass over the queue).
+  bool queued_fits_after_release(uint32_t server, Reservation freed,
+                                 bool newest_only = false) const;
+  // Whether a request for `image_id` is queued.
+  bool queues_image(uint32_t image_id) const;
+
   // Reserves room on `server` for a session that already runs there (recovered after a
   // restart), whether or not it fits: it is there.
   Placement adopt(uint64_t request_id, uint32_t image_id, const ResourceProfile& profile,

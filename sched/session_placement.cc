@@ -66,17 +66,21 @@ SessionPlacement::SessionPlacement(const Runtime& runtime, PlacementMetrics& met
   }
   mailbox_.set_handler<&SessionPlacement::on_place_session>(this);
   mailbox_.set_handler<&SessionPlacement::on_stop_session>(this);
+  init_warm();
   publish_queue();
 }
 
 SessionPlacement::~SessionPlacement() {
   launches_.for_each([this](uint32_t, Launch& l) { timers_.cancel(&l); });
   for (DrainTimer& d : drains_) timers_.cancel(&d);
+  timers_.cancel(&refill_timer_);
+  timers_.cancel(&warm_tick_);
 }
 
 void SessionPlacement::attach(Backend& backend) {
   backend_ = &backend;
   for (uint32_t s = 0; s < scheduler_.server_count(); ++s) sync_images(s);
+  if (warm_games_ != 0) arm_refill();
 }
 
 void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
@@ -155,6 +159,7 @@ size_t SessionPlacement::forget_partition(uint16_t partition) {
     if (server != kNoServer) scheduler_.release(server, reserved, placed);
   }
   start_placed(placed);
+  forget_warm_partition(partition);
   publish_queue();
   return gone.size();
 }
@@ -191,6 +196,8 @@ bool SessionPlacement::on_place_session(uint32_t from, const PlaceSession& m) {
     end_failed(l, SessionError::kImageNotFound, kNeverRan);
     return true;
   }
+  if (warm_games_ != 0) ++warm_.game(m.game).launches;  // auto size and pre-pull count them
+  if (warm_.ready(m.game) != 0 && take_warm(l)) return true;
   place(l);
   return true;
 }
@@ -224,6 +231,8 @@ Scheduler::Outcome SessionPlacement::place(Launch& launch) {
   if (outcome == Scheduler::Outcome::kQueued) {
     mailbox_.send(launch.owner_shard,
                   SessionPhaseUpdate{launch.session, StartPhase::kQueued, 0, ticket});
+    // A warm container never keeps a launch waiting: one that holds the room it needs goes now.
+    if (!warm_.empty()) give_way(true);
   }
   return outcome;
 }
@@ -264,6 +273,7 @@ bool SessionPlacement::on_stop_session(uint32_t from, const StopSession& m) {
 void SessionPlacement::on_phase(const Id128& session, StartPhase phase) {
   Launch* l = find(session);
   if (l == nullptr || l->state != State::kStarting) return;
+  if (phase == StartPhase::kPulling) l->pulled = true;
   mailbox_.send(l->owner_shard, SessionPhaseUpdate{session, phase, l->server});
 }
 
@@ -308,10 +318,16 @@ void SessionPlacement::on_running(const Id128& session) {
   if (l == nullptr || (l->state != State::kStarting && l->state != State::kStopping)) return;
   l->ran = true;
   l->running_since_ms = now_ms_();
-  if (!l->recovering && !l->adopted && l->placed_ms != 0) {
+  // A start this process saw from its placement; one recovered or adopted is not told.
+  const bool seen = !l->recovering && !l->adopted && l->placed_ms != 0;
+  if (seen && !l->took_warm) {  // the cold starts' time, what a warm pool is sized against
     const double took = static_cast<double>(l->running_since_ms - l->placed_ms);
     start_ms_ += kStartWeight * (took - start_ms_);
   }
+  const StartKind kind = !seen          ? StartKind::kUnknown
+                         : l->took_warm ? StartKind::kWarm
+                         : l->pulled    ? StartKind::kPulled
+                                        : StartKind::kCached;
   if (std::exchange(l->recovering, false) && l->stop_after_recovery) {
     // Adopted after a restart, and stopped meanwhile: the stop goes to the backend now.
     l->state = State::kStopping;
@@ -322,7 +338,20 @@ void SessionPlacement::on_running(const Id128& session) {
   // Stopping: it came up before the backend took the stop; the shard hears of the stop only.
   if (l->state == State::kStopping) return;
   l->state = State::kRunning;
-  mailbox_.send(l->owner_shard, SessionRunning{session, l->server});
+  switch (kind) {
+    case StartKind::kWarm:
+      metrics_.started_warm.add();
+      break;
+    case StartKind::kPulled:
+      metrics_.started_pulled.add();
+      break;
+    case StartKind::kCached:
+      metrics_.started_cached.add();
+      break;
+    case StartKind::kUnknown:
+      break;
+  }
+  mailbox_.send(l->owner_shard, SessionRunning{session, l->server, kind});
 }
 
 void SessionPlacement::on_start_failed(const Id128& session, SessionError error) {
@@ -371,7 +400,12 @@ void SessionPlacement::on_server_health(uint32_t server, bool up) {
   scheduler_.set_server_up(server, up);
   metrics_.server_up[server].set(up ? 1 : 0);
   sync_images(server);
-  if (!up) return;  // its sessions end through on_lost / on_start_failed
+  if (!up) {
+    // Its sessions end through on_lost / on_start_failed; its warm containers leave the pool
+    // now (the backend removes what it still can) and are made again elsewhere.
+    retire_warm_on(server, WarmDrop::kRetire);
+    return;
+  }
   std::vector<Placement> placed;
   scheduler_.drain_queue(placed);
   start_placed(placed);
@@ -456,6 +490,8 @@ void SessionPlacement::on_no_room(const Id128& session) {
       .kv("server", l->server == kNoServer ? std::string_view("none")
                                            : std::string_view(scheduler_.server(l->server).name));
   const bool stop_asked = l->state == State::kStopping || l->stop_after_recovery;
+  l->took_warm = false;  // placed again cold (a warm take that failed ends here too)
+  l->pulled = false;
   l->recovering = false;
   l->stop_after_recovery = false;
   if (stop_asked) {
@@ -550,6 +586,7 @@ void SessionPlacement::release(Launch& launch) {
   scheduler_.release(server, launch.reserved, placed);
   start_placed(placed);
   publish_queue();
+  if (warm_games_ != 0) arm_refill();  // room for a warm container again
 }
 
 void SessionPlacement::start_placed(const std::vector<Placement>& placed) {

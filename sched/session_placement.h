@@ -4,7 +4,8 @@
 // SessionPhaseUpdate / Running / Url / Failed / Stopped to the session's owner shard. It owns the
 // Scheduler (the fleet's capacity and image caches), each game's ResourceProfile (EMA of the
 // figures of its stopped sessions, learnt over the time from running to the stop and bounded
-// by the largest server) and the launch queue timeout.
+// by the largest server) and the launch queue timeout, and keeps the games' warm pools
+// (session_placement_warm.cc, docs/warm-pools.md).
 //
 // Every session it was asked to place gets exactly one final message, Failed or Stopped.
 // A stop that arrives after that is answered with Stopped again, carrying the figures kept
@@ -14,6 +15,7 @@
 // answered with Stopped and NaN figures, which the shard ignores for a session it knows ended.
 #include <cstdint>
 #include <functional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +33,7 @@
 #include "sched/departure_rate.h"
 #include "sched/resource_profile.h"
 #include "sched/scheduler.h"
+#include "sched/warm_pool.h"
 
 namespace ringside {
 
@@ -88,6 +91,8 @@ class SessionPlacement final : public BackendEvents {
   const Scheduler& scheduler() const { return scheduler_; }
   const ResourceProfile& profile(uint32_t game) const { return profiles_.at(game); }
   PlacementMetrics& metrics() { return metrics_; }
+  // The warm containers held (session_placement_warm.cc, docs/warm-pools.md).
+  const WarmPool& warm_pool() const { return warm_; }
 
   void on_phase(const Id128& session, StartPhase phase) override;
   void on_session_url(const Id128& session, std::string_view server_url) override;
@@ -149,6 +154,17 @@ class SessionPlacement final : public BackendEvents {
   // forgot it), a queued or ended one is left as it is.
   void on_no_room(const Id128& session) override;
 
+  // Warm pools (session_placement_warm.cc, docs/warm-pools.md "Placement"). Ready: it may be
+  // taken from now on. Gone: given back; one that never got ready pauses its game's refill.
+  void on_warm_ready(uint64_t warm) override;
+  void on_warm_gone(uint64_t warm) override;
+  // Adopted after a restart when its game still has a pool and this image: reserved on
+  // `server`, ready. Else 0 (the backend removes it).
+  uint64_t on_warm_found(uint32_t server, std::string_view game_slug, std::string_view image,
+                         uint32_t cpu_millicores, uint32_t memory_mb) override;
+  // A failed pre-pull takes the image bit it set back.
+  void on_prefetched(uint32_t server, std::string_view image, bool ok) override;
+
  private:
   static constexpr uint32_t kNoServer = UINT32_MAX;
 
@@ -184,6 +200,8 @@ class SessionPlacement final : public BackendEvents {
     // Running before a restart and adopted: its CPU figure covers time before
     // running_since_ms, so it teaches the profile nothing.
     bool adopted = false;
+    bool took_warm = false;  // its start took a warm container (StartKind::kWarm)
+    bool pulled = false;     // its start reported kPulling (StartKind::kPulled)
   };
 
   // From an owner shard (registered on the mailbox at construction). Each refuses (false) a
@@ -226,6 +244,44 @@ class SessionPlacement final : public BackendEvents {
 
   static void on_timer(TimerNode* node);
 
+  // Warm pools (session_placement_warm.cc).
+  struct WarmTimer : TimerNode {
+    SessionPlacement* placement = nullptr;
+  };
+  // How a warm container leaves the pool: retired (the backend removes it), forgotten (its
+  // partition left this node: the backend lets go of it) or gone (the backend reported it).
+  enum class WarmDrop : uint8_t { kRetire, kForget, kGone };
+  static constexpr uint64_t kWarmTickMs = 1'000;
+  static constexpr uint32_t kMaxWarmCreatesPerServer = 4;
+  static constexpr uint64_t kWarmShrinkAfterMs = 30'000;
+  static constexpr uint32_t kPrefetchServersPerTick = 2;
+  void init_warm();
+  // Takes a ready warm container of the launch's game on a server that takes launches, the one
+  // ready longest: the launch holds its server and reservation. False: none.
+  bool take_warm(Launch& launch);
+  void drop_warm(uint64_t id, WarmDrop how);
+  // Refill and give way run from this timer, never inside the call that armed it.
+  void arm_refill();
+  void refill();
+  // Retires warm containers while a queued launch would fit in what one of them holds: any
+  // queued launch, or (`newest_only`) the one just queued, which the call that queued it asks
+  // for without a pass over the queue per warm container.
+  void give_way(bool newest_only = false);
+  bool create_warm(uint32_t game);
+  // The 1 s tick while a game has a pool: launch windows, auto size, shrink, pre-pull, refill.
+  void warm_tick();
+  void size_warm(uint32_t game);
+  void shrink_warm(uint32_t game, uint64_t now);
+  void prefetch_rising(uint32_t game);
+  // On a reload: retires what a game's new entry no longer wants (no pool, another image).
+  void reload_warm();
+  void retire_warm_on(uint32_t server, WarmDrop how);
+  void forget_warm_partition(uint16_t partition);
+  void publish_warm(uint32_t game, uint32_t server);
+  std::string warm_label_player();
+  static void on_refill_timer(TimerNode* node);
+  static void on_warm_tick(TimerNode* node);
+
   // A drain's grace, one per server.
   struct DrainTimer : TimerNode {
     SessionPlacement* placement = nullptr;
@@ -262,6 +318,11 @@ class SessionPlacement final : public BackendEvents {
   std::function<bool(uint16_t partition)> serves_;  // empty: every partition (one node)
   std::vector<DrainTimer> drains_;                  // by server
   std::function<void(uint32_t server)> confirm_drain_;
+  WarmPool warm_;
+  uint32_t warm_games_ = 0;  // games with a pool; 0: none of the warm machinery runs
+  WarmTimer refill_timer_;
+  WarmTimer warm_tick_;
+  std::mt19937_64 warm_rng_;  // of the label players
 };
 
 }  // namespace ringside

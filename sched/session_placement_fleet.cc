@@ -15,8 +15,12 @@ void SessionPlacement::set_cordoned(uint32_t server, bool cordoned) {
       .kv("cordoned", cordoned ? 1 : 0);
   scheduler_.set_server_cordoned(server, cordoned);
   metrics_.server_cordoned[server].set(cordoned ? 1 : 0);
-  if (cordoned) return;
+  if (cordoned) {
+    retire_warm_on(server, WarmDrop::kRetire);  // nothing is taken there any more
+    return;
+  }
   cancel_drain(server);
+  if (warm_games_ != 0) arm_refill();
   std::vector<Placement> placed;
   scheduler_.drain_queue(placed);
   start_placed(placed);
@@ -112,7 +116,7 @@ void SessionPlacement::write_server_json(JsonWriter& w, uint32_t server) const {
     if (s.has_image(id)) w.value(images_[id]);
   }
   w.end_array();
-  w.key("warm").value(0);  // warm containers come with issue 18
+  w.key("warm").value(warm_.ready_on(server));
   w.end_object();
 }
 
@@ -145,6 +149,7 @@ void SessionPlacement::on_catalog_reloaded() {
     }
   }
   bound_profiles();
+  reload_warm();
 }
 
 }  // namespace ringside

@@ -25,6 +25,7 @@ SimBackend::SimBackend(std::vector<GameServerInfo> servers, SimOptions options, 
 SimBackend::~SimBackend() {
   sessions_.for_each([this](uint32_t, Session& s) { timers_.cancel(&s); });
   pulls_.for_each([this](uint32_t, Pull& p) { timers_.cancel(&p); });
+  for (auto& [id, w] : warms_) timers_.cancel(&w);
 }
 
 bool SimBackend::has_image(uint32_t server, std::string_view image) const {
@@ -39,9 +40,24 @@ void SimBackend::start(PlacedSession spec) {
     return;
   }
   const uint32_t image = intern(spec.image);
+  const uint64_t warm = spec.warm;
   Session& s = add_session(spec);
   s.image = image;
 
+  if (warm != 0) {
+    // The take: the save data goes into the waiting game, which plays at once.
+    const auto it = warms_.find(warm);
+    if (it == warms_.end() || !it->second.ready || it->second.server != spec.server) {
+      s.state = State::kNoRoom;  // nothing left of it: placed again, cold
+      timers_.arm(&s, now_ms_());
+      return;
+    }
+    drop_warm(warm);
+    s.state = State::kCreating;
+    s.save_bytes = s.fresh_slot ? 0 : saved_bytes(s.save_slot);
+    timers_.arm(&s, now_ms_());
+    return;
+  }
   if (spec.server >= state_.size() || !state_[spec.server].up) {
     fail_later(s, SessionError::kServerLost);
   } else if (state_[spec.server].cached[image] != 0) {
@@ -139,7 +155,17 @@ void SimBackend::vanish_server(uint32_t server) {
   }
   std::fill(st.cached.begin(), st.cached.end(), 0);
 
+  std::vector<uint64_t> warm_gone;
+  for (auto& [id, w] : warms_) {
+    if (w.server == server) warm_gone.push_back(id);
+  }
+
   events_.on_server_health(server, false);
+  for (const uint64_t id : warm_gone) {
+    if (warms_.count(id) == 0) continue;  // retired by placement meanwhile
+    drop_warm(id);
+    events_.on_warm_gone(id);
+  }
   // Looked up again one by one: an event handler may have stopped one of them meanwhile.
   for (const Id128& id : gone) {
     Session* s = find(id);
@@ -169,6 +195,7 @@ uint32_t SimBackend::intern(std::string_view image) {
   if (it != image_ids_.end()) return it->second;
   const auto id = static_cast<uint32_t>(image_ids_.size());
   image_ids_.emplace(std::string(image), id);
+  image_names_.emplace_back(image);
   for (ServerState& s : state_) {
     s.cached.push_back(0);
     s.pull.push_back(kNone);
@@ -181,19 +208,24 @@ SimBackend::Session* SimBackend::find(const Id128& id) {
   return index == nullptr ? nullptr : &sessions_[*index];
 }
 
-void SimBackend::join_pull(Session& s) {
-  uint32_t& current = state_[s.server].pull[s.image];
+uint32_t SimBackend::pull_for(uint32_t server, uint32_t image) {
+  uint32_t& current = state_[server].pull[image];
   if (current == kNone) {
     current = pulls_.emplace();
     Pull& pull = pulls_[current];
     pull.backend = this;
     pull.on_fire = &SimBackend::on_pull_done;
     pull.index = current;
-    pull.server = s.server;
-    pull.image = s.image;
+    pull.server = server;
+    pull.image = image;
     ++pulls_started_;
     timers_.arm(&pull, now_ms_() + options_.pull_ms);
   }
+  return current;
+}
+
+void SimBackend::join_pull(Session& s) {
+  const uint32_t current = pull_for(s.server, s.image);
   pulls_[current].waiters.push_back(s.id);
   s.pull = current;
   s.state = State::kPulling;
@@ -289,6 +321,13 @@ void SimBackend::on_pull_done(TimerNode* node) {
   const uint32_t server = pull.server;
   const uint32_t image = pull.image;
   const std::vector<Id128> waiters = std::move(pull.waiters);
+  const bool prefetched = pull.prefetched;
+  if (pull.answer_only) {
+    self.pulls_.erase(pull.index);
+    self.events_.on_prefetched(server, self.image_names_[image],
+                               self.state_[server].up && self.state_[server].cached[image] != 0);
+    return;
+  }
   self.state_[server].pull[image] = kNone;
   self.pulls_.erase(pull.index);
   for (const Id128& id : waiters) {
@@ -298,6 +337,7 @@ void SimBackend::on_pull_done(TimerNode* node) {
   // One draw per pull: every waiter shares its fate. A failed pull leaves nothing cached.
   const bool failed = self.roll(self.options_.pull_failure_rate);
   if (!failed) self.state_[server].cached[image] = 1;
+  if (prefetched) self.events_.on_prefetched(server, self.image_names_[image], !failed);
   for (const Id128& id : waiters) {
     Session* s = self.find(id);
     // Gone or stopping: an earlier event handler of this loop stopped it, or took the server.
@@ -308,6 +348,66 @@ void SimBackend::on_pull_done(TimerNode* node) {
       self.begin_creating(*s);
     }
   }
+}
+
+}  // namespace ringside
+
+namespace ringside {
+
+void SimBackend::warm_create(WarmContainer warm) {
+  const uint32_t image = intern(warm.image);
+  Warm& w = warms_[warm.warm];
+  w.backend = this;
+  w.on_fire = &SimBackend::on_warm_timer;
+  w.id = warm.warm;
+  w.server = warm.server;
+  w.image = image;
+  const bool cached = warm.server < state_.size() && state_[warm.server].cached[image] != 0;
+  timers_.arm(&w, now_ms_() + options_.start_ms + (cached ? 0 : options_.pull_ms));
+}
+
+void SimBackend::warm_retire(uint64_t warm) { drop_warm(warm); }
+
+void SimBackend::forget_warm(uint64_t warm) { drop_warm(warm); }
+
+void SimBackend::drop_warm(uint64_t id) {
+  const auto it = warms_.find(id);
+  if (it == warms_.end()) return;
+  timers_.cancel(&it->second);
+  warms_.erase(it);
+}
+
+void SimBackend::prefetch(uint32_t server, std::string_view image) {
+  if (server >= state_.size()) return;
+  const uint32_t id = intern(image);
+  if (state_[server].up && state_[server].cached[id] == 0) {
+    pulls_[pull_for(server, id)].prefetched = true;
+    return;
+  }
+  // Already there (or the server gone): answered from the next turn of the loop.
+  const uint32_t index = pulls_.emplace();
+  Pull& answer = pulls_[index];
+  answer.backend = this;
+  answer.on_fire = &SimBackend::on_pull_done;
+  answer.index = index;
+  answer.server = server;
+  answer.image = id;
+  answer.answer_only = true;
+  timers_.arm(&answer, now_ms_());
+}
+
+void SimBackend::on_warm_timer(TimerNode* node) {
+  auto& w = *static_cast<Warm*>(node);
+  SimBackend& self = *w.backend;
+  const uint64_t id = w.id;
+  if (w.server >= self.state_.size() || !self.state_[w.server].up) {
+    self.drop_warm(id);
+    self.events_.on_warm_gone(id);
+    return;
+  }
+  self.state_[w.server].cached[w.image] = 1;  // pulled for it if it was not there
+  w.ready = true;
+  self.events_.on_warm_ready(id);
 }
 
 }  // namespace ringside

@@ -69,6 +69,18 @@ class SimBackend final : public Backend {
   // for the other waiters (and the cache).
   void forget(const Id128& session) override;
 
+  // Warm containers: one is ready start_ms after warm_create (pull_ms more, and the image
+  // cached, on a server without it); a start() that takes it is running from a timer armed at
+  // once. One not held (retired, gone) makes its take on_no_room. Retire and forget drop it;
+  // a vanished server's are gone. recover() finds none: nothing outlives this process here.
+  bool supports_warm() const override { return true; }
+  void warm_create(WarmContainer warm) override;
+  void warm_retire(uint64_t warm) override;
+  void forget_warm(uint64_t warm) override;
+  // Joins (or starts) the server's pull of the image; on_prefetched when it ends, from a timer.
+  void prefetch(uint32_t server, std::string_view image) override;
+  size_t warm_count() const { return warms_.size(); }
+
   // Fault injection: the server disappears with everything on it. on_server_health(false)
   // first, then its running sessions are lost and its starting ones fail, both with
   // kServerLost; its images and pulls are gone. Sessions already stopping still report.
@@ -113,6 +125,17 @@ class SimBackend final : public Backend {
     uint32_t server = 0;
     uint32_t image = 0;
     std::vector<Id128> waiters;
+    bool prefetched = false;   // a prefetch() waits for it too
+    bool answer_only = false;  // no pull: answers a prefetch of an image already there
+  };
+
+  // A warm container: created (its timer), then ready and waiting for a take.
+  struct Warm : TimerNode {
+    SimBackend* backend = nullptr;
+    uint64_t id = 0;
+    uint32_t server = 0;
+    uint32_t image = 0;
+    bool ready = false;
   };
 
   struct ServerState {
@@ -145,6 +168,10 @@ class SimBackend final : public Backend {
 
   static void on_session_timer(TimerNode* node);
   static void on_pull_done(TimerNode* node);
+  static void on_warm_timer(TimerNode* node);
+  // The pull of `image` to `server` under way, started if none.
+  uint32_t pull_for(uint32_t server, uint32_t image);
+  void drop_warm(uint64_t id);
 
   std::vector<GameServerInfo> servers_;
   SimOptions options_;
@@ -156,6 +183,8 @@ class SimBackend final : public Backend {
   Slab<Session, 1024> sessions_;
   FlatMap<Id128, uint32_t, Id128Hasher> session_index_;
   Slab<Pull, 64> pulls_;
+  std::unordered_map<uint64_t, Warm> warms_;     // by WarmContainer::warm (node addresses stable)
+  std::vector<std::string> image_names_;         // by image id
   FlatMap<Id128, uint64_t, Id128Hasher> saves_;  // save slot -> bytes of save data
   std::mt19937_64 rng_;
   uint64_t pulls_started_ = 0;

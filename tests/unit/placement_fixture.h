@@ -130,8 +130,10 @@ struct Sent {
 
 class PlacementTest : public ::testing::Test {
  protected:
-  explicit PlacementTest(std::vector<GameServerInfo> fleet = test_fleet())
-      : process_{test_config(), test_catalog(), std::move(fleet), TokenMinter::random_secret()} {
+  explicit PlacementTest(std::vector<GameServerInfo> fleet = test_fleet(),
+                         Catalog catalog = test_catalog())
+      : process_{test_config(), std::move(catalog), std::move(fleet),
+                 TokenMinter::random_secret()} {
     use_backend(sim_options());
   }
 

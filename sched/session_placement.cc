@@ -196,7 +196,7 @@ bool SessionPlacement::on_place_session(uint32_t from, const PlaceSession& m) {
     end_failed(l, SessionError::kImageNotFound, kNeverRan);
     return true;
   }
-  if (warm_games_ != 0) ++warm_.game(m.game).launches;  // auto size and pre-pull count them
+  ++warm_.game(m.game).launches;  // pre-pull and auto size count them
   if (warm_.ready(m.game) != 0 && take_warm(l)) return true;
   place(l);
   return true;

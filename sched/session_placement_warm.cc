@@ -269,7 +269,6 @@ void SessionPlacement::warm_tick() {
   const uint64_t now = now_ms_();
   const std::vector<Game>& games = runtime_.catalog.games();
   for (uint32_t g = 0; g < games.size() && g < game_image_.size(); ++g) {
-    if (!has_warm_pool(games[g])) continue;
     WarmGame& wg = warm_.game(g);
     if (wg.window_start_ms == 0) wg.window_start_ms = now;  // its first tick opens one
     if (now - wg.window_start_ms >= WarmGame::kWindowMs) {
@@ -278,12 +277,13 @@ void SessionPlacement::warm_tick() {
       wg.launches = 0;
       wg.window_start_ms = now;
     }
+    prefetch_rising(g);  // every game: a pull ahead of demand helps a cold start too
+    if (!has_warm_pool(games[g])) continue;
     size_warm(g);
     shrink_warm(g, now);
-    prefetch_rising(g);
   }
-  arm_refill();
-  if (warm_games_ != 0) timers_.arm(&warm_tick_, now + kWarmTickMs);
+  if (warm_games_ != 0) arm_refill();
+  timers_.arm(&warm_tick_, now + kWarmTickMs);
 }
 
 void SessionPlacement::size_warm(uint32_t game_index) {
@@ -371,9 +371,8 @@ void SessionPlacement::reload_warm() {
   for (uint32_t g = 0; g < games.size() && g < game_image_.size(); ++g) {
     if (has_warm_pool(games[g])) size_warm(g);
   }
-  if (warm_games_ == 0) return;
   if (!warm_tick_.armed()) timers_.arm(&warm_tick_, now_ms_() + kWarmTickMs);
-  arm_refill();
+  if (warm_games_ != 0) arm_refill();
 }
 
 void SessionPlacement::retire_warm_on(uint32_t server, WarmDrop how) {

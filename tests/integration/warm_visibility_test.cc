@@ -2,9 +2,6 @@
 // (docs/warm-pools.md, "Visibility"; docs/operator-api.md): `startKind` in a session's details,
 // `warm` in /operator/servers, ringside_warm_containers and ringside_launch_starts_total in
 // /metrics — through the public API, sim backend.
-//
-// The DISABLED_ tests need the pool itself (sched/, issue 18's placement part): placement
-// reporting each start's kind and keeping the warm containers. Enable them with it.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -93,7 +90,7 @@ TEST_F(WarmVisibilityTest, StartKindIsNullWhileStarting) {
 }
 
 // One server without the image: the first start pulls it, the next finds it there.
-TEST_F(WarmVisibilityTest, DISABLED_StartKindSaysPulledThenCached) {
+TEST_F(WarmVisibilityTest, StartKindSaysPulledThenCached) {
   ASSERT_TRUE(start({"--sim-servers", "1", "--sim-cached-images", "none"}));
   const std::string token = api().token_for("alice");
   const std::string first = api().launch_running(token, game_body(kGame));
@@ -113,7 +110,7 @@ TEST_F(WarmVisibilityTest, DISABLED_StartKindSaysPulledThenCached) {
 // A game with "warmPool": 2 on two servers: the pool shows in /operator/servers and /metrics
 // (every server a row, the game without a pool none), a launch takes one ("warm") and the pool
 // is refilled.
-TEST_F(WarmVisibilityTest, DISABLED_AWarmPoolShowsInServersMetricsAndTheTakingLaunch) {
+TEST_F(WarmVisibilityTest, AWarmPoolShowsInServersMetricsAndTheTakingLaunch) {
   write_catalog(2);
   ASSERT_TRUE(start({"--catalog", path_, "--sim-servers", "2"}));
   ASSERT_TRUE(wait_warm(2));

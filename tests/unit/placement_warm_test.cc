@@ -403,6 +403,35 @@ TEST_F(PlacementPrefetchTest, ARisingLaunchRatePullsTheImageWhereTheNextLaunches
   EXPECT_FALSE(placement_.scheduler().server(3).has_image(0));
 }
 
+class PlacementPrefetchWithoutPoolTest : public PlacementWarmTest {
+ protected:
+  PlacementPrefetchWithoutPoolTest() : PlacementWarmTest(roomy_fleet(3, 8), "0") {}
+};
+
+// Pre-pull is for every game: one without a pool gets its image ahead of demand too, and a
+// rate that does not rise pulls nothing more.
+TEST_F(PlacementPrefetchWithoutPoolTest, ARisingLaunchRatePullsTheImageOfAGameWithoutAPool) {
+  WarmRecorder& backend = record();
+  place(1);
+  run_for(1'000);
+  EXPECT_TRUE(backend.prefetched.empty()) << "one launch is not a rising rate";
+  EXPECT_TRUE(backend.created.empty()) << "no pool: no warm container";
+  place(2);
+  run_for(1'000);
+  ASSERT_EQ(backend.started.size(), 2u);
+  ASSERT_EQ(backend.started[1].server, backend.started[0].server) << "cache-aware: together";
+  ASSERT_EQ(backend.prefetched.size(), 2u) << "the two servers that lack the image";
+  for (const auto& [server, image] : backend.prefetched) {
+    EXPECT_NE(server, backend.started[0].server);
+    EXPECT_EQ(image, "registry.test/alpha:1");
+  }
+  run_for(10'000);  // the next window: as many launches as before, not rising
+  place(3);
+  place(4);
+  run_for(1'000);
+  EXPECT_EQ(backend.prefetched.size(), 2u) << "nothing more to pull: every server has it";
+}
+
 TEST_F(PlacementWarmTest, InAClusterAWarmContainerBelongsToAServedPartitionAndIsForgottenWithIt) {
   WarmRecorder& backend = record();
   placement_.set_serves([](uint16_t partition) { return partition == 7; });

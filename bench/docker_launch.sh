@@ -19,6 +19,8 @@ source bench/lib.sh
 B=${BUILD_DIR:-build}
 BURST=${DOCKER_BURST:-30}
 CACHED_RUNS=${DOCKER_CACHED_RUNS:-5}
+WARM_RUNS=${WARM_RUNS:-20}
+WARM_POOL=${WARM_POOL:-4}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 # The game's CPU limit (NanoCpus): the test game burns 30 % of a core unless capped, and a
@@ -54,20 +56,26 @@ repo=${GAME_IMAGE%:*}
 tag=${GAME_IMAGE##*:}
 millicores=$(awk -v c="$GAME_CPU" 'BEGIN { printf "%d", c * 1000 }')
 
-cat >"$work/catalog.json" <<EOF
+# write_catalog FILE [POOL]: the test game, with a warm pool of POOL when given.
+write_catalog() {
+  cat >"$1" <<EOF
 {"games": [{"slug": "test-game", "title": "Test game", "image": "$GAME_IMAGE", "sizeMb": 2,
-            "cpuCores": $GAME_CPU, "memoryMb": $GAME_MEMORY_MB, "saveDir": "$GAME_SAVE_DIR"}]}
+            "cpuCores": $GAME_CPU, "memoryMb": $GAME_MEMORY_MB, "saveDir": "$GAME_SAVE_DIR"
+            ${2:+, \"warmPool\": $2}}]}
 EOF
+}
+write_catalog "$work/catalog.json"
 
-# Starts ringside on SERVER_CPU, logging to OUT/LOG; sets PORT and PID.
+# Starts ringside on SERVER_CPU, logging to OUT/LOG; sets PORT and PID. The caller may set
+# CATALOG (a catalog file) and SLOTS (per engine).
 start_ringside() {
   local log=$1
   for _ in 1 2 3; do
     PORT=$(free_port)
     taskset -c "$SERVER_CPU" "$B/ringside" --listen "127.0.0.1:$PORT" --shards 1 \
       --log-level info --operator-key bench --backend docker --docker-engines "$DOCKER_HOSTS" \
-      --docker-engine-slots $(((BURST + 1) / 2 + 1)) --docker-stop-grace 2 \
-      --catalog "$work/catalog.json" --save-root "$work/saves" \
+      --docker-engine-slots "${SLOTS:-$(((BURST + 1) / 2 + 1))}" --docker-stop-grace 2 \
+      --catalog "${CATALOG:-$work/catalog.json}" --save-root "$work/saves" \
       --token-secret-file "$work/token.secret" >/dev/null 2>>"$OUT/$log" &
     PID=$!
     wait_for_port "$PID" "$PORT" && return 0
@@ -232,3 +240,89 @@ for ((n = 0; n < BURST; n++)); do
   ) &
 done
 wait
+
+# 6: warm pools. Every launch below polls its status every 2 ms: launch to running is then
+# measured to within 2 ms, and a warm take is a few ms.
+quantiles() { ttr "$1" '"p50 \(.p50|round) p99 \(.p99|round) max \(.max|round)"'; }
+
+# Ready warm containers, as the operator's view counts them.
+warm_ready() {
+  curl -sS -H 'Authorization: Bearer bench' "http://127.0.0.1:$PORT/operator/servers" |
+    jq '[.servers[].warm] | add'
+}
+wait_warm() {
+  local want=$1 deadline=$((SECONDS + 180))
+  until [[ $(warm_ready) == "$want" ]]; do
+    ((SECONDS < deadline)) || {
+      echo "bench/docker_launch.sh: the pool did not reach $want warm containers" >&2
+      return 1
+    }
+    sleep 0.2
+  done
+}
+starts_of_kind() {
+  curl -sS "http://127.0.0.1:$PORT/metrics" |
+    awk -v k="kind=\"$1\"" '$1 ~ /^ringside_launch_starts_total/ && index($1, k) { print $2 }'
+}
+
+# 6a: pulled, each launch on engines without the image (a new ringside each time: it learns the
+# engines' images when it starts).
+for ((n = 1; n <= WARM_RUNS; n++)); do
+  for h in "${hosts[@]}"; do /usr/bin/docker -H "$h" rmi -f "$GAME_IMAGE" >/dev/null 2>&1 || true; done
+  start_ringside ringside-pulled.log
+  storm "pulled-$n" --burst 1 --poll-interval 0.002 --play-time 0.5
+  stop_process "$PID"
+  PID=""
+done
+jq -s '{timeToRunningMs: (map(.timeToRunningMs.max) | sort |
+  {p50: .[(length - 1) / 2 | floor], p99: .[(length * 0.99 | ceil) - 1], max: .[-1]})}' \
+  "$OUT"/pulled-*.json >"$OUT/pulled.json"
+say "6. launch to running, $WARM_RUNS launches of each kind (ms, status polled every 2 ms):"
+say "   pulled: $(quantiles pulled) (image removed from the engines before each)"
+
+# 6b: cached, one launch every 4 s (starts that overlap slow each other down).
+SLOTS=$((WARM_RUNS + WARM_POOL + 1)) start_ringside ringside-cached.log
+storm cached-kind --rate 15/min --launches "$WARM_RUNS" --poll-interval 0.002 \
+  --play-time $((WARM_RUNS * 4 + 5))
+stop_process "$PID"
+PID=""
+say "   cached: $(quantiles cached-kind)"
+
+# 6c: warm, a pool of WARM_POOL, one launch every 4 s (the pool refills between launches).
+write_catalog "$work/catalog-warm.json" "$WARM_POOL"
+CATALOG=$work/catalog-warm.json SLOTS=$((WARM_RUNS + WARM_POOL + 1)) start_ringside ringside-warm.log
+wait_warm "$WARM_POOL"
+storm warm-kind --rate 15/min --launches "$WARM_RUNS" --poll-interval 0.002 \
+  --play-time $((WARM_RUNS * 4 + 5))
+say "   warm:   $(quantiles warm-kind) ($(starts_of_kind warm) of $WARM_RUNS took a warm" \
+  "container, pool $WARM_POOL)"
+stop_process "$PID"
+PID=""
+
+# 6d: a burst as large as the pool, after the idle pool's cost on the engines: the warm
+# containers' CPU and memory as the engines count them (docker stats), and the containerd shim
+# each one has beside it.
+write_catalog "$work/catalog-burst.json" "$BURST"
+CATALOG=$work/catalog-burst.json SLOTS=$((BURST + 2)) start_ringside ringside-warm-burst.log
+fill_started=$SECONDS
+wait_warm "$BURST"
+fill_s=$((SECONDS - fill_started))
+idle_cpu=0 idle_mem=0
+for h in "${hosts[@]}"; do
+  read -r c m < <(/usr/bin/docker -H "$h" stats --no-stream --format '{{.CPUPerc}} {{.MemUsage}}' |
+    awk '{ gsub("%", "", $1); c += $1; v = $2; u = v; gsub(/[0-9.]/, "", u); gsub(/[A-Za-z]/, "", v)
+           m += v * (u == "GiB" ? 1024 : u == "MiB" ? 1 : u == "KiB" ? 1 / 1024 : 1 / 1048576) }
+         END { printf "%.2f %.2f\n", c, m }')
+  idle_cpu=$(awk -v a="$idle_cpu" -v b="$c" 'BEGIN { print a + b }')
+  idle_mem=$(awk -v a="$idle_mem" -v b="$m" 'BEGIN { print a + b }')
+done
+shim_kb=$(ps -C containerd-shim-runc-v2 -o rss= | awk '{ s += $1 } END { print s + 0 }')
+say "   idle pool of $BURST (filled in $fill_s s): CPU $idle_cpu % of a core in all; memory" \
+  "$(awk -v m="$idle_mem" -v n="$BURST" 'BEGIN { printf "%.2f MiB (%.2f per container)", m, m / n }')" \
+  "as docker stats counts it; containerd shims $((shim_kb / 1024)) MiB RSS" \
+  "($(awk -v k="$shim_kb" -v n="$BURST" 'BEGIN { printf "%.1f", k / 1024 / n }') MiB per container)"
+storm warm-burst --burst "$BURST" --poll-interval 0.002 --play-time 2
+say "   burst of $BURST on a pool of $BURST: all running after $(ttr warm-burst '.max|round') ms" \
+  "(p50 $(ttr warm-burst '.p50|round') ms; $(starts_of_kind warm) warm)"
+stop_process "$PID"
+PID=""

@@ -56,6 +56,7 @@ void DockerE2eTest::SetUp() {
   ASSERT_EQ(up.exit_code, 0) << "docker-env up failed:\n" << up.output;
   std::map<std::string, std::string> vars = read_env_file(env_dir_ + "/env");
   image_ = vars["GAME_IMAGE"];
+  image_2_ = vars["GAME_IMAGE_2"];
   save_dir_ = vars["GAME_SAVE_DIR"];
   docker_hosts_ = vars["DOCKER_HOSTS"];
   std::istringstream hosts(docker_hosts_);
@@ -65,7 +66,10 @@ void DockerE2eTest::SetUp() {
 
   // Engines without ringside containers and without the game image: every first launch pulls.
   remove_ringside_containers();
-  for (size_t e = 0; e < engine_count(); ++e) docker(e, "rmi -f " + shell_quoted(image_));
+  for (size_t e = 0; e < engine_count(); ++e) {
+    docker(e, "rmi -f " + shell_quoted(image_) +
+                  (image_2_.empty() ? "" : " " + shell_quoted(image_2_)));
+  }
 
   char work[] = "/tmp/ringside-docker-e2e.XXXXXX";
   ASSERT_NE(mkdtemp(work), nullptr);
@@ -75,20 +79,33 @@ void DockerE2eTest::SetUp() {
 }
 
 void DockerE2eTest::write_catalog(const std::string& image, double cpu_cores) {
-  std::ofstream catalog(work_dir_ + "/catalog.json");
-  catalog << "{\"games\":[{\"slug\":\"" << kGame << "\",\"title\":\"Test Game\",\"image\":\""
-          << image << "\",\"sizeMb\":2,\"cpuCores\":" << cpu_cores
-          << ",\"memoryMb\":64,\"saveDir\":\"" << save_dir_ << "\"}]}\n";
+  write_catalog_games({game_json(kGame, image, cpu_cores)});
 }
 
-std::string DockerE2eTest::write_fleet(uint32_t cpu_millicores) const {
+std::string DockerE2eTest::game_json(std::string_view slug, const std::string& image,
+                                     double cpu_cores, const std::string& extra_fields) const {
+  std::ostringstream game;
+  game << "{\"slug\":\"" << slug << "\",\"title\":\"Test Game\",\"image\":\"" << image
+       << "\",\"sizeMb\":2,\"cpuCores\":" << cpu_cores << ",\"memoryMb\":64,\"saveDir\":\""
+       << save_dir_ << "\"" << (extra_fields.empty() ? "" : ",") << extra_fields << "}";
+  return game.str();
+}
+
+void DockerE2eTest::write_catalog_games(const std::vector<std::string>& games) {
+  std::ofstream catalog(work_dir_ + "/catalog.json");
+  catalog << "{\"games\":[";
+  for (size_t i = 0; i < games.size(); ++i) catalog << (i ? "," : "") << games[i];
+  catalog << "]}\n";
+}
+
+std::string DockerE2eTest::write_fleet(uint32_t cpu_millicores, uint32_t slots) const {
   const std::string path = work_dir_ + "/fleet.json";
   std::ofstream fleet(path);
   fleet << "[";
   for (size_t e = 0; e < engine_count(); ++e) {
     fleet << (e ? "," : "") << "{\"name\":\"docker" << e + 1 << "\",\"engine\":\"" << sockets_[e]
           << "\",\"urlBase\":\"http://127.0.0.1\",\"cpuMillicores\":" << cpu_millicores
-          << ",\"memoryMb\":2048,\"slots\":8}";
+          << ",\"memoryMb\":2048,\"slots\":" << slots << "}";
   }
   fleet << "]\n";
   return path;
@@ -234,9 +251,20 @@ int DockerE2eTest::dockerd_pid(size_t engine) const {
   return pid;
 }
 
+std::vector<Container> DockerE2eTest::warm_containers(size_t engine) const {
+  std::vector<Container> out;
+  const CommandResult ps = docker(engine,
+                                  "ps -a --no-trunc --filter label=ringside.warm --format "
+                                  "'{{.ID}} {{.State}}'");
+  std::istringstream lines(ps.exit_code == 0 ? ps.output : "");
+  for (std::string id, state; lines >> id >> state;) out.push_back({engine, id, state});
+  return out;
+}
+
 void DockerE2eTest::remove_ringside_containers() const {
   for (size_t e = 0; e < engine_count(); ++e) {
     for (const Container& c : ringside_containers(e)) docker(e, "rm -f " + c.id);
+    for (const Container& c : warm_containers(e)) docker(e, "rm -f " + c.id);
   }
 }
 

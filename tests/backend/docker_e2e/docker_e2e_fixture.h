@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "backend/support/tar_files.h"
@@ -65,9 +66,11 @@ class DockerE2eTest : public ::testing::Test {
   std::string inspect(const Container& c, const std::string& format) const;
   // The CPUs of this machine, as engine 0 reports them (NCPU of GET /info).
   int engine_cpus() const;
-  // A --docker-fleet file naming both engines (docker1, docker2) with `cpu_millicores` each;
-  // returns its path.
-  std::string write_fleet(uint32_t cpu_millicores) const;
+  // A --docker-fleet file naming both engines (docker1, docker2) with `cpu_millicores` and
+  // `slots` each; returns its path.
+  std::string write_fleet(uint32_t cpu_millicores, uint32_t slots = 8) const;
+  // Every container on an engine with a ringside.warm label (warm, or taken by a session).
+  std::vector<Container> warm_containers(size_t engine) const;
   // The game's /save/progress.txt in the only save file under the save root ("" if none).
   std::string saved_progress() const;
   // The pid of an engine's dockerd (tools/docker-env's pid file).
@@ -81,12 +84,21 @@ class DockerE2eTest : public ::testing::Test {
   // The test's catalog names `image` for its game, declaring `cpu_cores` of it, from now on
   // (before start()).
   void write_catalog(const std::string& image, double cpu_cores = 0.5);
+  // One game of a catalog: `slug` running `image`, with this environment's save directory and
+  // `extra_fields` (JSON members, e.g. "\"warmPool\":2") added.
+  std::string game_json(std::string_view slug, const std::string& image, double cpu_cores = 0.5,
+                        const std::string& extra_fields = {}) const;
+  // The test's catalog holds these games (game_json) from now on.
+  void write_catalog_games(const std::vector<std::string>& games);
+  // The same game image under another tag (tools/docker-env's GAME_IMAGE_2).
+  const std::string& image_2() const { return image_2_; }
 
  private:
   void remove_ringside_containers() const;
 
   std::string env_dir_;
   std::string image_;
+  std::string image_2_;
   std::string save_dir_;
   std::string docker_hosts_;
   std::vector<std::string> sockets_;

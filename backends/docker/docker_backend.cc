@@ -46,6 +46,8 @@ DockerBackend::DockerBackend(std::vector<DockerEngine> engines, DockerOptions op
   orphan_timer_.on_fire = &DockerBackend::on_orphan_timer;
   foreign_timer_.backend = this;
   foreign_timer_.on_fire = &DockerBackend::on_foreign_timer;
+  prefetch_timer_.backend = this;
+  prefetch_timer_.on_fire = &DockerBackend::on_prefetch_timer;
   for (DockerEngine& d : engines) {
     std::optional<docker_api::Endpoint> endpoint =
         docker_api::parse_endpoint(d.address, options_.api_version);
@@ -85,6 +87,7 @@ DockerBackend::~DockerBackend() {
   }
   timers_.cancel(&orphan_timer_);
   timers_.cancel(&foreign_timer_);
+  timers_.cancel(&prefetch_timer_);
   for (HttpClient::RequestId id : in_flight_) client_.cancel(id);
 }
 

@@ -412,6 +412,7 @@ class DockerBackend final : public Backend {
   void warm_call(Warm& w, HttpRequest request,
                  void (DockerBackend::*on_answer)(Warm&, HttpResponse&&));
   static void on_warm_timer(TimerNode* node);
+  static void on_prefetch_timer(TimerNode* node);
   // The take (start() of a PlacedSession::warm).
   void take(PlacedSession&& spec);
   void write_take(Session& s, std::string&& tar);
@@ -477,6 +478,9 @@ class DockerBackend final : public Backend {
   std::unordered_map<std::string, Orphan> orphans_;  // by container id
   BackendTimer orphan_timer_;
   BackendTimer foreign_timer_;
+  // prefetch()es of an image the engine holds already: answered ok from the next turn.
+  std::vector<std::pair<uint32_t, std::string>> prefetched_;
+  BackendTimer prefetch_timer_;
   uint64_t listings_sent_ = 0;  // container listings asked for, every engine's
   std::minstd_rand slot_random_{std::random_device{}()};
   std::unordered_set<HttpClient::RequestId> in_flight_;

@@ -91,10 +91,10 @@ void DockerBackend::prefetch(uint32_t server, std::string_view image_name) {
   const std::string key = pull_key(server, image);
   auto [it, fresh] = pulls_.try_emplace(key);
   if (fresh && engines_[server]->images.contains(image)) {
-    // There already: said from the next turn of the loop, through a pull that ends at once.
+    // There already: said from the next turn of the loop.
     pulls_.erase(it);
-    send(docker_api::ping(engines_[server]->endpoint, options_.ping_timeout_ms),
-         [this, server, image](HttpResponse&&) { events_.on_prefetched(server, image, true); });
+    prefetched_.emplace_back(server, image);
+    timers_.arm(&prefetch_timer_, reactor_.now_ms());
     return;
   }
   if (fresh) {
@@ -107,6 +107,14 @@ void DockerBackend::prefetch(uint32_t server, std::string_view image_name) {
              [this, key](HttpResponse&& r) { on_pull_done(key, std::move(r)); });
   }
   it->second.prefetch = true;
+}
+
+void DockerBackend::on_prefetch_timer(TimerNode* node) {
+  DockerBackend& b = *static_cast<BackendTimer*>(node)->backend;
+  // Moved out first: a handler may prefetch again.
+  for (const auto& [server, image] : std::exchange(b.prefetched_, {})) {
+    b.events_.on_prefetched(server, image, true);
+  }
 }
 
 void DockerBackend::warm_call(Warm& w, HttpRequest request,

@@ -425,6 +425,9 @@ class DockerBackend final : public Backend {
   // recover()'s warm containers on `e`: the unheld ones judged here, found or removed.
   void recover_warm(Engine& e, const std::vector<docker_api::ListedContainer>& listed);
   void remove_container_on(Engine& e, const std::string& id);
+  // A warm container whose `create` event came before this node's create was answered: its
+  // slot is the one a warm create here is waiting on.
+  bool creating_warm(const Engine& e, const docker_api::ContainerLabels& c) const;
   // Whether a container is this node's: a session's, or a warm one held here.
   bool owned(std::string_view container, const docker_api::ContainerLabels& c) const;
 

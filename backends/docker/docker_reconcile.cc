@@ -330,13 +330,7 @@ void DockerBackend::note_orphan(Engine& e, std::string_view container,
   // Another node's to judge when its partition is not served here (it may be that node's
   // session, whose store rows this node has not loaded).
   if (owned(container, c) || !judges(c.player)) return;
-  // A warm create's own `create` event may come before its answer.
-  if (!c.warm.empty() && std::any_of(warm_.begin(), warm_.end(), [&](const auto& w) {
-        return w.second->engine == e.index && w.second->engine_slot == c.slot &&
-               w.second->step == WarmStep::kCreate;
-      })) {
-    return;
-  }
+  if (creating_warm(e, c)) return;
   Orphan o;
   o.engine = e.index;
   o.session = c.session;

@@ -129,7 +129,7 @@ void DockerBackend::leave_on_engine(Session& s) {
 ForeignUse DockerBackend::foreign_use(const Engine& e) const {
   ForeignUse use;
   for (const auto& [id, seen] : e.containers) {
-    if (!owned(id, seen.labels)) add_use(use, seen.labels);
+    if (!owned(id, seen.labels) && !creating_warm(e, seen.labels)) add_use(use, seen.labels);
   }
   for (const auto& [slot, held] : e.held_names) add_use(use, held.labels);
   return use;

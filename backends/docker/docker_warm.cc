@@ -483,6 +483,14 @@ void DockerBackend::recover_warm(Engine& e,
   }
 }
 
+bool DockerBackend::creating_warm(const Engine& e, const docker_api::ContainerLabels& c) const {
+  if (c.warm.empty() || c.slot == docker_api::kNoSlot) return false;
+  return std::any_of(warm_.begin(), warm_.end(), [&](const auto& w) {
+    return w.second->engine == e.index && w.second->engine_slot == c.slot &&
+           w.second->step == WarmStep::kCreate;
+  });
+}
+
 bool DockerBackend::owned(std::string_view container, const docker_api::ContainerLabels& c) const {
   if (!c.session.empty()) return owned(c.session);
   if (warm_by_container_.contains(std::string(container))) return true;

@@ -107,6 +107,25 @@ TEST_F(DockerWarmTest, TakeOfAFreshSlotStartsFromNothing) {
   ASSERT_TRUE(stop_and_wait(l));
 }
 
+TEST_F(DockerWarmTest, ATakeWhoseGameDiedIsGivenBackToPlacementAndLeavesNothing) {
+  make_backend();
+  backend_->warm_create(warm_spec(9, 0));
+  ASSERT_TRUE(wait_ready(9)) << events_.describe();
+  const std::string container = backend_->warm_container(9);
+  // Killed just before the take, before the backend heard of it.
+  ASSERT_EQ(engine_call(sockets_[0], "POST", "/containers/" + container + "/kill").status, 204);
+  Launch l;
+  take(l, 0, 9, /*fresh=*/true);
+  ASSERT_TRUE(driver_.run_until([&] { return !events_.no_room.empty(); }, 15s))
+      << events_.describe();
+  EXPECT_EQ(events_.no_room[0], l.id);
+  EXPECT_FALSE(events_.has_running(l.id));
+  EXPECT_FALSE(events_.start_failed(l.id).has_value());
+  EXPECT_TRUE(events_.warm_gone.empty());  // taken: the launch's, not the pool's
+  ASSERT_TRUE(driver_.run_until([&] { return !container_exists(0, container); }, 10s));
+  EXPECT_EQ(backend_->session_count(), 0u);
+}
+
 TEST_F(DockerWarmTest, AWarmContainerKilledBehindItsBackIsGoneAndRemoved) {
   make_backend();
   backend_->warm_create(warm_spec(3, 0));
@@ -159,6 +178,7 @@ TEST_F(DockerWarmTest, RecoverFindsTheWarmOneAndAdoptsTheTakenOneOnce) {
   EXPECT_TRUE(container_exists(0, taken));
   EXPECT_EQ(events_.warm_found.size(), 1u);
   EXPECT_EQ(events_.count(RecordedEvent::kRunning, l.id), 1u);
+  EXPECT_EQ(events_.warm_ready.size(), 2u);  // 5 and 6 before the restart; none for the found one
   // The found one can be taken.
   Launch next;
   take(next, 0, 42, /*fresh=*/true);

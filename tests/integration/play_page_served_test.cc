@@ -109,9 +109,10 @@ TEST_F(PlayPageServedTest, UnknownFilesAndOtherHashesAreNotFound) {
   ASSERT_TRUE(has_status(page, 200));
   const std::string hash = asset_hash(page->body);
   ASSERT_FALSE(hash.empty());
-  for (std::string target : {"/play/_/" + hash + "/nope.js", "/play/_/" + hash + "/index.html",
-                             std::string("/play/_/0000000000000000/main.js"),
-                             "/play/_/" + hash + "/main.js/x", "/play/_/" + hash}) {
+  for (const std::string& target :
+       {"/play/_/" + hash + "/nope.js", "/play/_/" + hash + "/index.html",
+        std::string("/play/_/0000000000000000/main.js"), "/play/_/" + hash + "/main.js/x",
+        "/play/_/" + hash}) {
     std::optional<HttpResponse> r = get(target);
     ASSERT_TRUE(has_status(r, 404)) << target;
     EXPECT_EQ(media_type(*r), "application/json") << target;
@@ -128,7 +129,7 @@ TEST_F(PlayPageServedTest, AMatchingIfNoneMatchIsAnsweredNotModified) {
   const std::string etag = page->header("ETag");
   ASSERT_TRUE(std::regex_match(etag, std::regex(R"re("[0-9a-f]{16}")re"))) << etag;
   // Another slug or query is the same page, so the same tag; a weak or listed tag matches too.
-  for (std::string if_none_match : {etag, "W/" + etag, "\"0\", " + etag, std::string("*")}) {
+  for (const std::string& if_none_match : {etag, "W/" + etag, "\"0\", " + etag, std::string("*")}) {
     HttpClient client;
     ASSERT_TRUE(client.connect(port()));
     std::optional<HttpResponse> r = client.request("GET", "/play/other-game?sessionToken=t2", {},
@@ -155,6 +156,13 @@ TEST_F(PlayPageServedTest, AMatchingIfNoneMatchIsAnsweredNotModified) {
       get("/play/_/" + hash + "/main.js", {{"If-None-Match", js->header("ETag")}});
   ASSERT_TRUE(has_status(again, 304));
   EXPECT_EQ(again->header("Cache-Control"), "public, max-age=31536000, immutable");
+
+  std::optional<HttpResponse> metrics = get("/metrics");
+  ASSERT_TRUE(has_status(metrics, 200));
+  EXPECT_NE(
+      metrics->body.find(R"(ringside_http_requests_total{route="/play/{slug}",status="304"} 4)"),
+      std::string::npos)
+      << metrics->body.substr(0, 3000);
 }
 
 TEST_F(PlayPageServedTest, OnlyGetIsServed) {

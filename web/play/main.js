@@ -49,30 +49,39 @@ async function boot() {
 // The URL's token, unless this tab refreshed it already: the newer one is kept in
 // sessionStorage (the platform's iframe src still names the old one on a reload).
 function startingToken(urlToken) {
-  let kept = null;
-  try {
-    kept = JSON.parse(sessionStorage.getItem(TOKEN_STORE));
-  } catch {
-    kept = null;
-  }
+  const kept = readKept();
   if (kept && urlToken && (kept.token === urlToken || kept.replaced?.includes(urlToken))) {
     if (kept.token !== urlToken) putTokenInUrl(kept.token);
     return kept.token;
   }
-  sessionStorage.removeItem(TOKEN_STORE); // another launch URL: its token is the one to use
+  writeKept(null); // another launch URL: its token is the one to use
   return urlToken;
 }
 
 function keepToken(token) {
-  let kept = null;
-  try {
-    kept = JSON.parse(sessionStorage.getItem(TOKEN_STORE));
-  } catch {
-    kept = null;
-  }
+  const kept = readKept();
   const replaced = [...(kept?.replaced ?? []), kept?.token ?? params.get("sessionToken")];
-  sessionStorage.setItem(TOKEN_STORE, JSON.stringify({ token, replaced: replaced.slice(-20) }));
+  writeKept({ token, replaced: replaced.slice(-20) });
   putTokenInUrl(token);
+}
+
+// sessionStorage may be refused (storage blocked in a third-party frame): the page then works
+// without it, as long as its URL is not reloaded from the platform's original.
+function readKept() {
+  try {
+    return JSON.parse(sessionStorage.getItem(TOKEN_STORE));
+  } catch {
+    return null;
+  }
+}
+
+function writeKept(value) {
+  try {
+    if (value) sessionStorage.setItem(TOKEN_STORE, JSON.stringify(value));
+    else sessionStorage.removeItem(TOKEN_STORE);
+  } catch {
+    // as above
+  }
 }
 
 // A reload of this page keeps working with the newest token.

@@ -69,6 +69,7 @@ export function showSlots(slots, { onContinue, onFresh }) {
   buttons.push(button("Start fresh", onFresh));
   el.replaceChildren(...buttons);
   el.hidden = false;
+  keepFocusOn(buttons[0]);
 }
 
 export function hideSlots() {
@@ -98,6 +99,7 @@ export function showStop(visible, onStop) {
   el.onclick = onStop;
   el.disabled = false;
   el.hidden = !visible;
+  if (visible) keepFocusOn(el);
 }
 
 export function disableStop() {
@@ -136,6 +138,15 @@ export function showLobby(url) {
   const el = $("lobby");
   el.href = url;
   el.hidden = false;
+}
+
+// A keyboard user whose focused button just went away (a slot after the launch, Stop after the
+// stop) lands on the control that replaced it, not at the top of the page. Never before the
+// player has used the page: a page in a platform's frame must not take the focus on load.
+function keepFocusOn(el) {
+  if (!navigator.userActivation?.hasBeenActive) return;
+  const focused = document.activeElement;
+  if (!focused || focused === document.body || focused.hidden || !focused.isConnected) el.focus();
 }
 
 function button(label, onClick) {

@@ -11,8 +11,9 @@
 namespace ringside {
 
 inline constexpr size_t kMaxRoutes = 32;  // route index kMaxRoutes-1 is "no route matched"
-inline constexpr std::array<uint16_t, 16> kCountedStatuses = {
-    200, 202, 400, 401, 403, 404, 405, 408, 409, 413, 414, 429, 431, 500, 503, 0};
+// 304: the play page's revalidations (docs/play-page.md).
+inline constexpr std::array<uint16_t, 17> kCountedStatuses = {
+    200, 202, 400, 401, 403, 404, 405, 408, 409, 413, 414, 429, 431, 500, 503, 304, 0};
 // Upper bounds (µs) of the latency histogram buckets; the last is +Inf.
 inline constexpr std::array<uint32_t, 14> kLatencyBucketsUs = {
     50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000, 0};

@@ -44,6 +44,22 @@ TEST(RequestParserTest, ParsesOneRequestAndStopsRightAfterIt) {
   EXPECT_TRUE(p.request().authorization.empty());
 }
 
+// The play page's revalidation (docs/play-page.md): the first If-None-Match is kept, and the
+// next request on the connection starts without it.
+TEST(RequestParserTest, IfNoneMatchIsSeenForItsRequestOnly) {
+  RequestParser p;
+  const std::string one =
+      "GET /play/x HTTP/1.1\r\nHost: x\r\nif-none-match: \"a\", W/\"b\"\r\n"
+      "If-None-Match: \"c\"\r\n\r\n";
+  const std::string wire = one + "GET /play/x HTTP/1.1\r\nHost: x\r\n\r\n";
+  Parsed r = feed(p, wire);
+  ASSERT_EQ(r.status, RequestParser::Status::kComplete);
+  EXPECT_EQ(p.request().if_none_match, "\"a\", W/\"b\"");
+  Parsed second = feed(p, std::string_view(wire).substr(r.consumed));
+  ASSERT_EQ(second.status, RequestParser::Status::kComplete);
+  EXPECT_TRUE(p.request().if_none_match.empty());
+}
+
 TEST(RequestParserTest, SixteenPipelinedRequestsComeOutInOrder) {
   RequestParser p;
   std::string wire;

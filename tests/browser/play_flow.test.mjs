@@ -41,7 +41,7 @@ describe('the play page, launch to stop', () => {
     await play.page.goto(player.launchUrl);
     const page = play.page;
     await page.getByRole('button', { name: 'Start fresh' }).waitFor();
-    assert.equal(await page.locator('main h1').textContent(), GAME_TITLE);
+    await page.locator('main h1').filter({ hasText: GAME_TITLE }).waitFor();
     assert.equal(await page.locator('#slots button').count(), 1, 'no Continue without a save');
     assert.equal(play.apiCalls('POST', '/api/game/current').length, 1);
     await play.screenshot('slots-fresh');
@@ -81,6 +81,8 @@ describe('the play page, launch to stop', () => {
     await status.filter({ hasText: 'Starting the game…' }).waitFor({ timeout: PULL_MS + 5000 });
     await play.screenshot('creating');
     await status.filter({ hasText: /^Running/ }).waitFor({ timeout: START_MS + 5000 });
+    const phases = (await play.statusHistory()).filter((t) => !/^Queued/.test(t));
+    assert.deepEqual(phases.slice(-3), ['Downloading the game…', 'Starting the game…', 'Running']);
 
     const launchedAt = play.apiCalls('POST', '/api/game/launch')[0].at;
     const polls = play.apiCalls('GET', '/api/game/session-status', launchedAt);
@@ -101,10 +103,10 @@ describe('the play page, launch to stop', () => {
     assert.equal(answer.body.status, 'running');
     containerUrl = answer.body.containerUrl;
 
-    const frame = play.page.locator('#game iframe[title="Game"]');
+    const frame = play.page.locator('iframe#game[title="Game"]');
     await frame.waitFor();
     assert.equal(await frame.getAttribute('src'), containerUrl);
-    await play.page.frameLocator('#game iframe').getByText(GAME_STUB_TEXT).waitFor();
+    await play.page.frameLocator('iframe#game').getByText(GAME_STUB_TEXT).waitFor();
     await play.screenshot('running');
   });
 
@@ -133,7 +135,7 @@ describe('the play page, launch to stop', () => {
   it('resumes the running session on reload, without a second launch', async () => {
     const reloadedAt = Date.now();
     await play.page.reload();
-    const frame = play.page.locator('#game iframe[title="Game"]');
+    const frame = play.page.locator('iframe#game[title="Game"]');
     await frame.waitFor();
     assert.equal(await frame.getAttribute('src'), containerUrl);
     assert.equal(play.apiCalls('POST', '/api/game/current', reloadedAt).length, 1);
@@ -151,7 +153,7 @@ describe('the play page, launch to stop', () => {
     assert.match(duration, /^(\d+ min )?\d+ s$/);
     assert.match(cpu, /^\d+(\.\d+)? s CPU$/);
     assert.equal(memory, '768 MB peak'); // --sim-session-memory-mb's default
-    await page.locator('#status').filter({ hasText: 'Stopped' }).waitFor();
+    assert.ok((await play.statusHistory()).includes('Stopped'), 'the status said "Stopped"');
     assert.equal(await page.getByRole('button', { name: 'Stop' }).isVisible(), false);
     const stops = play.apiCalls('POST', '/api/game/stop');
     assert.equal(stops.length, 1);

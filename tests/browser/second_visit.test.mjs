@@ -13,7 +13,7 @@ async function playAndStop(play, launchUrl, chooseButton) {
   const page = play.page;
   await page.goto(launchUrl);
   await page.getByRole('button', { name: chooseButton }).click();
-  await page.locator('#game iframe[title="Game"]').waitFor({ timeout: 15000 });
+  await page.locator('iframe#game[title="Game"]').waitFor({ timeout: 15000 });
   await page.getByRole('button', { name: 'Stop' }).click();
   await page.locator('#figures').waitFor();
 }
@@ -63,14 +63,14 @@ describe('a second visit', () => {
     await second.screenshot('slots-continue');
 
     await buttons.first().click();
-    await page.locator('#game iframe[title="Game"]').waitFor({ timeout: 15000 });
+    await page.locator('iframe#game[title="Game"]').waitFor({ timeout: 15000 });
     assert.ok(await noHorizontalScroll(page), 'no horizontal scroll at 360 px, running');
     await second.screenshot('running-phone');
     const launches = second.apiCalls('POST', '/api/game/launch');
     assert.equal(launches.length, 1);
     assert.deepEqual(JSON.parse(launches[0].body), { gameSlug: GAME, saveSlotId: slot.id });
 
-    const containerOrigin = new URL(await page.locator('#game iframe').getAttribute('src')).origin;
+    const containerOrigin = new URL(await page.locator('iframe#game').getAttribute('src')).origin;
     assert.deepEqual(second.problems(ringside.origin, { gameOrigins: [containerOrigin] }), []);
     await second.close();
   });

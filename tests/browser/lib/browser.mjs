@@ -40,11 +40,30 @@ function visibilityEmulation() {
   };
 }
 
+// Records every text #status shows (window.__statusHistory), so a test sees each phase even
+// when the next one replaced it before the test looked.
+function statusRecorder() {
+  window.__statusHistory = [];
+  const watch = () => {
+    const status = document.getElementById('status');
+    if (!status) return;
+    const note = () => {
+      const text = status.textContent.trim();
+      if (window.__statusHistory.at(-1) !== text) window.__statusHistory.push(text);
+    };
+    note();
+    new MutationObserver(note).observe(status, { childList: true, characterData: true, subtree: true });
+  };
+  document.addEventListener('DOMContentLoaded', watch);
+}
+
 export class PlayPage {
   static async open(browser, { width = 1024, height = 720 } = {}) {
     const context = await browser.newContext({ viewport: { width, height } });
     await context.addInitScript(visibilityEmulation);
+    await context.addInitScript(statusRecorder);
     const page = await context.newPage();
+    page.setDefaultTimeout(10000);
     const recorder = new PlayPage(context, page);
     await context.route(SIM_GAME_SERVERS, (route) =>
       route.fulfill({
@@ -82,6 +101,11 @@ export class PlayPage {
     return this.requests.filter(
       (r) => r.method === method && r.url.pathname === path && r.at >= since,
     );
+  }
+
+  // The texts #status showed since the page last loaded, in order.
+  async statusHistory() {
+    return this.page.evaluate(() => window.__statusHistory);
   }
 
   async setHidden(hidden) {

@@ -37,6 +37,7 @@ enum CompletionKind : uint8_t {
   kLoadCompletion,      // I/O core: partitions loaded on a helper thread (app/partition_loader.h)
   kSaveRootCompletion,  // I/O core: peers' save root markers read (app/save_root_check.h)
   kWebhookCompletion,   // I/O core: the webhook sender's HTTP client (docs/webhooks.md)
+  kAttachCompletion,    // I/O core: Docker attach streams to warm containers (docs/warm-pools.md)
   kCompletionKindCount,
 };
 

@@ -51,10 +51,13 @@ uint32_t label_number(simdjson::dom::object labels, std::string_view key) {
 }
 
 // The labels ringside reads, from a listing's Labels or an event's Attributes (which hold the
-// labels too). False without a ringside.session label.
+// labels too). False without a ringside.session or ringside.warm label.
 bool read_labels(simdjson::dom::object labels, ContainerLabels* out) {
-  std::string_view session, player;
-  if (labels[kSessionLabel].get_string().get(session) != simdjson::SUCCESS) return false;
+  std::string_view session, player, warm;
+  if (labels[kSessionLabel].get_string().get(session) != simdjson::SUCCESS) session = {};
+  if (labels[kWarmLabel].get_string().get(warm) != simdjson::SUCCESS) warm = {};
+  if (session.empty() && warm.empty()) return false;
+  out->warm = std::string(warm);
   if (labels[kPlayerLabel].get_string().get(player) != simdjson::SUCCESS) player = {};
   out->session = std::string(session);
   out->player = std::string(player);
@@ -169,12 +172,25 @@ std::string create_body(const ContainerSpec& spec) {
   w.begin_object();
   w.key("Image").value(spec.image);
   w.key("Labels").begin_object();
-  w.key(kSessionLabel).value(spec.session_id_text);
+  if (spec.warm) {
+    w.key(kWarmLabel).value(spec.game_slug);
+  } else {
+    w.key(kSessionLabel).value(spec.session_id_text);
+  }
   w.key(kPlayerLabel).value(spec.player_id);
   w.key(kGameLabel).value(spec.game_slug);
   w.key(kCpuLabel).value(std::to_string(spec.cpu_millicores));
   w.key(kMemoryLabel).value(std::to_string(spec.memory_mb));
   w.end_object();
+  if (spec.warm) {
+    // stdin stays open across attaches (StdinOnce false): the take is written on it.
+    w.key("OpenStdin").value(true);
+    w.key("StdinOnce").value(false);
+    w.key("AttachStdin").value(true);
+    w.key("AttachStdout").value(true);
+    w.key("AttachStderr").value(true);
+    w.key("Env").begin_array().value("RINGSIDE_WARM=1").end_array();
+  }
   w.key("HostConfig").begin_object();
   // The engine refuses a memory limit under 6 MB.
   if (spec.memory_mb != 0) w.key("Memory").value(std::max<uint64_t>(spec.memory_mb, 6) << 20);
@@ -227,14 +243,44 @@ HttpRequest remove_container(const Endpoint& e, std::string_view id) {
   return request(e, "DELETE", container_path(id, "?force=true&v=true"));
 }
 
+HttpRequest container_logs(const Endpoint& e, std::string_view id) {
+  HttpRequest r = request(e, "GET", container_path(id, "/logs?stdout=1&stderr=0"));
+  r.max_body_bytes = 16 << 20;  // a game that talks a lot: the took line is near the start
+  return r;
+}
+
+bool find_took_line(std::string_view log, std::string* session, std::string* player) {
+  std::string out;  // stdout, frames joined
+  for (size_t at = 0; log.size() - at >= 8;) {
+    const auto* h = reinterpret_cast<const unsigned char*>(log.data() + at);
+    const size_t size = (size_t{h[4]} << 24) | (size_t{h[5]} << 16) | (size_t{h[6]} << 8) | h[7];
+    const size_t take = std::min(size, log.size() - at - 8);
+    if (h[0] == 1) out.append(log.substr(at + 8, take));
+    at += 8 + take;
+  }
+  std::string_view rest = out;
+  while (!rest.empty()) {
+    const size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    if (!line.starts_with("ringside-took ")) continue;
+    line.remove_prefix(14);
+    const size_t space = line.find(' ');
+    if (space == std::string_view::npos || space == 0 || space + 1 >= line.size()) continue;
+    *session = std::string(line.substr(0, space));
+    *player = std::string(line.substr(space + 1));
+    return true;
+  }
+  return false;
+}
+
 HttpRequest list_session_containers(const Endpoint& e) {
-  const std::string filters = "{\"label\":[\"" + std::string(kSessionLabel) + "\"]}";
+  const std::string filters = "{\"label\":[\"" + std::string(kGameLabel) + "\"]}";
   return request(e, "GET", "/containers/json?all=true&filters=" + url_encode(filters));
 }
 
 HttpRequest session_container_events(const Endpoint& e) {
-  const std::string filters = "{\"type\":[\"container\"],\"label\":[\"" +
-                              std::string(kSessionLabel) +
+  const std::string filters = "{\"type\":[\"container\"],\"label\":[\"" + std::string(kGameLabel) +
                               "\"],\"event\":[\"create\",\"start\",\"die\",\"oom\",\"destroy\"]}";
   return request(e, "GET", "/events?filters=" + url_encode(filters));
 }
@@ -361,6 +407,8 @@ std::optional<std::vector<ListedContainer>> parse_container_list(std::string_vie
         if (const uint32_t slot = slot_of_name(n); slot != kNoSlot) item.labels.slot = slot;
       }
     }
+    std::string_view image;
+    if (c["Image"].get_string().get(image) == simdjson::SUCCESS) item.image = std::string(image);
     item.id = std::string(id);
     item.running = state == "running";
     out.push_back(std::move(item));

@@ -24,6 +24,9 @@ std::optional<Endpoint> parse_endpoint(std::string_view address, std::string_vie
 inline constexpr std::string_view kSessionLabel = "ringside.session";
 inline constexpr std::string_view kPlayerLabel = "ringside.player";
 inline constexpr std::string_view kGameLabel = "ringside.game";
+// A warm container's (docs/warm-pools.md): its game's slug, and no kSessionLabel. Every
+// container ringside makes carries kGameLabel, which filters listings and events.
+inline constexpr std::string_view kWarmLabel = "ringside.warm";
 // The container's limits, written at create so that every node sharing the engine can count
 // what it takes (absent on containers made before: read as 0).
 inline constexpr std::string_view kCpuLabel = "ringside.cpu_millicores";
@@ -46,6 +49,9 @@ struct ContainerSpec {
   std::string_view game_slug;
   uint32_t cpu_millicores = 0;  // 0: no limit; also written as kCpuLabel
   uint32_t memory_mb = 0;       // 0: no limit; also written as kMemoryLabel
+  // A warm container: labelled kWarmLabel instead of kSessionLabel, started with its stdin
+  // open for the attach stream and RINGSIDE_WARM=1.
+  bool warm = false;
 };
 
 // "name" -> "name:latest": how the engine lists an image that was named without a tag.
@@ -70,10 +76,16 @@ HttpRequest stop_container(const Endpoint& e, std::string_view id, uint32_t grac
 HttpRequest get_archive(const Endpoint& e, std::string_view id, std::string_view path);
 // force: also a running container; v: with its anonymous volumes.
 HttpRequest remove_container(const Endpoint& e, std::string_view id);
-// Every container carrying kSessionLabel, running or not.
+// The container's stdout log, raw (multiplexed frames): where a warm container's
+// `ringside-took` line stays.
+HttpRequest container_logs(const Endpoint& e, std::string_view id);
+// The session and player ids of the first `ringside-took <session> <player>` line in a
+// multiplexed log; false when there is none.
+bool find_took_line(std::string_view log, std::string* session, std::string* player);
+// Every container carrying kGameLabel (sessions' and warm ones), running or not.
 HttpRequest list_session_containers(const Endpoint& e);
 // GET /events, for HttpClient::stream(): from now on, one JSON line per create, start, die,
-// oom or destroy of a container carrying kSessionLabel.
+// oom or destroy of a container carrying kGameLabel.
 HttpRequest session_container_events(const Endpoint& e);
 
 // GET /images/json: every RepoTag of every image. Nullopt on a malformed answer.
@@ -113,7 +125,8 @@ std::optional<StatsFigures> parse_stats(std::string_view body);
 
 // What a labelled container's name and labels say about it (a listing's or an event's).
 struct ContainerLabels {
-  std::string session;                         // ringside.session
+  std::string session;                         // ringside.session; empty on a warm one
+  std::string warm;                            // ringside.warm (its game); empty on a session's
   std::string player;                          // ringside.player; empty when absent
   uint32_t slot = kNoSlot;                     // from its name
   uint32_t cpu_millicores = 0, memory_mb = 0;  // kCpuLabel, kMemoryLabel; 0 when absent
@@ -121,6 +134,7 @@ struct ContainerLabels {
 
 struct ListedContainer {
   std::string id;
+  std::string image;  // as named at create
   ContainerLabels labels;
   bool running = false;
 };

@@ -38,6 +38,7 @@ DockerBackend::DockerBackend(std::vector<DockerEngine> engines, DockerOptions op
       events_(events),
       metrics_(metrics),
       files_(reactor),
+      attach_(reactor),
       client_(reactor) {
   client_.count_calls(metrics_.requests[kBackendCallDocker][kBackendCallOk],
                       metrics_.requests[kBackendCallDocker][kBackendCallError]);
@@ -45,6 +46,8 @@ DockerBackend::DockerBackend(std::vector<DockerEngine> engines, DockerOptions op
   orphan_timer_.on_fire = &DockerBackend::on_orphan_timer;
   foreign_timer_.backend = this;
   foreign_timer_.on_fire = &DockerBackend::on_foreign_timer;
+  prefetch_timer_.backend = this;
+  prefetch_timer_.on_fire = &DockerBackend::on_prefetch_timer;
   for (DockerEngine& d : engines) {
     std::optional<docker_api::Endpoint> endpoint =
         docker_api::parse_endpoint(d.address, options_.api_version);
@@ -75,6 +78,7 @@ DockerBackend::DockerBackend(std::vector<DockerEngine> engines, DockerOptions op
 
 DockerBackend::~DockerBackend() {
   for (auto& [id, s] : sessions_) timers_.cancel(&s->timer);
+  for (auto& [id, w] : warm_) timers_.cancel(&w->timer);
   for (const std::unique_ptr<Engine>& e : engines_) {
     timers_.cancel(&e->ping_timer);
     timers_.cancel(&e->lost_timer);
@@ -83,6 +87,7 @@ DockerBackend::~DockerBackend() {
   }
   timers_.cancel(&orphan_timer_);
   timers_.cancel(&foreign_timer_);
+  timers_.cancel(&prefetch_timer_);
   for (HttpClient::RequestId id : in_flight_) client_.cancel(id);
 }
 
@@ -117,6 +122,7 @@ void DockerBackend::start(PlacedSession spec) {
     log_error("docker_duplicate_start").kv("session", spec.session_id_text);
     return;
   }
+  if (spec.warm != 0) return take(std::move(spec));
   Session& s = add_session(std::move(spec));
   if (s.engine >= engines_.size() || !engines_[s.engine]->up) {
     report_later(s, End::kStartFailed, SessionError::kServerLost);
@@ -200,6 +206,16 @@ void DockerBackend::on_pull_done(const std::string& key, HttpResponse&& r) {
         .kv("server", servers_[pull.engine].name)
         .kv("image", pull.image)
         .kv("error", message);
+  }
+  if (pull.prefetch) events_.on_prefetched(pull.engine, pull.image, error == SessionError::kNone);
+  for (uint64_t id : pull.warm_waiters) {
+    Warm* w = find_warm(id);
+    if (w == nullptr || w->step != WarmStep::kPull) continue;
+    if (error == SessionError::kNone) {
+      warm_create_container(*w);
+    } else {
+      drop_warm(*w, "pull", false, false);
+    }
   }
   // Looked up one by one: an event handler may stop another waiter meanwhile.
   for (const Id128& id : pull.waiters) {
@@ -528,6 +544,7 @@ void DockerBackend::forget(const Id128& session) {
 }
 
 void DockerBackend::forget(Session& s) {
+  if (s.attach != 0) attach_.close(std::exchange(s.attach, 0));
   leave_on_engine(s);
   timers_.cancel(&s.timer);
   cancel_call(s);
@@ -542,6 +559,8 @@ void DockerBackend::on_session_timer(TimerNode* node) {
     s.backend->check_health(s);
   } else if (s.step == Step::kReport) {
     s.backend->report(s);
+  } else if (s.step == Step::kTake) {
+    s.backend->take_failed(s, "timeout");
   }
 }
 

@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "backends/docker/docker_api.h"
+#include "backends/docker/docker_attach.h"
 #include "backends/docker/docker_fleet.h"
 #include "backends/file_worker.h"
 #include "backends/http/http_client.h"
@@ -98,6 +99,16 @@ class DockerBackend final : public Backend {
   bool recovers_unplaced_starts() const override { return true; }
   void forget(const Id128& session) override;
 
+  // Warm pools (docker_warm.cc, docs/warm-pools.md): created with stdin open and held by an
+  // attach stream; a take writes the save on it and waits for the game's took line.
+  bool supports_warm() const override { return true; }
+  void warm_create(WarmContainer warm) override;
+  void warm_retire(uint64_t warm) override;
+  void forget_warm(uint64_t warm) override;
+  void prefetch(uint32_t server, std::string_view image) override;
+  // The warm container's id, empty before it is created or when unknown.
+  std::string warm_container(uint64_t warm) const;
+
   uint64_t pulls_started() const { return pulls_started_; }
   size_t session_count() const { return sessions_.size(); }
   // The session's container id, empty before it is created.
@@ -112,6 +123,7 @@ class DockerBackend final : public Backend {
     kPutSave,  // the slot's file read and checked (helper thread), then the PUT
     kStart,
     kHealth,  // inspected until healthy
+    kTake,    // a warm container's: the take written, its took line awaited (docker_warm.cc)
     kRunning,
     kStats,
     kStopContainer,
@@ -167,6 +179,35 @@ class DockerBackend final : public Backend {
     End end = End::kStopped;
     SessionError error = SessionError::kNone;
     SessionFigures figures;
+    DockerAttach::StreamId attach = 0;  // a take's stream until its took line
+  };
+
+  // A warm container, from warm_create() (or found by recover()) until taken, retired, forgotten
+  // or gone.
+  enum class WarmStep : uint8_t { kPull, kCreate, kStart, kHealth, kAttach, kReady };
+  struct Warm;
+  struct WarmTimer : TimerNode {
+    Warm* warm = nullptr;
+  };
+  struct Warm {
+    DockerBackend* backend = nullptr;
+    uint64_t id = 0;
+    std::string game, image, save_dir, label_player;
+    uint32_t engine = 0;
+    uint32_t cpu_millicores = 0, memory_mb = 0;  // asked for; the limits actually set below
+    uint32_t limit_cpu_millicores = 0, limit_memory_mb = 0;
+    WarmStep step = WarmStep::kPull;
+    bool found = false;  // found by recover(): ready once attached, without on_warm_ready
+    std::string container;
+    uint32_t engine_slot = docker_api::kNoSlot;
+    HttpClient::RequestId request = 0;
+    DockerAttach::StreamId attach = 0;
+    WarmTimer timer;  // health polls
+    uint64_t deadline_ms = 0;
+  };
+  // A warm container's took line as its log shows it (recover, listings).
+  struct Took {
+    std::string session, player;
   };
 
   struct Pull {
@@ -174,6 +215,8 @@ class DockerBackend final : public Backend {
     uint32_t engine = 0;
     std::string image;
     std::vector<Id128> waiters;
+    std::vector<uint64_t> warm_waiters;  // warm creates
+    bool prefetch = false;               // asked by prefetch(): on_prefetched when it ends
   };
 
   // A labelled container as this node last saw it on an engine, or a slot name some container
@@ -217,6 +260,9 @@ class DockerBackend final : public Backend {
     std::unordered_map<uint32_t, Seen> held_names;
     std::unordered_map<std::string, uint64_t> gone;
     ForeignUse foreign;  // as last reported
+    // recover() was called: the first listing numbered from this one reports the unheld warm
+    // containers it shows (on_warm_found); 0 when none is due.
+    uint64_t warm_recovery = 0;
   };
 
   struct Orphan {
@@ -351,6 +397,40 @@ class DockerBackend final : public Backend {
   void on_container_event(Engine& e, const docker_api::ContainerEvent& event);
   static void on_events_timer(TimerNode* node);
 
+  // Warm containers (docker_warm.cc).
+  Warm* find_warm(uint64_t id);
+  void warm_create_container(Warm& w);
+  void on_warm_created(Warm& w, HttpResponse&& r);
+  void on_warm_started(Warm& w, HttpResponse&& r);
+  void check_warm_health(Warm& w);
+  void on_warm_inspected(Warm& w, HttpResponse&& r);
+  void attach_warm(Warm& w);
+  void on_attach_line(const std::string& container, std::string_view line);
+  void on_attach_end(const std::string& container, std::string_view error);
+  // Removes what was made (the attach closed) and reports on_warm_gone unless `quiet`.
+  void drop_warm(Warm& w, std::string_view why, bool remove, bool quiet);
+  void warm_call(Warm& w, HttpRequest request,
+                 void (DockerBackend::*on_answer)(Warm&, HttpResponse&&));
+  static void on_warm_timer(TimerNode* node);
+  static void on_prefetch_timer(TimerNode* node);
+  // The take (start() of a PlacedSession::warm).
+  void take(PlacedSession&& spec);
+  void write_take(Session& s, std::string&& tar);
+  void take_failed(Session& s, std::string_view why);
+  // A listing's answer: the took lines of the warm containers in it that nothing here knows
+  // are read from their logs first (a taken one is then its session's), then `then` runs.
+  void read_took_lines(Engine& e, HttpResponse&& r, std::function<void(HttpResponse&&)> then);
+  // Marks the listing's taken warm containers with their sessions (from took_).
+  void label_taken(std::vector<docker_api::ListedContainer>& listed) const;
+  // recover()'s warm containers on `e`: the unheld ones judged here, found or removed.
+  void recover_warm(Engine& e, const std::vector<docker_api::ListedContainer>& listed);
+  void remove_container_on(Engine& e, const std::string& id);
+  // A warm container whose `create` event came before this node's create was answered: its
+  // slot is the one a warm create here is waiting on.
+  bool creating_warm(const Engine& e, const docker_api::ContainerLabels& c) const;
+  // Whether a container is this node's: a session's, or a warm one held here.
+  bool owned(std::string_view container, const docker_api::ContainerLabels& c) const;
+
   // What runs on each engine, slot names and foreign use (docker_slots.cc).
   void note_container(Engine& e, const std::string& id, const docker_api::ContainerLabels& c);
   void container_gone(Engine& e, const std::string& id, uint32_t slot);
@@ -401,11 +481,18 @@ class DockerBackend final : public Backend {
   std::unordered_map<std::string, Orphan> orphans_;  // by container id
   BackendTimer orphan_timer_;
   BackendTimer foreign_timer_;
+  // prefetch()es of an image the engine holds already: answered ok from the next turn.
+  std::vector<std::pair<uint32_t, std::string>> prefetched_;
+  BackendTimer prefetch_timer_;
   uint64_t listings_sent_ = 0;  // container listings asked for, every engine's
   std::minstd_rand slot_random_{std::random_device{}()};
   std::unordered_set<HttpClient::RequestId> in_flight_;
   uint64_t pulls_started_ = 0;
+  std::unordered_map<uint64_t, std::unique_ptr<Warm>> warm_;
+  std::unordered_map<std::string, uint64_t> warm_by_container_;
+  std::unordered_map<std::string, Took> took_;  // taken warm containers, by container id
   FileWorker files_;
+  DockerAttach attach_;
   // Last: destroyed first, so no answer arrives into a half-destroyed backend.
   HttpClient client_;
 };

@@ -98,8 +98,23 @@ void DockerBackend::on_events_end(Engine& e, HttpResponse&& r) {
   if (e.up) timers_.arm(&e.events_timer, reactor_.now_ms() + e.events_backoff_ms);
 }
 
-void DockerBackend::on_container_event(Engine& e, const docker_api::ContainerEvent& event) {
+void DockerBackend::on_container_event(Engine& e, const docker_api::ContainerEvent& given) {
   using docker_api::ContainerAction;
+  docker_api::ContainerEvent event = given;
+  if (!event.labels.warm.empty()) {
+    if (const auto taken = took_.find(event.id); taken != took_.end()) {
+      event.labels.session = taken->second.session;  // a taken warm container is its session's
+      event.labels.player = taken->second.player;
+    } else if (const auto held = warm_by_container_.find(event.id);
+               held != warm_by_container_.end() && (event.action == ContainerAction::kDie ||
+                                                    event.action == ContainerAction::kDestroy)) {
+      // A warm container that died or went behind ringside's back: gone, and replaced.
+      if (Warm* w = find_warm(held->second)) {
+        drop_warm(*w, event.action == ContainerAction::kDie ? "died" : "destroyed",
+                  event.action == ContainerAction::kDie, false);
+      }
+    }
+  }
   Session* s = nullptr;
   if (std::optional<ParsedId> id = parse_id(event.labels.session, IdKind::kSession)) {
     s = find(id->bits);

@@ -90,12 +90,15 @@ void DockerBackend::list_containers(Engine& e) {
   const uint64_t sent = reactor_.now_ms();
   const uint64_t serial = ++listings_sent_;
   e.last_listing_ms = sent;
-  e.listing = send(docker_api::list_session_containers(e.endpoint),
-                   [this, &e, sent, serial](HttpResponse&& r) {
-                     e.listing = 0;
-                     on_container_list(e, sent, serial, std::move(r));
-                     if (std::exchange(e.list_again, false)) list_containers(e);
-                   });
+  e.listing = send(
+      docker_api::list_session_containers(e.endpoint), [this, &e, sent, serial](HttpResponse&& r) {
+        // Still "in flight" while the took lines are read.
+        read_took_lines(e, std::move(r), [this, &e, sent, serial](HttpResponse&& listed) {
+          e.listing = 0;
+          on_container_list(e, sent, serial, std::move(listed));
+          if (std::exchange(e.list_again, false)) list_containers(e);
+        });
+      });
 }
 
 void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, uint64_t serial,
@@ -110,7 +113,24 @@ void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, uint64_t seri
     recover_engine(e, nullptr, 0);
     return;
   }
+  label_taken(*listed);  // a taken warm container is its session's
   recover_engine(e, &*listed, serial);
+  if (e.warm_recovery != 0 && serial >= e.warm_recovery) {
+    e.warm_recovery = 0;
+    recover_warm(e, *listed);
+  }
+  // Held warm containers gone or exited behind ringside's back.
+  std::vector<uint64_t> warm_vanished;
+  for (const auto& [id, w] : warm_) {
+    if (w->engine != e.index || w->step != WarmStep::kReady) continue;
+    const std::string& container = w->container;
+    const auto it = std::find_if(listed->begin(), listed->end(),
+                                 [&](const auto& c) { return c.id == container; });
+    if (it == listed->end() || !it->running) warm_vanished.push_back(id);
+  }
+  for (uint64_t id : warm_vanished) {
+    if (Warm* w = find_warm(id)) drop_warm(*w, "vanished", true, false);
+  }
 
   // Running sessions (running before the listing was asked for) whose container is gone or
   // has exited: lost.
@@ -173,6 +193,7 @@ void DockerBackend::recover(std::vector<PlacedSession> sessions) {
                                  Recovering{std::move(r), now, listings_sent_ + 1});
   }
   for (const std::unique_ptr<Engine>& e : engines_) {
+    e->warm_recovery = listings_sent_ + 1;
     if (e->listing != 0) {
       e->list_again = true;
     } else {
@@ -308,7 +329,8 @@ void DockerBackend::note_orphan(Engine& e, std::string_view container,
                                 const docker_api::ContainerLabels& c) {
   // Another node's to judge when its partition is not served here (it may be that node's
   // session, whose store rows this node has not loaded).
-  if (owned(c.session) || !judges(c.player)) return;
+  if (owned(container, c) || !judges(c.player)) return;
+  if (creating_warm(e, c)) return;
   Orphan o;
   o.engine = e.index;
   o.session = c.session;
@@ -338,7 +360,9 @@ void DockerBackend::remove_orphans() {
       continue;
     }
     // Still nobody's, and still this node's to judge (a partition lost meanwhile is not).
-    if (!owned(o.session) && judges(o.player)) {
+    docker_api::ContainerLabels labels;
+    labels.session = o.session;
+    if (!owned(it->first, labels) && judges(o.player)) {
       log_info("docker_orphan_removed")
           .kv("server", servers_[o.engine].name)
           .kv("container", std::string_view(it->first).substr(0, 12))
@@ -379,6 +403,7 @@ void DockerBackend::lose_sessions(Engine& e) {
       case Step::kPutSave:
       case Step::kStart:
       case Step::kHealth:
+      case Step::kTake:
         if (s->stop_requested) {
           s->figures = {};
           s->end = End::kStopped;

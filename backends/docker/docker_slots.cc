@@ -43,6 +43,7 @@ void DockerBackend::note_container(Engine& e, const std::string& id,
 
 void DockerBackend::container_gone(Engine& e, const std::string& id, uint32_t slot) {
   e.containers.erase(id);
+  took_.erase(id);
   // A listing on its way may still show it.
   if (e.listing != 0) e.gone.insert_or_assign(id, listings_sent_);
   if (slot != docker_api::kNoSlot) e.held_names.erase(slot);
@@ -128,7 +129,7 @@ void DockerBackend::leave_on_engine(Session& s) {
 ForeignUse DockerBackend::foreign_use(const Engine& e) const {
   ForeignUse use;
   for (const auto& [id, seen] : e.containers) {
-    if (!owned(seen.labels.session)) add_use(use, seen.labels);
+    if (!owned(id, seen.labels) && !creating_warm(e, seen.labels)) add_use(use, seen.labels);
   }
   for (const auto& [slot, held] : e.held_names) add_use(use, held.labels);
   return use;

@@ -36,6 +36,12 @@ void DockerBackend::stop(const Id128& session) {
     case Step::kPutSave:
     case Step::kStart:
       return;  // the step's answer sees stop_requested and abandons the start
+    case Step::kTake:
+      // The save may be on its way to the game: the container goes, with nothing saved.
+      timers_.cancel(&s->timer);
+      attach_.close(std::exchange(s->attach, 0));
+      abandon(*s);
+      return;
     case Step::kHealth:
       if (s->request == 0) {  // between polls
         timers_.cancel(&s->timer);

@@ -58,6 +58,43 @@ TEST(DockerApi, CreateCarriesLabelsAndLimits) {
                     R"("HostConfig":{"Memory":67108864,"NanoCpus":1500000000}})");
 }
 
+TEST(DockerApi, AWarmCreateHasNoSessionAndOpenStdin) {
+  api::ContainerSpec spec;
+  spec.name = "ringside-slot-1";
+  spec.image = "reg/game:1";
+  spec.player_id = "warm-00000000000000aa";
+  spec.game_slug = "chess";
+  spec.cpu_millicores = 500;
+  spec.memory_mb = 64;
+  spec.warm = true;
+  HttpRequest r = api::create_container({"/s", "http://docker/v1.41"}, spec);
+  EXPECT_EQ(r.body, R"({"Image":"reg/game:1","Labels":{"ringside.warm":"chess",)"
+                    R"("ringside.player":"warm-00000000000000aa","ringside.game":"chess",)"
+                    R"("ringside.cpu_millicores":"500","ringside.memory_mb":"64"},)"
+                    R"("OpenStdin":true,"StdinOnce":false,"AttachStdin":true,)"
+                    R"("AttachStdout":true,"AttachStderr":true,"Env":["RINGSIDE_WARM=1"],)"
+                    R"("HostConfig":{"Memory":67108864,"NanoCpus":500000000}})");
+}
+
+// One frame of a multiplexed stream: stream byte, 3 zero bytes, big-endian size.
+std::string frame(char stream, std::string_view text) {
+  std::string f = {stream, 0, 0, 0, 0, 0, 0, static_cast<char>(text.size())};
+  return f + std::string(text);
+}
+
+TEST(DockerApi, TheTookLineIsFoundInAMultiplexedLog) {
+  std::string session, player;
+  const std::string log = frame(1, "test game: warm\nringside-to") + frame(2, "noise\n") +
+                          frame(1, "ok s01abc p7\ntick 1 0\n");
+  EXPECT_TRUE(api::find_took_line(log, &session, &player));
+  EXPECT_EQ(session, "s01abc");
+  EXPECT_EQ(player, "p7");
+  EXPECT_FALSE(api::find_took_line(frame(1, "test game: warm\n"), &session, &player));
+  EXPECT_FALSE(api::find_took_line(frame(2, "ringside-took s1 p1\n"), &session, &player));
+  EXPECT_EQ(api::container_logs({"/s", "http://docker/v1.41"}, "abc").url,
+            "http://docker/v1.41/containers/abc/logs?stdout=1&stderr=0");
+}
+
 TEST(DockerApi, ContainerNamesAreEngineSlots) {
   EXPECT_EQ(api::slot_name(0), "ringside-slot-0");
   EXPECT_EQ(api::slot_name(31), "ringside-slot-31");
@@ -83,7 +120,7 @@ TEST(DockerApi, ContainerCalls) {
   EXPECT_EQ(api::info(e).url, "http://h:1/v1.41/info");
   EXPECT_EQ(api::list_session_containers(e).url,
             "http://h:1/v1.41/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ringside."
-            "session%22%5D%7D");
+            "game%22%5D%7D");
   HttpRequest put = api::put_archive(e, "abc", "/", "TAR");
   EXPECT_EQ(put.method, "PUT");
   EXPECT_EQ(put.body, "TAR");
@@ -163,9 +200,15 @@ TEST(DockerApi, ContainerListByLabel) {
       R"({"ringside.session":"s1","ringside.player":"p1","ringside.cpu_millicores":"1500",)"
       R"("ringside.memory_mb":"64","x":"y"}},)"
       R"({"Id":"bb","Names":["/ringside-s2"],"State":"exited","Labels":{"ringside.session":"s2"}},)"
-      R"({"Id":"cc","State":"running","Labels":{}}])");
+      R"({"Id":"cc","State":"running","Labels":{}},)"
+      R"({"Id":"dd","Image":"reg/g:1","State":"running","Labels":{"ringside.warm":"chess",)"
+      R"("ringside.player":"warm-1"}}])");
   ASSERT_TRUE(list);
-  ASSERT_EQ(list->size(), 2u);
+  ASSERT_EQ(list->size(), 3u);
+  // A warm one: its game, no session.
+  EXPECT_EQ((*list)[2].labels.warm, "chess");
+  EXPECT_EQ((*list)[2].labels.session, "");
+  EXPECT_EQ((*list)[2].image, "reg/g:1");
   EXPECT_EQ((*list)[0].id, "aa");
   EXPECT_EQ((*list)[0].labels.session, "s1");
   EXPECT_EQ((*list)[0].labels.player, "p1");
@@ -198,11 +241,11 @@ TEST(DockerApi, EventsAreFollowedForSessionContainersOnly) {
   HttpRequest r = api::session_container_events(e);
   EXPECT_EQ(r.method, "GET");
   EXPECT_EQ(r.unix_socket, "/run/d.sock");
-  // filters={"type":["container"],"label":["ringside.session"],
+  // filters={"type":["container"],"label":["ringside.game"],
   //          "event":["create","start","die","oom","destroy"]}
   EXPECT_EQ(r.url,
             "http://docker/v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C%22label%"
-            "22%3A%5B%22ringside.session%22%5D%2C%22event%22%3A%5B%22create%22%2C%22start%22%2C%"
+            "22%3A%5B%22ringside.game%22%5D%2C%22event%22%3A%5B%22create%22%2C%22start%22%2C%"
             "22die%22%2C%22oom%22%2C%22destroy%22%5D%7D");
 }
 

@@ -106,6 +106,9 @@ class DockerBackendTest : public testing::Test {
       for (const std::string& id : session_containers(socket)) {
         engine_call(socket, "DELETE", "/containers/" + id + "?force=true");
       }
+      for (const std::string& id : warm_containers(socket)) {
+        engine_call(socket, "DELETE", "/containers/" + id + "?force=true");
+      }
       engine_call(socket, "DELETE", "/images/" + image_ + "?force=true");
     }
     // Per process: two build directories may run these tests at once.
@@ -156,6 +159,19 @@ class DockerBackendTest : public testing::Test {
     Answer a = engine_call(socket, "GET",
                            "/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ringside."
                            "session%22%5D%7D");
+    std::vector<std::string> ids;
+    for (size_t at = 0; (at = a.body.find("\"Id\":\"", at)) != std::string::npos;) {
+      at += 6;
+      ids.push_back(a.body.substr(at, a.body.find('"', at) - at));
+    }
+    return ids;
+  }
+
+  // Ids of the containers with a ringside.warm label on an engine, running or not.
+  std::vector<std::string> warm_containers(const std::string& socket) {
+    Answer a = engine_call(socket, "GET",
+                           "/containers/json?all=true&filters=%7B%22label%22%3A%5B%22ringside."
+                           "warm%22%5D%7D");
     std::vector<std::string> ids;
     for (size_t at = 0; (at = a.body.find("\"Id\":\"", at)) != std::string::npos;) {
       at += 6;
@@ -244,7 +260,8 @@ class DockerBackendTest : public testing::Test {
     ASSERT_EQ(put.status, 200) << put.body;
   }
 
-  // A container on `server` labelled as ringside labels a session's, made from outside (a
+  // A container on `server` labelled as ringside labels a session's (ringside.game too, which
+  // every container ringside makes carries and listings filter on), made from outside (a
   // stranger, or what a start cut short left behind). `extra` goes into the create body.
   std::string create_labelled(uint32_t server, const std::string& session, bool start_it,
                               const std::string& extra = "") {
@@ -252,7 +269,7 @@ class DockerBackendTest : public testing::Test {
     Answer created =
         engine_call(sockets_[server], "POST", "/containers/create",
                     "{\"Image\":\"" + image_ + "\",\"Labels\":{\"ringside.session\":\"" + session +
-                        "\"}" + extra + "}",
+                        "\",\"ringside.game\":\"test-game\"}" + extra + "}",
                     "application/json");
     EXPECT_EQ(created.status, 201) << created.body;
     const size_t at = created.body.find("\"Id\":\"") + 6;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/backend.h"
@@ -59,6 +60,35 @@ struct RecordingEvents : BackendEvents {
   std::vector<RecordedEvent> take();
 
   std::vector<RecordedEvent> events;
+
+  // Warm pools, kept apart from `events`.
+  void on_no_room(const Id128& session) override { no_room.push_back(session); }
+  void on_warm_ready(uint64_t warm) override { warm_ready.push_back(warm); }
+  void on_warm_gone(uint64_t warm) override { warm_gone.push_back(warm); }
+  uint64_t on_warm_found(uint32_t server, std::string_view game, std::string_view image,
+                         uint32_t cpu_millicores, uint32_t memory_mb) override {
+    (void)cpu_millicores;
+    (void)memory_mb;
+    warm_found.push_back({server, std::string(game), std::string(image)});
+    return found_answer;
+  }
+  void on_prefetched(uint32_t server, std::string_view image, bool ok) override {
+    prefetched.push_back({server, std::string(image), ok});
+  }
+  struct Found {
+    uint32_t server;
+    std::string game, image;
+  };
+  struct Prefetched {
+    uint32_t server;
+    std::string image;
+    bool ok;
+  };
+  std::vector<Id128> no_room;
+  std::vector<uint64_t> warm_ready, warm_gone;
+  std::vector<Found> warm_found;
+  uint64_t found_answer = 0;  // what on_warm_found answers
+  std::vector<Prefetched> prefetched;
 };
 
 }  // namespace ringside

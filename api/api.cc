@@ -8,6 +8,7 @@
 #include "api/forward.h"
 #include "api/metrics_text.h"
 #include "api/openapi.h"
+#include "api/play_page.h"
 #include "api/request_bodies.h"
 #include "api/routes.h"
 #include "core/json_writer.h"
@@ -84,6 +85,12 @@ bool Api::handle(const Request& request, ConnRef ref, Reply& reply) {
                                   request.body, ref, reply);
     case kRouteOpenApi:
       reply.body().append(openapi_document());
+      return true;
+    case kRoutePlayPage:
+      serve_play_page(request, reply);
+      return true;
+    case kRoutePlayAsset:
+      serve_play_asset(m.params[0], m.params[1], request, reply);
       return true;
     case kRouteOperatorSessions:
       if (!operator_authorized(request, reply)) return true;

@@ -40,6 +40,9 @@ enum RouteId : uint16_t {
   kRouteOperatorSessions,
   kRouteOperatorSession,
   kRouteOperatorSessionStop,
+  // The play page (issue 19, docs/play-page.md): the page for any slug, and its css and js.
+  kRoutePlayPage,
+  kRoutePlayAsset,
   kRouteCount,
 };
 
@@ -76,6 +79,8 @@ inline constexpr RouteSpec kRoutes[] = {
     {kRouteOperatorSessions, Method::kGet, "/operator/sessions"},
     {kRouteOperatorSession, Method::kGet, "/operator/sessions/{sessionId}"},
     {kRouteOperatorSessionStop, Method::kPost, "/operator/sessions/{sessionId}/stop"},
+    {kRoutePlayPage, Method::kGet, "/play/{slug}"},
+    {kRoutePlayAsset, Method::kGet, "/play/_/{hash}/{file}"},
 };
 
 // Routes answered by the shard that owns the bearer token's player.

@@ -47,6 +47,8 @@ std::string_view status_reason(uint16_t status) {
       return "Accepted";
     case 204:
       return "No Content";
+    case 304:
+      return "Not Modified";
     case 400:
       return "Bad Request";
     case 401:
@@ -100,7 +102,9 @@ void write_response(ByteBuffer& out, std::string_view date_line, uint16_t status
   put("Content-Type: ");
   put(content_type);
   put("\r\n");
-  if (status != 204) {  // RFC 9110 8.6: a 204 carries no Content-Length
+  // RFC 9110 8.6: a 204 carries no Content-Length, nor does a 304 here (it could only repeat
+  // the length of the body it stands for).
+  if (status != 204 && status != 304) {
     put("Content-Length: ");
     p = std::to_chars(p, p + 20, body.size()).ptr;
     put("\r\n");

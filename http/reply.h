@@ -30,7 +30,8 @@ class Reply {
   ByteBuffer& body() { return body_; }
   std::string_view body_view() const { return body_.view(); }
 
-  // Adds "Name: value\r\n". Extra headers are few and short (Allow, Retry-After).
+  // Adds "Name: value\r\n". Extra headers are few and short (Allow, Retry-After; the play
+  // page's content security policy, the longest, is about 200 bytes).
   void add_header(std::string_view name, std::string_view value);
   // Adds header lines already rendered by another Reply ("Name: value\r\n"...).
   void add_rendered_headers(std::string_view lines);
@@ -50,7 +51,7 @@ class Reply {
   uint16_t headers_len_ = 0;
   bool close_ = false;
   std::string_view content_type_ = kJsonContentType;
-  char headers_[192];
+  char headers_[512];
 };
 
 std::string_view status_reason(uint16_t status);

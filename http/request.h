@@ -14,6 +14,7 @@ struct Request {
   std::string_view path;
   std::string_view query;          // without the '?'
   std::string_view authorization;  // the Authorization header value, if any
+  std::string_view if_none_match;  // the first If-None-Match header value, if any
   std::string_view body;
   bool keep_alive = true;
   uint8_t http_minor = 1;

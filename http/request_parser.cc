@@ -65,7 +65,7 @@ RequestParser::RequestParser() {
 
 void RequestParser::reset_message() {
   base_ = nullptr;
-  url_ = field_ = value_ = authorization_ = body_span_ = {};
+  url_ = field_ = value_ = authorization_ = if_none_match_ = body_span_ = {};
   body_copy_.clear();
   body_copied_ = false;
   field_end_ = 0;
@@ -157,6 +157,8 @@ int RequestParser::on_header_field_complete(llhttp_t* p) {
     self.current_header_ = Header::kAuthorization;
   } else if (equals_lower(name, "expect")) {
     self.current_header_ = Header::kExpect;
+  } else if (equals_lower(name, "if-none-match")) {
+    self.current_header_ = Header::kIfNoneMatch;
   } else if (equals_lower(name, "host")) {
     self.current_header_ = Header::kHost;
     if (++self.host_headers_ > 1) {
@@ -204,6 +206,8 @@ int RequestParser::on_header_value_complete(llhttp_t* p) {
     self.authorization_ = self.value_;
   } else if (self.current_header_ == Header::kExpect) {
     self.expect_continue_ = equals_lower(self.view(self.value_), "100-continue");
+  } else if (self.current_header_ == Header::kIfNoneMatch && self.if_none_match_.len == 0) {
+    self.if_none_match_ = self.value_;
   } else if (self.current_header_ == Header::kHost && !valid_host(self.view(self.value_))) {
     self.fail(400, "invalid_request", "The Host header is not a valid host[:port].");
     return HPE_USER;
@@ -274,6 +278,7 @@ int RequestParser::on_message_complete(llhttp_t* p) {
   r.path = r.target.substr(0, q);
   r.query = q == std::string_view::npos ? std::string_view() : r.target.substr(q + 1);
   r.authorization = self.authorization_.len ? self.view(self.authorization_) : std::string_view();
+  r.if_none_match = self.if_none_match_.len ? self.view(self.if_none_match_) : std::string_view();
   r.body = self.body_copied_ ? self.body_copy_.view() : self.view(self.body_span_);
   r.keep_alive = llhttp_should_keep_alive(p) != 0 && p->upgrade == 0;
   r.http_minor = p->http_minor;

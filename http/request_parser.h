@@ -72,7 +72,7 @@ class RequestParser {
     uint32_t off = 0;
     uint32_t len = 0;
   };
-  enum class Header : uint8_t { kOther, kAuthorization, kExpect, kHost };
+  enum class Header : uint8_t { kOther, kAuthorization, kExpect, kHost, kIfNoneMatch };
 
   static int on_message_begin(llhttp_t* p);
   static int on_method(llhttp_t* p, const char* at, size_t len);
@@ -94,7 +94,7 @@ class RequestParser {
 
   llhttp_t parser_{};
   const char* base_ = nullptr;
-  Span url_, field_, value_, authorization_, body_span_;
+  Span url_, field_, value_, authorization_, if_none_match_, body_span_;
   uint32_t field_end_ = 0;  // offset just past the current header's name
   ByteBuffer body_copy_;    // chunked bodies only: their pieces are not contiguous
   bool body_copied_ = false;

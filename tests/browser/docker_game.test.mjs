@@ -97,6 +97,9 @@ describe('the play page on Docker engines', () => {
     };
     const firstTick = await tickText();
     await Ringside.until(async () => (await tickText()) > firstTick, 'the next tick', 10000);
+    // Just after one of its reloads, so the screenshot has the page, not a reload under way.
+    const reloaded = await page.waitForEvent('framenavigated', (f) => f !== page.mainFrame());
+    await reloaded.waitForLoadState('load');
     await play.screenshot('docker-running');
 
     await page.getByRole('button', { name: 'Stop' }).click();

@@ -1,8 +1,8 @@
 // The token refresh, once, before the token would expire: a page left hidden for most of the
 // token's hour refreshes it, then uses the new token for every request, writes it into its URL
 // so a reload keeps working, and does not refresh again soon. The page's clock is the browser's
-// (Playwright's fake timers jump it ahead 56 minutes); ringside's is real, so the old token is
-// still valid when the page swaps it.
+// (Playwright's fake timers jump it ahead 56 minutes, from 56 minutes in the past to now);
+// ringside's is real, so the old token is still valid when the page swaps it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { launchBrowser, PlayPage } from './lib/browser.mjs';
@@ -27,7 +27,10 @@ describe('the token refresh', () => {
 
   it('refreshes once, then sends and keeps the new token', async () => {
     const page = play.page;
-    await page.clock.install();
+    // The page's clock starts 56 minutes behind, so that after the jump it agrees with
+    // ringside's again: the page reads the new token's lifetime from the refresh answer's
+    // expiresAt against its own clock.
+    await page.clock.install({ time: Date.now() - 56 * 60 * 1000 });
     const visit = await ringside.mintLaunch('browser-player-5');
     await page.goto(visit.launchUrl);
     await page.getByRole('button', { name: 'Start fresh' }).click();

@@ -1,7 +1,9 @@
 // The play page on the Docker backend with real engines (labels docker and browser; the docker
 // fixture starts tools/docker-env and names it in RINGSIDE_DOCKER_ENV): the fleet's urlBase is
 // the environment's game front (GAME_FRONT_URL), so the iframe shows the page the test game
-// writes in its container, ticking, until Stop shows the engine's figures.
+// writes in its container, ticking, until Stop shows the engine's figures. The game keeps a
+// warm container, and the launch waits for it: a warm take tells the game its session, which
+// its page then names, so the iframe is seen to show this session's container.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +43,7 @@ describe('the play page on Docker engines', () => {
     writeFileSync(join(work, 'catalog.json'), JSON.stringify({
       games: [{
         slug: SLUG, title: 'Test game', image: env.GAME_IMAGE, sizeMb: 2, cpuCores: 0.5,
-        memoryMb: 64, saveDir: env.GAME_SAVE_DIR,
+        memoryMb: 64, saveDir: env.GAME_SAVE_DIR, warmPool: 1,
       }],
     }));
     writeFileSync(join(work, 'fleet.json'), JSON.stringify(
@@ -75,6 +77,10 @@ describe('the play page on Docker engines', () => {
   });
 
   it("shows the test game's own page, ticking, and stops with the engine's figures", async () => {
+    await Ringside.until(async () => {
+      const servers = await ringside.callOperator('GET', '/operator/servers');
+      return servers.body.servers?.some((s) => s.warm > 0);
+    }, 'a warm container of the game', 60000);
     visit = await ringside.mintLaunch('browser-docker-player', { gameSlug: SLUG });
     const page = play.page;
     await page.goto(visit.launchUrl);
@@ -91,8 +97,9 @@ describe('the play page on Docker engines', () => {
     const game = page.frameLocator('iframe#game');
     const tickText = async () => {
       const text = await game.locator('p').first().textContent({ timeout: 15000 });
-      const match = /^Test game — (session \S+, )?tick (\d+)$/.exec(text);
+      const match = /^Test game — session (\S+), tick (\d+)$/.exec(text);
       assert.ok(match, `the iframe shows: ${text}`);
+      assert.equal(match[1], sessionId, "the iframe shows this session's game");
       return Number(match[2]);
     };
     const firstTick = await tickText();

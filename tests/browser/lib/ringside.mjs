@@ -104,6 +104,11 @@ export class Ringside {
     return { status: answer.status, body: parsed };
   }
 
+  // A call on the operator API (GET /operator/servers, ...), with the operator key.
+  async callOperator(method, path, body) {
+    return this.call(method, path, { token: OPERATOR_KEY, body });
+  }
+
   // POST /operator/launch: {sessionToken, expiresAt, launchUrl}, as a platform's server gets it.
   async mintLaunch(playerId, { gameSlug = GAME, lobbyUrl } = {}) {
     const body = { playerId, gameSlug };

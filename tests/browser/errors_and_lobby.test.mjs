@@ -1,6 +1,7 @@
 // What the page shows when the API refuses it, and the way back to the platform: a bad token
-// shows the API's own message (and code) in an alert; a lobbyUrl becomes a "Back to lobby"
-// link only when it is http(s).
+// shows the API's own message (and code) in an alert; a refused launch (one launch per player
+// an hour here) shows the API's message and leaves the page usable; a lobbyUrl becomes a
+// "Back to lobby" link only when it is http(s).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { launchBrowser, PlayPage } from './lib/browser.mjs';
@@ -11,7 +12,7 @@ describe('errors and the lobby link', () => {
   let browser;
 
   before(async () => {
-    ringside = await Ringside.start();
+    ringside = await Ringside.start(['--launch-rate-per-player', '1/h']);
     browser = await launchBrowser();
   });
 
@@ -34,6 +35,35 @@ describe('errors and the lobby link', () => {
     await play.screenshot('bad-token');
     // The browser itself logs the 401 it was answered; nothing else may be logged.
     assert.deepEqual(play.problems(ringside.origin, { expectedFailures: 1 }), []);
+    await play.close();
+  });
+
+  it("shows a refused launch's message and offers the buttons again", async () => {
+    const play = await PlayPage.open(browser);
+    const visit = await ringside.mintLaunch('browser-player-6');
+    const page = play.page;
+    await page.goto(visit.launchUrl);
+    await page.getByRole('button', { name: 'Start fresh' }).click();
+    const frame = page.locator('iframe#game[title="Game"]');
+    await frame.waitFor({ timeout: 15000 });
+    const gameOrigin = new URL(await frame.getAttribute('src')).origin;
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.locator('#figures').waitFor();
+
+    await page.getByRole('button', { name: 'Start fresh' }).click();
+    const alert = page.locator('#error');
+    await alert.locator('code').filter({ hasText: 'rate_limited' }).waitFor();
+    const refused = await ringside.call('POST', '/api/game/launch', {
+      token: visit.sessionToken, body: { gameSlug: GAME, fresh: true },
+    });
+    assert.equal(refused.status, 429);
+    assert.match(await alert.textContent(), new RegExp(`^${refused.body.message} `));
+    // Still usable: the choice is offered again, enabled.
+    await page.getByRole('button', { name: 'Start fresh' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Start fresh' }).isEnabled(), true);
+    await play.screenshot('launch-refused');
+    // The browser itself logs the 429 it was answered; nothing else may be logged.
+    assert.deepEqual(play.problems(ringside.origin, { gameOrigins: [gameOrigin], expectedFailures: 1 }), []);
     await play.close();
   });
 

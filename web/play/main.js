@@ -29,7 +29,7 @@ async function boot() {
   if (lobby) view.showLobby(lobby);
   const token = startingToken(params.get("sessionToken"));
   if (!token) {
-    view.showStatus("No session");
+    view.showStatus("Cannot play now");
     view.showError(new ApiError(0, "unauthorized", "This page needs the sessionToken of a launch URL."));
     return;
   }
@@ -41,6 +41,7 @@ async function boot() {
     if (current.active) return follow(current.session);
     await offerSlots();
   } catch (e) {
+    view.showStatus("Cannot play now");
     fail(e);
   }
 }

@@ -69,7 +69,7 @@ export class PlayPage {
       route.fulfill({
         status: 200,
         contentType: 'text/html; charset=utf-8',
-        body: `<!doctype html><title>Game</title><body style="font:20px sans-serif;background:#123;color:#fff"><p>${GAME_STUB_TEXT}</p><p>${route.request().url()}</p></body>`,
+        body: `<!doctype html><title>Game</title><body style="font:20px sans-serif;background:#123;color:#fff"><p>${GAME_STUB_TEXT}</p><p style="word-break:break-all">${route.request().url()}</p></body>`,
       }),
     );
     return recorder;

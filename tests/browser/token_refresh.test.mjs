@@ -1,0 +1,71 @@
+// The token refresh, once, before the token would expire: a page left hidden for most of the
+// token's hour refreshes it, then uses the new token for every request, writes it into its URL
+// so a reload keeps working, and does not refresh again soon. The page's clock is the browser's
+// (Playwright's fake timers jump it ahead 56 minutes, from 56 minutes in the past to now);
+// ringside's is real, so the old token is still valid when the page swaps it.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { launchBrowser, PlayPage } from './lib/browser.mjs';
+import { Ringside } from './lib/ringside.mjs';
+
+describe('the token refresh', () => {
+  let ringside;
+  let browser;
+  let play;
+
+  before(async () => {
+    ringside = await Ringside.start();
+    browser = await launchBrowser();
+    play = await PlayPage.open(browser);
+  });
+
+  after(async () => {
+    await play?.close();
+    await browser?.close();
+    await ringside?.stop();
+  });
+
+  it('refreshes once, then sends and keeps the new token', async () => {
+    const page = play.page;
+    // The page's clock starts 56 minutes behind, so that after the jump it agrees with
+    // ringside's again: the page reads the new token's lifetime from the refresh answer's
+    // expiresAt against its own clock.
+    await page.clock.install({ time: Date.now() - 56 * 60 * 1000 });
+    const visit = await ringside.mintLaunch('browser-player-5');
+    await page.goto(visit.launchUrl);
+    await page.getByRole('button', { name: 'Start fresh' }).click();
+    await page.locator('iframe#game[title="Game"]').waitFor({ timeout: 15000 });
+    assert.equal(play.apiCalls('POST', '/session/refresh').length, 0, 'no refresh at first');
+
+    // Hidden: no polls or keepalives push the token's expiry back while the hour passes.
+    await play.setHidden(true);
+    const refreshed = page.waitForResponse((r) => new URL(r.url()).pathname === '/session/refresh');
+    await page.clock.fastForward('56:00');
+    const answer = await (await refreshed).json();
+    assert.ok(answer.sessionToken && answer.sessionToken !== visit.sessionToken);
+    assert.equal(new URL(page.url()).searchParams.get('sessionToken'), answer.sessionToken,
+      'the URL carries the new token');
+
+    const visibleAt = Date.now();
+    await play.setHidden(false);
+    const keepalive = await Ringside.until(
+      () => play.apiCalls('POST', '/api/game/keepalive', visibleAt)[0], 'a keepalive', 3000);
+    assert.equal(keepalive.authorization, `Bearer ${answer.sessionToken}`);
+
+    const reloadedAt = Date.now();
+    await page.reload();
+    await page.locator('iframe#game[title="Game"]').waitFor();
+    const current = play.apiCalls('POST', '/api/game/current', reloadedAt);
+    assert.equal(current.length, 1);
+    assert.equal(current[0].authorization, `Bearer ${answer.sessionToken}`);
+    assert.equal(play.apiCalls('POST', '/api/game/launch').length, 1, 'resumed, not launched');
+
+    // The new token is good for another hour: ten more minutes bring no second refresh.
+    await page.clock.fastForward('10:00');
+    await page.locator('iframe#game[title="Game"]').waitFor();
+    assert.equal(play.apiCalls('POST', '/session/refresh').length, 1);
+    assert.deepEqual(play.problems(ringside.origin, {
+      gameOrigins: [new URL(await page.locator('iframe#game').getAttribute('src')).origin],
+    }), []);
+  });
+});

@@ -27,10 +27,10 @@ describe('the token refresh', () => {
 
   it('refreshes once, then sends and keeps the new token', async () => {
     const page = play.page;
-    // The page's clock starts 56 minutes behind, so that after the jump it agrees with
-    // ringside's again: the page reads the new token's lifetime from the refresh answer's
-    // expiresAt against its own clock.
-    await page.clock.install({ time: Date.now() - 56 * 60 * 1000 });
+    // The page's clock starts with ringside's and jumps 56 minutes ahead of it: the page must
+    // read the new token's lifetime on the server's clock (expiresAt against the answer's Date),
+    // not its own, or it would think the new token nearly spent and refresh again and again.
+    await page.clock.install({ time: Date.now() });
     const visit = await ringside.mintLaunch('browser-player-5');
     await page.goto(visit.launchUrl);
     await page.getByRole('button', { name: 'Start fresh' }).click();

@@ -4,8 +4,12 @@
 // becomes one with the code "network".
 
 // Token sessions end this long after their last request (SPEC "Authentication": 1 hour,
-// configurable). A refresh answer's expiresAt tells the server's real value, which then wins.
+// configurable). A refresh answer's expiresAt, read against the same answer's Date header (both
+// the server's clock: the browser's may be off by any amount), tells the server's real value,
+// which then wins; never less than MIN_TOKEN_TTL_MS, so that no answer can make the page refresh
+// over and over.
 const DEFAULT_TOKEN_TTL_MS = 60 * 60 * 1000;
+const MIN_TOKEN_TTL_MS = 10 * 60 * 1000;
 
 export class ApiError extends Error {
   constructor(status, code, message, body) {
@@ -26,6 +30,7 @@ export class RingsideApi {
     this.origin = origin;
     this.tokenTtlMs = DEFAULT_TOKEN_TTL_MS;
     this.lastAnsweredAt = Date.now(); // the URL's token was just minted or used
+    this.lastServerDate = NaN; // the last answer's Date header, the server's clock
   }
 
   // When the token ends if no further request is made: every authenticated request moves it.
@@ -60,12 +65,11 @@ export class RingsideApi {
   }
   // Rotates the token (once per token: a second refresh of one token is 409).
   async refresh() {
-    const sentAt = Date.now();
     const answer = await this.request("POST", "/session/refresh", {});
-    const expiresAt = Date.parse(answer.expiresAt);
+    const ttl = Date.parse(answer.expiresAt) - this.lastServerDate;
     this.token = answer.sessionToken;
-    if (Number.isFinite(expiresAt) && expiresAt > sentAt) this.tokenTtlMs = expiresAt - sentAt;
-    this.onToken(this.token, expiresAt);
+    if (Number.isFinite(ttl)) this.tokenTtlMs = Math.max(ttl, MIN_TOKEN_TTL_MS);
+    this.onToken(this.token, this.tokenExpiresAt);
     return answer;
   }
 
@@ -89,6 +93,7 @@ export class RingsideApi {
     }
     // Any answer but 401 means the token was accepted, which extends its life.
     if (response.status !== 401) this.lastAnsweredAt = Date.now();
+    this.lastServerDate = Date.parse(response.headers.get("Date") ?? ""); // NaN when absent
     const parsed = await response.json().catch(() => null);
     if (response.ok) return parsed;
     const code = parsed?.error ?? `http_${response.status}`;

@@ -46,6 +46,8 @@ DockerBackend::DockerBackend(std::vector<DockerEngine> engines, DockerOptions op
   orphan_timer_.on_fire = &DockerBackend::on_orphan_timer;
   foreign_timer_.backend = this;
   foreign_timer_.on_fire = &DockerBackend::on_foreign_timer;
+  room_timer_.backend = this;
+  room_timer_.on_fire = &DockerBackend::on_room_timer;
   prefetch_timer_.backend = this;
   prefetch_timer_.on_fire = &DockerBackend::on_prefetch_timer;
   for (DockerEngine& d : engines) {
@@ -87,6 +89,7 @@ DockerBackend::~DockerBackend() {
   }
   timers_.cancel(&orphan_timer_);
   timers_.cancel(&foreign_timer_);
+  timers_.cancel(&room_timer_);
   timers_.cancel(&prefetch_timer_);
   for (HttpClient::RequestId id : in_flight_) client_.cancel(id);
 }
@@ -256,6 +259,13 @@ void DockerBackend::create(Session& s) {
 void DockerBackend::send_create(Session& s) {
   Engine& e = *engines_[s.engine];
   const std::optional<uint32_t> slot = free_slot(e);
+  if (!slot && free_slot(e, /*after_removals=*/true)) {
+    // A name is held only by a container this node is removing (a warm one retired for this
+    // very launch): placement counted its room free, rightly; the create waits for it.
+    log_info("docker_room_wait").kv("session", s.id_text).kv("server", servers_[s.engine].name);
+    s.step = Step::kWaitRoom;
+    return;
+  }
   if (!slot) {
     // Placement counted a slot free that other nodes (or orphans) hold: it places the session
     // again, once told how full the engine is (report()).

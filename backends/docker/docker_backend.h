@@ -119,6 +119,9 @@ class DockerBackend final : public Backend {
   enum class Step : uint8_t {
     kPull,
     kCapacity,  // its engine's /info on its way: created once it answers (docker_capacity.cc)
+    // Every free slot name held by a container this node is removing: created once one of
+    // those is gone (docker_slots.cc), not answered no_room.
+    kWaitRoom,
     kCreate,
     kPutSave,  // the slot's file read and checked (helper thread), then the PUT
     kStart,
@@ -184,7 +187,8 @@ class DockerBackend final : public Backend {
 
   // A warm container, from warm_create() (or found by recover()) until taken, retired, forgotten
   // or gone.
-  enum class WarmStep : uint8_t { kPull, kCreate, kStart, kHealth, kAttach, kReady };
+  // kWaitRoom: waits for this node's own removals, as a session's start does (docker_slots.cc).
+  enum class WarmStep : uint8_t { kPull, kWaitRoom, kCreate, kStart, kHealth, kAttach, kReady };
   struct Warm;
   struct WarmTimer : TimerNode {
     Warm* warm = nullptr;
@@ -260,6 +264,10 @@ class DockerBackend final : public Backend {
     std::unordered_map<uint32_t, Seen> held_names;
     std::unordered_map<std::string, uint64_t> gone;
     ForeignUse foreign;  // as last reported
+    // Containers this node is removing that placement let go of already (warm ones retired or
+    // dropped), by id, until the removal answers: not foreign use, and their names are what a
+    // create waits for (kWaitRoom) rather than finding no room.
+    std::unordered_set<std::string> removing;
     // recover() was called: the first listing numbered from this one reports the unheld warm
     // containers it shows (on_warm_found); 0 when none is due.
     uint64_t warm_recovery = 0;
@@ -440,7 +448,12 @@ class DockerBackend final : public Backend {
   void hold_name(Engine& e, uint32_t slot, uint32_t cpu_millicores, uint32_t memory_mb);
   // A slot whose name is believed free on `e`, from a random start (two nodes racing for one
   // engine seldom pick the same); none when every name is taken (or the engine has 0 slots).
-  std::optional<uint32_t> free_slot(const Engine& e);
+  // With `after_removals`: as it will be once this node's removals in flight are done.
+  std::optional<uint32_t> free_slot(const Engine& e, bool after_removals = false);
+  // What runs on an engine changed: the creates waiting for room (kWaitRoom) try again from the
+  // next turn of the loop (never from inside the call that freed it).
+  void room_may_change();
+  static void on_room_timer(TimerNode* node);
   // A session is being dropped: what it leaves on its engine is seen as a container no session
   // here owns (foreign, an orphan for the listings).
   void leave_on_engine(Session& s);
@@ -481,6 +494,7 @@ class DockerBackend final : public Backend {
   std::unordered_map<std::string, Orphan> orphans_;  // by container id
   BackendTimer orphan_timer_;
   BackendTimer foreign_timer_;
+  BackendTimer room_timer_;
   // prefetch()es of an image the engine holds already: answered ok from the next turn.
   std::vector<std::pair<uint32_t, std::string>> prefetched_;
   BackendTimer prefetch_timer_;

@@ -399,6 +399,7 @@ void DockerBackend::lose_sessions(Engine& e) {
         break;
       case Step::kPull:
       case Step::kCapacity:
+      case Step::kWaitRoom:
       case Step::kCreate:
       case Step::kPutSave:
       case Step::kStart:

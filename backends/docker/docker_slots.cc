@@ -10,6 +10,11 @@
 // event (until its destroy event, or a listing asked for later that does not show it), and by
 // whatever a 409 said holds it (until a listing asked for later). CPU and memory are counted
 // (the limits each container's labels carry), not arbitrated: placement keeps them in bounds.
+//
+// A container this node is removing after placement let go of it (a warm one retired to give
+// way, or dropped) is neither foreign nor room lost: placement counts its room free from the
+// retire on, and a create that finds only such names waits for the removal (kWaitRoom) rather
+// than answer no_room. Other nodes' containers stay foreign until they are gone.
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -43,11 +48,13 @@ void DockerBackend::note_container(Engine& e, const std::string& id,
 
 void DockerBackend::container_gone(Engine& e, const std::string& id, uint32_t slot) {
   e.containers.erase(id);
+  e.removing.erase(id);
   took_.erase(id);
   // A listing on its way may still show it.
   if (e.listing != 0) e.gone.insert_or_assign(id, listings_sent_);
   if (slot != docker_api::kNoSlot) e.held_names.erase(slot);
   foreign_may_change();
+  room_may_change();
 }
 
 void DockerBackend::note_listing(Engine& e, uint64_t serial,
@@ -72,6 +79,7 @@ void DockerBackend::note_listing(Engine& e, uint64_t serial,
   // A later listing is asked for after these were destroyed: it cannot show them.
   std::erase_if(e.gone, [&](const auto& g) { return g.second < serial; });
   foreign_may_change();
+  room_may_change();
 }
 
 void DockerBackend::hold_name(Engine& e, uint32_t slot, uint32_t cpu_millicores,
@@ -85,7 +93,7 @@ void DockerBackend::hold_name(Engine& e, uint32_t slot, uint32_t cpu_millicores,
   foreign_may_change();
 }
 
-std::optional<uint32_t> DockerBackend::free_slot(const Engine& e) {
+std::optional<uint32_t> DockerBackend::free_slot(const Engine& e, bool after_removals) {
   const uint32_t slots = servers_[e.index].slots;
   if (slots == 0) return std::nullopt;
   std::vector<bool> taken(slots);
@@ -95,7 +103,9 @@ std::optional<uint32_t> DockerBackend::free_slot(const Engine& e) {
   for (const auto& [id, s] : sessions_) {
     if (s->engine == e.index) take(s->engine_slot);
   }
-  for (const auto& [id, seen] : e.containers) take(seen.labels.slot);
+  for (const auto& [id, seen] : e.containers) {
+    if (!after_removals || !e.removing.contains(id)) take(seen.labels.slot);
+  }
   for (const auto& [slot, held] : e.held_names) take(slot);
   const uint32_t first = static_cast<uint32_t>(slot_random_() % slots);
   for (uint32_t i = 0; i < slots; ++i) {
@@ -129,7 +139,9 @@ void DockerBackend::leave_on_engine(Session& s) {
 ForeignUse DockerBackend::foreign_use(const Engine& e) const {
   ForeignUse use;
   for (const auto& [id, seen] : e.containers) {
-    if (!owned(id, seen.labels) && !creating_warm(e, seen.labels)) add_use(use, seen.labels);
+    if (!owned(id, seen.labels) && !creating_warm(e, seen.labels) && !e.removing.contains(id)) {
+      add_use(use, seen.labels);
+    }
   }
   for (const auto& [slot, held] : e.held_names) add_use(use, held.labels);
   return use;
@@ -154,6 +166,32 @@ void DockerBackend::report_foreign(Engine& e) {
 void DockerBackend::on_foreign_timer(TimerNode* node) {
   DockerBackend& b = *static_cast<BackendTimer*>(node)->backend;
   for (const std::unique_ptr<Engine>& e : b.engines_) b.report_foreign(*e);
+}
+
+void DockerBackend::room_may_change() {
+  if (!room_timer_.armed()) timers_.arm(&room_timer_, reactor_.now_ms());
+}
+
+void DockerBackend::on_room_timer(TimerNode* node) {
+  DockerBackend& b = *static_cast<BackendTimer*>(node)->backend;
+  // By id, looked up again: a create that finds no room after all reports it (a warm one at
+  // once, to placement), which may start or drop others meanwhile.
+  std::vector<Id128> sessions;
+  for (const auto& [id, s] : b.sessions_) {
+    if (s->step == Step::kWaitRoom) sessions.push_back(id);
+  }
+  std::vector<uint64_t> warm;
+  for (const auto& [id, w] : b.warm_) {
+    if (w->step == WarmStep::kWaitRoom) warm.push_back(id);
+  }
+  for (const Id128& id : sessions) {
+    Session* s = b.find(id);
+    if (s != nullptr && s->step == Step::kWaitRoom) b.send_create(*s);
+  }
+  for (const uint64_t id : warm) {
+    Warm* w = b.find_warm(id);
+    if (w != nullptr && w->step == WarmStep::kWaitRoom) b.warm_create_container(*w);
+  }
 }
 
 }  // namespace ringside

@@ -30,6 +30,7 @@ void DockerBackend::stop(const Id128& session) {
       report_later(*s, End::kStopped, SessionError::kNone);
       return;
     case Step::kCapacity:  // nothing created, nothing in flight
+    case Step::kWaitRoom:
       abandon(*s);
       return;
     case Step::kCreate:

@@ -137,6 +137,10 @@ void DockerBackend::warm_call(Warm& w, HttpRequest request,
 void DockerBackend::warm_create_container(Warm& w) {
   Engine& e = *engines_[w.engine];
   const std::optional<uint32_t> slot = free_slot(e);
+  if (!slot && free_slot(e, /*after_removals=*/true)) {
+    w.step = WarmStep::kWaitRoom;  // a name this node is freeing: made once it is free
+    return;
+  }
   if (!slot) return drop_warm(w, "no_room", false, false);
   w.engine_slot = *slot;
   w.step = WarmStep::kCreate;
@@ -254,6 +258,9 @@ void DockerBackend::drop_warm(Warm& w, std::string_view why, bool remove, bool q
   if (!w.container.empty()) {
     warm_by_container_.erase(w.container);
     if (remove) {
+      // Placement let go of its room with this call (or on the on_warm_gone below).
+      engines_[w.engine]->removing.insert(w.container);
+      foreign_may_change();
       remove_container_on(*engines_[w.engine], w.container);
     } else if (w.engine < engines_.size()) {
       // Left running (forget_warm): another node's from now on, counted as foreign.
@@ -276,6 +283,11 @@ void DockerBackend::remove_container_on(Engine& e, const std::string& id) {
       log_warn("docker_remove_failed")
           .kv("container", id.substr(0, 12))
           .kv("error", describe_failure(r));
+      // Left running: foreign from now on (placement counts it so), and no create waits for it.
+      if (e.removing.erase(id) != 0) {
+        foreign_may_change();
+        room_may_change();
+      }
       return;  // the next listing finds it
     }
     const auto seen = e.containers.find(id);

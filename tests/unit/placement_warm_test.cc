@@ -6,6 +6,8 @@
 // adopted when its game still wants it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,7 +52,12 @@ class WarmRecorder final : public Backend {
   std::string_view name() const override { return "recorder"; }
   const std::vector<GameServerInfo>& servers() const override { return servers_; }
   bool has_image(uint32_t, std::string_view) const override { return false; }
-  void start(PlacedSession session) override { started.push_back(std::move(session)); }
+  void start(PlacedSession session) override {
+    std::erase_if(live, [&](const auto& l) { return l.first == session.session; });
+    live.emplace_back(session.session, session.server);
+    started.push_back(std::move(session));
+    if (on_start) on_start(started.back());
+  }
   void stop(const Id128&) override {}
   void recover(std::vector<PlacedSession>) override {}
   void forget(const Id128&) override {}
@@ -67,6 +74,31 @@ class WarmRecorder final : public Backend {
   std::vector<uint64_t> retired;
   std::vector<uint64_t> forgotten;
   std::vector<std::pair<uint32_t, std::string>> prefetched;
+  // Sessions started and not given back (gone()), with their server.
+  std::vector<std::pair<Id128, uint32_t>> live;
+  std::function<void(const PlacedSession&)> on_start;  // after it is recorded
+
+  // The session's start left nothing (reported on_no_room, or stopped).
+  void gone(const Id128& session) {
+    std::erase_if(live, [&](const auto& l) { return l.first == session; });
+  }
+
+  // What runs on `server` as this backend holds it: sessions and warm containers neither
+  // retired, forgotten nor taken.
+  uint32_t holds(uint32_t server) const {
+    uint32_t n = 0;
+    for (const auto& l : live) n += l.second == server ? 1 : 0;
+    for (const WarmContainer& w : created) {
+      const auto is = [&](uint64_t id) { return id == w.warm; };
+      const bool taken = std::any_of(started.begin(), started.end(),
+                                     [&](const PlacedSession& p) { return p.warm == w.warm; });
+      if (w.server == server && std::none_of(retired.begin(), retired.end(), is) &&
+          std::none_of(forgotten.begin(), forgotten.end(), is) && !taken) {
+        ++n;
+      }
+    }
+    return n;
+  }
 
  private:
   std::vector<GameServerInfo> servers_;
@@ -302,6 +334,80 @@ TEST_F(PlacementWarmTest, ATakeThatFailsIsPlacedAgainCold) {
   placement_.on_no_room(session_id(1));
   ASSERT_EQ(backend.started.size(), 2u);
   EXPECT_EQ(backend.started[1].warm, 0u);
+}
+
+// Two servers of one slot, both held by alpha's pool of two; a launch of beta gets a warm
+// container's room, and its first start comes back no_room, as Docker's did while the retired
+// container's removal was on its way. Then, and at every step, no server holds more than its
+// slot in placement's count or in what the backend runs, one warm container only was retired,
+// and the pool refills into real room only.
+class PlacementWarmGiveWayTest : public PlacementWarmTest {
+ protected:
+  PlacementWarmGiveWayTest() : PlacementWarmTest(roomy_fleet(2, 1), "2") {}
+
+  void expect_within_slots(const WarmRecorder& b, const char* when) {
+    for (uint32_t s = 0; s < 2; ++s) {
+      EXPECT_LE(server(s).slots_taken(), 1u) << when << ", server " << s;
+      EXPECT_LE(b.holds(s), 1u) << when << ", server " << s;
+      EXPECT_EQ(server(s).slots_used, b.holds(s)) << when << ", server " << s;
+    }
+  }
+
+  void give_way_with_no_room(bool inside_start) {
+    WarmRecorder& b = record();
+    advance(0);
+    ASSERT_EQ(b.created.size(), 2u);
+    ASSERT_NE(b.created[0].server, b.created[1].server);
+    for (const WarmContainer& w : b.created) placement_.on_warm_ready(w.warm);
+    expect_within_slots(b, "pool full");
+
+    // The backend finds no room for the first start: from inside start(), or from its timer.
+    bool answered = false;
+    b.on_start = [&](const PlacedSession& p) {
+      if (!inside_start || std::exchange(answered, true)) return;
+      const Id128 id = p.session;  // a copy: the start placed again adds to `started`
+      b.gone(id);
+      placement_.on_no_room(id);
+    };
+    place(1, kBeta);
+    if (!inside_start) {
+      expect_within_slots(b, "placed");
+      ASSERT_EQ(b.started.size(), 1u);
+      b.gone(session_id(1));
+      placement_.on_no_room(session_id(1));
+    }
+    expect_within_slots(b, "no room answered");
+    ASSERT_EQ(b.started.size(), 2u);
+    EXPECT_EQ(b.retired.size(), 1u) << "one warm container gives way, not both";
+    EXPECT_EQ(b.started[1].server, b.started[0].server) << "placed again where room was made";
+    EXPECT_EQ(placement_.queued(), 0u);
+
+    run_for(3'000);  // both servers full: nothing is made
+    expect_within_slots(b, "refill while full");
+    EXPECT_EQ(b.created.size(), 2u);
+    placement_.on_running(session_id(1));
+    run_for(3'000);
+    expect_within_slots(b, "running");
+    EXPECT_EQ(b.created.size(), 2u);
+
+    // The session ends: its room is the pool's again, and only that.
+    const uint32_t freed = b.started[1].server;
+    stop(1);
+    b.gone(session_id(1));
+    placement_.on_stopped(session_id(1), {});
+    run_for(3'000);
+    expect_within_slots(b, "stopped");
+    ASSERT_EQ(b.created.size(), 3u);
+    EXPECT_EQ(b.created[2].server, freed);
+  }
+};
+
+TEST_F(PlacementWarmGiveWayTest, ANoRoomAfterGivingWayRetiresNoSecondWarmContainer) {
+  give_way_with_no_room(false);
+}
+
+TEST_F(PlacementWarmGiveWayTest, ANoRoomFromInsideTheStartRetiresNoSecondWarmContainer) {
+  give_way_with_no_room(true);
 }
 
 TEST_F(PlacementWarmTest, AWarmContainerFoundAfterARestartIsAdoptedWhenItsGameStillWantsIt) {

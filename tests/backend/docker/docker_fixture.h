@@ -132,7 +132,7 @@ class DockerBackendTest : public testing::Test {
     return o;
   }
 
-  std::vector<DockerEngine> engines() const {
+  std::vector<DockerEngine> engines(uint32_t slots = 8) const {
     std::vector<DockerEngine> out;
     for (size_t i = 0; i < addresses_.size(); ++i) {
       DockerEngine e;
@@ -142,16 +142,16 @@ class DockerBackendTest : public testing::Test {
       e.info.url_base = "http://127.0.0.1";
       e.info.cpu_millicores = 2000;
       e.info.memory_mb = 1024;
-      e.info.slots = 8;
+      e.info.slots = slots;
       e.address = addresses_[i];
       out.push_back(std::move(e));
     }
     return out;
   }
 
-  void make_backend() {
-    backend_ =
-        std::make_unique<DockerBackend>(engines(), options(), driver_.reactor(), events_, metrics_);
+  void make_backend(uint32_t slots = 8) {
+    backend_ = std::make_unique<DockerBackend>(engines(slots), options(), driver_.reactor(),
+                                               events_, metrics_);
   }
 
   // Ids of the containers with a ringside.session label on an engine, running or not.

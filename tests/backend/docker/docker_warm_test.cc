@@ -147,6 +147,30 @@ TEST_F(DockerWarmTest, RetireRemovesItWithoutAnEvent) {
   EXPECT_TRUE(events_.warm_gone.empty());
 }
 
+// Give way on an engine of one slot: the warm container is retired and a launch placed in its
+// room at once. Placement let go of that room with the retire: the container is never reported
+// foreign use, and the launch is not answered no_room (placement would retire another warm
+// container for it) but waits for the removal, then runs in the slot.
+TEST_F(DockerWarmTest, ALaunchInARetiredWarmContainersRoomWaitsForItsRemovalAndRuns) {
+  make_backend(/*slots=*/1);
+  backend_->warm_create(warm_spec(5, 0));
+  ASSERT_TRUE(wait_ready(5)) << events_.describe();
+  const std::string container = backend_->warm_container(5);
+  driver_.run_for(300ms);  // its create event is in: its name is known taken
+  backend_->warm_retire(5);
+  Launch l;
+  start(l, 0);
+  ASSERT_TRUE(
+      driver_.run_until([&] { return events_.settled(l.id) || !events_.no_room.empty(); }, 60s));
+  EXPECT_TRUE(events_.no_room.empty()) << "answered no room";
+  ASSERT_TRUE(events_.has_running(l.id)) << events_.describe();
+  EXPECT_FALSE(container_exists(0, container));
+  for (const auto& [server, use] : events_.foreign) {
+    EXPECT_EQ(use.slots, 0u) << "the retired container counted foreign on server " << server;
+  }
+  ASSERT_TRUE(stop_and_wait(l));
+}
+
 TEST_F(DockerWarmTest, RecoverFindsTheWarmOneAndAdoptsTheTakenOneOnce) {
   make_backend();
   backend_->warm_create(warm_spec(5, 0));

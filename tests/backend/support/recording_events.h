@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "model/backend.h"
@@ -72,6 +73,9 @@ struct RecordingEvents : BackendEvents {
     warm_found.push_back({server, std::string(game), std::string(image)});
     return found_answer;
   }
+  void on_server_foreign(uint32_t server, ForeignUse use) override {
+    foreign.emplace_back(server, use);
+  }
   void on_prefetched(uint32_t server, std::string_view image, bool ok) override {
     prefetched.push_back({server, std::string(image), ok});
   }
@@ -89,6 +93,7 @@ struct RecordingEvents : BackendEvents {
   std::vector<Found> warm_found;
   uint64_t found_answer = 0;  // what on_warm_found answers
   std::vector<Prefetched> prefetched;
+  std::vector<std::pair<uint32_t, ForeignUse>> foreign;  // every on_server_foreign, in order
 };
 
 }  // namespace ringside

@@ -156,6 +156,14 @@ class BackendEvents {
     (void)memory_mb;
     return 0;
   }
+  // Once, after the first recover(), from a backend that supports_warm: every warm container
+  // found at start on the servers that could be listed has been reported (on_warm_found, or
+  // removed). A server down or unanswering then counts as listed: what it holds is found when
+  // it comes back, and the pool's size rule trims a surplus. Until this, placement neither
+  // makes nor shrinks warm containers: a pool filled before its found ones are known would be
+  // made twice over and trimmed back, churning the engines. Later recover()s (cluster mode:
+  // one per partition acquired) do not send it again. May come from inside recover().
+  virtual void on_warm_recovered() {}
   // A pull asked with Backend::prefetch ended: `image` is on `server` (ok) or is not.
   virtual void on_prefetched(uint32_t server, std::string_view image, bool ok) {
     (void)server;
@@ -214,8 +222,9 @@ class Backend {
   // container on warm_create (then on_warm_ready or on_warm_gone), takes one in start() (
   // PlacedSession::warm), removes one on warm_retire (no event follows), and in recover() also
   // finds the warm containers on its servers: each nobody took is reported on_warm_found (if
-  // judged here), each taken is the session its take names. Cluster mode: forget_warm drops one
-  // without removing it (its partition left this node).
+  // judged here), each taken is the session its take names; after the first recover(), once
+  // those are reported, on_warm_recovered. Cluster mode: forget_warm drops one without removing
+  // it (its partition left this node).
   virtual bool supports_warm() const { return false; }
   virtual void warm_create(WarmContainer warm) { (void)warm; }
   virtual void warm_retire(uint64_t warm) { (void)warm; }

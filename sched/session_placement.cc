@@ -122,6 +122,12 @@ void SessionPlacement::recover(const std::vector<ActiveSession>& active) {
   log_info("sessions_recovering")
       .kv("adopting", adopt.size())
       .kv("failed", active.size() - adopt.size());
+  // The first one finds the warm containers that outlived the restart: the pools wait for them
+  // (on_warm_recovered), which may come from inside the backend's recover().
+  if (warm_recovery_ == WarmRecovery::kNotAsked) {
+    warm_recovery_ = backend_->supports_warm() ? WarmRecovery::kWaiting : WarmRecovery::kDone;
+    warm_recovery_since_ms_ = now_ms_();
+  }
   backend_->recover(std::move(adopt));
   // A drain whose deadline passed before this node held them (it restarted, or took their
   // partition over) stops them now.

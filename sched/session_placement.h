@@ -162,6 +162,9 @@ class SessionPlacement final : public BackendEvents {
   // `server`, ready. Else 0 (the backend removes it).
   uint64_t on_warm_found(uint32_t server, std::string_view game_slug, std::string_view image,
                          uint32_t cpu_millicores, uint32_t memory_mb) override;
+  // The backend reported the warm containers found at start: the pools are filled (and shrunk)
+  // from now on. Held from the first recover() until this, where the backend supports_warm.
+  void on_warm_recovered() override;
   // A failed pre-pull takes the image bit it set back.
   void on_prefetched(uint32_t server, std::string_view image, bool ok) override;
 
@@ -255,6 +258,9 @@ class SessionPlacement final : public BackendEvents {
   static constexpr uint32_t kMaxWarmCreatesPerServer = 4;
   static constexpr uint64_t kWarmShrinkAfterMs = 30'000;
   static constexpr uint32_t kPrefetchServersPerTick = 2;
+  // The first recover()'s warm containers: not asked for yet (no recover(), or a backend
+  // without warm pools: nothing to wait for), waited for, or reported (on_warm_recovered).
+  enum class WarmRecovery : uint8_t { kNotAsked, kWaiting, kDone };
   void init_warm();
   // Takes a ready warm container of the launch's game on a server that takes launches, the one
   // ready longest: the launch holds its server and reservation. False: none.
@@ -323,6 +329,8 @@ class SessionPlacement final : public BackendEvents {
   WarmTimer refill_timer_;
   WarmTimer warm_tick_;
   std::mt19937_64 warm_rng_;  // of the label players
+  WarmRecovery warm_recovery_ = WarmRecovery::kNotAsked;
+  uint64_t warm_recovery_since_ms_ = 0;
 };
 
 }  // namespace ringside

@@ -87,6 +87,7 @@ void SessionPlacement::refill() {
     give_way();
     return;
   }
+  if (warm_recovery_ == WarmRecovery::kWaiting) return;  // what outlived a restart comes first
   const std::vector<Game>& games = runtime_.catalog.games();
   const uint64_t now = now_ms_();
   for (uint32_t g = 0; g < games.size() && g < game_image_.size(); ++g) {
@@ -249,6 +250,15 @@ uint64_t SessionPlacement::on_warm_found(uint32_t server, std::string_view game_
   return id;
 }
 
+void SessionPlacement::on_warm_recovered() {
+  if (warm_recovery_ != WarmRecovery::kWaiting) return;
+  warm_recovery_ = WarmRecovery::kDone;
+  log_info("warm_fill_start")
+      .kv("found", warm_.entries().size())
+      .kv("waited_ms", now_ms_() - warm_recovery_since_ms_);
+  arm_refill();
+}
+
 void SessionPlacement::on_prefetched(uint32_t server, std::string_view image, bool ok) {
   if (server >= scheduler_.server_count()) return;
   log_info("image_prefetched")
@@ -280,7 +290,7 @@ void SessionPlacement::warm_tick() {
     prefetch_rising(g);  // every game: a pull ahead of demand helps a cold start too
     if (!has_warm_pool(games[g])) continue;
     size_warm(g);
-    shrink_warm(g, now);
+    if (warm_recovery_ != WarmRecovery::kWaiting) shrink_warm(g, now);
   }
   if (warm_games_ != 0) arm_refill();
   timers_.arm(&warm_tick_, now + kWarmTickMs);

@@ -271,6 +271,9 @@ class DockerBackend final : public Backend {
     // recover() was called: the first listing numbered from this one reports the unheld warm
     // containers it shows (on_warm_found); 0 when none is due.
     uint64_t warm_recovery = 0;
+    // The first recover()'s warm containers on it are not reported yet (on_warm_recovered
+    // waits for every engine's): its listing answered, failed, or it went down, settle it.
+    bool warm_recovery_first = false;
   };
 
   struct Orphan {
@@ -432,6 +435,8 @@ class DockerBackend final : public Backend {
   void label_taken(std::vector<docker_api::ListedContainer>& listed) const;
   // recover()'s warm containers on `e`: the unheld ones judged here, found or removed.
   void recover_warm(Engine& e, const std::vector<docker_api::ListedContainer>& listed);
+  // `e` is done with the first recover()'s warm containers: on_warm_recovered after the last.
+  void settle_warm_recovery(Engine& e);
   void remove_container_on(Engine& e, const std::string& id);
   // A warm container whose `create` event came before this node's create was answered: its
   // slot is the one a warm create here is waiting on.
@@ -505,6 +510,8 @@ class DockerBackend final : public Backend {
   std::unordered_map<uint64_t, std::unique_ptr<Warm>> warm_;
   std::unordered_map<std::string, uint64_t> warm_by_container_;
   std::unordered_map<std::string, Took> took_;  // taken warm containers, by container id
+  bool warm_recovery_asked_ = false;    // recover() was called: on_warm_recovered is due once
+  uint32_t warm_recovery_engines_ = 0;  // engines with warm_recovery_first set
   FileWorker files_;
   DockerAttach attach_;
   // Last: destroyed first, so no answer arrives into a half-destroyed backend.

@@ -39,6 +39,7 @@ void DockerBackend::engine_down(Engine& e) {
   events_.on_server_health(e.index, false);
   stop_following(e);
   lose_stops(e);
+  settle_warm_recovery(e);  // its warm containers are found when it comes back
 }
 
 void DockerBackend::lose_stops(Engine& e) {
@@ -111,6 +112,8 @@ void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, uint64_t seri
     // went down: until then the next ping lists again (or the lost timer gives up on them).
     e.last_listing_ms = 0;
     recover_engine(e, nullptr, 0);
+    // Its warm containers are found by a listing that answers, later (e.warm_recovery stays).
+    if (e.warm_recovery != 0 && serial >= e.warm_recovery) settle_warm_recovery(e);
     return;
   }
   label_taken(*listed);  // a taken warm container is its session's
@@ -118,6 +121,7 @@ void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, uint64_t seri
   if (e.warm_recovery != 0 && serial >= e.warm_recovery) {
     e.warm_recovery = 0;
     recover_warm(e, *listed);
+    settle_warm_recovery(e);
   }
   // Held warm containers gone or exited behind ringside's back.
   std::vector<uint64_t> warm_vanished;
@@ -192,8 +196,11 @@ void DockerBackend::recover(std::vector<PlacedSession> sessions) {
     recovering_.insert_or_assign(std::move(label),
                                  Recovering{std::move(r), now, listings_sent_ + 1});
   }
+  const bool first = !std::exchange(warm_recovery_asked_, true);
+  if (first) warm_recovery_engines_ = static_cast<uint32_t>(engines_.size());
   for (const std::unique_ptr<Engine>& e : engines_) {
     e->warm_recovery = listings_sent_ + 1;
+    if (first) e->warm_recovery_first = true;
     if (e->listing != 0) {
       e->list_again = true;
     } else {
@@ -201,6 +208,7 @@ void DockerBackend::recover(std::vector<PlacedSession> sessions) {
     }
   }
   foreign_may_change();  // their containers are this node's now
+  if (first && engines_.empty()) events_.on_warm_recovered();
 }
 
 void DockerBackend::recover_engine(Engine& e,

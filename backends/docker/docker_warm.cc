@@ -495,6 +495,13 @@ void DockerBackend::recover_warm(Engine& e,
   }
 }
 
+void DockerBackend::settle_warm_recovery(Engine& e) {
+  if (!std::exchange(e.warm_recovery_first, false)) return;
+  if (--warm_recovery_engines_ != 0) return;
+  log_info("docker_warm_recovered").kv("warm", warm_.size());
+  events_.on_warm_recovered();
+}
+
 bool DockerBackend::creating_warm(const Engine& e, const docker_api::ContainerLabels& c) const {
   if (c.warm.empty() || c.slot == docker_api::kNoSlot) return false;
   return std::any_of(warm_.begin(), warm_.end(), [&](const auto& w) {

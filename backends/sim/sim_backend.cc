@@ -26,6 +26,7 @@ SimBackend::~SimBackend() {
   sessions_.for_each([this](uint32_t, Session& s) { timers_.cancel(&s); });
   pulls_.for_each([this](uint32_t, Pull& p) { timers_.cancel(&p); });
   for (auto& [id, w] : warms_) timers_.cancel(&w);
+  timers_.cancel(&warm_recovered_);
 }
 
 bool SimBackend::has_image(uint32_t server, std::string_view image) const {
@@ -74,6 +75,11 @@ void SimBackend::start(PlacedSession spec) {
 // when its node died) left nothing anywhere: given back to placement (on_no_room, from its
 // timer) to be placed again.
 void SimBackend::recover(std::vector<PlacedSession> sessions) {
+  if (!std::exchange(warm_recovered_.armed_once, true)) {
+    warm_recovered_.backend = this;
+    warm_recovered_.on_fire = &SimBackend::on_warm_recovered_timer;
+    timers_.arm(&warm_recovered_, now_ms_());
+  }
   for (const PlacedSession& r : sessions) {
     if (!r.was_running && r.server == kUnknownServer) {
       if (find(r.session) != nullptr) continue;  // already being given back
@@ -394,6 +400,10 @@ void SimBackend::prefetch(uint32_t server, std::string_view image) {
   answer.image = id;
   answer.answer_only = true;
   timers_.arm(&answer, now_ms_());
+}
+
+void SimBackend::on_warm_recovered_timer(TimerNode* node) {
+  static_cast<WarmRecoveredTimer*>(node)->backend->events_.on_warm_recovered();
 }
 
 void SimBackend::on_warm_timer(TimerNode* node) {

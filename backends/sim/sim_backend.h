@@ -62,7 +62,8 @@ class SimBackend final : public Backend {
   // Adopts every recovered running session on a server that is up, as running from now; the
   // others are lost. A start cut short on a server fails (kStartFailed); one without a server
   // left nothing: on_no_room (from a timer), and placement places it again. May be called
-  // again (cluster mode: once per partition acquired) and after starts.
+  // again (cluster mode: once per partition acquired) and after starts. The first one reports
+  // on_warm_recovered from a timer (it finds no warm container: see below).
   void recover(std::vector<PlacedSession> sessions) override;
   bool recovers_unplaced_starts() const override { return true; }
   // Drops the session in whatever state it is; reports nothing. A pull it waited for goes on
@@ -138,6 +139,12 @@ class SimBackend final : public Backend {
     bool ready = false;
   };
 
+  // The first recover()'s on_warm_recovered, from the next turn of the loop.
+  struct WarmRecoveredTimer : TimerNode {
+    SimBackend* backend = nullptr;
+    bool armed_once = false;
+  };
+
   struct ServerState {
     bool up = true;
     std::vector<uint8_t> cached;  // by image id
@@ -169,6 +176,7 @@ class SimBackend final : public Backend {
   static void on_session_timer(TimerNode* node);
   static void on_pull_done(TimerNode* node);
   static void on_warm_timer(TimerNode* node);
+  static void on_warm_recovered_timer(TimerNode* node);
   // The pull of `image` to `server` under way, started if none.
   uint32_t pull_for(uint32_t server, uint32_t image);
   void drop_warm(uint64_t id);
@@ -183,7 +191,8 @@ class SimBackend final : public Backend {
   Slab<Session, 1024> sessions_;
   FlatMap<Id128, uint32_t, Id128Hasher> session_index_;
   Slab<Pull, 64> pulls_;
-  std::unordered_map<uint64_t, Warm> warms_;     // by WarmContainer::warm (node addresses stable)
+  std::unordered_map<uint64_t, Warm> warms_;  // by WarmContainer::warm (node addresses stable)
+  WarmRecoveredTimer warm_recovered_;
   std::vector<std::string> image_names_;         // by image id
   FlatMap<Id128, uint64_t, Id128Hasher> saves_;  // save slot -> bytes of save data
   std::mt19937_64 rng_;

@@ -430,6 +430,61 @@ TEST_F(PlacementWarmTest, AWarmContainerFoundAfterARestartIsAdoptedWhenItsGameSt
   EXPECT_EQ(backend.started[0].server, 1u);
 }
 
+// After kill -9 the engine still runs the pool: filled before the backend reported what it
+// found, the pool would be made twice over and then trimmed, churning the engine.
+TEST_F(PlacementWarmTest, AfterARestartThePoolWaitsForTheWarmContainersFoundThenMakesTheRest) {
+  WarmRecorder& backend = record();
+  placement_.recover({});
+  run_for(3'000);  // refill and the 1 s tick: nothing made before the backend's report
+  EXPECT_TRUE(backend.created.empty());
+  const uint64_t found = placement_.on_warm_found(0, "alpha", "registry.test/alpha:1", 1000, 1000);
+  ASSERT_NE(found, 0u);
+  run_for(3'000);
+  EXPECT_TRUE(backend.created.empty());
+  EXPECT_EQ(placement_.warm_pool().held(kAlpha), 1u);
+
+  placement_.on_warm_recovered();
+  advance(0);
+  ASSERT_EQ(backend.created.size(), 1u);  // the pool of two makes the one it lacks
+  run_for(3'000);
+  EXPECT_EQ(backend.created.size(), 1u);
+  EXPECT_TRUE(backend.retired.empty());
+  EXPECT_EQ(placement_.warm_pool().held(kAlpha), 2u);
+  place(1);
+  ASSERT_EQ(backend.started.size(), 1u);
+  EXPECT_EQ(backend.started[0].warm, found);  // the one found is taken, not churned
+}
+
+class PlacementWarmOnePoolTest : public PlacementWarmTest {
+ protected:
+  PlacementWarmOnePoolTest() : PlacementWarmTest(2, "1") {}
+};
+
+// Found more than the pool wants: nothing is retired before the backend's report (another
+// engine's listing may still be on its way), the surplus after it.
+TEST_F(PlacementWarmOnePoolTest, AfterARestartASurplusIsTrimmedOnlyOnceEveryFoundOneIsKnown) {
+  WarmRecorder& backend = record();
+  placement_.recover({});
+  ASSERT_NE(placement_.on_warm_found(0, "alpha", "registry.test/alpha:1", 1000, 1000), 0u);
+  ASSERT_NE(placement_.on_warm_found(1, "alpha", "registry.test/alpha:1", 1000, 1000), 0u);
+  run_for(3'000);
+  EXPECT_TRUE(backend.retired.empty());
+  placement_.on_warm_recovered();
+  run_for(1'100);
+  EXPECT_EQ(backend.retired.size(), 1u);
+  EXPECT_TRUE(backend.created.empty());
+  EXPECT_EQ(placement_.warm_pool().held(kAlpha), 1u);
+}
+
+// The sim reports its (empty) warm recovery from the next turn: its pool fills after a restart.
+TEST_F(PlacementWarmTest, AfterARestartOnTheSimThePoolFills) {
+  placement_.recover({});
+  EXPECT_EQ(placement_.warm_pool().held(kAlpha), 0u);
+  advance(0);
+  advance(0);
+  EXPECT_EQ(placement_.warm_pool().held(kAlpha), 2u);
+}
+
 }  // namespace
 }  // namespace ringside::placement_testing
 

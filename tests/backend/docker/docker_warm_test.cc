@@ -224,6 +224,28 @@ TEST_F(DockerWarmTest, AFoundWarmContainerAnsweredZeroIsRemoved) {
   EXPECT_EQ(events_.warm_found.size(), 1u);
 }
 
+// Placement fills its pools only after on_warm_recovered: it comes once, after the warm
+// container the first recover() found was reported, and not again for a later recover().
+TEST_F(DockerWarmTest, RecoverReportsTheWarmOnesFoundBeforeItSaysItsRecoveryIsDone) {
+  make_backend();
+  backend_->warm_create(warm_spec(9, 0));
+  ASSERT_TRUE(wait_ready(9)) << events_.describe();
+  const std::string container = backend_->warm_container(9);
+  backend_.reset();
+  events_.found_answer = 43;
+  make_backend();
+  backend_->recover({});
+  EXPECT_TRUE(events_.warm_recovered.empty());  // not before the engines answered
+  ASSERT_TRUE(driver_.run_until([&] { return !events_.warm_recovered.empty(); }, 20s))
+      << events_.describe();
+  ASSERT_EQ(events_.warm_found.size(), 1u);
+  EXPECT_EQ(events_.warm_recovered[0], 1u);  // the found one came first
+  EXPECT_EQ(backend_->warm_container(43), container);
+  backend_->recover({});  // a partition acquired later: no second one
+  driver_.run_for(1000ms);
+  EXPECT_EQ(events_.warm_recovered.size(), 1u);
+}
+
 TEST_F(DockerWarmTest, PrefetchPullsTheImage) {
   make_backend();
   EXPECT_FALSE(backend_->has_image(1, image_));

@@ -76,6 +76,7 @@ struct RecordingEvents : BackendEvents {
   void on_server_foreign(uint32_t server, ForeignUse use) override {
     foreign.emplace_back(server, use);
   }
+  void on_warm_recovered() override { warm_recovered.push_back(warm_found.size()); }
   void on_prefetched(uint32_t server, std::string_view image, bool ok) override {
     prefetched.push_back({server, std::string(image), ok});
   }
@@ -92,6 +93,8 @@ struct RecordingEvents : BackendEvents {
   std::vector<uint64_t> warm_ready, warm_gone;
   std::vector<Found> warm_found;
   uint64_t found_answer = 0;  // what on_warm_found answers
+  // One per on_warm_recovered: how many on_warm_found came before it.
+  std::vector<size_t> warm_recovered;
   std::vector<Prefetched> prefetched;
   std::vector<std::pair<uint32_t, ForeignUse>> foreign;  // every on_server_foreign, in order
 };

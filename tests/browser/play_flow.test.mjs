@@ -106,6 +106,10 @@ describe('the play page, launch to stop', () => {
     const frame = play.page.locator('iframe#game[title="Game"]');
     await frame.waitFor();
     assert.equal(await frame.getAttribute('src'), containerUrl);
+    const sandbox = (await frame.getAttribute('sandbox')) ?? '';
+    assert.ok(sandbox.includes('allow-scripts'), 'the game runs its scripts');
+    assert.ok(!sandbox.includes('allow-top-navigation') && (await frame.getAttribute('sandbox')) !== null,
+      'the game may not navigate the page');
     await play.page.frameLocator('iframe#game').getByText(GAME_STUB_TEXT).waitFor();
     await play.screenshot('running');
   });

@@ -12,8 +12,18 @@ const REFRESH_RETRY_MS = 60 * 1000;
 const TOKEN_STORE = "ringside.play.token";
 
 const params = new URLSearchParams(location.search);
-const pathSlug = decodeURIComponent(location.pathname.split("/").pop() || "");
+const pathSlug = slugOfPath(location.pathname);
 const gameSlug = params.get("id") || pathSlug;
+
+// The last path segment, decoded; "" when it is not valid percent-encoding (the API then says
+// the game is unknown, instead of the module failing to load).
+function slugOfPath(path) {
+  try {
+    return decodeURIComponent(path.split("/").pop() || "");
+  } catch {
+    return "";
+  }
+}
 
 let api = null;
 let session = null; // the last status of the session this page follows

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Docker launch-to-running (issue 6): ringside (--backend docker, one shard) against two real
 # engines from tools/docker-env, next to the bare Engine API calls made with curl over the same
-# unix sockets in the same run. Needs root (docker-env); takes about 3 minutes.
+# unix sockets in the same run. Needs root (docker-env); takes about 12 minutes (step 6 alone about 9).
 #   1. ringside, first launch: the image is on no engine, so it is pulled (pull / rest split from
 #      ringside's own log lines docker_pull_started, docker_pulled, docker_running);
 #   2. ringside, DOCKER_CACHED_RUNS launches 5 s apart, image cached;

@@ -145,15 +145,18 @@ class BackendEvents {
   // recover() found a warm container that nobody took, judged here (its label_player's
   // partition is served here): placement gives it an id, reserves its limits on `server` and
   // returns the id, from then on it is a ready warm container like any other; or returns 0 (its
-  // game has no pool, or another image now), and the backend removes it.
+  // game has no pool, or another image now), and the backend removes it. `label_player` is the
+  // player id it is labelled with (WarmContainer::label_player, `ringside.player`; empty when
+  // it has none): placement keeps it, so that the container is forgotten with its partition.
   virtual uint64_t on_warm_found(uint32_t server, std::string_view game_slug,
                                  std::string_view image, uint32_t cpu_millicores,
-                                 uint32_t memory_mb) {
+                                 uint32_t memory_mb, std::string_view label_player) {
     (void)server;
     (void)game_slug;
     (void)image;
     (void)cpu_millicores;
     (void)memory_mb;
+    (void)label_player;
     return 0;
   }
   // Once, after the first recover(), from a backend that supports_warm: every warm container

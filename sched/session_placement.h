@@ -159,9 +159,11 @@ class SessionPlacement final : public BackendEvents {
   void on_warm_ready(uint64_t warm) override;
   void on_warm_gone(uint64_t warm) override;
   // Adopted after a restart when its game still has a pool and this image: reserved on
-  // `server`, ready. Else 0 (the backend removes it).
+  // `server`, ready, its label player kept (forget_partition forgets it). Else 0 (the backend
+  // removes it).
   uint64_t on_warm_found(uint32_t server, std::string_view game_slug, std::string_view image,
-                         uint32_t cpu_millicores, uint32_t memory_mb) override;
+                         uint32_t cpu_millicores, uint32_t memory_mb,
+                         std::string_view label_player) override;
   // The backend reported the warm containers found at start: the pools are filled (and shrunk)
   // from now on. Held from the first recover() until this, where the backend supports_warm.
   void on_warm_recovered() override;

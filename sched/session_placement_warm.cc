@@ -218,7 +218,7 @@ void SessionPlacement::on_warm_gone(uint64_t warm) {
 
 uint64_t SessionPlacement::on_warm_found(uint32_t server, std::string_view game_slug,
                                          std::string_view image, uint32_t cpu_millicores,
-                                         uint32_t memory_mb) {
+                                         uint32_t memory_mb, std::string_view label_player) {
   const int g = runtime_.catalog.find(game_slug);
   const bool adopt = g >= 0 && server < scheduler_.server_count() &&
                      static_cast<size_t>(g) < game_image_.size() && backend_->supports_warm() &&
@@ -243,6 +243,9 @@ uint64_t SessionPlacement::on_warm_found(uint32_t server, std::string_view game_
   entry.reserved = placed.reserved;
   entry.cpu_limit_millicores = cpu_millicores;
   entry.memory_limit_mb = memory_mb;
+  // Its partition's: in a cluster it is forgotten when that partition moves
+  // (forget_warm_partition), not held here while the new owner adopts it too.
+  entry.label_player = std::string(label_player);
   entry.ready_ms = std::max<uint64_t>(now_ms_(), 1);
   warm_.add(std::move(entry));
   publish_warm(game, server);

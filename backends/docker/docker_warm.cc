@@ -463,7 +463,7 @@ void DockerBackend::recover_warm(Engine& e,
     uint64_t id = 0;
     if (c.running) {
       id = events_.on_warm_found(e.index, c.labels.warm, c.image, c.labels.cpu_millicores,
-                                 c.labels.memory_mb);
+                                 c.labels.memory_mb, c.labels.player);
     }
     log_info("docker_warm_found")
         .kv("server", servers_[e.index].name)

@@ -412,11 +412,12 @@ TEST_F(PlacementWarmGiveWayTest, ANoRoomFromInsideTheStartRetiresNoSecondWarmCon
 
 TEST_F(PlacementWarmTest, AWarmContainerFoundAfterARestartIsAdoptedWhenItsGameStillWantsIt) {
   WarmRecorder& backend = record();
-  EXPECT_EQ(placement_.on_warm_found(1, "alpha", "registry.test/alpha:0", 1000, 1000), 0u);
-  EXPECT_EQ(placement_.on_warm_found(1, "beta", "registry.test/beta:1", 1000, 1000), 0u);
-  EXPECT_EQ(placement_.on_warm_found(1, "gone", "registry.test/gone:1", 1000, 1000), 0u);
+  EXPECT_EQ(placement_.on_warm_found(1, "alpha", "registry.test/alpha:0", 1000, 1000, ""), 0u);
+  EXPECT_EQ(placement_.on_warm_found(1, "beta", "registry.test/beta:1", 1000, 1000, ""), 0u);
+  EXPECT_EQ(placement_.on_warm_found(1, "gone", "registry.test/gone:1", 1000, 1000, ""), 0u);
   EXPECT_EQ(server(1).slots_used, 0u);
-  const uint64_t found = placement_.on_warm_found(1, "alpha", "registry.test/alpha:1", 1000, 1000);
+  const uint64_t found =
+      placement_.on_warm_found(1, "alpha", "registry.test/alpha:1", 1000, 1000, "");
   ASSERT_NE(found, 0u);
   EXPECT_EQ(server(1).slots_used, 1u);
   EXPECT_EQ(placement_.warm_pool().ready(kAlpha), 1u);
@@ -437,7 +438,8 @@ TEST_F(PlacementWarmTest, AfterARestartThePoolWaitsForTheWarmContainersFoundThen
   placement_.recover({});
   run_for(3'000);  // refill and the 1 s tick: nothing made before the backend's report
   EXPECT_TRUE(backend.created.empty());
-  const uint64_t found = placement_.on_warm_found(0, "alpha", "registry.test/alpha:1", 1000, 1000);
+  const uint64_t found =
+      placement_.on_warm_found(0, "alpha", "registry.test/alpha:1", 1000, 1000, "");
   ASSERT_NE(found, 0u);
   run_for(3'000);
   EXPECT_TRUE(backend.created.empty());
@@ -465,8 +467,8 @@ class PlacementWarmOnePoolTest : public PlacementWarmTest {
 TEST_F(PlacementWarmOnePoolTest, AfterARestartASurplusIsTrimmedOnlyOnceEveryFoundOneIsKnown) {
   WarmRecorder& backend = record();
   placement_.recover({});
-  ASSERT_NE(placement_.on_warm_found(0, "alpha", "registry.test/alpha:1", 1000, 1000), 0u);
-  ASSERT_NE(placement_.on_warm_found(1, "alpha", "registry.test/alpha:1", 1000, 1000), 0u);
+  ASSERT_NE(placement_.on_warm_found(0, "alpha", "registry.test/alpha:1", 1000, 1000, ""), 0u);
+  ASSERT_NE(placement_.on_warm_found(1, "alpha", "registry.test/alpha:1", 1000, 1000, ""), 0u);
   run_for(3'000);
   EXPECT_TRUE(backend.retired.empty());
   placement_.on_warm_recovered();
@@ -609,6 +611,30 @@ TEST_F(PlacementWarmTest, InAClusterAWarmContainerBelongsToAServedPartitionAndIs
   EXPECT_EQ(backend.forgotten.size(), 2u);
   EXPECT_TRUE(backend.retired.empty());  // left running for the partition's next owner
   EXPECT_EQ(server(0).slots_used + server(1).slots_used, 0u);
+}
+
+// Adopted after a restart, a warm container keeps its label player: when its partition moves
+// this node lets go of it, as of one it made, instead of holding it (and counting its room)
+// while the partition's new owner adopts the same container.
+TEST_F(PlacementWarmTest, InAClusterAWarmContainerFoundAfterARestartIsForgottenWithItsPartition) {
+  WarmRecorder& backend = record();
+  placement_.set_serves([](uint16_t partition) { return partition == 7; });
+  std::string label;
+  for (uint32_t n = 0; label.empty() || partition_of_player(label) != 7; ++n) {
+    label = "warm-" + std::to_string(n);
+  }
+  const uint64_t found =
+      placement_.on_warm_found(1, "alpha", "registry.test/alpha:1", 1000, 1000, label);
+  ASSERT_NE(found, 0u);
+  EXPECT_EQ(server(1).slots_used, 1u);
+  placement_.forget_partition(8);
+  EXPECT_TRUE(backend.forgotten.empty());
+  EXPECT_EQ(placement_.warm_pool().held(kAlpha), 1u);
+  placement_.forget_partition(7);
+  EXPECT_EQ(backend.forgotten, std::vector<uint64_t>{found});
+  EXPECT_TRUE(backend.retired.empty());  // left running for the partition's next owner
+  EXPECT_EQ(placement_.warm_pool().held(kAlpha), 0u);
+  EXPECT_EQ(server(1).slots_used, 0u);
 }
 
 }  // namespace

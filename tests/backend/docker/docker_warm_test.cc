@@ -195,6 +195,7 @@ TEST_F(DockerWarmTest, RecoverFindsTheWarmOneAndAdoptsTheTakenOneOnce) {
   ASSERT_EQ(events_.warm_found.size(), 1u);
   EXPECT_EQ(events_.warm_found[0].game, "test-game");
   EXPECT_EQ(events_.warm_found[0].image, image_);
+  EXPECT_EQ(events_.warm_found[0].label_player, "warm-00000000000000aa");
   EXPECT_EQ(backend_->warm_container(42), idle);
   // Neither is an orphan (grace 500 ms) nor found twice.
   driver_.run_for(1500ms);

@@ -67,10 +67,12 @@ struct RecordingEvents : BackendEvents {
   void on_warm_ready(uint64_t warm) override { warm_ready.push_back(warm); }
   void on_warm_gone(uint64_t warm) override { warm_gone.push_back(warm); }
   uint64_t on_warm_found(uint32_t server, std::string_view game, std::string_view image,
-                         uint32_t cpu_millicores, uint32_t memory_mb) override {
+                         uint32_t cpu_millicores, uint32_t memory_mb,
+                         std::string_view label_player) override {
     (void)cpu_millicores;
     (void)memory_mb;
-    warm_found.push_back({server, std::string(game), std::string(image)});
+    warm_found.push_back(
+        {server, std::string(game), std::string(image), std::string(label_player)});
     return found_answer;
   }
   void on_server_foreign(uint32_t server, ForeignUse use) override {
@@ -82,7 +84,7 @@ struct RecordingEvents : BackendEvents {
   }
   struct Found {
     uint32_t server;
-    std::string game, image;
+    std::string game, image, label_player;
   };
   struct Prefetched {
     uint32_t server;

@@ -274,6 +274,12 @@ class DockerBackend final : public Backend {
     // The first recover()'s warm containers on it are not reported yet (on_warm_recovered
     // waits for every engine's): its listing answered, failed, or it went down, settle it.
     bool warm_recovery_first = false;
+    // Warm-labelled containers whose log the last listing could not read (docker_warm.cc):
+    // whether they were taken is unknown, so none is adopted, removed, an orphan or the reason
+    // a recovered session is lost until a later listing reads it.
+    std::unordered_set<std::string> took_unknown;
+    // Warm containers recovery left for a later listing because their log was unknown.
+    std::unordered_set<std::string> warm_unsettled;
   };
 
   struct Orphan {
@@ -382,6 +388,10 @@ class DockerBackend final : public Backend {
   void recover_engine(Engine& e, const std::vector<docker_api::ListedContainer>* listed,
                       uint64_t serial);
   struct Recovering;
+  // Whether `r`, recovered on `e`, may run in a warm container whose log `e`'s last listing
+  // could not read (not listed under its own session): it waits for a listing that reads it.
+  bool took_unknown_may_hold(const Engine& e, const Recovering& r,
+                             const std::vector<docker_api::ListedContainer>* listed) const;
   // A start without a server against `e`'s listing: sets its server to `e` when its container
   // is there, else counts `e` as answered. True when every engine has answered without it.
   bool settle_unplaced(const Engine& e, Recovering& r,
@@ -434,7 +444,9 @@ class DockerBackend final : public Backend {
   // Marks the listing's taken warm containers with their sessions (from took_).
   void label_taken(std::vector<docker_api::ListedContainer>& listed) const;
   // recover()'s warm containers on `e`: the unheld ones judged here, found or removed.
-  void recover_warm(Engine& e, const std::vector<docker_api::ListedContainer>& listed);
+  // `unsettled_only`: only those an earlier recovery left because their log was unknown.
+  void recover_warm(Engine& e, const std::vector<docker_api::ListedContainer>& listed,
+                    bool unsettled_only = false);
   // `e` is done with the first recover()'s warm containers: on_warm_recovered after the last.
   void settle_warm_recovery(Engine& e);
   void remove_container_on(Engine& e, const std::string& id);

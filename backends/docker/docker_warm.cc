@@ -424,23 +424,36 @@ void DockerBackend::read_took_lines(Engine& e, HttpResponse&& r,
       }
     }
   }
-  if (unknown.empty()) return then(std::move(r));
+  if (unknown.empty()) {
+    if (listed) e.took_unknown.clear();
+    return then(std::move(r));
+  }
   struct Pending {
     size_t left = 0;
     HttpResponse listing;
     std::function<void(HttpResponse&&)> then;
+    std::unordered_set<std::string> failed;  // logs not read: taken or not, unknown
   };
   auto pending = std::make_shared<Pending>();
   pending->left = unknown.size();
   pending->listing = std::move(r);
   pending->then = std::move(then);
   for (const std::string& id : unknown) {
-    send(docker_api::container_logs(e.endpoint, id), [this, id, pending](HttpResponse&& log) {
+    send(docker_api::container_logs(e.endpoint, id), [this, &e, id, pending](HttpResponse&& log) {
       Took took;
-      if (log.status == 200 && docker_api::find_took_line(log.body, &took.session, &took.player)) {
+      if (log.status != 200) {
+        // A failed read (or a log over the client's body cap) is not "never taken".
+        log_warn("docker_took_line_unread")
+            .kv("server", servers_[e.index].name)
+            .kv("container", std::string_view(id).substr(0, 12))
+            .kv("error", describe_failure(log));
+        pending->failed.insert(id);
+      } else if (docker_api::find_took_line(log.body, &took.session, &took.player)) {
         took_.insert_or_assign(id, std::move(took));
       }
-      if (--pending->left == 0) pending->then(std::move(pending->listing));
+      if (--pending->left != 0) return;
+      e.took_unknown = std::move(pending->failed);
+      pending->then(std::move(pending->listing));
     });
   }
 }
@@ -455,10 +468,17 @@ void DockerBackend::label_taken(std::vector<docker_api::ListedContainer>& listed
   }
 }
 
-void DockerBackend::recover_warm(Engine& e,
-                                 const std::vector<docker_api::ListedContainer>& listed) {
+void DockerBackend::recover_warm(Engine& e, const std::vector<docker_api::ListedContainer>& listed,
+                                 bool unsettled_only) {
   for (const docker_api::ListedContainer& c : listed) {
-    if (c.labels.warm.empty() || !c.labels.session.empty()) continue;  // a session's, or taken
+    if (c.labels.warm.empty()) continue;  // a session's
+    if (unsettled_only && !e.warm_unsettled.contains(c.id)) continue;
+    if (e.took_unknown.contains(c.id)) {
+      e.warm_unsettled.insert(c.id);  // taken or not: looked at again once its log is read
+      continue;
+    }
+    e.warm_unsettled.erase(c.id);
+    if (!c.labels.session.empty()) continue;  // taken
     if (warm_by_container_.contains(c.id) || !judges(c.labels.player)) continue;
     uint64_t id = 0;
     if (c.running) {

@@ -208,6 +208,7 @@ class DockerBackend final : public Backend {
     DockerAttach::StreamId attach = 0;
     WarmTimer timer;  // health polls
     uint64_t deadline_ms = 0;
+    uint64_t ready_ms = 0;  // when it became ready: a listing asked for before misses it
   };
   // A warm container's took line as its log shows it (recover, listings).
   struct Took {

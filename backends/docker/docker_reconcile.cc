@@ -129,10 +129,11 @@ void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, uint64_t seri
     });
     recover_warm(e, *listed, /*unsettled_only=*/true);
   }
-  // Held warm containers gone or exited behind ringside's back.
+  // Held warm containers (ready before the listing was asked for) gone or exited behind
+  // ringside's back.
   std::vector<uint64_t> warm_vanished;
   for (const auto& [id, w] : warm_) {
-    if (w->engine != e.index || w->step != WarmStep::kReady) continue;
+    if (w->engine != e.index || w->step != WarmStep::kReady || w->ready_ms >= sent_ms) continue;
     const std::string& container = w->container;
     const auto it = std::find_if(listed->begin(), listed->end(),
                                  [&](const auto& c) { return c.id == container; });

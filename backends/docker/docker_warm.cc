@@ -217,6 +217,7 @@ void DockerBackend::attach_warm(Warm& w) {
     Warm* found = find_warm(id);
     if (found == nullptr || found->step != WarmStep::kAttach) return;
     found->step = WarmStep::kReady;
+    found->ready_ms = reactor_.now_ms();
     log_info("docker_warm_ready")
         .kv("warm", found->id)
         .kv("server", servers_[found->engine].name)

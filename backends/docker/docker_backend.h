@@ -197,6 +197,10 @@ class DockerBackend final : public Backend {
     DockerBackend* backend = nullptr;
     uint64_t id = 0;
     std::string game, image, save_dir, label_player;
+    // The image as the catalog spells it (`image` is Docker's, with :latest added): the
+    // container is created with it, so a listing after a restart reports it as placement
+    // compares it (on_warm_found).
+    std::string catalog_image;
     uint32_t engine = 0;
     uint32_t cpu_millicores = 0, memory_mb = 0;  // asked for; the limits actually set below
     uint32_t limit_cpu_millicores = 0, limit_memory_mb = 0;
@@ -221,7 +225,9 @@ class DockerBackend final : public Backend {
     std::string image;
     std::vector<Id128> waiters;
     std::vector<uint64_t> warm_waiters;  // warm creates
-    bool prefetch = false;               // asked by prefetch(): on_prefetched when it ends
+    // Asked by prefetch(), as each caller spelled the image: on_prefetched with each when it
+    // ends (placement compares the catalog's spelling).
+    std::vector<std::string> prefetch_as;
   };
 
   // A labelled container as this node last saw it on an engine, or a slot name some container

@@ -54,6 +54,7 @@ void DockerBackend::warm_create(WarmContainer spec) {
   w.id = spec.warm;
   w.game = std::move(spec.game_slug);
   w.image = docker_api::normalize_image(spec.image);
+  w.catalog_image = std::move(spec.image);
   w.save_dir = std::move(spec.save_dir);
   w.label_player = std::move(spec.label_player);
   w.engine = spec.server;
@@ -93,7 +94,7 @@ void DockerBackend::prefetch(uint32_t server, std::string_view image_name) {
   if (fresh && engines_[server]->images.contains(image)) {
     // There already: said from the next turn of the loop.
     pulls_.erase(it);
-    prefetched_.emplace_back(server, image);
+    prefetched_.emplace_back(server, std::string(image_name));
     timers_.arm(&prefetch_timer_, reactor_.now_ms());
     return;
   }
@@ -106,7 +107,8 @@ void DockerBackend::prefetch(uint32_t server, std::string_view image_name) {
         send(docker_api::pull_image(engines_[server]->endpoint, image, options_.pull_timeout_ms),
              [this, key](HttpResponse&& r) { on_pull_done(key, std::move(r)); });
   }
-  it->second.prefetch = true;
+  auto& as = it->second.prefetch_as;
+  if (std::find(as.begin(), as.end(), image_name) == as.end()) as.emplace_back(image_name);
 }
 
 void DockerBackend::on_prefetch_timer(TimerNode* node) {
@@ -147,7 +149,7 @@ void DockerBackend::warm_create_container(Warm& w) {
   const std::string name = docker_api::slot_name(*slot);
   docker_api::ContainerSpec spec;
   spec.name = name;
-  spec.image = w.image;
+  spec.image = w.catalog_image;  // Docker adds the same :latest
   spec.player_id = w.label_player;
   spec.game_slug = w.game;
   spec.warm = true;
@@ -500,7 +502,8 @@ void DockerBackend::recover_warm(Engine& e, const std::vector<docker_api::Listed
     w.backend = this;
     w.id = id;
     w.game = c.labels.warm;
-    w.image = c.image;
+    w.image = docker_api::normalize_image(c.image);
+    w.catalog_image = c.image;
     w.label_player = c.labels.player;
     w.engine = e.index;
     w.cpu_millicores = w.limit_cpu_millicores = c.labels.cpu_millicores;

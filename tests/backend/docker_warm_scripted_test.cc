@@ -101,5 +101,30 @@ TEST_F(DockerWarmScriptedTest, AnUntakenWarmContainerWhoseLogFailsIsFoundOnceItI
   EXPECT_EQ(events_.warm_found[0].game, "chess");
 }
 
+// An untagged catalog image (Docker adds :latest): a prefetch reports it as placement asked for
+// it, and a warm container is created with it, so a listing after a restart shows it so too.
+TEST_F(DockerWarmScriptedTest, AnUntaggedImageKeepsTheCatalogsSpelling) {
+  make_backend([this](const Call& c) { return engine(c); });
+  backend_->prefetch(0, "registry.test/game");
+  ASSERT_TRUE(driver_.run_until([&] { return !events_.prefetched.empty(); }, 5s));
+  EXPECT_EQ(events_.prefetched[0].image, "registry.test/game");
+  EXPECT_TRUE(events_.prefetched[0].ok);
+
+  WarmContainer w;
+  w.warm = 1;
+  w.game_slug = "chess";
+  w.image = "registry.test/game";
+  w.label_player = "warm-1";
+  backend_->warm_create(std::move(w));
+  const auto created = [&] {
+    for (const Call& c : engine_->calls()) {
+      if (c.method == "POST" && c.target.starts_with("/containers/create")) return c.body;
+    }
+    return std::string();
+  };
+  ASSERT_TRUE(driver_.run_until([&] { return !created().empty(); }, 5s));
+  EXPECT_NE(created().find(R"("Image":"registry.test/game")"), std::string::npos) << created();
+}
+
 }  // namespace
 }  // namespace ringside

@@ -249,10 +249,10 @@ void DockerBackend::recover_engine(Engine& e,
         next_deadline = std::min(next_deadline, deadline);
         ++it;
       }
-    } else if (r.session.server != e.index) {
+    } else if (r.session.server != e.index || took_unknown_may_hold(e, r, listed)) {
+      // Another engine's, or its container may be a taken warm one whose log was not read:
+      // left for the next listing.
       ++it;
-    } else if (took_unknown_may_hold(e, r, listed)) {
-      ++it;  // its container may be a taken warm one whose log was not read: the next listing
     } else if (listed != nullptr ? r.listing <= serial : deadline <= now) {
       mine.push_back(std::move(r.session));
       it = recovering_.erase(it);

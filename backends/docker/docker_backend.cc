@@ -210,7 +210,9 @@ void DockerBackend::on_pull_done(const std::string& key, HttpResponse&& r) {
         .kv("image", pull.image)
         .kv("error", message);
   }
-  if (pull.prefetch) events_.on_prefetched(pull.engine, pull.image, error == SessionError::kNone);
+  for (const std::string& as : pull.prefetch_as) {
+    events_.on_prefetched(pull.engine, as, error == SessionError::kNone);
+  }
   for (uint64_t id : pull.warm_waiters) {
     Warm* w = find_warm(id);
     if (w == nullptr || w->step != WarmStep::kPull) continue;

@@ -197,6 +197,10 @@ class DockerBackend final : public Backend {
     DockerBackend* backend = nullptr;
     uint64_t id = 0;
     std::string game, image, save_dir, label_player;
+    // The image as the catalog spells it (`image` is Docker's, with :latest added): the
+    // container is created with it, so a listing after a restart reports it as placement
+    // compares it (on_warm_found).
+    std::string catalog_image;
     uint32_t engine = 0;
     uint32_t cpu_millicores = 0, memory_mb = 0;  // asked for; the limits actually set below
     uint32_t limit_cpu_millicores = 0, limit_memory_mb = 0;
@@ -208,6 +212,7 @@ class DockerBackend final : public Backend {
     DockerAttach::StreamId attach = 0;
     WarmTimer timer;  // health polls
     uint64_t deadline_ms = 0;
+    uint64_t ready_ms = 0;  // when it became ready: a listing asked for before misses it
   };
   // A warm container's took line as its log shows it (recover, listings).
   struct Took {
@@ -220,7 +225,9 @@ class DockerBackend final : public Backend {
     std::string image;
     std::vector<Id128> waiters;
     std::vector<uint64_t> warm_waiters;  // warm creates
-    bool prefetch = false;               // asked by prefetch(): on_prefetched when it ends
+    // Asked by prefetch(), as each caller spelled the image: on_prefetched with each when it
+    // ends (placement compares the catalog's spelling).
+    std::vector<std::string> prefetch_as;
   };
 
   // A labelled container as this node last saw it on an engine, or a slot name some container
@@ -274,6 +281,12 @@ class DockerBackend final : public Backend {
     // The first recover()'s warm containers on it are not reported yet (on_warm_recovered
     // waits for every engine's): its listing answered, failed, or it went down, settle it.
     bool warm_recovery_first = false;
+    // Warm-labelled containers whose log the last listing could not read (docker_warm.cc):
+    // whether they were taken is unknown, so none is adopted, removed, an orphan or the reason
+    // a recovered session is lost until a later listing reads it.
+    std::unordered_set<std::string> took_unknown;
+    // Warm containers recovery left for a later listing because their log was unknown.
+    std::unordered_set<std::string> warm_unsettled;
   };
 
   struct Orphan {
@@ -382,6 +395,10 @@ class DockerBackend final : public Backend {
   void recover_engine(Engine& e, const std::vector<docker_api::ListedContainer>* listed,
                       uint64_t serial);
   struct Recovering;
+  // Whether `r`, recovered on `e`, may run in a warm container whose log `e`'s last listing
+  // could not read (not listed under its own session): it waits for a listing that reads it.
+  bool took_unknown_may_hold(const Engine& e, const Recovering& r,
+                             const std::vector<docker_api::ListedContainer>* listed) const;
   // A start without a server against `e`'s listing: sets its server to `e` when its container
   // is there, else counts `e` as answered. True when every engine has answered without it.
   bool settle_unplaced(const Engine& e, Recovering& r,
@@ -434,7 +451,9 @@ class DockerBackend final : public Backend {
   // Marks the listing's taken warm containers with their sessions (from took_).
   void label_taken(std::vector<docker_api::ListedContainer>& listed) const;
   // recover()'s warm containers on `e`: the unheld ones judged here, found or removed.
-  void recover_warm(Engine& e, const std::vector<docker_api::ListedContainer>& listed);
+  // `unsettled_only`: only those an earlier recovery left because their log was unknown.
+  void recover_warm(Engine& e, const std::vector<docker_api::ListedContainer>& listed,
+                    bool unsettled_only = false);
   // `e` is done with the first recover()'s warm containers: on_warm_recovered after the last.
   void settle_warm_recovery(Engine& e);
   void remove_container_on(Engine& e, const std::string& id);

@@ -122,11 +122,18 @@ void DockerBackend::on_container_list(Engine& e, uint64_t sent_ms, uint64_t seri
     e.warm_recovery = 0;
     recover_warm(e, *listed);
     settle_warm_recovery(e);
+  } else if (!e.warm_unsettled.empty()) {
+    std::erase_if(e.warm_unsettled, [&](const std::string& id) {
+      return std::none_of(listed->begin(), listed->end(),
+                          [&](const auto& c) { return c.id == id; });
+    });
+    recover_warm(e, *listed, /*unsettled_only=*/true);
   }
-  // Held warm containers gone or exited behind ringside's back.
+  // Held warm containers (ready before the listing was asked for) gone or exited behind
+  // ringside's back.
   std::vector<uint64_t> warm_vanished;
   for (const auto& [id, w] : warm_) {
-    if (w->engine != e.index || w->step != WarmStep::kReady) continue;
+    if (w->engine != e.index || w->step != WarmStep::kReady || w->ready_ms >= sent_ms) continue;
     const std::string& container = w->container;
     const auto it = std::find_if(listed->begin(), listed->end(),
                                  [&](const auto& c) { return c.id == container; });
@@ -242,7 +249,9 @@ void DockerBackend::recover_engine(Engine& e,
         next_deadline = std::min(next_deadline, deadline);
         ++it;
       }
-    } else if (r.session.server != e.index) {
+    } else if (r.session.server != e.index || took_unknown_may_hold(e, r, listed)) {
+      // Another engine's, or its container may be a taken warm one whose log was not read:
+      // left for the next listing.
       ++it;
     } else if (listed != nullptr ? r.listing <= serial : deadline <= now) {
       mine.push_back(std::move(r.session));
@@ -313,6 +322,16 @@ void DockerBackend::recover_engine(Engine& e,
   }
 }
 
+bool DockerBackend::took_unknown_may_hold(
+    const Engine& e, const Recovering& r,
+    const std::vector<docker_api::ListedContainer>* listed) const {
+  if (!e.up || e.took_unknown.empty()) return false;
+  const std::string& label = r.session.session_id_text;
+  return listed == nullptr || std::none_of(listed->begin(), listed->end(), [&](const auto& c) {
+           return c.labels.session == label;
+         });
+}
+
 bool DockerBackend::settle_unplaced(const Engine& e, Recovering& r,
                                     const std::vector<docker_api::ListedContainer>* listed,
                                     uint64_t serial) {
@@ -339,12 +358,18 @@ void DockerBackend::note_orphan(Engine& e, std::string_view container,
   // session, whose store rows this node has not loaded).
   if (owned(container, c) || !judges(c.player)) return;
   if (creating_warm(e, c)) return;
+  if (e.took_unknown.contains(std::string(container))) return;  // maybe a session's
   Orphan o;
   o.engine = e.index;
   o.session = c.session;
   o.player = c.player;
   o.remove_at_ms = reactor_.now_ms() + options_.orphan_grace_ms;
-  if (orphans_.try_emplace(std::string(container), std::move(o)).second) {
+  const auto [it, fresh] = orphans_.try_emplace(std::string(container), o);
+  if (!fresh) {
+    // A warm one's took line may have been read since: the player it names is the one judged.
+    it->second.session = std::move(o.session);
+    it->second.player = std::move(o.player);
+  } else {
     log_info("docker_orphan_found")
         .kv("server", servers_[e.index].name)
         .kv("container", container.substr(0, 12))
@@ -370,7 +395,8 @@ void DockerBackend::remove_orphans() {
     // Still nobody's, and still this node's to judge (a partition lost meanwhile is not).
     docker_api::ContainerLabels labels;
     labels.session = o.session;
-    if (!owned(it->first, labels) && judges(o.player)) {
+    const bool unknown = engines_[o.engine]->took_unknown.contains(it->first);
+    if (!unknown && !owned(it->first, labels) && judges(o.player)) {
       log_info("docker_orphan_removed")
           .kv("server", servers_[o.engine].name)
           .kv("container", std::string_view(it->first).substr(0, 12))

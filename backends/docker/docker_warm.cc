@@ -54,6 +54,7 @@ void DockerBackend::warm_create(WarmContainer spec) {
   w.id = spec.warm;
   w.game = std::move(spec.game_slug);
   w.image = docker_api::normalize_image(spec.image);
+  w.catalog_image = std::move(spec.image);
   w.save_dir = std::move(spec.save_dir);
   w.label_player = std::move(spec.label_player);
   w.engine = spec.server;
@@ -93,7 +94,7 @@ void DockerBackend::prefetch(uint32_t server, std::string_view image_name) {
   if (fresh && engines_[server]->images.contains(image)) {
     // There already: said from the next turn of the loop.
     pulls_.erase(it);
-    prefetched_.emplace_back(server, image);
+    prefetched_.emplace_back(server, std::string(image_name));
     timers_.arm(&prefetch_timer_, reactor_.now_ms());
     return;
   }
@@ -106,7 +107,8 @@ void DockerBackend::prefetch(uint32_t server, std::string_view image_name) {
         send(docker_api::pull_image(engines_[server]->endpoint, image, options_.pull_timeout_ms),
              [this, key](HttpResponse&& r) { on_pull_done(key, std::move(r)); });
   }
-  it->second.prefetch = true;
+  auto& as = it->second.prefetch_as;
+  if (std::find(as.begin(), as.end(), image_name) == as.end()) as.emplace_back(image_name);
 }
 
 void DockerBackend::on_prefetch_timer(TimerNode* node) {
@@ -147,7 +149,7 @@ void DockerBackend::warm_create_container(Warm& w) {
   const std::string name = docker_api::slot_name(*slot);
   docker_api::ContainerSpec spec;
   spec.name = name;
-  spec.image = w.image;
+  spec.image = w.catalog_image;  // Docker adds the same :latest
   spec.player_id = w.label_player;
   spec.game_slug = w.game;
   spec.warm = true;
@@ -217,6 +219,7 @@ void DockerBackend::attach_warm(Warm& w) {
     Warm* found = find_warm(id);
     if (found == nullptr || found->step != WarmStep::kAttach) return;
     found->step = WarmStep::kReady;
+    found->ready_ms = reactor_.now_ms();
     log_info("docker_warm_ready")
         .kv("warm", found->id)
         .kv("server", servers_[found->engine].name)
@@ -424,23 +427,36 @@ void DockerBackend::read_took_lines(Engine& e, HttpResponse&& r,
       }
     }
   }
-  if (unknown.empty()) return then(std::move(r));
+  if (unknown.empty()) {
+    if (listed) e.took_unknown.clear();
+    return then(std::move(r));
+  }
   struct Pending {
     size_t left = 0;
     HttpResponse listing;
     std::function<void(HttpResponse&&)> then;
+    std::unordered_set<std::string> failed;  // logs not read: taken or not, unknown
   };
   auto pending = std::make_shared<Pending>();
   pending->left = unknown.size();
   pending->listing = std::move(r);
   pending->then = std::move(then);
   for (const std::string& id : unknown) {
-    send(docker_api::container_logs(e.endpoint, id), [this, id, pending](HttpResponse&& log) {
+    send(docker_api::container_logs(e.endpoint, id), [this, &e, id, pending](HttpResponse&& log) {
       Took took;
-      if (log.status == 200 && docker_api::find_took_line(log.body, &took.session, &took.player)) {
+      if (log.status != 200) {
+        // A failed read (or a log over the client's body cap) is not "never taken".
+        log_warn("docker_took_line_unread")
+            .kv("server", servers_[e.index].name)
+            .kv("container", std::string_view(id).substr(0, 12))
+            .kv("error", describe_failure(log));
+        pending->failed.insert(id);
+      } else if (docker_api::find_took_line(log.body, &took.session, &took.player)) {
         took_.insert_or_assign(id, std::move(took));
       }
-      if (--pending->left == 0) pending->then(std::move(pending->listing));
+      if (--pending->left != 0) return;
+      e.took_unknown = std::move(pending->failed);
+      pending->then(std::move(pending->listing));
     });
   }
 }
@@ -455,10 +471,17 @@ void DockerBackend::label_taken(std::vector<docker_api::ListedContainer>& listed
   }
 }
 
-void DockerBackend::recover_warm(Engine& e,
-                                 const std::vector<docker_api::ListedContainer>& listed) {
+void DockerBackend::recover_warm(Engine& e, const std::vector<docker_api::ListedContainer>& listed,
+                                 bool unsettled_only) {
   for (const docker_api::ListedContainer& c : listed) {
-    if (c.labels.warm.empty() || !c.labels.session.empty()) continue;  // a session's, or taken
+    if (c.labels.warm.empty()) continue;  // a session's
+    if (unsettled_only && !e.warm_unsettled.contains(c.id)) continue;
+    if (e.took_unknown.contains(c.id)) {
+      e.warm_unsettled.insert(c.id);  // taken or not: looked at again once its log is read
+      continue;
+    }
+    e.warm_unsettled.erase(c.id);
+    if (!c.labels.session.empty()) continue;  // taken
     if (warm_by_container_.contains(c.id) || !judges(c.labels.player)) continue;
     uint64_t id = 0;
     if (c.running) {
@@ -479,7 +502,8 @@ void DockerBackend::recover_warm(Engine& e,
     w.backend = this;
     w.id = id;
     w.game = c.labels.warm;
-    w.image = c.image;
+    w.image = docker_api::normalize_image(c.image);
+    w.catalog_image = c.image;
     w.label_player = c.labels.player;
     w.engine = e.index;
     w.cpu_millicores = w.limit_cpu_millicores = c.labels.cpu_millicores;

@@ -90,6 +90,7 @@ void write_response(ByteBuffer& out, std::string_view date_line, uint16_t status
                         date_line.size() + body.size());
   char* const start = p;
   auto put = [&p](std::string_view s) {
+    if (s.empty()) return;  // an empty view may hold a null data(), which memcpy must not get
     std::memcpy(p, s.data(), s.size());
     p += s.size();
   };

@@ -24,6 +24,37 @@ std::string printable(std::string_view s) {
   return out;
 }
 
+// sizeMb (already read), "cpuCores"? and "memoryMb"? within Catalog's bounds: what placement
+// reserves and the container's limits are made of (docs/configuration.md).
+bool parse_profile(simdjson::dom::element g, uint64_t size_mb, Game& game, std::string* error) {
+  if (size_mb > Catalog::kMaxSizeMb) {
+    *error = "game '" + game.slug + "': sizeMb must be an integer from 0 to " +
+             std::to_string(Catalog::kMaxSizeMb);
+    return false;
+  }
+  game.size_mb = static_cast<uint32_t>(size_mb);
+  if (simdjson::dom::element cpu; g["cpuCores"].get(cpu) == simdjson::SUCCESS) {
+    double cores = 0;
+    if (cpu.get_double().get(cores) != simdjson::SUCCESS || !(cores > 0) ||
+        cores > Catalog::kMaxCpuCores) {
+      *error = "game '" + game.slug + "': cpuCores must be a number above 0 and at most " +
+               std::to_string(static_cast<int>(Catalog::kMaxCpuCores));
+      return false;
+    }
+    game.cpu_cores = cores;
+  }
+  if (simdjson::dom::element memory; g["memoryMb"].get(memory) == simdjson::SUCCESS) {
+    uint64_t mb = 0;
+    if (memory.get_uint64().get(mb) != simdjson::SUCCESS || mb == 0 || mb > Catalog::kMaxMemoryMb) {
+      *error = "game '" + game.slug + "': memoryMb must be an integer from 1 to " +
+               std::to_string(Catalog::kMaxMemoryMb);
+      return false;
+    }
+    game.memory_mb = static_cast<uint32_t>(mb);
+  }
+  return true;
+}
+
 // A bound of an auto warm pool of game `slug` (warmPoolMin, warmPoolMax): an integer from 0 to
 // Catalog::kMaxWarmPool, or absent (`*value` unchanged).
 bool parse_pool_bound(simdjson::dom::element g, const char* field, const std::string& slug,
@@ -197,13 +228,7 @@ std::optional<Catalog> Catalog::parse(std::string_view json, std::string* error)
     game.slug = slug;
     game.title = title;
     game.image = image;
-    game.size_mb = static_cast<uint32_t>(size_mb);
-    double cpu;
-    if (g["cpuCores"].get_double().get(cpu) == simdjson::SUCCESS && cpu > 0) game.cpu_cores = cpu;
-    uint64_t mem;
-    if (g["memoryMb"].get_uint64().get(mem) == simdjson::SUCCESS && mem > 0) {
-      game.memory_mb = static_cast<uint32_t>(mem);
-    }
+    if (!parse_profile(g, size_mb, game, error)) return std::nullopt;
     std::string_view save_dir;
     if (g["saveDir"].get_string().get(save_dir) == simdjson::SUCCESS) {
       if (save_dir.size() < 2 || save_dir.front() != '/' || !is_text(save_dir, kMaxSaveDirBytes)) {

@@ -48,6 +48,11 @@ class Catalog {
   static constexpr size_t kMaxImageBytes = 512;
   static constexpr size_t kMaxSaveDirBytes = 256;
   static constexpr uint32_t kMaxSessionSecondsLimit = 7 * 24 * 3600;  // a week
+  // The resource profile's bounds: far above any machine, low enough that every figure made of
+  // them (millicores, reservations in MB) fits a uint32_t.
+  static constexpr uint32_t kMaxSizeMb = 1u << 24;  // 16 TiB
+  static constexpr uint32_t kMaxMemoryMb = 1u << 24;
+  static constexpr double kMaxCpuCores = 1024;
   // A warm pool's size, fixed or auto's bounds: at most this many containers per game.
   static constexpr uint32_t kMaxWarmPool = 256;
   static constexpr uint32_t kDefaultWarmPoolMax = 16;  // warmPoolMax of "auto" when absent

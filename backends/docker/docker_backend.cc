@@ -160,27 +160,37 @@ DockerBackend::Session& DockerBackend::add_session(PlacedSession&& spec) {
 
 // ---- Start path ----
 
-void DockerBackend::join_pull(Session& s) {
-  const std::string key = pull_key(s.engine, s.image);
+DockerBackend::Pull& DockerBackend::shared_pull(uint32_t engine, const std::string& image,
+                                                std::string_view event) {
+  const std::string key = pull_key(engine, image);
   auto [it, fresh] = pulls_.try_emplace(key);
   Pull& pull = it->second;
   if (fresh) {
-    pull.engine = s.engine;
-    pull.image = s.image;
+    pull.engine = engine;
+    pull.image = image;
     ++pulls_started_;
-    log_info("docker_pull_started").kv("server", servers_[s.engine].name).kv("image", s.image);
-    pull.request = send(docker_api::pull_image(endpoint(s), s.image, options_.pull_timeout_ms),
-                        [this, key](HttpResponse&& r) { on_pull_done(key, std::move(r)); });
+    log_info(event).kv("server", servers_[engine].name).kv("image", image);
+    pull.request =
+        send(docker_api::pull_image(engines_[engine]->endpoint, image, options_.pull_timeout_ms),
+             [this, key](HttpResponse&& r) { on_pull_done(key, std::move(r)); });
   }
-  pull.waiters.push_back(s.id);
+  return pull;
+}
+
+DockerBackend::Pull* DockerBackend::running_pull(uint32_t engine, std::string_view image) {
+  const auto it = pulls_.find(pull_key(engine, image));
+  return it == pulls_.end() ? nullptr : &it->second;
+}
+
+void DockerBackend::join_pull(Session& s) {
+  shared_pull(s.engine, s.image, "docker_pull_started").waiters.push_back(s.id);
   s.step = Step::kPull;
   events_.on_phase(s.id, StartPhase::kPulling);
 }
 
 void DockerBackend::forget_pull(Session& s) {
-  const auto it = pulls_.find(pull_key(s.engine, s.image));
   // The pull goes on without waiters: the image is cached for the next launch.
-  if (it != pulls_.end()) std::erase(it->second.waiters, s.id);
+  if (Pull* pull = running_pull(s.engine, s.image)) std::erase(pull->waiters, s.id);
 }
 
 void DockerBackend::on_pull_done(const std::string& key, HttpResponse&& r) {

@@ -309,6 +309,11 @@ class DockerBackend final : public Backend {
   void call(Session& s, Step step, HttpRequest request, Answer on_answer);
   // The session's record, from start() or recover(): filled from `spec`, in sessions_.
   Session& add_session(PlacedSession&& spec);
+  // The one pull of `image` on `engine` that launches, warm creates and prefetches share: the
+  // one running, or a new one started and logged as `event`.
+  Pull& shared_pull(uint32_t engine, const std::string& image, std::string_view event);
+  // The pull of `image` running on `engine`, or nullptr.
+  Pull* running_pull(uint32_t engine, std::string_view image);
   void join_pull(Session& s);
   // Leaves its pull, which goes on (the image is cached for the next launch).
   void forget_pull(Session& s);

@@ -31,10 +31,6 @@ uint32_t within(uint32_t limit, uint32_t capacity) {
   return limit == 0 || capacity == 0 ? limit : std::min(limit, capacity);
 }
 
-std::string pull_key(uint32_t engine, std::string_view image) {
-  return std::to_string(engine) + '\n' + std::string(image);
-}
-
 }  // namespace
 
 DockerBackend::Warm* DockerBackend::find_warm(uint64_t id) {
@@ -70,44 +66,20 @@ void DockerBackend::warm_create(WarmContainer spec) {
     return;
   }
   if (engines_[w.engine]->images.contains(w.image)) return warm_create_container(w);
-  // The one pull per engine and image that launches share.
-  const std::string key = pull_key(w.engine, w.image);
-  auto [it, fresh] = pulls_.try_emplace(key);
-  if (fresh) {
-    it->second.engine = w.engine;
-    it->second.image = w.image;
-    ++pulls_started_;
-    log_info("docker_pull_started").kv("server", servers_[w.engine].name).kv("image", w.image);
-    it->second.request = send(
-        docker_api::pull_image(engines_[w.engine]->endpoint, w.image, options_.pull_timeout_ms),
-        [this, key](HttpResponse&& r) { on_pull_done(key, std::move(r)); });
-  }
-  it->second.warm_waiters.push_back(w.id);
+  shared_pull(w.engine, w.image, "docker_pull_started").warm_waiters.push_back(w.id);
   w.step = WarmStep::kPull;
 }
 
 void DockerBackend::prefetch(uint32_t server, std::string_view image_name) {
   const std::string image = docker_api::normalize_image(image_name);
   if (server >= engines_.size()) return;
-  const std::string key = pull_key(server, image);
-  auto [it, fresh] = pulls_.try_emplace(key);
-  if (fresh && engines_[server]->images.contains(image)) {
+  if (!running_pull(server, image) && engines_[server]->images.contains(image)) {
     // There already: said from the next turn of the loop.
-    pulls_.erase(it);
     prefetched_.emplace_back(server, std::string(image_name));
     timers_.arm(&prefetch_timer_, reactor_.now_ms());
     return;
   }
-  if (fresh) {
-    it->second.engine = server;
-    it->second.image = image;
-    ++pulls_started_;
-    log_info("docker_prefetch_started").kv("server", servers_[server].name).kv("image", image);
-    it->second.request =
-        send(docker_api::pull_image(engines_[server]->endpoint, image, options_.pull_timeout_ms),
-             [this, key](HttpResponse&& r) { on_pull_done(key, std::move(r)); });
-  }
-  auto& as = it->second.prefetch_as;
+  auto& as = shared_pull(server, image, "docker_prefetch_started").prefetch_as;
   if (std::find(as.begin(), as.end(), image_name) == as.end()) as.emplace_back(image_name);
 }
 
@@ -254,8 +226,7 @@ void DockerBackend::drop_warm(Warm& w, std::string_view why, bool remove, bool q
     in_flight_.erase(w.request);
   }
   if (w.step == WarmStep::kPull) {
-    const auto pull = pulls_.find(pull_key(w.engine, w.image));
-    if (pull != pulls_.end()) std::erase(pull->second.warm_waiters, id);
+    if (Pull* pull = running_pull(w.engine, w.image)) std::erase(pull->warm_waiters, id);
   }
   if (w.attach != 0) attach_.close(w.attach);
   if (!w.container.empty()) {

@@ -56,6 +56,11 @@ Reservation reservation_for(const ResourceProfile& profile) {
   return {round_up(profile.cpu_cores * 1000), round_up(profile.memory_mb)};
 }
 
+Reservation container_limits(const Game& game, Reservation reserved) {
+  return {std::max(reserved.cpu_millicores, round_up(game.cpu_cores * 1000)),
+          std::max(reserved.memory_mb, game.memory_mb)};
+}
+
 bool ServerState::fits(Reservation demand) const {
   return cpu_taken(*this) + demand.cpu_millicores <= cpu_capacity_millicores &&
          memory_taken(*this) + demand.memory_mb <= memory_capacity_mb &&

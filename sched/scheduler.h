@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "model/backend.h"
+#include "model/catalog.h"
 #include "sched/resource_profile.h"
 
 namespace ringside {
@@ -26,6 +27,12 @@ struct Reservation {
 
 // Rounds the profile up to whole millicores and MB; unknown or negative figures reserve 0.
 Reservation reservation_for(const ResourceProfile& profile);
+
+// The limits of a container of `game` placed with `reserved` (a launch's, or a warm one's that a
+// launch will take): ceilings, not the average the scheduler reserves — capping a container at
+// the mean of past peaks would kill every session that peaks above it. The game's declared
+// figures (catalog), or what it has been seen to need when that is more.
+Reservation container_limits(const Game& game, Reservation reserved);
 
 struct ServerState {
   std::string name;

@@ -561,12 +561,9 @@ void SessionPlacement::start(Launch& launch, const Placement& placed) {
 
   PlacedSession spec = placed_session(launch, placed.server);
   spec.fresh_slot = launch.fresh_slot;
-  // Limits are ceilings, not the average the scheduler reserves: capping a container at the
-  // mean of past peaks would kill every session that peaks above it. The game's declared
-  // figures (catalog), or what it has been seen to need when that is more.
-  spec.cpu_millicores = std::max(placed.reserved.cpu_millicores,
-                                 static_cast<uint32_t>(std::ceil(game.cpu_cores * 1000)));
-  spec.memory_mb = std::max(placed.reserved.memory_mb, game.memory_mb);
+  const Reservation limits = container_limits(game, placed.reserved);
+  spec.cpu_millicores = limits.cpu_millicores;
+  spec.memory_mb = limits.memory_mb;
   backend_->start(std::move(spec));
 }
 

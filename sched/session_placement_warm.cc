@@ -146,10 +146,10 @@ bool SessionPlacement::create_warm(uint32_t game_index) {
   entry.server = placed.server;
   entry.image = image;
   entry.reserved = placed.reserved;
-  // Ceilings as a launch's (see start()): the taking launch runs under them.
-  entry.cpu_limit_millicores = std::max(placed.reserved.cpu_millicores,
-                                        static_cast<uint32_t>(std::ceil(game.cpu_cores * 1000)));
-  entry.memory_limit_mb = std::max(placed.reserved.memory_mb, game.memory_mb);
+  // A launch's ceilings: the taking launch runs under them.
+  const Reservation limits = container_limits(game, placed.reserved);
+  entry.cpu_limit_millicores = limits.cpu_millicores;
+  entry.memory_limit_mb = limits.memory_mb;
   entry.label_player = label_player;
   WarmContainer w;
   w.warm = id;

@@ -189,14 +189,18 @@ CommandResult DockerE2eTest::docker(size_t engine, const std::string& args) cons
                      args);
 }
 
-std::vector<Container> DockerE2eTest::ringside_containers(size_t engine) const {
+std::vector<Container> DockerE2eTest::containers_labelled(size_t engine,
+                                                          const std::string& label) const {
   std::vector<Container> out;
-  const CommandResult ps = docker(engine,
-                                  "ps -a --no-trunc --filter label=ringside.session --format "
-                                  "'{{.ID}} {{.State}}'");
+  const CommandResult ps =
+      docker(engine, "ps -a --no-trunc --filter label=" + label + " --format '{{.ID}} {{.State}}'");
   std::istringstream lines(ps.exit_code == 0 ? ps.output : "");
   for (std::string id, state; lines >> id >> state;) out.push_back({engine, id, state});
   return out;
+}
+
+std::vector<Container> DockerE2eTest::ringside_containers(size_t engine) const {
+  return containers_labelled(engine, "ringside.session");
 }
 
 std::optional<Container> DockerE2eTest::container_of(const std::string& session) const {
@@ -252,13 +256,7 @@ int DockerE2eTest::dockerd_pid(size_t engine) const {
 }
 
 std::vector<Container> DockerE2eTest::warm_containers(size_t engine) const {
-  std::vector<Container> out;
-  const CommandResult ps = docker(engine,
-                                  "ps -a --no-trunc --filter label=ringside.warm --format "
-                                  "'{{.ID}} {{.State}}'");
-  std::istringstream lines(ps.exit_code == 0 ? ps.output : "");
-  for (std::string id, state; lines >> id >> state;) out.push_back({engine, id, state});
-  return out;
+  return containers_labelled(engine, "ringside.warm");
 }
 
 void DockerE2eTest::remove_ringside_containers() const {

@@ -94,6 +94,8 @@ class DockerE2eTest : public ::testing::Test {
   const std::string& image_2() const { return image_2_; }
 
  private:
+  // Every container on an engine with a `label` label, running or not.
+  std::vector<Container> containers_labelled(size_t engine, const std::string& label) const;
   void remove_ringside_containers() const;
 
   std::string env_dir_;

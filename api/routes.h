@@ -40,7 +40,8 @@ enum RouteId : uint16_t {
   kRouteOperatorSessions,
   kRouteOperatorSession,
   kRouteOperatorSessionStop,
-  // The play page (issue 19, docs/play-page.md): the page for any slug, and its css and js.
+  // The play page (issue 19, docs/play-page.md): the page for any slug or none, and its css
+  // and js.
   kRoutePlayPage,
   kRoutePlayAsset,
   kRouteCount,
@@ -80,6 +81,7 @@ inline constexpr RouteSpec kRoutes[] = {
     {kRouteOperatorSession, Method::kGet, "/operator/sessions/{sessionId}"},
     {kRouteOperatorSessionStop, Method::kPost, "/operator/sessions/{sessionId}/stop"},
     {kRoutePlayPage, Method::kGet, "/play/{slug}"},
+    {kRoutePlayPage, Method::kGet, "/play/"},  // a launch URL without a game
     {kRoutePlayAsset, Method::kGet, "/play/_/{hash}/{file}"},
 };
 

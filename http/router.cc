@@ -66,10 +66,13 @@ Router::Pattern Router::parse(std::string_view pattern) {
     parsed.shape.push_back('/');  // not `= "/"`: GCC 12 -O3 flags that with a false -Wrestrict
     return parsed;
   }
+  // "/play/": a folder's own page, matched as written (exact patterns only).
+  const bool folder = pattern.back() == '/';
+  const std::string_view segments = folder ? pattern.substr(0, pattern.size() - 1) : pattern;
   size_t param_count = 0;
-  for (size_t pos = 0; pos < pattern.size();) {  // pattern[pos] == '/'
-    const size_t end = std::min(pattern.find('/', pos + 1), pattern.size());
-    const std::string_view segment = pattern.substr(pos + 1, end - pos - 1);
+  for (size_t pos = 0; pos < segments.size();) {  // segments[pos] == '/'
+    const size_t end = std::min(segments.find('/', pos + 1), segments.size());
+    const std::string_view segment = segments.substr(pos + 1, end - pos - 1);
     pos = end;
     if (segment.empty()) reject(pattern, "empty segment");
     parsed.shape += '/';
@@ -88,6 +91,10 @@ Router::Pattern Router::parse(std::string_view pattern) {
     }
   }
   if (param_count > RouteMatch::kMaxParams) reject(pattern, "too many parameters");
+  if (folder) {
+    if (param_count > 0) reject(pattern, "a trailing '/' with parameters");
+    parsed.shape += '/';
+  }
   if (param_count == 0) {
     parsed.segments.clear();  // exact patterns are compared whole
   } else {

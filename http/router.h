@@ -10,6 +10,8 @@
 // - Paths are compared as received: no percent-decoding, no dot-segment or "//" folding, and
 //   a trailing slash makes a different path ("/api/games/" is not "/api/games", so 404), as
 //   is an empty segment ("/api//games"). Parameters are views into the path, still encoded.
+// - A pattern without parameters may end with '/' ("/play/", a folder's own page): it matches
+//   that path only.
 // - When several patterns match a path the most specific one owns it: a pattern without
 //   parameters first, then, comparing segment by segment from the left, a literal beats a
 //   parameter. If the owner has no route for the method, the answer is 405 with the owner's
@@ -45,7 +47,8 @@ class Router {
  public:
   // Registers pattern (e.g. "/api/game/session/{sessionId}") for method. Throws
   // std::invalid_argument for a pattern that does not start with '/', has more than
-  // kMaxParams parameters, a malformed or empty parameter name, or an empty segment, for
+  // kMaxParams parameters, a malformed or empty parameter name, or an empty segment (a
+  // trailing '/' is one where the pattern has parameters), for
   // Method::kOther, and for a method and pattern registered twice.
   void add(Method method, std::string_view pattern, uint16_t route_id);
 

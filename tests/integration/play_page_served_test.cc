@@ -57,7 +57,9 @@ class PlayPageServedTest : public ServerTest {
 TEST_F(PlayPageServedTest, AnyGameSlugAndQueryGetThePageRevalidatedEachLoad) {
   for (std::string target : {"/play/tlon-uqbar?sessionToken=t1&id=tlon-uqbar&lobbyUrl=https%3A%2F"
                              "%2Flobby.example",
-                             "/play/no-such-game", "/play/_"}) {
+                             "/play/no-such-game", "/play/_",
+                             // A launch URL minted without a game.
+                             "/play/?sessionToken=t1"}) {
     std::optional<HttpResponse> r = get(target);
     ASSERT_TRUE(has_status(r, 200)) << target;
     EXPECT_EQ(r->header("Content-Type"), "text/html; charset=utf-8");

@@ -184,11 +184,24 @@ TEST(Router, RootPattern) {
   EXPECT_EQ(r.match(Method::kGet, "").kind, Kind::kNotFound);
 }
 
+// A folder's own page ("/play/" beside "/play/{slug}"): that path only, not the folder's name
+// without the slash, and not taken by the parameter pattern.
+TEST(Router, ExactPatternWithATrailingSlash) {
+  Router r;
+  r.add(Method::kGet, "/play/{slug}", kGame);
+  r.add(Method::kGet, "/play/", kRoot);
+  EXPECT_EQ(r.match(Method::kGet, "/play/").route_id, kRoot);
+  EXPECT_EQ(r.match(Method::kGet, "/play/x").route_id, kGame);
+  EXPECT_EQ(r.match(Method::kGet, "/play").kind, Kind::kNotFound);
+  EXPECT_EQ(r.match(Method::kGet, "/play//").kind, Kind::kNotFound);
+  EXPECT_EQ(r.match(Method::kPost, "/play/").allow, "GET");
+}
+
 TEST(Router, RejectsBadPatterns) {
   Router r;
   r.add(Method::kGet, "/ok/{id}", 1);
-  for (const char* pattern : {"", "api", "/a//b", "/a/", "//", "/{}", "/{a", "/a}", "/a{b}",
-                              "/{a}b", "/{{a}}", "/{a}/{b}/{c}"}) {
+  for (const char* pattern : {"", "api", "/a//b", "/a//", "/{a}/", "/a/{b}/", "//", "/{}", "/{a",
+                              "/a}", "/a{b}", "/{a}b", "/{{a}}", "/{a}/{b}/{c}"}) {
     EXPECT_THROW(r.add(Method::kGet, pattern, 2), std::invalid_argument) << pattern;
   }
   EXPECT_THROW(r.add(Method::kOther, "/other", 3), std::invalid_argument);

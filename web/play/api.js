@@ -41,6 +41,9 @@ export class RingsideApi {
   current() {
     return this.request("POST", "/api/game/current", {});
   }
+  games() {
+    return this.request("GET", "/api/games");
+  }
   game(slug) {
     return this.request("GET", `/api/games/${encodeURIComponent(slug)}`);
   }

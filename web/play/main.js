@@ -13,7 +13,8 @@ const TOKEN_STORE = "ringside.play.token";
 
 const params = new URLSearchParams(location.search);
 const pathSlug = slugOfPath(location.pathname);
-const gameSlug = params.get("id") || pathSlug;
+// "" for a launch URL without a game ({iframeBase}/?sessionToken=…): the player chooses one.
+let gameSlug = params.get("id") || pathSlug;
 
 // The last path segment, decoded; "" when it is not valid percent-encoding (the API then says
 // the game is unknown, instead of the module failing to load).
@@ -49,7 +50,7 @@ async function boot() {
   try {
     const current = await api.current();
     if (current.active) return follow(current.session);
-    await offerSlots();
+    await (gameSlug ? offerSlots() : offerGames());
   } catch (e) {
     view.showStatus("Cannot play now");
     fail(e);
@@ -99,6 +100,21 @@ function putTokenInUrl(token) {
   const url = new URL(location.href);
   url.searchParams.set("sessionToken", token);
   history.replaceState(history.state, "", url);
+}
+
+// No game in the launch URL: the catalog's games to choose from. The one chosen goes into the
+// URL (a reload offers its slots), then its slots are offered.
+async function offerGames({ afterSession = false } = {}) {
+  const answer = await api.games();
+  if (!afterSession) view.showStatus("Choose a game");
+  view.showGames(answer.games ?? [], (game) => {
+    gameSlug = game.slug;
+    const url = new URL(location.href);
+    url.searchParams.set("id", game.slug);
+    history.replaceState(history.state, "", url);
+    view.hideSlots();
+    offerSlots().catch(fail);
+  });
 }
 
 // The player's saved slots of this game to continue, or a fresh start. After a session the
@@ -247,7 +263,9 @@ function finish(status, figures) {
   halt();
   view.showStatus(view.statusText(status));
   if (figures) view.showFigures(figures);
-  offerSlots({ afterSession: true }).catch(fail);
+  // A session resumed on a page without a game (its status does not name its slug): the games.
+  const offer = gameSlug ? offerSlots : offerGames;
+  offer({ afterSession: true }).catch(fail);
 }
 
 // Nothing more to follow: timers off, the game and the stop button gone.

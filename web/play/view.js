@@ -72,6 +72,16 @@ export function showSlots(slots, { onContinue, onFresh }) {
   keepFocusOn(buttons[0]);
 }
 
+// A launch URL without a game: one "Play <title>" button per game of the catalog, where the
+// slots go once one is chosen.
+export function showGames(games, onChoose) {
+  const el = $("slots");
+  const buttons = games.map((game) => button(`Play ${game.title}`, () => onChoose(game)));
+  el.replaceChildren(...buttons);
+  el.hidden = false;
+  if (buttons.length > 0) keepFocusOn(buttons[0]);
+}
+
 export function hideSlots() {
   $("slots").hidden = true;
   $("slots").replaceChildren();

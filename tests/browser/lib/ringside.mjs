@@ -110,8 +110,10 @@ export class Ringside {
   }
 
   // POST /operator/launch: {sessionToken, expiresAt, launchUrl}, as a platform's server gets it.
+  // `gameSlug: null` mints a token for any game (a launch URL without one).
   async mintLaunch(playerId, { gameSlug = GAME, lobbyUrl } = {}) {
-    const body = { playerId, gameSlug };
+    const body = { playerId };
+    if (gameSlug !== null) body.gameSlug = gameSlug;
     if (lobbyUrl !== undefined) body.lobbyUrl = lobbyUrl;
     const answer = await this.call('POST', '/operator/launch', { token: OPERATOR_KEY, body });
     if (answer.status !== 200) {

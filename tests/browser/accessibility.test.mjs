@@ -4,9 +4,8 @@
 // landing on the control that replaced the one just used; and every text in every state keeps a
 // contrast of at least 4.5:1 (WCAG AA) against what is behind it.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { launchBrowser, PlayPage } from './lib/browser.mjs';
-import { Ringside } from './lib/ringside.mjs';
+import { describe, it } from 'node:test';
+import { startedPlayPage } from './lib/started.mjs';
 
 // What the focused element is, as a test reads it: its tag, id and text.
 async function focused(page) {
@@ -66,23 +65,10 @@ async function tabTo(page, name) {
 }
 
 describe('the page with a keyboard', () => {
-  let ringside;
-  let browser;
-  let play;
-
-  before(async () => {
-    ringside = await Ringside.start();
-    browser = await launchBrowser();
-    play = await PlayPage.open(browser);
-  });
-
-  after(async () => {
-    await play?.close();
-    await browser?.close();
-    await ringside?.stop();
-  });
+  const started = startedPlayPage();
 
   it('plays from the slots to the figures with keys alone, readable in every state', async () => {
+    const { ringside, play } = started;
     const page = play.page;
     const visit = await ringside.mintLaunch('browser-player-6');
     await page.goto(visit.launchUrl);
@@ -126,6 +112,7 @@ describe('the page with a keyboard', () => {
   });
 
   it('names the error it shows, in the alert a screen reader announces', async () => {
+    const { ringside, play } = started;
     const page = play.page;
     await page.goto(`${ringside.origin}/play/tlon-uqbar?sessionToken=not-a-token&id=tlon-uqbar`);
     const alert = page.getByRole('alert');

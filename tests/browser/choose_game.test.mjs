@@ -2,31 +2,18 @@
 // page offers the catalog's games, the one chosen goes into its URL and its slots are offered;
 // a session resumed on such a page, once stopped, offers the games again.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { launchBrowser, PlayPage } from './lib/browser.mjs';
-import { GAME, GAME_TITLE, Ringside } from './lib/ringside.mjs';
+import { describe, it } from 'node:test';
+import { GAME, GAME_TITLE } from './lib/ringside.mjs';
+import { startedPlayPage } from './lib/started.mjs';
 
 const PLAYER = 'browser-player-7';
 
 describe('a launch URL without a game', () => {
-  let ringside;
-  let browser;
-  let play;
+  const started = startedPlayPage();
   let gameOrigin; // the simulated game servers' (the first test's iframe)
 
-  before(async () => {
-    ringside = await Ringside.start();
-    browser = await launchBrowser();
-    play = await PlayPage.open(browser);
-  });
-
-  after(async () => {
-    await play?.close();
-    await browser?.close();
-    await ringside?.stop();
-  });
-
   it('offers the games, then the chosen game\'s slots, and launches it', async () => {
+    const { ringside, play } = started;
     const page = play.page;
     const visit = await ringside.mintLaunch(PLAYER, { gameSlug: null });
     const url = new URL(visit.launchUrl);
@@ -59,6 +46,7 @@ describe('a launch URL without a game', () => {
   });
 
   it('resumes the running session from a new such URL, and offers the games after its stop', async () => {
+    const { ringside, play } = started;
     const page = play.page;
     const visit = await ringside.mintLaunch(PLAYER, { gameSlug: null });
     const resumedAt = Date.now();

@@ -5,38 +5,26 @@
 // and nothing while it is hidden, a reload resumes without a second launch, and Stop shows the
 // figures. One server with one slot, no image cached, so every phase lasts long enough to see.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GAME_STUB_TEXT, launchBrowser, PlayPage } from './lib/browser.mjs';
+import { GAME_STUB_TEXT } from './lib/browser.mjs';
 import { GAME, GAME_TITLE, OTHER_GAME, Ringside } from './lib/ringside.mjs';
+import { startedPlayPage } from './lib/started.mjs';
 
 const PULL_MS = 6000;
 const START_MS = 4000;
 
 describe('the play page, launch to stop', () => {
-  let ringside;
-  let browser;
-  let play;
+  const started = startedPlayPage([
+    '--sim-servers', '1', '--sim-slots-per-server', '1', '--sim-cached-images', 'none',
+    '--sim-pull-ms', String(PULL_MS), '--sim-start-ms', String(START_MS),
+  ]);
   let player;
   let sessionId;
   let containerUrl;
 
-  before(async () => {
-    ringside = await Ringside.start([
-      '--sim-servers', '1', '--sim-slots-per-server', '1', '--sim-cached-images', 'none',
-      '--sim-pull-ms', String(PULL_MS), '--sim-start-ms', String(START_MS),
-    ]);
-    browser = await launchBrowser();
-    play = await PlayPage.open(browser);
-  });
-
-  after(async () => {
-    await play?.close();
-    await browser?.close();
-    await ringside?.stop();
-  });
-
   it('offers "Start fresh" to a player with no save, titled with the game', async () => {
+    const { ringside, play } = started;
     player = await ringside.mintLaunch('browser-player-1');
     await play.page.goto(player.launchUrl);
     const page = play.page;
@@ -48,6 +36,7 @@ describe('the play page, launch to stop', () => {
   });
 
   it('shows the queue position and estimate while another session holds the only slot', async () => {
+    const { ringside, play } = started;
     const other = await ringside.mintLaunch('browser-blocker', { gameSlug: OTHER_GAME });
     const launched = await ringside.call('POST', '/api/game/launch', {
       token: other.sessionToken, body: { gameSlug: OTHER_GAME },
@@ -74,6 +63,7 @@ describe('the play page, launch to stop', () => {
   });
 
   it('shows downloading, then starting, polling the status about every 2 s', async () => {
+    const { play } = started;
     const page = play.page;
     const status = page.locator('#status');
     await status.filter({ hasText: 'Downloading the game…' }).waitFor({ timeout: 10000 });
@@ -97,6 +87,7 @@ describe('the play page, launch to stop', () => {
   });
 
   it("shows the game in an iframe of the session's containerUrl", async () => {
+    const { ringside, play } = started;
     const answer = await ringside.call('GET',
       `/api/game/session-status?sessionId=${encodeURIComponent(sessionId)}`,
       { token: player.sessionToken });
@@ -115,6 +106,7 @@ describe('the play page, launch to stop', () => {
   });
 
   it('sends keepalives while visible, polls every 10 s while running, nothing while hidden', async () => {
+    const { play } = started;
     const runningSince = Date.now();
     const keepalive = await Ringside.until(
       () => play.apiCalls('POST', '/api/game/keepalive')[0], 'a keepalive', 25000);
@@ -137,6 +129,7 @@ describe('the play page, launch to stop', () => {
   });
 
   it('resumes the running session on reload, without a second launch', async () => {
+    const { play } = started;
     const reloadedAt = Date.now();
     await play.page.reload();
     const frame = play.page.locator('iframe#game[title="Game"]');
@@ -148,6 +141,7 @@ describe('the play page, launch to stop', () => {
   });
 
   it('stops on "Stop" and shows duration, CPU and memory', async () => {
+    const { play } = started;
     const page = play.page;
     await page.getByRole('button', { name: 'Stop' }).click();
     const figures = page.locator('#figures');
@@ -166,6 +160,7 @@ describe('the play page, launch to stop', () => {
   });
 
   it('made no request to another origin than its own and the game, and logged no error', () => {
+    const { ringside, play } = started;
     const problems = play.problems(ringside.origin, { gameOrigins: [new URL(containerUrl).origin] });
     assert.deepEqual(problems, []);
   });

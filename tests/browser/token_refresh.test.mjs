@@ -4,28 +4,15 @@
 // (Playwright's fake timers jump it ahead 56 minutes, from 56 minutes in the past to now);
 // ringside's is real, so the old token is still valid when the page swaps it.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { launchBrowser, PlayPage } from './lib/browser.mjs';
+import { describe, it } from 'node:test';
 import { Ringside } from './lib/ringside.mjs';
+import { startedPlayPage } from './lib/started.mjs';
 
 describe('the token refresh', () => {
-  let ringside;
-  let browser;
-  let play;
-
-  before(async () => {
-    ringside = await Ringside.start();
-    browser = await launchBrowser();
-    play = await PlayPage.open(browser);
-  });
-
-  after(async () => {
-    await play?.close();
-    await browser?.close();
-    await ringside?.stop();
-  });
+  const started = startedPlayPage();
 
   it('refreshes once, then sends and keeps the new token', async () => {
+    const { ringside, play } = started;
     const page = play.page;
     // The page's clock starts with ringside's and jumps 56 minutes ahead of it: the page must
     // read the new token's lifetime on the server's clock (expiresAt against the answer's Date),

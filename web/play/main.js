@@ -97,8 +97,13 @@ function writeKept(value) {
 
 // A reload of this page keeps working with the newest token.
 function putTokenInUrl(token) {
+  setUrlParam("sessionToken", token);
+}
+
+// The page's own URL gets `name=value`, without a navigation.
+function setUrlParam(name, value) {
   const url = new URL(location.href);
-  url.searchParams.set("sessionToken", token);
+  url.searchParams.set(name, value);
   history.replaceState(history.state, "", url);
 }
 
@@ -109,9 +114,7 @@ async function offerGames({ afterSession = false } = {}) {
   if (!afterSession) view.showStatus("Choose a game");
   view.showGames(answer.games ?? [], (game) => {
     gameSlug = game.slug;
-    const url = new URL(location.href);
-    url.searchParams.set("id", game.slug);
-    history.replaceState(history.state, "", url);
+    setUrlParam("id", game.slug);
     view.hideSlots();
     offerSlots().catch(fail);
   });
